@@ -1,0 +1,442 @@
+// Package naive holds the domain: types, error codes and the service
+// contract that the REST API, the MCP server and the Go client share. It
+// imports no adapter.
+package naive
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+)
+
+// Mode separates test data from live data; the two never mix.
+type Mode string
+
+// Modes.
+const (
+	ModeLive Mode = "live"
+	ModeTest Mode = "test"
+)
+
+// Valid reports whether m is a known mode.
+func (m Mode) Valid() bool { return m == ModeLive || m == ModeTest }
+
+// PrincipalKind says who is calling.
+type PrincipalKind string
+
+// Principal kinds: API keys are always agents; humans log in with a password.
+const (
+	PrincipalAgent PrincipalKind = "agent"
+	PrincipalHuman PrincipalKind = "human"
+)
+
+// Principal is the authenticated caller of a request.
+type Principal struct {
+	Kind       PrincipalKind
+	OperatorID string
+	Mode       Mode
+	// KeyID is set for agent principals.
+	KeyID string
+	// AgentID is the agent a key is bound to, if any.
+	AgentID string
+	// UserID is set for human principals.
+	UserID string
+	// SessionID is set for human principals.
+	SessionID string
+}
+
+// ID returns the id of the key or user behind the principal.
+func (p Principal) ID() string {
+	if p.Kind == PrincipalHuman {
+		return p.UserID
+	}
+	return p.KeyID
+}
+
+// Actor returns the principal as a stored actor reference.
+func (p Principal) Actor() Actor {
+	return Actor{Type: string(p.Kind), ID: p.ID()}
+}
+
+// Scope returns the tenant scope of the principal.
+func (p Principal) Scope() Scope { return Scope{OperatorID: p.OperatorID, Mode: p.Mode} }
+
+// Actor identifies who did something, as stored on records.
+type Actor struct {
+	Type string `json:"actor_type"`
+	ID   string `json:"actor_id"`
+}
+
+// Scope is the tenant boundary every query is filtered by.
+type Scope struct {
+	OperatorID string
+	Mode       Mode
+}
+
+type principalKey struct{}
+
+// WithPrincipal returns ctx carrying p.
+func WithPrincipal(ctx context.Context, p Principal) context.Context {
+	return context.WithValue(ctx, principalKey{}, p)
+}
+
+// PrincipalFrom returns the principal of ctx.
+func PrincipalFrom(ctx context.Context) (Principal, bool) {
+	p, ok := ctx.Value(principalKey{}).(Principal)
+	return p, ok
+}
+
+// Operator is a workspace: a company using this server.
+type Operator struct {
+	ID        string    `json:"id"`
+	Name      string    `json:"name"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// User is a human of an operator.
+type User struct {
+	ID           string    `json:"id"`
+	OperatorID   string    `json:"operator_id"`
+	Email        string    `json:"email"`
+	PasswordHash string    `json:"-"`
+	CreatedAt    time.Time `json:"created_at"`
+}
+
+// Session is a human's login session; only the token's hash is stored.
+type Session struct {
+	ID         string
+	UserID     string
+	OperatorID string
+	TokenHash  string
+	CreatedAt  time.Time
+	ExpiresAt  time.Time
+}
+
+// APIKey is an agent credential; only its hash is stored.
+type APIKey struct {
+	ID         string     `json:"id"`
+	OperatorID string     `json:"-"`
+	Mode       Mode       `json:"mode"`
+	Name       string     `json:"name"`
+	Prefix     string     `json:"prefix"`
+	Hash       string     `json:"-"`
+	AgentID    string     `json:"agent_id,omitempty"`
+	CreatedBy  string     `json:"created_by,omitempty"`
+	CreatedAt  time.Time  `json:"created_at"`
+	RevokedAt  *time.Time `json:"revoked_at"`
+	// Secret is the full key, set only in the answer that creates it.
+	Secret string `json:"secret,omitempty"`
+}
+
+// Address is a postal address.
+type Address struct {
+	Line1      string `json:"line1"`
+	Line2      string `json:"line2,omitempty"`
+	City       string `json:"city"`
+	Region     string `json:"region"`
+	PostalCode string `json:"postal_code"`
+	Country    string `json:"country"`
+}
+
+// Contact is the subject's contact person for carrier registration.
+type Contact struct {
+	FirstName string `json:"first_name"`
+	LastName  string `json:"last_name"`
+	Email     string `json:"email"`
+	Phone     string `json:"phone"`
+	Title     string `json:"title"`
+}
+
+// SubjectProfile is the legal profile of a subject (SPEC §6).
+type SubjectProfile struct {
+	LegalName        string  `json:"legal_name"`
+	State            string  `json:"state"`
+	Website          string  `json:"website"`
+	Industry         string  `json:"industry"`
+	PrivacyPolicyURL string  `json:"privacy_policy_url"`
+	TermsURL         string  `json:"terms_url"`
+	Address          Address `json:"address"`
+	Contact          Contact `json:"contact"`
+}
+
+// Formation statuses.
+const (
+	FormationNotStarted = "not_started"
+	FormationSubmitted  = "submitted"
+	FormationCompleted  = "formation_completed"
+	FormationFailed     = "failed"
+)
+
+// Formation is the legal formation record of a subject.
+type Formation struct {
+	Status      string     `json:"status"`
+	EntityType  string     `json:"entity_type,omitempty"`
+	State       string     `json:"state,omitempty"`
+	LegalName   string     `json:"legal_name,omitempty"`
+	FormedAt    *time.Time `json:"formed_at"`
+	SubmittedAt *time.Time `json:"submitted_at,omitempty"`
+	// CompletesAt is when a simulated (test-mode) filing completes.
+	CompletesAt *time.Time `json:"-"`
+}
+
+// Effective returns the formation as of now: a simulated filing whose time
+// has come reads as completed, so no background work is needed for it.
+func (f Formation) Effective(now time.Time) Formation {
+	if f.Status == FormationSubmitted && f.CompletesAt != nil && !now.Before(*f.CompletesAt) {
+		f.Status = FormationCompleted
+		at := *f.CompletesAt
+		f.FormedAt = &at
+	}
+	return f
+}
+
+// Subject is a company the operator's agents act for.
+type Subject struct {
+	ID         string    `json:"id"`
+	OperatorID string    `json:"-"`
+	Mode       Mode      `json:"mode"`
+	IsDefault  bool      `json:"is_default"`
+	Formation  Formation `json:"formation"`
+	CreatedAt  time.Time `json:"created_at"`
+	UpdatedAt  time.Time `json:"updated_at"`
+	SubjectProfile
+}
+
+// Agent is an AI agent of an operator.
+type Agent struct {
+	ID         string    `json:"id"`
+	OperatorID string    `json:"-"`
+	Mode       Mode      `json:"mode"`
+	Name       string    `json:"name"`
+	WebhookURL string    `json:"webhook_url,omitempty"`
+	CreatedAt  time.Time `json:"created_at"`
+}
+
+// Phone types.
+const (
+	PhoneLocal    = "local"
+	PhoneTollFree = "toll_free"
+)
+
+// Phone statuses. Provisioning and failed rows are internal bookkeeping of a
+// purchase in flight; callers see active and released numbers.
+const (
+	PhoneProvisioning = "provisioning"
+	PhoneActive       = "active"
+	PhoneReleased     = "released"
+	PhoneFailed       = "failed"
+)
+
+// Capabilities of a number.
+type Capabilities struct {
+	Voice       bool `json:"voice"`
+	SMSInbound  bool `json:"sms_inbound"`
+	SMSOutbound bool `json:"sms_outbound"`
+	MMS         bool `json:"mms"`
+}
+
+// Phone is a number the subject owns.
+type Phone struct {
+	ID           string       `json:"id"`
+	E164         string       `json:"e164"`
+	Type         string       `json:"type"`
+	Capabilities Capabilities `json:"capabilities"`
+	Status       string       `json:"status"`
+	Label        string       `json:"label,omitempty"`
+	AgentID      string       `json:"agent_id,omitempty"`
+	SubjectID    string       `json:"subject_id"`
+	CampaignID   string       `json:"campaign_id,omitempty"`
+	AreaCode     string       `json:"area_code,omitempty"`
+	Mode         Mode         `json:"mode"`
+	CreatedAt    time.Time    `json:"created_at"`
+	ReleasedAt   *time.Time   `json:"released_at,omitempty"`
+
+	OperatorID     string `json:"-"`
+	CarrierID      string `json:"-"`
+	IdempotencyRef string `json:"-"`
+	Price          int64  `json:"-"`
+}
+
+// Campaign statuses, in their only order (rejected is terminal).
+const (
+	CampaignCreated  = "created"
+	CampaignInReview = "in_review"
+	CampaignActive   = "active"
+	CampaignRejected = "rejected"
+)
+
+// Campaign kinds: a 10DLC campaign for local numbers, a toll-free
+// verification for toll-free numbers.
+const (
+	Campaign10DLC    = "10dlc"
+	CampaignTollFree = "toll_free_verification"
+)
+
+// CampaignRank orders statuses so they only move forward.
+func CampaignRank(status string) int {
+	switch status {
+	case CampaignCreated:
+		return 1
+	case CampaignInReview:
+		return 2
+	case CampaignActive, CampaignRejected:
+		return 3
+	}
+	return 0
+}
+
+// Campaign is the carrier registration that unlocks outbound SMS.
+type Campaign struct {
+	ID         string    `json:"id"`
+	SubjectID  string    `json:"subject_id"`
+	Kind       string    `json:"kind"`
+	Status     string    `json:"status"`
+	ETA        *string   `json:"eta"`
+	CreatedAt  time.Time `json:"created_at"`
+	UpdatedAt  time.Time `json:"updated_at"`
+	OperatorID string    `json:"-"`
+	Mode       Mode      `json:"-"`
+	CarrierID  string    `json:"-"`
+	// ClaimToken is set while a process is registering the campaign.
+	ClaimToken string    `json:"-"`
+	ClaimedAt  time.Time `json:"-"`
+}
+
+// Brand is the subject's carrier brand (a Surge account).
+type Brand struct {
+	SubjectID  string    `json:"subject_id"`
+	EIN        string    `json:"ein"`
+	CarrierID  string    `json:"carrier_account_id,omitempty"`
+	Status     string    `json:"status"`
+	CreatedAt  time.Time `json:"created_at"`
+	OperatorID string    `json:"-"`
+	Mode       Mode      `json:"-"`
+	ClaimToken string    `json:"-"`
+	ClaimedAt  time.Time `json:"-"`
+}
+
+// Brand statuses.
+const (
+	BrandRegistering = "registering"
+	BrandRegistered  = "registered"
+)
+
+// LedgerEntry is one movement of credits; the balance is their sum.
+type LedgerEntry struct {
+	ID           string    `json:"id"`
+	Amount       int64     `json:"amount"`
+	BalanceAfter int64     `json:"balance_after"`
+	Reason       string    `json:"reason"`
+	ReferenceID  string    `json:"reference_id,omitempty"`
+	Actor        Actor     `json:"actor"`
+	Memo         string    `json:"memo,omitempty"`
+	CreatedAt    time.Time `json:"created_at"`
+	OperatorID   string    `json:"-"`
+	Mode         Mode      `json:"-"`
+}
+
+// Ledger reasons.
+const (
+	LedgerGrant          = "grant"
+	LedgerPhoneProvision = "phone.provision"
+	LedgerPhoneRefund    = "phone.provision.refund"
+)
+
+// Credits is the operator's balance in one mode.
+type Credits struct {
+	Balance int64 `json:"balance"`
+	Mode    Mode  `json:"mode"`
+}
+
+// Page asks for one page of a list.
+type Page struct {
+	Limit int
+	// After is the id after which the page starts (decoded cursor).
+	After string
+}
+
+// List is one page of results.
+type List[T any] struct {
+	Data       []T     `json:"data"`
+	NextCursor *string `json:"next_cursor"`
+}
+
+// ProvisionRequest is the body of POST /v1/phone/provision (SPEC §2).
+type ProvisionRequest struct {
+	EIN      string `json:"ein,omitempty"`
+	AreaCode string `json:"area_code,omitempty"`
+	Type     string `json:"type,omitempty"`
+	Label    string `json:"label,omitempty"`
+	AgentID  string `json:"agent_id,omitempty"`
+}
+
+// CampaignSummary is the campaign part of a provision answer.
+type CampaignSummary struct {
+	ID     string  `json:"id"`
+	Status string  `json:"status"`
+	ETA    *string `json:"eta"`
+}
+
+// Provisioned is the 202 answer of a provision that bought a number.
+type Provisioned struct {
+	Phone            Phone           `json:"phone"`
+	Campaign         CampaignSummary `json:"campaign"`
+	CreditsUsed      int64           `json:"credits_used"`
+	CreditsRemaining int64           `json:"credits_remaining"`
+}
+
+// PendingApproval is the 202 answer of a gated action (SPEC §2.6).
+type PendingApproval struct {
+	Status     string `json:"status"`
+	ApprovalID string `json:"approval_id"`
+	Action     string `json:"action"`
+	Primitive  string `json:"primitive"`
+	Title      string `json:"title"`
+	Message    string `json:"message"`
+}
+
+// ProvisionResult is either a provisioned number or a pending approval.
+type ProvisionResult struct {
+	Provisioned *Provisioned
+	Pending     *PendingApproval
+}
+
+// MarshalJSON writes whichever answer the result holds.
+func (r ProvisionResult) MarshalJSON() ([]byte, error) {
+	if r.Pending != nil {
+		return json.Marshal(r.Pending)
+	}
+	return json.Marshal(r.Provisioned)
+}
+
+// UnmarshalJSON reads either answer.
+func (r *ProvisionResult) UnmarshalJSON(b []byte) error {
+	var probe struct {
+		Status string `json:"status"`
+	}
+	if err := json.Unmarshal(b, &probe); err != nil {
+		return err
+	}
+	if probe.Status == "pending_approval" {
+		r.Pending = &PendingApproval{}
+		return json.Unmarshal(b, r.Pending)
+	}
+	r.Provisioned = &Provisioned{}
+	return json.Unmarshal(b, r.Provisioned)
+}
+
+// PhoneFilter narrows a phone list.
+type PhoneFilter struct {
+	AgentID string
+	Page
+}
+
+// PhoneStatus is the brand → campaign → numbers pipeline of a subject.
+type PhoneStatus struct {
+	SubjectID string     `json:"subject_id"`
+	Brand     *Brand     `json:"brand"`
+	Campaigns []Campaign `json:"campaigns"`
+	Numbers   []Phone    `json:"numbers"`
+	NextStep  string     `json:"next_step"`
+	Formation Formation  `json:"formation"`
+}

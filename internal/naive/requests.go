@@ -1,0 +1,77 @@
+package naive
+
+import "time"
+
+// LoginResult is the answer of a successful login.
+type LoginResult struct {
+	Token     string    `json:"token"`
+	ExpiresAt time.Time `json:"expires_at"`
+	UserID    string    `json:"user_id"`
+	Operator  string    `json:"operator_id"`
+}
+
+// Whoami describes the caller.
+type Whoami struct {
+	Kind       PrincipalKind `json:"kind"`
+	OperatorID string        `json:"operator_id"`
+	Mode       Mode          `json:"mode"`
+	KeyID      string        `json:"key_id,omitempty"`
+	AgentID    string        `json:"agent_id,omitempty"`
+	UserID     string        `json:"user_id,omitempty"`
+	Email      string        `json:"email,omitempty"`
+	SubjectID  string        `json:"default_subject_id,omitempty"`
+}
+
+// ListParams are the paging parameters of a list call.
+type ListParams struct {
+	Limit  int
+	Cursor string
+}
+
+// SubjectPatch changes parts of a subject's profile; nil fields are kept.
+type SubjectPatch struct {
+	LegalName        *string  `json:"legal_name,omitempty"`
+	State            *string  `json:"state,omitempty"`
+	Website          *string  `json:"website,omitempty"`
+	Industry         *string  `json:"industry,omitempty"`
+	PrivacyPolicyURL *string  `json:"privacy_policy_url,omitempty"`
+	TermsURL         *string  `json:"terms_url,omitempty"`
+	Address          *Address `json:"address,omitempty"`
+	Contact          *Contact `json:"contact,omitempty"`
+}
+
+// FormationRequest is the body of POST /v1/subjects/{id}/formation.
+type FormationRequest struct {
+	EntityType string `json:"entity_type"`
+	State      string `json:"state"`
+	// LegalName and FormedAt record an existing LLC in live mode.
+	LegalName string `json:"legal_name,omitempty"`
+	FormedAt  string `json:"formed_at,omitempty"`
+	// Attest is a human's statement that the LLC exists (live mode).
+	Attest bool `json:"attest,omitempty"`
+}
+
+// KeyRequest is the body of POST /v1/keys.
+type KeyRequest struct {
+	Name    string `json:"name"`
+	Mode    Mode   `json:"mode"`
+	AgentID string `json:"agent_id,omitempty"`
+}
+
+// GrantRequest is the body of POST /v1/credits/grant.
+type GrantRequest struct {
+	Amount int64  `json:"amount"`
+	Memo   string `json:"memo,omitempty"`
+}
+
+// LoginRequest is the body of POST /v1/auth/login.
+type LoginRequest struct {
+	Email    string `json:"email"`
+	Password string `json:"password"`
+}
+
+// AgentRequest is the body of POST /v1/agents.
+type AgentRequest struct {
+	Name       string `json:"name"`
+	WebhookURL string `json:"webhook_url,omitempty"`
+}

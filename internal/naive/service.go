@@ -1,0 +1,66 @@
+package naive
+
+import "context"
+
+// Service is the contract every front door shares: the in-process service
+// implements it, and so does the Go HTTP client, so the CLI and MCP code run
+// unchanged against either. The caller is the Principal in ctx (in-process)
+// or the client's credentials (remote). A subjectID of "" means the caller's
+// default subject. Errors are *Error with the codes listed per method.
+type Service interface {
+	// Login opens a human session. Errors: invalid_input, unauthorized.
+	Login(ctx context.Context, req LoginRequest) (*LoginResult, error)
+	// Logout ends the caller's session. Errors: forbidden (not a human).
+	Logout(ctx context.Context) error
+	// Whoami describes the caller. Errors: unauthorized.
+	Whoami(ctx context.Context) (*Whoami, error)
+
+	// CreateKey makes an API key, its secret shown once. Errors: forbidden, invalid_input.
+	CreateKey(ctx context.Context, req KeyRequest) (*APIKey, error)
+	// ListKeys lists keys without secrets. Errors: forbidden.
+	ListKeys(ctx context.Context, lp ListParams) (*List[APIKey], error)
+	// RevokeKey revokes a key at once. Errors: forbidden, not_found.
+	RevokeKey(ctx context.Context, id string) (*APIKey, error)
+
+	// CreateSubject stores a subject. Errors: invalid_input.
+	CreateSubject(ctx context.Context, p SubjectProfile) (*Subject, error)
+	// GetSubject returns a subject. Errors: not_found.
+	GetSubject(ctx context.Context, id string) (*Subject, error)
+	// ListSubjects lists subjects. Errors: invalid_input (paging).
+	ListSubjects(ctx context.Context, lp ListParams) (*List[Subject], error)
+	// UpdateSubject patches a subject's profile. Errors: invalid_input, not_found, conflict.
+	UpdateSubject(ctx context.Context, id string, patch SubjectPatch) (*Subject, error)
+	// GetFormation returns a subject's formation. Errors: not_found.
+	GetFormation(ctx context.Context, subjectID string) (*Formation, error)
+	// StartFormation files (test) or records (live) an LLC formation.
+	// Errors: invalid_input, conflict, forbidden, not_configured, not_found.
+	StartFormation(ctx context.Context, subjectID string, req FormationRequest) (*Formation, error)
+
+	// CreateAgent registers an agent. Errors: invalid_input.
+	CreateAgent(ctx context.Context, req AgentRequest) (*Agent, error)
+	// GetAgent returns an agent. Errors: not_found.
+	GetAgent(ctx context.Context, id string) (*Agent, error)
+	// ListAgents lists agents.
+	ListAgents(ctx context.Context, lp ListParams) (*List[Agent], error)
+
+	// Credits returns the balance. Errors: unauthorized.
+	Credits(ctx context.Context) (*Credits, error)
+	// Ledger lists credit movements, newest first.
+	Ledger(ctx context.Context, lp ListParams) (*List[LedgerEntry], error)
+	// GrantCredits adds credits. Errors: forbidden, invalid_input.
+	GrantCredits(ctx context.Context, req GrantRequest) (*LedgerEntry, error)
+
+	// ProvisionPhone buys a number or answers a pending approval.
+	// Errors: invalid_input, formation_incomplete, conflict,
+	// insufficient_credits, no_matching_numbers, provider_error,
+	// not_configured, not_found.
+	ProvisionPhone(ctx context.Context, subjectID string, req ProvisionRequest) (*ProvisionResult, error)
+	// ListPhones lists numbers, optionally of one agent. Errors: invalid_input, not_found.
+	ListPhones(ctx context.Context, subjectID, agentID string, lp ListParams) (*List[Phone], error)
+	// GetPhone returns a number. Errors: not_found.
+	GetPhone(ctx context.Context, subjectID, id string) (*Phone, error)
+	// ReleasePhone releases a number permanently. Errors: not_found, conflict, provider_error.
+	ReleasePhone(ctx context.Context, subjectID, id string) (*Phone, error)
+	// PhoneStatus returns the brand → campaign → numbers pipeline. Errors: not_found.
+	PhoneStatus(ctx context.Context, subjectID string) (*PhoneStatus, error)
+}

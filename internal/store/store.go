@@ -1,0 +1,185 @@
+// Package store defines the persistence contract. Each backend (sqlite,
+// postgres) implements Store with its own SQL and identically numbered
+// migrations, and must pass the storetest conformance suite. Every method is
+// atomic on its own: the invariants of DESIGN.md (balance ≥ 0, one execution
+// per idempotency key, one claim per registration) are kept inside the store,
+// not by callers holding transactions open across carrier calls.
+package store
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/naive-oss/naive/internal/naive"
+)
+
+// Sentinel errors returned by stores; the service maps them to naive errors.
+var (
+	// ErrNotFound: no row in the given scope.
+	ErrNotFound = errors.New("store: not found")
+	// ErrInsufficientCredits: a debit would take the balance below zero.
+	ErrInsufficientCredits = errors.New("store: insufficient credits")
+	// ErrConflict: a uniqueness rule or a state precondition failed.
+	ErrConflict = errors.New("store: conflict")
+)
+
+// Store is the persistence contract.
+type Store interface {
+	// Ping checks the database is reachable.
+	Ping(ctx context.Context) error
+	// Close releases the database.
+	Close() error
+
+	// Seed stores everything of a first start in one transaction, only if
+	// the database has no operator yet. It reports whether it seeded; when
+	// several processes start at once exactly one seeds.
+	Seed(ctx context.Context, s *SeedData) (bool, error)
+
+	// GetOperator returns an operator. Errors: ErrNotFound.
+	GetOperator(ctx context.Context, id string) (*naive.Operator, error)
+
+	// CreateUser stores a human. Errors: ErrConflict (email taken).
+	CreateUser(ctx context.Context, u *naive.User) error
+	// GetUserByEmail finds a human by email, case-insensitively. Errors: ErrNotFound.
+	GetUserByEmail(ctx context.Context, email string) (*naive.User, error)
+	// GetUser returns a human. Errors: ErrNotFound.
+	GetUser(ctx context.Context, id string) (*naive.User, error)
+
+	// CreateSession stores a login session.
+	CreateSession(ctx context.Context, s *naive.Session) error
+	// GetSessionByHash returns an unexpired session by its token hash. Errors: ErrNotFound.
+	GetSessionByHash(ctx context.Context, hash string, now time.Time) (*naive.Session, error)
+	// DeleteSession ends a session.
+	DeleteSession(ctx context.Context, id string) error
+
+	// CreateAPIKey stores a key (its hash only).
+	CreateAPIKey(ctx context.Context, k *naive.APIKey) error
+	// GetAPIKeyByHash returns an unrevoked key by hash. Errors: ErrNotFound.
+	GetAPIKeyByHash(ctx context.Context, hash string) (*naive.APIKey, error)
+	// ListAPIKeys lists an operator's keys, newest first (both modes).
+	ListAPIKeys(ctx context.Context, operatorID string, p naive.Page) ([]naive.APIKey, error)
+	// RevokeAPIKey revokes a key. Errors: ErrNotFound (unknown or already revoked).
+	RevokeAPIKey(ctx context.Context, operatorID, id string, at time.Time) (*naive.APIKey, error)
+
+	// CreateSubject stores a subject. Errors: ErrConflict (a second default).
+	CreateSubject(ctx context.Context, s *naive.Subject) error
+	// GetSubject returns a subject in scope. Errors: ErrNotFound.
+	GetSubject(ctx context.Context, sc naive.Scope, id string) (*naive.Subject, error)
+	// GetDefaultSubject returns the scope's default subject. Errors: ErrNotFound.
+	GetDefaultSubject(ctx context.Context, sc naive.Scope) (*naive.Subject, error)
+	// ListSubjects lists subjects, newest first.
+	ListSubjects(ctx context.Context, sc naive.Scope, p naive.Page) ([]naive.Subject, error)
+	// UpdateSubject stores a subject's profile and formation. Errors: ErrNotFound.
+	UpdateSubject(ctx context.Context, s *naive.Subject) error
+
+	// CreateAgent stores an agent.
+	CreateAgent(ctx context.Context, a *naive.Agent) error
+	// GetAgent returns an agent in scope. Errors: ErrNotFound.
+	GetAgent(ctx context.Context, sc naive.Scope, id string) (*naive.Agent, error)
+	// ListAgents lists agents, newest first.
+	ListAgents(ctx context.Context, sc naive.Scope, p naive.Page) ([]naive.Agent, error)
+
+	// Balance returns the scope's credit balance (0 if never credited).
+	Balance(ctx context.Context, sc naive.Scope) (int64, error)
+	// AddLedgerEntry applies e (Amount signed) and returns the new balance.
+	// A negative amount that would take the balance below zero stores
+	// nothing. Errors: ErrInsufficientCredits.
+	AddLedgerEntry(ctx context.Context, e *naive.LedgerEntry) (int64, error)
+	// ListLedger lists entries newest first.
+	ListLedger(ctx context.Context, sc naive.Scope, p naive.Page) ([]naive.LedgerEntry, error)
+
+	// ClaimBrand returns the subject's brand, creating it in status
+	// registering with claimToken when absent (claimed=true). A registering
+	// brand whose claim is older than staleBefore is taken over (claimed=true,
+	// EIN kept). Otherwise it returns the brand as stored (claimed=false).
+	ClaimBrand(ctx context.Context, b *naive.Brand, staleBefore time.Time) (brand *naive.Brand, claimed bool, err error)
+	// CompleteBrand marks a claimed brand registered with its carrier id.
+	// Errors: ErrConflict (the claim was lost).
+	CompleteBrand(ctx context.Context, subjectID, claimToken, carrierID string, at time.Time) error
+	// AbandonBrand deletes a still-registering brand claimed with claimToken.
+	AbandonBrand(ctx context.Context, subjectID, claimToken string) error
+	// GetBrand returns a subject's brand. Errors: ErrNotFound.
+	GetBrand(ctx context.Context, sc naive.Scope, subjectID string) (*naive.Brand, error)
+
+	// ClaimCampaign is ClaimBrand for the subject's campaign of c.Kind: it
+	// inserts c (with c.ClaimToken, no carrier id) when the subject has none.
+	ClaimCampaign(ctx context.Context, c *naive.Campaign, staleBefore time.Time) (campaign *naive.Campaign, claimed bool, err error)
+	// CompleteCampaign stores the carrier id and status of a claimed
+	// campaign. Errors: ErrConflict (claim lost).
+	CompleteCampaign(ctx context.Context, id, claimToken, carrierID, status string, at time.Time) error
+	// AbandonCampaign deletes a campaign still claimed with claimToken.
+	AbandonCampaign(ctx context.Context, id, claimToken string) error
+	// GetCampaign returns a campaign in scope. Errors: ErrNotFound.
+	GetCampaign(ctx context.Context, sc naive.Scope, id string) (*naive.Campaign, error)
+	// ListCampaigns lists the subject's registered campaigns.
+	ListCampaigns(ctx context.Context, sc naive.Scope, subjectID string) ([]naive.Campaign, error)
+	// ListOpenCampaigns lists registered campaigns, of every tenant, whose
+	// status is not final, for the carrier poller.
+	ListOpenCampaigns(ctx context.Context, limit int) ([]naive.Campaign, error)
+	// AdvanceCampaign moves a campaign's status forward only: it stores
+	// status if its rank is higher than the stored one and reports whether
+	// it changed anything.
+	AdvanceCampaign(ctx context.Context, id, status string, at time.Time) (bool, error)
+
+	// ReservePhone debits price and inserts p (status provisioning) in one
+	// transaction, returning the balance after. Errors: ErrInsufficientCredits
+	// (nothing stored).
+	ReservePhone(ctx context.Context, p *naive.Phone, debit *naive.LedgerEntry) (int64, error)
+	// ActivatePhone records a bought number on a provisioning phone.
+	// Errors: ErrConflict (not provisioning).
+	ActivatePhone(ctx context.Context, id, e164, carrierID, campaignID string) error
+	// FailPhone marks a provisioning phone failed and applies the refund in
+	// one transaction, returning the balance after. A phone that is not
+	// provisioning is left alone (ErrConflict), so a refund happens once.
+	FailPhone(ctx context.Context, id string, refund *naive.LedgerEntry) (int64, error)
+	// GetPhone returns a phone in scope. Errors: ErrNotFound.
+	GetPhone(ctx context.Context, sc naive.Scope, id string) (*naive.Phone, error)
+	// ListPhones lists a subject's active and released phones, newest first.
+	ListPhones(ctx context.Context, sc naive.Scope, subjectID string, f naive.PhoneFilter) ([]naive.Phone, error)
+	// CountPhones counts a subject's phones in any of statuses.
+	CountPhones(ctx context.Context, sc naive.Scope, subjectID string, statuses ...string) (int, error)
+	// MarkPhoneReleased marks an active phone released. Errors: ErrNotFound,
+	// ErrConflict (not active).
+	MarkPhoneReleased(ctx context.Context, sc naive.Scope, id string, at time.Time) (*naive.Phone, error)
+	// ListStaleProvisioning lists provisioning phones (every tenant) created
+	// before the given time, for reconciliation.
+	ListStaleProvisioning(ctx context.Context, before time.Time, limit int) ([]naive.Phone, error)
+
+	// BeginIdempotent inserts rec in state in-progress unless the key is
+	// taken; it then returns the stored record (its RequestHash, and
+	// Response when completed). Records older than expiredBefore are
+	// replaced.
+	BeginIdempotent(ctx context.Context, rec *IdempotencyRecord, expiredBefore time.Time) (existing *IdempotencyRecord, err error)
+	// CompleteIdempotent stores the response of an in-progress key.
+	CompleteIdempotent(ctx context.Context, rec *IdempotencyRecord) error
+	// AbortIdempotent deletes an in-progress key so a retry runs again.
+	AbortIdempotent(ctx context.Context, rec *IdempotencyRecord) error
+	// GetIdempotent returns a record. Errors: ErrNotFound.
+	GetIdempotent(ctx context.Context, operatorID, principalID, key string) (*IdempotencyRecord, error)
+}
+
+// SeedData is what a first start stores.
+type SeedData struct {
+	Operator naive.Operator
+	User     naive.User
+	Subjects []naive.Subject
+	Keys     []naive.APIKey
+	Grants   []naive.LedgerEntry
+}
+
+// IdempotencyRecord is one Idempotency-Key and, once done, its response.
+type IdempotencyRecord struct {
+	OperatorID  string
+	PrincipalID string
+	Key         string
+	Method      string
+	Path        string
+	RequestHash string
+	// Completed is false while the first request runs.
+	Completed bool
+	// Status and Body are the stored response (always JSON).
+	Status    int
+	Body      []byte
+	CreatedAt time.Time
+}
