@@ -1,0 +1,254 @@
+// Package postgres is the store.Store for running several processes
+// against one PostgreSQL database, on pgx/v5.
+//
+// Every method is one transaction at READ COMMITTED. Invariants hold by
+// conditional writes that PostgreSQL re-checks after waiting for a row
+// lock (UPDATE … WHERE balance + $1 >= 0, UPDATE … WHERE status = …), by
+// INSERT … ON CONFLICT DO NOTHING followed by SELECT … FOR UPDATE for
+// claims, and by transaction-scoped advisory locks for migrating and
+// seeding.
+//
+// Create methods fill an empty ID (a UUIDv7, so lists sort newest first by
+// id) and a zero CreatedAt, and store every time as UTC truncated to the
+// microsecond (TIMESTAMPTZ's precision); they write those values back into
+// their argument, so it equals what a later Get returns. A Page with
+// Limit <= 0 lists everything.
+package postgres
+
+import (
+	"context"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgtype"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/naive-oss/naive/internal/store"
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// Advisory lock keys, per database: one process migrates or seeds at a time.
+const (
+	migrateLockKey int64 = 0x6e61697665_01 // "naive" 1
+	seedLockKey    int64 = 0x6e61697665_02 // "naive" 2
+)
+
+// DB is a store.Store on a PostgreSQL connection pool.
+type DB struct {
+	pool *pgxpool.Pool
+}
+
+var _ store.Store = (*DB)(nil)
+
+// Open connects to url (postgres:// or key=value form, pgxpool options
+// such as pool_max_conns allowed) and migrates the database.
+func Open(ctx context.Context, url string) (*DB, error) {
+	cfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: %w", err)
+	}
+	cfg.AfterConnect = func(_ context.Context, c *pgx.Conn) error {
+		// Scan TIMESTAMPTZ as UTC rather than the process's local zone.
+		c.TypeMap().RegisterType(&pgtype.Type{Name: "timestamptz", OID: pgtype.TimestamptzOID,
+			Codec: &pgtype.TimestamptzCodec{ScanLocation: time.UTC}})
+		return nil
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: %w", err)
+	}
+	db := &DB{pool: pool}
+	if err := db.migrate(ctx); err != nil {
+		pool.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+// Ping checks the database is reachable.
+func (db *DB) Ping(ctx context.Context) error { return db.pool.Ping(ctx) }
+
+// Close closes the pool.
+func (db *DB) Close() error {
+	db.pool.Close()
+	return nil
+}
+
+// migrate applies the embedded migrations not yet recorded in
+// schema_migrations, in order, in one transaction that first takes an
+// advisory lock: a second process starting at once waits, then finds them
+// applied.
+func (db *DB) migrate(ctx context.Context) error {
+	type migration struct {
+		version int
+		name    string
+	}
+	entries, err := fs.Glob(migrations, "migrations/*.sql")
+	if err != nil {
+		return err
+	}
+	var all []migration
+	for _, e := range entries {
+		name := strings.TrimPrefix(e, "migrations/")
+		num, _, _ := strings.Cut(name, "_")
+		v, err := strconv.Atoi(num)
+		if err != nil {
+			return fmt.Errorf("postgres: migration %s: name must start with its number", name)
+		}
+		all = append(all, migration{v, name})
+	}
+	sort.Slice(all, func(i, j int) bool { return all[i].version < all[j].version })
+
+	return db.tx(ctx, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, migrateLockKey); err != nil {
+			return fmt.Errorf("postgres: migrate: %w", err)
+		}
+		if _, err := tx.Exec(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+			version    INTEGER PRIMARY KEY,
+			name       TEXT NOT NULL,
+			applied_at TIMESTAMPTZ NOT NULL DEFAULT now()
+		)`); err != nil {
+			return fmt.Errorf("postgres: migrate: %w", err)
+		}
+		rows, _ := tx.Query(ctx, `SELECT version FROM schema_migrations`)
+		versions, err := pgx.CollectRows(rows, pgx.RowTo[int])
+		if err != nil {
+			return fmt.Errorf("postgres: migrate: %w", err)
+		}
+		applied := map[int]bool{}
+		for _, v := range versions {
+			applied[v] = true
+		}
+		for _, m := range all {
+			if applied[m.version] {
+				continue
+			}
+			body, err := migrations.ReadFile("migrations/" + m.name)
+			if err != nil {
+				return err
+			}
+			// No arguments: pgx sends it as a simple query, so one file
+			// may hold many statements.
+			if _, err := tx.Exec(ctx, string(body)); err != nil {
+				return fmt.Errorf("postgres: migration %s: %w", m.name, err)
+			}
+			if _, err := tx.Exec(ctx, `INSERT INTO schema_migrations (version, name) VALUES ($1, $2)`,
+				m.version, m.name); err != nil {
+				return fmt.Errorf("postgres: migration %s: %w", m.name, err)
+			}
+		}
+		return nil
+	})
+}
+
+// maxAttempts bounds the retries of a transaction that lost a deadlock or
+// serialization race; READ COMMITTED makes those rare.
+const maxAttempts = 5
+
+// tx runs fn in a transaction, committing if fn returns nil, and runs it
+// again from the start if PostgreSQL aborted it as a deadlock victim or a
+// serialization failure. fn must therefore only write through tx.
+func (db *DB) tx(ctx context.Context, fn func(pgx.Tx) error) error {
+	for attempt := 1; ; attempt++ {
+		err := pgx.BeginFunc(ctx, db.pool, fn)
+		if attempt < maxAttempts && retryable(err) {
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-time.After(time.Duration(attempt) * 5 * time.Millisecond):
+			}
+			continue
+		}
+		return mapErr(err)
+	}
+}
+
+func retryable(err error) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && (pe.Code == "40001" || pe.Code == "40P01")
+}
+
+// mapErr turns pgx's no-rows and constraint violations into the store's
+// sentinel errors: a unique key taken is a conflict, a missing parent (for
+// instance a subject of another tenant) is not found.
+func mapErr(err error) error {
+	if errors.Is(err, pgx.ErrNoRows) {
+		return store.ErrNotFound
+	}
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		switch pe.Code {
+		case "23505": // unique_violation
+			return fmt.Errorf("%w: %w", store.ErrConflict, err)
+		case "23503": // foreign_key_violation
+			return fmt.Errorf("%w: %w", store.ErrNotFound, err)
+		}
+	}
+	return err
+}
+
+func newID() string { return uuid.Must(uuid.NewV7()).String() }
+
+// norm is the time as stored: UTC, microseconds.
+func norm(t time.Time) time.Time { return t.UTC().Truncate(time.Microsecond) }
+
+func normPtr(t *time.Time) *time.Time {
+	if t == nil {
+		return nil
+	}
+	n := norm(*t)
+	return &n
+}
+
+// orNow returns norm(t), or the current time when t is zero.
+func orNow(t time.Time) time.Time {
+	if t.IsZero() {
+		return norm(time.Now())
+	}
+	return norm(t)
+}
+
+// limit is the LIMIT of a page; NULL is PostgreSQL's "no limit".
+func limit(n int) any {
+	if n <= 0 {
+		return nil
+	}
+	return n
+}
+
+// one runs a single-row query and maps its error.
+func one[T any](row pgx.Row, scan func(pgx.Row) (*T, error)) (*T, error) {
+	v, err := scan(row)
+	if err != nil {
+		return nil, mapErr(err)
+	}
+	return v, nil
+}
+
+// collect scans every row with scan, returning an empty slice, never nil.
+func collect[T any](rows pgx.Rows, err error, scan func(pgx.Row) (*T, error)) ([]T, error) {
+	if err != nil {
+		return nil, mapErr(err)
+	}
+	defer rows.Close()
+	out := []T{}
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, mapErr(err)
+		}
+		out = append(out, *v)
+	}
+	return out, mapErr(rows.Err())
+}

@@ -1,0 +1,280 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/naive-oss/naive/internal/naive"
+	"github.com/naive-oss/naive/internal/store"
+)
+
+// errNoClaimToken guards Complete* from matching a row by an empty token.
+var errNoClaimToken = errors.New("postgres: empty claim token")
+
+// errClaimVanished reports a registration deleted again and again between
+// our insert attempt and our look-up, which takes a pathological race.
+var errClaimVanished = errors.New("postgres: registration kept vanishing while being claimed")
+
+// claimAttempts bounds the insert-or-lock loop of the claims.
+const claimAttempts = 5
+
+const brandCols = `subject_id, operator_id, mode, ein, carrier_id, status, claim_token, claimed_at, created_at`
+
+func scanBrand(r pgx.Row) (*naive.Brand, error) {
+	var b naive.Brand
+	if err := r.Scan(&b.SubjectID, &b.OperatorID, &b.Mode, &b.EIN, &b.CarrierID, &b.Status, &b.ClaimToken,
+		&b.ClaimedAt, &b.CreatedAt); err != nil {
+		return nil, err
+	}
+	return &b, nil
+}
+
+// ClaimBrand returns the subject's brand, inserting b as registering when
+// there is none or taking over a registering brand whose claim is stale.
+// INSERT … ON CONFLICT DO NOTHING waits for a concurrent inserter, and
+// SELECT … FOR UPDATE then holds the row, so of concurrent claimers exactly
+// one gets claimed=true.
+func (db *DB) ClaimBrand(ctx context.Context, b *naive.Brand, staleBefore time.Time) (*naive.Brand, bool, error) {
+	if b.ClaimToken == "" {
+		return nil, false, errNoClaimToken
+	}
+	b.Status = naive.BrandRegistering
+	b.CarrierID = ""
+	b.ClaimedAt = orNow(b.ClaimedAt)
+	b.CreatedAt = orNow(b.CreatedAt)
+	staleBefore = norm(staleBefore)
+	var (
+		out     *naive.Brand
+		claimed bool
+	)
+	err := db.tx(ctx, func(tx pgx.Tx) error {
+		for range claimAttempts {
+			var err error
+			// The foreign key to (subject, operator, mode) rejects a
+			// subject of another scope as not found.
+			out, err = scanBrand(tx.QueryRow(ctx, `INSERT INTO brands (`+brandCols+`, updated_at)
+				VALUES ($1, $2, $3, $4, '', $5, $6, $7, $8, $8)
+				ON CONFLICT (subject_id) DO NOTHING RETURNING `+brandCols,
+				b.SubjectID, b.OperatorID, b.Mode, b.EIN, b.Status, b.ClaimToken, b.ClaimedAt, b.CreatedAt))
+			if err == nil {
+				claimed = true
+				return nil
+			}
+			if !errors.Is(err, pgx.ErrNoRows) {
+				return err
+			}
+			cur, err := scanBrand(tx.QueryRow(ctx, `SELECT `+brandCols+` FROM brands WHERE subject_id = $1 FOR UPDATE`, b.SubjectID))
+			if errors.Is(err, pgx.ErrNoRows) {
+				continue // abandoned since our insert; try again
+			}
+			switch {
+			case err != nil:
+				return err
+			case cur.OperatorID != b.OperatorID || cur.Mode != b.Mode:
+				return store.ErrNotFound
+			case cur.Status == naive.BrandRegistering && cur.ClaimedAt.Before(staleBefore):
+				out, err = scanBrand(tx.QueryRow(ctx, `UPDATE brands SET claim_token = $1, claimed_at = $2
+					WHERE subject_id = $3 RETURNING `+brandCols, b.ClaimToken, b.ClaimedAt, b.SubjectID))
+				claimed = err == nil
+				return err
+			default:
+				out, claimed = cur, false
+				return nil
+			}
+		}
+		return errClaimVanished
+	})
+	if err != nil {
+		return nil, false, err
+	}
+	return out, claimed, nil
+}
+
+// CompleteBrand marks the brand registered if claimToken still holds its claim.
+func (db *DB) CompleteBrand(ctx context.Context, subjectID, claimToken, carrierID string, at time.Time) error {
+	if claimToken == "" {
+		return store.ErrConflict
+	}
+	tag, err := db.pool.Exec(ctx, `UPDATE brands SET status = 'registered', carrier_id = $1, claim_token = '', updated_at = $2
+		WHERE subject_id = $3 AND claim_token = $4 AND status = 'registering'`,
+		carrierID, norm(at), subjectID, claimToken)
+	return affected(tag, err, store.ErrConflict)
+}
+
+// AbandonBrand deletes a registering brand still claimed with claimToken;
+// with the claim lost it does nothing, as the brand is someone else's now.
+func (db *DB) AbandonBrand(ctx context.Context, subjectID, claimToken string) error {
+	if claimToken == "" {
+		return nil
+	}
+	_, err := db.pool.Exec(ctx, `DELETE FROM brands WHERE subject_id = $1 AND claim_token = $2 AND status = 'registering'`,
+		subjectID, claimToken)
+	return mapErr(err)
+}
+
+// GetBrand returns a subject's brand.
+func (db *DB) GetBrand(ctx context.Context, sc naive.Scope, subjectID string) (*naive.Brand, error) {
+	return one(db.pool.QueryRow(ctx, `SELECT `+brandCols+` FROM brands
+		WHERE operator_id = $1 AND mode = $2 AND subject_id = $3`, sc.OperatorID, sc.Mode, subjectID), scanBrand)
+}
+
+const campaignCols = `id, subject_id, operator_id, mode, kind, status, eta, carrier_id, claim_token, claimed_at, created_at, updated_at`
+
+func scanCampaign(r pgx.Row) (*naive.Campaign, error) {
+	var c naive.Campaign
+	if err := r.Scan(&c.ID, &c.SubjectID, &c.OperatorID, &c.Mode, &c.Kind, &c.Status, &c.ETA, &c.CarrierID, &c.ClaimToken,
+		&c.ClaimedAt, &c.CreatedAt, &c.UpdatedAt); err != nil {
+		return nil, err
+	}
+	return &c, nil
+}
+
+// ClaimCampaign returns the subject's campaign of c.Kind, inserting c when
+// there is none or taking over an unregistered one (claim token set) whose
+// claim is stale, keeping its id; like ClaimBrand, exactly one concurrent
+// claimer wins. A registered campaign has no claim token and may have no
+// carrier id (toll-free verification has no carrier API).
+func (db *DB) ClaimCampaign(ctx context.Context, c *naive.Campaign, staleBefore time.Time) (*naive.Campaign, bool, error) {
+	if c.ClaimToken == "" {
+		return nil, false, errNoClaimToken
+	}
+	if c.ID == "" {
+		c.ID = newID()
+	}
+	if c.Status == "" {
+		c.Status = naive.CampaignCreated
+	}
+	c.CarrierID = ""
+	c.ClaimedAt = orNow(c.ClaimedAt)
+	c.CreatedAt = orNow(c.CreatedAt)
+	if c.UpdatedAt.IsZero() {
+		c.UpdatedAt = c.CreatedAt
+	}
+	c.UpdatedAt = norm(c.UpdatedAt)
+	staleBefore = norm(staleBefore)
+	var (
+		out     *naive.Campaign
+		claimed bool
+	)
+	err := db.tx(ctx, func(tx pgx.Tx) error {
+		for range claimAttempts {
+			var err error
+			out, err = scanCampaign(tx.QueryRow(ctx, `INSERT INTO campaigns (`+campaignCols+`)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, '', $8, $9, $10, $11)
+				ON CONFLICT (subject_id, kind) DO NOTHING RETURNING `+campaignCols,
+				c.ID, c.SubjectID, c.OperatorID, c.Mode, c.Kind, c.Status, c.ETA, c.ClaimToken,
+				c.ClaimedAt, c.CreatedAt, c.UpdatedAt))
+			if err == nil {
+				claimed = true
+				return nil
+			}
+			if !errors.Is(err, pgx.ErrNoRows) {
+				return err
+			}
+			cur, err := scanCampaign(tx.QueryRow(ctx, `SELECT `+campaignCols+` FROM campaigns
+				WHERE subject_id = $1 AND kind = $2 FOR UPDATE`, c.SubjectID, c.Kind))
+			if errors.Is(err, pgx.ErrNoRows) {
+				continue // abandoned since our insert; try again
+			}
+			switch {
+			case err != nil:
+				return err
+			case cur.OperatorID != c.OperatorID || cur.Mode != c.Mode:
+				return store.ErrNotFound
+			case cur.ClaimToken != "" && cur.ClaimedAt.Before(staleBefore):
+				out, err = scanCampaign(tx.QueryRow(ctx, `UPDATE campaigns SET claim_token = $1, claimed_at = $2
+					WHERE id = $3 RETURNING `+campaignCols, c.ClaimToken, c.ClaimedAt, cur.ID))
+				claimed = err == nil
+				return err
+			default:
+				out, claimed = cur, false
+				return nil
+			}
+		}
+		return errClaimVanished
+	})
+	if err != nil {
+		return nil, false, err
+	}
+	return out, claimed, nil
+}
+
+// CompleteCampaign registers a campaign still claimed with claimToken,
+// clearing the token: that, not the carrier id, marks it registered.
+func (db *DB) CompleteCampaign(ctx context.Context, id, claimToken, carrierID, status string, at time.Time) error {
+	if claimToken == "" {
+		return store.ErrConflict
+	}
+	tag, err := db.pool.Exec(ctx, `UPDATE campaigns SET carrier_id = $1, status = $2, claim_token = '', updated_at = $3
+		WHERE id = $4 AND claim_token = $5`,
+		carrierID, status, norm(at), id, claimToken)
+	return affected(tag, err, store.ErrConflict)
+}
+
+// AbandonCampaign deletes an unregistered campaign still claimed with
+// claimToken; with the claim lost it does nothing.
+func (db *DB) AbandonCampaign(ctx context.Context, id, claimToken string) error {
+	if claimToken == "" {
+		return nil // '' is the token of every registered campaign
+	}
+	_, err := db.pool.Exec(ctx, `DELETE FROM campaigns WHERE id = $1 AND claim_token = $2`, id, claimToken)
+	return mapErr(err)
+}
+
+// GetCampaign returns a campaign in scope, registered or not.
+func (db *DB) GetCampaign(ctx context.Context, sc naive.Scope, id string) (*naive.Campaign, error) {
+	return one(db.pool.QueryRow(ctx, `SELECT `+campaignCols+` FROM campaigns
+		WHERE operator_id = $1 AND mode = $2 AND id = $3`, sc.OperatorID, sc.Mode, id), scanCampaign)
+}
+
+// ListCampaigns lists the subject's registered campaigns, newest first.
+func (db *DB) ListCampaigns(ctx context.Context, sc naive.Scope, subjectID string) ([]naive.Campaign, error) {
+	rows, err := db.pool.Query(ctx, `SELECT `+campaignCols+` FROM campaigns
+		WHERE operator_id = $1 AND mode = $2 AND subject_id = $3 AND claim_token = '' ORDER BY id DESC`,
+		sc.OperatorID, sc.Mode, subjectID)
+	return collect(rows, err, scanCampaign)
+}
+
+// ListOpenCampaigns lists registered campaigns still created or in review,
+// least recently updated first, so a poller with a limit gets round to all.
+func (db *DB) ListOpenCampaigns(ctx context.Context, n int) ([]naive.Campaign, error) {
+	rows, err := db.pool.Query(ctx, `SELECT `+campaignCols+` FROM campaigns
+		WHERE claim_token = '' AND status IN ('created', 'in_review') ORDER BY updated_at, id LIMIT $1`, limit(n))
+	return collect(rows, err, scanCampaign)
+}
+
+// rankSQL is naive.CampaignRank of the stored status, so the forward-only
+// check and the write are one statement, re-checked after a row-lock wait.
+const rankSQL = `CASE status WHEN 'created' THEN 1 WHEN 'in_review' THEN 2 WHEN 'active' THEN 3 WHEN 'rejected' THEN 3 ELSE 0 END`
+
+// AdvanceCampaign stores status if it ranks above the stored one; an
+// unknown campaign or status changes nothing.
+func (db *DB) AdvanceCampaign(ctx context.Context, id, status string, at time.Time) (bool, error) {
+	rank := naive.CampaignRank(status)
+	if rank == 0 {
+		return false, nil
+	}
+	tag, err := db.pool.Exec(ctx, `UPDATE campaigns SET status = $1, updated_at = $2
+		WHERE id = $3 AND `+rankSQL+` < $4`, status, norm(at), id, rank)
+	if err != nil {
+		return false, mapErr(err)
+	}
+	return tag.RowsAffected() > 0, nil
+}
+
+// affected returns ifNone when a write matched no row.
+func affected(tag pgconnTag, err, ifNone error) error {
+	if err != nil {
+		return mapErr(err)
+	}
+	if tag.RowsAffected() == 0 {
+		return ifNone
+	}
+	return nil
+}
+
+// pgconnTag is the part of pgconn.CommandTag affected needs.
+type pgconnTag interface{ RowsAffected() int64 }

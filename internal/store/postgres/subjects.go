@@ -1,0 +1,147 @@
+package postgres
+
+import (
+	"context"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/naive-oss/naive/internal/naive"
+	"github.com/naive-oss/naive/internal/store"
+)
+
+const subjectCols = `id, operator_id, mode, is_default,
+	legal_name, state, website, industry, privacy_policy_url, terms_url, address, contact,
+	formation_status, formation_entity_type, formation_state, formation_legal_name,
+	formed_at, submitted_at, completes_at, created_at, updated_at`
+
+func scanSubject(r pgx.Row) (*naive.Subject, error) {
+	var v naive.Subject
+	f := &v.Formation
+	if err := r.Scan(&v.ID, &v.OperatorID, &v.Mode, &v.IsDefault,
+		&v.LegalName, &v.State, &v.Website, &v.Industry, &v.PrivacyPolicyURL, &v.TermsURL, &v.Address, &v.Contact,
+		&f.Status, &f.EntityType, &f.State, &f.LegalName,
+		&f.FormedAt, &f.SubmittedAt, &f.CompletesAt, &v.CreatedAt, &v.UpdatedAt); err != nil {
+		return nil, err
+	}
+	return &v, nil
+}
+
+// prepareSubject fills the formation default and normalizes its times.
+func prepareSubject(s *naive.Subject) {
+	if s.Formation.Status == "" {
+		s.Formation.Status = naive.FormationNotStarted
+	}
+	s.Formation.FormedAt = normPtr(s.Formation.FormedAt)
+	s.Formation.SubmittedAt = normPtr(s.Formation.SubmittedAt)
+	s.Formation.CompletesAt = normPtr(s.Formation.CompletesAt)
+}
+
+func insertSubject(ctx context.Context, q querier, s *naive.Subject) error {
+	if s.ID == "" {
+		s.ID = newID()
+	}
+	s.CreatedAt = orNow(s.CreatedAt)
+	if s.UpdatedAt.IsZero() {
+		s.UpdatedAt = s.CreatedAt
+	}
+	s.UpdatedAt = norm(s.UpdatedAt)
+	prepareSubject(s)
+	f := &s.Formation
+	_, err := q.Exec(ctx, `INSERT INTO subjects (`+subjectCols+`)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)`,
+		s.ID, s.OperatorID, s.Mode, s.IsDefault,
+		s.LegalName, s.State, s.Website, s.Industry, s.PrivacyPolicyURL, s.TermsURL, s.Address, s.Contact,
+		f.Status, f.EntityType, f.State, f.LegalName,
+		f.FormedAt, f.SubmittedAt, f.CompletesAt, s.CreatedAt, s.UpdatedAt)
+	return mapErr(err)
+}
+
+// CreateSubject stores a subject; a second default in one scope is a conflict.
+func (db *DB) CreateSubject(ctx context.Context, s *naive.Subject) error {
+	return insertSubject(ctx, db.pool, s)
+}
+
+// GetSubject returns a subject in scope.
+func (db *DB) GetSubject(ctx context.Context, sc naive.Scope, id string) (*naive.Subject, error) {
+	return one(db.pool.QueryRow(ctx, `SELECT `+subjectCols+` FROM subjects
+		WHERE operator_id = $1 AND mode = $2 AND id = $3`, sc.OperatorID, sc.Mode, id), scanSubject)
+}
+
+// GetDefaultSubject returns the scope's default subject.
+func (db *DB) GetDefaultSubject(ctx context.Context, sc naive.Scope) (*naive.Subject, error) {
+	return one(db.pool.QueryRow(ctx, `SELECT `+subjectCols+` FROM subjects
+		WHERE operator_id = $1 AND mode = $2 AND is_default`, sc.OperatorID, sc.Mode), scanSubject)
+}
+
+// ListSubjects lists subjects, newest first.
+func (db *DB) ListSubjects(ctx context.Context, sc naive.Scope, p naive.Page) ([]naive.Subject, error) {
+	rows, err := db.pool.Query(ctx, `SELECT `+subjectCols+` FROM subjects
+		WHERE operator_id = $1 AND mode = $2 AND ($3 = '' OR id < $3) ORDER BY id DESC LIMIT $4`,
+		sc.OperatorID, sc.Mode, p.After, limit(p.Limit))
+	return collect(rows, err, scanSubject)
+}
+
+// UpdateSubject stores a subject's profile and formation (not its
+// default flag), setting UpdatedAt to now when it is zero.
+func (db *DB) UpdateSubject(ctx context.Context, s *naive.Subject) error {
+	if s.UpdatedAt.IsZero() {
+		s.UpdatedAt = time.Now()
+	}
+	s.UpdatedAt = norm(s.UpdatedAt)
+	prepareSubject(s)
+	f := &s.Formation
+	tag, err := db.pool.Exec(ctx, `UPDATE subjects SET
+		legal_name = $1, state = $2, website = $3, industry = $4, privacy_policy_url = $5, terms_url = $6,
+		address = $7, contact = $8,
+		formation_status = $9, formation_entity_type = $10, formation_state = $11, formation_legal_name = $12,
+		formed_at = $13, submitted_at = $14, completes_at = $15, updated_at = $16
+		WHERE operator_id = $17 AND mode = $18 AND id = $19`,
+		s.LegalName, s.State, s.Website, s.Industry, s.PrivacyPolicyURL, s.TermsURL,
+		s.Address, s.Contact,
+		f.Status, f.EntityType, f.State, f.LegalName,
+		f.FormedAt, f.SubmittedAt, f.CompletesAt, s.UpdatedAt,
+		s.OperatorID, s.Mode, s.ID)
+	if err != nil {
+		return mapErr(err)
+	}
+	if tag.RowsAffected() == 0 {
+		return store.ErrNotFound
+	}
+	return nil
+}
+
+const agentCols = `id, operator_id, mode, name, webhook_url, created_at`
+
+func scanAgent(r pgx.Row) (*naive.Agent, error) {
+	var a naive.Agent
+	if err := r.Scan(&a.ID, &a.OperatorID, &a.Mode, &a.Name, &a.WebhookURL, &a.CreatedAt); err != nil {
+		return nil, err
+	}
+	return &a, nil
+}
+
+// CreateAgent stores an agent.
+func (db *DB) CreateAgent(ctx context.Context, a *naive.Agent) error {
+	if a.ID == "" {
+		a.ID = newID()
+	}
+	a.CreatedAt = orNow(a.CreatedAt)
+	_, err := db.pool.Exec(ctx, `INSERT INTO agents (`+agentCols+`) VALUES ($1, $2, $3, $4, $5, $6)`,
+		a.ID, a.OperatorID, a.Mode, a.Name, a.WebhookURL, a.CreatedAt)
+	return mapErr(err)
+}
+
+// GetAgent returns an agent in scope.
+func (db *DB) GetAgent(ctx context.Context, sc naive.Scope, id string) (*naive.Agent, error) {
+	return one(db.pool.QueryRow(ctx, `SELECT `+agentCols+` FROM agents
+		WHERE operator_id = $1 AND mode = $2 AND id = $3`, sc.OperatorID, sc.Mode, id), scanAgent)
+}
+
+// ListAgents lists agents, newest first.
+func (db *DB) ListAgents(ctx context.Context, sc naive.Scope, p naive.Page) ([]naive.Agent, error) {
+	rows, err := db.pool.Query(ctx, `SELECT `+agentCols+` FROM agents
+		WHERE operator_id = $1 AND mode = $2 AND ($3 = '' OR id < $3) ORDER BY id DESC LIMIT $4`,
+		sc.OperatorID, sc.Mode, p.After, limit(p.Limit))
+	return collect(rows, err, scanAgent)
+}

@@ -1,0 +1,213 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"strings"
+	"time"
+
+	"github.com/naive-oss/naive/internal/naive"
+	"github.com/naive-oss/naive/internal/store"
+)
+
+// execer is what the insert helpers need, so Seed runs them in its
+// transaction and the Create methods on the writer pool.
+type execer interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// Seed stores s in one IMMEDIATE transaction if there is no operator yet;
+// the write lock taken by BEGIN makes concurrent seeders check one after
+// another, so exactly one finds the database empty.
+func (db *DB) Seed(ctx context.Context, s *store.SeedData) (bool, error) {
+	seeded := false
+	err := db.tx(ctx, func(tx *sql.Tx) error {
+		var exists bool
+		if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM operators)`).Scan(&exists); err != nil {
+			return err
+		}
+		if exists {
+			return nil
+		}
+		if err := insertOperator(ctx, tx, &s.Operator); err != nil {
+			return err
+		}
+		op := s.Operator.ID
+		if s.User.Email != "" {
+			if s.User.OperatorID == "" {
+				s.User.OperatorID = op
+			}
+			if err := insertUser(ctx, tx, &s.User); err != nil {
+				return err
+			}
+		}
+		for i := range s.Subjects {
+			if s.Subjects[i].OperatorID == "" {
+				s.Subjects[i].OperatorID = op
+			}
+			if err := insertSubject(ctx, tx, &s.Subjects[i]); err != nil {
+				return err
+			}
+		}
+		for i := range s.Keys {
+			if s.Keys[i].OperatorID == "" {
+				s.Keys[i].OperatorID = op
+			}
+			if err := insertAPIKey(ctx, tx, &s.Keys[i]); err != nil {
+				return err
+			}
+		}
+		for i := range s.Grants {
+			if s.Grants[i].OperatorID == "" {
+				s.Grants[i].OperatorID = op
+			}
+			if _, err := applyLedger(ctx, tx, &s.Grants[i]); err != nil {
+				return err
+			}
+		}
+		seeded = true
+		return nil
+	})
+	if err != nil {
+		return false, err
+	}
+	return seeded, nil
+}
+
+func insertOperator(ctx context.Context, ex execer, o *naive.Operator) error {
+	if o.ID == "" {
+		o.ID = newID()
+	}
+	o.CreatedAt = orNow(o.CreatedAt)
+	_, err := ex.ExecContext(ctx, `INSERT INTO operators (id, name, created_at) VALUES (?, ?, ?)`,
+		o.ID, o.Name, ts(o.CreatedAt))
+	return mapErr(err)
+}
+
+// GetOperator returns an operator.
+func (db *DB) GetOperator(ctx context.Context, id string) (*naive.Operator, error) {
+	var o naive.Operator
+	err := db.r.QueryRowContext(ctx, `SELECT id, name, created_at FROM operators WHERE id = ?`, id).
+		Scan(&o.ID, &o.Name, timeCol{&o.CreatedAt})
+	if err != nil {
+		return nil, notFound(err)
+	}
+	return &o, nil
+}
+
+const userCols = `id, operator_id, email, password_hash, created_at`
+
+func scanUser(s scanner) (*naive.User, error) {
+	var u naive.User
+	if err := s.Scan(&u.ID, &u.OperatorID, &u.Email, &u.PasswordHash, timeCol{&u.CreatedAt}); err != nil {
+		return nil, notFound(err)
+	}
+	return &u, nil
+}
+
+func insertUser(ctx context.Context, ex execer, u *naive.User) error {
+	if u.ID == "" {
+		u.ID = newID()
+	}
+	u.CreatedAt = orNow(u.CreatedAt)
+	_, err := ex.ExecContext(ctx, `INSERT INTO users (id, operator_id, email, email_lower, password_hash, created_at)
+		VALUES (?, ?, ?, ?, ?, ?)`,
+		u.ID, u.OperatorID, u.Email, strings.ToLower(u.Email), u.PasswordHash, ts(u.CreatedAt))
+	return mapErr(err)
+}
+
+// CreateUser stores a human; the email is unique case-insensitively.
+func (db *DB) CreateUser(ctx context.Context, u *naive.User) error {
+	return insertUser(ctx, db.w, u)
+}
+
+// GetUserByEmail finds a human by email, case-insensitively.
+func (db *DB) GetUserByEmail(ctx context.Context, email string) (*naive.User, error) {
+	return scanUser(db.r.QueryRowContext(ctx, `SELECT `+userCols+` FROM users WHERE email_lower = ?`, strings.ToLower(email)))
+}
+
+// GetUser returns a human.
+func (db *DB) GetUser(ctx context.Context, id string) (*naive.User, error) {
+	return scanUser(db.r.QueryRowContext(ctx, `SELECT `+userCols+` FROM users WHERE id = ?`, id))
+}
+
+// CreateSession stores a login session.
+func (db *DB) CreateSession(ctx context.Context, s *naive.Session) error {
+	if s.ID == "" {
+		s.ID = newID()
+	}
+	s.CreatedAt = orNow(s.CreatedAt)
+	s.ExpiresAt = norm(s.ExpiresAt)
+	_, err := db.w.ExecContext(ctx, `INSERT INTO sessions (id, user_id, operator_id, token_hash, created_at, expires_at)
+		VALUES (?, ?, ?, ?, ?, ?)`,
+		s.ID, s.UserID, s.OperatorID, s.TokenHash, ts(s.CreatedAt), ts(s.ExpiresAt))
+	return mapErr(err)
+}
+
+// GetSessionByHash returns the session of a token hash if it expires after now.
+func (db *DB) GetSessionByHash(ctx context.Context, hash string, now time.Time) (*naive.Session, error) {
+	var s naive.Session
+	err := db.r.QueryRowContext(ctx, `SELECT id, user_id, operator_id, token_hash, created_at, expires_at
+		FROM sessions WHERE token_hash = ? AND expires_at > ?`, hash, ts(now)).
+		Scan(&s.ID, &s.UserID, &s.OperatorID, &s.TokenHash, timeCol{&s.CreatedAt}, timeCol{&s.ExpiresAt})
+	if err != nil {
+		return nil, notFound(err)
+	}
+	return &s, nil
+}
+
+// DeleteSession ends a session; ending an unknown one is not an error, so
+// logging out twice is harmless.
+func (db *DB) DeleteSession(ctx context.Context, id string) error {
+	_, err := db.w.ExecContext(ctx, `DELETE FROM sessions WHERE id = ?`, id)
+	return mapErr(err)
+}
+
+const keyCols = `id, operator_id, mode, name, prefix, hash, agent_id, created_by, created_at, revoked_at`
+
+func scanKey(s scanner) (*naive.APIKey, error) {
+	var k naive.APIKey
+	if err := s.Scan(&k.ID, &k.OperatorID, &k.Mode, &k.Name, &k.Prefix, &k.Hash, &k.AgentID, &k.CreatedBy,
+		timeCol{&k.CreatedAt}, nullTimeCol{&k.RevokedAt}); err != nil {
+		return nil, notFound(err)
+	}
+	return &k, nil
+}
+
+func insertAPIKey(ctx context.Context, ex execer, k *naive.APIKey) error {
+	if k.ID == "" {
+		k.ID = newID()
+	}
+	k.CreatedAt = orNow(k.CreatedAt)
+	k.RevokedAt = normPtr(k.RevokedAt)
+	_, err := ex.ExecContext(ctx, `INSERT INTO api_keys (`+keyCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		k.ID, k.OperatorID, k.Mode, k.Name, k.Prefix, k.Hash, k.AgentID, k.CreatedBy, ts(k.CreatedAt), nts(k.RevokedAt))
+	return mapErr(err)
+}
+
+// CreateAPIKey stores a key (its hash only); a hash already stored is a conflict.
+func (db *DB) CreateAPIKey(ctx context.Context, k *naive.APIKey) error {
+	return insertAPIKey(ctx, db.w, k)
+}
+
+// GetAPIKeyByHash returns an unrevoked key by hash.
+func (db *DB) GetAPIKeyByHash(ctx context.Context, hash string) (*naive.APIKey, error) {
+	return scanKey(db.r.QueryRowContext(ctx, `SELECT `+keyCols+` FROM api_keys WHERE hash = ? AND revoked_at IS NULL`, hash))
+}
+
+// ListAPIKeys lists an operator's keys of both modes, revoked ones too, newest first.
+func (db *DB) ListAPIKeys(ctx context.Context, operatorID string, p naive.Page) ([]naive.APIKey, error) {
+	rows, err := db.r.QueryContext(ctx, `SELECT `+keyCols+` FROM api_keys
+		WHERE operator_id = ? AND (? = '' OR id < ?) ORDER BY id DESC LIMIT ?`,
+		operatorID, p.After, p.After, limit(p.Limit))
+	return collect(rows, err, scanKey)
+}
+
+// RevokeAPIKey revokes an unrevoked key of the operator.
+func (db *DB) RevokeAPIKey(ctx context.Context, operatorID, id string, at time.Time) (*naive.APIKey, error) {
+	return scanKey(db.w.QueryRowContext(ctx, `UPDATE api_keys SET revoked_at = ?
+		WHERE operator_id = ? AND id = ? AND revoked_at IS NULL RETURNING `+keyCols,
+		ts(at), operatorID, id))
+}

@@ -1,0 +1,88 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"math"
+
+	"github.com/naive-oss/naive/internal/naive"
+	"github.com/naive-oss/naive/internal/store"
+)
+
+// Balance returns the scope's credit balance, 0 if never credited.
+func (db *DB) Balance(ctx context.Context, sc naive.Scope) (int64, error) {
+	var b int64
+	err := db.r.QueryRowContext(ctx, `SELECT balance FROM credit_balances WHERE operator_id = ? AND mode = ?`,
+		sc.OperatorID, sc.Mode).Scan(&b)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil
+	}
+	return b, mapErr(err)
+}
+
+// AddLedgerEntry applies e and returns the new balance; a debit the
+// balance cannot cover stores nothing.
+func (db *DB) AddLedgerEntry(ctx context.Context, e *naive.LedgerEntry) (int64, error) {
+	var bal int64
+	err := db.tx(ctx, func(tx *sql.Tx) (err error) {
+		bal, err = applyLedger(ctx, tx, e)
+		return err
+	})
+	return bal, err
+}
+
+// applyLedger moves the balance and records e inside tx. The transaction
+// holds SQLite's write lock from BEGIN IMMEDIATE, so reading the balance
+// and writing it back cannot interleave with another writer.
+func applyLedger(ctx context.Context, tx *sql.Tx, e *naive.LedgerEntry) (int64, error) {
+	if e.ID == "" {
+		e.ID = newID()
+	}
+	e.CreatedAt = orNow(e.CreatedAt)
+	var bal int64
+	err := tx.QueryRowContext(ctx, `SELECT balance FROM credit_balances WHERE operator_id = ? AND mode = ?`,
+		e.OperatorID, e.Mode).Scan(&bal)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return 0, err
+	}
+	if e.Amount > 0 && bal > math.MaxInt64-e.Amount {
+		return 0, errors.New("sqlite: credit balance overflow")
+	}
+	bal += e.Amount
+	if bal < 0 {
+		return 0, store.ErrInsufficientCredits
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO credit_balances (operator_id, mode, balance) VALUES (?, ?, ?)
+		ON CONFLICT (operator_id, mode) DO UPDATE SET balance = excluded.balance`,
+		e.OperatorID, e.Mode, bal); err != nil {
+		return 0, err
+	}
+	e.BalanceAfter = bal
+	if _, err := tx.ExecContext(ctx, `INSERT INTO ledger_entries (`+ledgerCols+`)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		e.ID, e.OperatorID, e.Mode, e.Amount, e.BalanceAfter, e.Reason, e.ReferenceID,
+		e.Actor.Type, e.Actor.ID, e.Memo, ts(e.CreatedAt)); err != nil {
+		return 0, err
+	}
+	return bal, nil
+}
+
+const ledgerCols = `id, operator_id, mode, amount, balance_after, reason, reference_id, actor_type, actor_id, memo, created_at`
+
+func scanLedger(s scanner) (*naive.LedgerEntry, error) {
+	var e naive.LedgerEntry
+	if err := s.Scan(&e.ID, &e.OperatorID, &e.Mode, &e.Amount, &e.BalanceAfter, &e.Reason, &e.ReferenceID,
+		&e.Actor.Type, &e.Actor.ID, &e.Memo, timeCol{&e.CreatedAt}); err != nil {
+		return nil, notFound(err)
+	}
+	return &e, nil
+}
+
+// ListLedger lists entries newest first.
+func (db *DB) ListLedger(ctx context.Context, sc naive.Scope, p naive.Page) ([]naive.LedgerEntry, error) {
+	rows, err := db.r.QueryContext(ctx, `SELECT `+ledgerCols+` FROM ledger_entries
+		WHERE operator_id = ? AND mode = ? AND (? = '' OR id < ?) ORDER BY id DESC LIMIT ?`,
+		sc.OperatorID, sc.Mode, p.After, p.After, limit(p.Limit))
+	return collect(rows, err, scanLedger)
+}

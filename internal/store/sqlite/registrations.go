@@ -1,0 +1,260 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"time"
+
+	"github.com/naive-oss/naive/internal/naive"
+	"github.com/naive-oss/naive/internal/store"
+)
+
+// errNoClaimToken guards Complete* from matching a row by an empty token.
+var errNoClaimToken = errors.New("sqlite: empty claim token")
+
+const brandCols = `subject_id, operator_id, mode, ein, carrier_id, status, claim_token, claimed_at, created_at`
+
+func scanBrand(s scanner) (*naive.Brand, error) {
+	var b naive.Brand
+	if err := s.Scan(&b.SubjectID, &b.OperatorID, &b.Mode, &b.EIN, &b.CarrierID, &b.Status, &b.ClaimToken,
+		timeCol{&b.ClaimedAt}, timeCol{&b.CreatedAt}); err != nil {
+		return nil, notFound(err)
+	}
+	return &b, nil
+}
+
+// ClaimBrand returns the subject's brand, inserting b as registering when
+// there is none or taking over a registering brand whose claim is stale.
+// Check and write share one IMMEDIATE transaction, so of concurrent
+// claimers exactly one gets claimed=true.
+func (db *DB) ClaimBrand(ctx context.Context, b *naive.Brand, staleBefore time.Time) (*naive.Brand, bool, error) {
+	if b.ClaimToken == "" {
+		return nil, false, errNoClaimToken
+	}
+	b.Status = naive.BrandRegistering
+	b.CarrierID = ""
+	b.ClaimedAt = orNow(b.ClaimedAt)
+	b.CreatedAt = orNow(b.CreatedAt)
+	var (
+		out     *naive.Brand
+		claimed bool
+	)
+	err := db.tx(ctx, func(tx *sql.Tx) error {
+		cur, err := scanBrand(tx.QueryRowContext(ctx, `SELECT `+brandCols+` FROM brands WHERE subject_id = ?`, b.SubjectID))
+		switch {
+		case errors.Is(err, store.ErrNotFound):
+			// The foreign key to (subject, operator, mode) rejects a
+			// subject of another scope as not found.
+			out, err = scanBrand(tx.QueryRowContext(ctx, `INSERT INTO brands (`+brandCols+`, updated_at)
+				VALUES (?, ?, ?, ?, '', ?, ?, ?, ?, ?) RETURNING `+brandCols,
+				b.SubjectID, b.OperatorID, b.Mode, b.EIN, b.Status, b.ClaimToken, ts(b.ClaimedAt), ts(b.CreatedAt), ts(b.CreatedAt)))
+			claimed = err == nil
+			return err
+		case err != nil:
+			return err
+		case cur.OperatorID != b.OperatorID || cur.Mode != b.Mode:
+			return store.ErrNotFound
+		case cur.Status == naive.BrandRegistering && cur.ClaimedAt.Before(norm(staleBefore)):
+			out, err = scanBrand(tx.QueryRowContext(ctx, `UPDATE brands SET claim_token = ?, claimed_at = ?
+				WHERE subject_id = ? RETURNING `+brandCols, b.ClaimToken, ts(b.ClaimedAt), b.SubjectID))
+			claimed = err == nil
+			return err
+		default:
+			out = cur
+			return nil
+		}
+	})
+	if err != nil {
+		return nil, false, err
+	}
+	return out, claimed, nil
+}
+
+// CompleteBrand marks the brand registered if claimToken still holds its claim.
+func (db *DB) CompleteBrand(ctx context.Context, subjectID, claimToken, carrierID string, at time.Time) error {
+	if claimToken == "" {
+		return store.ErrConflict
+	}
+	res, err := db.w.ExecContext(ctx, `UPDATE brands SET status = 'registered', carrier_id = ?, claim_token = '', updated_at = ?
+		WHERE subject_id = ? AND claim_token = ? AND status = 'registering'`,
+		carrierID, ts(at), subjectID, claimToken)
+	return affected(res, err, store.ErrConflict)
+}
+
+// AbandonBrand deletes a registering brand still claimed with claimToken;
+// with the claim lost it does nothing, as the brand is someone else's now.
+func (db *DB) AbandonBrand(ctx context.Context, subjectID, claimToken string) error {
+	if claimToken == "" {
+		return nil
+	}
+	_, err := db.w.ExecContext(ctx, `DELETE FROM brands WHERE subject_id = ? AND claim_token = ? AND status = 'registering'`,
+		subjectID, claimToken)
+	return mapErr(err)
+}
+
+// GetBrand returns a subject's brand.
+func (db *DB) GetBrand(ctx context.Context, sc naive.Scope, subjectID string) (*naive.Brand, error) {
+	return scanBrand(db.r.QueryRowContext(ctx, `SELECT `+brandCols+` FROM brands
+		WHERE operator_id = ? AND mode = ? AND subject_id = ?`, sc.OperatorID, sc.Mode, subjectID))
+}
+
+const campaignCols = `id, subject_id, operator_id, mode, kind, status, eta, carrier_id, claim_token, claimed_at, created_at, updated_at`
+
+func scanCampaign(s scanner) (*naive.Campaign, error) {
+	var (
+		c   naive.Campaign
+		eta sql.NullString
+	)
+	if err := s.Scan(&c.ID, &c.SubjectID, &c.OperatorID, &c.Mode, &c.Kind, &c.Status, &eta, &c.CarrierID, &c.ClaimToken,
+		timeCol{&c.ClaimedAt}, timeCol{&c.CreatedAt}, timeCol{&c.UpdatedAt}); err != nil {
+		return nil, notFound(err)
+	}
+	if eta.Valid {
+		c.ETA = &eta.String
+	}
+	return &c, nil
+}
+
+func nullString(s *string) any {
+	if s == nil {
+		return nil
+	}
+	return *s
+}
+
+// ClaimCampaign returns the subject's campaign of c.Kind, inserting c when
+// there is none or taking over an unregistered one (claim token set) whose
+// claim is stale, keeping its id; like ClaimBrand, exactly one concurrent
+// claimer wins. A registered campaign has no claim token and may have no
+// carrier id (toll-free verification has no carrier API).
+func (db *DB) ClaimCampaign(ctx context.Context, c *naive.Campaign, staleBefore time.Time) (*naive.Campaign, bool, error) {
+	if c.ClaimToken == "" {
+		return nil, false, errNoClaimToken
+	}
+	if c.ID == "" {
+		c.ID = newID()
+	}
+	if c.Status == "" {
+		c.Status = naive.CampaignCreated
+	}
+	c.CarrierID = ""
+	c.ClaimedAt = orNow(c.ClaimedAt)
+	c.CreatedAt = orNow(c.CreatedAt)
+	if c.UpdatedAt.IsZero() {
+		c.UpdatedAt = c.CreatedAt
+	}
+	c.UpdatedAt = norm(c.UpdatedAt)
+	var (
+		out     *naive.Campaign
+		claimed bool
+	)
+	err := db.tx(ctx, func(tx *sql.Tx) error {
+		cur, err := scanCampaign(tx.QueryRowContext(ctx, `SELECT `+campaignCols+` FROM campaigns
+			WHERE subject_id = ? AND kind = ?`, c.SubjectID, c.Kind))
+		switch {
+		case errors.Is(err, store.ErrNotFound):
+			out, err = scanCampaign(tx.QueryRowContext(ctx, `INSERT INTO campaigns (`+campaignCols+`)
+				VALUES (?, ?, ?, ?, ?, ?, ?, '', ?, ?, ?, ?) RETURNING `+campaignCols,
+				c.ID, c.SubjectID, c.OperatorID, c.Mode, c.Kind, c.Status, nullString(c.ETA), c.ClaimToken,
+				ts(c.ClaimedAt), ts(c.CreatedAt), ts(c.UpdatedAt)))
+			claimed = err == nil
+			return err
+		case err != nil:
+			return err
+		case cur.OperatorID != c.OperatorID || cur.Mode != c.Mode:
+			return store.ErrNotFound
+		case cur.ClaimToken != "" && cur.ClaimedAt.Before(norm(staleBefore)):
+			out, err = scanCampaign(tx.QueryRowContext(ctx, `UPDATE campaigns SET claim_token = ?, claimed_at = ?
+				WHERE id = ? RETURNING `+campaignCols, c.ClaimToken, ts(c.ClaimedAt), cur.ID))
+			claimed = err == nil
+			return err
+		default:
+			out = cur
+			return nil
+		}
+	})
+	if err != nil {
+		return nil, false, err
+	}
+	return out, claimed, nil
+}
+
+// CompleteCampaign registers a campaign still claimed with claimToken,
+// clearing the token: that, not the carrier id, marks it registered.
+func (db *DB) CompleteCampaign(ctx context.Context, id, claimToken, carrierID, status string, at time.Time) error {
+	if claimToken == "" {
+		return store.ErrConflict
+	}
+	res, err := db.w.ExecContext(ctx, `UPDATE campaigns SET carrier_id = ?, status = ?, claim_token = '', updated_at = ?
+		WHERE id = ? AND claim_token = ?`,
+		carrierID, status, ts(at), id, claimToken)
+	return affected(res, err, store.ErrConflict)
+}
+
+// AbandonCampaign deletes an unregistered campaign still claimed with
+// claimToken; with the claim lost it does nothing.
+func (db *DB) AbandonCampaign(ctx context.Context, id, claimToken string) error {
+	if claimToken == "" {
+		return nil // '' is the token of every registered campaign
+	}
+	_, err := db.w.ExecContext(ctx, `DELETE FROM campaigns WHERE id = ? AND claim_token = ?`, id, claimToken)
+	return mapErr(err)
+}
+
+// GetCampaign returns a campaign in scope, registered or not.
+func (db *DB) GetCampaign(ctx context.Context, sc naive.Scope, id string) (*naive.Campaign, error) {
+	return scanCampaign(db.r.QueryRowContext(ctx, `SELECT `+campaignCols+` FROM campaigns
+		WHERE operator_id = ? AND mode = ? AND id = ?`, sc.OperatorID, sc.Mode, id))
+}
+
+// ListCampaigns lists the subject's registered campaigns, newest first.
+func (db *DB) ListCampaigns(ctx context.Context, sc naive.Scope, subjectID string) ([]naive.Campaign, error) {
+	rows, err := db.r.QueryContext(ctx, `SELECT `+campaignCols+` FROM campaigns
+		WHERE operator_id = ? AND mode = ? AND subject_id = ? AND claim_token = '' ORDER BY id DESC`,
+		sc.OperatorID, sc.Mode, subjectID)
+	return collect(rows, err, scanCampaign)
+}
+
+// ListOpenCampaigns lists registered campaigns still created or in review,
+// least recently updated first, so a poller with a limit gets round to all.
+func (db *DB) ListOpenCampaigns(ctx context.Context, n int) ([]naive.Campaign, error) {
+	rows, err := db.r.QueryContext(ctx, `SELECT `+campaignCols+` FROM campaigns
+		WHERE claim_token = '' AND status IN ('created', 'in_review') ORDER BY updated_at, id LIMIT ?`, limit(n))
+	return collect(rows, err, scanCampaign)
+}
+
+// rankSQL is naive.CampaignRank of the stored status, so the forward-only
+// check and the write are one statement.
+const rankSQL = `CASE status WHEN 'created' THEN 1 WHEN 'in_review' THEN 2 WHEN 'active' THEN 3 WHEN 'rejected' THEN 3 ELSE 0 END`
+
+// AdvanceCampaign stores status if it ranks above the stored one; an
+// unknown campaign or status changes nothing.
+func (db *DB) AdvanceCampaign(ctx context.Context, id, status string, at time.Time) (bool, error) {
+	rank := naive.CampaignRank(status)
+	if rank == 0 {
+		return false, nil
+	}
+	res, err := db.w.ExecContext(ctx, `UPDATE campaigns SET status = ?, updated_at = ?
+		WHERE id = ? AND `+rankSQL+` < ?`, status, ts(at), id, rank)
+	if err != nil {
+		return false, mapErr(err)
+	}
+	n, err := res.RowsAffected()
+	return n > 0, err
+}
+
+// affected returns ifNone when a write matched no row.
+func affected(res sql.Result, err, ifNone error) error {
+	if err != nil {
+		return mapErr(err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return ifNone
+	}
+	return nil
+}
