@@ -1,0 +1,355 @@
+package surge
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"net/url"
+	"runtime/debug"
+	"strings"
+	"time"
+)
+
+// DefaultBaseURL is Surge's production API endpoint.
+const DefaultBaseURL = "https://api.surge.app"
+
+// maxResponseBytes bounds how much of a response body the client reads.
+const maxResponseBytes = 10 << 20
+
+// Options configures a Client; the zero value of every field selects its default.
+type Options struct {
+	// BaseURL defaults to DefaultBaseURL.
+	BaseURL string
+	// APIKey is sent as a bearer token.
+	APIKey string
+	// HTTPClient defaults to a client with a 30s timeout.
+	HTTPClient *http.Client
+	// MaxRetries is the number of retries after the first attempt: 0 means 3, negative means none.
+	MaxRetries int
+	// MinBackoff and MaxBackoff bound the exponential backoff; defaults 200ms and 5s.
+	MinBackoff, MaxBackoff time.Duration
+	// SleepFunc waits between attempts; the default sleeps and returns early with ctx's error.
+	SleepFunc func(ctx context.Context, d time.Duration) error
+}
+
+// Client calls the Surge API; it is safe for concurrent use.
+type Client struct {
+	baseURL    string
+	apiKey     string
+	hc         *http.Client
+	maxRetries int
+	minBackoff time.Duration
+	maxBackoff time.Duration
+	sleep      func(context.Context, time.Duration) error
+	userAgent  string
+}
+
+// NewClient returns a Client for o, filling in defaults.
+func NewClient(o Options) *Client {
+	c := &Client{
+		baseURL:    strings.TrimRight(o.BaseURL, "/"),
+		apiKey:     o.APIKey,
+		hc:         o.HTTPClient,
+		maxRetries: o.MaxRetries,
+		minBackoff: o.MinBackoff,
+		maxBackoff: o.MaxBackoff,
+		sleep:      o.SleepFunc,
+		userAgent:  userAgent(),
+	}
+	if c.baseURL == "" {
+		c.baseURL = DefaultBaseURL
+	}
+	if c.hc == nil {
+		c.hc = &http.Client{Timeout: 30 * time.Second}
+	}
+	switch {
+	case c.maxRetries == 0:
+		c.maxRetries = 3
+	case c.maxRetries < 0:
+		c.maxRetries = 0
+	}
+	if c.minBackoff <= 0 {
+		c.minBackoff = 200 * time.Millisecond
+	}
+	if c.maxBackoff <= 0 {
+		c.maxBackoff = 5 * time.Second
+	}
+	if c.maxBackoff < c.minBackoff {
+		c.maxBackoff = c.minBackoff
+	}
+	if c.sleep == nil {
+		c.sleep = sleepCtx
+	}
+	return c
+}
+
+func userAgent() string {
+	v := "dev"
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		v = bi.Main.Version
+	}
+	return "naive/" + v
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// CreateAccount creates an account (POST /accounts).
+func (c *Client) CreateAccount(ctx context.Context, in AccountCreate) (Account, error) {
+	var out Account
+	err := c.do(ctx, http.MethodPost, "/accounts", nil, in, &out)
+	return out, err
+}
+
+// GetAccount fetches an account by id.
+func (c *Client) GetAccount(ctx context.Context, id string) (Account, error) {
+	var out Account
+	err := c.do(ctx, http.MethodGet, "/accounts/"+url.PathEscape(id), nil, nil, &out)
+	return out, err
+}
+
+// UpdateAccount patches an account; unset fields are left unchanged.
+func (c *Client) UpdateAccount(ctx context.Context, id string, in AccountUpdate) (Account, error) {
+	var out Account
+	err := c.do(ctx, http.MethodPatch, "/accounts/"+url.PathEscape(id), nil, in, &out)
+	return out, err
+}
+
+// ListAccounts returns every account of the platform, following cursors.
+func (c *Client) ListAccounts(ctx context.Context) ([]Account, error) {
+	return list[Account](ctx, c, "/accounts", nil)
+}
+
+// AccountStatus reports the account's readiness for the given capabilities (default local_messaging).
+func (c *Client) AccountStatus(ctx context.Context, accountID string, capabilities ...string) (AccountStatus, error) {
+	if len(capabilities) == 0 {
+		capabilities = []string{CapabilityLocalMessaging}
+	}
+	q := url.Values{"capabilities": {strings.Join(capabilities, ",")}}
+	var out AccountStatus
+	err := c.do(ctx, http.MethodGet, "/accounts/"+url.PathEscape(accountID)+"/status", q, nil, &out)
+	return out, err
+}
+
+// CreateCampaign registers a campaign for an account.
+func (c *Client) CreateCampaign(ctx context.Context, accountID string, in CampaignCreate) (Campaign, error) {
+	var out Campaign
+	err := c.do(ctx, http.MethodPost, "/accounts/"+url.PathEscape(accountID)+"/campaigns", nil, in, &out)
+	return out, err
+}
+
+// UpdateCampaign replaces a not-yet-approved campaign's fields and resubmits it.
+func (c *Client) UpdateCampaign(ctx context.Context, id string, in CampaignCreate) (Campaign, error) {
+	var out Campaign
+	err := c.do(ctx, http.MethodPatch, "/campaigns/"+url.PathEscape(id), nil, in, &out)
+	return out, err
+}
+
+// GetCampaign fetches a campaign by id.
+func (c *Client) GetCampaign(ctx context.Context, id string) (Campaign, error) {
+	var out Campaign
+	err := c.do(ctx, http.MethodGet, "/campaigns/"+url.PathEscape(id), nil, nil, &out)
+	return out, err
+}
+
+// ListCampaigns returns every campaign of an account, following cursors.
+func (c *Client) ListCampaigns(ctx context.Context, accountID string) ([]Campaign, error) {
+	return list[Campaign](ctx, c, "/accounts/"+url.PathEscape(accountID)+"/campaigns", nil)
+}
+
+// PurchaseNumber buys a phone number for an account; on ErrUnknownOutcome the number may exist.
+func (c *Client) PurchaseNumber(ctx context.Context, accountID string, in NumberPurchase) (PhoneNumber, error) {
+	var out PhoneNumber
+	err := c.do(ctx, http.MethodPost, "/accounts/"+url.PathEscape(accountID)+"/phone_numbers", nil, in, &out)
+	return out, err
+}
+
+// GetNumber fetches a phone number by id.
+func (c *Client) GetNumber(ctx context.Context, id string) (PhoneNumber, error) {
+	var out PhoneNumber
+	err := c.do(ctx, http.MethodGet, "/phone_numbers/"+url.PathEscape(id), nil, nil, &out)
+	return out, err
+}
+
+// ListNumbers returns every phone number of an account, following cursors.
+func (c *Client) ListNumbers(ctx context.Context, accountID string) ([]PhoneNumber, error) {
+	return list[PhoneNumber](ctx, c, "/accounts/"+url.PathEscape(accountID)+"/phone_numbers", nil)
+}
+
+// AvailableNumbers browses purchasable numbers of type local or toll_free, optionally in one area code.
+func (c *Client) AvailableNumbers(ctx context.Context, accountID, typ, areaCode string) ([]AvailableNumber, error) {
+	q := url.Values{"type": {typ}}
+	if areaCode != "" {
+		q.Set("area_code", areaCode)
+	}
+	return list[AvailableNumber](ctx, c, "/accounts/"+url.PathEscape(accountID)+"/available_phone_numbers", q)
+}
+
+// UpdateNumber renames a number or attaches it to a campaign.
+func (c *Client) UpdateNumber(ctx context.Context, id string, in NumberUpdate) (PhoneNumber, error) {
+	var out PhoneNumber
+	err := c.do(ctx, http.MethodPatch, "/phone_numbers/"+url.PathEscape(id), nil, in, &out)
+	return out, err
+}
+
+// ReleaseNumber gives a number back to the carrier and returns it as it was released.
+func (c *Client) ReleaseNumber(ctx context.Context, id string) (PhoneNumber, error) {
+	var out PhoneNumber
+	err := c.do(ctx, http.MethodDelete, "/phone_numbers/"+url.PathEscape(id), nil, nil, &out)
+	return out, err
+}
+
+// list walks a cursor-paginated collection forward.
+func list[T any](ctx context.Context, c *Client, path string, q url.Values) ([]T, error) {
+	var all []T
+	seen := map[string]bool{}
+	after := ""
+	for {
+		pq := url.Values{}
+		for k, v := range q {
+			pq[k] = v
+		}
+		if after != "" {
+			pq.Set("after", after)
+		}
+		var page Page[T]
+		if err := c.do(ctx, http.MethodGet, path, pq, nil, &page); err != nil {
+			return nil, err
+		}
+		all = append(all, page.Data...)
+		next := page.Pagination.NextCursor
+		if next == nil || *next == "" {
+			return all, nil
+		}
+		if seen[*next] {
+			return nil, fmt.Errorf("surge: GET %s: pagination cursor %q repeated", path, *next)
+		}
+		seen[*next] = true
+		after = *next
+	}
+}
+
+// do performs one API call with retries and decodes a 2xx body into out.
+func (c *Client) do(ctx context.Context, method, path string, q url.Values, in, out any) error {
+	var body []byte
+	if in != nil {
+		var err error
+		if body, err = json.Marshal(in); err != nil {
+			return fmt.Errorf("surge: encode %s %s: %w", method, path, err)
+		}
+	}
+	u := c.baseURL + path
+	if len(q) > 0 {
+		u += "?" + q.Encode()
+	}
+	for attempt := 0; ; attempt++ {
+		if err := ctx.Err(); err != nil {
+			return fmt.Errorf("surge: %s %s: %w", method, path, err)
+		}
+		retryAfter, retry, err := c.once(ctx, method, path, u, body, out)
+		if err == nil || !retry || attempt >= c.maxRetries {
+			return err
+		}
+		if serr := c.sleep(ctx, c.backoff(attempt, retryAfter)); serr != nil {
+			return fmt.Errorf("%w (retry abandoned: %w)", err, serr)
+		}
+	}
+}
+
+// once makes a single attempt and says whether it may be retried.
+func (c *Client) once(ctx context.Context, method, path, u string, body []byte, out any) (retryAfter time.Duration, retry bool, err error) {
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, u, rd)
+	if err != nil {
+		return 0, false, fmt.Errorf("surge: %s %s: %w", method, path, err)
+	}
+	if c.apiKey != "" {
+		req.Header.Set("Authorization", "Bearer "+c.apiKey)
+	}
+	req.Header.Set("Accept", "application/json")
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("User-Agent", c.userAgent)
+
+	// Only POST creates things; GET, PATCH and DELETE can be repeated without harm.
+	safe := method != http.MethodPost
+	resp, err := c.hc.Do(req)
+	if err != nil {
+		return 0, c.transportRetry(ctx, safe, err), c.transportErr(method, path, safe, err)
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes))
+	if err != nil {
+		return 0, c.transportRetry(ctx, safe, err), c.transportErr(method, path, safe, err)
+	}
+	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
+		if out != nil && len(bytes.TrimSpace(data)) > 0 {
+			if err := json.Unmarshal(data, out); err != nil {
+				return 0, false, fmt.Errorf("surge: decode %s %s response: %w", method, path, err)
+			}
+		}
+		return 0, false, nil
+	}
+	apiErr := parseError(resp, data)
+	switch {
+	case resp.StatusCode == http.StatusTooManyRequests:
+		// Rate-limited requests were not processed, so even a POST may be repeated.
+		return apiErr.RetryAfter, true, apiErr
+	case resp.StatusCode >= 500 && safe:
+		return apiErr.RetryAfter, true, apiErr
+	case resp.StatusCode >= 500:
+		return 0, false, &outcomeError{apiErr}
+	default:
+		return 0, false, apiErr
+	}
+}
+
+// transportRetry says whether a transport failure may be retried: always when the
+// connection was never made, otherwise only for safe methods and a live context.
+func (c *Client) transportRetry(ctx context.Context, safe bool, err error) bool {
+	if ctx.Err() != nil {
+		return false
+	}
+	return safe || notSent(err)
+}
+
+func (c *Client) transportErr(method, path string, safe bool, err error) error {
+	if safe || notSent(err) {
+		return fmt.Errorf("surge: %s %s: %w", method, path, err)
+	}
+	return &outcomeError{fmt.Errorf("surge: %s %s: %w", method, path, err)}
+}
+
+// notSent reports whether err proves the request never left: the dial itself failed.
+func notSent(err error) bool {
+	var op *net.OpError
+	return errors.As(err, &op) && op.Op == "dial"
+}
+
+// backoff is exponential with jitter in [d/2, d], unless the server named a delay.
+func (c *Client) backoff(attempt int, retryAfter time.Duration) time.Duration {
+	if retryAfter > 0 {
+		return retryAfter
+	}
+	d := c.minBackoff << min(attempt, 30)
+	if d <= 0 || d > c.maxBackoff {
+		d = c.maxBackoff
+	}
+	return d/2 + rand.N(d/2+1)
+}

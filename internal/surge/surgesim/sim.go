@@ -1,0 +1,504 @@
+// Package surgesim is an in-memory simulator of the Surge API: the same paths, bodies,
+// status codes, error envelope and signed webhooks as api.surge.app, for tests, test mode
+// and local development. It keeps all state in memory, exposes fault knobs and inspection
+// helpers, and panics on any route it does not model so that a gap fails loudly. Mount it
+// with httptest.NewServer, or in-process through (*Server).Transport.
+//
+// Magic values (sandbox conventions, not Surge behaviour):
+//   - organization.identifier "99-9999999" or "999999999": account status "error" with an
+//     ein_mismatch entry for organization.identifier.
+//   - a campaign description containing "[sandbox:reject]": the review ends "rejected".
+//   - area code "555": no inventory, 422 no_matching_numbers.
+package surgesim
+
+import (
+	"bytes"
+	"cmp"
+	"context"
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"net/http"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/naive-oss/naive/internal/surge"
+)
+
+// DefaultReviewDelay is how long a campaign takes to become active when Config.ReviewDelay is zero.
+const DefaultReviewDelay = 20 * time.Second
+
+// maxBodyBytes bounds request bodies.
+const maxBodyBytes = 1 << 20
+
+// Config configures a Server; every field is optional.
+type Config struct {
+	// APIKey is the accepted bearer key; "" accepts any non-empty key.
+	APIKey string
+	// ReviewDelay is the time from campaign creation to approval (or rejection); 0 means 20s.
+	// A campaign shows "in_review" after min(1s, ReviewDelay/2).
+	ReviewDelay time.Duration
+	// Now is the clock for reviews, ids, event timestamps and webhook-timestamp headers; nil means time.Now.
+	Now func() time.Time
+	// WebhookURL, when set, receives every event as a signed POST, asynchronously and in order.
+	WebhookURL string
+	// WebhookSecret signs webhooks ("whsec_…"); "" with a WebhookURL generates one, see (*Server).WebhookSecret.
+	WebhookSecret string
+	// HTTPClient delivers webhooks; nil means a client with a 10s timeout.
+	HTTPClient *http.Client
+	// Logger receives diagnostics; nil discards them.
+	Logger *slog.Logger
+	// NumberLimit caps phone numbers per account (a plan limit, 422 phone_number_limit); 0 means unlimited.
+	NumberLimit int
+	// BeforeFunc, when set, sees every modelled request first and may answer it itself by returning handled.
+	BeforeFunc func(r *http.Request) (status int, body []byte, handled bool)
+}
+
+// Faults makes the simulator misbehave on a random share of requests; rates are 0..1 and are
+// tried in the order RateLimitRate, ErrorRate, TimeoutRate, LoseResponseRate on one draw.
+type Faults struct {
+	// ErrorRate answers 500 or 503 without acting.
+	ErrorRate float64
+	// RateLimitRate answers 429 with Retry-After: 1 without acting.
+	RateLimitRate float64
+	// Latency delays every request (after BeforeFunc) before it is handled.
+	Latency time.Duration
+	// TimeoutRate hangs without acting until the caller gives up (its request context ends).
+	TimeoutRate float64
+	// LoseResponseRate performs the action (e.g. the purchase) and then drops the connection.
+	LoseResponseRate float64
+	// Seed seeds the fault draws so a run is reproducible.
+	Seed int64
+}
+
+type fault int
+
+const (
+	faultNone fault = iota
+	faultRateLimit
+	faultError
+	faultTimeout
+	faultLose
+)
+
+// Server is the simulator; it implements http.Handler and is safe for concurrent use.
+type Server struct {
+	cfg         Config
+	now         func() time.Time
+	reviewDelay time.Duration
+	log         *slog.Logger
+	hc          *http.Client
+	mux         *http.ServeMux
+
+	fmu    sync.Mutex
+	faults Faults
+	rng    *rand.Rand
+	before func(*http.Request) (int, []byte, bool)
+
+	mu        sync.Mutex
+	seq       int64
+	accounts  map[string]*account
+	campaigns map[string]*campaign
+	numbers   map[string]*number
+	inUse     map[string]bool // E.164 numbers currently owned
+	counts    map[string]int
+	events    []surge.Event
+	outbox    []surge.Event
+	tickerOn  bool
+	workerOn  bool
+	closed    bool
+
+	wake      chan struct{}
+	done      chan struct{}
+	ctx       context.Context
+	cancel    context.CancelFunc
+	wg        sync.WaitGroup
+	closeOnce sync.Once
+}
+
+type account struct {
+	seq int64
+	surge.Account
+}
+
+type campaign struct {
+	seq       int64
+	accountID string
+	created   time.Time
+	override  string // pinned status from SetCampaignStatus
+	reject    bool   // description carries the [sandbox:reject] token
+	activated bool   // activation side effects have run
+	surge.Campaign
+}
+
+type number struct {
+	seq       int64
+	accountID string
+	surge.PhoneNumber
+}
+
+// New returns a simulator for cfg; call Close to stop its background goroutines.
+func New(cfg Config) *Server {
+	s := &Server{
+		cfg:         cfg,
+		now:         cfg.Now,
+		reviewDelay: cfg.ReviewDelay,
+		log:         cfg.Logger,
+		hc:          cfg.HTTPClient,
+		mux:         http.NewServeMux(),
+		rng:         rand.New(rand.NewPCG(0, 0)),
+		before:      cfg.BeforeFunc,
+		accounts:    map[string]*account{},
+		campaigns:   map[string]*campaign{},
+		numbers:     map[string]*number{},
+		inUse:       map[string]bool{},
+		counts:      map[string]int{},
+		wake:        make(chan struct{}, 1),
+		done:        make(chan struct{}),
+	}
+	s.ctx, s.cancel = context.WithCancel(context.Background())
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if s.reviewDelay <= 0 {
+		s.reviewDelay = DefaultReviewDelay
+	}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	if s.hc == nil {
+		s.hc = &http.Client{Timeout: 10 * time.Second}
+	}
+	if s.cfg.WebhookURL != "" && s.cfg.WebhookSecret == "" {
+		s.cfg.WebhookSecret = surge.NewWebhookSecret()
+	}
+	s.routes()
+	return s
+}
+
+// WebhookSecret returns the secret webhooks are signed with.
+func (s *Server) WebhookSecret() string { return s.cfg.WebhookSecret }
+
+// SetFaults replaces the fault knobs and reseeds the fault draws from f.Seed.
+func (s *Server) SetFaults(f Faults) {
+	s.fmu.Lock()
+	defer s.fmu.Unlock()
+	s.faults = f
+	s.rng = rand.New(rand.NewPCG(uint64(f.Seed), 0x5eed))
+}
+
+// SetBeforeFunc replaces Config.BeforeFunc; nil removes the hook.
+func (s *Server) SetBeforeFunc(f func(r *http.Request) (status int, body []byte, handled bool)) {
+	s.fmu.Lock()
+	defer s.fmu.Unlock()
+	s.before = f
+}
+
+// Close stops the review ticker and webhook delivery; undelivered webhooks are dropped.
+func (s *Server) Close() {
+	s.closeOnce.Do(func() {
+		s.mu.Lock()
+		s.closed = true
+		s.mu.Unlock()
+		close(s.done)
+		s.cancel()
+		s.wg.Wait()
+	})
+}
+
+// ServeHTTP serves a modelled route and panics on any other.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if _, pattern := s.mux.Handler(r); pattern == "" {
+		panic(fmt.Sprintf("surgesim: unmodelled route %s %s", r.Method, r.URL.Path))
+	}
+	s.mux.ServeHTTP(w, r)
+}
+
+// handlerFunc acts on a request under the state lock and returns the status and body to send.
+type handlerFunc func(r *http.Request, body []byte) (int, any, error)
+
+// serve runs the shared pipeline: count, hook, faults, auth, body, action, answer.
+func (s *Server) serve(w http.ResponseWriter, r *http.Request, h handlerFunc) {
+	s.mu.Lock()
+	s.counts[r.Pattern]++
+	s.mu.Unlock()
+
+	// Read the body first: net/http only notices a vanished client (and cancels the request
+	// context) once the body is consumed, which the hang faults depend on.
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBodyBytes))
+	if err != nil {
+		writeError(w, badRequest("The request body could not be read."))
+		return
+	}
+	r.Body = io.NopCloser(bytes.NewReader(body))
+
+	f, fl, code, before := s.roll()
+	if before != nil {
+		if status, body, ok := before(r); ok {
+			if len(body) > 0 {
+				w.Header().Set("Content-Type", "application/json")
+			}
+			w.WriteHeader(status)
+			_, _ = w.Write(body)
+			return
+		}
+	}
+	if f.Latency > 0 && !s.wait(r.Context(), f.Latency) {
+		panic(http.ErrAbortHandler) // the caller left or the simulator closed: no answer at all
+	}
+	switch fl {
+	case faultRateLimit:
+		w.Header().Set("Retry-After", "1")
+		writeError(w, &apiError{http.StatusTooManyRequests, "rate_limited", "Too many requests. Retry after the delay in Retry-After.", nil})
+		return
+	case faultError:
+		writeError(w, &apiError{code, "server_error", "An unexpected error occurred. Please try again.", nil})
+		return
+	case faultTimeout:
+		s.wait(r.Context(), -1)
+		panic(http.ErrAbortHandler)
+	}
+	if err := s.authenticate(r); err != nil {
+		writeError(w, err)
+		return
+	}
+
+	s.mu.Lock()
+	s.advanceLocked(s.now())
+	status, v, err := h(r, body)
+	s.mu.Unlock()
+
+	if fl == faultLose {
+		s.log.Info("surgesim: dropping response after acting", "method", r.Method, "path", r.URL.Path)
+		panic(http.ErrAbortHandler)
+	}
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	writeJSON(w, status, v)
+}
+
+// roll draws this request's fault.
+func (s *Server) roll() (Faults, fault, int, func(*http.Request) (int, []byte, bool)) {
+	s.fmu.Lock()
+	defer s.fmu.Unlock()
+	f := s.faults
+	if f.RateLimitRate+f.ErrorRate+f.TimeoutRate+f.LoseResponseRate <= 0 {
+		return f, faultNone, 0, s.before
+	}
+	u := s.rng.Float64()
+	for _, c := range []struct {
+		rate float64
+		f    fault
+	}{{f.RateLimitRate, faultRateLimit}, {f.ErrorRate, faultError}, {f.TimeoutRate, faultTimeout}, {f.LoseResponseRate, faultLose}} {
+		if u < c.rate {
+			code := http.StatusInternalServerError
+			if s.rng.IntN(2) == 1 {
+				code = http.StatusServiceUnavailable
+			}
+			return f, c.f, code, s.before
+		}
+		u -= c.rate
+	}
+	return f, faultNone, 0, s.before
+}
+
+// wait sleeps d (forever when negative) and reports whether it ran to the end.
+func (s *Server) wait(ctx context.Context, d time.Duration) bool {
+	var timer <-chan time.Time
+	if d >= 0 {
+		t := time.NewTimer(d)
+		defer t.Stop()
+		timer = t.C
+	}
+	select {
+	case <-timer:
+		return true
+	case <-ctx.Done():
+	case <-s.done:
+	}
+	return false
+}
+
+func (s *Server) authenticate(r *http.Request) error {
+	h := r.Header.Get("Authorization")
+	if h == "" {
+		return &apiError{http.StatusUnauthorized, "missing_api_key", "No API key was provided. Send it as Authorization: Bearer <key>.", nil}
+	}
+	var key string
+	if k, ok := strings.CutPrefix(h, "Bearer "); ok {
+		key = strings.TrimSpace(k)
+	} else if u, _, ok := r.BasicAuth(); ok {
+		key = u
+	}
+	if key == "" || (s.cfg.APIKey != "" && subtle.ConstantTimeCompare([]byte(key), []byte(s.cfg.APIKey)) != 1) {
+		return &apiError{http.StatusUnauthorized, "invalid_api_key", "The API key provided is invalid.", nil}
+	}
+	return nil
+}
+
+// apiError is a Surge error envelope with its HTTP status.
+type apiError struct {
+	status  int
+	typ     string
+	message string
+	detail  map[string][]string
+}
+
+func (e *apiError) Error() string { return fmt.Sprintf("%d %s: %s", e.status, e.typ, e.message) }
+
+func badRequest(msg string) *apiError {
+	return &apiError{http.StatusBadRequest, "bad_request", msg, nil}
+}
+
+func notFound() *apiError {
+	return &apiError{http.StatusNotFound, "not_found", "The requested resource could not be found.", nil}
+}
+
+func accountNotFound() *apiError {
+	return &apiError{http.StatusNotFound, "account_not_found", "The account could not be found.", nil}
+}
+
+func validation(detail map[string][]string) *apiError {
+	return &apiError{http.StatusUnprocessableEntity, "validation_error", "The request has invalid parameters.", detail}
+}
+
+func writeError(w http.ResponseWriter, err error) {
+	var e *apiError
+	if !errors.As(err, &e) {
+		e = &apiError{http.StatusInternalServerError, "server_error", "An unexpected error occurred.", nil}
+	}
+	type body struct {
+		Type    string              `json:"type"`
+		Message string              `json:"message"`
+		Detail  map[string][]string `json:"detail,omitempty"`
+	}
+	writeJSON(w, e.status, struct {
+		Error body `json:"error"`
+	}{body{e.typ, e.message, e.detail}})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(fmt.Sprintf("surgesim: encode response: %v", err))
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_, _ = w.Write(append(b, '\n'))
+}
+
+// Tick applies every clock-driven campaign transition due at Now; a background ticker calls it
+// too, and tests with a fake clock may call it to fire webhooks deterministically.
+func (s *Server) Tick() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.advanceLocked(s.now())
+}
+
+// SetCampaignStatus pins a campaign's status (approve or reject now); clock-driven transitions stop for it.
+func (s *Server) SetCampaignStatus(id, status string) error {
+	if !slices.Contains(campaignStatuses, status) {
+		return fmt.Errorf("surgesim: unknown campaign status %q", status)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c, ok := s.campaigns[id]
+	if !ok {
+		return fmt.Errorf("surgesim: no campaign %q", id)
+	}
+	c.override = status
+	s.advanceLocked(s.now())
+	return nil
+}
+
+// RequestCount returns how many requests reached a route, e.g. ("POST", "/accounts/{account_id}/phone_numbers").
+func (s *Server) RequestCount(method, pathPattern string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.counts[method+" "+pathPattern]
+}
+
+// Accounts returns every account in creation order.
+func (s *Server) Accounts() []surge.Account {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := []surge.Account{}
+	for _, a := range sortedBySeq(s.accounts, func(a *account) int64 { return a.seq }) {
+		out = append(out, a.Account)
+	}
+	return out
+}
+
+// Campaigns returns every campaign in creation order, with its status as of Now.
+func (s *Server) Campaigns() []surge.Campaign {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := s.now()
+	s.advanceLocked(now)
+	out := []surge.Campaign{}
+	for _, c := range sortedBySeq(s.campaigns, func(c *campaign) int64 { return c.seq }) {
+		out = append(out, s.renderCampaign(c, now))
+	}
+	return out
+}
+
+// Numbers returns the phone numbers an account owns, in purchase order.
+func (s *Server) Numbers(accountID string) []surge.PhoneNumber {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := []surge.PhoneNumber{}
+	for _, n := range s.accountNumbersLocked(accountID) {
+		out = append(out, n.PhoneNumber)
+	}
+	return out
+}
+
+// AllNumbers returns every owned phone number across accounts, in purchase order.
+func (s *Server) AllNumbers() []surge.PhoneNumber {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := []surge.PhoneNumber{}
+	for _, n := range sortedBySeq(s.numbers, func(n *number) int64 { return n.seq }) {
+		out = append(out, n.PhoneNumber)
+	}
+	return out
+}
+
+// Events returns every webhook event emitted so far, whether or not a WebhookURL is set.
+func (s *Server) Events() []surge.Event {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.events)
+}
+
+func (s *Server) accountNumbersLocked(accountID string) []*number {
+	var out []*number
+	for _, n := range sortedBySeq(s.numbers, func(n *number) int64 { return n.seq }) {
+		if n.accountID == accountID {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+func sortedBySeq[T any](m map[string]T, seq func(T) int64) []T {
+	out := make([]T, 0, len(m))
+	for _, v := range m {
+		out = append(out, v)
+	}
+	slices.SortFunc(out, func(a, b T) int { return cmp.Compare(seq(a), seq(b)) })
+	return out
+}
+
+func (s *Server) nextSeq() int64 {
+	s.seq++
+	return s.seq
+}

@@ -1,0 +1,118 @@
+package surgesim
+
+import (
+	"bytes"
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/naive-oss/naive/internal/surge"
+)
+
+// Webhook delivery makes this many attempts per event, backing off from 100ms.
+const deliveryAttempts = 5
+
+// emitLocked records an event and queues it for delivery when a WebhookURL is set.
+func (s *Server) emitLocked(accountID, typ string, data any) {
+	raw, err := json.Marshal(data)
+	if err != nil {
+		panic(fmt.Sprintf("surgesim: encode %s event: %v", typ, err))
+	}
+	now := s.now()
+	ev := surge.Event{ID: newID("evt", now), Type: typ, Timestamp: now.UTC().Truncate(time.Second), AccountID: accountID, Data: raw}
+	s.events = append(s.events, ev)
+	if s.cfg.WebhookURL == "" || s.closed {
+		return
+	}
+	s.outbox = append(s.outbox, ev)
+	if !s.workerOn {
+		s.workerOn = true
+		s.wg.Add(1)
+		go s.deliverLoop()
+	}
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
+}
+
+// deliverLoop posts queued events one at a time so the receiver sees them in order.
+func (s *Server) deliverLoop() {
+	defer s.wg.Done()
+	for {
+		s.mu.Lock()
+		if len(s.outbox) == 0 {
+			s.mu.Unlock()
+			select {
+			case <-s.wake:
+				continue
+			case <-s.done:
+				return
+			}
+		}
+		ev := s.outbox[0]
+		s.outbox = s.outbox[1:]
+		s.mu.Unlock()
+		s.deliver(ev)
+	}
+}
+
+func (s *Server) deliver(ev surge.Event) {
+	body, err := json.Marshal(ev)
+	if err != nil {
+		panic(fmt.Sprintf("surgesim: encode event: %v", err))
+	}
+	for attempt := range deliveryAttempts {
+		if attempt > 0 && !s.wait(s.ctx, 100*time.Millisecond<<(attempt-1)) {
+			return
+		}
+		err := s.post(ev.ID, body)
+		if err == nil {
+			return
+		}
+		s.log.Warn("surgesim: webhook delivery failed", "event", ev.ID, "type", ev.Type, "attempt", attempt+1, "err", err)
+	}
+	s.log.Error("surgesim: webhook dropped after retries", "event", ev.ID, "type", ev.Type)
+}
+
+// post sends one signed delivery: Standard Webhooks headers plus the legacy surge-signature.
+func (s *Server) post(id string, body []byte) error {
+	ts := s.now()
+	sig, err := surge.Sign(s.cfg.WebhookSecret, id, ts, body)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(s.ctx, 10*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.cfg.WebhookURL, bytes.NewReader(body))
+	if err != nil {
+		return err
+	}
+	unix := strconv.FormatInt(ts.Unix(), 10)
+	legacy := hmac.New(sha256.New, []byte(s.cfg.WebhookSecret))
+	legacy.Write([]byte(unix + "."))
+	legacy.Write(body)
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("User-Agent", "surgesim")
+	req.Header.Set(surge.HeaderWebhookID, id)
+	req.Header.Set(surge.HeaderWebhookTimestamp, unix)
+	req.Header.Set(surge.HeaderWebhookSignature, sig)
+	req.Header.Set("surge-signature", "t="+unix+",v1="+hex.EncodeToString(legacy.Sum(nil)))
+	resp, err := s.hc.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		return fmt.Errorf("receiver answered %s", resp.Status)
+	}
+	return nil
+}
