@@ -1,0 +1,223 @@
+package api
+
+import (
+	"net/http"
+	"strconv"
+
+	"github.com/naive-oss/naive/internal/naive"
+)
+
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request) error {
+	return writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+}
+
+func (s *Server) readyz(w http.ResponseWriter, r *http.Request) error {
+	if err := s.ready(r.Context()); err != nil {
+		s.log.Warn("not ready", "err", err)
+		return writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "reason": "database unreachable"})
+	}
+	return writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+}
+
+// subjectID is the subject a request names: the path's, else the
+// Naive-Subject header, else "" (the default subject).
+func subjectID(r *http.Request) string {
+	if id := r.PathValue("sid"); id != "" {
+		return id
+	}
+	return r.Header.Get("Naive-Subject")
+}
+
+// listParams reads ?limit= and ?cursor=.
+func listParams(r *http.Request) (naive.ListParams, error) {
+	lp := naive.ListParams{Cursor: r.URL.Query().Get("cursor")}
+	if v := r.URL.Query().Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			return lp, naive.InvalidParam("limit", "limit must be an integer between 1 and 200.")
+		}
+		if n < 1 || n > 200 {
+			return lp, naive.InvalidParam("limit", "limit must be between 1 and 200.")
+		}
+		lp.Limit = n
+	}
+	return lp, nil
+}
+
+// ok writes v as 200, or the error.
+func ok(w http.ResponseWriter, status int, v any, err error) error {
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, status, v)
+}
+
+func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
+	var in naive.LoginRequest
+	if err := decode(r, &in); err != nil {
+		return err
+	}
+	res, err := s.svc.Login(r.Context(), in)
+	return ok(w, http.StatusOK, res, err)
+}
+
+func (s *Server) logout(w http.ResponseWriter, r *http.Request) error {
+	if err := s.svc.Logout(r.Context()); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+func (s *Server) whoami(w http.ResponseWriter, r *http.Request) error {
+	res, err := s.svc.Whoami(r.Context())
+	return ok(w, http.StatusOK, res, err)
+}
+
+func (s *Server) listKeys(w http.ResponseWriter, r *http.Request) error {
+	lp, err := listParams(r)
+	if err != nil {
+		return err
+	}
+	res, err := s.svc.ListKeys(r.Context(), lp)
+	return ok(w, http.StatusOK, res, err)
+}
+
+func (s *Server) createKey(w http.ResponseWriter, r *http.Request) error {
+	var in naive.KeyRequest
+	if err := decode(r, &in); err != nil {
+		return err
+	}
+	res, err := s.svc.CreateKey(r.Context(), in)
+	return ok(w, http.StatusCreated, res, err)
+}
+
+func (s *Server) revokeKey(w http.ResponseWriter, r *http.Request) error {
+	res, err := s.svc.RevokeKey(r.Context(), r.PathValue("id"))
+	return ok(w, http.StatusOK, res, err)
+}
+
+func (s *Server) listSubjects(w http.ResponseWriter, r *http.Request) error {
+	lp, err := listParams(r)
+	if err != nil {
+		return err
+	}
+	res, err := s.svc.ListSubjects(r.Context(), lp)
+	return ok(w, http.StatusOK, res, err)
+}
+
+func (s *Server) createSubject(w http.ResponseWriter, r *http.Request) error {
+	var in naive.SubjectProfile
+	if err := decode(r, &in); err != nil {
+		return err
+	}
+	res, err := s.svc.CreateSubject(r.Context(), in)
+	return ok(w, http.StatusCreated, res, err)
+}
+
+func (s *Server) getSubject(w http.ResponseWriter, r *http.Request) error {
+	res, err := s.svc.GetSubject(r.Context(), r.PathValue("sid"))
+	return ok(w, http.StatusOK, res, err)
+}
+
+func (s *Server) updateSubject(w http.ResponseWriter, r *http.Request) error {
+	var in naive.SubjectPatch
+	if err := decode(r, &in); err != nil {
+		return err
+	}
+	res, err := s.svc.UpdateSubject(r.Context(), r.PathValue("sid"), in)
+	return ok(w, http.StatusOK, res, err)
+}
+
+func (s *Server) getFormation(w http.ResponseWriter, r *http.Request) error {
+	res, err := s.svc.GetFormation(r.Context(), subjectID(r))
+	return ok(w, http.StatusOK, res, err)
+}
+
+func (s *Server) startFormation(w http.ResponseWriter, r *http.Request) error {
+	var in naive.FormationRequest
+	if err := decode(r, &in); err != nil {
+		return err
+	}
+	res, err := s.svc.StartFormation(r.Context(), subjectID(r), in)
+	return ok(w, http.StatusAccepted, res, err)
+}
+
+func (s *Server) listAgents(w http.ResponseWriter, r *http.Request) error {
+	lp, err := listParams(r)
+	if err != nil {
+		return err
+	}
+	res, err := s.svc.ListAgents(r.Context(), lp)
+	return ok(w, http.StatusOK, res, err)
+}
+
+func (s *Server) createAgent(w http.ResponseWriter, r *http.Request) error {
+	var in naive.AgentRequest
+	if err := decode(r, &in); err != nil {
+		return err
+	}
+	res, err := s.svc.CreateAgent(r.Context(), in)
+	return ok(w, http.StatusCreated, res, err)
+}
+
+func (s *Server) getAgent(w http.ResponseWriter, r *http.Request) error {
+	res, err := s.svc.GetAgent(r.Context(), r.PathValue("id"))
+	return ok(w, http.StatusOK, res, err)
+}
+
+func (s *Server) credits(w http.ResponseWriter, r *http.Request) error {
+	res, err := s.svc.Credits(r.Context())
+	return ok(w, http.StatusOK, res, err)
+}
+
+func (s *Server) ledger(w http.ResponseWriter, r *http.Request) error {
+	lp, err := listParams(r)
+	if err != nil {
+		return err
+	}
+	res, err := s.svc.Ledger(r.Context(), lp)
+	return ok(w, http.StatusOK, res, err)
+}
+
+func (s *Server) grant(w http.ResponseWriter, r *http.Request) error {
+	var in naive.GrantRequest
+	if err := decode(r, &in); err != nil {
+		return err
+	}
+	res, err := s.svc.GrantCredits(r.Context(), in)
+	return ok(w, http.StatusCreated, res, err)
+}
+
+func (s *Server) provision(w http.ResponseWriter, r *http.Request) error {
+	var in naive.ProvisionRequest
+	if err := decode(r, &in); err != nil {
+		return err
+	}
+	res, err := s.svc.ProvisionPhone(r.Context(), subjectID(r), in)
+	return ok(w, http.StatusAccepted, res, err)
+}
+
+func (s *Server) listPhones(w http.ResponseWriter, r *http.Request) error {
+	lp, err := listParams(r)
+	if err != nil {
+		return err
+	}
+	res, err := s.svc.ListPhones(r.Context(), subjectID(r), r.URL.Query().Get("agent"), lp)
+	return ok(w, http.StatusOK, res, err)
+}
+
+func (s *Server) phoneStatus(w http.ResponseWriter, r *http.Request) error {
+	res, err := s.svc.PhoneStatus(r.Context(), subjectID(r))
+	return ok(w, http.StatusOK, res, err)
+}
+
+func (s *Server) getPhone(w http.ResponseWriter, r *http.Request) error {
+	res, err := s.svc.GetPhone(r.Context(), subjectID(r), r.PathValue("id"))
+	return ok(w, http.StatusOK, res, err)
+}
+
+func (s *Server) releasePhone(w http.ResponseWriter, r *http.Request) error {
+	res, err := s.svc.ReleasePhone(r.Context(), subjectID(r), r.PathValue("id"))
+	return ok(w, http.StatusOK, res, err)
+}

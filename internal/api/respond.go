@@ -1,0 +1,148 @@
+// Package api is the REST surface: net/http with method+path patterns, every
+// route in routes.go, handlers that return errors, and one writer that turns
+// them into the error envelope through the single code↔status table.
+package api
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"mime"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/naive-oss/naive/internal/naive"
+)
+
+// MaxBodyBytes bounds every request body.
+const MaxBodyBytes = 1 << 20
+
+// handlerFunc is a handler that returns its error for writeError.
+type handlerFunc func(w http.ResponseWriter, r *http.Request) error
+
+// errorBody is the one error envelope.
+type errorBody struct {
+	Error map[string]any `json:"error"`
+}
+
+// writeJSON writes v with status.
+func writeJSON(w http.ResponseWriter, status int, v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Errorf("encode response: %w", err)
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_, _ = w.Write(append(b, '\n'))
+	return nil
+}
+
+// writeError writes err as the error envelope: the caller gets the code's
+// status and a safe message; the internal cause is logged, never sent.
+func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) {
+	e := naive.AsError(err)
+	status := e.Status()
+	reqID := w.Header().Get("Request-Id")
+	if status >= 500 {
+		log.Error("request failed", "request_id", reqID, "method", r.Method, "path", r.URL.Path, "code", e.Code, "err", err)
+	} else if e.Err != nil {
+		log.Info("request refused", "request_id", reqID, "code", e.Code, "err", e.Err)
+	}
+	obj := map[string]any{}
+	for k, v := range e.Fields {
+		obj[k] = v
+	}
+	obj["code"] = e.Code
+	obj["message"] = e.Message
+	obj["request_id"] = reqID
+	if e.Param != "" {
+		obj["param"] = e.Param
+	}
+	if e.Hint != "" {
+		obj["hint"] = e.Hint
+	} else if h := naive.DefaultHint(e); h != "" {
+		obj["hint"] = h
+	}
+	if e.RetryAfter > 0 {
+		secs := int((e.RetryAfter + 999_999_999) / 1_000_000_000)
+		w.Header().Set("Retry-After", strconv.Itoa(secs))
+	} else if e.Code == naive.ERateLimited {
+		w.Header().Set("Retry-After", "1")
+	}
+	_ = writeJSON(w, status, errorBody{Error: obj})
+}
+
+// decode reads a JSON body into v: JSON only, at most MaxBodyBytes, no
+// unknown fields, no trailing data; every refusal names what is wrong.
+// An empty body decodes as {}.
+func decode(r *http.Request, v any) error {
+	if r.ContentLength == 0 {
+		// A bodiless POST means "no parameters".
+		return json.Unmarshal([]byte("{}"), v)
+	}
+	ct := r.Header.Get("Content-Type")
+	mt, _, err := mime.ParseMediaType(ct)
+	if ct == "" || err != nil || mt != "application/json" {
+		return (&naive.Error{Code: naive.EUnsupportedMediaType, Message: fmt.Sprintf("Content-Type must be application/json; got %q.", ct)}).
+			WithHint("Send the body as JSON with \"Content-Type: application/json\".")
+	}
+	dec := json.NewDecoder(r.Body)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return decodeError(err)
+	}
+	if dec.More() {
+		return naive.Errorf(naive.EInvalidInput, "The body must be a single JSON object; found data after it.")
+	}
+	var extra json.RawMessage
+	if err := dec.Decode(&extra); err != io.EOF {
+		return naive.Errorf(naive.EInvalidInput, "The body must be a single JSON object; found data after it.")
+	}
+	return nil
+}
+
+// decodeError names the field or position at fault in a JSON error.
+func decodeError(err error) error {
+	var maxErr *http.MaxBytesError
+	var typeErr *json.UnmarshalTypeError
+	var synErr *json.SyntaxError
+	switch {
+	case errors.As(err, &maxErr):
+		return (&naive.Error{Code: naive.EPayloadTooLarge, Message: fmt.Sprintf("The body is larger than %d bytes.", MaxBodyBytes)}).
+			WithHint("Send a smaller body.")
+	case errors.As(err, &typeErr):
+		field := typeErr.Field
+		if field == "" {
+			return naive.Errorf(naive.EInvalidInput, "The body must be a JSON object.")
+		}
+		return naive.InvalidParam(field, "%s must be a JSON %s; got %s.", field, jsonKind(typeErr.Type.Kind().String()), typeErr.Value).
+			WithHint("Send %s as a JSON %s.", field, jsonKind(typeErr.Type.Kind().String()))
+	case errors.As(err, &synErr):
+		return naive.Errorf(naive.EInvalidInput, "Malformed JSON at byte %d: %s.", synErr.Offset, synErr.Error()).
+			WithHint("Send a valid JSON object.")
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+		return naive.Errorf(naive.EInvalidInput, "The JSON body is empty or truncated.").WithHint("Send a complete JSON object.")
+	}
+	if msg, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
+		field := strings.Trim(msg, `"`)
+		return naive.InvalidParam(field, "Unknown field %q.", field).WithHint("Remove it; see the API reference for this endpoint's fields.")
+	}
+	return naive.Errorf(naive.EInvalidInput, "Malformed JSON: %s.", err.Error())
+}
+
+func jsonKind(goKind string) string {
+	switch goKind {
+	case "string":
+		return "string"
+	case "bool":
+		return "boolean"
+	case "struct", "map":
+		return "object"
+	case "slice", "array":
+		return "array"
+	}
+	return "number"
+}

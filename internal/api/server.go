@@ -1,0 +1,85 @@
+package api
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"time"
+
+	"github.com/naive-oss/naive/internal/naive"
+	"github.com/naive-oss/naive/internal/service"
+	"github.com/naive-oss/naive/internal/store"
+)
+
+// Config configures the HTTP server.
+type Config struct {
+	// IdempotencyWait bounds how long a duplicate request waits for the
+	// first one with the same key (default 30s).
+	IdempotencyWait time.Duration
+	// Sandbox, when set, is mounted at /sandbox/surge/ (test mode's carrier).
+	Sandbox http.Handler
+	// MCP, when set, is mounted at /mcp: the streamable HTTP MCP endpoint,
+	// which authenticates every request itself.
+	MCP http.Handler
+}
+
+// Server is the REST API.
+type Server struct {
+	cfg   Config
+	svc   *service.Service
+	store store.Store
+	log   *slog.Logger
+	mux   *http.ServeMux
+}
+
+// NewServer returns the API as an http.Handler.
+func NewServer(cfg Config, svc *service.Service, st store.Store, log *slog.Logger) *Server {
+	if cfg.IdempotencyWait == 0 {
+		cfg.IdempotencyWait = 30 * time.Second
+	}
+	s := &Server{cfg: cfg, svc: svc, store: st, log: log, mux: http.NewServeMux()}
+	s.routes()
+	return s
+}
+
+// ServeHTTP serves the API.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s.outer(http.HandlerFunc(s.dispatch)).ServeHTTP(w, r)
+}
+
+// dispatch routes a request, answering unknown routes and methods with the
+// error envelope rather than the mux's plain text.
+func (s *Server) dispatch(w http.ResponseWriter, r *http.Request) {
+	h, pattern := s.mux.Handler(r)
+	if pattern == "" {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, r)
+		if rec.Code == http.StatusMethodNotAllowed {
+			w.Header().Set("Allow", rec.Header().Get("Allow"))
+			writeError(w, r, s.log, (&naive.Error{Code: naive.EMethodNotAllowed,
+				Message: r.Method + " is not allowed on " + r.URL.Path + "."}).WithHint("Allowed: %s.", rec.Header().Get("Allow")))
+			return
+		}
+		if rec.Code != http.StatusNotFound {
+			// A redirect the mux makes (path cleaning): pass it on.
+			for k, v := range rec.Header() {
+				w.Header()[k] = v
+			}
+			w.WriteHeader(rec.Code)
+			_, _ = w.Write(rec.Body.Bytes())
+			return
+		}
+		writeError(w, r, s.log, (&naive.Error{Code: naive.ENotFound, Message: "No route " + r.Method + " " + r.URL.Path + "."}).
+			WithHint("See GET /v1/openapi.json for the routes."))
+		return
+	}
+	s.mux.ServeHTTP(w, r)
+}
+
+// ready reports whether the database answers.
+func (s *Server) ready(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	return s.store.Ping(ctx)
+}

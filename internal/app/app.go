@@ -1,0 +1,266 @@
+// Package app wires the server: it opens the store named by the database
+// URL, mounts the sandbox carrier for test mode, seeds a first start, and
+// serves the API until closed. `naive serve` and the end-to-end tests both
+// start the program through Start.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/naive-oss/naive/internal/api"
+	"github.com/naive-oss/naive/internal/mcp"
+	"github.com/naive-oss/naive/internal/naive"
+	"github.com/naive-oss/naive/internal/service"
+	"github.com/naive-oss/naive/internal/store"
+	"github.com/naive-oss/naive/internal/store/postgres"
+	"github.com/naive-oss/naive/internal/store/sqlite"
+	"github.com/naive-oss/naive/internal/surge"
+	"github.com/naive-oss/naive/internal/surge/surgesim"
+)
+
+// Options configure a server. Zero values take the documented defaults.
+type Options struct {
+	// Addr to listen on (default 127.0.0.1:8080; ":0" picks a port).
+	Addr string
+	// DatabaseURL: "sqlite:path", a plain file path, or "postgres://…"
+	// (default sqlite:./naive.db).
+	DatabaseURL string
+	// PhonePrice in credits (default 50).
+	PhonePrice int64
+	// SandboxReviewDelay is how long test-mode campaign review takes (default 20s).
+	SandboxReviewDelay time.Duration
+	// FormationDelay is how long a test-mode LLC filing takes (default 3s).
+	FormationDelay time.Duration
+	// PollInterval is how often open campaigns are checked (default 2s).
+	PollInterval time.Duration
+	// Carrier for live mode: "" or "none" (live phone calls answer
+	// not_configured) or "surge".
+	Carrier string
+	// SurgeAPIKey and SurgeBaseURL configure the live Surge carrier.
+	SurgeAPIKey, SurgeBaseURL string
+	// AdminEmail and AdminPassword set the first start's human admin.
+	AdminEmail, AdminPassword string
+	// Stdout receives the first-start banner (default io.Discard).
+	Stdout io.Writer
+	// Logger (default: discard).
+	Logger *slog.Logger
+}
+
+// App is a running server.
+type App struct {
+	opts     Options
+	store    store.Store
+	svc      *service.Service
+	sim      *surgesim.Server
+	srv      *http.Server
+	ln       net.Listener
+	boot     *service.Bootstrapped
+	cancel   context.CancelFunc
+	wg       sync.WaitGroup
+	serveErr chan error
+}
+
+// OpenStore opens the store a database URL names.
+func OpenStore(ctx context.Context, url string) (store.Store, error) {
+	switch {
+	case strings.HasPrefix(url, "postgres://"), strings.HasPrefix(url, "postgresql://"):
+		return postgres.Open(ctx, url)
+	case strings.Contains(url, "://"):
+		return nil, fmt.Errorf("database URL %q: use sqlite:PATH, a file path, or postgres://", url)
+	}
+	return sqlite.Open(ctx, url)
+}
+
+func (o *Options) defaults() error {
+	if o.Addr == "" {
+		o.Addr = "127.0.0.1:8080"
+	}
+	if o.DatabaseURL == "" {
+		o.DatabaseURL = "sqlite:./naive.db"
+	}
+	if o.SandboxReviewDelay == 0 {
+		o.SandboxReviewDelay = 20 * time.Second
+	}
+	if o.PollInterval == 0 {
+		o.PollInterval = 2 * time.Second
+	}
+	if o.Stdout == nil {
+		o.Stdout = io.Discard
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	switch o.Carrier {
+	case "", "none":
+	case "surge":
+		if o.SurgeAPIKey == "" {
+			return errors.New("--carrier surge needs SURGE_API_KEY")
+		}
+	default:
+		return fmt.Errorf("unknown carrier %q: use \"surge\" or \"none\"", o.Carrier)
+	}
+	if o.PhonePrice < 0 {
+		return errors.New("phone price must be positive")
+	}
+	return nil
+}
+
+// Start opens everything, seeds a first start and begins serving.
+func Start(ctx context.Context, opts Options) (*App, error) {
+	if err := opts.defaults(); err != nil {
+		return nil, err
+	}
+	st, err := OpenStore(ctx, opts.DatabaseURL)
+	if err != nil {
+		return nil, fmt.Errorf("open database: %w", err)
+	}
+	a := &App{opts: opts, store: st, serveErr: make(chan error, 1)}
+	ok := false
+	defer func() {
+		if !ok {
+			a.closeResources()
+		}
+	}()
+
+	// Test mode's carrier: the Surge simulator, mounted in-process and
+	// driven through the real Surge client.
+	a.sim = surgesim.New(surgesim.Config{APIKey: "sk_sandbox", ReviewDelay: opts.SandboxReviewDelay, Logger: opts.Logger})
+	sandboxClient := surge.NewClient(surge.Options{BaseURL: "http://surge.sandbox", APIKey: "sk_sandbox",
+		HTTPClient: &http.Client{Transport: a.sim.Transport(), Timeout: 30 * time.Second}})
+	var liveClient service.Carrier
+	if opts.Carrier == "surge" {
+		liveClient = surge.NewClient(surge.Options{BaseURL: opts.SurgeBaseURL, APIKey: opts.SurgeAPIKey})
+	}
+	a.svc, err = service.New(service.Config{
+		Store:           st,
+		PhonePrice:      opts.PhonePrice,
+		FormationDelay:  opts.FormationDelay,
+		TestReviewDelay: opts.SandboxReviewDelay,
+		Logger:          opts.Logger,
+		Carrier: func(m naive.Mode) service.Carrier {
+			if m == naive.ModeTest {
+				return sandboxClient
+			}
+			return liveClient
+		},
+	})
+	if err != nil {
+		return nil, err
+	}
+	a.boot, err = a.svc.Bootstrap(ctx, service.BootstrapConfig{AdminEmail: opts.AdminEmail, AdminPassword: opts.AdminPassword})
+	if err != nil {
+		return nil, err
+	}
+	a.ln, err = net.Listen("tcp", opts.Addr)
+	if err != nil {
+		return nil, fmt.Errorf("listen on %s: %w", opts.Addr, err)
+	}
+	// The MCP endpoint runs the same tools as `naive mcp`, over the
+	// in-process service, authenticating the bearer key on every request.
+	mcpHandler := mcp.NewHTTPHandler(a.svc, opts.Logger)
+	handler := api.NewServer(api.Config{Sandbox: a.sim, MCP: mcpHandler}, a.svc, st, opts.Logger)
+	a.srv = &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
+	bg, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	a.cancel = cancel
+	a.wg.Add(2)
+	go func() {
+		defer a.wg.Done()
+		a.serveErr <- a.srv.Serve(a.ln)
+	}()
+	go func() {
+		defer a.wg.Done()
+		a.svc.RunCampaignPoller(bg, opts.PollInterval)
+	}()
+	opts.Logger.Info("listening", "url", a.URL(), "database", redact(opts.DatabaseURL))
+	if a.boot != nil {
+		printBanner(opts.Stdout, a.URL(), a.boot)
+	}
+	fmt.Fprintf(opts.Stdout, "naive: listening on %s\n", a.URL())
+	ok = true
+	return a, nil
+}
+
+// URL is the server's base URL.
+func (a *App) URL() string { return "http://" + a.ln.Addr().String() }
+
+// Bootstrapped returns what the first start created, or nil if the
+// database was seeded before.
+func (a *App) Bootstrapped() *service.Bootstrapped { return a.boot }
+
+// Sandbox returns the in-process Surge simulator of test mode.
+func (a *App) Sandbox() *surgesim.Server { return a.sim }
+
+// Store returns the store, for tests that check invariants directly.
+func (a *App) Store() store.Store { return a.store }
+
+// Service returns the service.
+func (a *App) Service() *service.Service { return a.svc }
+
+// Wait blocks until the server stops on its own (an error) or ctx ends.
+func (a *App) Wait(ctx context.Context) error {
+	select {
+	case <-ctx.Done():
+		return nil
+	case err := <-a.serveErr:
+		if errors.Is(err, http.ErrServerClosed) {
+			return nil
+		}
+		return err
+	}
+}
+
+// Close shuts down gracefully: it stops accepting, lets requests in flight
+// finish (up to 15s), stops background work, then closes the database.
+func (a *App) Close() error {
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	err := a.srv.Shutdown(ctx)
+	a.cancel()
+	a.wg.Wait()
+	a.closeResources()
+	return err
+}
+
+func (a *App) closeResources() {
+	if a.sim != nil {
+		a.sim.Close()
+	}
+	if a.store != nil {
+		_ = a.store.Close()
+	}
+}
+
+// redact hides a database URL's password.
+func redact(u string) string {
+	if i := strings.Index(u, "://"); i >= 0 {
+		if at := strings.LastIndex(u, "@"); at > i {
+			if c := strings.Index(u[i+3:at], ":"); c >= 0 {
+				return u[:i+3+c+1] + "***" + u[at:]
+			}
+		}
+	}
+	return u
+}
+
+// printBanner prints the first start's credentials, once, and what to do next.
+func printBanner(w io.Writer, url string, b *service.Bootstrapped) {
+	fmt.Fprintf(w, "naive: first start: created a demo operator with a default subject (formation completed) and %d test credits.\n\n", b.TestCredits)
+	fmt.Fprintf(w, "Human admin (for approvals, keys, credits): %s\n", b.AdminEmail)
+	if b.AdminPassword != "" {
+		fmt.Fprintf(w, "Password (shown once; set NAIVE_ADMIN_PASSWORD to choose it):\n%s\n", b.AdminPassword)
+	} else {
+		fmt.Fprintf(w, "Password: the one in NAIVE_ADMIN_PASSWORD.\n")
+	}
+	fmt.Fprintf(w, "\nTest API key (shown once; store it now):\n%s\n\n", b.TestKey)
+	fmt.Fprintf(w, "Provision a number in test mode:\n\n")
+	fmt.Fprintf(w, "curl -X POST %s/v1/phone/provision \\\n  -H \"Authorization: Bearer %s\" -H \"Content-Type: application/json\" \\\n  -d '{ \"ein\": \"12-3456789\", \"area_code\": \"415\", \"label\": \"Support\" }'\n\n", url, b.TestKey)
+}

@@ -1,0 +1,71 @@
+package e2e_test
+
+import (
+	"context"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/naive-oss/naive/internal/naive"
+	"github.com/naive-oss/naive/internal/surge"
+)
+
+// TestReconcileUnfinishedProvisions: a process that died between charging
+// and recording leaves a phone provisioning. The reconciler records it when
+// the carrier holds a number named with its id, and refunds it otherwise.
+func TestReconcileUnfinishedProvisions(t *testing.T) {
+	eachDB(t, func(t *testing.T, db string) {
+		h := start(t, db)
+		ctx := context.Background()
+		// A first provision registers the brand and campaign.
+		first := h.must(202, h.call("POST", "/v1/phone/provision", h.testKey, seedBody)).json(t)
+		subjectID := first["phone"].(map[string]any)["subject_id"].(string)
+		who := h.must(200, h.call("GET", "/v1/auth/whoami", h.testKey, nil)).json(t)
+		sc := naive.Scope{OperatorID: who["operator_id"].(string), Mode: naive.ModeTest}
+		st := h.app.Store()
+		brand, err := st.GetBrand(ctx, sc, subjectID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		old := time.Now().UTC().Add(-time.Hour)
+		reserve := func() *naive.Phone {
+			ph := &naive.Phone{ID: uuid.Must(uuid.NewV7()).String(), OperatorID: sc.OperatorID, Mode: sc.Mode, SubjectID: subjectID,
+				Type: naive.PhoneLocal, Status: naive.PhoneProvisioning, Price: 50, CreatedAt: old}
+			debit := &naive.LedgerEntry{ID: uuid.Must(uuid.NewV7()).String(), OperatorID: sc.OperatorID, Mode: sc.Mode, Amount: -50,
+				Reason: naive.LedgerPhoneProvision, ReferenceID: ph.ID, Actor: naive.Actor{Type: "agent", ID: "test"}, CreatedAt: old}
+			if _, err := st.ReservePhone(ctx, ph, debit); err != nil {
+				t.Fatal(err)
+			}
+			return ph
+		}
+		bought, lost := reserve(), reserve()
+		// The carrier sold a number for "bought" but the answer never came back.
+		c := surge.NewClient(surge.Options{BaseURL: "http://sandbox", APIKey: "sk_sandbox", HTTPClient: &http.Client{Transport: h.app.Sandbox().Transport()}})
+		pn, err := c.PurchaseNumber(ctx, brand.CarrierID, surge.NumberPurchase{Type: "local", AreaCode: "212", Name: bought.ID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if b := h.balance(h.testKey); b != 850 {
+			t.Fatalf("balance before %d", b)
+		}
+		h.app.Service().ReconcileProvisioning(ctx)
+		got := h.must(200, h.call("GET", "/v1/phone/"+bought.ID, h.testKey, nil)).json(t)
+		if got["e164"] != pn.Number || got["status"] != "active" {
+			t.Fatalf("bought phone %v", got)
+		}
+		if r := h.call("GET", "/v1/phone/"+lost.ID, h.testKey, nil); r.Status != 404 {
+			t.Fatalf("lost phone visible: %d", r.Status)
+		}
+		if b := h.balance(h.testKey); b != 900 {
+			t.Fatalf("balance after %d, want 900 (one refund)", b)
+		}
+		// Running it again changes nothing.
+		h.app.Service().ReconcileProvisioning(ctx)
+		if b := h.balance(h.testKey); b != 900 {
+			t.Fatalf("second run: balance %d", b)
+		}
+		checkLedger(t, h, 900, 2)
+	})
+}

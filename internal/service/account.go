@@ -1,0 +1,214 @@
+package service
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/naive-oss/naive/internal/naive"
+	"github.com/naive-oss/naive/internal/store"
+)
+
+// CreateKey makes an API key and returns it with its secret, shown once.
+//
+// Errors: forbidden (not a human), invalid_input.
+func (s *Service) CreateKey(ctx context.Context, req naive.KeyRequest) (*naive.APIKey, error) {
+	p, err := s.human(ctx, "creating API keys")
+	if err != nil {
+		return nil, err
+	}
+	if req.Mode == "" {
+		req.Mode = p.Mode
+	}
+	if !req.Mode.Valid() {
+		return nil, naive.InvalidParam("mode", "mode must be \"live\" or \"test\"; got %q.", req.Mode)
+	}
+	req.Name = strings.TrimSpace(req.Name)
+	if len(req.Name) > 128 {
+		return nil, naive.InvalidParam("name", "name must be at most 128 characters.")
+	}
+	if req.AgentID != "" {
+		if !validUUID(req.AgentID) {
+			return nil, naive.InvalidParam("agent_id", "agent_id must be a UUID.")
+		}
+		if _, err := s.store.GetAgent(ctx, naive.Scope{OperatorID: p.OperatorID, Mode: req.Mode}, req.AgentID); errors.Is(err, store.ErrNotFound) {
+			return nil, naive.InvalidParam("agent_id", "No %s-mode agent with id %q.", req.Mode, req.AgentID)
+		} else if err != nil {
+			return nil, err
+		}
+	}
+	secret, prefix := newAPIKey(req.Mode)
+	k := &naive.APIKey{ID: newID(), OperatorID: p.OperatorID, Mode: req.Mode, Name: req.Name, Prefix: prefix,
+		Hash: hashToken(secret), AgentID: req.AgentID, CreatedBy: p.UserID, CreatedAt: s.now()}
+	if err := s.store.CreateAPIKey(ctx, k); err != nil {
+		return nil, err
+	}
+	k.Secret = secret
+	return k, nil
+}
+
+// ListKeys lists the operator's keys (never their secrets).
+func (s *Service) ListKeys(ctx context.Context, lp naive.ListParams) (*naive.List[naive.APIKey], error) {
+	p, err := s.human(ctx, "listing API keys")
+	if err != nil {
+		return nil, err
+	}
+	pg, limit, err := pageOf(lp)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := s.store.ListAPIKeys(ctx, p.OperatorID, pg)
+	if err != nil {
+		return nil, err
+	}
+	l := page(rows, limit, func(x naive.APIKey) string { return x.ID })
+	return &l, nil
+}
+
+// RevokeKey revokes a key; its next request is refused.
+//
+// Errors: forbidden, not_found.
+func (s *Service) RevokeKey(ctx context.Context, id string) (*naive.APIKey, error) {
+	p, err := s.human(ctx, "revoking API keys")
+	if err != nil {
+		return nil, err
+	}
+	if !validUUID(id) {
+		return nil, naive.NotFound("key", id)
+	}
+	k, err := s.store.RevokeAPIKey(ctx, p.OperatorID, id, s.now())
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, naive.NotFound("active key", id)
+	}
+	return k, err
+}
+
+// Credits returns the balance in the caller's mode.
+func (s *Service) Credits(ctx context.Context) (*naive.Credits, error) {
+	p, err := s.principal(ctx)
+	if err != nil {
+		return nil, err
+	}
+	bal, err := s.store.Balance(ctx, p.Scope())
+	if err != nil {
+		return nil, err
+	}
+	return &naive.Credits{Balance: bal, Mode: p.Mode}, nil
+}
+
+// Ledger lists credit movements, newest first.
+func (s *Service) Ledger(ctx context.Context, lp naive.ListParams) (*naive.List[naive.LedgerEntry], error) {
+	p, err := s.principal(ctx)
+	if err != nil {
+		return nil, err
+	}
+	pg, limit, err := pageOf(lp)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := s.store.ListLedger(ctx, p.Scope(), pg)
+	if err != nil {
+		return nil, err
+	}
+	l := page(rows, limit, func(x naive.LedgerEntry) string { return x.ID })
+	return &l, nil
+}
+
+// MaxGrant bounds one grant, so a typo cannot mint a fortune.
+const MaxGrant = 10_000_000
+
+// GrantCredits adds credits in the caller's mode (humans only).
+//
+// Errors: forbidden, invalid_input.
+func (s *Service) GrantCredits(ctx context.Context, req naive.GrantRequest) (*naive.LedgerEntry, error) {
+	p, err := s.human(ctx, "granting credits")
+	if err != nil {
+		return nil, err
+	}
+	if req.Amount < 1 || req.Amount > MaxGrant {
+		return nil, naive.InvalidParam("amount", "amount must be between 1 and %d credits.", MaxGrant)
+	}
+	if len(req.Memo) > 255 {
+		return nil, naive.InvalidParam("memo", "memo must be at most 255 characters.")
+	}
+	e := &naive.LedgerEntry{ID: newID(), OperatorID: p.OperatorID, Mode: p.Mode, Amount: req.Amount,
+		Reason: naive.LedgerGrant, Actor: p.Actor(), Memo: req.Memo, CreatedAt: s.now()}
+	bal, err := s.store.AddLedgerEntry(ctx, e)
+	if err != nil {
+		return nil, err
+	}
+	e.BalanceAfter = bal
+	return e, nil
+}
+
+// BootstrapConfig says who the first admin is.
+type BootstrapConfig struct {
+	AdminEmail    string
+	AdminPassword string
+	OperatorName  string
+}
+
+// Bootstrapped is what a first start created, to print once.
+type Bootstrapped struct {
+	OperatorID       string
+	AdminEmail       string
+	AdminPassword    string // empty when it came from the environment
+	TestKey          string
+	DefaultSubjectID string
+	TestCredits      int64
+}
+
+// SeedTestCredits is the test-mode balance of a first start.
+const SeedTestCredits = 1000
+
+// Bootstrap seeds an empty database (SPEC §7): a demo operator, a human
+// admin, a default subject per mode (test's with a completed formation),
+// 1000 test credits and one test key. It returns nil when the database was
+// already seeded (by this or another process).
+func (s *Service) Bootstrap(ctx context.Context, cfg BootstrapConfig) (*Bootstrapped, error) {
+	now := s.now()
+	out := &Bootstrapped{AdminEmail: cfg.AdminEmail, TestCredits: SeedTestCredits}
+	if out.AdminEmail == "" {
+		out.AdminEmail = "admin@localhost"
+	}
+	password := cfg.AdminPassword
+	if password == "" {
+		password = randomToken(15)
+		out.AdminPassword = password
+	}
+	if cfg.OperatorName == "" {
+		cfg.OperatorName = "Demo operator"
+	}
+	op := naive.Operator{ID: newID(), Name: cfg.OperatorName, CreatedAt: now}
+	out.OperatorID = op.ID
+	user := naive.User{ID: newID(), OperatorID: op.ID, Email: strings.ToLower(out.AdminEmail), PasswordHash: HashPassword(password), CreatedAt: now}
+	profile := naive.SubjectProfile{
+		LegalName: "Demo Company LLC", State: "DE", Website: "https://demo.example", Industry: "technology",
+		PrivacyPolicyURL: "https://demo.example/privacy", TermsURL: "https://demo.example/terms",
+		Address: naive.Address{Line1: "1 Main St", City: "San Francisco", Region: "CA", PostalCode: "94105", Country: "US"},
+		Contact: naive.Contact{FirstName: "Ada", LastName: "Lovelace", Email: "ada@demo.example", Phone: "+14155550100", Title: "ceo"},
+	}
+	testSubj := naive.Subject{ID: newID(), OperatorID: op.ID, Mode: naive.ModeTest, IsDefault: true, SubjectProfile: profile,
+		Formation: naive.Formation{Status: naive.FormationCompleted, EntityType: "LLC", State: "DE", LegalName: profile.LegalName, FormedAt: &now, SubmittedAt: &now},
+		CreatedAt: now, UpdatedAt: now}
+	liveSubj := naive.Subject{ID: newID(), OperatorID: op.ID, Mode: naive.ModeLive, IsDefault: true,
+		SubjectProfile: naive.SubjectProfile{LegalName: cfg.OperatorName}, Formation: naive.Formation{Status: naive.FormationNotStarted},
+		CreatedAt: now, UpdatedAt: now}
+	out.DefaultSubjectID = testSubj.ID
+	secret, prefix := newAPIKey(naive.ModeTest)
+	out.TestKey = secret
+	key := naive.APIKey{ID: newID(), OperatorID: op.ID, Mode: naive.ModeTest, Name: "first-start test key", Prefix: prefix,
+		Hash: hashToken(secret), CreatedBy: user.ID, CreatedAt: now}
+	grant := naive.LedgerEntry{ID: newID(), OperatorID: op.ID, Mode: naive.ModeTest, Amount: SeedTestCredits, BalanceAfter: SeedTestCredits,
+		Reason: naive.LedgerGrant, Actor: naive.Actor{Type: "system", ID: "bootstrap"}, Memo: "first start", CreatedAt: now}
+	seeded, err := s.store.Seed(ctx, &store.SeedData{Operator: op, User: user, Subjects: []naive.Subject{testSubj, liveSubj},
+		Keys: []naive.APIKey{key}, Grants: []naive.LedgerEntry{grant}})
+	if err != nil {
+		return nil, fmt.Errorf("seed first start: %w", err)
+	}
+	if !seeded {
+		return nil, nil
+	}
+	return out, nil
+}

@@ -1,0 +1,214 @@
+package service
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"golang.org/x/crypto/argon2"
+
+	"github.com/naive-oss/naive/internal/naive"
+	"github.com/naive-oss/naive/internal/store"
+)
+
+// Key and token prefixes.
+const (
+	LiveKeyPrefix = "nv_sk_live_"
+	TestKeyPrefix = "nv_sk_test_"
+	SessionPrefix = "nv_sess_"
+)
+
+// SessionLifetime is how long a login lasts.
+const SessionLifetime = 7 * 24 * time.Hour
+
+// randomToken returns n random bytes as unpadded base62-ish text.
+func randomToken(n int) string {
+	b := make([]byte, n)
+	if _, err := rand.Read(b); err != nil {
+		panic(err) // crypto/rand never fails on supported platforms
+	}
+	s := base64.RawURLEncoding.EncodeToString(b)
+	s = strings.NewReplacer("-", "a", "_", "b").Replace(s)
+	return s
+}
+
+// hashToken hashes a high-entropy secret for storage and lookup. Keys carry
+// 192 bits of randomness, so a fast hash is safe here; passwords are not
+// and use argon2id.
+func hashToken(secret string) string {
+	sum := sha256.Sum256([]byte(secret))
+	return hex.EncodeToString(sum[:])
+}
+
+// newAPIKey returns a key's secret and its stored record.
+func newAPIKey(mode naive.Mode) (secret string, prefix string) {
+	p := LiveKeyPrefix
+	if mode == naive.ModeTest {
+		p = TestKeyPrefix
+	}
+	secret = p + randomToken(24)
+	return secret, secret[:len(p)+4]
+}
+
+// argon2id parameters: OWASP's minimum recommendation (19 MiB, 2 passes).
+const (
+	argonTime    = 2
+	argonMemory  = 19 * 1024
+	argonThreads = 1
+	argonKeyLen  = 32
+)
+
+// HashPassword returns a PHC-format argon2id hash of password.
+func HashPassword(password string) string {
+	salt := make([]byte, 16)
+	if _, err := rand.Read(salt); err != nil {
+		panic(err)
+	}
+	key := argon2.IDKey([]byte(password), salt, argonTime, argonMemory, argonThreads, argonKeyLen)
+	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, argonMemory, argonTime, argonThreads,
+		base64.RawStdEncoding.EncodeToString(salt), base64.RawStdEncoding.EncodeToString(key))
+}
+
+// CheckPassword reports whether password matches a HashPassword hash.
+func CheckPassword(hash, password string) bool {
+	parts := strings.Split(hash, "$")
+	if len(parts) != 6 || parts[1] != "argon2id" {
+		return false
+	}
+	var m, t uint32
+	var p uint8
+	if _, err := fmt.Sscanf(parts[3], "m=%d,t=%d,p=%d", &m, &t, &p); err != nil {
+		return false
+	}
+	salt, err := base64.RawStdEncoding.DecodeString(parts[4])
+	if err != nil {
+		return false
+	}
+	want, err := base64.RawStdEncoding.DecodeString(parts[5])
+	if err != nil {
+		return false
+	}
+	got := argon2.IDKey([]byte(password), salt, t, m, p, uint32(len(want)))
+	return subtle.ConstantTimeCompare(got, want) == 1
+}
+
+// dummyHash is checked against when the email is unknown, so a login takes
+// as long for an unknown user as for a wrong password.
+var dummyHash = HashPassword("naive-dummy-password")
+
+func errUnauthorized(msg string) *naive.Error {
+	return (&naive.Error{Code: naive.EUnauthorized, Message: msg}).
+		WithHint("Send \"Authorization: Bearer nv_sk_test_…\" (an API key) or a session token from POST /v1/auth/login.")
+}
+
+// Authenticate resolves a bearer token to a principal. mode is the
+// Naive-Mode header: humans choose the mode they act in (default live);
+// keys carry theirs, and a header that disagrees is refused.
+func (s *Service) Authenticate(ctx context.Context, token string, mode string) (naive.Principal, error) {
+	if token == "" {
+		return naive.Principal{}, errUnauthorized("Missing bearer token.")
+	}
+	if mode != "" && !naive.Mode(mode).Valid() {
+		return naive.Principal{}, naive.InvalidParam("Naive-Mode", "Naive-Mode must be \"live\" or \"test\"; got %q.", mode)
+	}
+	switch {
+	case strings.HasPrefix(token, LiveKeyPrefix), strings.HasPrefix(token, TestKeyPrefix):
+		k, err := s.store.GetAPIKeyByHash(ctx, hashToken(token))
+		if errors.Is(err, store.ErrNotFound) {
+			return naive.Principal{}, errUnauthorized("Unknown or revoked API key.")
+		}
+		if err != nil {
+			return naive.Principal{}, err
+		}
+		if mode != "" && naive.Mode(mode) != k.Mode {
+			return naive.Principal{}, naive.InvalidParam("Naive-Mode", "This key acts in %s mode; Naive-Mode %q disagrees.", k.Mode, mode).
+				WithHint("Drop the Naive-Mode header; keys carry their mode.")
+		}
+		return naive.Principal{Kind: naive.PrincipalAgent, OperatorID: k.OperatorID, Mode: k.Mode, KeyID: k.ID, AgentID: k.AgentID}, nil
+	case strings.HasPrefix(token, SessionPrefix):
+		sess, err := s.store.GetSessionByHash(ctx, hashToken(token), s.now())
+		if errors.Is(err, store.ErrNotFound) {
+			return naive.Principal{}, errUnauthorized("Unknown or expired session.").WithHint("Log in again: POST /v1/auth/login or `naive login`.")
+		}
+		if err != nil {
+			return naive.Principal{}, err
+		}
+		m := naive.ModeLive
+		if mode != "" {
+			m = naive.Mode(mode)
+		}
+		return naive.Principal{Kind: naive.PrincipalHuman, OperatorID: sess.OperatorID, Mode: m, UserID: sess.UserID, SessionID: sess.ID}, nil
+	}
+	return naive.Principal{}, errUnauthorized("Malformed bearer token.")
+}
+
+// Login checks a human's password and opens a session.
+func (s *Service) Login(ctx context.Context, req naive.LoginRequest) (*naive.LoginResult, error) {
+	email, password := req.Email, req.Password
+	if email == "" {
+		return nil, naive.InvalidParam("email", "email is required.")
+	}
+	if password == "" {
+		return nil, naive.InvalidParam("password", "password is required.")
+	}
+	u, err := s.store.GetUserByEmail(ctx, strings.TrimSpace(email))
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return nil, err
+	}
+	if u == nil {
+		CheckPassword(dummyHash, password)
+		return nil, errUnauthorized("Wrong email or password.").WithHint("Check the credentials; the first start printed the admin's.")
+	}
+	if !CheckPassword(u.PasswordHash, password) {
+		return nil, errUnauthorized("Wrong email or password.").WithHint("Check the credentials; the first start printed the admin's.")
+	}
+	tok := SessionPrefix + randomToken(24)
+	now := s.now()
+	sess := &naive.Session{ID: newID(), UserID: u.ID, OperatorID: u.OperatorID, TokenHash: hashToken(tok), CreatedAt: now, ExpiresAt: now.Add(SessionLifetime)}
+	if err := s.store.CreateSession(ctx, sess); err != nil {
+		return nil, err
+	}
+	return &naive.LoginResult{Token: tok, ExpiresAt: sess.ExpiresAt, UserID: u.ID, Operator: u.OperatorID}, nil
+}
+
+// Logout ends the caller's session.
+func (s *Service) Logout(ctx context.Context) error {
+	p, err := s.principal(ctx)
+	if err != nil {
+		return err
+	}
+	if p.Kind != naive.PrincipalHuman {
+		return errHumanOnly("logging out")
+	}
+	return s.store.DeleteSession(ctx, p.SessionID)
+}
+
+// Whoami returns who the caller is.
+func (s *Service) Whoami(ctx context.Context) (*naive.Whoami, error) {
+	p, err := s.principal(ctx)
+	if err != nil {
+		return nil, err
+	}
+	w := &naive.Whoami{Kind: p.Kind, OperatorID: p.OperatorID, Mode: p.Mode, KeyID: p.KeyID, AgentID: p.AgentID, UserID: p.UserID}
+	if p.Kind == naive.PrincipalHuman {
+		if u, err := s.store.GetUser(ctx, p.UserID); err == nil {
+			w.Email = u.Email
+		}
+	}
+	if d, err := s.store.GetDefaultSubject(ctx, p.Scope()); err == nil {
+		w.SubjectID = d.ID
+	}
+	return w, nil
+}
+
+func errHumanOnly(what string) *naive.Error {
+	return (&naive.Error{Code: naive.EForbidden, Message: "Only a human may do this: " + what + "."}).
+		WithHint("Log in as a human (POST /v1/auth/login or `naive login`) and use the session token; API keys are agent credentials.")
+}

@@ -1,0 +1,568 @@
+package service
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/naive-oss/naive/internal/naive"
+	"github.com/naive-oss/naive/internal/store"
+	"github.com/naive-oss/naive/internal/surge"
+)
+
+// ProvisionPhone buys a number for a subject (SPEC §2). subjectID "" means
+// the caller's default subject. It answers a provisioned number, or a
+// pending approval when the subject's kit gates the action for agents.
+//
+// Errors: invalid_input, formation_incomplete, conflict (EIN mismatch),
+// insufficient_credits, no_matching_numbers, provider_error, not_configured,
+// not_found (subject, agent).
+func (s *Service) ProvisionPhone(ctx context.Context, subjectID string, req naive.ProvisionRequest) (*naive.ProvisionResult, error) {
+	if err := ValidateProvision(&req); err != nil {
+		return nil, err
+	}
+	p, subj, pending, err := s.guard(ctx, ActionPhoneProvision, subjectID, req)
+	if err != nil {
+		return nil, err
+	}
+	if pending != nil {
+		return &naive.ProvisionResult{Pending: pending}, nil
+	}
+	out, err := s.execute(ctx, p, subj, ActionPhoneProvision, req)
+	if err != nil {
+		return nil, err
+	}
+	return &naive.ProvisionResult{Provisioned: out.(*naive.Provisioned)}, nil
+}
+
+// execProvision is the phone.provision executor.
+func (s *Service) execProvision(ctx context.Context, p naive.Principal, subj *naive.Subject, payload json.RawMessage) (any, error) {
+	var req naive.ProvisionRequest
+	if err := json.Unmarshal(payload, &req); err != nil {
+		return nil, fmt.Errorf("decode provision payload: %w", err)
+	}
+	if err := ValidateProvision(&req); err != nil {
+		return nil, err
+	}
+	sc := p.Scope()
+	now := s.now()
+
+	// 1. Formation.
+	if f := subj.Formation.Effective(now); f.Status != naive.FormationCompleted {
+		return nil, (&naive.Error{Code: naive.EFormationIncomplete,
+			Message: fmt.Sprintf("The subject's LLC formation is %s; a number needs a completed formation.", f.Status)}).
+			WithHint("Start or finish it with POST /v1/subjects/%s/formation, then retry.", subj.ID).
+			With("formation_status", f.Status)
+	}
+	// 2. The agent to connect.
+	if req.AgentID != "" {
+		if _, err := s.store.GetAgent(ctx, sc, req.AgentID); errors.Is(err, store.ErrNotFound) {
+			return nil, naive.InvalidParam("agent_id", "No agent with id %q.", req.AgentID).
+				WithHint("Create one with POST /v1/agents, or list them with GET /v1/agents.")
+		} else if err != nil {
+			return nil, err
+		}
+	}
+	carrier, err := s.carrier(p.Mode)
+	if err != nil {
+		return nil, err
+	}
+	// 3. The brand: EIN on the first number, the same EIN afterwards.
+	brand, err := s.store.GetBrand(ctx, sc, subj.ID)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return nil, err
+	}
+	if brand == nil && req.EIN == "" {
+		return nil, naive.InvalidParam("ein", "ein is required on the subject's first number: it registers the carrier brand.").
+			WithHint("Send the company's EIN, e.g. \"ein\": \"12-3456789\".")
+	}
+	if brand != nil && req.EIN != "" && req.EIN != brand.EIN {
+		return nil, errEINMismatch(brand.EIN)
+	}
+	if brand == nil {
+		if missing := missingForRegistration(subj.SubjectProfile); len(missing) > 0 {
+			return nil, (&naive.Error{Code: naive.EInvalidInput, Param: missing[0],
+				Message: "The subject's profile lacks what carrier registration needs."}).
+				WithHint("Fill these fields with PATCH /v1/subjects/%s, then retry.", subj.ID).
+				With("fields_needed", missing)
+		}
+	}
+	// 4. Credits: a cheap early refusal; ReservePhone is the real check.
+	if bal, err := s.store.Balance(ctx, sc); err != nil {
+		return nil, err
+	} else if bal < s.cfg.PhonePrice {
+		return nil, errInsufficient(s.cfg.PhonePrice, bal)
+	}
+	// 5. Reserve: debit and record the purchase in flight, atomically.
+	phone := &naive.Phone{
+		ID: newID(), OperatorID: p.OperatorID, Mode: p.Mode, SubjectID: subj.ID, Type: req.Type,
+		Status: naive.PhoneProvisioning, Label: req.Label, AgentID: req.AgentID, AreaCode: req.AreaCode,
+		Price: s.cfg.PhonePrice, CreatedAt: now,
+	}
+	debit := &naive.LedgerEntry{ID: newID(), OperatorID: p.OperatorID, Mode: p.Mode, Amount: -s.cfg.PhonePrice,
+		Reason: naive.LedgerPhoneProvision, ReferenceID: phone.ID, Actor: p.Actor(), CreatedAt: now}
+	balance, err := s.store.ReservePhone(ctx, phone, debit)
+	if errors.Is(err, store.ErrInsufficientCredits) {
+		bal, _ := s.store.Balance(ctx, sc)
+		return nil, errInsufficient(s.cfg.PhonePrice, bal)
+	}
+	if err != nil {
+		return nil, err
+	}
+	// From here on a failure refunds; a purchase whose answer was lost is
+	// looked up at the carrier before anything is refunded.
+	res, err := s.completeProvision(ctx, carrier, p, subj, phone, req)
+	if err != nil {
+		s.failPhone(context.WithoutCancel(ctx), p, phone)
+		return nil, err
+	}
+	res.CreditsRemaining = balance
+	return res, nil
+}
+
+func errInsufficient(price, balance int64) *naive.Error {
+	return (&naive.Error{Code: naive.EInsufficientCredits,
+		Message: fmt.Sprintf("A number costs %d credits; the balance is %d.", price, balance)}).
+		WithHint("A human can add credits with POST /v1/credits/grant (or `naive credits grant`); do not retry until then.").
+		With("credits_required", price).With("credits_balance", balance)
+}
+
+func errEINMismatch(registered string) *naive.Error {
+	return (&naive.Error{Code: naive.EConflict, Param: "ein",
+		Message: fmt.Sprintf("The subject's brand is registered with EIN %s; a different ein was sent.", maskEIN(registered))}).
+		WithHint("Omit ein (later numbers reuse the brand), or send the registered one.")
+}
+
+// maskEIN shows only the last four digits of an EIN.
+func maskEIN(ein string) string {
+	if len(ein) < 4 {
+		return "****"
+	}
+	return "**-***" + ein[len(ein)-4:]
+}
+
+// completeProvision registers what is missing and buys the number.
+func (s *Service) completeProvision(ctx context.Context, carrier Carrier, p naive.Principal, subj *naive.Subject, phone *naive.Phone, req naive.ProvisionRequest) (*naive.Provisioned, error) {
+	brand, err := s.ensureBrand(ctx, carrier, p, subj, req.EIN)
+	if err != nil {
+		return nil, err
+	}
+	kind := naive.Campaign10DLC
+	if req.Type == naive.PhoneTollFree {
+		kind = naive.CampaignTollFree
+	}
+	camp, err := s.ensureCampaign(ctx, carrier, p, subj, brand, kind)
+	if err != nil {
+		return nil, err
+	}
+	pn, err := carrier.PurchaseNumber(ctx, brand.CarrierID, surge.NumberPurchase{Type: req.Type, AreaCode: req.AreaCode, Name: phone.ID})
+	if err != nil && errors.Is(err, surge.ErrUnknownOutcome) {
+		// The purchase may have happened: find it by the name we gave it.
+		if found, ok := s.findPurchase(context.WithoutCancel(ctx), carrier, brand.CarrierID, phone.ID); ok {
+			pn, err = found, nil
+		}
+	}
+	if err != nil {
+		return nil, carrierError("buy a number", err)
+	}
+	if err := s.store.ActivatePhone(context.WithoutCancel(ctx), phone.ID, pn.Number, pn.ID, camp.ID); err != nil {
+		// Never lose a bought number: a phone that cannot be recorded is
+		// released at the carrier before the charge is refunded.
+		s.log.Error("record bought number", "phone_id", phone.ID, "carrier_id", pn.ID, "err", err)
+		if _, rerr := carrier.ReleaseNumber(context.WithoutCancel(ctx), pn.ID); rerr != nil && !surge.IsNotFound(rerr) {
+			s.log.Error("release unrecorded number", "carrier_id", pn.ID, "err", rerr)
+		}
+		return nil, err
+	}
+	phone.Status = naive.PhoneActive
+	phone.E164 = pn.Number
+	phone.CarrierID = pn.ID
+	phone.CampaignID = camp.ID
+	phone.Capabilities = capabilities(phone, camp)
+	s.nudgePoller()
+	s.log.Info("phone provisioned", "phone_id", phone.ID, "e164", phone.E164, "subject_id", subj.ID, "mode", p.Mode)
+	return &naive.Provisioned{
+		Phone:       *phone,
+		Campaign:    naive.CampaignSummary{ID: camp.ID, Status: camp.Status, ETA: campaignETA(camp)},
+		CreditsUsed: phone.Price,
+	}, nil
+}
+
+// findPurchase looks for a number bought for phoneID (its carrier name).
+func (s *Service) findPurchase(ctx context.Context, carrier Carrier, accountID, phoneID string) (surge.PhoneNumber, bool) {
+	nums, err := carrier.ListNumbers(ctx, accountID)
+	if err != nil {
+		s.log.Warn("reconcile purchase: list numbers", "phone_id", phoneID, "err", err)
+		return surge.PhoneNumber{}, false
+	}
+	for _, n := range nums {
+		if n.Name != nil && *n.Name == phoneID {
+			return n, true
+		}
+	}
+	return surge.PhoneNumber{}, false
+}
+
+// failPhone refunds a reserved phone. A refund that cannot be stored now is
+// left to the reconciler, which finds the phone still provisioning.
+func (s *Service) failPhone(ctx context.Context, p naive.Principal, phone *naive.Phone) {
+	refund := &naive.LedgerEntry{ID: newID(), OperatorID: p.OperatorID, Mode: p.Mode, Amount: phone.Price,
+		Reason: naive.LedgerPhoneRefund, ReferenceID: phone.ID, Actor: p.Actor(), CreatedAt: s.now()}
+	if _, err := s.store.FailPhone(ctx, phone.ID, refund); err != nil && !errors.Is(err, store.ErrConflict) {
+		s.log.Error("refund failed provision", "phone_id", phone.ID, "err", err)
+	}
+}
+
+// ensureBrand returns the subject's registered brand, registering it with
+// the carrier if this call is the first. Concurrent first calls elect one
+// registrar through a stored claim; the others wait for it.
+func (s *Service) ensureBrand(ctx context.Context, carrier Carrier, p naive.Principal, subj *naive.Subject, ein string) (*naive.Brand, error) {
+	deadline := s.now().Add(s.cfg.ClaimWait)
+	for {
+		token := newID()
+		now := s.now()
+		b, claimed, err := s.store.ClaimBrand(ctx, &naive.Brand{SubjectID: subj.ID, OperatorID: p.OperatorID, Mode: p.Mode,
+			EIN: ein, Status: naive.BrandRegistering, ClaimToken: token, ClaimedAt: now, CreatedAt: now}, now.Add(-s.cfg.ClaimStale))
+		if err != nil {
+			return nil, err
+		}
+		if ein != "" && b.EIN != ein {
+			return nil, errEINMismatch(b.EIN)
+		}
+		if claimed {
+			return s.registerBrand(ctx, carrier, subj, b, token)
+		}
+		if b.Status == naive.BrandRegistered {
+			return b, nil
+		}
+		if s.now().After(deadline) {
+			return nil, (&naive.Error{Code: naive.EProviderError, Message: "The carrier brand is still being registered by another request."}).
+				WithHint("Retry in a minute with the same Idempotency-Key; nothing was charged.").With("retryable", true)
+		}
+		if err := sleep(ctx, 50*time.Millisecond); err != nil {
+			return nil, err
+		}
+	}
+}
+
+func (s *Service) registerBrand(ctx context.Context, carrier Carrier, subj *naive.Subject, b *naive.Brand, token string) (*naive.Brand, error) {
+	abandon := func() {
+		if err := s.store.AbandonBrand(context.WithoutCancel(ctx), subj.ID, token); err != nil {
+			s.log.Error("abandon brand claim", "subject_id", subj.ID, "err", err)
+		}
+	}
+	acct, err := carrier.CreateAccount(ctx, accountCreate(subj, b.EIN))
+	if err != nil {
+		abandon()
+		return nil, carrierError("register the brand", err)
+	}
+	st, err := carrier.AccountStatus(ctx, acct.ID, surge.CapabilityLocalMessaging)
+	if err != nil {
+		abandon()
+		return nil, carrierError("check the brand", err)
+	}
+	if cs := st.Capabilities[surge.CapabilityLocalMessaging]; cs.Status != surge.CapabilityReady {
+		abandon()
+		return nil, brandNotReady(subj, cs)
+	}
+	if err := s.store.CompleteBrand(context.WithoutCancel(ctx), subj.ID, token, acct.ID, s.now()); err != nil {
+		return nil, err
+	}
+	b.CarrierID = acct.ID
+	b.Status = naive.BrandRegistered
+	s.log.Info("brand registered", "subject_id", subj.ID, "carrier_account", acct.ID)
+	return b, nil
+}
+
+// brandNotReady explains what the carrier found missing or wrong.
+func brandNotReady(subj *naive.Subject, cs surge.CapabilityStatus) error {
+	for _, e := range cs.Errors {
+		param := carrierFieldToParam(e.Field)
+		if param == "ein" || e.Type == "ein_mismatch" {
+			return (&naive.Error{Code: naive.EInvalidInput, Param: "ein",
+				Message: "The carrier rejected the EIN: it does not match the legal name in government records."}).
+				WithHint("Check the EIN and the subject's legal_name against the IRS letter, then retry.").With("carrier_error", e.Type)
+		}
+		return (&naive.Error{Code: naive.EInvalidInput, Param: param, Message: "The carrier rejected " + param + ": " + e.Message}).
+			WithHint("Fix it with PATCH /v1/subjects/%s, then retry.", subj.ID)
+	}
+	fields := make([]string, 0, len(cs.FieldsNeeded))
+	for _, f := range cs.FieldsNeeded {
+		fields = append(fields, carrierFieldToParam(f))
+	}
+	param := ""
+	if len(fields) > 0 {
+		param = fields[0]
+	}
+	return (&naive.Error{Code: naive.EInvalidInput, Param: param, Message: "The carrier needs more of the subject's profile to register the brand."}).
+		WithHint("Fill these fields with PATCH /v1/subjects/%s, then retry.", subj.ID).With("fields_needed", fields)
+}
+
+// ensureCampaign returns the subject's campaign of kind, creating it once.
+func (s *Service) ensureCampaign(ctx context.Context, carrier Carrier, p naive.Principal, subj *naive.Subject, brand *naive.Brand, kind string) (*naive.Campaign, error) {
+	deadline := s.now().Add(s.cfg.ClaimWait)
+	for {
+		token := newID()
+		now := s.now()
+		c, claimed, err := s.store.ClaimCampaign(ctx, &naive.Campaign{ID: newID(), SubjectID: subj.ID, OperatorID: p.OperatorID, Mode: p.Mode,
+			Kind: kind, Status: naive.CampaignCreated, ClaimToken: token, ClaimedAt: now, CreatedAt: now, UpdatedAt: now}, now.Add(-s.cfg.ClaimStale))
+		if err != nil {
+			return nil, err
+		}
+		if claimed {
+			return s.registerCampaign(ctx, carrier, subj, brand, c, token)
+		}
+		if c.ClaimToken == "" {
+			return c, nil
+		}
+		if s.now().After(deadline) {
+			return nil, (&naive.Error{Code: naive.EProviderError, Message: "The campaign is still being registered by another request."}).
+				WithHint("Retry in a minute with the same Idempotency-Key; nothing was charged.").With("retryable", true)
+		}
+		if err := sleep(ctx, 50*time.Millisecond); err != nil {
+			return nil, err
+		}
+	}
+}
+
+func (s *Service) registerCampaign(ctx context.Context, carrier Carrier, subj *naive.Subject, brand *naive.Brand, c *naive.Campaign, token string) (*naive.Campaign, error) {
+	carrierID, status := "", naive.CampaignCreated
+	if c.Kind == naive.Campaign10DLC {
+		cp, err := carrier.CreateCampaign(ctx, brand.CarrierID, campaignCreate(subj))
+		if err != nil {
+			if aerr := s.store.AbandonCampaign(context.WithoutCancel(ctx), c.ID, token); aerr != nil {
+				s.log.Error("abandon campaign claim", "campaign_id", c.ID, "err", aerr)
+			}
+			return nil, carrierError("register the campaign", err)
+		}
+		carrierID, status = cp.ID, campaignStatus(cp.Status)
+	}
+	// Toll-free verification has no carrier API (Surge runs it from its
+	// dashboard); the record tracks it and the poller advances it.
+	if err := s.store.CompleteCampaign(context.WithoutCancel(ctx), c.ID, token, carrierID, status, s.now()); err != nil {
+		return nil, err
+	}
+	c.CarrierID, c.Status, c.ClaimToken = carrierID, status, ""
+	s.log.Info("campaign registered", "subject_id", subj.ID, "campaign_id", c.ID, "kind", c.Kind, "carrier_id", carrierID)
+	return c, nil
+}
+
+// campaignStatus maps Surge's campaign statuses onto ours; canceled and
+// deactivated campaigns cannot send, like rejected ones.
+func campaignStatus(st string) string {
+	switch st {
+	case surge.CampaignCreated:
+		return naive.CampaignCreated
+	case surge.CampaignActive:
+		return naive.CampaignActive
+	case surge.CampaignRejected, surge.CampaignCanceled, surge.CampaignDeactivated:
+		return naive.CampaignRejected
+	}
+	return naive.CampaignInReview // in_review, pending and anything new
+}
+
+func campaignETA(c *naive.Campaign) *string {
+	if c == nil {
+		return nil
+	}
+	switch c.Status {
+	case naive.CampaignCreated, naive.CampaignInReview:
+		e := "1-2 business days"
+		if c.Kind == naive.CampaignTollFree {
+			e = "3-5 business days"
+		}
+		return &e
+	}
+	return nil
+}
+
+// capabilities derives a number's capabilities: inbound at once, outbound
+// once the subject's campaign of the number's kind is active.
+func capabilities(p *naive.Phone, c *naive.Campaign) naive.Capabilities {
+	active := p.Status == naive.PhoneActive
+	return naive.Capabilities{SMSInbound: active, SMSOutbound: active && c != nil && c.Status == naive.CampaignActive}
+}
+
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// withCapabilities fills the derived fields of phones from their campaigns.
+func (s *Service) withCapabilities(ctx context.Context, sc naive.Scope, phones []naive.Phone) error {
+	camps := map[string]*naive.Campaign{}
+	for i := range phones {
+		ph := &phones[i]
+		c, ok := camps[ph.CampaignID]
+		if !ok && ph.CampaignID != "" {
+			got, err := s.store.GetCampaign(ctx, sc, ph.CampaignID)
+			if err != nil && !errors.Is(err, store.ErrNotFound) {
+				return err
+			}
+			c = got
+			camps[ph.CampaignID] = c
+		}
+		ph.Capabilities = capabilities(ph, c)
+	}
+	return nil
+}
+
+// ListPhones lists a subject's numbers, newest first.
+func (s *Service) ListPhones(ctx context.Context, subjectID, agentID string, lp naive.ListParams) (*naive.List[naive.Phone], error) {
+	p, subj, err := s.read(ctx, subjectID)
+	if err != nil {
+		return nil, err
+	}
+	pg, limit, err := pageOf(lp)
+	if err != nil {
+		return nil, err
+	}
+	if agentID != "" && !validUUID(agentID) {
+		return nil, naive.InvalidParam("agent", "agent must be an agent id (UUID).")
+	}
+	rows, err := s.store.ListPhones(ctx, p.Scope(), subj.ID, naive.PhoneFilter{AgentID: agentID, Page: pg})
+	if err != nil {
+		return nil, err
+	}
+	l := page(rows, limit, func(ph naive.Phone) string { return ph.ID })
+	if err := s.withCapabilities(ctx, p.Scope(), l.Data); err != nil {
+		return nil, err
+	}
+	return &l, nil
+}
+
+// read resolves the caller and subject of a read-only call.
+func (s *Service) read(ctx context.Context, subjectID string) (naive.Principal, *naive.Subject, error) {
+	p, err := s.principal(ctx)
+	if err != nil {
+		return p, nil, err
+	}
+	subj, err := s.subject(ctx, p, subjectID)
+	return p, subj, err
+}
+
+// GetPhone returns one number of the subject.
+func (s *Service) GetPhone(ctx context.Context, subjectID, id string) (*naive.Phone, error) {
+	p, subj, err := s.read(ctx, subjectID)
+	if err != nil {
+		return nil, err
+	}
+	ph, err := s.getPhone(ctx, p, subj, id)
+	if err != nil {
+		return nil, err
+	}
+	phones := []naive.Phone{*ph}
+	if err := s.withCapabilities(ctx, p.Scope(), phones); err != nil {
+		return nil, err
+	}
+	return &phones[0], nil
+}
+
+func (s *Service) getPhone(ctx context.Context, p naive.Principal, subj *naive.Subject, id string) (*naive.Phone, error) {
+	if !validUUID(id) {
+		return nil, naive.NotFound("phone", id)
+	}
+	ph, err := s.store.GetPhone(ctx, p.Scope(), id)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && (ph.SubjectID != subj.ID || ph.Status == naive.PhoneFailed || ph.Status == naive.PhoneProvisioning)) {
+		return nil, naive.NotFound("phone", id)
+	}
+	return ph, err
+}
+
+// ReleasePhone releases a number at the carrier, permanently.
+//
+// Errors: not_found, conflict (already released), provider_error.
+func (s *Service) ReleasePhone(ctx context.Context, subjectID, id string) (*naive.Phone, error) {
+	p, subj, err := s.read(ctx, subjectID)
+	if err != nil {
+		return nil, err
+	}
+	ph, err := s.getPhone(ctx, p, subj, id)
+	if err != nil {
+		return nil, err
+	}
+	if ph.Status == naive.PhoneReleased {
+		return nil, naive.Errorf(naive.EConflict, "Phone %s was already released.", id).
+			WithHint("Released numbers cannot be recovered; provision a new one with POST /v1/phone/provision.")
+	}
+	carrier, err := s.carrier(p.Mode)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := carrier.ReleaseNumber(ctx, ph.CarrierID); err != nil && !surge.IsNotFound(err) {
+		return nil, carrierError("release the number", err)
+	}
+	out, err := s.store.MarkPhoneReleased(context.WithoutCancel(ctx), p.Scope(), id, s.now())
+	if errors.Is(err, store.ErrConflict) {
+		return nil, naive.Errorf(naive.EConflict, "Phone %s was already released.", id)
+	}
+	if err != nil {
+		return nil, err
+	}
+	out.Capabilities = naive.Capabilities{}
+	s.log.Info("phone released", "phone_id", id, "e164", out.E164)
+	return out, nil
+}
+
+// PhoneStatus returns the subject's brand → campaign → numbers pipeline.
+func (s *Service) PhoneStatus(ctx context.Context, subjectID string) (*naive.PhoneStatus, error) {
+	p, subj, err := s.read(ctx, subjectID)
+	if err != nil {
+		return nil, err
+	}
+	sc := p.Scope()
+	st := &naive.PhoneStatus{SubjectID: subj.ID, Formation: subj.Formation.Effective(s.now()), Campaigns: []naive.Campaign{}, Numbers: []naive.Phone{}}
+	if b, err := s.store.GetBrand(ctx, sc, subj.ID); err == nil {
+		st.Brand = b
+		b.EIN = maskEIN(b.EIN)
+	} else if !errors.Is(err, store.ErrNotFound) {
+		return nil, err
+	}
+	camps, err := s.store.ListCampaigns(ctx, sc, subj.ID)
+	if err != nil {
+		return nil, err
+	}
+	for i := range camps {
+		camps[i].ETA = campaignETA(&camps[i])
+	}
+	st.Campaigns = camps
+	phones, err := s.store.ListPhones(ctx, sc, subj.ID, naive.PhoneFilter{Page: naive.Page{Limit: 200}})
+	if err != nil {
+		return nil, err
+	}
+	for _, ph := range phones {
+		if ph.Status == naive.PhoneActive {
+			st.Numbers = append(st.Numbers, ph)
+		}
+	}
+	if err := s.withCapabilities(ctx, sc, st.Numbers); err != nil {
+		return nil, err
+	}
+	switch {
+	case st.Formation.Status != naive.FormationCompleted:
+		st.NextStep = fmt.Sprintf("Complete the LLC formation: POST /v1/subjects/%s/formation.", subj.ID)
+	case st.Brand == nil:
+		st.NextStep = "Provision the first number with the company's EIN: POST /v1/phone/provision {\"ein\":\"12-3456789\"}."
+	case len(st.Numbers) == 0:
+		st.NextStep = "Provision a number: POST /v1/phone/provision."
+	default:
+		st.NextStep = "Inbound SMS works now; outbound unlocks when the campaign is active."
+		for _, c := range camps {
+			if c.Status == naive.CampaignActive {
+				st.NextStep = "Ready: numbers receive and send SMS."
+			}
+			if c.Status == naive.CampaignRejected {
+				st.NextStep = "The campaign was rejected: fix the subject's profile and contact support to resubmit."
+			}
+		}
+	}
+	return st, nil
+}

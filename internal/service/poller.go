@@ -1,0 +1,154 @@
+package service
+
+import (
+	"context"
+	"time"
+
+	"github.com/naive-oss/naive/internal/naive"
+)
+
+// nudgePoller asks the campaign poller to look now rather than at its next tick.
+func (s *Service) nudgePoller() {
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
+}
+
+// RunCampaignPoller follows open campaigns until ctx ends: it asks the
+// carrier for each 10DLC campaign's status (Surge sends no webhook for a
+// rejection) and advances toll-free verifications in test mode. Status only
+// moves forward, so a poll that races a webhook or another process is
+// harmless. All state is in the database: a restart loses nothing.
+func (s *Service) RunCampaignPoller(ctx context.Context, every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		s.PollCampaigns(ctx)
+		s.ReconcileProvisioning(ctx)
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		case <-s.wake:
+		}
+	}
+}
+
+// PollCampaigns checks every open campaign once.
+func (s *Service) PollCampaigns(ctx context.Context) {
+	camps, err := s.store.ListOpenCampaigns(ctx, 500)
+	if err != nil {
+		if ctx.Err() == nil {
+			s.log.Error("list open campaigns", "err", err)
+		}
+		return
+	}
+	for _, c := range camps {
+		if ctx.Err() != nil {
+			return
+		}
+		status, ok := s.campaignStatusNow(ctx, &c)
+		if !ok || naive.CampaignRank(status) <= naive.CampaignRank(c.Status) {
+			continue
+		}
+		changed, err := s.store.AdvanceCampaign(ctx, c.ID, status, s.now())
+		if err != nil {
+			s.log.Error("advance campaign", "campaign_id", c.ID, "err", err)
+			continue
+		}
+		if changed {
+			s.log.Info("campaign updated", "campaign_id", c.ID, "subject_id", c.SubjectID, "from", c.Status, "to", status)
+		}
+	}
+}
+
+// campaignStatusNow asks where a campaign stands.
+func (s *Service) campaignStatusNow(ctx context.Context, c *naive.Campaign) (string, bool) {
+	if c.Kind == naive.CampaignTollFree {
+		// Toll-free verification has no carrier API; in test mode it is
+		// simulated on the same schedule as the sandbox's 10DLC review.
+		if c.Mode != naive.ModeTest {
+			return "", false
+		}
+		age := s.now().Sub(c.CreatedAt)
+		switch {
+		case age >= s.cfg.TestReviewDelay:
+			return naive.CampaignActive, true
+		case age >= min(time.Second, s.cfg.TestReviewDelay/2):
+			return naive.CampaignInReview, true
+		}
+		return "", false
+	}
+	if c.CarrierID == "" {
+		return "", false
+	}
+	carrier := s.cfg.Carrier(c.Mode)
+	if carrier == nil {
+		return "", false
+	}
+	cp, err := carrier.GetCampaign(ctx, c.CarrierID)
+	if err != nil {
+		if ctx.Err() == nil {
+			s.log.Warn("poll campaign", "campaign_id", c.ID, "err", err)
+		}
+		return "", false
+	}
+	return campaignStatus(cp.Status), true
+}
+
+// ProvisionStale is how old a provisioning phone must be before the
+// reconciler decides its fate; no live provision takes that long.
+const ProvisionStale = 10 * time.Minute
+
+// ReconcileProvisioning settles phones left provisioning by a process that
+// died mid-purchase: a number the carrier holds under the phone's id is
+// recorded as bought; otherwise the charge is refunded. Nothing is lost.
+func (s *Service) ReconcileProvisioning(ctx context.Context) {
+	phones, err := s.store.ListStaleProvisioning(ctx, s.now().Add(-ProvisionStale), 100)
+	if err != nil {
+		if ctx.Err() == nil {
+			s.log.Error("list stale provisioning", "err", err)
+		}
+		return
+	}
+	for _, ph := range phones {
+		p := naive.Principal{Kind: naive.PrincipalAgent, OperatorID: ph.OperatorID, Mode: ph.Mode, KeyID: "reconciler"}
+		carrier := s.cfg.Carrier(ph.Mode)
+		if carrier == nil {
+			continue
+		}
+		brand, err := s.store.GetBrand(ctx, p.Scope(), ph.SubjectID)
+		if err == nil && brand.CarrierID != "" {
+			nums, err := carrier.ListNumbers(ctx, brand.CarrierID)
+			if err != nil {
+				s.log.Warn("reconcile: list numbers", "phone_id", ph.ID, "err", err)
+				continue // try again next round
+			}
+			found := false
+			for _, n := range nums {
+				if n.Name != nil && *n.Name == ph.ID {
+					camps, _ := s.store.ListCampaigns(ctx, p.Scope(), ph.SubjectID)
+					campID := ""
+					for _, c := range camps {
+						if (c.Kind == naive.CampaignTollFree) == (ph.Type == naive.PhoneTollFree) {
+							campID = c.ID
+						}
+					}
+					if err := s.store.ActivatePhone(ctx, ph.ID, n.Number, n.ID, campID); err != nil {
+						s.log.Error("reconcile: record number", "phone_id", ph.ID, "err", err)
+					} else {
+						s.log.Info("reconcile: recorded a purchase whose answer was lost", "phone_id", ph.ID, "e164", n.Number)
+					}
+					found = true
+					break
+				}
+			}
+			if found {
+				continue
+			}
+		}
+		s.failPhone(ctx, p, &ph)
+		s.log.Info("reconcile: refunded an unfinished provision", "phone_id", ph.ID)
+	}
+}

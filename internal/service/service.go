@@ -1,0 +1,235 @@
+// Package service holds the business rules. Every action goes through one
+// guard (auth → subject → kit → approval gate) and one executor registry, so
+// a direct call and an approval replay run the very same code; money moves
+// only through the credits ledger.
+package service
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/naive-oss/naive/internal/naive"
+	"github.com/naive-oss/naive/internal/store"
+)
+
+// Config configures a Service. Zero values take the documented defaults.
+type Config struct {
+	// Store is required.
+	Store store.Store
+	// Carrier returns the carrier for a mode: the sandbox simulator for
+	// test, the configured Surge account (or nil: not_configured) for live.
+	Carrier func(naive.Mode) Carrier
+	// PhonePrice is the credits charged per number (default 50).
+	PhonePrice int64
+	// FormationDelay is how long a simulated test-mode filing takes
+	// (default 3s).
+	FormationDelay time.Duration
+	// ClaimStale is when another process's unfinished brand or campaign
+	// registration is taken over (default 2m).
+	ClaimStale time.Duration
+	// ClaimWait bounds how long a request waits for another's registration
+	// of the same brand (default 60s).
+	ClaimWait time.Duration
+	// TestReviewDelay is how long a test-mode toll-free verification takes
+	// (default 20s); 10DLC review is the carrier's (the simulator's) own.
+	TestReviewDelay time.Duration
+	// Now is the clock (default time.Now).
+	Now func() time.Time
+	// Logger (default slog.Default()).
+	Logger *slog.Logger
+}
+
+// Service implements the product's operations.
+type Service struct {
+	cfg       Config
+	store     store.Store
+	log       *slog.Logger
+	executors map[string]executor
+	// wake nudges the campaign poller after a registration.
+	wakeOnce sync.Once
+	wake     chan struct{}
+}
+
+// executor runs one action for a principal on a subject. Direct calls and
+// approval replays both go through it.
+type executor func(ctx context.Context, p naive.Principal, subj *naive.Subject, payload json.RawMessage) (any, error)
+
+// New returns a Service.
+func New(cfg Config) (*Service, error) {
+	if cfg.Store == nil {
+		return nil, errors.New("service: Config.Store is required")
+	}
+	if cfg.PhonePrice == 0 {
+		cfg.PhonePrice = 50
+	}
+	if cfg.PhonePrice < 0 {
+		return nil, errors.New("service: Config.PhonePrice must be positive")
+	}
+	if cfg.FormationDelay == 0 {
+		cfg.FormationDelay = 3 * time.Second
+	}
+	if cfg.ClaimStale == 0 {
+		cfg.ClaimStale = 2 * time.Minute
+	}
+	if cfg.ClaimWait == 0 {
+		cfg.ClaimWait = 60 * time.Second
+	}
+	if cfg.TestReviewDelay == 0 {
+		cfg.TestReviewDelay = 20 * time.Second
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.Carrier == nil {
+		cfg.Carrier = func(naive.Mode) Carrier { return nil }
+	}
+	s := &Service{cfg: cfg, store: cfg.Store, log: cfg.Logger, wake: make(chan struct{}, 1)}
+	s.executors = map[string]executor{
+		ActionPhoneProvision: s.execProvision,
+	}
+	return s, nil
+}
+
+// Actions, as named in approvals and kits.
+const (
+	ActionPhoneProvision = "phone.provision"
+)
+
+func (s *Service) now() time.Time { return s.cfg.Now().UTC() }
+
+func newID() string { return uuid.Must(uuid.NewV7()).String() }
+
+func (s *Service) principal(ctx context.Context) (naive.Principal, error) {
+	p, ok := naive.PrincipalFrom(ctx)
+	if !ok {
+		return naive.Principal{}, errUnauthorized("Missing bearer token.")
+	}
+	return p, nil
+}
+
+func (s *Service) human(ctx context.Context, what string) (naive.Principal, error) {
+	p, err := s.principal(ctx)
+	if err != nil {
+		return p, err
+	}
+	if p.Kind != naive.PrincipalHuman {
+		return p, errHumanOnly(what)
+	}
+	return p, nil
+}
+
+// subject resolves the subject a call acts on: the named one, else the
+// caller's default subject.
+func (s *Service) subject(ctx context.Context, p naive.Principal, id string) (*naive.Subject, error) {
+	if id == "" {
+		subj, err := s.store.GetDefaultSubject(ctx, p.Scope())
+		if errors.Is(err, store.ErrNotFound) {
+			return nil, naive.Errorf(naive.ENotFound, "This operator has no default subject in %s mode.", p.Mode).
+				WithHint("Create one with POST /v1/subjects, or name a subject with the Naive-Subject header.")
+		}
+		return subj, err
+	}
+	if !validUUID(id) {
+		return nil, naive.NotFound("subject", id)
+	}
+	subj, err := s.store.GetSubject(ctx, p.Scope(), id)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, naive.NotFound("subject", id)
+	}
+	return subj, err
+}
+
+// guard runs the checks every action passes: the caller, the subject, the
+// subject's kit and the approval gate. It returns a pending answer when the
+// action must wait for a human.
+func (s *Service) guard(ctx context.Context, action, subjectID string, payload any) (naive.Principal, *naive.Subject, *naive.PendingApproval, error) {
+	p, err := s.principal(ctx)
+	if err != nil {
+		return p, nil, nil, err
+	}
+	subj, err := s.subject(ctx, p, subjectID)
+	if err != nil {
+		return p, nil, nil, err
+	}
+	pending, err := s.gate(ctx, p, subj, action, payload)
+	return p, subj, pending, err
+}
+
+// gate is the approval seam: when the subject's Account Kit requires a human
+// to approve action and the caller is an agent, it stores the frozen request
+// and returns the pending answer instead of executing. Kits and approvals
+// are not built yet, so every action runs at once.
+func (s *Service) gate(ctx context.Context, p naive.Principal, subj *naive.Subject, action string, payload any) (*naive.PendingApproval, error) {
+	return nil, nil
+}
+
+// execute runs an action's executor.
+func (s *Service) execute(ctx context.Context, p naive.Principal, subj *naive.Subject, action string, payload any) (any, error) {
+	ex, ok := s.executors[action]
+	if !ok {
+		return nil, naive.Errorf(naive.EInternal, "no executor for %s", action)
+	}
+	raw, err := json.Marshal(payload)
+	if err != nil {
+		return nil, err
+	}
+	return ex(ctx, p, subj, raw)
+}
+
+// EncodeCursor turns a row id into an opaque cursor.
+func EncodeCursor(id string) string { return base64.RawURLEncoding.EncodeToString([]byte("v1:" + id)) }
+
+// DecodeCursor reverses EncodeCursor.
+func DecodeCursor(c string) (string, error) {
+	b, err := base64.RawURLEncoding.DecodeString(c)
+	if err != nil || !strings.HasPrefix(string(b), "v1:") || !validUUID(string(b[3:])) {
+		return "", naive.InvalidParam("cursor", "cursor is not one this API returned.").WithHint("Pass next_cursor from the previous page unchanged.")
+	}
+	return string(b[3:]), nil
+}
+
+// page turns a list's rows into a page, fetching limit+1 to know if more exist.
+func page[T any](rows []T, limit int, id func(T) string) naive.List[T] {
+	l := naive.List[T]{Data: rows}
+	if len(rows) > limit {
+		l.Data = rows[:limit]
+		c := EncodeCursor(id(rows[limit-1]))
+		l.NextCursor = &c
+	}
+	if l.Data == nil {
+		l.Data = []T{}
+	}
+	return l
+}
+
+func pageOf(lp naive.ListParams) (naive.Page, int, error) {
+	limit := lp.Limit
+	if limit == 0 {
+		limit = 50
+	}
+	if limit < 1 || limit > 200 {
+		return naive.Page{}, 0, naive.InvalidParam("limit", "limit must be between 1 and 200.")
+	}
+	pg := naive.Page{Limit: limit + 1}
+	if lp.Cursor != "" {
+		after, err := DecodeCursor(lp.Cursor)
+		if err != nil {
+			return pg, 0, err
+		}
+		pg.After = after
+	}
+	return pg, limit, nil
+}
+
+var _ naive.Service = (*Service)(nil)

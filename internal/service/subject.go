@@ -1,0 +1,230 @@
+package service
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/naive-oss/naive/internal/naive"
+	"github.com/naive-oss/naive/internal/store"
+)
+
+// CreateSubject stores a new subject (a company the agents act for) with
+// its formation not started.
+//
+// Errors: invalid_input.
+func (s *Service) CreateSubject(ctx context.Context, prof naive.SubjectProfile) (*naive.Subject, error) {
+	p, err := s.principal(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := ValidateProfile(&prof); err != nil {
+		return nil, err
+	}
+	now := s.now()
+	subj := &naive.Subject{ID: newID(), OperatorID: p.OperatorID, Mode: p.Mode, SubjectProfile: prof,
+		Formation: naive.Formation{Status: naive.FormationNotStarted}, CreatedAt: now, UpdatedAt: now}
+	if err := s.store.CreateSubject(ctx, subj); err != nil {
+		return nil, err
+	}
+	return subj, nil
+}
+
+// GetSubject returns a subject ("" for the default one).
+func (s *Service) GetSubject(ctx context.Context, id string) (*naive.Subject, error) {
+	_, subj, err := s.read(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	subj.Formation = subj.Formation.Effective(s.now())
+	return subj, nil
+}
+
+// ListSubjects lists the operator's subjects in the caller's mode.
+func (s *Service) ListSubjects(ctx context.Context, lp naive.ListParams) (*naive.List[naive.Subject], error) {
+	p, err := s.principal(ctx)
+	if err != nil {
+		return nil, err
+	}
+	pg, limit, err := pageOf(lp)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := s.store.ListSubjects(ctx, p.Scope(), pg)
+	if err != nil {
+		return nil, err
+	}
+	for i := range rows {
+		rows[i].Formation = rows[i].Formation.Effective(s.now())
+	}
+	l := page(rows, limit, func(x naive.Subject) string { return x.ID })
+	return &l, nil
+}
+
+// UpdateSubject applies a patch to a subject's profile. The legal name and
+// state are fixed once the formation is submitted: they are what was filed.
+//
+// Errors: invalid_input, not_found, conflict.
+func (s *Service) UpdateSubject(ctx context.Context, id string, patch naive.SubjectPatch) (*naive.Subject, error) {
+	_, subj, err := s.read(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	prof := subj.SubjectProfile
+	set := func(dst *string, v *string) {
+		if v != nil {
+			*dst = *v
+		}
+	}
+	filed := subj.Formation.Status != naive.FormationNotStarted && subj.Formation.Status != naive.FormationFailed
+	if filed && ((patch.LegalName != nil && *patch.LegalName != prof.LegalName) || (patch.State != nil && !strings.EqualFold(*patch.State, prof.State))) {
+		return nil, (&naive.Error{Code: naive.EConflict, Param: "legal_name", Message: "legal_name and state cannot change after the formation was submitted."}).
+			WithHint("Create a new subject for a different legal entity.")
+	}
+	set(&prof.LegalName, patch.LegalName)
+	set(&prof.State, patch.State)
+	set(&prof.Website, patch.Website)
+	set(&prof.Industry, patch.Industry)
+	set(&prof.PrivacyPolicyURL, patch.PrivacyPolicyURL)
+	set(&prof.TermsURL, patch.TermsURL)
+	if patch.Address != nil {
+		prof.Address = *patch.Address
+	}
+	if patch.Contact != nil {
+		prof.Contact = *patch.Contact
+	}
+	if err := ValidateProfile(&prof); err != nil {
+		return nil, err
+	}
+	subj.SubjectProfile = prof
+	subj.UpdatedAt = s.now()
+	if err := s.store.UpdateSubject(ctx, subj); err != nil {
+		return nil, err
+	}
+	subj.Formation = subj.Formation.Effective(s.now())
+	return subj, nil
+}
+
+// GetFormation returns a subject's formation.
+func (s *Service) GetFormation(ctx context.Context, subjectID string) (*naive.Formation, error) {
+	subj, err := s.GetSubject(ctx, subjectID)
+	if err != nil {
+		return nil, err
+	}
+	return &subj.Formation, nil
+}
+
+// StartFormation files the subject's LLC formation. In test mode the filing
+// is simulated and completes within seconds. In live mode no filing partner
+// is wired, so it records an existing LLC a human attests to.
+//
+// Errors: invalid_input, conflict (already submitted or completed),
+// forbidden (agent attesting), not_configured (live filing).
+func (s *Service) StartFormation(ctx context.Context, subjectID string, req naive.FormationRequest) (*naive.Formation, error) {
+	p, subj, err := s.read(ctx, subjectID)
+	if err != nil {
+		return nil, err
+	}
+	if !strings.EqualFold(req.EntityType, "LLC") {
+		return nil, naive.InvalidParam("entity_type", "entity_type must be \"LLC\".")
+	}
+	req.State = strings.ToUpper(req.State)
+	if !usStates[req.State] {
+		return nil, naive.InvalidParam("state", "state must be a two-letter US state code such as DE; got %q.", req.State)
+	}
+	now := s.now()
+	cur := subj.Formation.Effective(now)
+	switch cur.Status {
+	case naive.FormationCompleted:
+		return nil, naive.Errorf(naive.EConflict, "The formation is already completed.").WithHint("Nothing to do: the subject can provision numbers.")
+	case naive.FormationSubmitted:
+		return nil, naive.Errorf(naive.EConflict, "The formation was already submitted.").WithHint("Poll GET /v1/subjects/%s/formation until it completes.", subj.ID)
+	}
+	f := naive.Formation{EntityType: "LLC", State: req.State, LegalName: subj.LegalName, SubmittedAt: &now}
+	if req.LegalName != "" {
+		f.LegalName = strings.TrimSpace(req.LegalName)
+	}
+	if p.Mode == naive.ModeTest {
+		at := now.Add(s.cfg.FormationDelay)
+		f.Status, f.CompletesAt = naive.FormationSubmitted, &at
+	} else {
+		if !req.Attest {
+			return nil, (&naive.Error{Code: naive.ENotConfigured, Message: "Filing a new LLC needs a filing partner, which this server does not have."}).
+				WithHint("Record an existing LLC instead: send attest: true with legal_name, state and formed_at (YYYY-MM-DD), as a human.")
+		}
+		if p.Kind != naive.PrincipalHuman {
+			return nil, errHumanOnly("attesting that an LLC exists")
+		}
+		formed, err := time.Parse("2006-01-02", req.FormedAt)
+		if err != nil || formed.After(now) {
+			return nil, naive.InvalidParam("formed_at", "formed_at must be the formation date as YYYY-MM-DD, not in the future.")
+		}
+		if f.LegalName == "" {
+			return nil, naive.InvalidParam("legal_name", "legal_name is required to record an existing LLC.")
+		}
+		f.Status, f.FormedAt = naive.FormationCompleted, &formed
+	}
+	subj.Formation = f
+	subj.UpdatedAt = now
+	if err := s.store.UpdateSubject(ctx, subj); err != nil {
+		return nil, err
+	}
+	return &f, nil
+}
+
+// CreateAgent registers an agent.
+//
+// Errors: invalid_input.
+func (s *Service) CreateAgent(ctx context.Context, req naive.AgentRequest) (*naive.Agent, error) {
+	p, err := s.principal(ctx)
+	if err != nil {
+		return nil, err
+	}
+	name, webhookURL := strings.TrimSpace(req.Name), req.WebhookURL
+	if name == "" || len(name) > 128 {
+		return nil, naive.InvalidParam("name", "name is required, at most 128 characters.")
+	}
+	if webhookURL != "" && !validURL(webhookURL) {
+		return nil, naive.InvalidParam("webhook_url", "webhook_url must be an http(s) URL of at most 255 characters.")
+	}
+	a := &naive.Agent{ID: newID(), OperatorID: p.OperatorID, Mode: p.Mode, Name: name, WebhookURL: webhookURL, CreatedAt: s.now()}
+	if err := s.store.CreateAgent(ctx, a); err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+// GetAgent returns an agent.
+func (s *Service) GetAgent(ctx context.Context, id string) (*naive.Agent, error) {
+	p, err := s.principal(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if !validUUID(id) {
+		return nil, naive.NotFound("agent", id)
+	}
+	a, err := s.store.GetAgent(ctx, p.Scope(), id)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, naive.NotFound("agent", id)
+	}
+	return a, err
+}
+
+// ListAgents lists agents.
+func (s *Service) ListAgents(ctx context.Context, lp naive.ListParams) (*naive.List[naive.Agent], error) {
+	p, err := s.principal(ctx)
+	if err != nil {
+		return nil, err
+	}
+	pg, limit, err := pageOf(lp)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := s.store.ListAgents(ctx, p.Scope(), pg)
+	if err != nil {
+		return nil, err
+	}
+	l := page(rows, limit, func(x naive.Agent) string { return x.ID })
+	return &l, nil
+}
