@@ -192,13 +192,15 @@ func (f Formation) Effective(now time.Time) Formation {
 
 // Subject is a company the operator's agents act for.
 type Subject struct {
-	ID         string    `json:"id"`
-	OperatorID string    `json:"-"`
-	Mode       Mode      `json:"mode"`
-	IsDefault  bool      `json:"is_default"`
-	Formation  Formation `json:"formation"`
-	CreatedAt  time.Time `json:"created_at"`
-	UpdatedAt  time.Time `json:"updated_at"`
+	ID         string `json:"id"`
+	OperatorID string `json:"-"`
+	Mode       Mode   `json:"mode"`
+	IsDefault  bool   `json:"is_default"`
+	// AccountKitID is the subject's kit; "" uses the built-in default.
+	AccountKitID string    `json:"account_kit_id,omitempty"`
+	Formation    Formation `json:"formation"`
+	CreatedAt    time.Time `json:"created_at"`
+	UpdatedAt    time.Time `json:"updated_at"`
 	SubjectProfile
 }
 

@@ -75,3 +75,22 @@ type AgentRequest struct {
 	Name       string `json:"name"`
 	WebhookURL string `json:"webhook_url,omitempty"`
 }
+
+// KitRequest is the body of POST and PATCH /v1/account-kits; PATCH replaces
+// the config of the primitives it names.
+type KitRequest struct {
+	Name             *string                    `json:"name,omitempty"`
+	PrimitivesConfig map[string]PrimitiveConfig `json:"primitives_config,omitempty"`
+}
+
+// DenyRequest is the body of POST /v1/approvals/{id}/deny.
+type DenyRequest struct {
+	Reason string `json:"reason"`
+}
+
+// ApprovalListParams filter GET /v1/approvals.
+type ApprovalListParams struct {
+	Status    string
+	SubjectID string
+	ListParams
+}

@@ -63,4 +63,30 @@ type Service interface {
 	ReleasePhone(ctx context.Context, subjectID, id string) (*Phone, error)
 	// PhoneStatus returns the brand → campaign → numbers pipeline. Errors: not_found.
 	PhoneStatus(ctx context.Context, subjectID string) (*PhoneStatus, error)
+
+	// CreateKit stores an Account Kit. Errors: forbidden (not a human), invalid_input.
+	CreateKit(ctx context.Context, req KitRequest) (*AccountKit, error)
+	// GetKit returns a kit. Errors: not_found.
+	GetKit(ctx context.Context, id string) (*AccountKit, error)
+	// ListKits lists kits.
+	ListKits(ctx context.Context, lp ListParams) (*List[AccountKit], error)
+	// UpdateKit renames a kit or replaces the primitives it names. Errors: forbidden, invalid_input, not_found.
+	UpdateKit(ctx context.Context, id string, req KitRequest) (*AccountKit, error)
+	// DeleteKit deletes a kit. Errors: forbidden, not_found.
+	DeleteKit(ctx context.Context, id string) error
+	// AssignKit assigns a kit to a subject. Errors: forbidden, not_found.
+	AssignKit(ctx context.Context, kitID, subjectID string) (*Subject, error)
+
+	// ListApprovals lists approvals. Errors: invalid_input.
+	ListApprovals(ctx context.Context, lp ApprovalListParams) (*List[Approval], error)
+	// GetApproval returns an approval. Errors: not_found.
+	GetApproval(ctx context.Context, id string) (*Approval, error)
+	// ApproveApproval executes a pending approval once and returns it with
+	// its result or error. Errors: forbidden, not_found, conflict.
+	ApproveApproval(ctx context.Context, id string) (*Approval, error)
+	// DenyApproval refuses a pending approval. Errors: forbidden, not_found, conflict, invalid_input.
+	DenyApproval(ctx context.Context, id string, req DenyRequest) (*Approval, error)
+
+	// ListEvents lists stored events, optionally of one type. Errors: invalid_input.
+	ListEvents(ctx context.Context, typ string, lp ListParams) (*List[Event], error)
 }

@@ -157,6 +157,59 @@ type Store interface {
 	AbortIdempotent(ctx context.Context, rec *IdempotencyRecord) error
 	// GetIdempotent returns a record. Errors: ErrNotFound.
 	GetIdempotent(ctx context.Context, operatorID, principalID, key string) (*IdempotencyRecord, error)
+	// CreateOperator stores another operator (tenant).
+	CreateOperator(ctx context.Context, o *naive.Operator) error
+
+	// CreateKit stores an Account Kit.
+	CreateKit(ctx context.Context, k *naive.AccountKit) error
+	// GetKit returns a kit in scope. Errors: ErrNotFound.
+	GetKit(ctx context.Context, sc naive.Scope, id string) (*naive.AccountKit, error)
+	// ListKits lists kits, newest first.
+	ListKits(ctx context.Context, sc naive.Scope, p naive.Page) ([]naive.AccountKit, error)
+	// UpdateKit stores a kit's name and config. Errors: ErrNotFound.
+	UpdateKit(ctx context.Context, k *naive.AccountKit) error
+	// DeleteKit deletes a kit; subjects it was assigned to fall back to
+	// the built-in default. Errors: ErrNotFound.
+	DeleteKit(ctx context.Context, sc naive.Scope, id string) error
+	// AssignKit sets a subject's kit (kitID "" clears it). Errors:
+	// ErrNotFound (subject or kit not in scope).
+	AssignKit(ctx context.Context, sc naive.Scope, subjectID, kitID string, at time.Time) error
+
+	// CreateApproval stores a pending approval and its approval.requested
+	// event in one transaction.
+	CreateApproval(ctx context.Context, a *naive.Approval, ev *naive.Event) error
+	// GetApproval returns an approval in scope (status as stored). Errors: ErrNotFound.
+	GetApproval(ctx context.Context, sc naive.Scope, id string) (*naive.Approval, error)
+	// ListApprovals lists approvals newest first; Status "pending" also
+	// matches executing ones.
+	ListApprovals(ctx context.Context, sc naive.Scope, f naive.ApprovalFilter) ([]naive.Approval, error)
+	// ClaimApproval moves a pending, unexpired (expires_at > now) approval
+	// to executing with resolver and now as resolved_by/at, and returns
+	// it. Of concurrent claimers exactly one succeeds; the others, and any
+	// claim of an approval that is not pending or has expired, get
+	// ErrConflict. Errors: ErrNotFound.
+	ClaimApproval(ctx context.Context, sc naive.Scope, id string, resolver naive.Actor, now time.Time) (*naive.Approval, error)
+	// FinishApproval moves an executing approval to executed or failed with
+	// its result or error, and stores ev (approval.resolved), in one
+	// transaction. Errors: ErrConflict (not executing).
+	FinishApproval(ctx context.Context, a *naive.Approval, ev *naive.Event) error
+	// DenyApproval moves a pending, unexpired approval to denied with
+	// a.ResolvedBy, a.ResolvedAt and a.Reason, storing ev; like
+	// ClaimApproval, exactly one of concurrent deciders wins. Errors:
+	// ErrNotFound, ErrConflict.
+	DenyApproval(ctx context.Context, sc naive.Scope, a *naive.Approval, ev *naive.Event) error
+	// ExpireApproval moves a pending approval whose expires_at <= now to
+	// expired (resolved_at = now), storing ev; it reports whether it did.
+	ExpireApproval(ctx context.Context, id string, now time.Time, ev *naive.Event) (bool, error)
+	// ListExpiredApprovals lists pending approvals (every tenant) with
+	// expires_at <= now, and executing ones claimed before stuckBefore (an
+	// approver that died mid-execution), oldest first.
+	ListExpiredApprovals(ctx context.Context, now, stuckBefore time.Time, limit int) ([]naive.Approval, error)
+
+	// AddEvent stores an event.
+	AddEvent(ctx context.Context, ev *naive.Event) error
+	// ListEvents lists events newest first, filtered by type when set.
+	ListEvents(ctx context.Context, sc naive.Scope, f naive.EventFilter) ([]naive.Event, error)
 }
 
 // SeedData is what a first start stores.

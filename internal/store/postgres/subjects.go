@@ -13,18 +13,32 @@ import (
 const subjectCols = `id, operator_id, mode, is_default,
 	legal_name, state, website, industry, privacy_policy_url, terms_url, address, contact,
 	formation_status, formation_entity_type, formation_state, formation_legal_name,
-	formed_at, submitted_at, completes_at, created_at, updated_at`
+	formed_at, submitted_at, completes_at, created_at, updated_at, account_kit_id`
 
 func scanSubject(r pgx.Row) (*naive.Subject, error) {
-	var v naive.Subject
+	var (
+		v   naive.Subject
+		kit *string
+	)
 	f := &v.Formation
 	if err := r.Scan(&v.ID, &v.OperatorID, &v.Mode, &v.IsDefault,
 		&v.LegalName, &v.State, &v.Website, &v.Industry, &v.PrivacyPolicyURL, &v.TermsURL, &v.Address, &v.Contact,
 		&f.Status, &f.EntityType, &f.State, &f.LegalName,
-		&f.FormedAt, &f.SubmittedAt, &f.CompletesAt, &v.CreatedAt, &v.UpdatedAt); err != nil {
+		&f.FormedAt, &f.SubmittedAt, &f.CompletesAt, &v.CreatedAt, &v.UpdatedAt, &kit); err != nil {
 		return nil, err
 	}
+	if kit != nil {
+		v.AccountKitID = *kit
+	}
 	return &v, nil
+}
+
+// nullID is an optional id as stored: NULL for "".
+func nullID(id string) *string {
+	if id == "" {
+		return nil
+	}
+	return &id
 }
 
 // prepareSubject fills the formation default and normalizes its times.
@@ -48,16 +62,19 @@ func insertSubject(ctx context.Context, q querier, s *naive.Subject) error {
 	s.UpdatedAt = norm(s.UpdatedAt)
 	prepareSubject(s)
 	f := &s.Formation
+	// The foreign key to (kit, operator, mode) rejects a kit of another
+	// scope as not found.
 	_, err := q.Exec(ctx, `INSERT INTO subjects (`+subjectCols+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)`,
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)`,
 		s.ID, s.OperatorID, s.Mode, s.IsDefault,
 		s.LegalName, s.State, s.Website, s.Industry, s.PrivacyPolicyURL, s.TermsURL, s.Address, s.Contact,
 		f.Status, f.EntityType, f.State, f.LegalName,
-		f.FormedAt, f.SubmittedAt, f.CompletesAt, s.CreatedAt, s.UpdatedAt)
+		f.FormedAt, f.SubmittedAt, f.CompletesAt, s.CreatedAt, s.UpdatedAt, nullID(s.AccountKitID))
 	return mapErr(err)
 }
 
-// CreateSubject stores a subject; a second default in one scope is a conflict.
+// CreateSubject stores a subject; a second default in one scope is a
+// conflict, a kit not in the subject's scope not found.
 func (db *DB) CreateSubject(ctx context.Context, s *naive.Subject) error {
 	return insertSubject(ctx, db.pool, s)
 }
@@ -82,8 +99,9 @@ func (db *DB) ListSubjects(ctx context.Context, sc naive.Scope, p naive.Page) ([
 	return collect(rows, err, scanSubject)
 }
 
-// UpdateSubject stores a subject's profile and formation (not its
-// default flag), setting UpdatedAt to now when it is zero.
+// UpdateSubject stores a subject's profile, formation and kit (not its
+// default flag), setting UpdatedAt to now when it is zero. A kit not in
+// the subject's scope is not found.
 func (db *DB) UpdateSubject(ctx context.Context, s *naive.Subject) error {
 	if s.UpdatedAt.IsZero() {
 		s.UpdatedAt = time.Now()
@@ -95,13 +113,13 @@ func (db *DB) UpdateSubject(ctx context.Context, s *naive.Subject) error {
 		legal_name = $1, state = $2, website = $3, industry = $4, privacy_policy_url = $5, terms_url = $6,
 		address = $7, contact = $8,
 		formation_status = $9, formation_entity_type = $10, formation_state = $11, formation_legal_name = $12,
-		formed_at = $13, submitted_at = $14, completes_at = $15, updated_at = $16
+		formed_at = $13, submitted_at = $14, completes_at = $15, updated_at = $16, account_kit_id = $20
 		WHERE operator_id = $17 AND mode = $18 AND id = $19`,
 		s.LegalName, s.State, s.Website, s.Industry, s.PrivacyPolicyURL, s.TermsURL,
 		s.Address, s.Contact,
 		f.Status, f.EntityType, f.State, f.LegalName,
 		f.FormedAt, f.SubmittedAt, f.CompletesAt, s.UpdatedAt,
-		s.OperatorID, s.Mode, s.ID)
+		s.OperatorID, s.Mode, s.ID, nullID(s.AccountKitID))
 	if err != nil {
 		return mapErr(err)
 	}

@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"time"
 
@@ -12,21 +13,31 @@ import (
 const subjectCols = `id, operator_id, mode, is_default,
 	legal_name, state, website, industry, privacy_policy_url, terms_url, address, contact,
 	formation_status, formation_entity_type, formation_state, formation_legal_name,
-	formed_at, submitted_at, completes_at, created_at, updated_at`
+	formed_at, submitted_at, completes_at, created_at, updated_at, account_kit_id`
+
+// kitInScope is the condition, on the positional arguments kit, kit,
+// operator, mode, that a subject's kit (NULL for none) is a kit of the
+// subject's scope. SQLite cannot add the (kit, operator, mode) foreign key
+// to an existing table, so the statements that write account_kit_id check
+// it themselves; under the write lock check and write are atomic.
+const kitInScope = `(? IS NULL OR EXISTS (SELECT 1 FROM account_kits
+	WHERE id = ? AND operator_id = ? AND mode = ?))`
 
 func scanSubject(s scanner) (*naive.Subject, error) {
 	var (
 		v                naive.Subject
 		address, contact string
+		kit              sql.NullString
 	)
 	f := &v.Formation
 	if err := s.Scan(&v.ID, &v.OperatorID, &v.Mode, &v.IsDefault,
 		&v.LegalName, &v.State, &v.Website, &v.Industry, &v.PrivacyPolicyURL, &v.TermsURL, &address, &contact,
 		&f.Status, &f.EntityType, &f.State, &f.LegalName,
 		nullTimeCol{&f.FormedAt}, nullTimeCol{&f.SubmittedAt}, nullTimeCol{&f.CompletesAt},
-		timeCol{&v.CreatedAt}, timeCol{&v.UpdatedAt}); err != nil {
+		timeCol{&v.CreatedAt}, timeCol{&v.UpdatedAt}, &kit); err != nil {
 		return nil, notFound(err)
 	}
+	v.AccountKitID = kit.String
 	if err := json.Unmarshal([]byte(address), &v.Address); err != nil {
 		return nil, err
 	}
@@ -70,16 +81,28 @@ func insertSubject(ctx context.Context, ex execer, s *naive.Subject) error {
 		return err
 	}
 	f := &s.Formation
-	_, err = ex.ExecContext(ctx, `INSERT INTO subjects (`+subjectCols+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	kit := nullID(s.AccountKitID)
+	res, err := ex.ExecContext(ctx, `INSERT INTO subjects (`+subjectCols+`)
+		SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?
+		WHERE `+kitInScope,
 		s.ID, s.OperatorID, s.Mode, s.IsDefault,
 		s.LegalName, s.State, s.Website, s.Industry, s.PrivacyPolicyURL, s.TermsURL, address, contact,
 		f.Status, f.EntityType, f.State, f.LegalName,
-		nts(f.FormedAt), nts(f.SubmittedAt), nts(f.CompletesAt), ts(s.CreatedAt), ts(s.UpdatedAt))
-	return mapErr(err)
+		nts(f.FormedAt), nts(f.SubmittedAt), nts(f.CompletesAt), ts(s.CreatedAt), ts(s.UpdatedAt), kit,
+		kit, kit, s.OperatorID, s.Mode)
+	return affected(res, err, store.ErrNotFound) // no row: the kit is not in scope
 }
 
-// CreateSubject stores a subject; a second default in one scope is a conflict.
+// nullID is an optional id as stored: NULL for "".
+func nullID(id string) any {
+	if id == "" {
+		return nil
+	}
+	return id
+}
+
+// CreateSubject stores a subject; a second default in one scope is a
+// conflict, a kit not in the subject's scope not found.
 func (db *DB) CreateSubject(ctx context.Context, s *naive.Subject) error {
 	return insertSubject(ctx, db.w, s)
 }
@@ -104,8 +127,9 @@ func (db *DB) ListSubjects(ctx context.Context, sc naive.Scope, p naive.Page) ([
 	return collect(rows, err, scanSubject)
 }
 
-// UpdateSubject stores a subject's profile and formation (not its
-// default flag), setting UpdatedAt to now when it is zero.
+// UpdateSubject stores a subject's profile, formation and kit (not its
+// default flag), setting UpdatedAt to now when it is zero. A kit not in
+// the subject's scope is not found.
 func (db *DB) UpdateSubject(ctx context.Context, s *naive.Subject) error {
 	if s.UpdatedAt.IsZero() {
 		s.UpdatedAt = time.Now()
@@ -116,17 +140,19 @@ func (db *DB) UpdateSubject(ctx context.Context, s *naive.Subject) error {
 		return err
 	}
 	f := &s.Formation
+	kit := nullID(s.AccountKitID)
 	res, err := db.w.ExecContext(ctx, `UPDATE subjects SET
 		legal_name = ?, state = ?, website = ?, industry = ?, privacy_policy_url = ?, terms_url = ?,
 		address = ?, contact = ?,
 		formation_status = ?, formation_entity_type = ?, formation_state = ?, formation_legal_name = ?,
-		formed_at = ?, submitted_at = ?, completes_at = ?, updated_at = ?
-		WHERE operator_id = ? AND mode = ? AND id = ?`,
+		formed_at = ?, submitted_at = ?, completes_at = ?, updated_at = ?, account_kit_id = ?
+		WHERE operator_id = ? AND mode = ? AND id = ? AND `+kitInScope,
 		s.LegalName, s.State, s.Website, s.Industry, s.PrivacyPolicyURL, s.TermsURL,
 		address, contact,
 		f.Status, f.EntityType, f.State, f.LegalName,
-		nts(f.FormedAt), nts(f.SubmittedAt), nts(f.CompletesAt), ts(s.UpdatedAt),
-		s.OperatorID, s.Mode, s.ID)
+		nts(f.FormedAt), nts(f.SubmittedAt), nts(f.CompletesAt), ts(s.UpdatedAt), kit,
+		s.OperatorID, s.Mode, s.ID,
+		kit, kit, s.OperatorID, s.Mode)
 	if err != nil {
 		return mapErr(err)
 	}

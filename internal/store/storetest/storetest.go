@@ -48,6 +48,19 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"AdvanceCampaignConcurrent", testAdvanceCampaignConcurrent},
 		{"Idempotency", testIdempotency},
 		{"IdempotencyConcurrentBegin", testIdempotencyConcurrentBegin},
+		{"CreateOperator", testCreateOperator},
+		{"Kits", testKits},
+		{"AssignKit", testAssignKit},
+		{"DeleteKit", testDeleteKit},
+		{"AssignDeleteKitConcurrent", testAssignDeleteKitConcurrent},
+		{"Approvals", testApprovals},
+		{"ApprovalConcurrentClaims", testApprovalConcurrentClaims},
+		{"ApprovalClaimDenyRace", testApprovalClaimDenyRace},
+		{"ApprovalExpiry", testApprovalExpiry},
+		{"ListExpiredApprovals", testListExpiredApprovals},
+		{"ApprovalEvents", testApprovalEvents},
+		{"Events", testEvents},
+		{"ApprovalTenantIsolation", testApprovalTenantIsolation},
 	}
 	t.Run("SeedOnce", func(t *testing.T) {
 		t.Parallel()

@@ -1,0 +1,111 @@
+package naive
+
+import (
+	"encoding/json"
+	"time"
+)
+
+// Approval statuses: pending → executed | failed | denied | expired.
+// Executing is internal: the one approver that claimed a pending approval
+// is running it; readers see it as pending.
+const (
+	ApprovalPending   = "pending"
+	ApprovalExecuting = "executing"
+	ApprovalExecuted  = "executed"
+	ApprovalFailed    = "failed"
+	ApprovalDenied    = "denied"
+	ApprovalExpired   = "expired"
+)
+
+// ErrorObject is an error as stored on an approval and sent in envelopes.
+type ErrorObject struct {
+	Code    string         `json:"code"`
+	Message string         `json:"message"`
+	Param   string         `json:"param,omitempty"`
+	Hint    string         `json:"hint,omitempty"`
+	Fields  map[string]any `json:"-"`
+}
+
+// Approval is an agent's gated request, frozen until a human decides.
+type Approval struct {
+	ID          string          `json:"id"`
+	SubjectID   string          `json:"subject_id"`
+	Action      string          `json:"action"`
+	Primitive   string          `json:"primitive"`
+	Title       string          `json:"title"`
+	Message     string          `json:"message"`
+	Payload     json.RawMessage `json:"payload"`
+	Cost        int64           `json:"cost"`
+	Status      string          `json:"status"`
+	RequestedBy Actor           `json:"requested_by"`
+	CreatedAt   time.Time       `json:"created_at"`
+	ExpiresAt   time.Time       `json:"expires_at"`
+	ResolvedBy  *Actor          `json:"resolved_by"`
+	ResolvedAt  *time.Time      `json:"resolved_at"`
+	Result      json.RawMessage `json:"result,omitempty"`
+	Error       *ErrorObject    `json:"error,omitempty"`
+	Reason      string          `json:"reason,omitempty"`
+	Mode        Mode            `json:"mode"`
+
+	OperatorID string `json:"-"`
+	// RequesterAgentID is the agent the requesting key was bound to; the
+	// replay runs as that same principal.
+	RequesterAgentID string `json:"-"`
+}
+
+// ApprovalFilter narrows an approval list.
+type ApprovalFilter struct {
+	Status    string
+	SubjectID string
+	Page
+}
+
+// PrimitiveConfig is an Account Kit's setting for one primitive.
+type PrimitiveConfig struct {
+	// Enabled false forbids every action of the primitive; nil is enabled.
+	Enabled *bool `json:"enabled,omitempty"`
+	// RequiresApproval true forces the approval gate for agents, false
+	// lifts the built-in default; nil keeps the default.
+	RequiresApproval *bool `json:"requiresApproval,omitempty"`
+	// Defaults fill a request's empty fields (phone: area_code, type, label).
+	Defaults map[string]string `json:"defaults,omitempty"`
+}
+
+// AccountKit is a named policy assigned to subjects.
+type AccountKit struct {
+	ID               string                     `json:"id"`
+	Name             string                     `json:"name"`
+	PrimitivesConfig map[string]PrimitiveConfig `json:"primitives_config"`
+	Mode             Mode                       `json:"mode"`
+	CreatedAt        time.Time                  `json:"created_at"`
+	UpdatedAt        time.Time                  `json:"updated_at"`
+	OperatorID       string                     `json:"-"`
+}
+
+// Event is something that happened, stored for GET /v1/events and delivery.
+type Event struct {
+	ID         string          `json:"id"`
+	Type       string          `json:"type"`
+	Data       json.RawMessage `json:"data"`
+	CreatedAt  time.Time       `json:"created_at"`
+	Mode       Mode            `json:"mode"`
+	OperatorID string          `json:"-"`
+}
+
+// Event types (SPEC §9).
+const (
+	EventPhoneProvisioned     = "phone.provisioned"
+	EventPhoneReleased        = "phone.released"
+	EventPhoneOutboundEnabled = "phone.outbound_enabled"
+	EventCampaignUpdated      = "campaign.updated"
+	EventSMSReceived          = "sms.received"
+	EventSMSStatus            = "sms.status"
+	EventApprovalRequested    = "approval.requested"
+	EventApprovalResolved     = "approval.resolved"
+)
+
+// EventFilter narrows an event list.
+type EventFilter struct {
+	Type string
+	Page
+}
