@@ -221,3 +221,89 @@ func (s *Server) releasePhone(w http.ResponseWriter, r *http.Request) error {
 	res, err := s.svc.ReleasePhone(r.Context(), subjectID(r), r.PathValue("id"))
 	return ok(w, http.StatusOK, res, err)
 }
+
+func (s *Server) listKits(w http.ResponseWriter, r *http.Request) error {
+	lp, err := listParams(r)
+	if err != nil {
+		return err
+	}
+	res, err := s.svc.ListKits(r.Context(), lp)
+	return ok(w, http.StatusOK, res, err)
+}
+
+func (s *Server) createKit(w http.ResponseWriter, r *http.Request) error {
+	var in naive.KitRequest
+	if err := decode(r, &in); err != nil {
+		return err
+	}
+	res, err := s.svc.CreateKit(r.Context(), in)
+	return ok(w, http.StatusCreated, res, err)
+}
+
+func (s *Server) getKit(w http.ResponseWriter, r *http.Request) error {
+	res, err := s.svc.GetKit(r.Context(), r.PathValue("id"))
+	return ok(w, http.StatusOK, res, err)
+}
+
+func (s *Server) updateKit(w http.ResponseWriter, r *http.Request) error {
+	var in naive.KitRequest
+	if err := decode(r, &in); err != nil {
+		return err
+	}
+	res, err := s.svc.UpdateKit(r.Context(), r.PathValue("id"), in)
+	return ok(w, http.StatusOK, res, err)
+}
+
+func (s *Server) deleteKit(w http.ResponseWriter, r *http.Request) error {
+	if err := s.svc.DeleteKit(r.Context(), r.PathValue("id")); err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, map[string]any{"id": r.PathValue("id"), "deleted": true})
+}
+
+func (s *Server) assignKit(w http.ResponseWriter, r *http.Request) error {
+	res, err := s.svc.AssignKit(r.Context(), r.PathValue("id"), r.PathValue("sid"))
+	return ok(w, http.StatusOK, res, err)
+}
+
+func (s *Server) listApprovals(w http.ResponseWriter, r *http.Request) error {
+	lp, err := listParams(r)
+	if err != nil {
+		return err
+	}
+	q := r.URL.Query()
+	res, err := s.svc.ListApprovals(r.Context(), naive.ApprovalListParams{Status: q.Get("status"), SubjectID: q.Get("subject_id"), ListParams: lp})
+	return ok(w, http.StatusOK, res, err)
+}
+
+func (s *Server) getApproval(w http.ResponseWriter, r *http.Request) error {
+	res, err := s.svc.GetApproval(r.Context(), r.PathValue("id"))
+	return ok(w, http.StatusOK, res, err)
+}
+
+func (s *Server) approve(w http.ResponseWriter, r *http.Request) error {
+	var in struct{}
+	if err := decode(r, &in); err != nil {
+		return err
+	}
+	res, err := s.svc.ApproveApproval(r.Context(), r.PathValue("id"))
+	return ok(w, http.StatusOK, res, err)
+}
+
+func (s *Server) deny(w http.ResponseWriter, r *http.Request) error {
+	var in naive.DenyRequest
+	if err := decode(r, &in); err != nil {
+		return err
+	}
+	res, err := s.svc.DenyApproval(r.Context(), r.PathValue("id"), in)
+	return ok(w, http.StatusOK, res, err)
+}
+
+func (s *Server) listEvents(w http.ResponseWriter, r *http.Request) error {
+	lp, err := listParams(r)
+	if err != nil {
+		return err
+	}
+	res, err := s.svc.ListEvents(r.Context(), r.URL.Query().Get("type"), lp)
+	return ok(w, http.StatusOK, res, err)
+}

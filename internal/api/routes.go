@@ -30,6 +30,20 @@ func (s *Server) routes() {
 	m.Handle("GET /v1/credits/ledger", s.authed(s.ledger))
 	m.Handle("POST /v1/credits/grant", s.authed(s.grant))
 
+	m.Handle("GET /v1/account-kits", s.authed(s.listKits))
+	m.Handle("POST /v1/account-kits", s.authed(s.createKit))
+	m.Handle("GET /v1/account-kits/{id}", s.authed(s.getKit))
+	m.Handle("PATCH /v1/account-kits/{id}", s.authed(s.updateKit))
+	m.Handle("DELETE /v1/account-kits/{id}", s.authed(s.deleteKit))
+	m.Handle("POST /v1/account-kits/{id}/subjects/{sid}/assign", s.authed(s.assignKit))
+
+	m.Handle("GET /v1/approvals", s.authed(s.listApprovals))
+	m.Handle("GET /v1/approvals/{id}", s.authed(s.getApproval))
+	m.Handle("POST /v1/approvals/{id}/approve", s.authed(s.approve))
+	m.Handle("POST /v1/approvals/{id}/deny", s.authed(s.deny))
+
+	m.Handle("GET /v1/events", s.authed(s.listEvents))
+
 	for _, prefix := range []string{"/v1", "/v1/subjects/{sid}"} {
 		m.Handle("GET "+prefix+"/formation", s.authed(s.getFormation))
 		m.Handle("POST "+prefix+"/formation", s.authed(s.startFormation))

@@ -40,6 +40,8 @@ type Options struct {
 	SandboxReviewDelay time.Duration
 	// FormationDelay is how long a test-mode LLC filing takes (default 3s).
 	FormationDelay time.Duration
+	// ApprovalTTL is how long an approval waits for a human (default 72h).
+	ApprovalTTL time.Duration
 	// PollInterval is how often open campaigns are checked (default 2s).
 	PollInterval time.Duration
 	// Carrier for live mode: "" or "none" (live phone calls answer
@@ -145,6 +147,7 @@ func Start(ctx context.Context, opts Options) (*App, error) {
 		PhonePrice:      opts.PhonePrice,
 		FormationDelay:  opts.FormationDelay,
 		TestReviewDelay: opts.SandboxReviewDelay,
+		ApprovalTTL:     opts.ApprovalTTL,
 		Logger:          opts.Logger,
 		Carrier: func(m naive.Mode) service.Carrier {
 			if m == naive.ModeTest {

@@ -283,7 +283,12 @@ func TestFormationRequired(t *testing.T) {
 			}
 			time.Sleep(50 * time.Millisecond)
 		}
-		h.must(202, h.call("POST", path, h.testKey, seedBody))
+		// A tenant subject's provision waits for approval when an agent asks;
+		// a human's runs at once.
+		if r := h.must(202, h.call("POST", path, h.testKey, seedBody)).json(t); r["status"] != "pending_approval" {
+			t.Fatalf("agent on a tenant subject not gated: %v", r)
+		}
+		h.must(202, h.call("POST", path, h.login(), seedBody, "Naive-Mode", "test"))
 		if b := h.balance(h.testKey); b != 950 {
 			t.Fatalf("balance %d", b)
 		}

@@ -20,10 +20,18 @@ import (
 // insufficient_credits, no_matching_numbers, provider_error, not_configured,
 // not_found (subject, agent).
 func (s *Service) ProvisionPhone(ctx context.Context, subjectID string, req naive.ProvisionRequest) (*naive.ProvisionResult, error) {
+	p, subj, cfg, err := s.guard(ctx, "phone", subjectID)
+	if err != nil {
+		return nil, err
+	}
+	applyDefaults(&req, cfg.Defaults)
 	if err := ValidateProvision(&req); err != nil {
 		return nil, err
 	}
-	p, subj, pending, err := s.guard(ctx, ActionPhoneProvision, subjectID, req)
+	if err := s.provisionPrecheck(ctx, p, subj, req); err != nil {
+		return nil, err
+	}
+	pending, err := s.gate(ctx, p, subj, ActionPhoneProvision, req)
 	if err != nil {
 		return nil, err
 	}
@@ -48,46 +56,12 @@ func (s *Service) execProvision(ctx context.Context, p naive.Principal, subj *na
 	}
 	sc := p.Scope()
 	now := s.now()
-
-	// 1. Formation.
-	if f := subj.Formation.Effective(now); f.Status != naive.FormationCompleted {
-		return nil, (&naive.Error{Code: naive.EFormationIncomplete,
-			Message: fmt.Sprintf("The subject's LLC formation is %s; a number needs a completed formation.", f.Status)}).
-			WithHint("Start or finish it with POST /v1/subjects/%s/formation, then retry.", subj.ID).
-			With("formation_status", f.Status)
-	}
-	// 2. The agent to connect.
-	if req.AgentID != "" {
-		if _, err := s.store.GetAgent(ctx, sc, req.AgentID); errors.Is(err, store.ErrNotFound) {
-			return nil, naive.InvalidParam("agent_id", "No agent with id %q.", req.AgentID).
-				WithHint("Create one with POST /v1/agents, or list them with GET /v1/agents.")
-		} else if err != nil {
-			return nil, err
-		}
+	if err := s.provisionPrecheck(ctx, p, subj, req); err != nil {
+		return nil, err
 	}
 	carrier, err := s.carrier(p.Mode)
 	if err != nil {
 		return nil, err
-	}
-	// 3. The brand: EIN on the first number, the same EIN afterwards.
-	brand, err := s.store.GetBrand(ctx, sc, subj.ID)
-	if err != nil && !errors.Is(err, store.ErrNotFound) {
-		return nil, err
-	}
-	if brand == nil && req.EIN == "" {
-		return nil, naive.InvalidParam("ein", "ein is required on the subject's first number: it registers the carrier brand.").
-			WithHint("Send the company's EIN, e.g. \"ein\": \"12-3456789\".")
-	}
-	if brand != nil && req.EIN != "" && req.EIN != brand.EIN {
-		return nil, errEINMismatch(brand.EIN)
-	}
-	if brand == nil {
-		if missing := missingForRegistration(subj.SubjectProfile); len(missing) > 0 {
-			return nil, (&naive.Error{Code: naive.EInvalidInput, Param: missing[0],
-				Message: "The subject's profile lacks what carrier registration needs."}).
-				WithHint("Fill these fields with PATCH /v1/subjects/%s, then retry.", subj.ID).
-				With("fields_needed", missing)
-		}
 	}
 	// 4. Credits: a cheap early refusal; ReservePhone is the real check.
 	if bal, err := s.store.Balance(ctx, sc); err != nil {
@@ -120,6 +94,55 @@ func (s *Service) execProvision(ctx context.Context, p naive.Principal, subj *na
 	}
 	res.CreditsRemaining = balance
 	return res, nil
+}
+
+// provisionPrecheck refuses a provision that cannot succeed whatever a human
+// decides: it runs before the approval gate, so no human is asked to approve
+// a doomed request, and again in the executor, since things may change
+// while an approval waits.
+func (s *Service) provisionPrecheck(ctx context.Context, p naive.Principal, subj *naive.Subject, req naive.ProvisionRequest) error {
+	if _, err := s.carrier(p.Mode); err != nil {
+		return err
+	}
+	sc := p.Scope()
+	now := s.now()
+	// 1. Formation.
+	if f := subj.Formation.Effective(now); f.Status != naive.FormationCompleted {
+		return (&naive.Error{Code: naive.EFormationIncomplete,
+			Message: fmt.Sprintf("The subject's LLC formation is %s; a number needs a completed formation.", f.Status)}).
+			WithHint("Start or finish it with POST /v1/subjects/%s/formation, then retry.", subj.ID).
+			With("formation_status", f.Status)
+	}
+	// 2. The agent to connect.
+	if req.AgentID != "" {
+		if _, err := s.store.GetAgent(ctx, sc, req.AgentID); errors.Is(err, store.ErrNotFound) {
+			return naive.InvalidParam("agent_id", "No agent with id %q.", req.AgentID).
+				WithHint("Create one with POST /v1/agents, or list them with GET /v1/agents.")
+		} else if err != nil {
+			return err
+		}
+	}
+	// 3. The brand: EIN on the first number, the same EIN afterwards.
+	brand, err := s.store.GetBrand(ctx, sc, subj.ID)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return err
+	}
+	if brand == nil && req.EIN == "" {
+		return naive.InvalidParam("ein", "ein is required on the subject's first number: it registers the carrier brand.").
+			WithHint("Send the company's EIN, e.g. \"ein\": \"12-3456789\".")
+	}
+	if brand != nil && req.EIN != "" && req.EIN != brand.EIN {
+		return errEINMismatch(brand.EIN)
+	}
+	if brand == nil {
+		if missing := missingForRegistration(subj.SubjectProfile); len(missing) > 0 {
+			return (&naive.Error{Code: naive.EInvalidInput, Param: missing[0],
+				Message: "The subject's profile lacks what carrier registration needs."}).
+				WithHint("Fill these fields with PATCH /v1/subjects/%s, then retry.", subj.ID).
+				With("fields_needed", missing)
+		}
+	}
+	return nil
 }
 
 func errInsufficient(price, balance int64) *naive.Error {
@@ -417,7 +440,7 @@ func (s *Service) withCapabilities(ctx context.Context, sc naive.Scope, phones [
 
 // ListPhones lists a subject's numbers, newest first.
 func (s *Service) ListPhones(ctx context.Context, subjectID, agentID string, lp naive.ListParams) (*naive.List[naive.Phone], error) {
-	p, subj, err := s.read(ctx, subjectID)
+	p, subj, err := s.phoneCall(ctx, subjectID)
 	if err != nil {
 		return nil, err
 	}
@@ -439,7 +462,7 @@ func (s *Service) ListPhones(ctx context.Context, subjectID, agentID string, lp 
 	return &l, nil
 }
 
-// read resolves the caller and subject of a read-only call.
+// read resolves the caller and subject of a call that is not gated.
 func (s *Service) read(ctx context.Context, subjectID string) (naive.Principal, *naive.Subject, error) {
 	p, err := s.principal(ctx)
 	if err != nil {
@@ -449,9 +472,33 @@ func (s *Service) read(ctx context.Context, subjectID string) (naive.Principal, 
 	return p, subj, err
 }
 
+// phoneCall resolves the caller and subject of a phone action, refusing it
+// when the subject's kit disables the phone primitive.
+func (s *Service) phoneCall(ctx context.Context, subjectID string) (naive.Principal, *naive.Subject, error) {
+	p, subj, _, err := s.guard(ctx, "phone", subjectID)
+	return p, subj, err
+}
+
+// applyDefaults fills a provision request's empty fields from a kit's phone
+// defaults. An explicit type keeps the kit's area code out of it, so a
+// toll-free default cannot land on a local request.
+func applyDefaults(req *naive.ProvisionRequest, d map[string]string) {
+	if req.Type != "" && d["type"] != "" && req.Type != d["type"] {
+		if req.Label == "" {
+			req.Label = d["label"]
+		}
+		return
+	}
+	for key, dst := range map[string]*string{"type": &req.Type, "area_code": &req.AreaCode, "label": &req.Label} {
+		if *dst == "" {
+			*dst = d[key]
+		}
+	}
+}
+
 // GetPhone returns one number of the subject.
 func (s *Service) GetPhone(ctx context.Context, subjectID, id string) (*naive.Phone, error) {
-	p, subj, err := s.read(ctx, subjectID)
+	p, subj, err := s.phoneCall(ctx, subjectID)
 	if err != nil {
 		return nil, err
 	}
@@ -481,7 +528,7 @@ func (s *Service) getPhone(ctx context.Context, p naive.Principal, subj *naive.S
 //
 // Errors: not_found, conflict (already released), provider_error.
 func (s *Service) ReleasePhone(ctx context.Context, subjectID, id string) (*naive.Phone, error) {
-	p, subj, err := s.read(ctx, subjectID)
+	p, subj, err := s.phoneCall(ctx, subjectID)
 	if err != nil {
 		return nil, err
 	}
@@ -514,7 +561,7 @@ func (s *Service) ReleasePhone(ctx context.Context, subjectID, id string) (*naiv
 
 // PhoneStatus returns the subject's brand → campaign → numbers pipeline.
 func (s *Service) PhoneStatus(ctx context.Context, subjectID string) (*naive.PhoneStatus, error) {
-	p, subj, err := s.read(ctx, subjectID)
+	p, subj, err := s.phoneCall(ctx, subjectID)
 	if err != nil {
 		return nil, err
 	}

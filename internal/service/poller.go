@@ -26,6 +26,7 @@ func (s *Service) RunCampaignPoller(ctx context.Context, every time.Duration) {
 	for {
 		s.PollCampaigns(ctx)
 		s.ReconcileProvisioning(ctx)
+		s.SweepApprovals(ctx)
 		select {
 		case <-ctx.Done():
 			return

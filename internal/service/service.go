@@ -41,6 +41,8 @@ type Config struct {
 	// TestReviewDelay is how long a test-mode toll-free verification takes
 	// (default 20s); 10DLC review is the carrier's (the simulator's) own.
 	TestReviewDelay time.Duration
+	// ApprovalTTL is how long an approval waits for a human (default 72h).
+	ApprovalTTL time.Duration
 	// Now is the clock (default time.Now).
 	Now func() time.Time
 	// Logger (default slog.Default()).
@@ -84,6 +86,12 @@ func New(cfg Config) (*Service, error) {
 	}
 	if cfg.TestReviewDelay == 0 {
 		cfg.TestReviewDelay = 20 * time.Second
+	}
+	if cfg.ApprovalTTL == 0 {
+		cfg.ApprovalTTL = 72 * time.Hour
+	}
+	if cfg.ApprovalTTL < 0 {
+		return nil, errors.New("service: Config.ApprovalTTL must be positive")
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
@@ -150,28 +158,23 @@ func (s *Service) subject(ctx context.Context, p naive.Principal, id string) (*n
 	return subj, err
 }
 
-// guard runs the checks every action passes: the caller, the subject, the
-// subject's kit and the approval gate. It returns a pending answer when the
-// action must wait for a human.
-func (s *Service) guard(ctx context.Context, action, subjectID string, payload any) (naive.Principal, *naive.Subject, *naive.PendingApproval, error) {
+// guard runs the checks every action passes: the caller, the subject and
+// the subject's kit for the action's primitive (a disabled primitive is
+// forbidden). The approval gate comes after, in gate.
+func (s *Service) guard(ctx context.Context, primitive, subjectID string) (naive.Principal, *naive.Subject, naive.PrimitiveConfig, error) {
 	p, err := s.principal(ctx)
 	if err != nil {
-		return p, nil, nil, err
+		return p, nil, naive.PrimitiveConfig{}, err
 	}
 	subj, err := s.subject(ctx, p, subjectID)
 	if err != nil {
-		return p, nil, nil, err
+		return p, nil, naive.PrimitiveConfig{}, err
 	}
-	pending, err := s.gate(ctx, p, subj, action, payload)
-	return p, subj, pending, err
-}
-
-// gate is the approval seam: when the subject's Account Kit requires a human
-// to approve action and the caller is an agent, it stores the frozen request
-// and returns the pending answer instead of executing. Kits and approvals
-// are not built yet, so every action runs at once.
-func (s *Service) gate(ctx context.Context, p naive.Principal, subj *naive.Subject, action string, payload any) (*naive.PendingApproval, error) {
-	return nil, nil
+	cfg, err := s.primitiveConfig(ctx, p.Scope(), subj, primitive)
+	if err != nil {
+		return p, nil, cfg, err
+	}
+	return p, subj, cfg, checkEnabled(cfg, primitive)
 }
 
 // execute runs an action's executor.

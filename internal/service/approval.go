@@ -1,0 +1,392 @@
+package service
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/naive-oss/naive/internal/naive"
+	"github.com/naive-oss/naive/internal/store"
+)
+
+// ApprovalStuck is when an approval whose approver died mid-execution is
+// marked failed by the sweep.
+const ApprovalStuck = 10 * time.Minute
+
+// gate is the approval seam of the guard: a kit that disables the action's
+// primitive refuses it; when the subject's kit (or the built-in default:
+// every subject but the operator's default one) requires approval and the
+// caller is an agent, the request is frozen in a pending approval and the
+// pending answer returned. Humans are never gated.
+func (s *Service) gate(ctx context.Context, p naive.Principal, subj *naive.Subject, action string, payload any) (*naive.PendingApproval, error) {
+	primitive := gatedActions[action]
+	if primitive == "" {
+		return nil, nil
+	}
+	cfg, err := s.primitiveConfig(ctx, p.Scope(), subj, primitive)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkEnabled(cfg, primitive); err != nil {
+		return nil, err
+	}
+	required := !subj.IsDefault
+	if cfg.RequiresApproval != nil {
+		required = *cfg.RequiresApproval
+	}
+	if !required || p.Kind == naive.PrincipalHuman {
+		return nil, nil
+	}
+	raw, err := json.Marshal(payload)
+	if err != nil {
+		return nil, err
+	}
+	now := s.now()
+	a := &naive.Approval{ID: newID(), OperatorID: p.OperatorID, Mode: p.Mode, SubjectID: subj.ID, Action: action,
+		Primitive: primitive, Payload: raw, Cost: s.actionCost(action), Status: naive.ApprovalPending,
+		RequestedBy: p.Actor(), RequesterAgentID: p.AgentID, CreatedAt: now, ExpiresAt: now.Add(s.cfg.ApprovalTTL)}
+	a.Title, a.Message = approvalText(a, subj, payload)
+	ev, err := s.event(p.Scope(), naive.EventApprovalRequested, a)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.store.CreateApproval(ctx, a, ev); err != nil {
+		return nil, err
+	}
+	s.log.Info("approval requested", "approval_id", a.ID, "action", action, "subject_id", subj.ID)
+	return &naive.PendingApproval{Status: "pending_approval", ApprovalID: a.ID, Action: action, Primitive: primitive,
+		Title: a.Title, Message: a.Message}, nil
+}
+
+// actionCost is what executing an action will charge.
+func (s *Service) actionCost(action string) int64 {
+	if action == ActionPhoneProvision {
+		return s.cfg.PhonePrice
+	}
+	return 0
+}
+
+func approvalText(a *naive.Approval, subj *naive.Subject, payload any) (title, message string) {
+	title = fmt.Sprintf("%s for %s", a.Action, subj.LegalName)
+	if req, ok := payload.(naive.ProvisionRequest); ok {
+		kind := "local"
+		if req.Type == naive.PhoneTollFree {
+			kind = "toll-free"
+		}
+		title = fmt.Sprintf("Provision a %s phone number for %s", kind, subj.LegalName)
+		if req.AreaCode != "" {
+			title = fmt.Sprintf("Provision a %s phone number (%s) for %s", kind, req.AreaCode, subj.LegalName)
+		}
+	}
+	message = fmt.Sprintf("This needs a human's approval (it costs %d credits). Nothing was bought or charged. "+
+		"A human approves with `naive approvals approve %s` or POST /v1/approvals/%s/approve; "+
+		"poll GET /v1/approvals/%s (or `naive approvals watch %s`) for the result.", a.Cost, a.ID, a.ID, a.ID, a.ID)
+	return title, message
+}
+
+// event builds an event whose data is v's JSON.
+func (s *Service) event(sc naive.Scope, typ string, v any) (*naive.Event, error) {
+	data, err := json.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	return &naive.Event{ID: newID(), OperatorID: sc.OperatorID, Mode: sc.Mode, Type: typ, Data: data, CreatedAt: s.now()}, nil
+}
+
+// ListApprovals lists approvals in the caller's mode.
+func (s *Service) ListApprovals(ctx context.Context, lp naive.ApprovalListParams) (*naive.List[naive.Approval], error) {
+	p, err := s.principal(ctx)
+	if err != nil {
+		return nil, err
+	}
+	switch lp.Status {
+	case "", naive.ApprovalPending, naive.ApprovalExecuted, naive.ApprovalFailed, naive.ApprovalDenied, naive.ApprovalExpired:
+	default:
+		return nil, naive.InvalidParam("status", "status must be one of pending, executed, failed, denied, expired.")
+	}
+	if lp.SubjectID != "" && !validUUID(lp.SubjectID) {
+		return nil, naive.InvalidParam("subject_id", "subject_id must be a UUID.")
+	}
+	pg, limit, err := pageOf(lp.ListParams)
+	if err != nil {
+		return nil, err
+	}
+	s.expireDue(ctx)
+	rows, err := s.store.ListApprovals(ctx, p.Scope(), naive.ApprovalFilter{Status: lp.Status, SubjectID: lp.SubjectID, Page: pg})
+	if err != nil {
+		return nil, err
+	}
+	for i := range rows {
+		present(&rows[i])
+	}
+	l := page(rows, limit, func(x naive.Approval) string { return x.ID })
+	return &l, nil
+}
+
+// present shows an approval being executed as pending: to the outside the
+// decision is made once it is executed or failed.
+func present(a *naive.Approval) {
+	if a.Status == naive.ApprovalExecuting {
+		a.Status = naive.ApprovalPending
+	}
+}
+
+// GetApproval returns an approval; a pending one past its expiry is
+// expired first.
+func (s *Service) GetApproval(ctx context.Context, id string) (*naive.Approval, error) {
+	p, err := s.principal(ctx)
+	if err != nil {
+		return nil, err
+	}
+	a, err := s.loadApproval(ctx, p.Scope(), id)
+	if err != nil {
+		return nil, err
+	}
+	present(a)
+	return a, nil
+}
+
+func (s *Service) loadApproval(ctx context.Context, sc naive.Scope, id string) (*naive.Approval, error) {
+	if !validUUID(id) {
+		return nil, naive.NotFound("approval", id)
+	}
+	a, err := s.store.GetApproval(ctx, sc, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, naive.NotFound("approval", id)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if a.Status == naive.ApprovalPending && !s.now().Before(a.ExpiresAt) {
+		if err := s.expire(ctx, a); err != nil {
+			return nil, err
+		}
+		return s.store.GetApproval(ctx, sc, id)
+	}
+	return a, nil
+}
+
+// expire marks one due approval expired, with its event.
+func (s *Service) expire(ctx context.Context, a *naive.Approval) error {
+	now := s.now()
+	b := *a
+	b.Status, b.ResolvedAt = naive.ApprovalExpired, &now
+	ev, err := s.event(naive.Scope{OperatorID: a.OperatorID, Mode: a.Mode}, naive.EventApprovalResolved, &b)
+	if err != nil {
+		return err
+	}
+	ok, err := s.store.ExpireApproval(ctx, a.ID, now, ev)
+	if ok {
+		s.log.Info("approval expired", "approval_id", a.ID)
+	}
+	return err
+}
+
+// expireDue expires approvals past their time (all tenants) and fails
+// those whose approver died mid-execution. The background sweep runs it;
+// lists run it too so they never show a stale pending approval.
+func (s *Service) expireDue(ctx context.Context) {
+	now := s.now()
+	due, err := s.store.ListExpiredApprovals(ctx, now, now.Add(-ApprovalStuck), 200)
+	if err != nil {
+		if ctx.Err() == nil {
+			s.log.Error("list expired approvals", "err", err)
+		}
+		return
+	}
+	for i := range due {
+		a := &due[i]
+		switch a.Status {
+		case naive.ApprovalPending:
+			if err := s.expire(ctx, a); err != nil {
+				s.log.Error("expire approval", "approval_id", a.ID, "err", err)
+			}
+		case naive.ApprovalExecuting:
+			e := (&naive.Error{Code: naive.EInternal, Message: "The approval's execution was interrupted."}).
+				WithHint("Check GET /v1/phone for the result before asking again; a number bought by it is kept or refunded by reconciliation.")
+			s.finish(ctx, a, nil, e)
+		}
+	}
+}
+
+// SweepApprovals runs the expiry sweep once (the background loop calls it).
+func (s *Service) SweepApprovals(ctx context.Context) { s.expireDue(ctx) }
+
+// ApproveApproval executes an approval's frozen request once, as the agent
+// that asked, through the same executor as a direct call, and answers the
+// approval with its result or error.
+//
+// Errors: forbidden (agent, or the requester), not_found, conflict (not
+// pending: resolved, expired or being executed).
+func (s *Service) ApproveApproval(ctx context.Context, id string) (*naive.Approval, error) {
+	p, err := s.decider(ctx)
+	if err != nil {
+		return nil, err
+	}
+	a, err := s.loadApproval(ctx, p.Scope(), id)
+	if err != nil {
+		return nil, err
+	}
+	if err := notRequester(p, a); err != nil {
+		return nil, err
+	}
+	claimed, err := s.store.ClaimApproval(ctx, p.Scope(), id, p.Actor(), s.now())
+	if errors.Is(err, store.ErrConflict) {
+		return nil, s.notPending(ctx, p.Scope(), id)
+	}
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, naive.NotFound("approval", id)
+	}
+	if err != nil {
+		return nil, err
+	}
+	// From here the approval is ours alone; it must end executed or failed
+	// whatever happens to this request.
+	ctx = context.WithoutCancel(ctx)
+	requester := naive.Principal{Kind: naive.PrincipalAgent, OperatorID: claimed.OperatorID, Mode: claimed.Mode,
+		KeyID: claimed.RequestedBy.ID, AgentID: claimed.RequesterAgentID}
+	var result any
+	subj, err := s.store.GetSubject(ctx, requester.Scope(), claimed.SubjectID)
+	if err == nil {
+		var cfg naive.PrimitiveConfig
+		if cfg, err = s.primitiveConfig(ctx, requester.Scope(), subj, claimed.Primitive); err == nil {
+			if err = checkEnabled(cfg, claimed.Primitive); err == nil {
+				result, err = s.executors[claimed.Action](ctx, requester, subj, claimed.Payload)
+			}
+		}
+	}
+	return s.finish(ctx, claimed, result, err), nil
+}
+
+// finish stores an execution's outcome on a claimed approval.
+func (s *Service) finish(ctx context.Context, a *naive.Approval, result any, execErr error) *naive.Approval {
+	if execErr != nil {
+		e := naive.AsError(execErr)
+		if e.Code == naive.EInternal {
+			s.log.Error("approved action failed", "approval_id", a.ID, "err", execErr)
+		}
+		a.Status = naive.ApprovalFailed
+		a.Error = &naive.ErrorObject{Code: e.Code, Message: e.Message, Param: e.Param, Hint: e.Hint, Fields: e.Fields}
+		if a.Error.Hint == "" {
+			a.Error.Hint = naive.DefaultHint(e)
+		}
+	} else {
+		raw, err := json.Marshal(result)
+		if err != nil {
+			s.log.Error("encode approval result", "approval_id", a.ID, "err", err)
+		}
+		a.Status, a.Result = naive.ApprovalExecuted, raw
+	}
+	ev, err := s.event(naive.Scope{OperatorID: a.OperatorID, Mode: a.Mode}, naive.EventApprovalResolved, a)
+	if err == nil {
+		err = s.store.FinishApproval(ctx, a, ev)
+	}
+	if err != nil {
+		s.log.Error("store approval outcome", "approval_id", a.ID, "status", a.Status, "err", err)
+	}
+	s.log.Info("approval resolved", "approval_id", a.ID, "status", a.Status)
+	return a
+}
+
+// DenyApproval refuses an approval with a reason; nothing is executed.
+//
+// Errors: forbidden, not_found, conflict, invalid_input.
+func (s *Service) DenyApproval(ctx context.Context, id string, req naive.DenyRequest) (*naive.Approval, error) {
+	p, err := s.decider(ctx)
+	if err != nil {
+		return nil, err
+	}
+	req.Reason = strings.TrimSpace(req.Reason)
+	if req.Reason == "" || len(req.Reason) > 1000 {
+		return nil, naive.InvalidParam("reason", "reason is required, at most 1000 characters; it is shown to the agent.")
+	}
+	a, err := s.loadApproval(ctx, p.Scope(), id)
+	if err != nil {
+		return nil, err
+	}
+	if err := notRequester(p, a); err != nil {
+		return nil, err
+	}
+	now := s.now()
+	actor := p.Actor()
+	a.Status, a.ResolvedBy, a.ResolvedAt, a.Reason = naive.ApprovalDenied, &actor, &now, req.Reason
+	ev, err := s.event(p.Scope(), naive.EventApprovalResolved, a)
+	if err != nil {
+		return nil, err
+	}
+	err = s.store.DenyApproval(ctx, p.Scope(), a, ev)
+	if errors.Is(err, store.ErrConflict) {
+		return nil, s.notPending(ctx, p.Scope(), id)
+	}
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, naive.NotFound("approval", id)
+	}
+	if err != nil {
+		return nil, err
+	}
+	s.log.Info("approval denied", "approval_id", a.ID)
+	return a, nil
+}
+
+// decider is the caller of approve/deny: a human only.
+func (s *Service) decider(ctx context.Context) (naive.Principal, error) {
+	p, err := s.principal(ctx)
+	if err != nil {
+		return p, err
+	}
+	if p.Kind != naive.PrincipalHuman {
+		return p, (&naive.Error{Code: naive.EForbidden, Message: "Only a human can approve or deny; agents cannot decide their own requests."}).
+			WithHint("Ask a human of this operator to run `naive approvals approve <id>` (after `naive login`) or to approve it in the console; poll GET /v1/approvals/{id} meanwhile.")
+	}
+	return p, nil
+}
+
+func notRequester(p naive.Principal, a *naive.Approval) error {
+	if a.RequestedBy == p.Actor() {
+		return (&naive.Error{Code: naive.EForbidden, Message: "The requester of an approval cannot decide it."}).
+			WithHint("Another human of this operator must approve or deny it.")
+	}
+	return nil
+}
+
+// notPending explains why an approval cannot be decided.
+func (s *Service) notPending(ctx context.Context, sc naive.Scope, id string) error {
+	a, err := s.store.GetApproval(ctx, sc, id)
+	if err != nil {
+		return err
+	}
+	status := a.Status
+	msg := fmt.Sprintf("The approval is %s; only a pending approval can be decided.", status)
+	if status == naive.ApprovalExecuting {
+		msg = "The approval is being executed by another approver."
+	} else if status == naive.ApprovalPending {
+		status, msg = naive.ApprovalExpired, "The approval has expired."
+	}
+	return (&naive.Error{Code: naive.EConflict, Message: msg}).
+		WithHint("Read it with GET /v1/approvals/%s; an expired or denied request must be sent again by the agent.", id).
+		With("approval_status", status)
+}
+
+// ListEvents lists stored events, newest first.
+func (s *Service) ListEvents(ctx context.Context, typ string, lp naive.ListParams) (*naive.List[naive.Event], error) {
+	p, err := s.principal(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if len(typ) > 64 {
+		return nil, naive.InvalidParam("type", "type is an event type such as approval.requested.")
+	}
+	pg, limit, err := pageOf(lp)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := s.store.ListEvents(ctx, p.Scope(), naive.EventFilter{Type: typ, Page: pg})
+	if err != nil {
+		return nil, err
+	}
+	l := page(rows, limit, func(x naive.Event) string { return x.ID })
+	return &l, nil
+}
