@@ -119,8 +119,15 @@ type Store interface {
 	ListOpenCampaigns(ctx context.Context, limit int) ([]naive.Campaign, error)
 	// AdvanceCampaign moves a campaign's status forward only: it stores
 	// status if its rank is higher than the stored one and reports whether
-	// it changed anything.
-	AdvanceCampaign(ctx context.Context, id, status string, at time.Time) (bool, error)
+	// it changed anything. events are stored in the same transaction, only
+	// when it changed, so one transition yields its events exactly once.
+	AdvanceCampaign(ctx context.Context, id, status string, at time.Time, events []*naive.Event) (bool, error)
+	// GetCampaignByCarrierID finds a campaign of any tenant in mode by its
+	// carrier id. Errors: ErrNotFound.
+	GetCampaignByCarrierID(ctx context.Context, mode naive.Mode, carrierID string) (*naive.Campaign, error)
+	// ListRegisteredBrands lists registered brands of every tenant, ordered
+	// by subject id, starting after afterSubjectID, for reconciliation.
+	ListRegisteredBrands(ctx context.Context, afterSubjectID string, limit int) ([]naive.Brand, error)
 
 	// ReservePhone debits price and inserts p (status provisioning) in one
 	// transaction, returning the balance after. Errors: ErrInsufficientCredits
@@ -206,6 +213,14 @@ type Store interface {
 	// approver that died mid-execution), oldest first.
 	ListExpiredApprovals(ctx context.Context, now, stuckBefore time.Time, limit int) ([]naive.Approval, error)
 
+	// RecordCarrierEvent stores a carrier webhook event unless its id was
+	// seen before, reporting whether it is new; duplicates are deduplicated
+	// here, once, for every process.
+	RecordCarrierEvent(ctx context.Context, ev *CarrierEvent) (bool, error)
+	// ForgetCarrierEvent deletes a recorded event whose handling failed, so
+	// the carrier's redelivery is handled again.
+	ForgetCarrierEvent(ctx context.Context, id string) error
+
 	// AddEvent stores an event.
 	AddEvent(ctx context.Context, ev *naive.Event) error
 	// ListEvents lists events newest first, filtered by type when set.
@@ -235,4 +250,14 @@ type IdempotencyRecord struct {
 	Status    int
 	Body      []byte
 	CreatedAt time.Time
+}
+
+// CarrierEvent is one webhook received from the carrier.
+type CarrierEvent struct {
+	ID         string
+	Mode       naive.Mode
+	Type       string
+	AccountID  string
+	Payload    []byte
+	ReceivedAt time.Time
 }

@@ -252,17 +252,47 @@ const rankSQL = `CASE status WHEN 'created' THEN 1 WHEN 'in_review' THEN 2 WHEN 
 
 // AdvanceCampaign stores status if it ranks above the stored one; an
 // unknown campaign or status changes nothing.
-func (db *DB) AdvanceCampaign(ctx context.Context, id, status string, at time.Time) (bool, error) {
+func (db *DB) AdvanceCampaign(ctx context.Context, id, status string, at time.Time, events []*naive.Event) (bool, error) {
 	rank := naive.CampaignRank(status)
 	if rank == 0 {
 		return false, nil
 	}
-	tag, err := db.pool.Exec(ctx, `UPDATE campaigns SET status = $1, updated_at = $2
-		WHERE id = $3 AND `+rankSQL+` < $4`, status, norm(at), id, rank)
+	changed := false
+	err := db.tx(ctx, func(tx pgx.Tx) error {
+		changed = false
+		tag, err := tx.Exec(ctx, `UPDATE campaigns SET status = $1, updated_at = $2
+			WHERE id = $3 AND `+rankSQL+` < $4`, status, norm(at), id, rank)
+		if err != nil || tag.RowsAffected() == 0 {
+			return err
+		}
+		changed = true
+		for _, ev := range events {
+			if err := insertEvent(ctx, tx, ev); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 	if err != nil {
-		return false, mapErr(err)
+		return false, err
 	}
-	return tag.RowsAffected() > 0, nil
+	return changed, nil
+}
+
+// GetCampaignByCarrierID finds a campaign of any tenant by carrier id.
+func (db *DB) GetCampaignByCarrierID(ctx context.Context, mode naive.Mode, carrierID string) (*naive.Campaign, error) {
+	if carrierID == "" {
+		return nil, store.ErrNotFound
+	}
+	return one(db.pool.QueryRow(ctx, `SELECT `+campaignCols+` FROM campaigns
+		WHERE mode = $1 AND carrier_id = $2 AND claim_token = ''`, mode, carrierID), scanCampaign)
+}
+
+// ListRegisteredBrands lists registered brands of every tenant by subject id.
+func (db *DB) ListRegisteredBrands(ctx context.Context, afterSubjectID string, n int) ([]naive.Brand, error) {
+	rows, err := db.pool.Query(ctx, `SELECT `+brandCols+` FROM brands
+		WHERE status = 'registered' AND subject_id > $1 ORDER BY subject_id LIMIT $2`, afterSubjectID, limit(n))
+	return collect(rows, err, scanBrand)
 }
 
 // affected returns ifNone when a write matched no row.

@@ -230,18 +230,50 @@ const rankSQL = `CASE status WHEN 'created' THEN 1 WHEN 'in_review' THEN 2 WHEN 
 
 // AdvanceCampaign stores status if it ranks above the stored one; an
 // unknown campaign or status changes nothing.
-func (db *DB) AdvanceCampaign(ctx context.Context, id, status string, at time.Time) (bool, error) {
+func (db *DB) AdvanceCampaign(ctx context.Context, id, status string, at time.Time, events []*naive.Event) (bool, error) {
 	rank := naive.CampaignRank(status)
 	if rank == 0 {
 		return false, nil
 	}
-	res, err := db.w.ExecContext(ctx, `UPDATE campaigns SET status = ?, updated_at = ?
-		WHERE id = ? AND `+rankSQL+` < ?`, status, ts(at), id, rank)
+	changed := false
+	err := db.tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE campaigns SET status = ?, updated_at = ?
+			WHERE id = ? AND `+rankSQL+` < ?`, status, ts(at), id, rank)
+		if err != nil {
+			return err
+		}
+		n, err := res.RowsAffected()
+		if err != nil || n == 0 {
+			return err
+		}
+		changed = true
+		for _, ev := range events {
+			if err := insertEvent(ctx, tx, ev); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 	if err != nil {
 		return false, mapErr(err)
 	}
-	n, err := res.RowsAffected()
-	return n > 0, err
+	return changed, nil
+}
+
+// GetCampaignByCarrierID finds a campaign of any tenant by carrier id.
+func (db *DB) GetCampaignByCarrierID(ctx context.Context, mode naive.Mode, carrierID string) (*naive.Campaign, error) {
+	if carrierID == "" {
+		return nil, store.ErrNotFound
+	}
+	return scanCampaign(db.r.QueryRowContext(ctx, `SELECT `+campaignCols+` FROM campaigns
+		WHERE mode = ? AND carrier_id = ? AND claim_token = ''`, mode, carrierID))
+}
+
+// ListRegisteredBrands lists registered brands of every tenant by subject id.
+func (db *DB) ListRegisteredBrands(ctx context.Context, afterSubjectID string, n int) ([]naive.Brand, error) {
+	rows, err := db.r.QueryContext(ctx, `SELECT `+brandCols+` FROM brands
+		WHERE status = 'registered' AND subject_id > ? ORDER BY subject_id LIMIT ?`, afterSubjectID, limit(n))
+	return collect(rows, err, scanBrand)
 }
 
 // affected returns ifNone when a write matched no row.

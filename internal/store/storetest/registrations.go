@@ -359,7 +359,7 @@ func testAdvanceCampaign(t *testing.T, b *bundle) {
 		{naive.CampaignActive, false, naive.CampaignActive},
 	} {
 		at := now()
-		changed, err := b.s.AdvanceCampaign(b.ctx, c.ID, step.status, at)
+		changed, err := b.s.AdvanceCampaign(b.ctx, c.ID, step.status, at, nil)
 		must(t, err)
 		if changed != step.changed {
 			t.Fatalf("AdvanceCampaign(%s) changed = %v, want %v", step.status, changed, step.changed)
@@ -378,19 +378,19 @@ func testAdvanceCampaign(t *testing.T, b *bundle) {
 	_, _, err := b.s.ClaimCampaign(b.ctx, c2, now().Add(-time.Hour))
 	must(t, err)
 	must(t, b.s.CompleteCampaign(b.ctx, c2.ID, c2.ClaimToken, "cmp_2", naive.CampaignInReview, now()))
-	changed, err := b.s.AdvanceCampaign(b.ctx, c2.ID, naive.CampaignRejected, now())
+	changed, err := b.s.AdvanceCampaign(b.ctx, c2.ID, naive.CampaignRejected, now(), nil)
 	must(t, err)
 	if !changed {
 		t.Fatal("in_review → rejected did not change")
 	}
 	for _, s := range []string{naive.CampaignActive, naive.CampaignInReview, naive.CampaignCreated} {
-		changed, err := b.s.AdvanceCampaign(b.ctx, c2.ID, s, now())
+		changed, err := b.s.AdvanceCampaign(b.ctx, c2.ID, s, now(), nil)
 		must(t, err)
 		if changed || b.campaignStatus(t, c2.ID) != naive.CampaignRejected {
 			t.Fatalf("rejected moved to %s", s)
 		}
 	}
-	changed, err = b.s.AdvanceCampaign(b.ctx, newID(), naive.CampaignActive, now())
+	changed, err = b.s.AdvanceCampaign(b.ctx, newID(), naive.CampaignActive, now(), nil)
 	if err == nil && changed {
 		t.Fatal("AdvanceCampaign of an unknown campaign changed something")
 	}
@@ -408,7 +408,7 @@ func testAdvanceCampaignConcurrent(t *testing.T, b *bundle) {
 	rand.Shuffle(len(updates), func(i, j int) { updates[i], updates[j] = updates[j], updates[i] })
 	var changes atomic.Int32
 	concurrently(len(updates), func(i int) {
-		changed, err := b.s.AdvanceCampaign(b.ctx, c.ID, updates[i], now())
+		changed, err := b.s.AdvanceCampaign(b.ctx, c.ID, updates[i], now(), nil)
 		if err != nil {
 			t.Errorf("AdvanceCampaign: %v", err)
 		}
@@ -434,7 +434,7 @@ func testAdvanceCampaignConcurrent(t *testing.T, b *bundle) {
 		if i%2 == 1 {
 			status = naive.CampaignRejected
 		}
-		changed, err := b.s.AdvanceCampaign(b.ctx, c2.ID, status, now())
+		changed, err := b.s.AdvanceCampaign(b.ctx, c2.ID, status, now(), nil)
 		if err != nil {
 			t.Errorf("AdvanceCampaign: %v", err)
 		}

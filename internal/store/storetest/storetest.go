@@ -61,6 +61,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"ApprovalEvents", testApprovalEvents},
 		{"Events", testEvents},
 		{"ApprovalTenantIsolation", testApprovalTenantIsolation},
+		{"CampaignEvents", testCampaignEvents},
+		{"CarrierEvents", testCarrierEvents},
 	}
 	t.Run("SeedOnce", func(t *testing.T) {
 		t.Parallel()

@@ -11,6 +11,10 @@ import (
 // MagicNoInventoryAreaCode has no numbers: purchases in it fail with no_matching_numbers.
 const MagicNoInventoryAreaCode = "555"
 
+// MagicOutageAreaCode simulates a carrier outage: purchases in it answer 503
+// without buying anything.
+const MagicOutageAreaCode = "500"
+
 // Numbers are +1 {area} 555 {line}, lines counting up from 1234 and skipping owned ones.
 const (
 	firstLine = 1234

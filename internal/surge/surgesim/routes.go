@@ -259,6 +259,10 @@ func (s *Server) purchaseNumber(r *http.Request, body []byte) (int, any, error) 
 	if detail := validatePurchase(in); len(detail) > 0 {
 		return 0, nil, validation(detail)
 	}
+	if in.AreaCode == MagicOutageAreaCode {
+		return 0, nil, &apiError{http.StatusServiceUnavailable, "service_unavailable",
+			"The service is temporarily unavailable. Please try again later.", nil}
+	}
 	if lim := s.cfg.NumberLimit; lim > 0 && len(s.accountNumbersLocked(a.ID)) >= lim {
 		return 0, nil, &apiError{http.StatusUnprocessableEntity, "phone_number_limit",
 			"The account has reached the phone number limit of its plan.", nil}

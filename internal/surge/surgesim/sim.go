@@ -9,6 +9,7 @@
 //     ein_mismatch entry for organization.identifier.
 //   - a campaign description containing "[sandbox:reject]": the review ends "rejected".
 //   - area code "555": no inventory, 422 no_matching_numbers.
+//   - area code "500": a carrier outage, 503 on every purchase.
 package surgesim
 
 import (

@@ -1,0 +1,13 @@
+-- 0003_carrier_events: webhooks received from the carrier, kept by event id
+-- so a redelivery is recognised by every process.
+
+CREATE TABLE carrier_events (
+    id          TEXT PRIMARY KEY,
+    mode        TEXT NOT NULL CHECK (mode IN ('live', 'test')),
+    type        TEXT NOT NULL,
+    account_id  TEXT NOT NULL DEFAULT '',
+    payload     JSON NOT NULL,
+    received_at TIMESTAMPTZ NOT NULL
+);
+
+CREATE INDEX campaigns_carrier ON campaigns (mode, carrier_id);

@@ -1,0 +1,26 @@
+package sqlite
+
+import (
+	"context"
+
+	"github.com/naive-oss/naive/internal/store"
+)
+
+// RecordCarrierEvent inserts a carrier event unless its id is known.
+func (db *DB) RecordCarrierEvent(ctx context.Context, ev *store.CarrierEvent) (bool, error) {
+	ev.ReceivedAt = orNow(ev.ReceivedAt)
+	res, err := db.w.ExecContext(ctx, `INSERT INTO carrier_events (id, mode, type, account_id, payload, received_at)
+		VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
+		ev.ID, ev.Mode, ev.Type, ev.AccountID, string(ev.Payload), ts(ev.ReceivedAt))
+	if err != nil {
+		return false, mapErr(err)
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
+}
+
+// ForgetCarrierEvent deletes a recorded event so its redelivery is handled.
+func (db *DB) ForgetCarrierEvent(ctx context.Context, id string) error {
+	_, err := db.w.ExecContext(ctx, `DELETE FROM carrier_events WHERE id = ?`, id)
+	return mapErr(err)
+}
