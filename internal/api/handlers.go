@@ -1,6 +1,7 @@
 package api
 
 import (
+	"io"
 	"net/http"
 	"strconv"
 
@@ -305,5 +306,29 @@ func (s *Server) listEvents(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	res, err := s.svc.ListEvents(r.Context(), r.URL.Query().Get("type"), lp)
+	return ok(w, http.StatusOK, res, err)
+}
+
+func (s *Server) surgeWebhook(w http.ResponseWriter, r *http.Request) error {
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		return decodeError(err)
+	}
+	if err := s.svc.HandleCarrierWebhook(r.Context(), r.Header, body); err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, map[string]bool{"received": true})
+}
+
+func (s *Server) phoneCampaign(w http.ResponseWriter, r *http.Request) error {
+	res, err := s.svc.PhoneCampaign(r.Context(), subjectID(r), r.PathValue("id"))
+	return ok(w, http.StatusOK, res, err)
+}
+
+func (s *Server) preflight(w http.ResponseWriter, r *http.Request) error {
+	var req naive.ProvisionRequest
+	q := r.URL.Query()
+	req.EIN, req.AreaCode, req.Type = q.Get("ein"), q.Get("area_code"), q.Get("type")
+	res, err := s.svc.Preflight(r.Context(), subjectID(r), req)
 	return ok(w, http.StatusOK, res, err)
 }

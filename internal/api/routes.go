@@ -44,6 +44,8 @@ func (s *Server) routes() {
 
 	m.Handle("GET /v1/events", s.authed(s.listEvents))
 
+	m.Handle("POST /webhooks/surge", s.handle(s.surgeWebhook))
+
 	for _, prefix := range []string{"/v1", "/v1/subjects/{sid}"} {
 		m.Handle("GET "+prefix+"/formation", s.authed(s.getFormation))
 		m.Handle("POST "+prefix+"/formation", s.authed(s.startFormation))
@@ -53,6 +55,8 @@ func (s *Server) routes() {
 		m.Handle("GET "+prefix+"/phone/status", s.authed(s.phoneStatus))
 		m.Handle("GET "+prefix+"/phone/{id}", s.authed(s.getPhone))
 		m.Handle("DELETE "+prefix+"/phone/{id}", s.authed(s.releasePhone))
+		m.Handle("GET "+prefix+"/phone/{id}/campaign", s.authed(s.phoneCampaign))
+		m.Handle("GET "+prefix+"/phone/preflight", s.authed(s.preflight))
 	}
 
 	if s.cfg.MCP != nil {

@@ -94,3 +94,23 @@ type ApprovalListParams struct {
 	SubjectID string
 	ListParams
 }
+
+// PreflightCheck is one requirement of provisioning and whether it is met.
+type PreflightCheck struct {
+	Check  string `json:"check"`
+	OK     bool   `json:"ok"`
+	Field  string `json:"field,omitempty"`
+	Detail string `json:"detail"`
+	Fix    string `json:"fix,omitempty"`
+}
+
+// Preflight lists what provisioning a number needs and what is missing.
+type Preflight struct {
+	SubjectID        string           `json:"subject_id"`
+	Ready            bool             `json:"ready"`
+	ApprovalRequired bool             `json:"approval_required"`
+	Price            int64            `json:"price"`
+	Balance          int64            `json:"balance"`
+	FieldsNeeded     []string         `json:"fields_needed"`
+	Checks           []PreflightCheck `json:"checks"`
+}

@@ -61,6 +61,11 @@ type Service interface {
 	GetPhone(ctx context.Context, subjectID, id string) (*Phone, error)
 	// ReleasePhone releases a number permanently. Errors: not_found, conflict, provider_error.
 	ReleasePhone(ctx context.Context, subjectID, id string) (*Phone, error)
+	// Preflight lists what provisioning needs and what is missing, before
+	// anything is spent. Errors: not_found, forbidden (kit).
+	Preflight(ctx context.Context, subjectID string, req ProvisionRequest) (*Preflight, error)
+	// PhoneCampaign returns a number's campaign. Errors: not_found.
+	PhoneCampaign(ctx context.Context, subjectID, phoneID string) (*Campaign, error)
 	// PhoneStatus returns the brand → campaign → numbers pipeline. Errors: not_found.
 	PhoneStatus(ctx context.Context, subjectID string) (*PhoneStatus, error)
 

@@ -180,11 +180,23 @@ func (s *Service) completeProvision(ctx context.Context, carrier Carrier, p naiv
 	if err != nil {
 		return nil, err
 	}
-	pn, err := carrier.PurchaseNumber(ctx, brand.CarrierID, surge.NumberPurchase{Type: req.Type, AreaCode: req.AreaCode, Name: phone.ID})
-	if err != nil && errors.Is(err, surge.ErrUnknownOutcome) {
-		// The purchase may have happened: find it by the name we gave it.
-		if found, ok := s.findPurchase(context.WithoutCancel(ctx), carrier, brand.CarrierID, phone.ID); ok {
+	// Surge has no idempotency keys: a purchase whose answer was lost is
+	// looked up by the name we gave it (our phone id). If the carrier
+	// surely does not have it, the purchase is tried once more; should the
+	// first one land late after all, the reconciler releases the extra.
+	var pn surge.PhoneNumber
+	for attempt := 1; ; attempt++ {
+		pn, err = carrier.PurchaseNumber(ctx, brand.CarrierID, surge.NumberPurchase{Type: req.Type, AreaCode: req.AreaCode, Name: phone.ID})
+		if err == nil || !errors.Is(err, surge.ErrUnknownOutcome) {
+			break
+		}
+		found, ok, lerr := s.findPurchase(context.WithoutCancel(ctx), carrier, brand.CarrierID, phone.ID)
+		if ok {
 			pn, err = found, nil
+			break
+		}
+		if lerr != nil || attempt == 2 || ctx.Err() != nil {
+			break
 		}
 	}
 	if err != nil {
@@ -214,18 +226,19 @@ func (s *Service) completeProvision(ctx context.Context, carrier Carrier, p naiv
 }
 
 // findPurchase looks for a number bought for phoneID (its carrier name).
-func (s *Service) findPurchase(ctx context.Context, carrier Carrier, accountID, phoneID string) (surge.PhoneNumber, bool) {
+// An error means the carrier could not be asked.
+func (s *Service) findPurchase(ctx context.Context, carrier Carrier, accountID, phoneID string) (surge.PhoneNumber, bool, error) {
 	nums, err := carrier.ListNumbers(ctx, accountID)
 	if err != nil {
 		s.log.Warn("reconcile purchase: list numbers", "phone_id", phoneID, "err", err)
-		return surge.PhoneNumber{}, false
+		return surge.PhoneNumber{}, false, err
 	}
 	for _, n := range nums {
 		if n.Name != nil && *n.Name == phoneID {
-			return n, true
+			return n, true, nil
 		}
 	}
-	return surge.PhoneNumber{}, false
+	return surge.PhoneNumber{}, false, nil
 }
 
 // failPhone refunds a reserved phone. A refund that cannot be stored now is

@@ -53,13 +53,8 @@ func (s *Service) PollCampaigns(ctx context.Context) {
 		if !ok || naive.CampaignRank(status) <= naive.CampaignRank(c.Status) {
 			continue
 		}
-		changed, err := s.store.AdvanceCampaign(ctx, c.ID, status, s.now())
-		if err != nil {
+		if _, err := s.advanceCampaign(ctx, &c, status); err != nil {
 			s.log.Error("advance campaign", "campaign_id", c.ID, "err", err)
-			continue
-		}
-		if changed {
-			s.log.Info("campaign updated", "campaign_id", c.ID, "subject_id", c.SubjectID, "from", c.Status, "to", status)
 		}
 	}
 }
@@ -152,4 +147,5 @@ func (s *Service) ReconcileProvisioning(ctx context.Context) {
 		s.failPhone(ctx, p, &ph)
 		s.log.Info("reconcile: refunded an unfinished provision", "phone_id", ph.ID)
 	}
+	s.ReleaseLeakedNumbers(ctx)
 }

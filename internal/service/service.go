@@ -27,6 +27,9 @@ type Config struct {
 	// Carrier returns the carrier for a mode: the sandbox simulator for
 	// test, the configured Surge account (or nil: not_configured) for live.
 	Carrier func(naive.Mode) Carrier
+	// WebhookSecret returns the whsec_ secret carrier webhooks of a mode are
+	// signed with ("" when the mode receives none).
+	WebhookSecret func(naive.Mode) string
 	// PhonePrice is the credits charged per number (default 50).
 	PhonePrice int64
 	// FormationDelay is how long a simulated test-mode filing takes
@@ -98,6 +101,9 @@ func New(cfg Config) (*Service, error) {
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
+	}
+	if cfg.WebhookSecret == nil {
+		cfg.WebhookSecret = func(naive.Mode) string { return "" }
 	}
 	if cfg.Carrier == nil {
 		cfg.Carrier = func(naive.Mode) Carrier { return nil }

@@ -1,0 +1,315 @@
+package e2e_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/naive-oss/naive/internal/app"
+	"github.com/naive-oss/naive/internal/surge"
+	"github.com/naive-oss/naive/internal/surge/surgesim"
+)
+
+// signed posts a carrier webhook signed with secret at time ts.
+func (h *harness) signed(secret, id string, ts time.Time, body string) resp {
+	h.t.Helper()
+	sig, err := surge.Sign(secret, id, ts, []byte(body))
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return h.call("POST", "/webhooks/surge", "", body, "webhook-id", id,
+		"webhook-timestamp", strconv.FormatInt(ts.Unix(), 10), "webhook-signature", sig)
+}
+
+// TestCarrierWebhooks: the sandbox approves the campaign and tells us with
+// a signed webhook, like Surge; outbound unlocks with its events once.
+func TestCarrierWebhooks(t *testing.T) {
+	eachDB(t, func(t *testing.T, db string) {
+		// A long poll interval: the webhook, not the poller, must do it.
+		h := start(t, db, func(o *app.Options) { o.SandboxReviewDelay = time.Second; o.PollInterval = time.Hour })
+		p1 := h.must(202, h.call("POST", "/v1/phone/provision", h.testKey, seedBody)).json(t)["phone"].(map[string]any)["id"].(string)
+		h.must(202, h.call("POST", "/v1/phone/provision", h.testKey, `{"area_code":"212"}`))
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			c := h.must(200, h.call("GET", "/v1/phone/"+p1+"/campaign", h.testKey, nil)).json(t)
+			if c["status"] == "active" {
+				if c["eta"] != nil {
+					t.Fatalf("active campaign keeps an eta: %v", c)
+				}
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("campaign never activated by webhook: %v", c)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		ph := h.must(200, h.call("GET", "/v1/phone/"+p1, h.testKey, nil)).json(t)
+		if ph["capabilities"].(map[string]any)["sms_outbound"] != true {
+			t.Fatalf("outbound not unlocked: %v", ph)
+		}
+		// Surge sends campaign.approved and one attachment per number; the
+		// transition yields one campaign.updated and one outbound event per number.
+		time.Sleep(300 * time.Millisecond) // let the attachment webhooks land
+		if n := len(h.must(200, h.call("GET", "/v1/events?type=phone.outbound_enabled", h.testKey, nil)).json(t)["data"].([]any)); n != 2 {
+			t.Fatalf("%d phone.outbound_enabled events, want 2", n)
+		}
+		ups := h.must(200, h.call("GET", "/v1/events?type=campaign.updated", h.testKey, nil)).json(t)["data"].([]any)
+		if len(ups) != 1 || ups[0].(map[string]any)["data"].(map[string]any)["status"] != "active" {
+			t.Fatalf("campaign.updated events %v", ups)
+		}
+
+		// Verification: missing, bad and stale signatures are 401.
+		secret := h.app.Sandbox().WebhookSecret()
+		body := `{"id":"evt_x1","type":"campaign.approved","timestamp":"2026-01-01T00:00:00Z","account_id":"acct_x","data":{"id":"cpn_nope","status":"active"}}`
+		if r := h.call("POST", "/webhooks/surge", "", body); r.Status != 401 || r.errCode(t) != "unauthorized" {
+			t.Fatalf("unsigned: %d %s", r.Status, r.Body)
+		}
+		if r := h.signed("whsec_"+strings.Repeat("A", 32), "evt_x1", time.Now(), body); r.Status != 401 {
+			t.Fatalf("wrong secret: %d", r.Status)
+		}
+		if r := h.signed(secret, "evt_x1", time.Now().Add(-6*time.Minute), body); r.Status != 401 {
+			t.Fatalf("stale: %d", r.Status)
+		}
+		sig, _ := surge.Sign(secret, "evt_x1", time.Now(), []byte(body))
+		if r := h.call("POST", "/webhooks/surge", "", body+" ", "webhook-id", "evt_x1",
+			"webhook-timestamp", strconv.FormatInt(time.Now().Unix(), 10), "webhook-signature", sig); r.Status != 401 {
+			t.Fatalf("tampered body: %d", r.Status)
+		}
+		h.must(200, h.signed(secret, "evt_x1", time.Now(), body))
+		// Unknown types are accepted and ignored; duplicates too.
+		h.must(200, h.signed(secret, "evt_x2", time.Now(), `{"id":"evt_x2","type":"link.followed","data":{}}`))
+		h.must(200, h.signed(secret, "evt_x2", time.Now(), `{"id":"evt_x2","type":"link.followed","data":{}}`))
+		if r := h.signed(secret, "evt_x3", time.Now(), `not json`); r.Status != 400 {
+			t.Fatalf("garbage: %d", r.Status)
+		}
+	})
+}
+
+// TestCampaignStatusNeverMovesBack: a late in_review (a duplicate webhook,
+// an old poll) after active changes nothing.
+func TestCampaignStatusNeverMovesBack(t *testing.T) {
+	h := start(t, "sqlite:"+t.TempDir()+"/n.db", func(o *app.Options) { o.PollInterval = time.Hour })
+	r := h.must(202, h.call("POST", "/v1/phone/provision", h.testKey, seedBody)).json(t)
+	pid := r["phone"].(map[string]any)["id"].(string)
+	sim := h.app.Sandbox()
+	carrierID := sim.Campaigns()[0].ID
+	secret := sim.WebhookSecret()
+	approve := fmt.Sprintf(`{"id":"evt_a","type":"campaign.approved","data":{"id":%q,"status":"active"}}`, carrierID)
+	h.must(200, h.signed(secret, "evt_a", time.Now(), approve))
+	if c := h.must(200, h.call("GET", "/v1/phone/"+pid+"/campaign", h.testKey, nil)).json(t); c["status"] != "active" {
+		t.Fatalf("%v", c)
+	}
+	// The poller now sees the sandbox still in review: nothing moves back.
+	h.app.Service().PollCampaigns(context.Background())
+	if c := h.must(200, h.call("GET", "/v1/phone/"+pid+"/campaign", h.testKey, nil)).json(t); c["status"] != "active" {
+		t.Fatalf("moved back: %v", c)
+	}
+	h.must(200, h.signed(secret, "evt_a", time.Now(), approve))
+	if n := len(h.must(200, h.call("GET", "/v1/events?type=campaign.updated", h.testKey, nil)).json(t)["data"].([]any)); n != 1 {
+		t.Fatalf("%d campaign.updated events", n)
+	}
+}
+
+// TestCampaignRejectedByPolling: Surge sends no webhook for a rejection;
+// the poller finds it. The sandbox rejects subjects whose legal name
+// carries the magic token.
+func TestCampaignRejectedByPolling(t *testing.T) {
+	h := start(t, "sqlite:"+t.TempDir()+"/n.db", fastFormation, func(o *app.Options) { o.SandboxReviewDelay = 500 * time.Millisecond })
+	human := h.login()
+	sid := h.must(201, h.call("POST", "/v1/subjects", h.testKey, strings.Replace(acmeProfile, "Acme Robotics LLC", "Acme [sandbox:reject] LLC", 1))).json(t)["id"].(string)
+	h.must(202, h.call("POST", "/v1/subjects/"+sid+"/formation", h.testKey, `{"entity_type":"LLC","state":"DE"}`))
+	time.Sleep(100 * time.Millisecond)
+	pid := h.must(202, h.call("POST", "/v1/subjects/"+sid+"/phone/provision", human, seedBody, "Naive-Mode", "test")).json(t)["phone"].(map[string]any)["id"].(string)
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		c := h.must(200, h.call("GET", "/v1/subjects/"+sid+"/phone/"+pid+"/campaign", h.testKey, nil)).json(t)
+		if c["status"] == "rejected" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("never rejected: %v", c)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	ph := h.must(200, h.call("GET", "/v1/subjects/"+sid+"/phone/"+pid, h.testKey, nil)).json(t)
+	if ph["capabilities"].(map[string]any)["sms_outbound"] != false || ph["capabilities"].(map[string]any)["sms_inbound"] != true {
+		t.Fatalf("rejected campaign capabilities %v", ph["capabilities"])
+	}
+	st := h.must(200, h.call("GET", "/v1/subjects/"+sid+"/phone/status", h.testKey, nil)).json(t)
+	if !strings.Contains(st["next_step"].(string), "rejected") {
+		t.Fatalf("next step %v", st["next_step"])
+	}
+}
+
+// TestCarrierOutage: the sandbox's outage area code answers provider_error,
+// retryable, with nothing charged and nothing bought.
+func TestCarrierOutage(t *testing.T) {
+	eachDB(t, func(t *testing.T, db string) {
+		h := start(t, db)
+		r := h.call("POST", "/v1/phone/provision", h.testKey, `{"ein":"12-3456789","area_code":"500"}`)
+		if r.Status != 502 || r.errCode(t) != "provider_error" || r.errField(t, "retryable") != true {
+			t.Fatalf("%d %s", r.Status, r.Body)
+		}
+		if h.balance(h.testKey) != 1000 || len(h.app.Sandbox().AllNumbers()) != 0 {
+			t.Fatal("outage charged or bought")
+		}
+		// Not stored under its Idempotency-Key: the retry runs again.
+		r1 := h.call("POST", "/v1/phone/provision", h.testKey, `{"area_code":"500"}`, "Idempotency-Key", "o1")
+		r2 := h.call("POST", "/v1/phone/provision", h.testKey, `{"area_code":"500"}`, "Idempotency-Key", "o1")
+		if r1.Status != 502 || r2.Status != 502 || r2.Header.Get("Idempotent-Replayed") != "" {
+			t.Fatalf("5xx replayed: %d %d %v", r1.Status, r2.Status, r2.Header)
+		}
+	})
+}
+
+func TestPreflight(t *testing.T) {
+	eachDB(t, func(t *testing.T, db string) {
+		h := start(t, db, fastFormation)
+		pf := h.must(200, h.call("GET", "/v1/phone/preflight", h.testKey, nil)).json(t)
+		if pf["ready"] != false || len(pf["fields_needed"].([]any)) != 0 {
+			t.Fatalf("default subject without ein: %v", pf)
+		}
+		if pf := h.must(200, h.call("GET", "/v1/phone/preflight?ein=12-3456789", h.testKey, nil)).json(t); pf["ready"] != true || pf["approval_required"] != false {
+			t.Fatalf("default subject with ein: %v", pf)
+		}
+		sid := h.must(201, h.call("POST", "/v1/subjects", h.testKey, `{"legal_name":"Bare LLC","website":"https://bare.example"}`)).json(t)["id"].(string)
+		pf = h.must(200, h.call("GET", "/v1/subjects/"+sid+"/phone/preflight?ein=12-3456789", h.testKey, nil)).json(t)
+		need := fmt.Sprint(pf["fields_needed"])
+		for _, f := range []string{"industry", "privacy_policy_url", "address.line1", "contact.email"} {
+			if !strings.Contains(need, f) {
+				t.Fatalf("fields_needed %s lacks %s", need, f)
+			}
+		}
+		if pf["ready"] != false || pf["approval_required"] != true {
+			t.Fatalf("bare subject: %v", pf)
+		}
+		for _, c := range pf["checks"].([]any) {
+			c := c.(map[string]any)
+			if c["ok"] == false && (c["fix"] == nil || c["fix"] == "") {
+				t.Fatalf("check without a fix: %v", c)
+			}
+		}
+		// Provisioning refuses early with the same list, before any approval.
+		h.must(202, h.call("POST", "/v1/subjects/"+sid+"/formation", h.testKey, `{"entity_type":"LLC","state":"DE"}`))
+		time.Sleep(100 * time.Millisecond)
+		r := h.call("POST", "/v1/subjects/"+sid+"/phone/provision", h.testKey, seedBody)
+		if r.Status != 400 || fmt.Sprint(r.errField(t, "fields_needed")) != need {
+			t.Fatalf("provision: %d %s (want fields %s)", r.Status, r.Body, need)
+		}
+		if n := len(h.must(200, h.call("GET", "/v1/approvals", h.testKey, nil)).json(t)["data"].([]any)); n != 0 {
+			t.Fatalf("a doomed request asked a human: %d approvals", n)
+		}
+	})
+}
+
+// TestCarrierFaults: 200 provisions against a carrier that fails 20% of the
+// time (429s, 5xx, timeouts, answers lost after the purchase). Afterwards,
+// once reconciled: no number bought twice, none leaked, every kept charge
+// has its number, every failed call refunded.
+func TestCarrierFaults(t *testing.T) {
+	eachDB(t, func(t *testing.T, db string) {
+		h := start(t, db, func(o *app.Options) { o.CarrierTimeout = 300 * time.Millisecond; o.PollInterval = time.Hour })
+		human := h.login()
+		h.grant(human, 200*50)
+		// Register the brand and campaign cleanly first.
+		h.must(202, h.call("POST", "/v1/phone/provision", h.testKey, seedBody))
+		sim := h.app.Sandbox()
+		sim.SetFaults(surgesim.Faults{RateLimitRate: 0.05, ErrorRate: 0.05, TimeoutRate: 0.05, LoseResponseRate: 0.05, Seed: 7})
+		const n = 200
+		var wg sync.WaitGroup
+		statuses := make([]int, n)
+		sem := make(chan struct{}, 20)
+		begin := time.Now()
+		for i := 0; i < n; i++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				sem <- struct{}{}
+				defer func() { <-sem }()
+				statuses[i] = h.call("POST", "/v1/phone/provision", h.testKey, `{"area_code":"415"}`).Status
+			}()
+		}
+		wg.Wait()
+		elapsed := time.Since(begin)
+		sim.SetFaults(surgesim.Faults{})
+		counts := map[int]int{}
+		for _, s := range statuses {
+			counts[s]++
+		}
+		for s := range counts {
+			if s != 202 && s != 502 {
+				t.Fatalf("unexpected status %d (%v)", s, counts)
+			}
+		}
+		// And one purchase that surely leaks: the answer is lost and the
+		// carrier's number list is down, so the call is refunded while the
+		// carrier keeps the number until reconciliation releases it.
+		sim.SetFaults(surgesim.Faults{LoseResponseRate: 1})
+		sim.SetBeforeFunc(func(r *http.Request) (int, []byte, bool) {
+			if r.Method == "GET" && strings.HasSuffix(r.URL.Path, "/phone_numbers") {
+				return 503, []byte(`{"error":{"type":"service_unavailable","message":"down"}}`), true
+			}
+			return 0, nil, false
+		})
+		if r := h.call("POST", "/v1/phone/provision", h.testKey, `{}`); r.Status != 502 {
+			t.Fatalf("lost purchase: %d %s", r.Status, r.Body)
+		}
+		counts[502]++
+		sim.SetFaults(surgesim.Faults{})
+		sim.SetBeforeFunc(nil)
+		released := h.app.Service().ReleaseLeakedNumbers(context.Background())
+		if released < 1 {
+			t.Fatalf("the leaked number was not released")
+		}
+		// The carrier holds exactly our active numbers, each once.
+		phones := map[string]string{}
+		cursor := ""
+		for {
+			path := "/v1/phone?limit=200"
+			if cursor != "" {
+				path += "&cursor=" + cursor
+			}
+			l := h.must(200, h.call("GET", path, h.testKey, nil)).json(t)
+			for _, x := range l["data"].([]any) {
+				p := x.(map[string]any)
+				phones[p["id"].(string)] = p["e164"].(string)
+			}
+			if l["next_cursor"] == nil {
+				break
+			}
+			cursor = l["next_cursor"].(string)
+		}
+		nums := sim.AllNumbers()
+		byName := map[string]int{}
+		for _, pn := range nums {
+			if pn.Name == nil {
+				t.Fatalf("unnamed carrier number %s", pn.Number)
+			}
+			byName[*pn.Name]++
+			if phones[*pn.Name] != pn.Number {
+				t.Fatalf("leaked number %s (name %s)", pn.Number, *pn.Name)
+			}
+		}
+		for name, c := range byName {
+			if c != 1 {
+				t.Fatalf("phone %s bought %d times", name, c)
+			}
+		}
+		if len(nums) != len(phones) || len(phones) != counts[202]+1 {
+			t.Fatalf("carrier %d numbers, we hold %d, %d succeeded", len(nums), len(phones), counts[202]+1)
+		}
+		bal := h.balance(h.testKey)
+		if want := int64(1000 + 200*50 - 50*len(phones)); bal != want {
+			t.Fatalf("balance %d, want %d", bal, want)
+		}
+		checkLedger(t, h, bal, len(phones))
+		t.Logf("%s: 200 provisions at 20%% carrier faults in %v: %v; %d leaked numbers released; %d numbers held, balance %d",
+			t.Name(), elapsed.Round(time.Millisecond), counts, released, len(phones), bal)
+	})
+	_ = http.StatusOK
+}

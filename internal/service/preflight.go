@@ -1,0 +1,137 @@
+package service
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/naive-oss/naive/internal/naive"
+	"github.com/naive-oss/naive/internal/store"
+	"github.com/naive-oss/naive/internal/surge"
+)
+
+// Preflight tells, before anything is spent, whether a provision with req
+// would pass, and how to fix what would not: the formation, the legal
+// profile carrier registration needs (Surge's fields_needed, asked from the
+// carrier once the brand exists), the EIN, credits and the kit.
+func (s *Service) Preflight(ctx context.Context, subjectID string, req naive.ProvisionRequest) (*naive.Preflight, error) {
+	p, subj, cfg, err := s.guard(ctx, "phone", subjectID)
+	if err != nil {
+		return nil, err
+	}
+	sc := p.Scope()
+	out := &naive.Preflight{SubjectID: subj.ID, Price: s.cfg.PhonePrice, FieldsNeeded: []string{}, Checks: []naive.PreflightCheck{}}
+	add := func(c naive.PreflightCheck) { out.Checks = append(out.Checks, c) }
+
+	applyDefaults(&req, cfg.Defaults)
+	if verr := ValidateProvision(&req); verr != nil {
+		add(naive.PreflightCheck{Check: "request", Field: verr.Param, Detail: verr.Message, Fix: verr.Hint})
+	}
+	carrier, cerr := s.carrier(p.Mode)
+	if cerr != nil {
+		e := naive.AsError(cerr)
+		add(naive.PreflightCheck{Check: "carrier", Detail: e.Message, Fix: e.Hint})
+	} else {
+		add(naive.PreflightCheck{Check: "carrier", OK: true, Detail: fmt.Sprintf("%s mode uses the %s carrier.", p.Mode, carrierName(p.Mode))})
+	}
+	f := subj.Formation.Effective(s.now())
+	if f.Status == naive.FormationCompleted {
+		add(naive.PreflightCheck{Check: "formation", OK: true, Detail: "The LLC formation is completed."})
+	} else {
+		add(naive.PreflightCheck{Check: "formation", Detail: "The LLC formation is " + f.Status + ".",
+			Fix: fmt.Sprintf("POST /v1/subjects/%s/formation {\"entity_type\":\"LLC\",\"state\":\"DE\"}, then wait for formation_completed.", subj.ID)})
+	}
+	brand, err := s.store.GetBrand(ctx, sc, subj.ID)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return nil, err
+	}
+	switch {
+	case brand == nil && req.EIN == "":
+		add(naive.PreflightCheck{Check: "ein", Field: "ein", Detail: "The first number registers the carrier brand and needs the company's EIN.",
+			Fix: "Send \"ein\": \"12-3456789\" with the first provision."})
+	case brand == nil:
+		add(naive.PreflightCheck{Check: "ein", OK: true, Field: "ein", Detail: "The EIN will register the brand with the first number."})
+	case req.EIN != "" && req.EIN != brand.EIN:
+		add(naive.PreflightCheck{Check: "ein", Field: "ein", Detail: "The brand is registered with EIN " + maskEIN(brand.EIN) + ".",
+			Fix: "Omit ein, or send the registered one."})
+	default:
+		add(naive.PreflightCheck{Check: "ein", OK: true, Field: "ein", Detail: "The brand is registered (EIN " + maskEIN(brand.EIN) + ")."})
+	}
+	missing := missingForRegistration(subj.SubjectProfile)
+	if brand != nil && brand.CarrierID != "" && carrier != nil {
+		// Once the brand exists the carrier's own view is the authority.
+		if st, err := carrier.AccountStatus(ctx, brand.CarrierID, surge.CapabilityLocalMessaging); err == nil {
+			for _, fld := range st.Capabilities[surge.CapabilityLocalMessaging].FieldsNeeded {
+				missing = append(missing, carrierFieldToParam(fld))
+			}
+		} else {
+			s.log.Warn("preflight: carrier account status", "err", err)
+		}
+	}
+	seen := map[string]bool{}
+	for _, m := range missing {
+		if seen[m] {
+			continue
+		}
+		seen[m] = true
+		out.FieldsNeeded = append(out.FieldsNeeded, m)
+		add(naive.PreflightCheck{Check: "profile", Field: m, Detail: m + " is needed to register the brand and campaign.",
+			Fix: fmt.Sprintf("PATCH /v1/subjects/%s with %s.", subj.ID, m)})
+	}
+	if len(missing) == 0 {
+		add(naive.PreflightCheck{Check: "profile", OK: true, Detail: "The legal profile has what carrier registration needs."})
+	}
+	bal, err := s.store.Balance(ctx, sc)
+	if err != nil {
+		return nil, err
+	}
+	out.Balance = bal
+	if bal >= s.cfg.PhonePrice {
+		add(naive.PreflightCheck{Check: "credits", OK: true, Detail: fmt.Sprintf("The balance (%d) covers a number (%d).", bal, s.cfg.PhonePrice)})
+	} else {
+		add(naive.PreflightCheck{Check: "credits", Detail: fmt.Sprintf("The balance (%d) is below the price (%d).", bal, s.cfg.PhonePrice),
+			Fix: "A human grants credits: POST /v1/credits/grant or `naive credits grant`."})
+	}
+	out.ApprovalRequired = p.Kind == naive.PrincipalAgent && !subj.IsDefault
+	if cfg.RequiresApproval != nil {
+		out.ApprovalRequired = p.Kind == naive.PrincipalAgent && *cfg.RequiresApproval
+	}
+	out.Ready = true
+	for _, c := range out.Checks {
+		out.Ready = out.Ready && c.OK
+	}
+	return out, nil
+}
+
+func carrierName(m naive.Mode) string {
+	if m == naive.ModeTest {
+		return "sandbox (simulated Surge)"
+	}
+	return "Surge"
+}
+
+// PhoneCampaign returns the campaign (or toll-free verification) of a number.
+//
+// Errors: not_found.
+func (s *Service) PhoneCampaign(ctx context.Context, subjectID, phoneID string) (*naive.Campaign, error) {
+	p, subj, err := s.phoneCall(ctx, subjectID)
+	if err != nil {
+		return nil, err
+	}
+	ph, err := s.getPhone(ctx, p, subj, phoneID)
+	if err != nil {
+		return nil, err
+	}
+	if ph.CampaignID == "" {
+		return nil, naive.Errorf(naive.ENotFound, "Phone %s has no campaign.", phoneID).WithHint("Released numbers keep none.")
+	}
+	c, err := s.store.GetCampaign(ctx, p.Scope(), ph.CampaignID)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, naive.NotFound("campaign", ph.CampaignID)
+	}
+	if err != nil {
+		return nil, err
+	}
+	c.ETA = campaignETA(c)
+	return c, nil
+}

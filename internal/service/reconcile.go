@@ -1,0 +1,84 @@
+package service
+
+import (
+	"context"
+	"errors"
+
+	"github.com/naive-oss/naive/internal/naive"
+	"github.com/naive-oss/naive/internal/store"
+	"github.com/naive-oss/naive/internal/surge"
+)
+
+// ReleaseLeakedNumbers releases every number the carrier holds on our brands
+// that is not one of our active or in-flight phones: a number bought by a
+// call whose answer was lost after we refunded it, or one whose recording
+// failed. Numbers are named with our phone ids, which is how they are told
+// apart; a number in flight (its phone still provisioning) is left alone.
+// It reports how many it released.
+func (s *Service) ReleaseLeakedNumbers(ctx context.Context) int {
+	released := 0
+	after := ""
+	for ctx.Err() == nil {
+		brands, err := s.store.ListRegisteredBrands(ctx, after, 100)
+		if err != nil {
+			s.log.Error("reconcile: list brands", "err", err)
+			return released
+		}
+		for _, b := range brands {
+			released += s.releaseLeaksOf(ctx, &b)
+		}
+		if len(brands) < 100 {
+			return released
+		}
+		after = brands[len(brands)-1].SubjectID
+	}
+	return released
+}
+
+func (s *Service) releaseLeaksOf(ctx context.Context, b *naive.Brand) int {
+	carrier := s.cfg.Carrier(b.Mode)
+	if carrier == nil || b.CarrierID == "" {
+		return 0
+	}
+	nums, err := carrier.ListNumbers(ctx, b.CarrierID)
+	if err != nil {
+		s.log.Warn("reconcile: list carrier numbers", "account", b.CarrierID, "err", err)
+		return 0
+	}
+	sc := naive.Scope{OperatorID: b.OperatorID, Mode: b.Mode}
+	n := 0
+	for _, pn := range nums {
+		if s.ours(ctx, sc, pn) {
+			continue
+		}
+		if _, err := carrier.ReleaseNumber(ctx, pn.ID); err != nil && !surge.IsNotFound(err) {
+			s.log.Warn("reconcile: release leaked number", "carrier_id", pn.ID, "err", err)
+			continue
+		}
+		n++
+		s.log.Info("reconcile: released a number we do not hold", "carrier_id", pn.ID, "e164", pn.Number)
+	}
+	return n
+}
+
+// ours reports whether a carrier number belongs to an active or in-flight
+// phone of ours with the same carrier id (or, in flight, none yet).
+func (s *Service) ours(ctx context.Context, sc naive.Scope, pn surge.PhoneNumber) bool {
+	if pn.Name == nil || !validUUID(*pn.Name) {
+		return false
+	}
+	ph, err := s.store.GetPhone(ctx, sc, *pn.Name)
+	if errors.Is(err, store.ErrNotFound) {
+		return false
+	}
+	if err != nil {
+		return true // unsure: keep it, the next round decides
+	}
+	switch ph.Status {
+	case naive.PhoneProvisioning:
+		return true
+	case naive.PhoneActive:
+		return ph.CarrierID == pn.ID
+	}
+	return false
+}

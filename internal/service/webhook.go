@@ -1,0 +1,163 @@
+package service
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+
+	"github.com/naive-oss/naive/internal/naive"
+	"github.com/naive-oss/naive/internal/store"
+	"github.com/naive-oss/naive/internal/surge"
+)
+
+// HandleCarrierWebhook verifies a Surge webhook (Standard Webhooks: the
+// signature over id.timestamp.body with the mode's whsec_ secret, within
+// ±5 minutes) and applies it once: the event id is recorded first, so a
+// duplicate delivery is skipped, and forgotten again if applying fails, so
+// the carrier's retry runs it. The secret that verifies it tells the mode.
+// Unknown event types are accepted and ignored.
+//
+// Errors: unauthorized (missing, bad or stale signature), invalid_input
+// (not a Surge event).
+func (s *Service) HandleCarrierWebhook(ctx context.Context, h http.Header, body []byte) error {
+	mode, err := s.verifyWebhook(h, body)
+	if err != nil {
+		return err
+	}
+	var ev surge.Event
+	if err := json.Unmarshal(body, &ev); err != nil || ev.Type == "" {
+		return naive.Errorf(naive.EInvalidInput, "The body is not a Surge event.").WithHint("Send Surge's webhook envelope {id, type, data}.")
+	}
+	if ev.ID == "" {
+		ev.ID = h.Get(surge.HeaderWebhookID)
+	}
+	fresh, err := s.store.RecordCarrierEvent(ctx, &store.CarrierEvent{ID: ev.ID, Mode: mode, Type: ev.Type,
+		AccountID: ev.AccountID, Payload: body, ReceivedAt: s.now()})
+	if err != nil {
+		return err
+	}
+	if !fresh {
+		s.log.Info("carrier webhook duplicate", "event_id", ev.ID, "type", ev.Type)
+		return nil
+	}
+	if err := s.applyCarrierEvent(ctx, mode, &ev); err != nil {
+		if ferr := s.store.ForgetCarrierEvent(context.WithoutCancel(ctx), ev.ID); ferr != nil {
+			s.log.Error("forget carrier event", "event_id", ev.ID, "err", ferr)
+		}
+		return err
+	}
+	return nil
+}
+
+// verifyWebhook finds the mode whose secret signed the request.
+func (s *Service) verifyWebhook(h http.Header, body []byte) (naive.Mode, error) {
+	if h.Get(surge.HeaderWebhookSignature) == "" || h.Get(surge.HeaderWebhookID) == "" || h.Get(surge.HeaderWebhookTimestamp) == "" {
+		return "", errUnauthorized("Missing webhook signature headers.").
+			WithHint("Carrier webhooks must carry webhook-id, webhook-timestamp and webhook-signature (Standard Webhooks).")
+	}
+	var last error
+	for _, m := range []naive.Mode{naive.ModeLive, naive.ModeTest} {
+		secret := s.cfg.WebhookSecret(m)
+		if secret == "" {
+			continue
+		}
+		err := surge.Verify(secret, h, body, s.now(), surge.DefaultWebhookTolerance)
+		if err == nil {
+			return m, nil
+		}
+		last = err
+	}
+	msg := "The webhook signature does not verify."
+	if errors.Is(last, surge.ErrTimestampOutOfRange) {
+		msg = "The webhook timestamp is outside the 5-minute tolerance."
+	}
+	return "", errUnauthorized(msg).WithHint("Check SURGE_WEBHOOK_SECRET matches the carrier's signing secret, and the clocks.")
+}
+
+// applyCarrierEvent acts on one verified carrier event.
+func (s *Service) applyCarrierEvent(ctx context.Context, mode naive.Mode, ev *surge.Event) error {
+	switch ev.Type {
+	case surge.EventCampaignApproved:
+		var d struct {
+			ID     string `json:"id"`
+			Status string `json:"status"`
+		}
+		if err := json.Unmarshal(ev.Data, &d); err != nil {
+			return naive.InvalidParam("data", "campaign.approved data is not {id, status}.")
+		}
+		return s.advanceByCarrierID(ctx, mode, d.ID, campaignStatus(d.Status))
+	case surge.EventPhoneNumberAttachedToCampaign:
+		var pn surge.PhoneNumber
+		if err := json.Unmarshal(ev.Data, &pn); err != nil {
+			return naive.InvalidParam("data", "phone_number.attached_to_campaign data is not a phone number.")
+		}
+		// Surge attaches numbers only to an active campaign.
+		if pn.Campaign != nil && pn.Campaign.AttachmentStatus == surge.AttachmentAttached {
+			return s.advanceByCarrierID(ctx, mode, pn.Campaign.ID, naive.CampaignActive)
+		}
+		return nil
+	}
+	s.log.Info("carrier webhook ignored", "event_id", ev.ID, "type", ev.Type)
+	return nil
+}
+
+func (s *Service) advanceByCarrierID(ctx context.Context, mode naive.Mode, carrierID, status string) error {
+	c, err := s.store.GetCampaignByCarrierID(ctx, mode, carrierID)
+	if errors.Is(err, store.ErrNotFound) {
+		s.log.Warn("carrier webhook for an unknown campaign", "carrier_id", carrierID)
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	_, err = s.advanceCampaign(ctx, c, status)
+	return err
+}
+
+// CampaignUpdate is the data of a campaign.updated event.
+type CampaignUpdate struct {
+	naive.Campaign
+	PreviousStatus string `json:"previous_status"`
+}
+
+// advanceCampaign moves a campaign forward and, in the same transaction,
+// stores campaign.updated and — when it becomes active — one
+// phone.outbound_enabled per active number of its kind.
+func (s *Service) advanceCampaign(ctx context.Context, c *naive.Campaign, status string) (bool, error) {
+	if naive.CampaignRank(status) <= naive.CampaignRank(c.Status) {
+		return false, nil
+	}
+	sc := naive.Scope{OperatorID: c.OperatorID, Mode: c.Mode}
+	next := *c
+	next.Status, next.UpdatedAt = status, s.now()
+	next.ETA = campaignETA(&next)
+	upd, err := s.event(sc, naive.EventCampaignUpdated, CampaignUpdate{Campaign: next, PreviousStatus: c.Status})
+	if err != nil {
+		return false, err
+	}
+	events := []*naive.Event{upd}
+	if status == naive.CampaignActive {
+		phones, err := s.store.ListPhones(ctx, sc, c.SubjectID, naive.PhoneFilter{})
+		if err != nil {
+			return false, err
+		}
+		for i := range phones {
+			ph := &phones[i]
+			if ph.Status != naive.PhoneActive || ph.CampaignID != c.ID {
+				continue
+			}
+			ph.Capabilities = capabilities(ph, &next)
+			ev, err := s.event(sc, naive.EventPhoneOutboundEnabled, ph)
+			if err != nil {
+				return false, err
+			}
+			events = append(events, ev)
+		}
+	}
+	changed, err := s.store.AdvanceCampaign(ctx, c.ID, status, s.now(), events)
+	if changed {
+		s.log.Info("campaign updated", "campaign_id", c.ID, "subject_id", c.SubjectID, "from", c.Status, "to", status)
+	}
+	return changed, err
+}
