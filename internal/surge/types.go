@@ -26,6 +26,8 @@ const (
 	NumberLocal     = "local"
 	NumberTollFree  = "toll_free"
 	NumberShortCode = "short_code"
+	// NumberDemo only appears on the shared demo number embedded in a conversation.
+	NumberDemo = "demo"
 )
 
 // Attachment statuses of a phone number's campaign link.
@@ -50,6 +52,13 @@ const CapabilityLocalMessaging = "local_messaging"
 const (
 	EventCampaignApproved              = "campaign.approved"
 	EventPhoneNumberAttachedToCampaign = "phone_number.attached_to_campaign"
+	EventMessageSent                   = "message.sent"
+	EventMessageDelivered              = "message.delivered"
+	EventMessageFailed                 = "message.failed"
+	EventMessageReceived               = "message.received"
+	EventContactOptedIn                = "contact.opted_in"
+	EventContactOptedOut               = "contact.opted_out"
+	EventConversationCreated           = "conversation.created"
 )
 
 // Account is a Surge account, the carrier "brand" of one end customer.
@@ -90,14 +99,22 @@ type Address struct {
 	Country    *string `json:"country,omitempty"`
 }
 
-// Contact is the representative of an organization.
+// Contact is a person. Surge uses the shape twice:
+//   - a messaging contact ("ctc_…"), returned by the contacts routes and embedded in every
+//     conversation: ID, PhoneNumber, FirstName, LastName, Email and Metadata apply;
+//   - the representative of an organization (Organization.Contact): the name, email, phone
+//     and Title/TitleOther apply, and ID and Metadata stay empty.
+//
+// Every field is omitted when empty so that an organization PATCH only changes what it sets.
 type Contact struct {
-	FirstName   *string `json:"first_name,omitempty"`
-	LastName    *string `json:"last_name,omitempty"`
-	Email       *string `json:"email,omitempty"`
-	PhoneNumber *string `json:"phone_number,omitempty"`
-	Title       *string `json:"title,omitempty"`
-	TitleOther  *string `json:"title_other,omitempty"`
+	ID          string            `json:"id,omitempty"`
+	FirstName   *string           `json:"first_name,omitempty"`
+	LastName    *string           `json:"last_name,omitempty"`
+	Email       *string           `json:"email,omitempty"`
+	PhoneNumber *string           `json:"phone_number,omitempty"`
+	Metadata    map[string]string `json:"metadata,omitempty"`
+	Title       *string           `json:"title,omitempty"`
+	TitleOther  *string           `json:"title_other,omitempty"`
 }
 
 // AccountCreate is the body of POST /accounts.

@@ -66,7 +66,9 @@ func renderAccount(a surge.Account) accountOut {
 		out.Organization.Address = addressOut(*o.Address)
 	}
 	if o.Contact != nil {
-		out.Organization.Contact = contactOut(*o.Contact)
+		c := o.Contact // a representative: the messaging-only id and metadata do not apply
+		out.Organization.Contact = contactOut{FirstName: c.FirstName, LastName: c.LastName, Email: c.Email,
+			PhoneNumber: c.PhoneNumber, Title: c.Title, TitleOther: c.TitleOther}
 	}
 	return out
 }

@@ -151,13 +151,15 @@ func (s *Server) renderCampaign(c *campaign, now time.Time) surge.Campaign {
 	return out
 }
 
-// advanceLocked runs the side effects of every campaign that has become active.
+// advanceLocked runs the side effects of every campaign that has become active, then the
+// message deliveries that are due.
 func (s *Server) advanceLocked(now time.Time) {
 	for _, c := range sortedBySeq(s.campaigns, func(c *campaign) int64 { return c.seq }) {
 		if !c.activated && c.statusAt(now, s.reviewDelay) == surge.CampaignActive {
 			s.activateLocked(c)
 		}
 	}
+	s.advanceMessagesLocked(now)
 }
 
 // activateLocked emits campaign.approved and attaches the account's unattached local numbers.
@@ -193,13 +195,13 @@ func (s *Server) activeCampaignLocked(accountID string) *campaign {
 	return best
 }
 
-// ensureTickerLocked starts the background review clock on first need.
+// ensureTickerLocked starts the background review and delivery clock on first need.
 func (s *Server) ensureTickerLocked() {
 	if s.tickerOn || s.closed {
 		return
 	}
 	s.tickerOn = true
-	interval := min(max(s.reviewDelay/20, 10*time.Millisecond), 250*time.Millisecond)
+	interval := min(max(min(s.reviewDelay, s.deliveryDelay)/20, 10*time.Millisecond), 250*time.Millisecond)
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()

@@ -17,7 +17,8 @@ import (
 	"github.com/naive-oss/naive/internal/surge"
 )
 
-// routes is the whole modelled surface; anything else panics in ServeHTTP.
+// routes is the whole modelled surface; anything else panics in ServeHTTP. Every route but
+// POST /sandbox/inbound is a Surge route.
 func (s *Server) routes() {
 	for pattern, h := range map[string]handlerFunc{
 		"POST /accounts":                                     s.createAccount,
@@ -35,6 +36,18 @@ func (s *Server) routes() {
 		"GET /phone_numbers/{id}":                            s.getNumber,
 		"PATCH /phone_numbers/{id}":                          s.updateNumber,
 		"DELETE /phone_numbers/{id}":                         s.releaseNumber,
+		"POST /accounts/{account_id}/messages":               s.createMessage,
+		"GET /accounts/{account_id}/messages":                s.listMessages,
+		"GET /messages/{id}":                                 s.getMessage,
+		"POST /accounts/{account_id}/contacts":               s.createContact,
+		"GET /accounts/{account_id}/contacts":                s.listContacts,
+		"GET /contacts/{id}":                                 s.getContact,
+		"PATCH /contacts/{id}":                               s.updateContact,
+		// Sandbox-only extension, NOT a Surge route: simulates an inbound text so that
+		// `naive sandbox sms` and tests can drive message.received and STOP/START. It takes
+		// an InboundRequest, needs the same bearer key and answers 201 with the
+		// message.received event (404 not_found when no account owns "to").
+		"POST /sandbox/inbound": s.sandboxInbound,
 	} {
 		s.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) { s.serve(w, r, h) })
 	}

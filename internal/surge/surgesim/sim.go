@@ -10,6 +10,20 @@
 //   - a campaign description containing "[sandbox:reject]": the review ends "rejected".
 //   - area code "555": no inventory, 422 no_matching_numbers.
 //   - area code "500": a carrier outage, 503 on every purchase.
+//   - a message to a number whose last four digits are "0000" (e.g. +14155550000): message.sent,
+//     then message.failed with failure_reason invalid_mobile_number; as on Surge the destination
+//     is then flagged, so later sends to it fail (message.failed only) before reaching the carrier.
+//
+// Messaging: a sent message is answered at once (201); message.sent follows DeliveryDelay later
+// and message.delivered (or message.failed) another DeliveryDelay after that. Inbound texts
+// are simulated with (*Server).Inbound or the sandbox-only route POST /sandbox/inbound, which is
+// NOT a Surge route. A body of STOP, STOPALL, UNSUBSCRIBE, CANCEL, END or QUIT (trimmed, any
+// case) opts the sender out (contact.opted_out; later sends to it get 422 opted_out) and START
+// or UNSTOP opts it back in (contact.opted_in).
+//
+// Not modelled: the shared demo number and its 25-message cap (an account without numbers gets
+// no_phone_number), link_size_limit, link shortening, blasts, audiences and attachment files
+// (the att_ URLs handed out are not served).
 package surgesim
 
 import (
@@ -35,6 +49,9 @@ import (
 // DefaultReviewDelay is how long a campaign takes to become active when Config.ReviewDelay is zero.
 const DefaultReviewDelay = 20 * time.Second
 
+// DefaultDeliveryDelay is Config.DeliveryDelay's default.
+const DefaultDeliveryDelay = 500 * time.Millisecond
+
 // maxBodyBytes bounds request bodies.
 const maxBodyBytes = 1 << 20
 
@@ -45,7 +62,10 @@ type Config struct {
 	// ReviewDelay is the time from campaign creation to approval (or rejection); 0 means 20s.
 	// A campaign shows "in_review" after min(1s, ReviewDelay/2).
 	ReviewDelay time.Duration
-	// Now is the clock for reviews, ids, event timestamps and webhook-timestamp headers; nil means time.Now.
+	// DeliveryDelay is the time from accepting a message (or its send_at) to message.sent, and
+	// again from message.sent to message.delivered or message.failed; 0 means 500ms.
+	DeliveryDelay time.Duration
+	// Now is the clock for reviews, deliveries, ids, event timestamps and webhook-timestamp headers; nil means time.Now.
 	Now func() time.Time
 	// WebhookURL, when set, receives every event as a signed POST, asynchronously and in order.
 	WebhookURL string
@@ -90,12 +110,13 @@ const (
 
 // Server is the simulator; it implements http.Handler and is safe for concurrent use.
 type Server struct {
-	cfg         Config
-	now         func() time.Time
-	reviewDelay time.Duration
-	log         *slog.Logger
-	hc          *http.Client
-	mux         *http.ServeMux
+	cfg           Config
+	now           func() time.Time
+	reviewDelay   time.Duration
+	deliveryDelay time.Duration
+	log           *slog.Logger
+	hc            *http.Client
+	mux           *http.ServeMux
 
 	fmu    sync.Mutex
 	faults Faults
@@ -109,6 +130,7 @@ type Server struct {
 	numbers   map[string]*number
 	inUse     map[string]bool // E.164 numbers currently owned
 	counts    map[string]int
+	msgs      msgState
 	events    []surge.Event
 	outbox    []surge.Event
 	tickerOn  bool
@@ -147,21 +169,23 @@ type number struct {
 // New returns a simulator for cfg; call Close to stop its background goroutines.
 func New(cfg Config) *Server {
 	s := &Server{
-		cfg:         cfg,
-		now:         cfg.Now,
-		reviewDelay: cfg.ReviewDelay,
-		log:         cfg.Logger,
-		hc:          cfg.HTTPClient,
-		mux:         http.NewServeMux(),
-		rng:         rand.New(rand.NewPCG(0, 0)),
-		before:      cfg.BeforeFunc,
-		accounts:    map[string]*account{},
-		campaigns:   map[string]*campaign{},
-		numbers:     map[string]*number{},
-		inUse:       map[string]bool{},
-		counts:      map[string]int{},
-		wake:        make(chan struct{}, 1),
-		done:        make(chan struct{}),
+		cfg:           cfg,
+		now:           cfg.Now,
+		reviewDelay:   cfg.ReviewDelay,
+		deliveryDelay: cfg.DeliveryDelay,
+		log:           cfg.Logger,
+		hc:            cfg.HTTPClient,
+		mux:           http.NewServeMux(),
+		rng:           rand.New(rand.NewPCG(0, 0)),
+		before:        cfg.BeforeFunc,
+		accounts:      map[string]*account{},
+		campaigns:     map[string]*campaign{},
+		numbers:       map[string]*number{},
+		inUse:         map[string]bool{},
+		counts:        map[string]int{},
+		msgs:          newMsgState(),
+		wake:          make(chan struct{}, 1),
+		done:          make(chan struct{}),
 	}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	if s.now == nil {
@@ -169,6 +193,9 @@ func New(cfg Config) *Server {
 	}
 	if s.reviewDelay <= 0 {
 		s.reviewDelay = DefaultReviewDelay
+	}
+	if s.deliveryDelay <= 0 {
+		s.deliveryDelay = DefaultDeliveryDelay
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
@@ -201,7 +228,7 @@ func (s *Server) SetBeforeFunc(f func(r *http.Request) (status int, body []byte,
 	s.before = f
 }
 
-// Close stops the review ticker and webhook delivery; undelivered webhooks are dropped.
+// Close stops the review/delivery ticker and webhook delivery; undelivered webhooks are dropped.
 func (s *Server) Close() {
 	s.closeOnce.Do(func() {
 		s.mu.Lock()
@@ -396,8 +423,9 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	_, _ = w.Write(append(b, '\n'))
 }
 
-// Tick applies every clock-driven campaign transition due at Now; a background ticker calls it
-// too, and tests with a fake clock may call it to fire webhooks deterministically.
+// Tick applies every clock-driven transition due at Now (campaign reviews, message deliveries);
+// a background ticker calls it too, and tests with a fake clock may call it to fire webhooks
+// deterministically.
 func (s *Server) Tick() {
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -312,9 +312,9 @@ func TestTransport(t *testing.T) {
 
 	// An unmodelled route fails the call loudly without taking the process down.
 	hc := &http.Client{Transport: sim.Transport()}
-	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, "https://api.surge.app/accounts/"+acct.ID+"/messages", strings.NewReader(`{}`))
+	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, "https://api.surge.app/accounts/"+acct.ID+"/blasts", strings.NewReader(`{}`))
 	_, err := hc.Do(req)
-	if err == nil || !strings.Contains(err.Error(), "surgesim: unmodelled route POST /accounts/"+acct.ID+"/messages") {
+	if err == nil || !strings.Contains(err.Error(), "surgesim: unmodelled route POST /accounts/"+acct.ID+"/blasts") {
 		t.Fatalf("unmodelled route err = %v", err)
 	}
 	req, _ = http.NewRequestWithContext(ctx, http.MethodDelete, "https://api.surge.app/accounts/"+acct.ID, nil)
@@ -360,11 +360,11 @@ func TestUnmodelledRoutePanics(t *testing.T) {
 	sim := surgesim.New(surgesim.Config{})
 	defer sim.Close()
 	defer func() {
-		if p := recover(); p != "surgesim: unmodelled route GET /messages/msg_1" {
+		if p := recover(); p != "surgesim: unmodelled route GET /recordings/rec_1" {
 			t.Fatalf("recovered %v", p)
 		}
 	}()
-	call(t, sim, http.MethodGet, "/messages/msg_1", "")
+	call(t, sim, http.MethodGet, "/recordings/rec_1", "")
 }
 
 func TestWireFormat(t *testing.T) {

@@ -19,8 +19,8 @@ import (
 // Webhook delivery makes this many attempts per event, backing off from 100ms.
 const deliveryAttempts = 5
 
-// emitLocked records an event and queues it for delivery when a WebhookURL is set.
-func (s *Server) emitLocked(accountID, typ string, data any) {
+// emitLocked records an event, queues it for delivery when a WebhookURL is set, and returns it.
+func (s *Server) emitLocked(accountID, typ string, data any) surge.Event {
 	raw, err := json.Marshal(data)
 	if err != nil {
 		panic(fmt.Sprintf("surgesim: encode %s event: %v", typ, err))
@@ -29,7 +29,7 @@ func (s *Server) emitLocked(accountID, typ string, data any) {
 	ev := surge.Event{ID: newID("evt", now), Type: typ, Timestamp: now.UTC().Truncate(time.Second), AccountID: accountID, Data: raw}
 	s.events = append(s.events, ev)
 	if s.cfg.WebhookURL == "" || s.closed {
-		return
+		return ev
 	}
 	s.outbox = append(s.outbox, ev)
 	if !s.workerOn {
@@ -41,6 +41,7 @@ func (s *Server) emitLocked(accountID, typ string, data any) {
 	case s.wake <- struct{}{}:
 	default:
 	}
+	return ev
 }
 
 // deliverLoop posts queued events one at a time so the receiver sees them in order.
