@@ -1,0 +1,113 @@
+package mcp_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+
+	"github.com/naive-oss/naive/internal/mcp"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden schema files in testdata/")
+
+// TestToolSchemasGolden keeps every tool's name, description, annotations
+// and input and output schemas in testdata/<tool>.json, so a change to what
+// models see is a reviewed diff. Run with -update to rewrite them.
+func TestToolSchemasGolden(t *testing.T) {
+	t.Parallel()
+	names := map[string]bool{}
+	for _, tool := range mcp.Tools() {
+		names[tool.Name+".json"] = true
+		got, err := json.MarshalIndent(tool, "", "  ")
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, '\n')
+		path := filepath.Join("testdata", tool.Name+".json")
+		if *update {
+			if err := os.WriteFile(path, got, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			continue
+		}
+		want, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatalf("%v (run go test ./internal/mcp -update to create it)", err)
+		}
+		if !bytes.Equal(got, want) {
+			t.Errorf("%s changed; if intended, run go test ./internal/mcp -update and review the diff.\ngot:\n%s", path, got)
+		}
+	}
+	// No golden file of a tool that no longer exists.
+	files, _ := filepath.Glob(filepath.Join("testdata", "*.json"))
+	for _, f := range files {
+		if !names[filepath.Base(f)] {
+			t.Errorf("%s has no tool; delete it", f)
+		}
+	}
+}
+
+// TestToolContract checks what the issue fixes: the tool names, the
+// provision input's exact properties, and annotations on every tool.
+func TestToolContract(t *testing.T) {
+	t.Parallel()
+	var names []string
+	for _, tool := range mcp.Tools() {
+		names = append(names, tool.Name)
+		if tool.Description == "" || tool.Annotations == nil || tool.OutputSchema == nil {
+			t.Errorf("%s lacks a description, annotations or an output schema", tool.Name)
+		}
+		a := tool.Annotations
+		if !a.ReadOnlyHint && a.DestructiveHint == nil {
+			t.Errorf("%s: a tool that writes must say whether it is destructive", tool.Name)
+		}
+	}
+	want := []string{"naive_status", "naive_phone_provision", "naive_phone_list", "naive_phone_get", "naive_phone_status", "naive_phone_release"}
+	if !slices.Equal(names, want) {
+		t.Fatalf("tools %v, want %v", names, want)
+	}
+	schema := func(name string) map[string]any {
+		for _, tool := range mcp.Tools() {
+			if tool.Name == name {
+				b, _ := json.Marshal(tool.InputSchema)
+				var m map[string]any
+				_ = json.Unmarshal(b, &m)
+				return m
+			}
+		}
+		return nil
+	}
+	props := schema("naive_phone_provision")["properties"].(map[string]any)
+	var keys []string
+	for k := range props {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	if !slices.Equal(keys, []string{"agent_id", "area_code", "ein", "label", "subject_id", "type"}) {
+		t.Fatalf("naive_phone_provision input properties %v", keys)
+	}
+	if req := schema("naive_phone_provision")["required"]; req != nil {
+		t.Fatalf("naive_phone_provision requires %v; every property is optional", req)
+	}
+	for _, tool := range mcp.Tools() {
+		a := tool.Annotations
+		switch tool.Name {
+		case "naive_phone_provision":
+			if a.ReadOnlyHint || *a.DestructiveHint || a.IdempotentHint {
+				t.Errorf("provision annotations %+v: it writes, adds, and buys again on each call", a)
+			}
+		case "naive_phone_release":
+			if a.ReadOnlyHint || !*a.DestructiveHint || !a.IdempotentHint {
+				t.Errorf("release annotations %+v", a)
+			}
+		default:
+			if !a.ReadOnlyHint || !a.IdempotentHint {
+				t.Errorf("%s annotations %+v: reads are read-only and idempotent", tool.Name, a)
+			}
+		}
+	}
+}
