@@ -225,6 +225,76 @@ type Store interface {
 	AddEvent(ctx context.Context, ev *naive.Event) error
 	// ListEvents lists events newest first, filtered by type when set.
 	ListEvents(ctx context.Context, sc naive.Scope, f naive.EventFilter) ([]naive.Event, error)
+	// GetPhoneByE164 returns the active phone with a number, of any tenant
+	// in mode, for routing inbound texts. Errors: ErrNotFound.
+	GetPhoneByE164(ctx context.Context, mode naive.Mode, e164 string) (*naive.Phone, error)
+
+	// ReserveMessage inserts an outbound message (status queued) and, when
+	// debit is not nil, applies it, in one transaction; it returns the
+	// balance after. Errors: ErrInsufficientCredits (nothing stored).
+	ReserveMessage(ctx context.Context, m *naive.Message, debit *naive.LedgerEntry) (int64, error)
+	// SetMessageCarrierID records the carrier's id of a sent message.
+	// Errors: ErrNotFound.
+	SetMessageCarrierID(ctx context.Context, id, carrierID string) error
+	// FailMessage marks a queued outbound message failed with reason and
+	// applies refund (when not nil) in one transaction, once: a message that
+	// is not queued is left alone (ErrConflict).
+	FailMessage(ctx context.Context, id, reason string, refund *naive.LedgerEntry, at time.Time) (int64, error)
+	// RecordInbound stores an inbound message and its event in one
+	// transaction unless a message with the same carrier id exists in its
+	// mode; it reports whether it stored it.
+	RecordInbound(ctx context.Context, m *naive.Message, ev *naive.Event) (bool, error)
+	// AdvanceMessage moves the status of the outbound message with a
+	// carrier id forward only (by naive.MessageRank), setting sent_at,
+	// delivered_at or failed_at (and failure_reason) to at, and stores ev
+	// (built by evFor from the updated message, when not nil) in the same
+	// transaction, only when it changed. Errors: ErrNotFound.
+	AdvanceMessage(ctx context.Context, mode naive.Mode, carrierID, status, reason string, at time.Time, evFor func(*naive.Message) (*naive.Event, error)) (bool, error)
+	// GetMessage returns a message in scope. Errors: ErrNotFound.
+	GetMessage(ctx context.Context, sc naive.Scope, id string) (*naive.Message, error)
+	// ListMessages lists a phone's messages, newest first.
+	ListMessages(ctx context.Context, sc naive.Scope, f naive.MessageFilter) ([]naive.Message, error)
+
+	// SetOptOut records whether a contact opted out of a subject's texts.
+	SetOptOut(ctx context.Context, sc naive.Scope, subjectID, contact string, optedOut bool, at time.Time) error
+	// IsOptedOut reports whether a contact opted out of a subject's texts.
+	IsOptedOut(ctx context.Context, sc naive.Scope, subjectID, contact string) (bool, error)
+
+	// UpsertAssignment connects an agent to a phone, replacing its
+	// permissions if it was connected. Errors: ErrNotFound (phone or agent
+	// not in scope).
+	UpsertAssignment(ctx context.Context, a *naive.Assignment) error
+	// DeleteAssignment disconnects an agent. Errors: ErrNotFound.
+	DeleteAssignment(ctx context.Context, sc naive.Scope, phoneID, agentID string) error
+	// ListAssignments lists a phone's agents, oldest first.
+	ListAssignments(ctx context.Context, sc naive.Scope, phoneID string) ([]naive.Assignment, error)
+
+	// CreateWebhookEndpoint stores an endpoint with its signing secret.
+	CreateWebhookEndpoint(ctx context.Context, e *naive.WebhookEndpoint) error
+	// GetWebhookEndpoint returns an endpoint in scope (with SigningSecret).
+	// Errors: ErrNotFound.
+	GetWebhookEndpoint(ctx context.Context, sc naive.Scope, id string) (*naive.WebhookEndpoint, error)
+	// ListWebhookEndpoints lists the scope's endpoints newest first; agent
+	// endpoints (AgentID set) are included only when agents is true.
+	ListWebhookEndpoints(ctx context.Context, sc naive.Scope, agents bool, p naive.Page) ([]naive.WebhookEndpoint, error)
+	// DeleteWebhookEndpoint deletes an endpoint; its pending deliveries
+	// stop. Errors: ErrNotFound.
+	DeleteWebhookEndpoint(ctx context.Context, sc naive.Scope, id string) error
+
+	// GetEvent returns an event of any tenant, for delivery. Errors: ErrNotFound.
+	GetEvent(ctx context.Context, id string) (*naive.Event, error)
+	// CreateDelivery stores a pending delivery of an event to an endpoint
+	// unless that pair has one; it returns the stored delivery and whether
+	// it is new.
+	CreateDelivery(ctx context.Context, d *naive.Delivery) (*naive.Delivery, bool, error)
+	// GetDelivery returns a delivery of any tenant with its attempts. Errors: ErrNotFound.
+	GetDelivery(ctx context.Context, id string) (*naive.Delivery, error)
+	// RecordAttempt appends an attempt to a pending delivery and sets its
+	// status (and next attempt time) in one transaction. Errors:
+	// ErrConflict (not pending).
+	RecordAttempt(ctx context.Context, deliveryID string, a naive.Attempt, status string, next *time.Time) error
+	// ListDeliveries lists an endpoint's deliveries newest first, with attempts.
+	ListDeliveries(ctx context.Context, sc naive.Scope, endpointID string, p naive.Page) ([]naive.Delivery, error)
 }
 
 // SeedData is what a first start stores.

@@ -67,6 +67,29 @@ func applyLedger(ctx context.Context, tx pgx.Tx, e *naive.LedgerEntry) (int64, e
 	return bal, nil
 }
 
+// fillEntry defaults a charge or refund to the scope and id of the row it
+// pays for (a phone, a message), so every charge points at its row.
+func fillEntry(e *naive.LedgerEntry, operatorID string, mode naive.Mode, refID string) {
+	if e.OperatorID == "" {
+		e.OperatorID = operatorID
+	}
+	if e.Mode == "" {
+		e.Mode = mode
+	}
+	if e.ReferenceID == "" {
+		e.ReferenceID = refID
+	}
+}
+
+// balanceIn reads a scope's balance inside tx, 0 if never credited: the
+// balance after a write that moved no credits.
+func balanceIn(ctx context.Context, tx pgx.Tx, operatorID string, mode naive.Mode) (int64, error) {
+	var bal int64
+	err := tx.QueryRow(ctx, `SELECT COALESCE((SELECT balance FROM credit_balances
+		WHERE operator_id = $1 AND mode = $2), 0)`, operatorID, mode).Scan(&bal)
+	return bal, err
+}
+
 const ledgerCols = `id, operator_id, mode, amount, balance_after, reason, reference_id, actor_type, actor_id, memo, created_at`
 
 func scanLedger(r pgx.Row) (*naive.LedgerEntry, error) {

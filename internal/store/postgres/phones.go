@@ -33,7 +33,7 @@ func (db *DB) ReservePhone(ctx context.Context, p *naive.Phone, debit *naive.Led
 	p.Status = naive.PhoneProvisioning
 	p.CreatedAt = orNow(p.CreatedAt)
 	p.ReleasedAt = normPtr(p.ReleasedAt)
-	fillEntry(debit, p)
+	fillEntry(debit, p.OperatorID, p.Mode, p.ID)
 	var bal int64
 	err := db.tx(ctx, func(tx pgx.Tx) (err error) {
 		if bal, err = applyLedger(ctx, tx, debit); err != nil {
@@ -46,20 +46,6 @@ func (db *DB) ReservePhone(ctx context.Context, p *naive.Phone, debit *naive.Led
 		return err
 	})
 	return bal, err
-}
-
-// fillEntry defaults a phone's charge or refund to the phone's scope and
-// id, so every charge points at its phone.
-func fillEntry(e *naive.LedgerEntry, p *naive.Phone) {
-	if e.OperatorID == "" {
-		e.OperatorID = p.OperatorID
-	}
-	if e.Mode == "" {
-		e.Mode = p.Mode
-	}
-	if e.ReferenceID == "" {
-		e.ReferenceID = p.ID
-	}
 }
 
 // ActivatePhone records a bought number on a provisioning phone; an empty
@@ -104,10 +90,10 @@ func (db *DB) FailPhone(ctx context.Context, id string, refund *naive.LedgerEntr
 			return err
 		}
 		if refund == nil {
-			return tx.QueryRow(ctx, `SELECT COALESCE((SELECT balance FROM credit_balances
-				WHERE operator_id = $1 AND mode = $2), 0)`, p.OperatorID, p.Mode).Scan(&bal)
+			bal, err = balanceIn(ctx, tx, p.OperatorID, p.Mode)
+			return err
 		}
-		fillEntry(refund, p)
+		fillEntry(refund, p.OperatorID, p.Mode, p.ID)
 		bal, err = applyLedger(ctx, tx, refund)
 		return err
 	})

@@ -47,6 +47,8 @@ const (
 // DB is a store.Store on a PostgreSQL connection pool.
 type DB struct {
 	pool *pgxpool.Pool
+	// jobs enqueues background jobs inside transactions (SetJobs).
+	jobs Jobs
 }
 
 var _ store.Store = (*DB)(nil)

@@ -1,6 +1,8 @@
 package postgres_test
 
 import (
+	"context"
+	"encoding/json"
 	"os"
 	"strings"
 	"sync"
@@ -8,6 +10,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
+	"github.com/naive-oss/naive/internal/jobs"
 	"github.com/naive-oss/naive/internal/naive"
 	"github.com/naive-oss/naive/internal/store"
 	"github.com/naive-oss/naive/internal/store/postgres"
@@ -96,4 +101,54 @@ func TestOpenConcurrently(t *testing.T) {
 	if n := seeded.Load(); n != 1 {
 		t.Fatalf("%d processes seeded, want 1", n)
 	}
+}
+
+// TestStoreJobs checks that jobs are enqueued in the store's transactions,
+// with River on the store's pool as the app sets it up.
+func TestStoreJobs(t *testing.T) {
+	admin := adminURL(t)
+	storetest.RunJobs(t, func(t *testing.T) storetest.JobStore {
+		db, err := postgres.Open(t.Context(), newDatabase(t, admin))
+		if err != nil {
+			t.Fatal(err)
+		}
+		q, err := jobs.NewPostgres(t.Context(), db.Pool(), jobs.Config{Service: idle{}})
+		if err != nil {
+			db.Close()
+			t.Fatal(err)
+		}
+		db.SetJobs(q)
+		return storetest.JobStore{Store: db, ApprovalExpiries: func(id string) ([]time.Time, error) {
+			return approvalExpiries(t.Context(), q, id)
+		}}
+	})
+}
+
+// approvalExpiries returns when each expiry job of approval id is due.
+func approvalExpiries(ctx context.Context, q *jobs.Queue[pgx.Tx], id string) ([]time.Time, error) {
+	rows, err := q.List(ctx, jobs.KindApprovalExpire)
+	if err != nil {
+		return nil, err
+	}
+	var out []time.Time
+	for _, r := range rows {
+		var a jobs.ApprovalExpireArgs
+		if err := json.Unmarshal(r.EncodedArgs, &a); err != nil {
+			return nil, err
+		}
+		if a.ApprovalID == id {
+			out = append(out, r.ScheduledAt)
+		}
+	}
+	return out, nil
+}
+
+// idle is a jobs.Service for queues that only insert.
+type idle struct{}
+
+func (idle) PollCampaigns(context.Context)         {}
+func (idle) ReconcileProvisioning(context.Context) {}
+func (idle) SweepApprovals(context.Context)        {}
+func (idle) ExpireApproval(context.Context, naive.Scope, string) (time.Time, error) {
+	return time.Time{}, nil
 }

@@ -115,6 +115,11 @@ func (db *DB) CreateApproval(ctx context.Context, a *naive.Approval, ev *naive.E
 			ts(a.CreatedAt), ts(a.ExpiresAt)); err != nil {
 			return err
 		}
+		if db.jobs != nil {
+			if err := db.jobs.ApprovalCreated(ctx, tx, a); err != nil {
+				return err
+			}
+		}
 		return insertApprovalEvent(ctx, tx, ev, a, naive.EventApprovalRequested)
 	})
 }

@@ -34,7 +34,7 @@ func (db *DB) ReservePhone(ctx context.Context, p *naive.Phone, debit *naive.Led
 	p.Status = naive.PhoneProvisioning
 	p.CreatedAt = orNow(p.CreatedAt)
 	p.ReleasedAt = normPtr(p.ReleasedAt)
-	fillEntry(debit, p)
+	fillEntry(debit, p.OperatorID, p.Mode, p.ID)
 	var bal int64
 	err := db.tx(ctx, func(tx *sql.Tx) (err error) {
 		if bal, err = applyLedger(ctx, tx, debit); err != nil {
@@ -47,20 +47,6 @@ func (db *DB) ReservePhone(ctx context.Context, p *naive.Phone, debit *naive.Led
 		return err
 	})
 	return bal, err
-}
-
-// fillEntry defaults a phone's charge or refund to the phone's scope and
-// id, so every charge points at its phone.
-func fillEntry(e *naive.LedgerEntry, p *naive.Phone) {
-	if e.OperatorID == "" {
-		e.OperatorID = p.OperatorID
-	}
-	if e.Mode == "" {
-		e.Mode = p.Mode
-	}
-	if e.ReferenceID == "" {
-		e.ReferenceID = p.ID
-	}
 }
 
 // ActivatePhone records a bought number on a provisioning phone; an empty
@@ -105,11 +91,10 @@ func (db *DB) FailPhone(ctx context.Context, id string, refund *naive.LedgerEntr
 			return err
 		}
 		if refund == nil {
-			err := tx.QueryRowContext(ctx, `SELECT COALESCE((SELECT balance FROM credit_balances
-				WHERE operator_id = ? AND mode = ?), 0)`, p.OperatorID, p.Mode).Scan(&bal)
+			bal, err = balanceIn(ctx, tx, p.OperatorID, p.Mode)
 			return err
 		}
-		fillEntry(refund, p)
+		fillEntry(refund, p.OperatorID, p.Mode, p.ID)
 		bal, err = applyLedger(ctx, tx, refund)
 		return err
 	})

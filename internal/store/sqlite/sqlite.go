@@ -45,6 +45,8 @@ type DB struct {
 	w *sql.DB
 	// r serves reads outside transactions; WAL lets them run beside w.
 	r *sql.DB
+	// jobs enqueues background jobs inside write transactions (SetJobs).
+	jobs Jobs
 }
 
 var _ store.Store = (*DB)(nil)
@@ -72,6 +74,10 @@ func open(ctx context.Context, dsn string, writers int) (*DB, error) {
 	w.SetConnMaxLifetime(0)
 	w.SetConnMaxIdleTime(0)
 	db := &DB{w: w, r: w}
+	if err := connect(ctx, w); err != nil {
+		w.Close()
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
 	if err := db.migrate(ctx); err != nil {
 		w.Close()
 		return nil, err
@@ -96,6 +102,26 @@ func open(ctx context.Context, dsn string, writers int) (*DB, error) {
 	}
 	db.r = r
 	return db, nil
+}
+
+// connect makes w's first connection, retrying while SQLite reports the
+// file busy: processes opening one new file at once race to switch it to
+// WAL, and SQLite answers that switch SQLITE_BUSY at once rather than
+// through the busy handler.
+func connect(ctx context.Context, w *sql.DB) error {
+	deadline := time.Now().Add(busyTimeout)
+	for {
+		err := w.PingContext(ctx)
+		var se *sqlite.Error
+		if err == nil || !errors.As(err, &se) || se.Code()&0xff != sqlite3.SQLITE_BUSY || time.Now().After(deadline) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
 }
 
 func parseDSN(dsn string) (string, error) {

@@ -2,12 +2,15 @@ package sqlite_test
 
 import (
 	"context"
+	"database/sql"
+	"encoding/json"
 	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/naive-oss/naive/internal/jobs"
 	"github.com/naive-oss/naive/internal/naive"
 	"github.com/naive-oss/naive/internal/store"
 	"github.com/naive-oss/naive/internal/store/sqlite"
@@ -98,4 +101,53 @@ func TestOpenMemory(t *testing.T) {
 	if _, err := db.GetOperator(t.Context(), "op"); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// TestStoreJobs checks that jobs are enqueued in the store's transactions,
+// with River on the store's writer connection as the app sets it up.
+func TestStoreJobs(t *testing.T) {
+	storetest.RunJobs(t, func(t *testing.T) storetest.JobStore {
+		db, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "naive.db"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		q, err := jobs.NewSQLite(t.Context(), db.Writer(), jobs.Config{Service: idle{}})
+		if err != nil {
+			db.Close()
+			t.Fatal(err)
+		}
+		db.SetJobs(q)
+		return storetest.JobStore{Store: db, ApprovalExpiries: func(id string) ([]time.Time, error) {
+			return approvalExpiries(t.Context(), q, id)
+		}}
+	})
+}
+
+// approvalExpiries returns when each expiry job of approval id is due.
+func approvalExpiries(ctx context.Context, q *jobs.Queue[*sql.Tx], id string) ([]time.Time, error) {
+	rows, err := q.List(ctx, jobs.KindApprovalExpire)
+	if err != nil {
+		return nil, err
+	}
+	var out []time.Time
+	for _, r := range rows {
+		var a jobs.ApprovalExpireArgs
+		if err := json.Unmarshal(r.EncodedArgs, &a); err != nil {
+			return nil, err
+		}
+		if a.ApprovalID == id {
+			out = append(out, r.ScheduledAt)
+		}
+	}
+	return out, nil
+}
+
+// idle is a jobs.Service for queues that only insert.
+type idle struct{}
+
+func (idle) PollCampaigns(context.Context)         {}
+func (idle) ReconcileProvisioning(context.Context) {}
+func (idle) SweepApprovals(context.Context)        {}
+func (idle) ExpireApproval(context.Context, naive.Scope, string) (time.Time, error) {
+	return time.Time{}, nil
 }

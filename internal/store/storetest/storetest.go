@@ -63,6 +63,17 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"ApprovalTenantIsolation", testApprovalTenantIsolation},
 		{"CampaignEvents", testCampaignEvents},
 		{"CarrierEvents", testCarrierEvents},
+		{"GetPhoneByE164", testGetPhoneByE164},
+		{"Messages", testMessages},
+		{"ReserveMessageConcurrent", testReserveMessageConcurrent},
+		{"FailMessageRefundsOnce", testFailMessageRefundsOnce},
+		{"RecordInboundConcurrent", testRecordInboundConcurrent},
+		{"AdvanceMessageConcurrent", testAdvanceMessageConcurrent},
+		{"OptOuts", testOptOuts},
+		{"Assignments", testAssignments},
+		{"WebhookEndpoints", testWebhookEndpoints},
+		{"Deliveries", testDeliveries},
+		{"MessagingTenantIsolation", testMessagingTenantIsolation},
 	}
 	t.Run("SeedOnce", func(t *testing.T) {
 		t.Parallel()

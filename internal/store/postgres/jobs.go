@@ -1,0 +1,29 @@
+package postgres
+
+import (
+	"context"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/naive-oss/naive/internal/naive"
+)
+
+// Jobs enqueues the background jobs that rows written by the store need,
+// inside the transaction that writes them, so a job exists exactly when
+// its row does: a rolled-back write leaves no job, a committed one cannot
+// lose its job. internal/jobs implements it on River. A transaction the
+// store retries (deadlock, serialization failure) calls it again.
+type Jobs interface {
+	// ApprovalCreated enqueues the expiry of a new pending approval, due
+	// at a.ExpiresAt. An error rolls the approval back.
+	ApprovalCreated(ctx context.Context, tx pgx.Tx, a *naive.Approval) error
+}
+
+// SetJobs makes the store enqueue its rows' jobs through j (nil: none).
+// Call it before the store is shared: the app does once River is set up
+// on Pool.
+func (db *DB) SetJobs(j Jobs) { db.jobs = j }
+
+// Pool is the store's connection pool, which River on this database shares.
+func (db *DB) Pool() *pgxpool.Pool { return db.pool }

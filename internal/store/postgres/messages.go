@@ -1,0 +1,363 @@
+package postgres
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/naive-oss/naive/internal/naive"
+	"github.com/naive-oss/naive/internal/store"
+)
+
+// GetPhoneByE164 returns the active phone with a number, of any tenant in
+// mode; should two be active (test numbers), the newest.
+func (db *DB) GetPhoneByE164(ctx context.Context, mode naive.Mode, e164 string) (*naive.Phone, error) {
+	if e164 == "" {
+		return nil, store.ErrNotFound
+	}
+	return one(db.pool.QueryRow(ctx, `SELECT `+phoneCols+` FROM phones
+		WHERE mode = $1 AND e164 = $2 AND status = 'active' ORDER BY id DESC LIMIT 1`, mode, e164), scanPhone)
+}
+
+const messageCols = `id, operator_id, mode, phone_id, subject_id, direction, from_number, to_number, body, attachments,
+	status, segments, credits_used, failure_reason, agent_id, carrier_id, created_at, received_at, sent_at,
+	delivered_at, failed_at`
+
+func scanMessage(r pgx.Row) (*naive.Message, error) {
+	var m naive.Message
+	if err := r.Scan(&m.ID, &m.OperatorID, &m.Mode, &m.PhoneID, &m.SubjectID, &m.Direction, &m.From, &m.To, &m.Body,
+		(*[]byte)(&m.Attachments), &m.Status, &m.Segments, &m.CreditsUsed, &m.FailureReason, &m.AgentID, &m.CarrierID,
+		&m.CreatedAt, &m.ReceivedAt, &m.SentAt, &m.DeliveredAt, &m.FailedAt); err != nil {
+		return nil, err
+	}
+	return &m, nil
+}
+
+// prepareMessage fills an empty id and a zero created_at and normalizes
+// times and attachments as they will read back.
+func prepareMessage(m *naive.Message) {
+	if m.ID == "" {
+		m.ID = newID()
+	}
+	m.CreatedAt = orNow(m.CreatedAt)
+	m.ReceivedAt = normPtr(m.ReceivedAt)
+	m.SentAt = normPtr(m.SentAt)
+	m.DeliveredAt = normPtr(m.DeliveredAt)
+	m.FailedAt = normPtr(m.FailedAt)
+	m.Attachments = normRaw(m.Attachments)
+}
+
+// insertMessage inserts m inside a transaction, which maps its errors:
+// the foreign keys to (phone, operator, mode) and (subject, operator, mode)
+// reject a phone or subject of another scope as not found. With dedupe, a
+// message whose carrier id is stored in its mode is not inserted, and
+// inserted reports false.
+func insertMessage(ctx context.Context, tx pgx.Tx, m *naive.Message, dedupe bool) (inserted bool, err error) {
+	sql := `INSERT INTO messages (` + messageCols + `)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)`
+	if dedupe {
+		sql += ` ON CONFLICT (mode, carrier_id) WHERE carrier_id <> '' DO NOTHING`
+	}
+	tag, err := tx.Exec(ctx, sql,
+		m.ID, m.OperatorID, m.Mode, m.PhoneID, m.SubjectID, m.Direction, m.From, m.To, m.Body, m.Attachments,
+		m.Status, m.Segments, m.CreditsUsed, m.FailureReason, m.AgentID, m.CarrierID, m.CreatedAt,
+		m.ReceivedAt, m.SentAt, m.DeliveredAt, m.FailedAt)
+	if err != nil {
+		return false, err
+	}
+	return tag.RowsAffected() == 1, nil
+}
+
+// insertMessageEvent stores ev, if any, defaulting its scope to m's and
+// its type to typ.
+func insertMessageEvent(ctx context.Context, tx pgx.Tx, ev *naive.Event, m *naive.Message, typ string) error {
+	if ev == nil {
+		return nil
+	}
+	if ev.OperatorID == "" {
+		ev.OperatorID = m.OperatorID
+	}
+	if ev.Mode == "" {
+		ev.Mode = m.Mode
+	}
+	if ev.Type == "" {
+		ev.Type = typ
+	}
+	return insertEvent(ctx, tx, ev)
+}
+
+// ReserveMessage inserts m as a queued outbound message and applies debit
+// (defaulting to m's scope and id) in one transaction, so a message is
+// never stored without its charge nor charged without its row. Concurrent
+// debits queue on the balance row (applyLedger).
+func (db *DB) ReserveMessage(ctx context.Context, m *naive.Message, debit *naive.LedgerEntry) (int64, error) {
+	prepareMessage(m)
+	m.Direction = naive.DirectionOutbound
+	m.Status = naive.MessageQueued
+	if debit != nil {
+		fillEntry(debit, m.OperatorID, m.Mode, m.ID)
+	}
+	var bal int64
+	err := db.tx(ctx, func(tx pgx.Tx) (err error) {
+		if debit != nil {
+			if bal, err = applyLedger(ctx, tx, debit); err != nil {
+				return err
+			}
+		} else if bal, err = balanceIn(ctx, tx, m.OperatorID, m.Mode); err != nil {
+			return err
+		}
+		_, err = insertMessage(ctx, tx, m, false)
+		return err
+	})
+	return bal, err
+}
+
+// SetMessageCarrierID records the carrier's id of a message. An id taken
+// by another message of the mode is a conflict.
+func (db *DB) SetMessageCarrierID(ctx context.Context, id, carrierID string) error {
+	tag, err := db.pool.Exec(ctx, `UPDATE messages SET carrier_id = $1 WHERE id = $2`, carrierID, id)
+	return affected(tag, err, store.ErrNotFound)
+}
+
+// messageMissing tells an unknown message (ErrNotFound) from one in the
+// wrong status (ErrConflict).
+func messageMissing(ctx context.Context, tx pgx.Tx, id string) error {
+	var exists bool
+	if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM messages WHERE id = $1)`, id).Scan(&exists); err != nil {
+		return err
+	}
+	if !exists {
+		return store.ErrNotFound
+	}
+	return store.ErrConflict
+}
+
+// FailMessage marks a queued outbound message failed and applies refund in
+// one transaction. A second call waits for the first's row lock, re-checks
+// status = 'queued', finds the message failed and refunds nothing.
+func (db *DB) FailMessage(ctx context.Context, id, reason string, refund *naive.LedgerEntry, at time.Time) (int64, error) {
+	at = orNow(at)
+	var bal int64
+	err := db.tx(ctx, func(tx pgx.Tx) error {
+		m, err := scanMessage(tx.QueryRow(ctx, `UPDATE messages
+			SET status = 'failed', failure_reason = $1, failed_at = $2
+			WHERE id = $3 AND status = 'queued' AND direction = 'outbound' RETURNING `+messageCols,
+			reason, at, id))
+		if errors.Is(err, pgx.ErrNoRows) {
+			return messageMissing(ctx, tx, id)
+		}
+		if err != nil {
+			return err
+		}
+		if refund == nil {
+			bal, err = balanceIn(ctx, tx, m.OperatorID, m.Mode)
+			return err
+		}
+		fillEntry(refund, m.OperatorID, m.Mode, m.ID)
+		bal, err = applyLedger(ctx, tx, refund)
+		return err
+	})
+	return bal, err
+}
+
+// RecordInbound stores m as an inbound message (status received unless
+// set) and ev (type sms.received, m's scope by default) in one
+// transaction, unless m's carrier id is already stored in its mode. The
+// unique index on (mode, carrier_id) decides: a concurrent insert of the
+// same id waits for the first to commit, then does nothing.
+func (db *DB) RecordInbound(ctx context.Context, m *naive.Message, ev *naive.Event) (bool, error) {
+	prepareMessage(m)
+	m.Direction = naive.DirectionInbound
+	if m.Status == "" {
+		m.Status = naive.MessageReceived
+	}
+	stored := false
+	err := db.tx(ctx, func(tx pgx.Tx) (err error) {
+		if stored, err = insertMessage(ctx, tx, m, true); err != nil || !stored {
+			return err
+		}
+		return insertMessageEvent(ctx, tx, ev, m, naive.EventSMSReceived)
+	})
+	if err != nil {
+		return false, err
+	}
+	return stored, nil
+}
+
+// messageRankSQL is naive.MessageRank of the stored status, so the
+// forward-only check and the write are one statement.
+const messageRankSQL = `CASE status WHEN 'queued' THEN 1 WHEN 'sent' THEN 2 WHEN 'delivered' THEN 3
+	WHEN 'failed' THEN 3 ELSE 0 END`
+
+// AdvanceMessage moves an outbound message's status forward in one
+// conditional UPDATE: concurrent updates queue on the row lock and each
+// re-checks the rank against the status the one before left, so a
+// duplicate or out-of-order update (sent after delivered) changes nothing.
+// Only the call that changes the row calls evFor, with the stored message,
+// and stores its event in the same transaction. evFor runs inside the
+// transaction (again if it is retried) and must not use the store. An
+// unknown status changes nothing.
+func (db *DB) AdvanceMessage(ctx context.Context, mode naive.Mode, carrierID, status, reason string, at time.Time,
+	evFor func(*naive.Message) (*naive.Event, error)) (bool, error) {
+	if carrierID == "" {
+		return false, store.ErrNotFound
+	}
+	rank := naive.MessageRank(status)
+	at = orNow(at)
+	changed := false
+	err := db.tx(ctx, func(tx pgx.Tx) error {
+		changed = false
+		m, err := scanMessage(tx.QueryRow(ctx, `UPDATE messages SET status = $1,
+			sent_at = CASE WHEN $1 = 'sent' THEN $2 ELSE sent_at END,
+			delivered_at = CASE WHEN $1 = 'delivered' THEN $2 ELSE delivered_at END,
+			failed_at = CASE WHEN $1 = 'failed' THEN $2 ELSE failed_at END,
+			failure_reason = CASE WHEN $1 = 'failed' THEN $3 ELSE failure_reason END
+			WHERE mode = $4 AND carrier_id = $5 AND direction = 'outbound' AND $6 > 0
+			AND `+messageRankSQL+` < $6 RETURNING `+messageCols,
+			status, at, reason, mode, carrierID, rank))
+		if errors.Is(err, pgx.ErrNoRows) {
+			var exists bool
+			if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM messages
+				WHERE mode = $1 AND carrier_id = $2 AND direction = 'outbound')`, mode, carrierID).Scan(&exists); err != nil {
+				return err
+			}
+			if !exists {
+				return store.ErrNotFound
+			}
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		changed = true
+		if evFor == nil {
+			return nil
+		}
+		ev, err := evFor(m)
+		if err != nil {
+			return err
+		}
+		return insertMessageEvent(ctx, tx, ev, m, naive.EventSMSStatus)
+	})
+	if err != nil {
+		return false, err
+	}
+	return changed, nil
+}
+
+// GetMessage returns a message in scope.
+func (db *DB) GetMessage(ctx context.Context, sc naive.Scope, id string) (*naive.Message, error) {
+	return one(db.pool.QueryRow(ctx, `SELECT `+messageCols+` FROM messages
+		WHERE operator_id = $1 AND mode = $2 AND id = $3`, sc.OperatorID, sc.Mode, id), scanMessage)
+}
+
+// ListMessages lists a phone's messages in scope (every phone's when
+// f.PhoneID is empty), newest first.
+func (db *DB) ListMessages(ctx context.Context, sc naive.Scope, f naive.MessageFilter) ([]naive.Message, error) {
+	rows, err := db.pool.Query(ctx, `SELECT `+messageCols+` FROM messages
+		WHERE operator_id = $1 AND mode = $2 AND ($3 = '' OR phone_id = $3) AND ($4 = '' OR id < $4)
+		ORDER BY id DESC LIMIT $5`,
+		sc.OperatorID, sc.Mode, f.PhoneID, f.After, limit(f.Limit))
+	return collect(rows, err, scanMessage)
+}
+
+// SetOptOut records whether contact opted out of the subject's texts. A
+// call whose at is older than the stored one changes nothing, so a late
+// redelivery of an old STOP cannot undo a newer START. A subject of
+// another scope is not found.
+func (db *DB) SetOptOut(ctx context.Context, sc naive.Scope, subjectID, contact string, optedOut bool, at time.Time) error {
+	_, err := db.pool.Exec(ctx, `INSERT INTO opt_outs (operator_id, mode, subject_id, contact, opted_out, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6)
+		ON CONFLICT (operator_id, mode, subject_id, contact) DO UPDATE
+		SET opted_out = excluded.opted_out, updated_at = excluded.updated_at
+		WHERE excluded.updated_at >= opt_outs.updated_at`,
+		sc.OperatorID, sc.Mode, subjectID, contact, optedOut, orNow(at))
+	return mapErr(err)
+}
+
+// IsOptedOut reports whether contact opted out of the subject's texts.
+func (db *DB) IsOptedOut(ctx context.Context, sc naive.Scope, subjectID, contact string) (bool, error) {
+	var out bool
+	err := db.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM opt_outs
+		WHERE operator_id = $1 AND mode = $2 AND subject_id = $3 AND contact = $4 AND opted_out)`,
+		sc.OperatorID, sc.Mode, subjectID, contact).Scan(&out)
+	return out, mapErr(err)
+}
+
+// encodeStrings is the stored JSON array of l (nil stores []); it writes
+// back an empty slice for nil, as the list will read.
+func encodeStrings(l *[]string) (string, error) {
+	if *l == nil {
+		*l = []string{}
+	}
+	b, err := json.Marshal(*l)
+	return string(b), err
+}
+
+// decodeStrings reads a stored JSON array of strings, never nil.
+func decodeStrings(b []byte) ([]string, error) {
+	l := []string{}
+	if err := json.Unmarshal(b, &l); err != nil {
+		return nil, err
+	}
+	return l, nil
+}
+
+const assignmentCols = `phone_id, agent_id, operator_id, mode, permissions, created_at`
+
+func scanAssignment(r pgx.Row) (*naive.Assignment, error) {
+	var (
+		a     naive.Assignment
+		perms []byte
+	)
+	if err := r.Scan(&a.PhoneID, &a.AgentID, &a.OperatorID, &a.Mode, &perms, &a.CreatedAt); err != nil {
+		return nil, err
+	}
+	var err error
+	if a.Permissions, err = decodeStrings(perms); err != nil {
+		return nil, err
+	}
+	return &a, nil
+}
+
+// UpsertAssignment connects a's agent to a's phone or replaces the
+// permissions of their connection, keeping when it was made (written back
+// into a.CreatedAt). The foreign keys reject a phone or agent of another
+// scope as not found; the WHERE of the update keeps an existing
+// connection of another scope untouched, also as not found.
+func (db *DB) UpsertAssignment(ctx context.Context, a *naive.Assignment) error {
+	perms, err := encodeStrings(&a.Permissions)
+	if err != nil {
+		return err
+	}
+	a.CreatedAt = orNow(a.CreatedAt)
+	var created time.Time
+	err = db.pool.QueryRow(ctx, `INSERT INTO phone_assignments (`+assignmentCols+`) VALUES ($1, $2, $3, $4, $5, $6)
+		ON CONFLICT (phone_id, agent_id) DO UPDATE SET permissions = excluded.permissions
+		WHERE phone_assignments.operator_id = excluded.operator_id AND phone_assignments.mode = excluded.mode
+		RETURNING created_at`,
+		a.PhoneID, a.AgentID, a.OperatorID, a.Mode, perms, a.CreatedAt).Scan(&created)
+	if err != nil {
+		return mapErr(err)
+	}
+	a.CreatedAt = created
+	return nil
+}
+
+// DeleteAssignment disconnects an agent from a phone in scope.
+func (db *DB) DeleteAssignment(ctx context.Context, sc naive.Scope, phoneID, agentID string) error {
+	tag, err := db.pool.Exec(ctx, `DELETE FROM phone_assignments
+		WHERE operator_id = $1 AND mode = $2 AND phone_id = $3 AND agent_id = $4`, sc.OperatorID, sc.Mode, phoneID, agentID)
+	return affected(tag, err, store.ErrNotFound)
+}
+
+// ListAssignments lists a phone's agents in scope, oldest first.
+func (db *DB) ListAssignments(ctx context.Context, sc naive.Scope, phoneID string) ([]naive.Assignment, error) {
+	rows, err := db.pool.Query(ctx, `SELECT `+assignmentCols+` FROM phone_assignments
+		WHERE operator_id = $1 AND mode = $2 AND phone_id = $3 ORDER BY created_at, agent_id`,
+		sc.OperatorID, sc.Mode, phoneID)
+	return collect(rows, err, scanAssignment)
+}

@@ -1,0 +1,29 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+
+	"github.com/naive-oss/naive/internal/naive"
+)
+
+// Jobs enqueues the background jobs that rows written by the store need,
+// inside the transaction that writes them, so a job exists exactly when
+// its row does: a rolled-back write leaves no job, a committed one cannot
+// lose its job. internal/jobs implements it on River.
+type Jobs interface {
+	// ApprovalCreated enqueues the expiry of a new pending approval, due
+	// at a.ExpiresAt. An error rolls the approval back.
+	ApprovalCreated(ctx context.Context, tx *sql.Tx, a *naive.Approval) error
+}
+
+// SetJobs makes the store enqueue its rows' jobs through j (nil: none).
+// Call it before the store is shared: the app does once River is set up
+// on Writer.
+func (db *DB) SetJobs(j Jobs) { db.jobs = j }
+
+// Writer is the store's one writer connection. River on this database
+// must use it: then its queries queue with the store's writes in
+// database/sql, never against them in SQLite's lock (SQLITE_BUSY), and
+// its transactions BEGIN IMMEDIATE too.
+func (db *DB) Writer() *sql.DB { return db.w }

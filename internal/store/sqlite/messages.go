@@ -1,0 +1,366 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/naive-oss/naive/internal/naive"
+	"github.com/naive-oss/naive/internal/store"
+)
+
+// GetPhoneByE164 returns the active phone with a number, of any tenant in
+// mode; should two be active (test numbers), the newest.
+func (db *DB) GetPhoneByE164(ctx context.Context, mode naive.Mode, e164 string) (*naive.Phone, error) {
+	if e164 == "" {
+		return nil, store.ErrNotFound
+	}
+	return scanPhone(db.r.QueryRowContext(ctx, `SELECT `+phoneCols+` FROM phones
+		WHERE mode = ? AND e164 = ? AND status = 'active' ORDER BY id DESC LIMIT 1`, mode, e164))
+}
+
+const messageCols = `id, operator_id, mode, phone_id, subject_id, direction, from_number, to_number, body, attachments,
+	status, segments, credits_used, failure_reason, agent_id, carrier_id, created_at, received_at, sent_at,
+	delivered_at, failed_at`
+
+func scanMessage(s scanner) (*naive.Message, error) {
+	var m naive.Message
+	if err := s.Scan(&m.ID, &m.OperatorID, &m.Mode, &m.PhoneID, &m.SubjectID, &m.Direction, &m.From, &m.To, &m.Body,
+		(*[]byte)(&m.Attachments), &m.Status, &m.Segments, &m.CreditsUsed, &m.FailureReason, &m.AgentID, &m.CarrierID,
+		timeCol{&m.CreatedAt}, nullTimeCol{&m.ReceivedAt}, nullTimeCol{&m.SentAt}, nullTimeCol{&m.DeliveredAt},
+		nullTimeCol{&m.FailedAt}); err != nil {
+		return nil, notFound(err)
+	}
+	return &m, nil
+}
+
+// prepareMessage fills an empty id and a zero created_at and normalizes
+// times and attachments as they will read back.
+func prepareMessage(m *naive.Message) {
+	if m.ID == "" {
+		m.ID = newID()
+	}
+	m.CreatedAt = orNow(m.CreatedAt)
+	m.ReceivedAt = normPtr(m.ReceivedAt)
+	m.SentAt = normPtr(m.SentAt)
+	m.DeliveredAt = normPtr(m.DeliveredAt)
+	m.FailedAt = normPtr(m.FailedAt)
+	m.Attachments = normRaw(m.Attachments)
+}
+
+// insertMessage inserts m inside a transaction, which maps its errors:
+// the foreign keys to (phone, operator, mode) and (subject, operator, mode)
+// reject a phone or subject of another scope as not found. With dedupe, a
+// message whose carrier id is stored in its mode is not inserted, and
+// inserted reports false.
+func insertMessage(ctx context.Context, tx *sql.Tx, m *naive.Message, dedupe bool) (inserted bool, err error) {
+	q := `INSERT INTO messages (` + messageCols + `)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	if dedupe {
+		q += ` ON CONFLICT (mode, carrier_id) WHERE carrier_id <> '' DO NOTHING`
+	}
+	res, err := tx.ExecContext(ctx, q,
+		m.ID, m.OperatorID, m.Mode, m.PhoneID, m.SubjectID, m.Direction, m.From, m.To, m.Body, rawJSON(m.Attachments),
+		m.Status, m.Segments, m.CreditsUsed, m.FailureReason, m.AgentID, m.CarrierID, ts(m.CreatedAt),
+		nts(m.ReceivedAt), nts(m.SentAt), nts(m.DeliveredAt), nts(m.FailedAt))
+	if err != nil {
+		return false, err
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
+}
+
+// insertMessageEvent stores ev, if any, defaulting its scope to m's and
+// its type to typ.
+func insertMessageEvent(ctx context.Context, tx *sql.Tx, ev *naive.Event, m *naive.Message, typ string) error {
+	if ev == nil {
+		return nil
+	}
+	if ev.OperatorID == "" {
+		ev.OperatorID = m.OperatorID
+	}
+	if ev.Mode == "" {
+		ev.Mode = m.Mode
+	}
+	if ev.Type == "" {
+		ev.Type = typ
+	}
+	return insertEvent(ctx, tx, ev)
+}
+
+// ReserveMessage inserts m as a queued outbound message and applies debit
+// (defaulting to m's scope and id) in one IMMEDIATE transaction, so a
+// message is never stored without its charge nor charged without its row.
+func (db *DB) ReserveMessage(ctx context.Context, m *naive.Message, debit *naive.LedgerEntry) (int64, error) {
+	prepareMessage(m)
+	m.Direction = naive.DirectionOutbound
+	m.Status = naive.MessageQueued
+	if debit != nil {
+		fillEntry(debit, m.OperatorID, m.Mode, m.ID)
+	}
+	var bal int64
+	err := db.tx(ctx, func(tx *sql.Tx) (err error) {
+		if debit != nil {
+			if bal, err = applyLedger(ctx, tx, debit); err != nil {
+				return err
+			}
+		} else if bal, err = balanceIn(ctx, tx, m.OperatorID, m.Mode); err != nil {
+			return err
+		}
+		_, err = insertMessage(ctx, tx, m, false)
+		return err
+	})
+	return bal, err
+}
+
+// SetMessageCarrierID records the carrier's id of a message. An id taken
+// by another message of the mode is a conflict.
+func (db *DB) SetMessageCarrierID(ctx context.Context, id, carrierID string) error {
+	res, err := db.w.ExecContext(ctx, `UPDATE messages SET carrier_id = ? WHERE id = ?`, carrierID, id)
+	return affected(res, err, store.ErrNotFound)
+}
+
+// messageMissing tells an unknown message (ErrNotFound) from one in the
+// wrong status (ErrConflict).
+func messageMissing(ctx context.Context, tx *sql.Tx, id string) error {
+	var exists bool
+	if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM messages WHERE id = ?)`, id).Scan(&exists); err != nil {
+		return err
+	}
+	if !exists {
+		return store.ErrNotFound
+	}
+	return store.ErrConflict
+}
+
+// FailMessage marks a queued outbound message failed and applies refund in
+// one transaction. The status check and the write are one statement under
+// the write lock, so a second call finds the message failed and refunds
+// nothing.
+func (db *DB) FailMessage(ctx context.Context, id, reason string, refund *naive.LedgerEntry, at time.Time) (int64, error) {
+	at = orNow(at)
+	var bal int64
+	err := db.tx(ctx, func(tx *sql.Tx) error {
+		m, err := scanMessage(tx.QueryRowContext(ctx, `UPDATE messages
+			SET status = 'failed', failure_reason = ?, failed_at = ?
+			WHERE id = ? AND status = 'queued' AND direction = 'outbound' RETURNING `+messageCols,
+			reason, ts(at), id))
+		if errors.Is(err, store.ErrNotFound) {
+			return messageMissing(ctx, tx, id)
+		}
+		if err != nil {
+			return err
+		}
+		if refund == nil {
+			bal, err = balanceIn(ctx, tx, m.OperatorID, m.Mode)
+			return err
+		}
+		fillEntry(refund, m.OperatorID, m.Mode, m.ID)
+		bal, err = applyLedger(ctx, tx, refund)
+		return err
+	})
+	return bal, err
+}
+
+// RecordInbound stores m as an inbound message (status received unless
+// set) and ev (type sms.received, m's scope by default) in one
+// transaction, unless m's carrier id is already stored in its mode. The
+// unique index on (mode, carrier_id) decides, so of concurrent deliveries
+// exactly one stores the message and its event.
+func (db *DB) RecordInbound(ctx context.Context, m *naive.Message, ev *naive.Event) (bool, error) {
+	prepareMessage(m)
+	m.Direction = naive.DirectionInbound
+	if m.Status == "" {
+		m.Status = naive.MessageReceived
+	}
+	stored := false
+	err := db.tx(ctx, func(tx *sql.Tx) (err error) {
+		if stored, err = insertMessage(ctx, tx, m, true); err != nil || !stored {
+			return err
+		}
+		return insertMessageEvent(ctx, tx, ev, m, naive.EventSMSReceived)
+	})
+	if err != nil {
+		return false, err
+	}
+	return stored, nil
+}
+
+// messageRankSQL is naive.MessageRank of the stored status, so the
+// forward-only check and the write are one statement.
+const messageRankSQL = `CASE status WHEN 'queued' THEN 1 WHEN 'sent' THEN 2 WHEN 'delivered' THEN 3
+	WHEN 'failed' THEN 3 ELSE 0 END`
+
+// AdvanceMessage moves an outbound message's status forward in one
+// conditional UPDATE under the write lock: a duplicate or out-of-order
+// update (sent after delivered) matches no row and changes nothing. Only
+// the call that changes the row calls evFor, with the stored message, and
+// stores its event in the same transaction. evFor runs inside the
+// transaction and must not use the store. An unknown status changes
+// nothing.
+func (db *DB) AdvanceMessage(ctx context.Context, mode naive.Mode, carrierID, status, reason string, at time.Time,
+	evFor func(*naive.Message) (*naive.Event, error)) (bool, error) {
+	if carrierID == "" {
+		return false, store.ErrNotFound
+	}
+	rank := naive.MessageRank(status)
+	at = orNow(at)
+	changed := false
+	err := db.tx(ctx, func(tx *sql.Tx) error {
+		m, err := scanMessage(tx.QueryRowContext(ctx, `UPDATE messages SET status = ?1,
+			sent_at = CASE WHEN ?1 = 'sent' THEN ?2 ELSE sent_at END,
+			delivered_at = CASE WHEN ?1 = 'delivered' THEN ?2 ELSE delivered_at END,
+			failed_at = CASE WHEN ?1 = 'failed' THEN ?2 ELSE failed_at END,
+			failure_reason = CASE WHEN ?1 = 'failed' THEN ?3 ELSE failure_reason END
+			WHERE mode = ?4 AND carrier_id = ?5 AND direction = 'outbound' AND ?6 > 0
+			AND `+messageRankSQL+` < ?6 RETURNING `+messageCols,
+			status, ts(at), reason, mode, carrierID, rank))
+		if errors.Is(err, store.ErrNotFound) {
+			var exists bool
+			if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM messages
+				WHERE mode = ? AND carrier_id = ? AND direction = 'outbound')`, mode, carrierID).Scan(&exists); err != nil {
+				return err
+			}
+			if !exists {
+				return store.ErrNotFound
+			}
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		changed = true
+		if evFor == nil {
+			return nil
+		}
+		ev, err := evFor(m)
+		if err != nil {
+			return err
+		}
+		return insertMessageEvent(ctx, tx, ev, m, naive.EventSMSStatus)
+	})
+	if err != nil {
+		return false, err
+	}
+	return changed, nil
+}
+
+// GetMessage returns a message in scope.
+func (db *DB) GetMessage(ctx context.Context, sc naive.Scope, id string) (*naive.Message, error) {
+	return scanMessage(db.r.QueryRowContext(ctx, `SELECT `+messageCols+` FROM messages
+		WHERE operator_id = ? AND mode = ? AND id = ?`, sc.OperatorID, sc.Mode, id))
+}
+
+// ListMessages lists a phone's messages in scope (every phone's when
+// f.PhoneID is empty), newest first.
+func (db *DB) ListMessages(ctx context.Context, sc naive.Scope, f naive.MessageFilter) ([]naive.Message, error) {
+	rows, err := db.r.QueryContext(ctx, `SELECT `+messageCols+` FROM messages
+		WHERE operator_id = ? AND mode = ? AND (? = '' OR phone_id = ?) AND (? = '' OR id < ?)
+		ORDER BY id DESC LIMIT ?`,
+		sc.OperatorID, sc.Mode, f.PhoneID, f.PhoneID, f.After, f.After, limit(f.Limit))
+	return collect(rows, err, scanMessage)
+}
+
+// SetOptOut records whether contact opted out of the subject's texts. A
+// call whose at is older than the stored one changes nothing, so a late
+// redelivery of an old STOP cannot undo a newer START. A subject of
+// another scope is not found.
+func (db *DB) SetOptOut(ctx context.Context, sc naive.Scope, subjectID, contact string, optedOut bool, at time.Time) error {
+	_, err := db.w.ExecContext(ctx, `INSERT INTO opt_outs (operator_id, mode, subject_id, contact, opted_out, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?)
+		ON CONFLICT (operator_id, mode, subject_id, contact) DO UPDATE
+		SET opted_out = excluded.opted_out, updated_at = excluded.updated_at
+		WHERE excluded.updated_at >= opt_outs.updated_at`,
+		sc.OperatorID, sc.Mode, subjectID, contact, optedOut, ts(orNow(at)))
+	return mapErr(err)
+}
+
+// IsOptedOut reports whether contact opted out of the subject's texts.
+func (db *DB) IsOptedOut(ctx context.Context, sc naive.Scope, subjectID, contact string) (bool, error) {
+	var out bool
+	err := db.r.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM opt_outs
+		WHERE operator_id = ? AND mode = ? AND subject_id = ? AND contact = ? AND opted_out = 1)`,
+		sc.OperatorID, sc.Mode, subjectID, contact).Scan(&out)
+	return out, mapErr(err)
+}
+
+// encodeStrings is the stored JSON array of l (nil stores []); it writes
+// back an empty slice for nil, as the list will read.
+func encodeStrings(l *[]string) (string, error) {
+	if *l == nil {
+		*l = []string{}
+	}
+	b, err := json.Marshal(*l)
+	return string(b), err
+}
+
+// stringsCol scans a JSON array of strings.
+type stringsCol struct{ l *[]string }
+
+// Scan decodes the stored array.
+func (c stringsCol) Scan(v any) error {
+	var b []byte
+	switch v := v.(type) {
+	case string:
+		b = []byte(v)
+	case []byte:
+		b = v
+	default:
+		return fmt.Errorf("sqlite: JSON array column holds %T", v)
+	}
+	*c.l = []string{}
+	return json.Unmarshal(b, c.l)
+}
+
+const assignmentCols = `phone_id, agent_id, operator_id, mode, permissions, created_at`
+
+func scanAssignment(s scanner) (*naive.Assignment, error) {
+	var a naive.Assignment
+	if err := s.Scan(&a.PhoneID, &a.AgentID, &a.OperatorID, &a.Mode, stringsCol{&a.Permissions},
+		timeCol{&a.CreatedAt}); err != nil {
+		return nil, notFound(err)
+	}
+	return &a, nil
+}
+
+// UpsertAssignment connects a's agent to a's phone or replaces the
+// permissions of their connection, keeping when it was made (written back
+// into a.CreatedAt). The foreign keys reject a phone or agent of another
+// scope as not found; the WHERE of the update keeps an existing
+// connection of another scope untouched, also as not found.
+func (db *DB) UpsertAssignment(ctx context.Context, a *naive.Assignment) error {
+	perms, err := encodeStrings(&a.Permissions)
+	if err != nil {
+		return err
+	}
+	a.CreatedAt = orNow(a.CreatedAt)
+	var created time.Time
+	err = db.w.QueryRowContext(ctx, `INSERT INTO phone_assignments (`+assignmentCols+`) VALUES (?, ?, ?, ?, ?, ?)
+		ON CONFLICT (phone_id, agent_id) DO UPDATE SET permissions = excluded.permissions
+		WHERE phone_assignments.operator_id = excluded.operator_id AND phone_assignments.mode = excluded.mode
+		RETURNING created_at`,
+		a.PhoneID, a.AgentID, a.OperatorID, a.Mode, perms, ts(a.CreatedAt)).Scan(timeCol{&created})
+	if err != nil {
+		return notFound(err)
+	}
+	a.CreatedAt = created
+	return nil
+}
+
+// DeleteAssignment disconnects an agent from a phone in scope.
+func (db *DB) DeleteAssignment(ctx context.Context, sc naive.Scope, phoneID, agentID string) error {
+	res, err := db.w.ExecContext(ctx, `DELETE FROM phone_assignments
+		WHERE operator_id = ? AND mode = ? AND phone_id = ? AND agent_id = ?`, sc.OperatorID, sc.Mode, phoneID, agentID)
+	return affected(res, err, store.ErrNotFound)
+}
+
+// ListAssignments lists a phone's agents in scope, oldest first.
+func (db *DB) ListAssignments(ctx context.Context, sc naive.Scope, phoneID string) ([]naive.Assignment, error) {
+	rows, err := db.r.QueryContext(ctx, `SELECT `+assignmentCols+` FROM phone_assignments
+		WHERE operator_id = ? AND mode = ? AND phone_id = ? ORDER BY created_at, agent_id`,
+		sc.OperatorID, sc.Mode, phoneID)
+	return collect(rows, err, scanAssignment)
+}
