@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/naive-oss/naive/internal/api"
+	"github.com/naive-oss/naive/internal/jobs"
 	"github.com/naive-oss/naive/internal/mcp"
 	"github.com/naive-oss/naive/internal/naive"
 	"github.com/naive-oss/naive/internal/service"
@@ -36,19 +37,36 @@ type Options struct {
 	DatabaseURL string
 	// PhonePrice in credits (default 50).
 	PhonePrice int64
+	// SMSPrice in credits per outbound segment (default 1).
+	SMSPrice int64
 	// SandboxReviewDelay is how long test-mode campaign review takes (default 20s).
 	SandboxReviewDelay time.Duration
 	// FormationDelay is how long a test-mode LLC filing takes (default 3s).
 	FormationDelay time.Duration
+	// CarrierTimeout bounds one carrier request (default 30s).
+	CarrierTimeout time.Duration
 	// ApprovalTTL is how long an approval waits for a human (default 72h).
 	ApprovalTTL time.Duration
 	// PollInterval is how often open campaigns are checked (default 2s).
+	// The check is a River periodic job: several processes on one database
+	// run it once per interval between them, not once each.
 	PollInterval time.Duration
+	// SandboxURL, when set, is the base URL of a standalone Surge simulator
+	// (surgesim) that test mode uses instead of mounting one in-process, so
+	// that several processes share one test carrier. It must accept the
+	// API key sk_sandbox.
+	SandboxURL string
+	// SandboxWebhookSecret verifies the webhooks of the standalone
+	// simulator of SandboxURL (whsec_…); "" refuses them, and campaign
+	// status is still read by polling.
+	SandboxWebhookSecret string
 	// Carrier for live mode: "" or "none" (live phone calls answer
 	// not_configured) or "surge".
 	Carrier string
 	// SurgeAPIKey and SurgeBaseURL configure the live Surge carrier.
 	SurgeAPIKey, SurgeBaseURL string
+	// SurgeWebhookSecret verifies live carrier webhooks (whsec_…).
+	SurgeWebhookSecret string
 	// AdminEmail and AdminPassword set the first start's human admin.
 	AdminEmail, AdminPassword string
 	// Stdout receives the first-start banner (default io.Discard).
@@ -63,12 +81,19 @@ type App struct {
 	store    store.Store
 	svc      *service.Service
 	sim      *surgesim.Server
+	jobs     queue
 	srv      *http.Server
 	ln       net.Listener
 	boot     *service.Bootstrapped
 	cancel   context.CancelFunc
 	wg       sync.WaitGroup
 	serveErr chan error
+}
+
+// queue is River on the store's database (internal/jobs).
+type queue interface {
+	Start(ctx context.Context) error
+	Stop(ctx context.Context) error
 }
 
 // OpenStore opens the store a database URL names.
@@ -91,6 +116,9 @@ func (o *Options) defaults() error {
 	}
 	if o.SandboxReviewDelay == 0 {
 		o.SandboxReviewDelay = 20 * time.Second
+	}
+	if o.CarrierTimeout == 0 {
+		o.CarrierTimeout = 30 * time.Second
 	}
 	if o.PollInterval == 0 {
 		o.PollInterval = 2 * time.Second
@@ -135,20 +163,46 @@ func Start(ctx context.Context, opts Options) (*App, error) {
 
 	// Test mode's carrier: the Surge simulator, mounted in-process and
 	// driven through the real Surge client.
-	a.sim = surgesim.New(surgesim.Config{APIKey: "sk_sandbox", ReviewDelay: opts.SandboxReviewDelay, Logger: opts.Logger})
-	sandboxClient := surge.NewClient(surge.Options{BaseURL: "http://surge.sandbox", APIKey: "sk_sandbox",
-		HTTPClient: &http.Client{Transport: a.sim.Transport(), Timeout: 30 * time.Second}})
+	// Listen first: the sandbox sends its signed webhooks to this server,
+	// as Surge would.
+	a.ln, err = net.Listen("tcp", opts.Addr)
+	if err != nil {
+		return nil, fmt.Errorf("listen on %s: %w", opts.Addr, err)
+	}
+	var sandboxClient *surge.Client
+	if opts.SandboxURL != "" {
+		// A standalone simulator, shared with other processes: one test
+		// carrier, one set of numbers, for all of them.
+		sandboxClient = surge.NewClient(surge.Options{BaseURL: opts.SandboxURL, APIKey: "sk_sandbox",
+			HTTPClient: &http.Client{Timeout: opts.CarrierTimeout}})
+	} else {
+		a.sim = surgesim.New(surgesim.Config{APIKey: "sk_sandbox", ReviewDelay: opts.SandboxReviewDelay, Logger: opts.Logger,
+			WebhookURL: a.URL() + "/webhooks/surge", WebhookSecret: surge.NewWebhookSecret()})
+		sandboxClient = surge.NewClient(surge.Options{BaseURL: "http://surge.sandbox", APIKey: "sk_sandbox",
+			HTTPClient: &http.Client{Transport: a.sim.Transport(), Timeout: opts.CarrierTimeout}})
+	}
 	var liveClient service.Carrier
 	if opts.Carrier == "surge" {
-		liveClient = surge.NewClient(surge.Options{BaseURL: opts.SurgeBaseURL, APIKey: opts.SurgeAPIKey})
+		liveClient = surge.NewClient(surge.Options{BaseURL: opts.SurgeBaseURL, APIKey: opts.SurgeAPIKey,
+			HTTPClient: &http.Client{Timeout: opts.CarrierTimeout}})
 	}
 	a.svc, err = service.New(service.Config{
 		Store:           st,
 		PhonePrice:      opts.PhonePrice,
+		SMSPrice:        opts.SMSPrice,
 		FormationDelay:  opts.FormationDelay,
 		TestReviewDelay: opts.SandboxReviewDelay,
 		ApprovalTTL:     opts.ApprovalTTL,
-		Logger:          opts.Logger,
+		WebhookSecret: func(m naive.Mode) string {
+			if m == naive.ModeTest {
+				if a.sim == nil {
+					return opts.SandboxWebhookSecret
+				}
+				return a.sim.WebhookSecret()
+			}
+			return opts.SurgeWebhookSecret
+		},
+		Logger: opts.Logger,
 		Carrier: func(m naive.Mode) service.Carrier {
 			if m == naive.ModeTest {
 				return sandboxClient
@@ -159,29 +213,43 @@ func Start(ctx context.Context, opts Options) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Background work: River on the store's own database, its tables
+	// migrated here; from now on the store enqueues its rows' jobs.
+	a.jobs, err = openJobs(ctx, st, jobs.Config{Service: a.svc, PollInterval: opts.PollInterval,
+		FetchPollInterval: min(opts.PollInterval, time.Second), Logger: opts.Logger})
+	if err != nil {
+		return nil, err
+	}
 	a.boot, err = a.svc.Bootstrap(ctx, service.BootstrapConfig{AdminEmail: opts.AdminEmail, AdminPassword: opts.AdminPassword})
 	if err != nil {
 		return nil, err
 	}
-	a.ln, err = net.Listen("tcp", opts.Addr)
-	if err != nil {
-		return nil, fmt.Errorf("listen on %s: %w", opts.Addr, err)
-	}
 	// The MCP endpoint runs the same tools as `naive mcp`, over the
 	// in-process service, authenticating the bearer key on every request.
 	mcpHandler := mcp.NewHTTPHandler(a.svc, opts.Logger)
-	handler := api.NewServer(api.Config{Sandbox: a.sim, MCP: mcpHandler}, a.svc, st, opts.Logger)
+	var sandbox http.Handler // nil, not a nil *surgesim.Server: nothing to mount
+	if a.sim != nil {
+		sandbox = a.sim
+	}
+	apiCfg := api.Config{Sandbox: sandbox, MCP: mcpHandler}
+	if a.sim != nil {
+		apiCfg.SandboxInbound = func(to, from, body string) error {
+			_, err := a.sim.Inbound(to, from, body)
+			return err
+		}
+	}
+	handler := api.NewServer(apiCfg, a.svc, st, opts.Logger)
 	a.srv = &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
 	bg, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	a.cancel = cancel
-	a.wg.Add(2)
+	if err := a.jobs.Start(bg); err != nil {
+		cancel()
+		return nil, err
+	}
+	a.wg.Add(1)
 	go func() {
 		defer a.wg.Done()
 		a.serveErr <- a.srv.Serve(a.ln)
-	}()
-	go func() {
-		defer a.wg.Done()
-		a.svc.RunCampaignPoller(bg, opts.PollInterval)
 	}()
 	opts.Logger.Info("listening", "url", a.URL(), "database", redact(opts.DatabaseURL))
 	if a.boot != nil {
@@ -199,7 +267,8 @@ func (a *App) URL() string { return "http://" + a.ln.Addr().String() }
 // database was seeded before.
 func (a *App) Bootstrapped() *service.Bootstrapped { return a.boot }
 
-// Sandbox returns the in-process Surge simulator of test mode.
+// Sandbox returns the in-process Surge simulator of test mode, or nil
+// when test mode uses a standalone one (Options.SandboxURL).
 func (a *App) Sandbox() *surgesim.Server { return a.sim }
 
 // Store returns the store, for tests that check invariants directly.
@@ -227,6 +296,11 @@ func (a *App) Close() error {
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
 	err := a.srv.Shutdown(ctx)
+	// Jobs still running get until the same deadline; one cut short runs
+	// again later, here or in another process.
+	if jerr := a.jobs.Stop(ctx); jerr != nil {
+		a.opts.Logger.Warn("stop background jobs", "err", jerr)
+	}
 	a.cancel()
 	a.wg.Wait()
 	a.closeResources()
@@ -234,12 +308,38 @@ func (a *App) Close() error {
 }
 
 func (a *App) closeResources() {
+	if a.srv == nil && a.ln != nil {
+		_ = a.ln.Close() // never served: Shutdown will not close it
+	}
 	if a.sim != nil {
 		a.sim.Close()
 	}
 	if a.store != nil {
 		_ = a.store.Close()
 	}
+}
+
+// openJobs sets up River on the store's database and makes the store
+// enqueue its rows' jobs through it. On SQLite River shares the store's
+// one writer connection, so its writes queue with the store's.
+func openJobs(ctx context.Context, st store.Store, cfg jobs.Config) (queue, error) {
+	switch db := st.(type) {
+	case *sqlite.DB:
+		q, err := jobs.NewSQLite(ctx, db.Writer(), cfg)
+		if err != nil {
+			return nil, err
+		}
+		db.SetJobs(q)
+		return q, nil
+	case *postgres.DB:
+		q, err := jobs.NewPostgres(ctx, db.Pool(), cfg)
+		if err != nil {
+			return nil, err
+		}
+		db.SetJobs(q)
+		return q, nil
+	}
+	return nil, fmt.Errorf("no job queue for a %T store", st)
 }
 
 // redact hides a database URL's password.

@@ -13,7 +13,7 @@ import (
 
 type serveOptions struct {
 	addr, databaseURL, carrier string
-	sandboxURL                 string
+	sandboxURL, sandboxSecret  string
 	price                      int64
 	reviewDelay, pollInterval  time.Duration
 	approvalTTL                time.Duration
@@ -41,6 +41,7 @@ key and a ready-to-paste curl.`,
 	f.StringVar(&o.addr, "addr", envOr(e, "NAIVE_ADDR", "127.0.0.1:8080"), "listen address (env NAIVE_ADDR)")
 	f.StringVar(&o.databaseURL, "database-url", envOr(e, "NAIVE_DATABASE_URL", "sqlite:./naive.db"), "sqlite:PATH or postgres://… (env NAIVE_DATABASE_URL)")
 	f.StringVar(&o.sandboxURL, "sandbox-url", envOr(e, "NAIVE_SANDBOX_URL", ""), "test mode's carrier: a standalone sandbox (Surge simulator) shared by several processes; default one in-process (env NAIVE_SANDBOX_URL)")
+	f.StringVar(&o.sandboxSecret, "sandbox-webhook-secret", envOr(e, "NAIVE_SANDBOX_WEBHOOK_SECRET", ""), "the whsec_… secret of the --sandbox-url sandbox's webhooks (env NAIVE_SANDBOX_WEBHOOK_SECRET)")
 	f.StringVar(&o.carrier, "carrier", envOr(e, "NAIVE_CARRIER", "none"), "live-mode carrier: none or surge (env NAIVE_CARRIER)")
 	f.Int64Var(&o.price, "phone-price", envInt(e, "NAIVE_PHONE_PRICE", 50), "credits per number (env NAIVE_PHONE_PRICE)")
 	f.DurationVar(&o.reviewDelay, "sandbox-review-delay", envDuration(e, "NAIVE_SANDBOX_REVIEW_DELAY", 20*time.Second), "test-mode campaign review time (env NAIVE_SANDBOX_REVIEW_DELAY)")
@@ -57,21 +58,22 @@ func runServe(cmd *cobra.Command, e *env, o *serveOptions) error {
 	}
 	logger := slog.New(slog.NewJSONHandler(e.stderr, &slog.HandlerOptions{Level: level}))
 	a, err := app.Start(cmd.Context(), app.Options{
-		Addr:               o.addr,
-		DatabaseURL:        o.databaseURL,
-		PhonePrice:         o.price,
-		SandboxReviewDelay: o.reviewDelay,
-		PollInterval:       o.pollInterval,
-		SandboxURL:         o.sandboxURL,
-		ApprovalTTL:        o.approvalTTL,
-		Carrier:            o.carrier,
-		SurgeAPIKey:        e.getenv("SURGE_API_KEY"),
-		SurgeBaseURL:       e.getenv("SURGE_BASE_URL"),
-		SurgeWebhookSecret: e.getenv("SURGE_WEBHOOK_SECRET"),
-		AdminEmail:         e.getenv("NAIVE_ADMIN_EMAIL"),
-		AdminPassword:      e.getenv("NAIVE_ADMIN_PASSWORD"),
-		Stdout:             e.stdout,
-		Logger:             logger,
+		Addr:                 o.addr,
+		DatabaseURL:          o.databaseURL,
+		PhonePrice:           o.price,
+		SandboxReviewDelay:   o.reviewDelay,
+		PollInterval:         o.pollInterval,
+		SandboxURL:           o.sandboxURL,
+		SandboxWebhookSecret: o.sandboxSecret,
+		ApprovalTTL:          o.approvalTTL,
+		Carrier:              o.carrier,
+		SurgeAPIKey:          e.getenv("SURGE_API_KEY"),
+		SurgeBaseURL:         e.getenv("SURGE_BASE_URL"),
+		SurgeWebhookSecret:   e.getenv("SURGE_WEBHOOK_SECRET"),
+		AdminEmail:           e.getenv("NAIVE_ADMIN_EMAIL"),
+		AdminPassword:        e.getenv("NAIVE_ADMIN_PASSWORD"),
+		Stdout:               e.stdout,
+		Logger:               logger,
 	})
 	if err != nil {
 		return err

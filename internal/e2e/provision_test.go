@@ -472,14 +472,17 @@ func checkLedger(t *testing.T, h *harness, wantBalance int64, wantPhones int) {
 }
 
 // TestCampaignActivation: when the sandbox approves the campaign, every
-// number of the subject can send, with no call from the user.
+// number of the subject can send, with no call from the user. The review
+// lasts long enough (in_review from 1s to 5s) for the campaign poll, a
+// River periodic job that starts within a few seconds of the server, to
+// see it in review.
 func TestCampaignActivation(t *testing.T) {
 	eachDB(t, func(t *testing.T, db string) {
-		h := start(t, db, func(o *app.Options) { o.SandboxReviewDelay = 1500 * time.Millisecond })
+		h := start(t, db, func(o *app.Options) { o.SandboxReviewDelay = 5 * time.Second })
 		p1 := h.must(202, h.call("POST", "/v1/phone/provision", h.testKey, seedBody)).json(t)["phone"].(map[string]any)["id"].(string)
 		p2 := h.must(202, h.call("POST", "/v1/phone/provision", h.testKey, `{"area_code":"212"}`)).json(t)["phone"].(map[string]any)["id"].(string)
 		seen := map[string]bool{}
-		deadline := time.Now().Add(10 * time.Second)
+		deadline := time.Now().Add(20 * time.Second)
 		for {
 			ph := h.must(200, h.call("GET", "/v1/phone/"+p1, h.testKey, nil)).json(t)
 			st := h.must(200, h.call("GET", "/v1/phone/status", h.testKey, nil)).json(t)

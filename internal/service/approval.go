@@ -96,6 +96,18 @@ func (s *Service) event(sc naive.Scope, typ string, v any) (*naive.Event, error)
 	return &naive.Event{ID: newID(), OperatorID: sc.OperatorID, Mode: sc.Mode, Type: typ, Data: data, CreatedAt: s.now()}, nil
 }
 
+// emit stores an event outside any other write; a failure is logged, not
+// returned, since the action it reports has already happened.
+func (s *Service) emit(ctx context.Context, sc naive.Scope, typ string, v any) {
+	ev, err := s.event(sc, typ, v)
+	if err == nil {
+		err = s.store.AddEvent(context.WithoutCancel(ctx), ev)
+	}
+	if err != nil {
+		s.log.Error("store event", "type", typ, "err", err)
+	}
+}
+
 // ListApprovals lists approvals in the caller's mode.
 func (s *Service) ListApprovals(ctx context.Context, lp naive.ApprovalListParams) (*naive.List[naive.Approval], error) {
 	p, err := s.principal(ctx)
@@ -212,8 +224,34 @@ func (s *Service) expireDue(ctx context.Context) {
 	}
 }
 
-// SweepApprovals runs the expiry sweep once (the background loop calls it).
+// SweepApprovals runs the expiry sweep once (a periodic job calls it). Each
+// approval has its own expiry job; the sweep is the backstop, and it fails
+// executions whose approver died.
 func (s *Service) SweepApprovals(ctx context.Context) { s.expireDue(ctx) }
+
+// ExpireApproval expires approval id of scope sc if it is pending and due;
+// its expiry job, enqueued with the approval, calls it at expires_at. It
+// returns when to come back if the approval is pending but not due yet
+// (processes' clocks differ), else the zero time: expired now, or decided
+// before, nothing is left to do.
+//
+// Errors: not_found (the approval is gone: nothing will ever be due).
+func (s *Service) ExpireApproval(ctx context.Context, sc naive.Scope, id string) (time.Time, error) {
+	a, err := s.store.GetApproval(ctx, sc, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return time.Time{}, naive.NotFound("approval", id)
+	}
+	if err != nil {
+		return time.Time{}, err
+	}
+	if a.Status != naive.ApprovalPending {
+		return time.Time{}, nil
+	}
+	if s.now().Before(a.ExpiresAt) {
+		return a.ExpiresAt, nil
+	}
+	return time.Time{}, s.expire(ctx, a)
+}
 
 // ApproveApproval executes an approval's frozen request once, as the agent
 // that asked, through the same executor as a direct call, and answers the

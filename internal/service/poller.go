@@ -7,34 +7,14 @@ import (
 	"github.com/naive-oss/naive/internal/naive"
 )
 
-// nudgePoller asks the campaign poller to look now rather than at its next tick.
-func (s *Service) nudgePoller() {
-	select {
-	case s.wake <- struct{}{}:
-	default:
-	}
-}
-
-// RunCampaignPoller follows open campaigns until ctx ends: it asks the
-// carrier for each 10DLC campaign's status (Surge sends no webhook for a
-// rejection) and advances toll-free verifications in test mode. Status only
-// moves forward, so a poll that races a webhook or another process is
-// harmless. All state is in the database: a restart loses nothing.
-func (s *Service) RunCampaignPoller(ctx context.Context, every time.Duration) {
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		s.PollCampaigns(ctx)
-		s.ReconcileProvisioning(ctx)
-		s.SweepApprovals(ctx)
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		case <-s.wake:
-		}
-	}
-}
+// PollCampaigns, ReconcileProvisioning and SweepApprovals are the
+// background passes: internal/jobs runs them as River periodic jobs on the
+// elected leader of all processes. They follow open campaigns (the carrier
+// sends no webhook for a rejection; toll-free verification is simulated in
+// test mode) and settle what a dead process left. Status only moves
+// forward and every claim is stored, so a pass that races a webhook,
+// another pass or another process is harmless; all state is in the
+// database, so a restart loses nothing.
 
 // PollCampaigns checks every open campaign once.
 func (s *Service) PollCampaigns(ctx context.Context) {

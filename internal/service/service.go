@@ -10,8 +10,8 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
+	"net/http"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -30,8 +30,13 @@ type Config struct {
 	// WebhookSecret returns the whsec_ secret carrier webhooks of a mode are
 	// signed with ("" when the mode receives none).
 	WebhookSecret func(naive.Mode) string
+	// WebhookClient posts outgoing webhooks (default: 10s timeout, no redirects).
+	WebhookClient *http.Client
 	// PhonePrice is the credits charged per number (default 50).
 	PhonePrice int64
+	// SMSPrice is the credits charged per outbound segment (default 1; a
+	// negative value makes texts free).
+	SMSPrice int64
 	// FormationDelay is how long a simulated test-mode filing takes
 	// (default 3s).
 	FormationDelay time.Duration
@@ -58,9 +63,6 @@ type Service struct {
 	store     store.Store
 	log       *slog.Logger
 	executors map[string]executor
-	// wake nudges the campaign poller after a registration.
-	wakeOnce sync.Once
-	wake     chan struct{}
 }
 
 // executor runs one action for a principal on a subject. Direct calls and
@@ -77,6 +79,12 @@ func New(cfg Config) (*Service, error) {
 	}
 	if cfg.PhonePrice < 0 {
 		return nil, errors.New("service: Config.PhonePrice must be positive")
+	}
+	if cfg.SMSPrice == 0 {
+		cfg.SMSPrice = 1
+	}
+	if cfg.SMSPrice < 0 {
+		cfg.SMSPrice = 0
 	}
 	if cfg.FormationDelay == 0 {
 		cfg.FormationDelay = 3 * time.Second
@@ -108,7 +116,7 @@ func New(cfg Config) (*Service, error) {
 	if cfg.Carrier == nil {
 		cfg.Carrier = func(naive.Mode) Carrier { return nil }
 	}
-	s := &Service{cfg: cfg, store: cfg.Store, log: cfg.Logger, wake: make(chan struct{}, 1)}
+	s := &Service{cfg: cfg, store: cfg.Store, log: cfg.Logger}
 	s.executors = map[string]executor{
 		ActionPhoneProvision: s.execProvision,
 	}
