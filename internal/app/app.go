@@ -45,6 +45,9 @@ type Options struct {
 	FormationDelay time.Duration
 	// CarrierTimeout bounds one carrier request (default 30s).
 	CarrierTimeout time.Duration
+	// WebhookBackoff is the first wait between outgoing webhook attempts,
+	// doubling up to an hour (default 10s).
+	WebhookBackoff time.Duration
 	// ApprovalTTL is how long an approval waits for a human (default 72h).
 	ApprovalTTL time.Duration
 	// PollInterval is how often open campaigns are checked (default 2s).
@@ -216,7 +219,7 @@ func Start(ctx context.Context, opts Options) (*App, error) {
 	// Background work: River on the store's own database, its tables
 	// migrated here; from now on the store enqueues its rows' jobs.
 	a.jobs, err = openJobs(ctx, st, jobs.Config{Service: a.svc, PollInterval: opts.PollInterval,
-		FetchPollInterval: min(opts.PollInterval, time.Second), Logger: opts.Logger})
+		FetchPollInterval: min(opts.PollInterval, time.Second), DeliveryBackoff: opts.WebhookBackoff, Logger: opts.Logger})
 	if err != nil {
 		return nil, err
 	}

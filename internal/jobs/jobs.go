@@ -22,6 +22,7 @@ package jobs
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -47,6 +48,8 @@ type Service interface {
 	// if the approval is pending but not due yet, else the zero time.
 	// Errors: not_found (the approval is gone).
 	ExpireApproval(ctx context.Context, sc naive.Scope, id string) (retryAt time.Time, err error)
+	// Deliverer sends events to webhook endpoints.
+	Deliverer
 }
 
 // Job kinds, as stored in River's river_job.kind.
@@ -102,6 +105,10 @@ type Config struct {
 	// starts. A job scheduled for later becomes due within River's
 	// scheduler period (5s) after its time.
 	FetchPollInterval time.Duration
+	// DeliveryBackoff is the first wait between webhook delivery attempts,
+	// doubling up to an hour (default 10s; DeliveryAttempts tries span
+	// more than 24 h).
+	DeliveryBackoff time.Duration
 	// MaxWorkers is how many jobs one process works at once (default 10).
 	MaxWorkers int
 	// Logger (default: discard).
@@ -120,6 +127,9 @@ func (c *Config) validate() error {
 	}
 	if c.FetchPollInterval == 0 {
 		c.FetchPollInterval = time.Second
+	}
+	if c.DeliveryBackoff == 0 {
+		c.DeliveryBackoff = 10 * time.Second
 	}
 	if c.MaxWorkers == 0 {
 		c.MaxWorkers = 10
@@ -166,6 +176,9 @@ func newQueue[TTx any](driver riverdriver.Driver[TTx], cfg Config) (*Queue[TTx],
 	river.AddWorker(workers, &passWorker[ApprovalSweepArgs]{run: cfg.Service.SweepApprovals})
 	river.AddWorker(workers, &passWorker[PhoneReconcileArgs]{run: cfg.Service.ReconcileProvisioning})
 	river.AddWorker(workers, &approvalExpireWorker{svc: cfg.Service})
+	fanOut := &fanOutWorker{svc: cfg.Service}
+	river.AddWorker(workers, fanOut)
+	river.AddWorker(workers, &deliverWorker{svc: cfg.Service, base: cfg.DeliveryBackoff})
 
 	client, err := river.NewClient(driver, &river.Config{
 		Queues:            map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.MaxWorkers}},
@@ -189,6 +202,10 @@ func newQueue[TTx any](driver riverdriver.Driver[TTx], cfg Config) (*Queue[TTx],
 	})
 	if err != nil {
 		return nil, fmt.Errorf("jobs: %w", err)
+	}
+	fanOut.insert = func(ctx context.Context, args river.JobArgs, opts *river.InsertOpts) error {
+		_, err := client.Insert(ctx, args, opts)
+		return err
 	}
 	return &Queue[TTx]{client: client}, nil
 }
@@ -302,4 +319,47 @@ func (w *approvalExpireWorker) Work(ctx context.Context, job *river.Job[Approval
 // Timeout bounds one expiry.
 func (w *approvalExpireWorker) Timeout(*river.Job[ApprovalExpireArgs]) time.Duration {
 	return time.Minute
+}
+
+// Idle is a Service that does nothing, for queues that only insert jobs
+// (store tests).
+type Idle struct{}
+
+// PollCampaigns does nothing.
+func (Idle) PollCampaigns(context.Context) {}
+
+// ReconcileProvisioning does nothing.
+func (Idle) ReconcileProvisioning(context.Context) {}
+
+// SweepApprovals does nothing.
+func (Idle) SweepApprovals(context.Context) {}
+
+// ExpireApproval does nothing.
+func (Idle) ExpireApproval(context.Context, naive.Scope, string) (time.Time, error) {
+	return time.Time{}, nil
+}
+
+// FanOutEvent delivers to no one.
+func (Idle) FanOutEvent(context.Context, string) ([]string, error) { return nil, nil }
+
+// AttemptDelivery does nothing.
+func (Idle) AttemptDelivery(context.Context, string, int, bool) error { return nil }
+
+// ApprovalExpiries returns when each expiry job of an approval is due.
+func (q *Queue[TTx]) ApprovalExpiries(ctx context.Context, approvalID string) ([]time.Time, error) {
+	rows, err := q.List(ctx, KindApprovalExpire)
+	if err != nil {
+		return nil, err
+	}
+	var out []time.Time
+	for _, r := range rows {
+		var a ApprovalExpireArgs
+		if err := json.Unmarshal(r.EncodedArgs, &a); err != nil {
+			return nil, err
+		}
+		if a.ApprovalID == approvalID {
+			out = append(out, r.ScheduledAt)
+		}
+	}
+	return out, nil
 }

@@ -212,6 +212,9 @@ type Agent struct {
 	Name       string    `json:"name"`
 	WebhookURL string    `json:"webhook_url,omitempty"`
 	CreatedAt  time.Time `json:"created_at"`
+	// WebhookSecret signs the agent's sms.received webhooks; shown only in
+	// the answer that creates the agent.
+	WebhookSecret string `json:"webhook_secret,omitempty"`
 }
 
 // Phone types.
@@ -342,6 +345,8 @@ const (
 	LedgerGrant          = "grant"
 	LedgerPhoneProvision = "phone.provision"
 	LedgerPhoneRefund    = "phone.provision.refund"
+	LedgerSMSSend        = "sms.send"
+	LedgerSMSRefund      = "sms.send.refund"
 )
 
 // Credits is the operator's balance in one mode.

@@ -94,4 +94,29 @@ type Service interface {
 
 	// ListEvents lists stored events, optionally of one type. Errors: invalid_input.
 	ListEvents(ctx context.Context, typ string, lp ListParams) (*List[Event], error)
+
+	// SendSMS sends a text from a number. Errors: invalid_input, not_found,
+	// forbidden, compliance_pending, conflict, insufficient_credits, provider_error.
+	SendSMS(ctx context.Context, subjectID, phoneID string, req SendRequest) (*SendResult, error)
+	// ListMessages lists a number's messages, newest first. Errors: not_found, forbidden.
+	ListMessages(ctx context.Context, subjectID, phoneID string, lp ListParams) (*List[Message], error)
+	// GetMessage returns a message. Errors: not_found, forbidden.
+	GetMessage(ctx context.Context, subjectID, id string) (*Message, error)
+	// AssignAgent connects an agent to a number. Errors: invalid_input, not_found, forbidden.
+	AssignAgent(ctx context.Context, subjectID, phoneID string, req AssignRequest) (*Assignment, error)
+	// UnassignAgent disconnects an agent. Errors: not_found, forbidden.
+	UnassignAgent(ctx context.Context, subjectID, phoneID, agentID string) error
+	// ListAssignments lists a number's agents. Errors: not_found.
+	ListAssignments(ctx context.Context, subjectID, phoneID string) (*List[Assignment], error)
+
+	// CreateWebhook registers an endpoint; its secret is shown once. Errors: invalid_input.
+	CreateWebhook(ctx context.Context, req WebhookRequest) (*WebhookEndpoint, error)
+	// ListWebhooks lists endpoints.
+	ListWebhooks(ctx context.Context, lp ListParams) (*List[WebhookEndpoint], error)
+	// DeleteWebhook removes an endpoint. Errors: not_found.
+	DeleteWebhook(ctx context.Context, id string) error
+	// TestWebhook sends a test event now. Errors: not_found.
+	TestWebhook(ctx context.Context, id string) (*Delivery, error)
+	// ListDeliveries lists an endpoint's deliveries and attempts. Errors: not_found.
+	ListDeliveries(ctx context.Context, id string, lp ListParams) (*List[Delivery], error)
 }

@@ -20,6 +20,8 @@ type Carrier interface {
 	PurchaseNumber(ctx context.Context, accountID string, in surge.NumberPurchase) (surge.PhoneNumber, error)
 	ListNumbers(ctx context.Context, accountID string) ([]surge.PhoneNumber, error)
 	ReleaseNumber(ctx context.Context, id string) (surge.PhoneNumber, error)
+	SendMessage(ctx context.Context, accountID string, in surge.MessageCreate) (surge.Message, error)
+	ListMessages(ctx context.Context, accountID string) ([]surge.Message, error)
 }
 
 func (s *Service) carrier(mode naive.Mode) (Carrier, error) {

@@ -211,12 +211,19 @@ func (s *Service) completeProvision(ctx context.Context, carrier Carrier, p naiv
 		}
 		return nil, err
 	}
+	if phone.AgentID != "" {
+		a := &naive.Assignment{PhoneID: phone.ID, AgentID: phone.AgentID, OperatorID: p.OperatorID, Mode: p.Mode,
+			Permissions: []string{naive.PermReceiveSMS, naive.PermSendSMS}, CreatedAt: s.now()}
+		if err := s.store.UpsertAssignment(context.WithoutCancel(ctx), a); err != nil {
+			s.log.Error("connect agent to new number", "phone_id", phone.ID, "agent_id", phone.AgentID, "err", err)
+		}
+	}
 	phone.Status = naive.PhoneActive
 	phone.E164 = pn.Number
 	phone.CarrierID = pn.ID
 	phone.CampaignID = camp.ID
 	phone.Capabilities = capabilities(phone, camp)
-	s.nudgePoller()
+	s.emit(ctx, p.Scope(), naive.EventPhoneProvisioned, phone)
 	s.log.Info("phone provisioned", "phone_id", phone.ID, "e164", phone.E164, "subject_id", subj.ID, "mode", p.Mode)
 	return &naive.Provisioned{
 		Phone:       *phone,
@@ -568,6 +575,7 @@ func (s *Service) ReleasePhone(ctx context.Context, subjectID, id string) (*naiv
 		return nil, err
 	}
 	out.Capabilities = naive.Capabilities{}
+	s.emit(ctx, p.Scope(), naive.EventPhoneReleased, out)
 	s.log.Info("phone released", "phone_id", id, "e164", out.E164)
 	return out, nil
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/naive-oss/naive/internal/naive"
 	"github.com/naive-oss/naive/internal/store"
+	"github.com/naive-oss/naive/internal/surge"
 )
 
 // CreateSubject stores a new subject (a company the agents act for) with
@@ -191,6 +192,16 @@ func (s *Service) CreateAgent(ctx context.Context, req naive.AgentRequest) (*nai
 	a := &naive.Agent{ID: newID(), OperatorID: p.OperatorID, Mode: p.Mode, Name: name, WebhookURL: webhookURL, CreatedAt: s.now()}
 	if err := s.store.CreateAgent(ctx, a); err != nil {
 		return nil, err
+	}
+	if webhookURL != "" {
+		// The agent hears sms.received on the numbers it is assigned to
+		// with receive_sms, signed with its own secret.
+		e := &naive.WebhookEndpoint{ID: newID(), OperatorID: p.OperatorID, Mode: p.Mode, URL: webhookURL, AgentID: a.ID,
+			EventTypes: []string{naive.EventSMSReceived}, SigningSecret: surge.NewWebhookSecret(), CreatedAt: a.CreatedAt}
+		if err := s.store.CreateWebhookEndpoint(ctx, e); err != nil {
+			return nil, err
+		}
+		a.WebhookSecret = e.SigningSecret
 	}
 	return a, nil
 }

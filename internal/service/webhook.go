@@ -97,6 +97,8 @@ func (s *Service) applyCarrierEvent(ctx context.Context, mode naive.Mode, ev *su
 			return s.advanceByCarrierID(ctx, mode, pn.Campaign.ID, naive.CampaignActive)
 		}
 		return nil
+	case surge.EventMessageReceived, surge.EventMessageSent, surge.EventMessageDelivered, surge.EventMessageFailed:
+		return s.applyMessageEvent(ctx, mode, ev)
 	}
 	s.log.Info("carrier webhook ignored", "event_id", ev.ID, "type", ev.Type)
 	return nil

@@ -116,26 +116,26 @@ func (db *DB) CreateApproval(ctx context.Context, a *naive.Approval, ev *naive.E
 				return err
 			}
 		}
-		return insertApprovalEvent(ctx, tx, ev, a, naive.EventApprovalRequested)
+		return db.insertScopedEvent(ctx, tx, ev, a.OperatorID, a.Mode, naive.EventApprovalRequested)
 	})
 }
 
-// insertApprovalEvent stores ev, if any, defaulting its scope to a's and
-// its type to typ.
-func insertApprovalEvent(ctx context.Context, tx pgx.Tx, ev *naive.Event, a *naive.Approval, typ string) error {
+// insertScopedEvent stores ev, when not nil, in tx, its tenant and type
+// defaulting to those of the row it reports on.
+func (db *DB) insertScopedEvent(ctx context.Context, tx pgx.Tx, ev *naive.Event, operatorID string, mode naive.Mode, typ string) error {
 	if ev == nil {
 		return nil
 	}
 	if ev.OperatorID == "" {
-		ev.OperatorID = a.OperatorID
+		ev.OperatorID = operatorID
 	}
 	if ev.Mode == "" {
-		ev.Mode = a.Mode
+		ev.Mode = mode
 	}
 	if ev.Type == "" {
 		ev.Type = typ
 	}
-	return insertEvent(ctx, tx, ev)
+	return db.insertEvent(ctx, tx, ev)
 }
 
 // GetApproval returns an approval in scope, status as stored.
@@ -221,7 +221,7 @@ func (db *DB) FinishApproval(ctx context.Context, a *naive.Approval, ev *naive.E
 		if err != nil {
 			return err
 		}
-		return insertApprovalEvent(ctx, tx, ev, got, naive.EventApprovalResolved)
+		return db.insertScopedEvent(ctx, tx, ev, got.OperatorID, got.Mode, naive.EventApprovalResolved)
 	})
 	if err != nil {
 		return err
@@ -257,7 +257,7 @@ func (db *DB) DenyApproval(ctx context.Context, sc naive.Scope, a *naive.Approva
 		if err != nil {
 			return err
 		}
-		return insertApprovalEvent(ctx, tx, ev, got, naive.EventApprovalResolved)
+		return db.insertScopedEvent(ctx, tx, ev, got.OperatorID, got.Mode, naive.EventApprovalResolved)
 	})
 	if err != nil {
 		return err
@@ -283,7 +283,7 @@ func (db *DB) ExpireApproval(ctx context.Context, id string, now time.Time, ev *
 		if err != nil {
 			return err
 		}
-		if err := insertApprovalEvent(ctx, tx, ev, a, naive.EventApprovalResolved); err != nil {
+		if err := db.insertScopedEvent(ctx, tx, ev, a.OperatorID, a.Mode, naive.EventApprovalResolved); err != nil {
 			return err
 		}
 		expired = true
@@ -315,20 +315,25 @@ func scanEvent(r pgx.Row) (*naive.Event, error) {
 	return &e, nil
 }
 
-func insertEvent(ctx context.Context, q querier, ev *naive.Event) error {
+func (db *DB) insertEvent(ctx context.Context, tx pgx.Tx, ev *naive.Event) error {
 	if ev.ID == "" {
 		ev.ID = newID()
 	}
 	ev.CreatedAt = orNow(ev.CreatedAt)
 	ev.Data = normRaw(ev.Data)
-	_, err := q.Exec(ctx, `INSERT INTO events (`+eventCols+`) VALUES ($1, $2, $3, $4, $5, $6)`,
-		ev.ID, ev.OperatorID, ev.Mode, ev.Type, ev.Data, ev.CreatedAt)
-	return mapErr(err)
+	if _, err := tx.Exec(ctx, `INSERT INTO events (`+eventCols+`) VALUES ($1, $2, $3, $4, $5, $6)`,
+		ev.ID, ev.OperatorID, ev.Mode, ev.Type, ev.Data, ev.CreatedAt); err != nil {
+		return mapErr(err)
+	}
+	if db.jobs != nil {
+		return db.jobs.EventCreated(ctx, tx, ev)
+	}
+	return nil
 }
 
 // AddEvent stores an event.
 func (db *DB) AddEvent(ctx context.Context, ev *naive.Event) error {
-	return insertEvent(ctx, db.pool, ev)
+	return db.tx(ctx, func(tx pgx.Tx) error { return db.insertEvent(ctx, tx, ev) })
 }
 
 // ListEvents lists events newest first, filtered by type when set.

@@ -71,24 +71,6 @@ func insertMessage(ctx context.Context, tx pgx.Tx, m *naive.Message, dedupe bool
 	return tag.RowsAffected() == 1, nil
 }
 
-// insertMessageEvent stores ev, if any, defaulting its scope to m's and
-// its type to typ.
-func insertMessageEvent(ctx context.Context, tx pgx.Tx, ev *naive.Event, m *naive.Message, typ string) error {
-	if ev == nil {
-		return nil
-	}
-	if ev.OperatorID == "" {
-		ev.OperatorID = m.OperatorID
-	}
-	if ev.Mode == "" {
-		ev.Mode = m.Mode
-	}
-	if ev.Type == "" {
-		ev.Type = typ
-	}
-	return insertEvent(ctx, tx, ev)
-}
-
 // ReserveMessage inserts m as a queued outbound message and applies debit
 // (defaulting to m's scope and id) in one transaction, so a message is
 // never stored without its charge nor charged without its row. Concurrent
@@ -179,7 +161,7 @@ func (db *DB) RecordInbound(ctx context.Context, m *naive.Message, ev *naive.Eve
 		if stored, err = insertMessage(ctx, tx, m, true); err != nil || !stored {
 			return err
 		}
-		return insertMessageEvent(ctx, tx, ev, m, naive.EventSMSReceived)
+		return db.insertScopedEvent(ctx, tx, ev, m.OperatorID, m.Mode, naive.EventSMSReceived)
 	})
 	if err != nil {
 		return false, err
@@ -240,7 +222,7 @@ func (db *DB) AdvanceMessage(ctx context.Context, mode naive.Mode, carrierID, st
 		if err != nil {
 			return err
 		}
-		return insertMessageEvent(ctx, tx, ev, m, naive.EventSMSStatus)
+		return db.insertScopedEvent(ctx, tx, ev, m.OperatorID, m.Mode, naive.EventSMSStatus)
 	})
 	if err != nil {
 		return false, err

@@ -1,16 +1,12 @@
 package postgres_test
 
 import (
-	"context"
-	"encoding/json"
 	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
-
-	"github.com/jackc/pgx/v5"
 
 	"github.com/naive-oss/naive/internal/jobs"
 	"github.com/naive-oss/naive/internal/naive"
@@ -112,43 +108,14 @@ func TestStoreJobs(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		q, err := jobs.NewPostgres(t.Context(), db.Pool(), jobs.Config{Service: idle{}})
+		q, err := jobs.NewPostgres(t.Context(), db.Pool(), jobs.Config{Service: jobs.Idle{}})
 		if err != nil {
 			db.Close()
 			t.Fatal(err)
 		}
 		db.SetJobs(q)
 		return storetest.JobStore{Store: db, ApprovalExpiries: func(id string) ([]time.Time, error) {
-			return approvalExpiries(t.Context(), q, id)
+			return q.ApprovalExpiries(t.Context(), id)
 		}}
 	})
-}
-
-// approvalExpiries returns when each expiry job of approval id is due.
-func approvalExpiries(ctx context.Context, q *jobs.Queue[pgx.Tx], id string) ([]time.Time, error) {
-	rows, err := q.List(ctx, jobs.KindApprovalExpire)
-	if err != nil {
-		return nil, err
-	}
-	var out []time.Time
-	for _, r := range rows {
-		var a jobs.ApprovalExpireArgs
-		if err := json.Unmarshal(r.EncodedArgs, &a); err != nil {
-			return nil, err
-		}
-		if a.ApprovalID == id {
-			out = append(out, r.ScheduledAt)
-		}
-	}
-	return out, nil
-}
-
-// idle is a jobs.Service for queues that only insert.
-type idle struct{}
-
-func (idle) PollCampaigns(context.Context)         {}
-func (idle) ReconcileProvisioning(context.Context) {}
-func (idle) SweepApprovals(context.Context)        {}
-func (idle) ExpireApproval(context.Context, naive.Scope, string) (time.Time, error) {
-	return time.Time{}, nil
 }

@@ -120,26 +120,26 @@ func (db *DB) CreateApproval(ctx context.Context, a *naive.Approval, ev *naive.E
 				return err
 			}
 		}
-		return insertApprovalEvent(ctx, tx, ev, a, naive.EventApprovalRequested)
+		return db.insertScopedEvent(ctx, tx, ev, a.OperatorID, a.Mode, naive.EventApprovalRequested)
 	})
 }
 
-// insertApprovalEvent stores ev, if any, defaulting its scope to a's and
-// its type to typ.
-func insertApprovalEvent(ctx context.Context, tx *sql.Tx, ev *naive.Event, a *naive.Approval, typ string) error {
+// insertScopedEvent stores ev, when not nil, in tx, its tenant and type
+// defaulting to those of the row it reports on.
+func (db *DB) insertScopedEvent(ctx context.Context, tx *sql.Tx, ev *naive.Event, operatorID string, mode naive.Mode, typ string) error {
 	if ev == nil {
 		return nil
 	}
 	if ev.OperatorID == "" {
-		ev.OperatorID = a.OperatorID
+		ev.OperatorID = operatorID
 	}
 	if ev.Mode == "" {
-		ev.Mode = a.Mode
+		ev.Mode = mode
 	}
 	if ev.Type == "" {
 		ev.Type = typ
 	}
-	return insertEvent(ctx, tx, ev)
+	return db.insertEvent(ctx, tx, ev)
 }
 
 // GetApproval returns an approval in scope, status as stored.
@@ -223,7 +223,7 @@ func (db *DB) FinishApproval(ctx context.Context, a *naive.Approval, ev *naive.E
 		if err != nil {
 			return err
 		}
-		return insertApprovalEvent(ctx, tx, ev, got, naive.EventApprovalResolved)
+		return db.insertScopedEvent(ctx, tx, ev, got.OperatorID, got.Mode, naive.EventApprovalResolved)
 	})
 	if err != nil {
 		return err
@@ -258,7 +258,7 @@ func (db *DB) DenyApproval(ctx context.Context, sc naive.Scope, a *naive.Approva
 		if err != nil {
 			return err
 		}
-		return insertApprovalEvent(ctx, tx, ev, got, naive.EventApprovalResolved)
+		return db.insertScopedEvent(ctx, tx, ev, got.OperatorID, got.Mode, naive.EventApprovalResolved)
 	})
 	if err != nil {
 		return err
@@ -283,7 +283,7 @@ func (db *DB) ExpireApproval(ctx context.Context, id string, now time.Time, ev *
 			return err
 		}
 		expired = true
-		return insertApprovalEvent(ctx, tx, ev, a, naive.EventApprovalResolved)
+		return db.insertScopedEvent(ctx, tx, ev, a.OperatorID, a.Mode, naive.EventApprovalResolved)
 	})
 	if err != nil {
 		return false, err
@@ -311,20 +311,25 @@ func scanEvent(s scanner) (*naive.Event, error) {
 	return &e, nil
 }
 
-func insertEvent(ctx context.Context, ex execer, ev *naive.Event) error {
+func (db *DB) insertEvent(ctx context.Context, tx *sql.Tx, ev *naive.Event) error {
 	if ev.ID == "" {
 		ev.ID = newID()
 	}
 	ev.CreatedAt = orNow(ev.CreatedAt)
 	ev.Data = normRaw(ev.Data)
-	_, err := ex.ExecContext(ctx, `INSERT INTO events (`+eventCols+`) VALUES (?, ?, ?, ?, ?, ?)`,
-		ev.ID, ev.OperatorID, ev.Mode, ev.Type, rawJSON(ev.Data), ts(ev.CreatedAt))
-	return mapErr(err)
+	if _, err := tx.ExecContext(ctx, `INSERT INTO events (`+eventCols+`) VALUES (?, ?, ?, ?, ?, ?)`,
+		ev.ID, ev.OperatorID, ev.Mode, ev.Type, rawJSON(ev.Data), ts(ev.CreatedAt)); err != nil {
+		return mapErr(err)
+	}
+	if db.jobs != nil {
+		return db.jobs.EventCreated(ctx, tx, ev)
+	}
+	return nil
 }
 
 // AddEvent stores an event.
 func (db *DB) AddEvent(ctx context.Context, ev *naive.Event) error {
-	return insertEvent(ctx, db.w, ev)
+	return db.tx(ctx, func(tx *sql.Tx) error { return db.insertEvent(ctx, tx, ev) })
 }
 
 // ListEvents lists events newest first, filtered by type when set.

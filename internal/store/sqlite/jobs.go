@@ -15,6 +15,9 @@ type Jobs interface {
 	// ApprovalCreated enqueues the expiry of a new pending approval, due
 	// at a.ExpiresAt. An error rolls the approval back.
 	ApprovalCreated(ctx context.Context, tx *sql.Tx, a *naive.Approval) error
+	// EventCreated enqueues the delivery of a new event to the webhook
+	// endpoints that want it. An error rolls the event (and its row) back.
+	EventCreated(ctx context.Context, tx *sql.Tx, ev *naive.Event) error
 }
 
 // SetJobs makes the store enqueue its rows' jobs through j (nil: none).

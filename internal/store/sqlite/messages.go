@@ -73,24 +73,6 @@ func insertMessage(ctx context.Context, tx *sql.Tx, m *naive.Message, dedupe boo
 	return n == 1, err
 }
 
-// insertMessageEvent stores ev, if any, defaulting its scope to m's and
-// its type to typ.
-func insertMessageEvent(ctx context.Context, tx *sql.Tx, ev *naive.Event, m *naive.Message, typ string) error {
-	if ev == nil {
-		return nil
-	}
-	if ev.OperatorID == "" {
-		ev.OperatorID = m.OperatorID
-	}
-	if ev.Mode == "" {
-		ev.Mode = m.Mode
-	}
-	if ev.Type == "" {
-		ev.Type = typ
-	}
-	return insertEvent(ctx, tx, ev)
-}
-
 // ReserveMessage inserts m as a queued outbound message and applies debit
 // (defaulting to m's scope and id) in one IMMEDIATE transaction, so a
 // message is never stored without its charge nor charged without its row.
@@ -181,7 +163,7 @@ func (db *DB) RecordInbound(ctx context.Context, m *naive.Message, ev *naive.Eve
 		if stored, err = insertMessage(ctx, tx, m, true); err != nil || !stored {
 			return err
 		}
-		return insertMessageEvent(ctx, tx, ev, m, naive.EventSMSReceived)
+		return db.insertScopedEvent(ctx, tx, ev, m.OperatorID, m.Mode, naive.EventSMSReceived)
 	})
 	if err != nil {
 		return false, err
@@ -240,7 +222,7 @@ func (db *DB) AdvanceMessage(ctx context.Context, mode naive.Mode, carrierID, st
 		if err != nil {
 			return err
 		}
-		return insertMessageEvent(ctx, tx, ev, m, naive.EventSMSStatus)
+		return db.insertScopedEvent(ctx, tx, ev, m.OperatorID, m.Mode, naive.EventSMSStatus)
 	})
 	if err != nil {
 		return false, err

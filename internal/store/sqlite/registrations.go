@@ -248,7 +248,7 @@ func (db *DB) AdvanceCampaign(ctx context.Context, id, status string, at time.Ti
 		}
 		changed = true
 		for _, ev := range events {
-			if err := insertEvent(ctx, tx, ev); err != nil {
+			if err := db.insertEvent(ctx, tx, ev); err != nil {
 				return err
 			}
 		}

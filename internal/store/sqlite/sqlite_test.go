@@ -2,8 +2,6 @@ package sqlite_test
 
 import (
 	"context"
-	"database/sql"
-	"encoding/json"
 	"path/filepath"
 	"sync"
 	"sync/atomic"
@@ -111,43 +109,14 @@ func TestStoreJobs(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		q, err := jobs.NewSQLite(t.Context(), db.Writer(), jobs.Config{Service: idle{}})
+		q, err := jobs.NewSQLite(t.Context(), db.Writer(), jobs.Config{Service: jobs.Idle{}})
 		if err != nil {
 			db.Close()
 			t.Fatal(err)
 		}
 		db.SetJobs(q)
 		return storetest.JobStore{Store: db, ApprovalExpiries: func(id string) ([]time.Time, error) {
-			return approvalExpiries(t.Context(), q, id)
+			return q.ApprovalExpiries(t.Context(), id)
 		}}
 	})
-}
-
-// approvalExpiries returns when each expiry job of approval id is due.
-func approvalExpiries(ctx context.Context, q *jobs.Queue[*sql.Tx], id string) ([]time.Time, error) {
-	rows, err := q.List(ctx, jobs.KindApprovalExpire)
-	if err != nil {
-		return nil, err
-	}
-	var out []time.Time
-	for _, r := range rows {
-		var a jobs.ApprovalExpireArgs
-		if err := json.Unmarshal(r.EncodedArgs, &a); err != nil {
-			return nil, err
-		}
-		if a.ApprovalID == id {
-			out = append(out, r.ScheduledAt)
-		}
-	}
-	return out, nil
-}
-
-// idle is a jobs.Service for queues that only insert.
-type idle struct{}
-
-func (idle) PollCampaigns(context.Context)         {}
-func (idle) ReconcileProvisioning(context.Context) {}
-func (idle) SweepApprovals(context.Context)        {}
-func (idle) ExpireApproval(context.Context, naive.Scope, string) (time.Time, error) {
-	return time.Time{}, nil
 }

@@ -1,0 +1,317 @@
+package service
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/naive-oss/naive/internal/naive"
+	"github.com/naive-oss/naive/internal/store"
+	"github.com/naive-oss/naive/internal/surge"
+)
+
+// EventTypes are the event types endpoints may subscribe to (SPEC §9).
+var EventTypes = []string{naive.EventPhoneProvisioned, naive.EventPhoneReleased, naive.EventPhoneOutboundEnabled,
+	naive.EventCampaignUpdated, naive.EventSMSReceived, naive.EventSMSStatus, naive.EventApprovalRequested, naive.EventApprovalResolved}
+
+// EventWebhookTest is the type of the event POST /v1/webhooks/{id}/test sends.
+const EventWebhookTest = "webhook.test"
+
+// CreateWebhook registers an endpoint for the caller's events; its signing
+// secret (whsec_…) is shown once.
+//
+// Errors: invalid_input.
+func (s *Service) CreateWebhook(ctx context.Context, req naive.WebhookRequest) (*naive.WebhookEndpoint, error) {
+	p, err := s.principal(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if !validURL(req.URL) {
+		return nil, naive.InvalidParam("url", "url must be an http(s) URL of at most 255 characters.")
+	}
+	types := []string{}
+	for _, t := range req.EventTypes {
+		if !slices.Contains(EventTypes, t) {
+			return nil, naive.InvalidParam("event_types", "Unknown event type %q.", t).WithHint("Use any of: %v; an empty list means all.", EventTypes)
+		}
+		if !slices.Contains(types, t) {
+			types = append(types, t)
+		}
+	}
+	e := &naive.WebhookEndpoint{ID: newID(), OperatorID: p.OperatorID, Mode: p.Mode, URL: req.URL, EventTypes: types,
+		SigningSecret: surge.NewWebhookSecret(), CreatedAt: s.now()}
+	if err := s.store.CreateWebhookEndpoint(ctx, e); err != nil {
+		return nil, err
+	}
+	e.Secret = e.SigningSecret
+	return e, nil
+}
+
+// ListWebhooks lists the caller's endpoints (never their secrets).
+func (s *Service) ListWebhooks(ctx context.Context, lp naive.ListParams) (*naive.List[naive.WebhookEndpoint], error) {
+	p, err := s.principal(ctx)
+	if err != nil {
+		return nil, err
+	}
+	pg, limit, err := pageOf(lp)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := s.store.ListWebhookEndpoints(ctx, p.Scope(), false, pg)
+	if err != nil {
+		return nil, err
+	}
+	l := page(rows, limit, func(x naive.WebhookEndpoint) string { return x.ID })
+	return &l, nil
+}
+
+func (s *Service) endpoint(ctx context.Context, p naive.Principal, id string) (*naive.WebhookEndpoint, error) {
+	if !validUUID(id) {
+		return nil, naive.NotFound("webhook", id)
+	}
+	e, err := s.store.GetWebhookEndpoint(ctx, p.Scope(), id)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && e.AgentID != "") {
+		return nil, naive.NotFound("webhook", id)
+	}
+	return e, err
+}
+
+// DeleteWebhook removes an endpoint; its pending deliveries stop.
+func (s *Service) DeleteWebhook(ctx context.Context, id string) error {
+	p, err := s.principal(ctx)
+	if err != nil {
+		return err
+	}
+	if _, err := s.endpoint(ctx, p, id); err != nil {
+		return err
+	}
+	err = s.store.DeleteWebhookEndpoint(ctx, p.Scope(), id)
+	if errors.Is(err, store.ErrNotFound) {
+		return naive.NotFound("webhook", id)
+	}
+	return err
+}
+
+// TestWebhook sends a signed webhook.test event to an endpoint now, once,
+// and answers the delivery with its attempt.
+func (s *Service) TestWebhook(ctx context.Context, id string) (*naive.Delivery, error) {
+	p, err := s.principal(ctx)
+	if err != nil {
+		return nil, err
+	}
+	e, err := s.endpoint(ctx, p, id)
+	if err != nil {
+		return nil, err
+	}
+	ev, err := s.event(p.Scope(), EventWebhookTest, map[string]string{"endpoint_id": e.ID, "message": "This is a test event from naive."})
+	if err != nil {
+		return nil, err
+	}
+	if err := s.store.AddEvent(ctx, ev); err != nil {
+		return nil, err
+	}
+	d, _, err := s.store.CreateDelivery(ctx, &naive.Delivery{ID: newID(), EndpointID: e.ID, EventID: ev.ID, EventType: ev.Type,
+		Status: naive.DeliveryPending, OperatorID: p.OperatorID, Mode: p.Mode, CreatedAt: s.now(), UpdatedAt: s.now()})
+	if err != nil {
+		return nil, err
+	}
+	_ = s.AttemptDelivery(ctx, d.ID, 1, true)
+	return s.store.GetDelivery(ctx, d.ID)
+}
+
+// ListDeliveries lists an endpoint's deliveries with their attempts.
+func (s *Service) ListDeliveries(ctx context.Context, id string, lp naive.ListParams) (*naive.List[naive.Delivery], error) {
+	p, err := s.principal(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := s.endpoint(ctx, p, id); err != nil {
+		return nil, err
+	}
+	pg, limit, err := pageOf(lp)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := s.store.ListDeliveries(ctx, p.Scope(), id, pg)
+	if err != nil {
+		return nil, err
+	}
+	l := page(rows, limit, func(x naive.Delivery) string { return x.ID })
+	return &l, nil
+}
+
+// FanOutEvent creates one delivery per endpoint that wants an event and
+// returns their ids, new or not (a retried fan-out finds the same ones).
+// An agent's own endpoint gets sms.received only for numbers it is
+// assigned to with receive_sms.
+func (s *Service) FanOutEvent(ctx context.Context, eventID string) ([]string, error) {
+	ev, err := s.store.GetEvent(ctx, eventID)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil || ev.Type == EventWebhookTest {
+		return nil, err
+	}
+	sc := naive.Scope{OperatorID: ev.OperatorID, Mode: ev.Mode}
+	var ids []string
+	after := ""
+	for {
+		eps, err := s.store.ListWebhookEndpoints(ctx, sc, true, naive.Page{Limit: 200, After: after})
+		if err != nil {
+			return nil, err
+		}
+		for _, e := range eps {
+			ok, err := s.wants(ctx, sc, &e, ev)
+			if err != nil {
+				return nil, err
+			}
+			if !ok {
+				continue
+			}
+			d, _, err := s.store.CreateDelivery(ctx, &naive.Delivery{ID: newID(), EndpointID: e.ID, EventID: ev.ID, EventType: ev.Type,
+				Status: naive.DeliveryPending, OperatorID: ev.OperatorID, Mode: ev.Mode, CreatedAt: s.now(), UpdatedAt: s.now()})
+			if err != nil {
+				return nil, err
+			}
+			if d.Status == naive.DeliveryPending {
+				ids = append(ids, d.ID)
+			}
+		}
+		if len(eps) < 200 {
+			return ids, nil
+		}
+		after = eps[len(eps)-1].ID
+	}
+}
+
+func (s *Service) wants(ctx context.Context, sc naive.Scope, e *naive.WebhookEndpoint, ev *naive.Event) (bool, error) {
+	if len(e.EventTypes) > 0 && !slices.Contains(e.EventTypes, ev.Type) {
+		return false, nil
+	}
+	if e.AgentID == "" {
+		return true, nil
+	}
+	if ev.Type != naive.EventSMSReceived {
+		return false, nil
+	}
+	var m naive.Message
+	if err := json.Unmarshal(ev.Data, &m); err != nil {
+		return false, nil
+	}
+	as, err := s.store.ListAssignments(ctx, sc, m.PhoneID)
+	if err != nil {
+		return false, err
+	}
+	for _, a := range as {
+		if a.AgentID == e.AgentID && slices.Contains(a.Permissions, naive.PermReceiveSMS) {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+// webhookBody is what an endpoint receives.
+type webhookBody struct {
+	ID        string          `json:"id"`
+	Type      string          `json:"type"`
+	CreatedAt time.Time       `json:"created_at"`
+	Mode      naive.Mode      `json:"mode"`
+	Data      json.RawMessage `json:"data"`
+}
+
+// ErrDeliveryFailed is returned by AttemptDelivery when the endpoint did not
+// take the event; the caller retries later.
+var ErrDeliveryFailed = errors.New("webhook delivery failed")
+
+// AttemptDelivery makes attempt n of a delivery: a POST signed per
+// Standard Webhooks (webhook-id is the event id, stable across retries),
+// recorded with its status and duration. A 2xx answer succeeds; anything
+// else returns ErrDeliveryFailed, and the delivery ends failed when final.
+// A delivery that is no longer pending (done, or its endpoint deleted) is
+// left alone and returns nil.
+func (s *Service) AttemptDelivery(ctx context.Context, deliveryID string, n int, final bool) error {
+	d, err := s.store.GetDelivery(ctx, deliveryID)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if d.Status != naive.DeliveryPending {
+		return nil
+	}
+	sc := naive.Scope{OperatorID: d.OperatorID, Mode: d.Mode}
+	e, err := s.store.GetWebhookEndpoint(ctx, sc, d.EndpointID)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	ev, err := s.store.GetEvent(ctx, d.EventID)
+	if err != nil {
+		return err
+	}
+	body, err := json.Marshal(webhookBody{ID: ev.ID, Type: ev.Type, CreatedAt: ev.CreatedAt, Mode: ev.Mode, Data: ev.Data})
+	if err != nil {
+		return err
+	}
+	now := s.now()
+	sig, err := surge.Sign(e.SigningSecret, ev.ID, now, body)
+	if err != nil {
+		return err
+	}
+	att := naive.Attempt{N: n, At: now}
+	start := time.Now()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, e.URL, bytes.NewReader(body))
+	if err == nil {
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("User-Agent", "naive-webhooks/1")
+		req.Header.Set(surge.HeaderWebhookID, ev.ID)
+		req.Header.Set(surge.HeaderWebhookTimestamp, strconv.FormatInt(now.Unix(), 10))
+		req.Header.Set(surge.HeaderWebhookSignature, sig)
+		var res *http.Response
+		res, err = s.webhookClient().Do(req)
+		if err == nil {
+			att.StatusCode = res.StatusCode
+			_, _ = io.Copy(io.Discard, io.LimitReader(res.Body, 64<<10))
+			res.Body.Close()
+		}
+	}
+	att.DurationMS = time.Since(start).Milliseconds()
+	status := naive.DeliverySucceeded
+	if err != nil || att.StatusCode < 200 || att.StatusCode > 299 {
+		status = naive.DeliveryPending
+		if final {
+			status = naive.DeliveryFailed
+		}
+		if err != nil {
+			att.Error = err.Error()
+		} else {
+			att.Error = fmt.Sprintf("endpoint answered %d", att.StatusCode)
+		}
+	}
+	if rerr := s.store.RecordAttempt(context.WithoutCancel(ctx), d.ID, att, status, nil); rerr != nil && !errors.Is(rerr, store.ErrConflict) {
+		return rerr
+	}
+	if status != naive.DeliverySucceeded {
+		return fmt.Errorf("%w: %s", ErrDeliveryFailed, att.Error)
+	}
+	return nil
+}
+
+// webhookClient posts deliveries: bounded time, no redirects followed (a
+// redirect is an answer, not a delivery).
+func (s *Service) webhookClient() *http.Client {
+	if s.cfg.WebhookClient != nil {
+		return s.cfg.WebhookClient
+	}
+	return &http.Client{Timeout: 10 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+}
