@@ -49,7 +49,15 @@ type exitError struct {
 	err  error
 }
 
-func (e *exitError) Error() string { return e.err.Error() }
+func (e *exitError) Error() string {
+	if e.err == nil {
+		return fmt.Sprintf("exit status %d", e.code)
+	}
+	return e.err.Error()
+}
+
+// Unwrap returns the cause, so printError can show a *naive.Error's hint.
+func (e *exitError) Unwrap() error { return e.err }
 
 // ExitCode maps an error to the documented exit code, in one place.
 func ExitCode(err error) int {
@@ -123,6 +131,8 @@ func printError(w io.Writer, err error) {
 	var pe *PendingApprovalError
 	if errors.As(err, &pe) {
 		fmt.Fprintf(w, "%s\n", pe.Error())
+		fmt.Fprintf(w, "Hint: a human approves it with `naive approvals approve %s` (after `naive login`); follow it with `naive approvals watch %s`.\n",
+			pe.ApprovalID, pe.ApprovalID)
 		return
 	}
 	var ne *naive.Error
@@ -137,6 +147,13 @@ func printError(w io.Writer, err error) {
 		}
 		if ne.RetryAfter > 0 {
 			fmt.Fprintf(w, "Retry after: %s\n", ne.RetryAfter)
+		}
+		if cs, ok := ne.Fields["campaign_status"].(string); ok {
+			retry := ""
+			if r, _ := ne.Fields["retryable"].(bool); r {
+				retry = " (retry once it is active: `naive phone status`)"
+			}
+			fmt.Fprintf(w, "Campaign status: %s%s\n", cs, retry)
 		}
 		if id := client.RequestID(err); id != "" && ne.Status() >= 500 {
 			fmt.Fprintf(w, "Request id: %s\n", id)
@@ -198,8 +215,10 @@ func newRoot(e *env) *cobra.Command {
 	pf.StringVar(&f.Flags.Subject, "subject", "", "act on this subject instead of the default one (env NAIVE_SUBJECT)")
 	pf.StringVar(&f.Flags.Mode, "mode", "", "test or live: the mode a human session acts in (env NAIVE_MODE)")
 
-	root.AddGroup(&cobra.Group{ID: "phone", Title: "Phone numbers:"}, &cobra.Group{ID: "account", Title: "Account:"},
-		&cobra.Group{ID: "server", Title: "Server:"})
+	root.AddGroup(&cobra.Group{ID: "phone", Title: "Phone numbers:"},
+		&cobra.Group{ID: "control", Title: "Approvals, policy, events and webhooks:"},
+		&cobra.Group{ID: "account", Title: "Account:"},
+		&cobra.Group{ID: "server", Title: "Server and sandbox:"})
 	add := func(group string, cmds ...*cobra.Command) {
 		for _, c := range cmds {
 			c.GroupID = group
@@ -207,9 +226,10 @@ func newRoot(e *env) *cobra.Command {
 		}
 	}
 	add("phone", NewCmdPhone(f))
+	add("control", NewCmdApprovals(f), NewCmdAccountKits(f), NewCmdEvents(f), NewCmdWebhooks(f))
 	add("account", NewCmdCredits(f, nil), NewCmdLogin(f, nil), NewCmdLogout(f, nil), NewCmdWhoami(f, nil),
 		NewCmdKeys(f), NewCmdSubjects(f), NewCmdAgents(f), NewCmdConfig(f, nil))
-	add("server", newServeCmd(e), NewCmdMCP(f, nil))
+	add("server", newServeCmd(e), NewCmdMCP(f, nil), NewCmdSandbox(f))
 	root.SetHelpCommandGroupID("account")
 	root.SetCompletionCommandGroupID("account")
 	return root

@@ -103,7 +103,7 @@ func (f *Factory) Settings() (Settings, error) {
 	}
 	s := Settings{
 		APIURL:  first(f.Flags.APIURL, f.Getenv("NAIVE_API_URL"), cfg.BaseURL, client.DefaultBaseURL),
-		Token:   first(f.Flags.APIKey, f.Getenv("NAIVE_API_KEY"), cfg.SessionToken, cfg.APIKey),
+		Token:   strings.TrimSpace(first(f.Flags.APIKey, f.Getenv("NAIVE_API_KEY"), cfg.SessionToken, cfg.APIKey)),
 		Subject: first(f.Flags.Subject, f.Getenv("NAIVE_SUBJECT"), cfg.Subject),
 		Mode:    first(f.Flags.Mode, f.Getenv("NAIVE_MODE"), cfg.Mode),
 	}

@@ -21,7 +21,9 @@ func NewCmdPhone(f *Factory) *cobra.Command {
 A number receives SMS as soon as it is provisioned; sending unlocks when the
 carrier approves the subject's campaign (` + "`naive phone status`" + ` shows it).`
 	cmd.AddCommand(NewCmdPhoneProvision(f, nil), NewCmdPhoneList(f, nil), NewCmdPhoneGet(f, nil),
-		NewCmdPhoneStatus(f, nil), NewCmdPhoneRelease(f, nil))
+		NewCmdPhoneStatus(f, nil), NewCmdPhoneRelease(f, nil), NewCmdPhonePreflight(f, nil), NewCmdPhoneCampaign(f, nil),
+		NewCmdPhoneSend(f, nil), NewCmdPhoneMessages(f, nil), NewCmdPhoneRead(f, nil),
+		NewCmdPhoneAssign(f, nil), NewCmdPhoneUnassign(f, nil), NewCmdPhoneAssignments(f, nil))
 	return cmd
 }
 
@@ -109,7 +111,9 @@ func phoneProvisionRun(ctx context.Context, opts *PhoneProvisionOptions) error {
 			}
 			fmt.Fprintf(out, "Approval id: %s\n", p.ApprovalID)
 			fmt.Fprintln(out, "Nothing was bought or charged; once a human approves, the request runs exactly once.")
-			nextSteps(out, "naive approvals watch "+p.ApprovalID, "follow the approval")
+			nextSteps(out,
+				"naive approvals approve "+p.ApprovalID, "a human approves it (after `naive login`)",
+				"naive approvals watch "+p.ApprovalID, "wait for the decision and its result")
 		}
 		return &PendingApprovalError{ApprovalID: p.ApprovalID, Title: p.Title}
 	}

@@ -6,12 +6,20 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
+	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -26,7 +34,12 @@ import (
 func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){
 		"naive": func() {
-			os.Exit(cli.Run(context.Background(), os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr))
+			// As cmd/naive does: an interrupt (testscript's `kill -INT`)
+			// cancels the context, so long-running commands stop gracefully.
+			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+			code := cli.Run(ctx, os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr)
+			stop()
+			os.Exit(code)
 		},
 	})
 }
@@ -37,7 +50,10 @@ const scriptAdminPassword = "correct horse battery staple"
 type appKey struct{}
 
 // holder keeps the server a script started, for its sandbox knobs.
-type holder struct{ app *app.App }
+type holder struct {
+	app       *app.App
+	receivers map[string]*receiver
+}
 
 // TestScripts runs the CLI journeys in testdata/script against a real
 // server on :0 that each script starts with `startserver`.
@@ -50,7 +66,12 @@ func TestScripts(t *testing.T) {
 			env.Setenv("HOME", env.WorkDir)
 			env.Setenv("NAIVE_CONFIG", filepath.Join(env.WorkDir, ".naive", "config.json"))
 			env.Setenv("ADMIN_PASSWORD", scriptAdminPassword)
-			env.Values[appKey{}] = &holder{}
+			// Under -race every `exec naive` would sleep 1s at exit (the race
+			// runtime's default atexit_sleep_ms); scripts run dozens of them.
+			if g := os.Getenv("GORACE"); !strings.Contains(g, "atexit_sleep_ms") {
+				env.Setenv("GORACE", strings.TrimSpace(g+" atexit_sleep_ms=0"))
+			}
+			env.Values[appKey{}] = &holder{receivers: map[string]*receiver{}}
 			return nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
@@ -59,13 +80,20 @@ func TestScripts(t *testing.T) {
 			"getjson":     cmdGetJSON,
 			"sandboxfail": cmdSandboxFail,
 			"sleep":       cmdSleep,
+			"waitfor":     cmdWaitFor,
+			"campaigns":   cmdCampaigns,
+			"receiver":    cmdReceiver,
+			"received":    cmdReceived,
+			"freeport":    cmdFreePort,
+			"waitport":    cmdWaitPort,
 		},
 	})
 }
 
-// startserver [-price N] [-review D]: start a server on :0 with a temp
-// database and set NAIVE_API_URL and NAIVE_API_KEY (the first start's test
-// key) for the commands that follow.
+// startserver [-price N] [-review D] [-approval-ttl D] [-sandbox-url URL]
+// [-db NAME]: start a server on :0 with a database in $WORK and set
+// NAIVE_API_URL and NAIVE_API_KEY (the first start's test key) for the
+// commands that follow. A script may start several (each -db its own).
 func cmdStartServer(ts *testscript.TestScript, neg bool, args []string) {
 	if neg {
 		ts.Fatalf("unsupported: ! startserver")
@@ -73,10 +101,14 @@ func cmdStartServer(ts *testscript.TestScript, neg bool, args []string) {
 	fs := flag.NewFlagSet("startserver", flag.ContinueOnError)
 	price := fs.Int64("price", 0, "phone price")
 	review := fs.Duration("review", time.Hour, "sandbox campaign review delay")
+	ttl := fs.Duration("approval-ttl", 0, "approval lifetime (default the server's)")
+	sandboxURL := fs.String("sandbox-url", "", "a standalone sandbox (naive sandbox surge)")
+	db := fs.String("db", "naive.db", "database file name in $WORK")
 	ts.Check(fs.Parse(args))
 	a, err := app.Start(context.Background(), app.Options{Addr: "127.0.0.1:0",
-		DatabaseURL: "sqlite:" + filepath.Join(ts.Getenv("WORK"), "naive.db"), AdminPassword: scriptAdminPassword,
-		PhonePrice: *price, SandboxReviewDelay: *review, PollInterval: 100 * time.Millisecond, FormationDelay: 100 * time.Millisecond})
+		DatabaseURL: "sqlite:" + filepath.Join(ts.Getenv("WORK"), *db), AdminPassword: scriptAdminPassword,
+		PhonePrice: *price, SandboxReviewDelay: *review, PollInterval: 100 * time.Millisecond, FormationDelay: 100 * time.Millisecond,
+		ApprovalTTL: *ttl, SandboxURL: *sandboxURL})
 	ts.Check(err)
 	ts.Defer(func() { _ = a.Close() })
 	ts.Setenv("NAIVE_API_URL", a.URL())
@@ -163,6 +195,142 @@ func cmdGetJSON(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Fatalf("%s: no value", args[0])
 	}
 	ts.Setenv(args[1], fmt.Sprint(v))
+}
+
+// waitfor TIMEOUT REGEXP command args...: run command (like exec) until it
+// succeeds with stdout matching REGEXP, or fail after TIMEOUT; its last
+// stdout and stderr are kept for the assertions that follow.
+func cmdWaitFor(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 3 {
+		ts.Fatalf("usage: waitfor TIMEOUT REGEXP command [args...]")
+	}
+	d, err := time.ParseDuration(args[0])
+	ts.Check(err)
+	re, err := regexp.Compile("(?m)" + args[1])
+	ts.Check(err)
+	deadline := time.Now().Add(d)
+	for {
+		err := ts.Exec(args[2], args[3:]...)
+		if err == nil && re.MatchString(ts.ReadFile("stdout")) {
+			return
+		}
+		if time.Now().After(deadline) {
+			ts.Fatalf("%s: no stdout matching %q within %s (last error: %v)", strings.Join(args[2:], " "), args[1], d, err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// campaigns active|rejected: end every campaign's review at the sandbox
+// carrier now, as the carriers would.
+func cmdCampaigns(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: campaigns active|rejected")
+	}
+	sim := serverOf(ts).Sandbox()
+	for _, c := range sim.Campaigns() {
+		ts.Check(sim.SetCampaignStatus(c.ID, args[0]))
+	}
+}
+
+// receiver NAME [STATUS]: start a webhook receiver that answers STATUS
+// (default 204) and checks each request's Standard Webhooks headers; its
+// URL goes in $NAME.
+func cmdReceiver(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 1 || len(args) > 2 {
+		ts.Fatalf("usage: receiver NAME [STATUS]")
+	}
+	status := http.StatusNoContent
+	if len(args) == 2 {
+		var err error
+		status, err = strconv.Atoi(args[1])
+		ts.Check(err)
+	}
+	r := &receiver{}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		body, _ := io.ReadAll(req.Body)
+		signed := req.Header.Get("webhook-id") != "" && req.Header.Get("webhook-timestamp") != "" &&
+			strings.HasPrefix(req.Header.Get("webhook-signature"), "v1,")
+		r.mu.Lock()
+		r.bodies = append(r.bodies, string(body))
+		if !signed {
+			r.unsigned++
+		}
+		r.mu.Unlock()
+		w.WriteHeader(status)
+	}))
+	ts.Defer(srv.Close)
+	ts.Setenv(args[0], srv.URL)
+	ts.Value(appKey{}).(*holder).receivers[args[0]] = r
+}
+
+type receiver struct {
+	mu       sync.Mutex
+	bodies   []string
+	unsigned int
+}
+
+// received NAME REGEXP: wait (up to 10s) until receiver NAME has got a
+// signed request whose body matches REGEXP.
+func cmdReceived(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: received NAME REGEXP")
+	}
+	r := ts.Value(appKey{}).(*holder).receivers[args[0]]
+	if r == nil {
+		ts.Fatalf("no receiver %s", args[0])
+	}
+	re, err := regexp.Compile(args[1])
+	ts.Check(err)
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		r.mu.Lock()
+		bodies, unsigned := slices.Clone(r.bodies), r.unsigned
+		r.mu.Unlock()
+		if unsigned > 0 {
+			ts.Fatalf("receiver %s got %d unsigned requests", args[0], unsigned)
+		}
+		for _, b := range bodies {
+			if re.MatchString(b) {
+				return
+			}
+		}
+		if time.Now().After(deadline) {
+			ts.Fatalf("receiver %s got no body matching %q; got %q", args[0], args[1], bodies)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// freeport VAR: set VAR to a free TCP port on 127.0.0.1.
+func cmdFreePort(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: freeport VAR")
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	ts.Check(err)
+	port := strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
+	ts.Check(ln.Close())
+	ts.Setenv(args[0], port)
+}
+
+// waitport ADDR: wait (up to 10s) until something listens on ADDR.
+func cmdWaitPort(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: waitport ADDR")
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		c, err := net.DialTimeout("tcp", args[0], time.Second)
+		if err == nil {
+			_ = c.Close()
+			return
+		}
+		if time.Now().After(deadline) {
+			ts.Fatalf("nothing listens on %s: %v", args[0], err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 }
 
 func serverOf(ts *testscript.TestScript) *app.App {

@@ -431,3 +431,49 @@ func TestConnectionError(t *testing.T) {
 		t.Fatal("a connection failure must not look like an API error")
 	}
 }
+
+// TestSandboxSMS checks the sandbox call outside naive.Service: a text to a
+// test number arrives on it; an unknown number is not_found; live mode is
+// refused.
+func TestSandboxSMS(t *testing.T) {
+	t.Parallel()
+	s := startServer(t, 0)
+	ctx := context.Background()
+	c := s.client(t, s.key, "")
+	res, err := c.ProvisionPhone(ctx, "", naive.ProvisionRequest{EIN: "12-3456789", AreaCode: "415"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ph := res.Provisioned.Phone
+	out, err := c.SandboxSMS(ctx, ph.E164, "+14155550123", "hello from the sandbox")
+	if err != nil {
+		t.Fatalf("sandbox sms: %v", err)
+	}
+	if out.Status != "sent" || out.To != ph.E164 || out.From != "+14155550123" {
+		t.Fatalf("answer %+v", out)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		l, err := c.ListMessages(ctx, "", ph.ID, naive.ListParams{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(l.Data) == 1 && l.Data[0].Body == "hello from the sandbox" && l.Data[0].Direction == naive.DirectionInbound {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the text did not arrive: %+v", l.Data)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if def, err := c.SandboxSMS(ctx, ph.E164, "", "no sender"); err != nil || def.From == "" {
+		t.Fatalf("default sender: %+v %v", def, err)
+	}
+	if _, err := c.SandboxSMS(ctx, "+12125550000", "+14155550123", "hi"); naive.ErrorCode(err) != naive.ENotFound {
+		t.Fatalf("unknown number: %v", err)
+	}
+	live := s.client(t, s.login(t), naive.ModeLive)
+	if _, err := live.SandboxSMS(ctx, ph.E164, "+14155550123", "hi"); naive.ErrorCode(err) != naive.EForbidden {
+		t.Fatalf("live mode: %v", err)
+	}
+}

@@ -295,3 +295,26 @@ func (c *Client) TestWebhook(ctx context.Context, id string) (*naive.Delivery, e
 func (c *Client) ListDeliveries(ctx context.Context, id string, lp naive.ListParams) (*naive.List[naive.Delivery], error) {
 	return call[naive.List[naive.Delivery]](ctx, c, request{method: http.MethodGet, path: "/v1/webhooks/" + esc(id) + "/deliveries", query: listQuery(lp)})
 }
+
+// SandboxSMSResult is the answer of POST /v1/sandbox/sms.
+type SandboxSMSResult struct {
+	Status string `json:"status"`
+	To     string `json:"to"`
+	From   string `json:"from"`
+}
+
+// SandboxSMS makes test mode's sandbox carrier deliver an inbound text from
+// from (empty: the server's default sender) to the operator's number to, as
+// a signed message.received webhook, as if a phone had texted it
+// (POST /v1/sandbox/sms). Test mode only; not part of naive.Service.
+//
+// Errors: invalid_input, not_found (no such number), forbidden (live mode),
+// not_configured (the server has no in-process sandbox).
+func (c *Client) SandboxSMS(ctx context.Context, to, from, body string) (*SandboxSMSResult, error) {
+	in := struct {
+		To   string `json:"to"`
+		From string `json:"from,omitempty"`
+		Body string `json:"body"`
+	}{to, from, body}
+	return call[SandboxSMSResult](ctx, c, request{method: http.MethodPost, path: "/v1/sandbox/sms", body: in})
+}

@@ -30,10 +30,13 @@ var Version = "dev"
 // instructions tell a model how the tools fit together.
 const instructions = `naive gives this agent real US phone numbers for the company it works for.
 Start with naive_status to see the operator, the subject (the company), its LLC formation and the
-credit balance. naive_phone_provision buys a number (the subject's first number needs its EIN); the
-number receives SMS at once, and sending unlocks when the carrier campaign becomes active
-(naive_phone_status shows the pipeline). Some subjects need a human to approve a purchase first: the
-answer is then status "pending_approval" with an approval id, and nothing was bought or charged.
+credit balance; naive_phone_preflight lists what a purchase still needs. naive_phone_provision buys a
+number (the subject's first number needs its EIN); the number receives SMS at once
+(naive_phone_messages, naive_phone_read), and naive_phone_send works once the carrier campaign is
+active (naive_phone_status shows the pipeline; before that sending answers compliance_pending).
+Some subjects need a human to approve a purchase first: the answer is then status
+"pending_approval" with an approval id, and nothing was bought or charged; follow it with
+naive_approvals_get (agents cannot approve). naive_phone_assign connects other agents to a number.
 Errors carry a code and a hint that says what to do next.`
 
 // NewServer returns an MCP server whose tools act through svc. For the

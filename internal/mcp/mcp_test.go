@@ -320,8 +320,53 @@ func TestHTTP(t *testing.T) {
 	if res.IsError {
 		t.Fatalf("pending approval as an error: %s", text(res))
 	}
-	if m := structured(t, res); m["status"] != "pending_approval" || m["approval"].(map[string]any)["id"] == "" {
+	m := structured(t, res)
+	if m["status"] != "pending_approval" || m["approval"].(map[string]any)["id"] == "" {
 		t.Fatalf("provision for another subject: %v", m)
+	}
+	approvalID := m["approval"].(map[string]any)["id"].(string)
+
+	// The approvals tools: the pending approval is a normal result, with
+	// its cost and the next step; after a human approves, the result holds
+	// the number, bought once.
+	lst := call(t, cs, "naive_approvals_list", map[string]any{"status": "pending"})
+	if lst.IsError {
+		t.Fatalf("approvals list: %s", text(lst))
+	}
+	if l := structured(t, lst)["approvals"].([]any); len(l) != 1 || l[0].(map[string]any)["id"] != approvalID ||
+		l[0].(map[string]any)["cost"] != 50.0 || l[0].(map[string]any)["subject_id"] != acme.ID {
+		t.Fatalf("pending approvals %v", l)
+	}
+	got := call(t, cs, "naive_approvals_get", map[string]any{"id": approvalID})
+	if got.IsError {
+		t.Fatalf("approvals get: %s", text(got))
+	}
+	if g := structured(t, got); g["status"] != "pending" || g["requested_by"].(map[string]any)["actor_type"] != "agent" ||
+		g["request"].(map[string]any)["ein"] != "12-3456789" || !strings.Contains(g["next_step"].(string), "Waiting for a human") {
+		t.Fatalf("pending approval %v", g)
+	}
+	anon0, _ := client.New(client.Options{BaseURL: a.URL()})
+	login0, err := anon0.Login(ctx, naive.LoginRequest{Email: "admin@localhost", Password: adminPassword})
+	if err != nil {
+		t.Fatal(err)
+	}
+	admin, _ := client.New(client.Options{BaseURL: a.URL(), Token: login0.Token, Mode: naive.ModeTest})
+	if _, err := admin.ApproveApproval(ctx, approvalID); err != nil {
+		t.Fatalf("approve: %v", err)
+	}
+	g := structured(t, call(t, cs, "naive_approvals_get", map[string]any{"id": approvalID}))
+	r, _ := g["result"].(map[string]any)
+	if g["status"] != "executed" || r == nil || !strings.HasPrefix(r["phone"].(map[string]any)["e164"].(string), "+1") ||
+		g["resolved_by"].(map[string]any)["actor_type"] != "human" {
+		t.Fatalf("executed approval %v", g)
+	}
+	phones := structured(t, call(t, cs, "naive_phone_list", map[string]any{"subject_id": acme.ID}))["phones"].([]any)
+	if len(phones) != 1 || phones[0].(map[string]any)["id"] != r["phone"].(map[string]any)["id"] {
+		t.Fatalf("subject's numbers after approval %v", phones)
+	}
+	if nf := call(t, cs, "naive_approvals_get", map[string]any{"id": "01a2239c-0000-7000-8000-000000000000"}); !nf.IsError ||
+		structured(t, nf)["error"].(map[string]any)["code"] != naive.ENotFound {
+		t.Fatalf("unknown approval: %s", text(nf))
 	}
 
 	if _, err := connectHTTP(t, a, "nv_sk_test_unknown"); err == nil {
@@ -356,5 +401,151 @@ func TestHTTP(t *testing.T) {
 	}
 	if err != nil && !strings.Contains(err.Error(), "401") && !strings.Contains(strings.ToLower(err.Error()), "unauthorized") {
 		t.Fatalf("revoked key failed for another reason: %v", err)
+	}
+}
+
+// sendService answers SendSMS and GetApproval.
+type sendService struct {
+	naive.Service
+	send func(subjectID, phoneID string, req naive.SendRequest) (*naive.SendResult, error)
+}
+
+func (s *sendService) SendSMS(_ context.Context, subjectID, phoneID string, req naive.SendRequest) (*naive.SendResult, error) {
+	return s.send(subjectID, phoneID, req)
+}
+
+// TestCompliancePendingIsToolError checks sending before the campaign is
+// active is an isError result whose details carry the campaign status and
+// retryable, so the agent knows to wait rather than give up.
+func TestCompliancePendingIsToolError(t *testing.T) {
+	t.Parallel()
+	var got naive.SendRequest
+	svc := &sendService{send: func(_, phoneID string, req naive.SendRequest) (*naive.SendResult, error) {
+		got = req
+		return nil, (&naive.Error{Code: naive.ECompliancePending, Message: "Outbound SMS unlocks when the carriers approve the campaign; it is in_review."}).
+			WithHint("Nothing was sent or charged.").With("campaign_status", "in_review").With("retryable", true)
+	}}
+	res := call(t, connect(t, svc), "naive_phone_send", map[string]any{"phone_id": "ph-1", "to": "+14155550123", "body": "hi"})
+	if !res.IsError {
+		t.Fatal("not an error result")
+	}
+	e := structured(t, res)["error"].(map[string]any)
+	d := e["details"].(map[string]any)
+	if e["code"] != naive.ECompliancePending || d["campaign_status"] != "in_review" || d["retryable"] != true {
+		t.Fatalf("structured error %v", e)
+	}
+	if got != (naive.SendRequest{To: "+14155550123", Body: "hi"}) {
+		t.Fatalf("request %+v", got)
+	}
+	// A missing required input is refused before the service is called.
+	bad, err := connect(t, svc).CallTool(context.Background(), &sdk.CallToolParams{Name: "naive_phone_send", Arguments: map[string]any{"phone_id": "ph-1"}})
+	if err == nil && !bad.IsError {
+		t.Fatal("naive_phone_send without to and body was accepted")
+	}
+}
+
+// TestMessagingStdio drives the messaging tools through `naive mcp` (the
+// built binary, over the Go client) against a real server: preflight,
+// send before the campaign is active (compliance_pending), an inbound text
+// via the sandbox, messages and read, then a send once the campaign is
+// active, and agents on the number.
+func TestMessagingStdio(t *testing.T) {
+	t.Parallel()
+	a := startServer(t)
+	cmd := exec.Command(naiveBin, "mcp")
+	cmd.Env = append(os.Environ(), "NAIVE_API_URL="+a.URL(), "NAIVE_API_KEY="+a.Bootstrapped().TestKey,
+		"NAIVE_CONFIG="+filepath.Join(t.TempDir(), "config.json"))
+	cmd.Stderr = os.Stderr
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cs, err := sdk.NewClient(&sdk.Implementation{Name: "test", Version: "1"}, nil).Connect(ctx, &sdk.CommandTransport{Command: cmd}, nil)
+	if err != nil {
+		t.Fatalf("connect to naive mcp: %v", err)
+	}
+	defer cs.Close()
+
+	pf := structured(t, call(t, cs, "naive_phone_preflight", map[string]any{"ein": "12-3456789", "area_code": "415"}))
+	if pf["ready"] != true || pf["approval_required"] != false || len(pf["checks"].([]any)) == 0 {
+		t.Fatalf("preflight %v", pf)
+	}
+	prov := structured(t, call(t, cs, "naive_phone_provision", map[string]any{"ein": "12-3456789", "area_code": "415"}))
+	phone := prov["phone"].(map[string]any)
+	phoneID, e164 := phone["id"].(string), phone["e164"].(string)
+
+	early := call(t, cs, "naive_phone_send", map[string]any{"phone_id": phoneID, "to": "+14155550123", "body": "too early"})
+	if !early.IsError {
+		t.Fatalf("send before the campaign is active: %s", text(early))
+	}
+	if e := structured(t, early)["error"].(map[string]any); e["code"] != naive.ECompliancePending ||
+		e["details"].(map[string]any)["retryable"] != true {
+		t.Fatalf("compliance error %v", e)
+	}
+
+	agent, _ := client.New(client.Options{BaseURL: a.URL(), Token: a.Bootstrapped().TestKey})
+	if _, err := agent.SandboxSMS(ctx, e164, "+14155550123", "Is my order ready?"); err != nil {
+		t.Fatalf("sandbox sms: %v", err)
+	}
+	var msgs []any
+	waitFor(t, "the inbound text", func() bool {
+		m := structured(t, call(t, cs, "naive_phone_messages", map[string]any{"phone_id": phoneID}))
+		msgs = m["messages"].([]any)
+		return len(msgs) == 1
+	})
+	in := msgs[0].(map[string]any)
+	if in["direction"] != "inbound" || in["body"] != "Is my order ready?" || in["from"] != "+14155550123" {
+		t.Fatalf("inbound %v", in)
+	}
+	read := structured(t, call(t, cs, "naive_phone_read", map[string]any{"id": in["id"]}))
+	if read["body"] != "Is my order ready?" || read["received_at"] == "" {
+		t.Fatalf("read %v", read)
+	}
+
+	for _, c := range a.Sandbox().Campaigns() {
+		if err := a.Sandbox().SetCampaignStatus(c.ID, "active"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	waitFor(t, "outbound to unlock", func() bool {
+		p := structured(t, call(t, cs, "naive_phone_get", map[string]any{"id": phoneID}))
+		return p["capabilities"].(map[string]any)["sms_outbound"] == true
+	})
+	sent := call(t, cs, "naive_phone_send", map[string]any{"phone_id": phoneID, "to": "+14155550123", "body": "Yes, it shipped today."})
+	if sent.IsError {
+		t.Fatalf("send: %s", text(sent))
+	}
+	s := structured(t, sent)
+	if s["status"] != "queued" || s["segments"] != 1.0 || s["credits_used"] != 1.0 || s["credits_remaining"] != 949.0 {
+		t.Fatalf("send %v", s)
+	}
+	waitFor(t, "delivery", func() bool {
+		return structured(t, call(t, cs, "naive_phone_read", map[string]any{"id": s["id"]}))["status"] == "delivered"
+	})
+
+	bot, err := agent.CreateAgent(ctx, naive.AgentRequest{Name: "support-bot"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	as := structured(t, call(t, cs, "naive_phone_assign", map[string]any{"phone_id": phoneID, "agent_id": bot.ID, "permissions": []string{"receive_sms"}}))
+	if as["agent_id"] != bot.ID || fmt.Sprint(as["permissions"]) != "[receive_sms]" {
+		t.Fatalf("assign %v", as)
+	}
+	list := structured(t, call(t, cs, "naive_phone_assignments", map[string]any{"phone_id": phoneID}))
+	if l := list["assignments"].([]any); len(l) != 1 || l[0].(map[string]any)["agent_id"] != bot.ID {
+		t.Fatalf("assignments %v", list)
+	}
+	missing := call(t, cs, "naive_phone_messages", map[string]any{"phone_id": "01a2239c-0000-7000-8000-000000000000"})
+	if !missing.IsError || structured(t, missing)["error"].(map[string]any)["code"] != naive.ENotFound {
+		t.Fatalf("messages of an unknown number: %s", text(missing))
+	}
+}
+
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(100 * time.Millisecond)
 	}
 }

@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"encoding/json"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/naive-oss/naive/internal/mcp"
@@ -66,7 +68,9 @@ func TestToolContract(t *testing.T) {
 			t.Errorf("%s: a tool that writes must say whether it is destructive", tool.Name)
 		}
 	}
-	want := []string{"naive_status", "naive_phone_provision", "naive_phone_list", "naive_phone_get", "naive_phone_status", "naive_phone_release"}
+	want := []string{"naive_status", "naive_phone_provision", "naive_phone_list", "naive_phone_get", "naive_phone_status",
+		"naive_phone_release", "naive_phone_preflight", "naive_phone_send", "naive_phone_messages", "naive_phone_read",
+		"naive_phone_assign", "naive_phone_assignments", "naive_approvals_list", "naive_approvals_get"}
 	if !slices.Equal(names, want) {
 		t.Fatalf("tools %v, want %v", names, want)
 	}
@@ -93,6 +97,15 @@ func TestToolContract(t *testing.T) {
 	if req := schema("naive_phone_provision")["required"]; req != nil {
 		t.Fatalf("naive_phone_provision requires %v; every property is optional", req)
 	}
+	// No tool lets an agent decide an approval (SPEC §5).
+	for _, n := range names {
+		if strings.Contains(n, "approve") || strings.Contains(n, "deny") {
+			t.Fatalf("tool %s decides approvals; only humans may", n)
+		}
+	}
+	if req := schema("naive_phone_send")["required"]; fmt.Sprint(req) != "[phone_id to body]" {
+		t.Fatalf("naive_phone_send requires %v", req)
+	}
 	for _, tool := range mcp.Tools() {
 		a := tool.Annotations
 		switch tool.Name {
@@ -103,6 +116,14 @@ func TestToolContract(t *testing.T) {
 		case "naive_phone_release":
 			if a.ReadOnlyHint || !*a.DestructiveHint || !a.IdempotentHint {
 				t.Errorf("release annotations %+v", a)
+			}
+		case "naive_phone_send":
+			if a.ReadOnlyHint || *a.DestructiveHint || a.IdempotentHint || !*a.OpenWorldHint {
+				t.Errorf("send annotations %+v: it writes, adds, sends again on each call and reaches people", a)
+			}
+		case "naive_phone_assign":
+			if a.ReadOnlyHint || !*a.DestructiveHint || !a.IdempotentHint {
+				t.Errorf("assign annotations %+v: assigning again replaces permissions, with the same end state", a)
 			}
 		default:
 			if !a.ReadOnlyHint || !a.IdempotentHint {

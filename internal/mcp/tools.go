@@ -18,6 +18,14 @@ var tools = []tool{
 	newPhoneGetTool(),
 	newPhoneStatusTool(),
 	newPhoneReleaseTool(),
+	newPhonePreflightTool(),
+	newPhoneSendTool(),
+	newPhoneMessagesTool(),
+	newPhoneReadTool(),
+	newPhoneAssignTool(),
+	newPhoneAssignmentsTool(),
+	newApprovalsListTool(),
+	newApprovalsGetTool(),
 }
 
 func ptr[T any](v T) *T { return &v }
@@ -73,7 +81,8 @@ func provisionOutput(res *naive.ProvisionResult) *ProvisionOutput {
 	if p := res.Pending; p != nil {
 		return &ProvisionOutput{Status: "pending_approval",
 			Approval: &Approval{ID: p.ApprovalID, Action: p.Action, Primitive: p.Primitive, Title: p.Title, Message: p.Message},
-			NextStep: "A human must approve approval " + p.ApprovalID + "; nothing was bought or charged. Do not provision again; the approved request runs once."}
+			NextStep: "A human must approve approval " + p.ApprovalID + "; nothing was bought or charged. Do not provision again; the approved request runs once. " +
+				"Read its outcome later with naive_approvals_get."}
 	}
 	p := res.Provisioned
 	ph := phoneOut(p.Phone)

@@ -1,0 +1,285 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/naive-oss/naive/internal/client"
+	"github.com/naive-oss/naive/internal/naive"
+	"github.com/naive-oss/naive/internal/surge"
+	"github.com/naive-oss/naive/internal/surge/surgesim"
+)
+
+// NewCmdSandbox is `naive sandbox …`.
+func NewCmdSandbox(f *Factory) *cobra.Command {
+	cmd := newGroup("sandbox", "Test mode's carrier: text your numbers, or run the Surge simulator alone")
+	cmd.Long = `Test mode uses a sandbox carrier: a faithful simulation of Surge's HTTP API.
+` + "`naive sandbox sms`" + ` texts one of your test numbers through it; ` + "`naive sandbox surge`" + `
+runs the simulator on its own, for several servers or a real Surge client.`
+	cmd.AddCommand(NewCmdSandboxSMS(f, nil), NewCmdSandboxSurge(f, nil))
+	return cmd
+}
+
+// sandboxTexter is the client call behind `naive sandbox sms`; it is not
+// part of naive.Service (the sandbox is an adapter's knob).
+type sandboxTexter interface {
+	SandboxSMS(ctx context.Context, to, from, body string) (*client.SandboxSMSResult, error)
+}
+
+var _ sandboxTexter = (*client.Client)(nil)
+
+// SandboxSMSOptions are the inputs of `naive sandbox sms`.
+type SandboxSMSOptions struct {
+	IO      *IOStreams
+	Service func() (naive.Service, error)
+	JSON    bool
+	To      string
+	From    string
+	Body    string
+}
+
+// NewCmdSandboxSMS is `naive sandbox sms --to <number> --body <text>`.
+func NewCmdSandboxSMS(f *Factory, runF func(*SandboxSMSOptions) error) *cobra.Command {
+	opts := &SandboxSMSOptions{IO: f.IO, Service: f.Service}
+	cmd := &cobra.Command{
+		Use:   "sms --to <our e164 or phone id> [--from +1…] --body <text>",
+		Short: "Text one of your test numbers, as a phone would (test mode)",
+		Long: `Make the sandbox carrier deliver an inbound text to one of the operator's
+test numbers, as if a phone had texted it: the server receives it as Surge's
+signed message.received webhook, stores it on the number (see
+` + "`naive phone messages <phone-id>`" + `), emits sms.received and delivers it to
+subscribed webhooks and agents. A body of STOP opts the sender out; START
+opts it back in. Needs a test key or --mode test.`,
+		Example: `  naive sandbox sms --to +14155550001 --from +14155550123 --body "Is my order ready?"
+  naive sandbox sms --to 01f0… --body STOP`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			opts.JSON = f.JSONOutput()
+			var missing []string
+			if strings.TrimSpace(opts.To) == "" {
+				missing = append(missing, "--to")
+			}
+			if strings.TrimSpace(opts.Body) == "" {
+				missing = append(missing, "--body")
+			}
+			if len(missing) > 0 {
+				return usageError{errorf("%s required", strings.Join(missing, ", "))}
+			}
+			if runF != nil {
+				return runF(opts)
+			}
+			return sandboxSMSRun(cmd.Context(), opts)
+		},
+	}
+	cmd.Flags().StringVar(&opts.To, "to", "", "the operator's number that receives the text: E.164 or its phone id")
+	cmd.Flags().StringVar(&opts.From, "from", "", "the sender in E.164 (default: the sandbox's +14155550199)")
+	cmd.Flags().StringVar(&opts.Body, "body", "", "the text")
+	return cmd
+}
+
+func sandboxSMSRun(ctx context.Context, opts *SandboxSMSOptions) error {
+	svc, err := opts.Service()
+	if err != nil {
+		return err
+	}
+	tx, ok := svc.(sandboxTexter)
+	if !ok {
+		return errors.New("this client cannot reach the sandbox")
+	}
+	to, phoneID := opts.To, ""
+	if !strings.HasPrefix(to, "+") {
+		p, err := svc.GetPhone(ctx, "", to)
+		if err != nil {
+			return err
+		}
+		to, phoneID = p.E164, p.ID
+	}
+	res, err := tx.SandboxSMS(ctx, to, opts.From, opts.Body)
+	if err != nil {
+		return err
+	}
+	out := opts.IO.Out
+	if opts.JSON {
+		return printJSON(out, res)
+	}
+	if phoneID == "" {
+		phoneID = phoneIDOf(ctx, svc, to)
+	}
+	fmt.Fprintf(out, "Texted %s from %s through the sandbox carrier.\n", res.To, res.From)
+	fmt.Fprintln(out, "It arrives as a signed message.received webhook, within a moment.")
+	if phoneID != "" {
+		nextSteps(out, "naive phone messages "+phoneID, "see it on the number")
+	} else {
+		nextSteps(out, "naive phone list", "find the number's id, then `naive phone messages <id>`")
+	}
+	return nil
+}
+
+// phoneIDOf finds the id of the subject's number e164 on the first page of
+// numbers, or "".
+func phoneIDOf(ctx context.Context, svc naive.Service, e164 string) string {
+	l, err := svc.ListPhones(ctx, "", "", naive.ListParams{Limit: 200})
+	if err != nil {
+		return ""
+	}
+	for _, p := range l.Data {
+		if p.E164 == e164 && p.Status == naive.PhoneActive {
+			return p.ID
+		}
+	}
+	return ""
+}
+
+// SandboxSurgeOptions are the inputs of `naive sandbox surge`.
+type SandboxSurgeOptions struct {
+	IO            *IOStreams
+	Addr          string
+	APIKey        string
+	ReviewDelay   time.Duration
+	DeliveryDelay time.Duration
+	WebhookURL    string
+	WebhookSecret string
+	LogLevel      string
+	// Ready, when set, is called with the simulator's URL once it listens
+	// (tests use it instead of reading stdout).
+	Ready func(url string)
+}
+
+// NewCmdSandboxSurge is `naive sandbox surge`.
+func NewCmdSandboxSurge(f *Factory, runF func(*SandboxSurgeOptions) error) *cobra.Command {
+	opts := &SandboxSurgeOptions{IO: f.IO}
+	cmd := &cobra.Command{
+		Use:   "surge [--addr 127.0.0.1:8099] [--review-delay 20s] [--webhook-url URL] [--webhook-secret whsec_…] [--api-key sk_sandbox]",
+		Short: "Run the Surge simulator alone, for several servers or a real Surge client",
+		Long: `Run the Surge simulator on its own until interrupted (SIGINT or SIGTERM stop
+it gracefully). It answers Surge's API (accounts, campaigns, phone numbers,
+messages, contacts) from memory, with the sandbox's magic values, and posts
+its events, signed with --webhook-secret (generated when not given), to
+--webhook-url.
+
+Uses:
+  - several ` + "`naive serve --sandbox-url URL --sandbox-webhook-secret whsec_…`" + `
+    processes share one test carrier (one set of numbers and campaigns); it
+    must accept the key sk_sandbox, and --webhook-url names one of them
+    (http://host:port/webhooks/surge);
+  - a real Surge client (e.g. ` + "`naive serve --carrier surge`" + ` with SURGE_BASE_URL,
+    SURGE_API_KEY and SURGE_WEBHOOK_SECRET) talks to it as if it were Surge.
+
+Its state lives in memory and ends with the process.`,
+		Example: `  naive sandbox surge --addr 127.0.0.1:8099 --review-delay 5s
+  naive sandbox surge --webhook-url http://127.0.0.1:8080/webhooks/surge --webhook-secret whsec_…`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if opts.ReviewDelay < 0 || opts.DeliveryDelay < 0 {
+				return usageError{errorf("--review-delay and --delivery-delay cannot be negative")}
+			}
+			if opts.WebhookURL != "" && !strings.HasPrefix(opts.WebhookURL, "http://") && !strings.HasPrefix(opts.WebhookURL, "https://") {
+				return usageError{errorf("--webhook-url must be an http(s) URL, not %q", opts.WebhookURL)}
+			}
+			if opts.WebhookSecret != "" {
+				if _, err := surge.Sign(opts.WebhookSecret, "probe", time.Now(), nil); err != nil || !strings.HasPrefix(opts.WebhookSecret, "whsec_") {
+					return usageError{errorf("--webhook-secret must be whsec_ followed by base64 (as Surge's are)")}
+				}
+			}
+			if strings.TrimSpace(opts.APIKey) == "" {
+				return usageError{errorf("--api-key cannot be empty")}
+			}
+			var level slog.Level
+			if err := level.UnmarshalText([]byte(opts.LogLevel)); err != nil {
+				return usageError{fmt.Errorf("--log-level: %w", err)}
+			}
+			if runF != nil {
+				return runF(opts)
+			}
+			return sandboxSurgeRun(cmd.Context(), opts)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&opts.Addr, "addr", "127.0.0.1:8099", "listen address (:0 picks a port)")
+	fl.StringVar(&opts.APIKey, "api-key", "sk_sandbox", "the bearer key it accepts (naive serve --sandbox-url sends sk_sandbox)")
+	fl.DurationVar(&opts.ReviewDelay, "review-delay", surgesim.DefaultReviewDelay, "how long a campaign review takes")
+	fl.DurationVar(&opts.DeliveryDelay, "delivery-delay", surgesim.DefaultDeliveryDelay, "time to message.sent, and again to message.delivered")
+	fl.StringVar(&opts.WebhookURL, "webhook-url", "", "where to post its signed events, e.g. http://127.0.0.1:8080/webhooks/surge")
+	fl.StringVar(&opts.WebhookSecret, "webhook-secret", "", "the whsec_… secret that signs them (default: generated and printed)")
+	fl.StringVar(&opts.LogLevel, "log-level", "info", "debug, info, warn or error (JSON logs on stderr)")
+	return cmd
+}
+
+func sandboxSurgeRun(ctx context.Context, opts *SandboxSurgeOptions) error {
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	var level slog.Level
+	_ = level.UnmarshalText([]byte(opts.LogLevel))
+	logger := slog.New(slog.NewJSONHandler(opts.IO.ErrOut, &slog.HandlerOptions{Level: level}))
+	if opts.WebhookSecret == "" {
+		opts.WebhookSecret = surge.NewWebhookSecret()
+	}
+	ln, err := net.Listen("tcp", opts.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", opts.Addr, err)
+	}
+	sim := surgesim.New(surgesim.Config{APIKey: opts.APIKey, ReviewDelay: opts.ReviewDelay, DeliveryDelay: opts.DeliveryDelay,
+		WebhookURL: opts.WebhookURL, WebhookSecret: opts.WebhookSecret, Logger: logger})
+	defer sim.Close()
+	srv := &http.Server{Handler: sim, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute,
+		ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelWarn)}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+
+	url := "http://" + ln.Addr().String()
+	printSandboxBanner(opts, url)
+	if opts.Ready != nil {
+		opts.Ready(url)
+	}
+	select {
+	case err := <-served:
+		return err
+	case <-ctx.Done():
+	}
+	logger.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		return err
+	}
+	fmt.Fprintln(opts.IO.Out, "naive: Surge sandbox stopped.")
+	return nil
+}
+
+func printSandboxBanner(opts *SandboxSurgeOptions, url string) {
+	w := opts.IO.Out
+	fmt.Fprintf(w, "naive: Surge sandbox listening on %s\n\n", url)
+	tw := newTable(w)
+	fmt.Fprintf(tw, "  API key:\t%s\n", opts.APIKey)
+	fmt.Fprintf(tw, "  Webhook secret:\t%s\n", opts.WebhookSecret)
+	if opts.WebhookURL != "" {
+		fmt.Fprintf(tw, "  Webhooks to:\t%s\n", opts.WebhookURL)
+	} else {
+		fmt.Fprintf(tw, "  Webhooks to:\tnone (no --webhook-url; campaign status is still read by polling)\n")
+	}
+	fmt.Fprintf(tw, "  Review delay:\t%s\n", opts.ReviewDelay)
+	tw.Flush()
+	fmt.Fprintf(w, "\nShare it between naive servers (their test mode):\n  naive serve --sandbox-url %s --sandbox-webhook-secret %s\n", url, opts.WebhookSecret)
+	if opts.WebhookURL == "" {
+		fmt.Fprintln(w, "  (for its events, start it with --webhook-url http://<one of the servers>/webhooks/surge)")
+	}
+	if opts.APIKey != "sk_sandbox" {
+		fmt.Fprintln(w, "  (naive serve --sandbox-url sends the key sk_sandbox: start the sandbox with --api-key sk_sandbox for it)")
+	}
+	fmt.Fprintf(w, "\nOr point a Surge client at it as if it were Surge:\n  SURGE_BASE_URL=%s SURGE_API_KEY=%s SURGE_WEBHOOK_SECRET=%s naive serve --carrier surge\n",
+		url, opts.APIKey, opts.WebhookSecret)
+	fmt.Fprintln(w, "\nMagic values: area code 555 (no inventory), 500 (carrier outage), EIN 99-9999999 (rejected),")
+	fmt.Fprintln(w, "\"[sandbox:reject]\" in a campaign description (review ends rejected), a text to +1…0000 (fails).")
+	fmt.Fprintln(w, "\nPress Ctrl-C to stop.")
+}
