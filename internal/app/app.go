@@ -5,7 +5,9 @@
 package app
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -235,10 +237,15 @@ func Start(ctx context.Context, opts Options) (*App, error) {
 		sandbox = a.sim
 	}
 	apiCfg := api.Config{Sandbox: sandbox, MCP: mcpHandler}
-	if a.sim != nil {
+	switch {
+	case a.sim != nil:
 		apiCfg.SandboxInbound = func(to, from, body string) error {
 			_, err := a.sim.Inbound(to, from, body)
 			return err
+		}
+	case opts.SandboxURL != "":
+		apiCfg.SandboxInbound = func(to, from, body string) error {
+			return postInbound(opts.SandboxURL, surgesim.InboundRequest{To: to, From: from, Body: body})
 		}
 	}
 	handler := api.NewServer(apiCfg, a.svc, st, opts.Logger)
@@ -369,4 +376,29 @@ func printBanner(w io.Writer, url string, b *service.Bootstrapped) {
 	fmt.Fprintf(w, "\nTest API key (shown once; store it now):\n%s\n\n", b.TestKey)
 	fmt.Fprintf(w, "Provision a number in test mode:\n\n")
 	fmt.Fprintf(w, "curl -X POST %s/v1/phone/provision \\\n  -H \"Authorization: Bearer %s\" -H \"Content-Type: application/json\" \\\n  -d '{ \"ein\": \"12-3456789\", \"area_code\": \"415\", \"label\": \"Support\" }'\n\n", url, b.TestKey)
+}
+
+// postInbound asks a standalone sandbox to receive a text (its
+// POST /sandbox/inbound extension).
+func postInbound(baseURL string, in surgesim.InboundRequest) error {
+	body, err := json.Marshal(in)
+	if err != nil {
+		return err
+	}
+	req, err := http.NewRequest(http.MethodPost, strings.TrimRight(baseURL, "/")+"/sandbox/inbound", bytes.NewReader(body))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Authorization", "Bearer sk_sandbox")
+	req.Header.Set("Content-Type", "application/json")
+	res, err := (&http.Client{Timeout: 10 * time.Second}).Do(req)
+	if err != nil {
+		return err
+	}
+	defer res.Body.Close()
+	if res.StatusCode != http.StatusCreated {
+		msg, _ := io.ReadAll(io.LimitReader(res.Body, 4096))
+		return fmt.Errorf("sandbox answered %d: %s", res.StatusCode, msg)
+	}
+	return nil
 }

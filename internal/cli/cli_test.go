@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -374,5 +375,16 @@ func TestPhoneListAgainstStub(t *testing.T) {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("output lacks %q:\n%s", want, out.String())
 		}
+	}
+}
+
+func TestServeEnv(t *testing.T) {
+	var stderr strings.Builder
+	getenv := func(k string) string {
+		return map[string]string{"NAIVE_PHONE_PRICE": "fifty"}[k]
+	}
+	code := Run(t.Context(), []string{"serve"}, getenv, strings.NewReader(""), io.Discard, &stderr)
+	if code != ExitUsage || !strings.Contains(stderr.String(), "NAIVE_PHONE_PRICE") {
+		t.Fatalf("exit %d: %s", code, stderr.String())
 	}
 }

@@ -3,21 +3,23 @@ package cli
 import (
 	"fmt"
 	"log/slog"
-	"strconv"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/naive-oss/naive/internal/app"
 )
 
 type serveOptions struct {
-	addr, databaseURL, carrier string
-	sandboxURL, sandboxSecret  string
-	price                      int64
-	reviewDelay, pollInterval  time.Duration
-	approvalTTL                time.Duration
-	logLevel                   string
+	addr, databaseURL, carrier  string
+	sandboxURL, sandboxSecret   string
+	price                       int64
+	reviewDelay, pollInterval   time.Duration
+	approvalTTL, webhookBackoff time.Duration
+	smsPrice                    int64
+	logLevel                    string
 }
 
 // newServeCmd is `naive serve`: flags fall back to NAIVE_* environment
@@ -38,20 +40,47 @@ key and a ready-to-paste curl.`,
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&o.addr, "addr", envOr(e, "NAIVE_ADDR", "127.0.0.1:8080"), "listen address (env NAIVE_ADDR)")
-	f.StringVar(&o.databaseURL, "database-url", envOr(e, "NAIVE_DATABASE_URL", "sqlite:./naive.db"), "sqlite:PATH or postgres://… (env NAIVE_DATABASE_URL)")
-	f.StringVar(&o.sandboxURL, "sandbox-url", envOr(e, "NAIVE_SANDBOX_URL", ""), "test mode's carrier: a standalone sandbox (Surge simulator) shared by several processes; default one in-process (env NAIVE_SANDBOX_URL)")
-	f.StringVar(&o.sandboxSecret, "sandbox-webhook-secret", envOr(e, "NAIVE_SANDBOX_WEBHOOK_SECRET", ""), "the whsec_… secret of the --sandbox-url sandbox's webhooks (env NAIVE_SANDBOX_WEBHOOK_SECRET)")
-	f.StringVar(&o.carrier, "carrier", envOr(e, "NAIVE_CARRIER", "none"), "live-mode carrier: none or surge (env NAIVE_CARRIER)")
-	f.Int64Var(&o.price, "phone-price", envInt(e, "NAIVE_PHONE_PRICE", 50), "credits per number (env NAIVE_PHONE_PRICE)")
-	f.DurationVar(&o.reviewDelay, "sandbox-review-delay", envDuration(e, "NAIVE_SANDBOX_REVIEW_DELAY", 20*time.Second), "test-mode campaign review time (env NAIVE_SANDBOX_REVIEW_DELAY)")
-	f.DurationVar(&o.pollInterval, "poll-interval", envDuration(e, "NAIVE_POLL_INTERVAL", 2*time.Second), "how often open campaigns are checked (env NAIVE_POLL_INTERVAL)")
-	f.DurationVar(&o.approvalTTL, "approval-ttl", envDuration(e, "NAIVE_APPROVAL_TTL", 72*time.Hour), "how long an approval waits for a human (env NAIVE_APPROVAL_TTL)")
-	f.StringVar(&o.logLevel, "log-level", envOr(e, "NAIVE_LOG_LEVEL", "info"), "debug, info, warn or error (env NAIVE_LOG_LEVEL)")
+	f.StringVar(&o.addr, "addr", "127.0.0.1:8080", "listen address")
+	f.StringVar(&o.databaseURL, "database-url", "sqlite:./naive.db", "sqlite:PATH or postgres://…")
+	f.StringVar(&o.sandboxURL, "sandbox-url", "", "test mode's carrier: a standalone sandbox (Surge simulator) shared by several processes; default one in-process")
+	f.StringVar(&o.sandboxSecret, "sandbox-webhook-secret", "", "the whsec_… secret of the --sandbox-url sandbox's webhooks")
+	f.StringVar(&o.carrier, "carrier", "none", "live-mode carrier: none or surge (with SURGE_API_KEY, SURGE_BASE_URL, SURGE_WEBHOOK_SECRET)")
+	f.Int64Var(&o.price, "phone-price", 50, "credits per number")
+	f.Int64Var(&o.smsPrice, "sms-price", 1, "credits per outbound SMS segment")
+	f.DurationVar(&o.reviewDelay, "sandbox-review-delay", 20*time.Second, "test-mode campaign review time")
+	f.DurationVar(&o.pollInterval, "poll-interval", 2*time.Second, "how often open campaigns are checked")
+	f.DurationVar(&o.approvalTTL, "approval-ttl", 72*time.Hour, "how long an approval waits for a human")
+	f.DurationVar(&o.webhookBackoff, "webhook-backoff", 10*time.Second, "first wait between outgoing webhook attempts, doubling up to 1h")
+	f.StringVar(&o.logLevel, "log-level", "info", "debug, info, warn or error")
+	f.VisitAll(func(fl *pflag.Flag) { fl.Usage += " (env " + envName(fl.Name) + ")" })
 	return cmd
 }
 
+// envName is the environment variable behind a serve flag.
+func envName(flag string) string {
+	return "NAIVE_" + strings.ToUpper(strings.ReplaceAll(flag, "-", "_"))
+}
+
+// applyEnv sets every flag not given on the command line from its NAIVE_*
+// variable, refusing a malformed value rather than ignoring it.
+func applyEnv(fs *pflag.FlagSet, getenv func(string) string) error {
+	var err error
+	fs.VisitAll(func(fl *pflag.Flag) {
+		v := getenv(envName(fl.Name))
+		if err != nil || fl.Changed || v == "" {
+			return
+		}
+		if serr := fs.Set(fl.Name, v); serr != nil {
+			err = usageError{fmt.Errorf("%s=%q: %w", envName(fl.Name), v, serr)}
+		}
+	})
+	return err
+}
+
 func runServe(cmd *cobra.Command, e *env, o *serveOptions) error {
+	if err := applyEnv(cmd.Flags(), e.getenv); err != nil {
+		return err
+	}
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(o.logLevel)); err != nil {
 		return usageError{fmt.Errorf("--log-level: %w", err)}
@@ -61,6 +90,8 @@ func runServe(cmd *cobra.Command, e *env, o *serveOptions) error {
 		Addr:                 o.addr,
 		DatabaseURL:          o.databaseURL,
 		PhonePrice:           o.price,
+		SMSPrice:             o.smsPrice,
+		WebhookBackoff:       o.webhookBackoff,
 		SandboxReviewDelay:   o.reviewDelay,
 		PollInterval:         o.pollInterval,
 		SandboxURL:           o.sandboxURL,
@@ -84,25 +115,4 @@ func runServe(cmd *cobra.Command, e *env, o *serveOptions) error {
 		werr = err
 	}
 	return werr
-}
-
-func envOr(e *env, key, def string) string {
-	if v := e.getenv(key); v != "" {
-		return v
-	}
-	return def
-}
-
-func envInt(e *env, key string, def int64) int64 {
-	if v, err := strconv.ParseInt(e.getenv(key), 10, 64); err == nil {
-		return v
-	}
-	return def
-}
-
-func envDuration(e *env, key string, def time.Duration) time.Duration {
-	if v, err := time.ParseDuration(e.getenv(key)); err == nil {
-		return v
-	}
-	return def
 }

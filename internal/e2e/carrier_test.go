@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"strconv"
 	"strings"
 	"sync"
@@ -312,4 +313,29 @@ func TestCarrierFaults(t *testing.T) {
 			t.Name(), elapsed.Round(time.Millisecond), counts, released, len(phones), bal)
 	})
 	_ = http.StatusOK
+}
+
+// TestSharedSandboxInbound: with a standalone sandbox (--sandbox-url), the
+// sandbox SMS route forwards to it.
+func TestSharedSandboxInbound(t *testing.T) {
+	sim := surgesim.New(surgesim.Config{APIKey: "sk_sandbox"})
+	t.Cleanup(sim.Close)
+	srv := httptest.NewServer(sim)
+	t.Cleanup(srv.Close)
+	h := start(t, "sqlite:"+t.TempDir()+"/n.db", func(o *app.Options) { o.SandboxURL = srv.URL })
+	ph := h.must(202, h.call("POST", "/v1/phone/provision", h.testKey, seedBody)).json(t)["phone"].(map[string]any)
+	h.must(202, h.call("POST", "/v1/sandbox/sms", h.testKey, `{"to":"`+ph["e164"].(string)+`","from":"+14155550123","body":"hi"}`))
+	accts := sim.Accounts()
+	if len(accts) != 1 {
+		t.Fatalf("%d accounts", len(accts))
+	}
+	found := false
+	for _, m := range sim.Messages(accts[0].ID) {
+		if m.Body != nil && *m.Body == "hi" {
+			found = true
+		}
+	}
+	if !found {
+		t.Fatal("the shared sandbox did not receive the text")
+	}
 }
