@@ -45,7 +45,7 @@ func eachDB(t *testing.T, fn func(t *testing.T, dbURL string)) {
 
 // harness is a real server on :0 with a temp database.
 type harness struct {
-	t        *testing.T
+	t        testing.TB
 	app      *app.App
 	url      string
 	testKey  string
@@ -56,7 +56,7 @@ type harness struct {
 
 type opts func(*app.Options)
 
-func start(t *testing.T, dbURL string, o ...opts) *harness {
+func start(t testing.TB, dbURL string, o ...opts) *harness {
 	t.Helper()
 	var out bytes.Buffer
 	options := app.Options{Addr: "127.0.0.1:0", DatabaseURL: dbURL, AdminPassword: "correct horse battery staple",
@@ -87,7 +87,7 @@ type resp struct {
 	Body   []byte
 }
 
-func (r resp) json(t *testing.T) map[string]any {
+func (r resp) json(t testing.TB) map[string]any {
 	t.Helper()
 	var m map[string]any
 	if err := json.Unmarshal(r.Body, &m); err != nil {
@@ -96,7 +96,7 @@ func (r resp) json(t *testing.T) map[string]any {
 	return m
 }
 
-func (r resp) errCode(t *testing.T) string {
+func (r resp) errCode(t testing.TB) string {
 	t.Helper()
 	e, _ := r.json(t)["error"].(map[string]any)
 	if e == nil {
@@ -105,7 +105,7 @@ func (r resp) errCode(t *testing.T) string {
 	return e["code"].(string)
 }
 
-func (r resp) errField(t *testing.T, f string) any {
+func (r resp) errField(t testing.TB, f string) any {
 	t.Helper()
 	return r.json(t)["error"].(map[string]any)[f]
 }

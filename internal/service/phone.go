@@ -262,6 +262,14 @@ func (s *Service) failPhone(ctx context.Context, p naive.Principal, phone *naive
 // the carrier if this call is the first. Concurrent first calls elect one
 // registrar through a stored claim; the others wait for it.
 func (s *Service) ensureBrand(ctx context.Context, carrier Carrier, p naive.Principal, subj *naive.Subject, ein string) (*naive.Brand, error) {
+	// The common case, a registered brand, needs only a read; claiming
+	// takes a write transaction.
+	if b, err := s.store.GetBrand(ctx, p.Scope(), subj.ID); err == nil && b.Status == naive.BrandRegistered {
+		if ein != "" && b.EIN != ein {
+			return nil, errEINMismatch(b.EIN)
+		}
+		return b, nil
+	}
 	deadline := s.now().Add(s.cfg.ClaimWait)
 	for {
 		token := newID()
@@ -345,6 +353,15 @@ func brandNotReady(subj *naive.Subject, cs surge.CapabilityStatus) error {
 
 // ensureCampaign returns the subject's campaign of kind, creating it once.
 func (s *Service) ensureCampaign(ctx context.Context, carrier Carrier, p naive.Principal, subj *naive.Subject, brand *naive.Brand, kind string) (*naive.Campaign, error) {
+	camps, err := s.store.ListCampaigns(ctx, p.Scope(), subj.ID)
+	if err != nil {
+		return nil, err
+	}
+	for i := range camps {
+		if camps[i].Kind == kind && camps[i].ClaimToken == "" {
+			return &camps[i], nil
+		}
+	}
 	deadline := s.now().Add(s.cfg.ClaimWait)
 	for {
 		token := newID()
