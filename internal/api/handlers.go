@@ -332,3 +332,135 @@ func (s *Server) preflight(w http.ResponseWriter, r *http.Request) error {
 	res, err := s.svc.Preflight(r.Context(), subjectID(r), req)
 	return ok(w, http.StatusOK, res, err)
 }
+
+func (s *Server) sendSMS(w http.ResponseWriter, r *http.Request) error {
+	var in naive.SendRequest
+	if err := decode(r, &in); err != nil {
+		return err
+	}
+	res, err := s.svc.SendSMS(r.Context(), subjectID(r), r.PathValue("id"), in)
+	return ok(w, http.StatusCreated, res, err)
+}
+
+func (s *Server) listMessages(w http.ResponseWriter, r *http.Request) error {
+	lp, err := listParams(r)
+	if err != nil {
+		return err
+	}
+	res, err := s.svc.ListMessages(r.Context(), subjectID(r), r.PathValue("id"), lp)
+	return ok(w, http.StatusOK, res, err)
+}
+
+// phoneSub serves GET /phone/{id}/campaign, /phone/{id}/messages,
+// /phone/{id}/assignments and /phone/messages/{id}.
+func (s *Server) phoneSub(w http.ResponseWriter, r *http.Request) error {
+	id, sub := r.PathValue("id"), r.PathValue("sub")
+	if id == "messages" {
+		res, err := s.svc.GetMessage(r.Context(), subjectID(r), sub)
+		return ok(w, http.StatusOK, res, err)
+	}
+	switch sub {
+	case "campaign":
+		return s.phoneCampaign(w, r)
+	case "messages":
+		return s.listMessages(w, r)
+	case "assignments":
+		return s.assignments(w, r)
+	}
+	return (&naive.Error{Code: naive.ENotFound, Message: "No route GET " + r.URL.Path + "."}).
+		WithHint("Phone sub-resources are campaign, messages and assignments.")
+}
+
+func (s *Server) assign(w http.ResponseWriter, r *http.Request) error {
+	var in naive.AssignRequest
+	if err := decode(r, &in); err != nil {
+		return err
+	}
+	res, err := s.svc.AssignAgent(r.Context(), subjectID(r), r.PathValue("id"), in)
+	return ok(w, http.StatusCreated, res, err)
+}
+
+func (s *Server) assignments(w http.ResponseWriter, r *http.Request) error {
+	res, err := s.svc.ListAssignments(r.Context(), subjectID(r), r.PathValue("id"))
+	return ok(w, http.StatusOK, res, err)
+}
+
+func (s *Server) unassign(w http.ResponseWriter, r *http.Request) error {
+	if err := s.svc.UnassignAgent(r.Context(), subjectID(r), r.PathValue("id"), r.PathValue("agent")); err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, map[string]any{"phone_id": r.PathValue("id"), "agent_id": r.PathValue("agent"), "deleted": true})
+}
+
+func (s *Server) listWebhooks(w http.ResponseWriter, r *http.Request) error {
+	lp, err := listParams(r)
+	if err != nil {
+		return err
+	}
+	res, err := s.svc.ListWebhooks(r.Context(), lp)
+	return ok(w, http.StatusOK, res, err)
+}
+
+func (s *Server) createWebhook(w http.ResponseWriter, r *http.Request) error {
+	var in naive.WebhookRequest
+	if err := decode(r, &in); err != nil {
+		return err
+	}
+	res, err := s.svc.CreateWebhook(r.Context(), in)
+	return ok(w, http.StatusCreated, res, err)
+}
+
+func (s *Server) deleteWebhook(w http.ResponseWriter, r *http.Request) error {
+	if err := s.svc.DeleteWebhook(r.Context(), r.PathValue("id")); err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, map[string]any{"id": r.PathValue("id"), "deleted": true})
+}
+
+func (s *Server) testWebhook(w http.ResponseWriter, r *http.Request) error {
+	res, err := s.svc.TestWebhook(r.Context(), r.PathValue("id"))
+	return ok(w, http.StatusOK, res, err)
+}
+
+func (s *Server) deliveries(w http.ResponseWriter, r *http.Request) error {
+	lp, err := listParams(r)
+	if err != nil {
+		return err
+	}
+	res, err := s.svc.ListDeliveries(r.Context(), r.PathValue("id"), lp)
+	return ok(w, http.StatusOK, res, err)
+}
+
+// sandboxSMS makes the sandbox carrier deliver an inbound text, as if a
+// phone had texted one of the operator's test numbers.
+func (s *Server) sandboxSMS(w http.ResponseWriter, r *http.Request) error {
+	var in struct {
+		To   string `json:"to"`
+		From string `json:"from"`
+		Body string `json:"body"`
+	}
+	if err := decode(r, &in); err != nil {
+		return err
+	}
+	p, _ := naive.PrincipalFrom(r.Context())
+	if p.Mode != naive.ModeTest {
+		return (&naive.Error{Code: naive.EForbidden, Message: "The sandbox carrier serves test mode only."}).
+			WithHint("Use a test key (nv_sk_test_…) or Naive-Mode: test.")
+	}
+	if s.cfg.SandboxInbound == nil {
+		return naive.Errorf(naive.ENotConfigured, "This server has no sandbox carrier.")
+	}
+	if _, err := s.svc.GetPhoneByNumber(r.Context(), in.To); err != nil {
+		return err
+	}
+	if in.From == "" {
+		in.From = "+14155550199"
+	}
+	if in.Body == "" {
+		return naive.InvalidParam("body", "body is required.")
+	}
+	if err := s.cfg.SandboxInbound(in.To, in.From, in.Body); err != nil {
+		return naive.Errorf(naive.EInvalidInput, "The sandbox refused the text: %v", err)
+	}
+	return writeJSON(w, http.StatusAccepted, map[string]string{"status": "sent", "to": in.To, "from": in.From})
+}

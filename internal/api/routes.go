@@ -1,13 +1,19 @@
 package api
 
-import "net/http"
+import (
+	"net/http"
+	"slices"
+)
 
 // routes registers the whole surface. Subject-scoped routes exist twice:
 // on the caller's default subject and under /v1/subjects/{sid}/.
+// Every route is documented in openapi.go; openapi_test.go fails on one
+// that is not.
 func (s *Server) routes() {
-	m := s.mux
+	m := registrar{s}
 	m.Handle("GET /healthz", s.handle(s.healthz))
 	m.Handle("GET /readyz", s.handle(s.readyz))
+	m.Handle("GET /v1/openapi.json", s.handle(s.openapi))
 
 	m.Handle("POST /v1/auth/login", s.handle(s.login))
 	m.Handle("POST /v1/auth/logout", s.authed(s.logout))
@@ -44,6 +50,14 @@ func (s *Server) routes() {
 
 	m.Handle("GET /v1/events", s.authed(s.listEvents))
 
+	m.Handle("GET /v1/webhooks", s.authed(s.listWebhooks))
+	m.Handle("POST /v1/webhooks", s.authed(s.createWebhook))
+	m.Handle("DELETE /v1/webhooks/{id}", s.authed(s.deleteWebhook))
+	m.Handle("POST /v1/webhooks/{id}/test", s.authed(s.testWebhook))
+	m.Handle("GET /v1/webhooks/{id}/deliveries", s.authed(s.deliveries))
+
+	m.Handle("POST /v1/sandbox/sms", s.authed(s.sandboxSMS))
+
 	m.Handle("POST /webhooks/surge", s.handle(s.surgeWebhook))
 
 	for _, prefix := range []string{"/v1", "/v1/subjects/{sid}"} {
@@ -55,8 +69,13 @@ func (s *Server) routes() {
 		m.Handle("GET "+prefix+"/phone/status", s.authed(s.phoneStatus))
 		m.Handle("GET "+prefix+"/phone/{id}", s.authed(s.getPhone))
 		m.Handle("DELETE "+prefix+"/phone/{id}", s.authed(s.releasePhone))
-		m.Handle("GET "+prefix+"/phone/{id}/campaign", s.authed(s.phoneCampaign))
 		m.Handle("GET "+prefix+"/phone/preflight", s.authed(s.preflight))
+		m.Handle("POST "+prefix+"/phone/{id}/sms", s.authed(s.sendSMS))
+		// GET /phone/{id}/campaign|messages|assignments and
+		// GET /phone/messages/{id} overlap as patterns; one route reads both.
+		m.Handle("GET "+prefix+"/phone/{id}/{sub}", s.authed(s.phoneSub))
+		m.Handle("POST "+prefix+"/phone/{id}/assign", s.authed(s.assign))
+		m.Handle("DELETE "+prefix+"/phone/{id}/assign/{agent}", s.authed(s.unassign))
 	}
 
 	if s.cfg.MCP != nil {
@@ -66,3 +85,15 @@ func (s *Server) routes() {
 		m.Handle("/sandbox/surge/", http.StripPrefix("/sandbox/surge", s.cfg.Sandbox))
 	}
 }
+
+// registrar registers routes on the server's mux and records their
+// patterns, so the OpenAPI test can hold the document to them.
+type registrar struct{ s *Server }
+
+func (m registrar) Handle(pattern string, h http.Handler) {
+	m.s.mux.Handle(pattern, h)
+	m.s.patterns = append(m.s.patterns, pattern)
+}
+
+// Patterns returns the patterns of every registered route, in order.
+func (s *Server) Patterns() []string { return slices.Clone(s.patterns) }

@@ -19,6 +19,9 @@ type Config struct {
 	IdempotencyWait time.Duration
 	// Sandbox, when set, is mounted at /sandbox/surge/ (test mode's carrier).
 	Sandbox http.Handler
+	// SandboxInbound, when set, makes the sandbox carrier deliver an inbound
+	// text (POST /v1/sandbox/sms, test mode only).
+	SandboxInbound func(to, from, body string) error
 	// MCP, when set, is mounted at /mcp: the streamable HTTP MCP endpoint,
 	// which authenticates every request itself.
 	MCP http.Handler
@@ -31,6 +34,8 @@ type Server struct {
 	store store.Store
 	log   *slog.Logger
 	mux   *http.ServeMux
+	// patterns are the registered routes' patterns (routes.go).
+	patterns []string
 }
 
 // NewServer returns the API as an http.Handler.
