@@ -99,20 +99,9 @@ func (s *Service) Credits(ctx context.Context) (*naive.Credits, error) {
 
 // Ledger lists credit movements, newest first.
 func (s *Service) Ledger(ctx context.Context, lp naive.ListParams) (*naive.List[naive.LedgerEntry], error) {
-	p, err := s.principal(ctx)
-	if err != nil {
-		return nil, err
-	}
-	pg, limit, err := pageOf(lp)
-	if err != nil {
-		return nil, err
-	}
-	rows, err := s.store.ListLedger(ctx, p.Scope(), pg)
-	if err != nil {
-		return nil, err
-	}
-	l := page(rows, limit, func(x naive.LedgerEntry) string { return x.ID })
-	return &l, nil
+	return list(ctx, s, lp, func(p naive.Principal, pg naive.Page) ([]naive.LedgerEntry, error) {
+		return s.store.ListLedger(ctx, p.Scope(), pg)
+	}, func(x naive.LedgerEntry) string { return x.ID })
 }
 
 // MaxGrant bounds one grant, so a typo cannot mint a fortune.

@@ -103,20 +103,9 @@ func (s *Service) getKit(ctx context.Context, sc naive.Scope, id string) (*naive
 
 // ListKits lists kits.
 func (s *Service) ListKits(ctx context.Context, lp naive.ListParams) (*naive.List[naive.AccountKit], error) {
-	p, err := s.principal(ctx)
-	if err != nil {
-		return nil, err
-	}
-	pg, limit, err := pageOf(lp)
-	if err != nil {
-		return nil, err
-	}
-	rows, err := s.store.ListKits(ctx, p.Scope(), pg)
-	if err != nil {
-		return nil, err
-	}
-	l := page(rows, limit, func(x naive.AccountKit) string { return x.ID })
-	return &l, nil
+	return list(ctx, s, lp, func(p naive.Principal, pg naive.Page) ([]naive.AccountKit, error) {
+		return s.store.ListKits(ctx, p.Scope(), pg)
+	}, func(x naive.AccountKit) string { return x.ID })
 }
 
 // UpdateKit changes a kit's name or replaces the config of the primitives

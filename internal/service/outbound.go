@@ -56,20 +56,9 @@ func (s *Service) CreateWebhook(ctx context.Context, req naive.WebhookRequest) (
 
 // ListWebhooks lists the caller's endpoints (never their secrets).
 func (s *Service) ListWebhooks(ctx context.Context, lp naive.ListParams) (*naive.List[naive.WebhookEndpoint], error) {
-	p, err := s.principal(ctx)
-	if err != nil {
-		return nil, err
-	}
-	pg, limit, err := pageOf(lp)
-	if err != nil {
-		return nil, err
-	}
-	rows, err := s.store.ListWebhookEndpoints(ctx, p.Scope(), false, pg)
-	if err != nil {
-		return nil, err
-	}
-	l := page(rows, limit, func(x naive.WebhookEndpoint) string { return x.ID })
-	return &l, nil
+	return list(ctx, s, lp, func(p naive.Principal, pg naive.Page) ([]naive.WebhookEndpoint, error) {
+		return s.store.ListWebhookEndpoints(ctx, p.Scope(), false, pg)
+	}, func(x naive.WebhookEndpoint) string { return x.ID })
 }
 
 func (s *Service) endpoint(ctx context.Context, p naive.Principal, id string) (*naive.WebhookEndpoint, error) {

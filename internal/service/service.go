@@ -250,3 +250,22 @@ func pageOf(lp naive.ListParams) (naive.Page, int, error) {
 }
 
 var _ naive.Service = (*Service)(nil)
+
+// list runs one page of a list in the caller's scope: fetch gets the rows
+// of a page (one more than asked, to know if another page exists).
+func list[T any](ctx context.Context, s *Service, lp naive.ListParams, fetch func(naive.Principal, naive.Page) ([]T, error), id func(T) string) (*naive.List[T], error) {
+	p, err := s.principal(ctx)
+	if err != nil {
+		return nil, err
+	}
+	pg, limit, err := pageOf(lp)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := fetch(p, pg)
+	if err != nil {
+		return nil, err
+	}
+	l := page(rows, limit, id)
+	return &l, nil
+}

@@ -224,18 +224,7 @@ func (s *Service) GetAgent(ctx context.Context, id string) (*naive.Agent, error)
 
 // ListAgents lists agents.
 func (s *Service) ListAgents(ctx context.Context, lp naive.ListParams) (*naive.List[naive.Agent], error) {
-	p, err := s.principal(ctx)
-	if err != nil {
-		return nil, err
-	}
-	pg, limit, err := pageOf(lp)
-	if err != nil {
-		return nil, err
-	}
-	rows, err := s.store.ListAgents(ctx, p.Scope(), pg)
-	if err != nil {
-		return nil, err
-	}
-	l := page(rows, limit, func(x naive.Agent) string { return x.ID })
-	return &l, nil
+	return list(ctx, s, lp, func(p naive.Principal, pg naive.Page) ([]naive.Agent, error) {
+		return s.store.ListAgents(ctx, p.Scope(), pg)
+	}, func(x naive.Agent) string { return x.ID })
 }
