@@ -96,6 +96,9 @@ func (s *Server) authed(h handlerFunc) http.Handler {
 		if err != nil {
 			return err
 		}
+		if err := s.checkRate(w.Header(), p); err != nil {
+			return err
+		}
 		r = r.WithContext(naive.WithPrincipal(r.Context(), p))
 		if key := r.Header.Get("Idempotency-Key"); key != "" && (r.Method == http.MethodPost || r.Method == http.MethodDelete) {
 			return s.idempotent(w, r, p, key, h)

@@ -655,6 +655,7 @@ func (g *schemaGen) operation(o op) (*operation, error) {
 	add(naive.EInternal)
 	if authed {
 		add(naive.EUnauthorized, naive.EInvalidInput) // Naive-Mode
+		add(naive.ERateLimited)                       // the caller's --rate-limit
 	}
 	if o.auth == authHuman {
 		add(naive.EForbidden)

@@ -35,6 +35,10 @@ var undocumentedPatterns = map[string]string{
 	// Test mode's carrier: a simulation of Surge's own API, which naive
 	// calls as a client; not part of naive's API.
 	"/sandbox/surge/": "the sandbox carrier (Surge's API, simulated)",
+	// The web console (internal/console): server-rendered HTML pages and
+	// forms for humans, not a REST resource; / only sends browsers to it.
+	"/console/": "the web console's HTML pages",
+	"/{$}":      "a browser's redirect to the web console (JSON 404 otherwise)",
 }
 
 // dispatched maps a pattern suffix that one handler serves for several
@@ -475,7 +479,7 @@ func TestOpenAPIDocumentsEveryRoute(t *testing.T) {
 	}
 	d := loadDoc(t, b)
 	// Every optional mount on, so every route is registered.
-	srv := api.NewServer(api.Config{MCP: http.NotFoundHandler(), Sandbox: http.NotFoundHandler()}, nil, nil, slog.New(slog.DiscardHandler))
+	srv := api.NewServer(api.Config{MCP: http.NotFoundHandler(), Sandbox: http.NotFoundHandler(), Console: http.NotFoundHandler()}, nil, nil, slog.New(slog.DiscardHandler))
 	patterns := srv.Patterns()
 	if len(patterns) < 50 || !slices.Contains(patterns, "GET /v1/openapi.json") {
 		t.Fatalf("patterns not recorded: %v", patterns)

@@ -81,6 +81,11 @@ func (s *Server) routes() {
 	if s.cfg.MCP != nil {
 		m.Handle("/mcp", s.cfg.MCP)
 	}
+	if s.cfg.Console != nil {
+		// The web console: HTML pages for humans, not part of the REST API.
+		m.Handle("/console/", s.cfg.Console)
+		m.Handle("/{$}", http.HandlerFunc(s.root))
+	}
 	if s.cfg.Sandbox != nil {
 		m.Handle("/sandbox/surge/", http.StripPrefix("/sandbox/surge", s.cfg.Sandbox))
 	}

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"time"
 
 	"github.com/naive-oss/naive/internal/naive"
@@ -14,6 +15,10 @@ import (
 
 // Config configures the HTTP server.
 type Config struct {
+	// RateLimit is each caller's sustained requests per second (0: no
+	// limit), with RateBurst requests allowed at once.
+	RateLimit float64
+	RateBurst int
 	// IdempotencyWait bounds how long a duplicate request waits for the
 	// first one with the same key (default 30s).
 	IdempotencyWait time.Duration
@@ -25,10 +30,15 @@ type Config struct {
 	// MCP, when set, is mounted at /mcp: the streamable HTTP MCP endpoint,
 	// which authenticates every request itself.
 	MCP http.Handler
+	// Console, when set, is mounted at /console/: the web console for
+	// humans (internal/console). GET / then redirects a browser (Accept:
+	// text/html) to it; other clients keep the JSON 404.
+	Console http.Handler
 }
 
 // Server is the REST API.
 type Server struct {
+	limit *limiter
 	cfg   Config
 	svc   *service.Service
 	store store.Store
@@ -43,7 +53,7 @@ func NewServer(cfg Config, svc *service.Service, st store.Store, log *slog.Logge
 	if cfg.IdempotencyWait == 0 {
 		cfg.IdempotencyWait = 30 * time.Second
 	}
-	s := &Server{cfg: cfg, svc: svc, store: st, log: log, mux: http.NewServeMux()}
+	s := &Server{cfg: cfg, svc: svc, store: st, log: log, mux: http.NewServeMux(), limit: newLimiter(cfg.RateLimit, cfg.RateBurst)}
 	s.routes()
 	return s
 }
@@ -75,11 +85,26 @@ func (s *Server) dispatch(w http.ResponseWriter, r *http.Request) {
 			_, _ = w.Write(rec.Body.Bytes())
 			return
 		}
-		writeError(w, r, s.log, (&naive.Error{Code: naive.ENotFound, Message: "No route " + r.Method + " " + r.URL.Path + "."}).
-			WithHint("See GET /v1/openapi.json for the routes."))
+		s.noRoute(w, r)
 		return
 	}
 	s.mux.ServeHTTP(w, r)
+}
+
+// noRoute answers a path no route serves with the error envelope.
+func (s *Server) noRoute(w http.ResponseWriter, r *http.Request) {
+	writeError(w, r, s.log, (&naive.Error{Code: naive.ENotFound, Message: "No route " + r.Method + " " + r.URL.Path + "."}).
+		WithHint("See GET /v1/openapi.json for the routes."))
+}
+
+// root sends a browser asking for / to the console; any other request
+// for / gets the API's 404, as it would without a console.
+func (s *Server) root(w http.ResponseWriter, r *http.Request) {
+	if (r.Method == http.MethodGet || r.Method == http.MethodHead) && strings.Contains(r.Header.Get("Accept"), "text/html") {
+		http.Redirect(w, r, "/console/", http.StatusFound)
+		return
+	}
+	s.noRoute(w, r)
 }
 
 // ready reports whether the database answers.

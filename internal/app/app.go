@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/naive-oss/naive/internal/api"
+	"github.com/naive-oss/naive/internal/console"
 	"github.com/naive-oss/naive/internal/jobs"
 	"github.com/naive-oss/naive/internal/mcp"
 	"github.com/naive-oss/naive/internal/naive"
@@ -50,6 +51,11 @@ type Options struct {
 	// WebhookBackoff is the first wait between outgoing webhook attempts,
 	// doubling up to an hour (default 10s).
 	WebhookBackoff time.Duration
+	// RateLimit is each caller's sustained requests per second per process
+	// (default 100; negative: no limit), RateBurst how many at once
+	// (default 500).
+	RateLimit float64
+	RateBurst int
 	// ApprovalTTL is how long an approval waits for a human (default 72h).
 	ApprovalTTL time.Duration
 	// PollInterval is how often open campaigns are checked (default 2s).
@@ -124,6 +130,12 @@ func (o *Options) defaults() error {
 	}
 	if o.CarrierTimeout == 0 {
 		o.CarrierTimeout = 30 * time.Second
+	}
+	if o.RateLimit == 0 {
+		o.RateLimit = 100
+	}
+	if o.RateBurst == 0 {
+		o.RateBurst = 500
 	}
 	if o.PollInterval == 0 {
 		o.PollInterval = 2 * time.Second
@@ -236,7 +248,9 @@ func Start(ctx context.Context, opts Options) (*App, error) {
 	if a.sim != nil {
 		sandbox = a.sim
 	}
-	apiCfg := api.Config{Sandbox: sandbox, MCP: mcpHandler}
+	apiCfg := api.Config{Sandbox: sandbox, MCP: mcpHandler, RateLimit: opts.RateLimit, RateBurst: opts.RateBurst}
+	// The web console: humans log in and approve what agents asked for.
+	apiCfg.Console = console.New(console.Config{Service: a.svc, Logger: opts.Logger})
 	switch {
 	case a.sim != nil:
 		apiCfg.SandboxInbound = func(to, from, body string) error {

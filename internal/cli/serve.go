@@ -19,6 +19,8 @@ type serveOptions struct {
 	reviewDelay, pollInterval   time.Duration
 	approvalTTL, webhookBackoff time.Duration
 	smsPrice                    int64
+	rateLimit                   float64
+	rateBurst                   int
 	logLevel                    string
 }
 
@@ -51,6 +53,8 @@ key and a ready-to-paste curl.`,
 	f.DurationVar(&o.pollInterval, "poll-interval", 2*time.Second, "how often open campaigns are checked")
 	f.DurationVar(&o.approvalTTL, "approval-ttl", 72*time.Hour, "how long an approval waits for a human")
 	f.DurationVar(&o.webhookBackoff, "webhook-backoff", 10*time.Second, "first wait between outgoing webhook attempts, doubling up to 1h")
+	f.Float64Var(&o.rateLimit, "rate-limit", 100, "requests per second per API key or human, per process (negative: no limit)")
+	f.IntVar(&o.rateBurst, "rate-burst", 500, "requests a caller may send at once before --rate-limit applies")
 	f.StringVar(&o.logLevel, "log-level", "info", "debug, info, warn or error")
 	f.VisitAll(func(fl *pflag.Flag) { fl.Usage += " (env " + envName(fl.Name) + ")" })
 	return cmd
@@ -92,6 +96,8 @@ func runServe(cmd *cobra.Command, e *env, o *serveOptions) error {
 		PhonePrice:           o.price,
 		SMSPrice:             o.smsPrice,
 		WebhookBackoff:       o.webhookBackoff,
+		RateLimit:            o.rateLimit,
+		RateBurst:            o.rateBurst,
 		SandboxReviewDelay:   o.reviewDelay,
 		PollInterval:         o.pollInterval,
 		SandboxURL:           o.sandboxURL,

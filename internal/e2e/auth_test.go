@@ -3,6 +3,9 @@ package e2e_test
 import (
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/naive-oss/naive/internal/app"
 )
 
 func TestHumansKeysAndRevocation(t *testing.T) {
@@ -157,4 +160,24 @@ func TestAgentsAndSubjects(t *testing.T) {
 			t.Fatalf("bad entity: %d", r.Status)
 		}
 	})
+}
+
+// TestRateLimit: a caller over its budget gets 429 rate_limited with
+// Retry-After; other callers are not affected.
+func TestRateLimit(t *testing.T) {
+	h := start(t, "sqlite:"+t.TempDir()+"/n.db", func(o *app.Options) { o.RateLimit = 1; o.RateBurst = 3 })
+	for i := 0; i < 3; i++ {
+		r := h.must(200, h.call("GET", "/v1/credits", h.testKey, nil))
+		if r.Header.Get("X-RateLimit-Limit") != "3" {
+			t.Fatalf("headers %v", r.Header)
+		}
+	}
+	r := h.call("GET", "/v1/credits", h.testKey, nil)
+	if r.Status != 429 || r.errCode(t) != "rate_limited" || r.Header.Get("Retry-After") == "" {
+		t.Fatalf("over the limit: %d %s %v", r.Status, r.Body, r.Header)
+	}
+	// A human is another caller, with its own budget.
+	h.must(200, h.call("GET", "/v1/credits", h.login(), nil))
+	time.Sleep(1100 * time.Millisecond)
+	h.must(200, h.call("GET", "/v1/credits", h.testKey, nil))
 }

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/naive-oss/naive/internal/app"
 	"github.com/naive-oss/naive/internal/store/postgres"
 )
 
@@ -31,7 +32,7 @@ func BenchmarkProvision(b *testing.B) {
 }
 
 func benchProvision(b *testing.B, db string) {
-	h := start(b, db)
+	h := start(b, db, func(o *app.Options) { o.RateLimit = -1 })
 	const workers = 8
 	run := func(n int, fn func() int) time.Duration {
 		var wg sync.WaitGroup
