@@ -387,6 +387,7 @@ func printBanner(w io.Writer, url string, b *service.Bootstrapped) {
 	} else {
 		fmt.Fprintf(w, "Password: the one in NAIVE_ADMIN_PASSWORD.\n")
 	}
+	fmt.Fprintf(w, "Web console (log in as the admin to approve what agents ask for): %s/console/\n", url)
 	fmt.Fprintf(w, "\nTest API key (shown once; store it now):\n%s\n\n", b.TestKey)
 	fmt.Fprintf(w, "Provision a number in test mode:\n\n")
 	fmt.Fprintf(w, "curl -X POST %s/v1/phone/provision \\\n  -H \"Authorization: Bearer %s\" -H \"Content-Type: application/json\" \\\n  -d '{ \"ein\": \"12-3456789\", \"area_code\": \"415\", \"label\": \"Support\" }'\n\n", url, b.TestKey)
