@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -22,6 +23,8 @@ type receiver struct {
 	t      *testing.T
 	secret string
 	events chan surge.Event
+	mu     sync.Mutex
+	seen   map[string]bool
 }
 
 func newReceiver(t *testing.T) (*receiver, string) {
@@ -38,7 +41,18 @@ func newReceiver(t *testing.T) (*receiver, string) {
 		if err := json.Unmarshal(body, &ev); err != nil {
 			t.Errorf("webhook body: %v", err)
 		}
-		rc.events <- ev
+		// Deliveries may repeat (a retry after an answer the sender did
+		// not read, as with Surge); a receiver handles each event once.
+		rc.mu.Lock()
+		dup := rc.seen[ev.ID]
+		if rc.seen == nil {
+			rc.seen = map[string]bool{}
+		}
+		rc.seen[ev.ID] = true
+		rc.mu.Unlock()
+		if !dup {
+			rc.events <- ev
+		}
 	}))
 	t.Cleanup(srv.Close)
 	return rc, srv.URL
@@ -137,7 +151,7 @@ func TestSendMessageWebhooks(t *testing.T) {
 	bad := must(b.client.SendMessage(ctx, acct.ID, surge.MessageCreate{To: "+18015550000", From: pn.Number, Body: "hello?"}))
 	evs = rc.next(3)
 	if want := []string{"conversation.created", "message.sent", "message.failed"}; !slices.Equal(types(evs), want) {
-		t.Fatalf("failure webhooks %v, want %v", types(evs), want)
+		t.Fatalf("failure webhooks %v, want %v (%+v)", types(evs), want, evs)
 	}
 	failed := msgData(t, evs[2])
 	if failed.ID != bad.ID || failed.FailedAt == nil || failed.FailureReason == nil || *failed.FailureReason != surge.FailureInvalidMobileNumber || failed.DeliveredAt != nil {
