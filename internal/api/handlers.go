@@ -130,6 +130,13 @@ func (s *Server) updateSubject(w http.ResponseWriter, r *http.Request) error {
 	return ok(w, http.StatusOK, res, err)
 }
 
+func (s *Server) deleteSubject(w http.ResponseWriter, r *http.Request) error {
+	if err := s.svc.DeleteSubject(r.Context(), r.PathValue("sid")); err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, map[string]any{"id": r.PathValue("sid"), "deleted": true})
+}
+
 func (s *Server) getFormation(w http.ResponseWriter, r *http.Request) error {
 	res, err := s.svc.GetFormation(r.Context(), subjectID(r))
 	return ok(w, http.StatusOK, res, err)
@@ -165,6 +172,22 @@ func (s *Server) createAgent(w http.ResponseWriter, r *http.Request) error {
 func (s *Server) getAgent(w http.ResponseWriter, r *http.Request) error {
 	res, err := s.svc.GetAgent(r.Context(), r.PathValue("id"))
 	return ok(w, http.StatusOK, res, err)
+}
+
+func (s *Server) updateAgent(w http.ResponseWriter, r *http.Request) error {
+	var in naive.AgentPatch
+	if err := decode(r, &in); err != nil {
+		return err
+	}
+	res, err := s.svc.UpdateAgent(r.Context(), r.PathValue("id"), in)
+	return ok(w, http.StatusOK, res, err)
+}
+
+func (s *Server) deleteAgent(w http.ResponseWriter, r *http.Request) error {
+	if err := s.svc.DeleteAgent(r.Context(), r.PathValue("id")); err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, map[string]any{"id": r.PathValue("id"), "deleted": true})
 }
 
 func (s *Server) credits(w http.ResponseWriter, r *http.Request) error {

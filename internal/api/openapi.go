@@ -229,6 +229,9 @@ func operations() []op {
 		{method: "PATCH", path: "/v1/subjects/{sid}", id: "updateSubject", tag: "subjects", auth: authAny, body: in[naive.SubjectPatch](""),
 			status: 200, out: typ[naive.Subject](), errs: []string{naive.EConflict},
 			summary: "Update a subject", desc: "Changes the profile fields the body names; absent or null fields are kept."},
+		{method: "DELETE", path: "/v1/subjects/{sid}", id: "deleteSubject", tag: "subjects", auth: authAny, status: 200, out: typ[deleted](),
+			errs:    []string{naive.EConflict},
+			summary: "Delete a subject", desc: "Soft-deletes a subject: it is then omitted from lists and every call naming it answers 404 not_found; its history (released numbers, messages, ledger) is kept. The operator's default subject cannot be deleted (409 conflict), nor a subject with active or provisioning numbers (409 conflict: release them first)."},
 
 		// Agents.
 		{method: "GET", path: "/v1/agents", id: "listAgents", tag: "agents", auth: authAny, list: true, status: 200, out: typ[naive.List[naive.Agent]](),
@@ -238,6 +241,12 @@ func operations() []op {
 			summary: "Create an agent", desc: "Registers an agent. With a webhook_url, the agent hears sms.received on the numbers it is assigned to with receive_sms, signed with `webhook_secret` (in this answer only)."},
 		{method: "GET", path: "/v1/agents/{id}", id: "getAgent", tag: "agents", auth: authAny, status: 200, out: typ[naive.Agent](),
 			summary: "Get an agent"},
+		{method: "PATCH", path: "/v1/agents/{id}", id: "updateAgent", tag: "agents", auth: authAny, body: in[naive.AgentPatch](""),
+			status: 200, out: typ[naive.Agent](),
+			summary: "Update an agent", desc: "Renames the agent and/or sets its webhook_url; absent or null fields are kept. `webhook_url: \"\"` removes the agent's webhook; setting one when the agent has none creates its endpoint, whose new `webhook_secret` is in this answer only; changing it keeps the secret."},
+		{method: "DELETE", path: "/v1/agents/{id}", id: "deleteAgent", tag: "agents", auth: authAny, status: 200, out: typ[deleted](),
+			errs:    []string{naive.EConflict},
+			summary: "Delete an agent", desc: "Deletes the agent, its number assignments and its webhook. While an unrevoked API key is bound to the agent it answers 409 conflict: revoke the key first."},
 
 		// Credits.
 		{method: "GET", path: "/v1/credits", id: "getCredits", tag: "credits", auth: authAny, status: 200, out: typ[naive.Credits](),

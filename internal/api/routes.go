@@ -27,10 +27,13 @@ func (s *Server) routes() {
 	m.Handle("POST /v1/subjects", s.authed(s.createSubject))
 	m.Handle("GET /v1/subjects/{sid}", s.authed(s.getSubject))
 	m.Handle("PATCH /v1/subjects/{sid}", s.authed(s.updateSubject))
+	m.Handle("DELETE /v1/subjects/{sid}", s.authed(s.deleteSubject))
 
 	m.Handle("GET /v1/agents", s.authed(s.listAgents))
 	m.Handle("POST /v1/agents", s.authed(s.createAgent))
 	m.Handle("GET /v1/agents/{id}", s.authed(s.getAgent))
+	m.Handle("PATCH /v1/agents/{id}", s.authed(s.updateAgent))
+	m.Handle("DELETE /v1/agents/{id}", s.authed(s.deleteAgent))
 
 	m.Handle("GET /v1/credits", s.authed(s.credits))
 	m.Handle("GET /v1/credits/ledger", s.authed(s.ledger))

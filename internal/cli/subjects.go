@@ -20,7 +20,7 @@ func NewCmdSubjects(f *Factory) *cobra.Command {
 legal profile and an LLC formation; phone numbers need the formation completed.
 Commands act on the default subject unless --subject names another.`
 	cmd.AddCommand(NewCmdSubjectsList(f, nil), NewCmdSubjectsGet(f, nil), NewCmdSubjectsCreate(f, nil),
-		NewCmdSubjectsUpdate(f, nil), NewCmdSubjectsFormation(f, nil))
+		NewCmdSubjectsUpdate(f, nil), NewCmdSubjectsDelete(f, nil), NewCmdSubjectsFormation(f, nil))
 	return cmd
 }
 
@@ -366,6 +366,39 @@ func subjectsUpdateRun(ctx context.Context, opts *SubjectsUpdateOptions) error {
 		return err
 	}
 	return printSubject(opts.IO, opts.JSON, s)
+}
+
+// NewCmdSubjectsDelete is `naive subjects delete <id>`.
+func NewCmdSubjectsDelete(f *Factory, runF func(*SubjectsGetOptions) error) *cobra.Command {
+	opts := &SubjectsGetOptions{IO: f.IO, Service: f.Service}
+	return &cobra.Command{
+		Use:     "delete <subject-id>",
+		Aliases: []string{"rm"},
+		Short:   "Delete a subject (not the default one; release its numbers first)",
+		Args:    exactArgs(1, "a subject id"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.JSON, opts.ID = f.JSONOutput(), args[0]
+			if runF != nil {
+				return runF(opts)
+			}
+			return subjectsDeleteRun(cmd.Context(), opts)
+		},
+	}
+}
+
+func subjectsDeleteRun(ctx context.Context, opts *SubjectsGetOptions) error {
+	svc, err := opts.Service()
+	if err != nil {
+		return err
+	}
+	if err := svc.DeleteSubject(ctx, opts.ID); err != nil {
+		return err
+	}
+	if opts.JSON {
+		return printJSON(opts.IO.Out, map[string]any{"id": opts.ID, "deleted": true})
+	}
+	fmt.Fprintf(opts.IO.Out, "Deleted subject %s.\n", opts.ID)
+	return nil
 }
 
 // SubjectsFormationOptions are the inputs of `naive subjects formation`.

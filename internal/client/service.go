@@ -89,6 +89,11 @@ func (c *Client) StartFormation(ctx context.Context, subjectID string, req naive
 	return call[naive.Formation](ctx, c, request{method: http.MethodPost, path: subjectPath(subjectID, "/formation"), body: req})
 }
 
+// DeleteSubject deletes a subject (DELETE /v1/subjects/{id}).
+func (c *Client) DeleteSubject(ctx context.Context, id string) error {
+	return c.do(ctx, request{method: http.MethodDelete, path: "/v1/subjects/" + esc(id)}, nil)
+}
+
 // CreateAgent registers an agent (POST /v1/agents).
 func (c *Client) CreateAgent(ctx context.Context, req naive.AgentRequest) (*naive.Agent, error) {
 	return call[naive.Agent](ctx, c, request{method: http.MethodPost, path: "/v1/agents", body: req})
@@ -102,6 +107,16 @@ func (c *Client) GetAgent(ctx context.Context, id string) (*naive.Agent, error) 
 // ListAgents lists agents (GET /v1/agents).
 func (c *Client) ListAgents(ctx context.Context, lp naive.ListParams) (*naive.List[naive.Agent], error) {
 	return call[naive.List[naive.Agent]](ctx, c, request{method: http.MethodGet, path: "/v1/agents", query: listQuery(lp)})
+}
+
+// UpdateAgent patches an agent (PATCH /v1/agents/{id}).
+func (c *Client) UpdateAgent(ctx context.Context, id string, patch naive.AgentPatch) (*naive.Agent, error) {
+	return call[naive.Agent](ctx, c, request{method: http.MethodPatch, path: "/v1/agents/" + esc(id), body: patch})
+}
+
+// DeleteAgent deletes an agent (DELETE /v1/agents/{id}).
+func (c *Client) DeleteAgent(ctx context.Context, id string) error {
+	return c.do(ctx, request{method: http.MethodDelete, path: "/v1/agents/" + esc(id)}, nil)
 }
 
 // Credits returns the balance (GET /v1/credits).

@@ -60,6 +60,9 @@ func (b *bound) ListSubjects(ctx context.Context, lp naive.ListParams) (*naive.L
 func (b *bound) UpdateSubject(ctx context.Context, id string, patch naive.SubjectPatch) (*naive.Subject, error) {
 	return b.svc.UpdateSubject(b.ctx(ctx), id, patch)
 }
+func (b *bound) DeleteSubject(ctx context.Context, id string) error {
+	return b.svc.DeleteSubject(b.ctx(ctx), id)
+}
 func (b *bound) GetFormation(ctx context.Context, subjectID string) (*naive.Formation, error) {
 	return b.svc.GetFormation(b.ctx(ctx), b.sub(subjectID))
 }
@@ -74,6 +77,12 @@ func (b *bound) GetAgent(ctx context.Context, id string) (*naive.Agent, error) {
 }
 func (b *bound) ListAgents(ctx context.Context, lp naive.ListParams) (*naive.List[naive.Agent], error) {
 	return b.svc.ListAgents(b.ctx(ctx), lp)
+}
+func (b *bound) UpdateAgent(ctx context.Context, id string, patch naive.AgentPatch) (*naive.Agent, error) {
+	return b.svc.UpdateAgent(b.ctx(ctx), id, patch)
+}
+func (b *bound) DeleteAgent(ctx context.Context, id string) error {
+	return b.svc.DeleteAgent(b.ctx(ctx), id)
 }
 func (b *bound) Credits(ctx context.Context) (*naive.Credits, error) {
 	return b.svc.Credits(b.ctx(ctx))

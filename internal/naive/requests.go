@@ -76,6 +76,13 @@ type AgentRequest struct {
 	WebhookURL string `json:"webhook_url,omitempty"`
 }
 
+// AgentPatch is the body of PATCH /v1/agents/{id}; nil fields are kept.
+// WebhookURL "" removes the agent's webhook.
+type AgentPatch struct {
+	Name       *string `json:"name,omitempty"`
+	WebhookURL *string `json:"webhook_url,omitempty"`
+}
+
 // KitRequest is the body of POST and PATCH /v1/account-kits; PATCH replaces
 // the config of the primitives it names.
 type KitRequest struct {

@@ -30,6 +30,10 @@ type Service interface {
 	ListSubjects(ctx context.Context, lp ListParams) (*List[Subject], error)
 	// UpdateSubject patches a subject's profile. Errors: invalid_input, not_found, conflict.
 	UpdateSubject(ctx context.Context, id string, patch SubjectPatch) (*Subject, error)
+	// DeleteSubject deletes a subject (softly: its history stays); it is
+	// then not found. Errors: not_found, conflict (the default subject, or
+	// a subject with active or provisioning numbers).
+	DeleteSubject(ctx context.Context, id string) error
 	// GetFormation returns a subject's formation. Errors: not_found.
 	GetFormation(ctx context.Context, subjectID string) (*Formation, error)
 	// StartFormation files (test) or records (live) an LLC formation.
@@ -42,6 +46,13 @@ type Service interface {
 	GetAgent(ctx context.Context, id string) (*Agent, error)
 	// ListAgents lists agents.
 	ListAgents(ctx context.Context, lp ListParams) (*List[Agent], error)
+	// UpdateAgent renames an agent or sets, changes or removes ("") its
+	// webhook URL; a webhook secret made for it is shown once. Errors:
+	// invalid_input, not_found.
+	UpdateAgent(ctx context.Context, id string, patch AgentPatch) (*Agent, error)
+	// DeleteAgent deletes an agent with its number assignments and its
+	// webhook. Errors: not_found, conflict (an unrevoked key is bound to it).
+	DeleteAgent(ctx context.Context, id string) error
 
 	// Credits returns the balance. Errors: unauthorized.
 	Credits(ctx context.Context) (*Credits, error)

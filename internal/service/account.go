@@ -41,7 +41,9 @@ func (s *Service) CreateKey(ctx context.Context, req naive.KeyRequest) (*naive.A
 	secret, prefix := newAPIKey(req.Mode)
 	k := &naive.APIKey{ID: newID(), OperatorID: p.OperatorID, Mode: req.Mode, Name: req.Name, Prefix: prefix,
 		Hash: hashToken(secret), AgentID: req.AgentID, CreatedBy: p.UserID, CreatedAt: s.now()}
-	if err := s.store.CreateAPIKey(ctx, k); err != nil {
+	if err := s.store.CreateAPIKey(ctx, k); errors.Is(err, store.ErrNotFound) {
+		return nil, naive.InvalidParam("agent_id", "No %s-mode agent with id %q.", req.Mode, req.AgentID) // deleted meanwhile
+	} else if err != nil {
 		return nil, err
 	}
 	k.Secret = secret

@@ -82,6 +82,9 @@ func (s *Service) execProvision(ctx context.Context, p naive.Principal, subj *na
 		bal, _ := s.store.Balance(ctx, sc)
 		return nil, errInsufficient(s.cfg.PhonePrice, bal)
 	}
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, naive.NotFound("subject", subj.ID) // deleted meanwhile
+	}
 	if err != nil {
 		return nil, err
 	}

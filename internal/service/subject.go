@@ -107,6 +107,38 @@ func (s *Service) UpdateSubject(ctx context.Context, id string, patch naive.Subj
 	return subj, nil
 }
 
+// DeleteSubject soft-deletes a subject: gets, lists and every call naming
+// it then answer not found. The default subject cannot be deleted, nor a
+// subject whose numbers are not all released.
+//
+// Errors: not_found, conflict.
+func (s *Service) DeleteSubject(ctx context.Context, id string) error {
+	p, err := s.principal(ctx)
+	if err != nil {
+		return err
+	}
+	if !validUUID(id) {
+		return naive.NotFound("subject", id)
+	}
+	subj, err := s.subject(ctx, p, id)
+	if err != nil {
+		return err
+	}
+	if subj.IsDefault {
+		return (&naive.Error{Code: naive.EConflict, Message: "The default subject cannot be deleted."}).
+			WithHint("Calls that name no subject act on it; delete other subjects instead.")
+	}
+	err = s.store.DeleteSubject(ctx, p.Scope(), id, s.now())
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return naive.NotFound("subject", id)
+	case errors.Is(err, store.ErrConflict):
+		return (&naive.Error{Code: naive.EConflict, Message: "The subject has active or provisioning numbers."}).
+			WithHint("Release them first: GET /v1/subjects/%s/phone, then DELETE /v1/subjects/%s/phone/{id} for each.", id, id)
+	}
+	return err
+}
+
 // GetFormation returns a subject's formation.
 func (s *Service) GetFormation(ctx context.Context, subjectID string) (*naive.Formation, error) {
 	subj, err := s.GetSubject(ctx, subjectID)
@@ -204,6 +236,68 @@ func (s *Service) CreateAgent(ctx context.Context, req naive.AgentRequest) (*nai
 		a.WebhookSecret = e.SigningSecret
 	}
 	return a, nil
+}
+
+// UpdateAgent applies a patch to an agent. Setting a webhook URL for the
+// first time creates the agent's own endpoint, whose new secret is shown
+// once in the answer; changing it moves that endpoint (same secret);
+// "" removes it.
+//
+// Errors: invalid_input, not_found.
+func (s *Service) UpdateAgent(ctx context.Context, id string, patch naive.AgentPatch) (*naive.Agent, error) {
+	a, err := s.GetAgent(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if patch.Name != nil {
+		a.Name = strings.TrimSpace(*patch.Name)
+		if a.Name == "" || len(a.Name) > 128 {
+			return nil, naive.InvalidParam("name", "name is required, at most 128 characters.")
+		}
+	}
+	if patch.WebhookURL != nil {
+		a.WebhookURL = *patch.WebhookURL
+		if a.WebhookURL != "" && !validURL(a.WebhookURL) {
+			return nil, naive.InvalidParam("webhook_url", "webhook_url must be an http(s) URL of at most 255 characters, or \"\" to remove it.")
+		}
+	}
+	e := &naive.WebhookEndpoint{ID: newID(), EventTypes: []string{naive.EventSMSReceived},
+		SigningSecret: surge.NewWebhookSecret(), CreatedAt: s.now()}
+	created, err := s.store.UpdateAgent(ctx, a, e)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, naive.NotFound("agent", id)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if created {
+		a.WebhookSecret = e.SigningSecret
+	}
+	return a, nil
+}
+
+// DeleteAgent deletes an agent, its number assignments and its webhook.
+// An agent an unrevoked API key is bound to stays: the key would go on
+// acting as it.
+//
+// Errors: not_found, conflict.
+func (s *Service) DeleteAgent(ctx context.Context, id string) error {
+	p, err := s.principal(ctx)
+	if err != nil {
+		return err
+	}
+	if !validUUID(id) {
+		return naive.NotFound("agent", id)
+	}
+	err = s.store.DeleteAgent(ctx, p.Scope(), id)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return naive.NotFound("agent", id)
+	case errors.Is(err, store.ErrConflict):
+		return (&naive.Error{Code: naive.EConflict, Message: "An unrevoked API key is bound to this agent."}).
+			WithHint("Revoke its keys first (as a human: GET /v1/keys, then DELETE /v1/keys/{id} for each key with agent_id %s).", id)
+	}
+	return err
 }
 
 // GetAgent returns an agent.

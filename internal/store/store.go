@@ -53,7 +53,10 @@ type Store interface {
 	// DeleteSession ends a session.
 	DeleteSession(ctx context.Context, id string) error
 
-	// CreateAPIKey stores a key (its hash only).
+	// CreateAPIKey stores a key (its hash only). A key bound to an agent
+	// (AgentID set) is stored only while that agent exists in the key's
+	// scope, checked in the same statement, so it cannot bind to an agent
+	// being deleted. Errors: ErrConflict (hash taken), ErrNotFound (agent).
 	CreateAPIKey(ctx context.Context, k *naive.APIKey) error
 	// GetAPIKeyByHash returns an unrevoked key by hash. Errors: ErrNotFound.
 	GetAPIKeyByHash(ctx context.Context, hash string) (*naive.APIKey, error)
@@ -64,14 +67,23 @@ type Store interface {
 
 	// CreateSubject stores a subject. Errors: ErrConflict (a second default).
 	CreateSubject(ctx context.Context, s *naive.Subject) error
-	// GetSubject returns a subject in scope. Errors: ErrNotFound.
+	// GetSubject returns a subject in scope, not deleted. Errors: ErrNotFound.
 	GetSubject(ctx context.Context, sc naive.Scope, id string) (*naive.Subject, error)
 	// GetDefaultSubject returns the scope's default subject. Errors: ErrNotFound.
 	GetDefaultSubject(ctx context.Context, sc naive.Scope) (*naive.Subject, error)
-	// ListSubjects lists subjects, newest first.
+	// ListSubjects lists subjects not deleted, newest first.
 	ListSubjects(ctx context.Context, sc naive.Scope, p naive.Page) ([]naive.Subject, error)
-	// UpdateSubject stores a subject's profile and formation. Errors: ErrNotFound.
+	// UpdateSubject stores a subject's profile and formation. Errors:
+	// ErrNotFound (unknown or deleted).
 	UpdateSubject(ctx context.Context, s *naive.Subject) error
+	// DeleteSubject soft-deletes a subject: it sets deleted_at to at, after
+	// which the subject is not found by any method taking a subject id
+	// (its rows stay for the ledger and history). The default subject, and
+	// a subject with a phone in status active or provisioning, are refused;
+	// the check and the delete are atomic with ReservePhone, so a number
+	// reserved concurrently either blocks the delete or fails not found.
+	// Errors: ErrNotFound (unknown or already deleted), ErrConflict.
+	DeleteSubject(ctx context.Context, sc naive.Scope, id string, at time.Time) error
 
 	// CreateAgent stores an agent.
 	CreateAgent(ctx context.Context, a *naive.Agent) error
@@ -79,6 +91,18 @@ type Store interface {
 	GetAgent(ctx context.Context, sc naive.Scope, id string) (*naive.Agent, error)
 	// ListAgents lists agents, newest first.
 	ListAgents(ctx context.Context, sc naive.Scope, p naive.Page) ([]naive.Agent, error)
+	// UpdateAgent stores an agent's name and webhook URL (a.ID, a.OperatorID
+	// and a.Mode name it; a.CreatedAt is written back) and keeps the agent's
+	// own webhook endpoint in step, in one transaction: a URL of "" deletes
+	// the endpoint; otherwise an existing endpoint gets the new URL (its
+	// secret kept) and, when the agent has none, ep is inserted with the
+	// URL. It reports whether ep was inserted. Errors: ErrNotFound.
+	UpdateAgent(ctx context.Context, a *naive.Agent, ep *naive.WebhookEndpoint) (created bool, err error)
+	// DeleteAgent deletes an agent with its phone assignments and its own
+	// webhook endpoint (and that endpoint's deliveries), in one
+	// transaction. An agent an unrevoked API key is bound to is refused,
+	// atomically with CreateAPIKey. Errors: ErrNotFound, ErrConflict.
+	DeleteAgent(ctx context.Context, sc naive.Scope, id string) error
 
 	// Balance returns the scope's credit balance (0 if never credited).
 	Balance(ctx context.Context, sc naive.Scope) (int64, error)
@@ -131,7 +155,7 @@ type Store interface {
 
 	// ReservePhone debits price and inserts p (status provisioning) in one
 	// transaction, returning the balance after. Errors: ErrInsufficientCredits
-	// (nothing stored).
+	// (nothing stored), ErrNotFound (the subject is unknown or deleted).
 	ReservePhone(ctx context.Context, p *naive.Phone, debit *naive.LedgerEntry) (int64, error)
 	// ActivatePhone records a bought number on a provisioning phone.
 	// Errors: ErrConflict (not provisioning).
@@ -179,7 +203,7 @@ type Store interface {
 	// the built-in default. Errors: ErrNotFound.
 	DeleteKit(ctx context.Context, sc naive.Scope, id string) error
 	// AssignKit sets a subject's kit (kitID "" clears it). Errors:
-	// ErrNotFound (subject or kit not in scope).
+	// ErrNotFound (subject or kit not in scope, or the subject deleted).
 	AssignKit(ctx context.Context, sc naive.Scope, subjectID, kitID string, at time.Time) error
 
 	// CreateApproval stores a pending approval and its approval.requested

@@ -186,12 +186,19 @@ func insertAPIKey(ctx context.Context, q querier, k *naive.APIKey) error {
 	}
 	k.CreatedAt = orNow(k.CreatedAt)
 	k.RevokedAt = normPtr(k.RevokedAt)
-	_, err := q.Exec(ctx, `INSERT INTO api_keys (`+keyCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+	// A bound key is inserted only while its agent exists. The key-share
+	// lock waits for a DeleteAgent holding the agent's row and then finds
+	// it gone; a DeleteAgent coming second waits for this insert to commit
+	// and then sees the key.
+	tag, err := q.Exec(ctx, `INSERT INTO api_keys (`+keyCols+`)
+		SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10
+		WHERE $7 = '' OR EXISTS (SELECT 1 FROM agents WHERE id = $7 AND operator_id = $2 AND mode = $3 FOR KEY SHARE)`,
 		k.ID, k.OperatorID, k.Mode, k.Name, k.Prefix, k.Hash, k.AgentID, k.CreatedBy, k.CreatedAt, k.RevokedAt)
-	return mapErr(err)
+	return affected(tag, err, store.ErrNotFound)
 }
 
-// CreateAPIKey stores a key (its hash only); a hash already stored is a conflict.
+// CreateAPIKey stores a key (its hash only); a hash already stored is a
+// conflict, an agent not in the key's scope not found.
 func (db *DB) CreateAPIKey(ctx context.Context, k *naive.APIKey) error {
 	return insertAPIKey(ctx, db.pool, k)
 }

@@ -134,7 +134,7 @@ func (db *DB) DeleteKit(ctx context.Context, sc naive.Scope, id string) error {
 // the subject's scope, or deleted meanwhile, as not found.
 func (db *DB) AssignKit(ctx context.Context, sc naive.Scope, subjectID, kitID string, at time.Time) error {
 	tag, err := db.pool.Exec(ctx, `UPDATE subjects SET account_kit_id = $1, updated_at = $2
-		WHERE operator_id = $3 AND mode = $4 AND id = $5`,
+		WHERE operator_id = $3 AND mode = $4 AND id = $5 AND deleted_at IS NULL`,
 		nullID(kitID), norm(at), sc.OperatorID, sc.Mode, subjectID)
 	return affected(tag, err, store.ErrNotFound)
 }

@@ -39,6 +39,15 @@ func (db *DB) ReservePhone(ctx context.Context, p *naive.Phone, debit *naive.Led
 		if bal, err = applyLedger(ctx, tx, debit); err != nil {
 			return err
 		}
+		// A deleted subject gets no number. The share lock waits for a
+		// DeleteSubject holding the row and then finds it deleted; a
+		// DeleteSubject coming second waits for this one to commit.
+		var subj string
+		if err := tx.QueryRow(ctx, `SELECT id FROM subjects
+			WHERE id = $1 AND operator_id = $2 AND mode = $3 AND deleted_at IS NULL FOR SHARE`,
+			p.SubjectID, p.OperatorID, p.Mode).Scan(&subj); err != nil {
+			return err
+		}
 		_, err = tx.Exec(ctx, `INSERT INTO phones (`+phoneCols+`)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
 			p.ID, p.OperatorID, p.Mode, p.SubjectID, p.E164, p.Type, p.Status, p.Label, p.AgentID, p.CampaignID,

@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -82,26 +83,26 @@ func (db *DB) CreateSubject(ctx context.Context, s *naive.Subject) error {
 // GetSubject returns a subject in scope.
 func (db *DB) GetSubject(ctx context.Context, sc naive.Scope, id string) (*naive.Subject, error) {
 	return one(db.pool.QueryRow(ctx, `SELECT `+subjectCols+` FROM subjects
-		WHERE operator_id = $1 AND mode = $2 AND id = $3`, sc.OperatorID, sc.Mode, id), scanSubject)
+		WHERE operator_id = $1 AND mode = $2 AND id = $3 AND deleted_at IS NULL`, sc.OperatorID, sc.Mode, id), scanSubject)
 }
 
 // GetDefaultSubject returns the scope's default subject.
 func (db *DB) GetDefaultSubject(ctx context.Context, sc naive.Scope) (*naive.Subject, error) {
 	return one(db.pool.QueryRow(ctx, `SELECT `+subjectCols+` FROM subjects
-		WHERE operator_id = $1 AND mode = $2 AND is_default`, sc.OperatorID, sc.Mode), scanSubject)
+		WHERE operator_id = $1 AND mode = $2 AND is_default AND deleted_at IS NULL`, sc.OperatorID, sc.Mode), scanSubject)
 }
 
-// ListSubjects lists subjects, newest first.
+// ListSubjects lists subjects not deleted, newest first.
 func (db *DB) ListSubjects(ctx context.Context, sc naive.Scope, p naive.Page) ([]naive.Subject, error) {
 	rows, err := db.pool.Query(ctx, `SELECT `+subjectCols+` FROM subjects
-		WHERE operator_id = $1 AND mode = $2 AND ($3 = '' OR id < $3) ORDER BY id DESC LIMIT $4`,
+		WHERE operator_id = $1 AND mode = $2 AND deleted_at IS NULL AND ($3 = '' OR id < $3) ORDER BY id DESC LIMIT $4`,
 		sc.OperatorID, sc.Mode, p.After, limit(p.Limit))
 	return collect(rows, err, scanSubject)
 }
 
 // UpdateSubject stores a subject's profile, formation and kit (not its
-// default flag), setting UpdatedAt to now when it is zero. A kit not in
-// the subject's scope is not found.
+// default flag), setting UpdatedAt to now when it is zero. A deleted
+// subject, or a kit not in the subject's scope, is not found.
 func (db *DB) UpdateSubject(ctx context.Context, s *naive.Subject) error {
 	if s.UpdatedAt.IsZero() {
 		s.UpdatedAt = time.Now()
@@ -114,7 +115,7 @@ func (db *DB) UpdateSubject(ctx context.Context, s *naive.Subject) error {
 		address = $7, contact = $8,
 		formation_status = $9, formation_entity_type = $10, formation_state = $11, formation_legal_name = $12,
 		formed_at = $13, submitted_at = $14, completes_at = $15, updated_at = $16, account_kit_id = $20
-		WHERE operator_id = $17 AND mode = $18 AND id = $19`,
+		WHERE operator_id = $17 AND mode = $18 AND id = $19 AND deleted_at IS NULL`,
 		s.LegalName, s.State, s.Website, s.Industry, s.PrivacyPolicyURL, s.TermsURL,
 		s.Address, s.Contact,
 		f.Status, f.EntityType, f.State, f.LegalName,
@@ -127,6 +128,33 @@ func (db *DB) UpdateSubject(ctx context.Context, s *naive.Subject) error {
 		return store.ErrNotFound
 	}
 	return nil
+}
+
+// DeleteSubject soft-deletes a subject in scope. It locks the subject's
+// row first, so a ReservePhone holding it (FOR SHARE) commits before the
+// phone check runs and is seen by it, and one coming after finds the
+// subject deleted.
+func (db *DB) DeleteSubject(ctx context.Context, sc naive.Scope, id string, at time.Time) error {
+	at = norm(at)
+	return db.tx(ctx, func(tx pgx.Tx) error {
+		var isDefault bool
+		err := tx.QueryRow(ctx, `SELECT is_default FROM subjects
+			WHERE operator_id = $1 AND mode = $2 AND id = $3 AND deleted_at IS NULL FOR UPDATE`,
+			sc.OperatorID, sc.Mode, id).Scan(&isDefault)
+		if err != nil {
+			return err
+		}
+		var busy bool
+		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM phones
+			WHERE subject_id = $1 AND status IN ('active', 'provisioning'))`, id).Scan(&busy); err != nil {
+			return err
+		}
+		if isDefault || busy {
+			return store.ErrConflict
+		}
+		_, err = tx.Exec(ctx, `UPDATE subjects SET deleted_at = $1, updated_at = $1 WHERE id = $2`, at, id)
+		return err
+	})
 }
 
 const agentCols = `id, operator_id, mode, name, webhook_url, created_at`
@@ -162,4 +190,67 @@ func (db *DB) ListAgents(ctx context.Context, sc naive.Scope, p naive.Page) ([]n
 		WHERE operator_id = $1 AND mode = $2 AND ($3 = '' OR id < $3) ORDER BY id DESC LIMIT $4`,
 		sc.OperatorID, sc.Mode, p.After, limit(p.Limit))
 	return collect(rows, err, scanAgent)
+}
+
+// UpdateAgent stores an agent's name and webhook URL and keeps its own
+// webhook endpoint in step, in one transaction; the agent's row lock
+// orders it with DeleteAgent and other updates.
+func (db *DB) UpdateAgent(ctx context.Context, a *naive.Agent, ep *naive.WebhookEndpoint) (created bool, err error) {
+	err = db.tx(ctx, func(tx pgx.Tx) error {
+		created = false
+		got, err := scanAgent(tx.QueryRow(ctx, `UPDATE agents SET name = $1, webhook_url = $2
+			WHERE operator_id = $3 AND mode = $4 AND id = $5 RETURNING `+agentCols,
+			a.Name, a.WebhookURL, a.OperatorID, a.Mode, a.ID))
+		if err != nil {
+			return err
+		}
+		a.CreatedAt = got.CreatedAt
+		if a.WebhookURL == "" {
+			_, err := tx.Exec(ctx, `DELETE FROM webhook_endpoints WHERE agent_id = $1`, a.ID)
+			return err
+		}
+		tag, err := tx.Exec(ctx, `UPDATE webhook_endpoints SET url = $1 WHERE agent_id = $2`, a.WebhookURL, a.ID)
+		if err := affected(tag, err, store.ErrNotFound); !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+		ep.OperatorID, ep.Mode, ep.AgentID, ep.URL = a.OperatorID, a.Mode, a.ID, a.WebhookURL
+		if err := insertEndpoint(ctx, tx, ep); err != nil {
+			return err
+		}
+		created = true
+		return nil
+	})
+	return created, err
+}
+
+// DeleteAgent deletes an agent in scope with its assignments and its own
+// webhook endpoint. It locks the agent's row first: a CreateAPIKey or
+// UpsertAssignment naming the agent (both take a key-share lock on it)
+// either commits before the key check runs, or waits and then finds the
+// agent gone.
+func (db *DB) DeleteAgent(ctx context.Context, sc naive.Scope, id string) error {
+	return db.tx(ctx, func(tx pgx.Tx) error {
+		var got string
+		err := tx.QueryRow(ctx, `SELECT id FROM agents WHERE operator_id = $1 AND mode = $2 AND id = $3 FOR UPDATE`,
+			sc.OperatorID, sc.Mode, id).Scan(&got)
+		if err != nil {
+			return err
+		}
+		var bound bool
+		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM api_keys WHERE agent_id = $1 AND revoked_at IS NULL)`,
+			id).Scan(&bound); err != nil {
+			return err
+		}
+		if bound {
+			return store.ErrConflict
+		}
+		if _, err := tx.Exec(ctx, `DELETE FROM phone_assignments WHERE agent_id = $1`, id); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `DELETE FROM webhook_endpoints WHERE agent_id = $1`, id); err != nil {
+			return err
+		}
+		_, err = tx.Exec(ctx, `DELETE FROM agents WHERE id = $1`, id)
+		return err
+	})
 }

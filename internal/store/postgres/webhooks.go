@@ -40,6 +40,10 @@ func scanEndpoint(r pgx.Row) (*naive.WebhookEndpoint, error) {
 // or e.Secret when that is empty, written back). An agent of another
 // scope is not found.
 func (db *DB) CreateWebhookEndpoint(ctx context.Context, e *naive.WebhookEndpoint) error {
+	return insertEndpoint(ctx, db.pool, e)
+}
+
+func insertEndpoint(ctx context.Context, q querier, e *naive.WebhookEndpoint) error {
 	if e.SigningSecret == "" {
 		e.SigningSecret = e.Secret
 	}
@@ -54,7 +58,7 @@ func (db *DB) CreateWebhookEndpoint(ctx context.Context, e *naive.WebhookEndpoin
 	if err != nil {
 		return err
 	}
-	_, err = db.pool.Exec(ctx, `INSERT INTO webhook_endpoints (`+endpointCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+	_, err = q.Exec(ctx, `INSERT INTO webhook_endpoints (`+endpointCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
 		e.ID, e.OperatorID, e.Mode, e.URL, types, e.SigningSecret, nullID(e.AgentID), e.CreatedAt)
 	return mapErr(err)
 }

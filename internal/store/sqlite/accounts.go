@@ -182,12 +182,18 @@ func insertAPIKey(ctx context.Context, ex execer, k *naive.APIKey) error {
 	}
 	k.CreatedAt = orNow(k.CreatedAt)
 	k.RevokedAt = normPtr(k.RevokedAt)
-	_, err := ex.ExecContext(ctx, `INSERT INTO api_keys (`+keyCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		k.ID, k.OperatorID, k.Mode, k.Name, k.Prefix, k.Hash, k.AgentID, k.CreatedBy, ts(k.CreatedAt), nts(k.RevokedAt))
-	return mapErr(err)
+	// A bound key is inserted only while its agent exists: under the write
+	// lock the check and the insert are atomic with DeleteAgent.
+	res, err := ex.ExecContext(ctx, `INSERT INTO api_keys (`+keyCols+`)
+		SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?
+		WHERE ? = '' OR EXISTS (SELECT 1 FROM agents WHERE id = ? AND operator_id = ? AND mode = ?)`,
+		k.ID, k.OperatorID, k.Mode, k.Name, k.Prefix, k.Hash, k.AgentID, k.CreatedBy, ts(k.CreatedAt), nts(k.RevokedAt),
+		k.AgentID, k.AgentID, k.OperatorID, k.Mode)
+	return affected(res, err, store.ErrNotFound)
 }
 
-// CreateAPIKey stores a key (its hash only); a hash already stored is a conflict.
+// CreateAPIKey stores a key (its hash only); a hash already stored is a
+// conflict, an agent not in the key's scope not found.
 func (db *DB) CreateAPIKey(ctx context.Context, k *naive.APIKey) error {
 	return insertAPIKey(ctx, db.w, k)
 }

@@ -123,7 +123,7 @@ func (db *DB) DeleteKit(ctx context.Context, sc naive.Scope, id string) error {
 func (db *DB) AssignKit(ctx context.Context, sc naive.Scope, subjectID, kitID string, at time.Time) error {
 	kit := nullID(kitID)
 	res, err := db.w.ExecContext(ctx, `UPDATE subjects SET account_kit_id = ?, updated_at = ?
-		WHERE operator_id = ? AND mode = ? AND id = ? AND `+kitInScope,
+		WHERE operator_id = ? AND mode = ? AND id = ? AND deleted_at IS NULL AND `+kitInScope,
 		kit, ts(at), sc.OperatorID, sc.Mode, subjectID, kit, kit, sc.OperatorID, sc.Mode)
 	return affected(res, err, store.ErrNotFound)
 }

@@ -40,11 +40,15 @@ func (db *DB) ReservePhone(ctx context.Context, p *naive.Phone, debit *naive.Led
 		if bal, err = applyLedger(ctx, tx, debit); err != nil {
 			return err
 		}
-		_, err = tx.ExecContext(ctx, `INSERT INTO phones (`+phoneCols+`)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		// A deleted subject gets no number: under the write lock this
+		// check is atomic with DeleteSubject's.
+		res, err := tx.ExecContext(ctx, `INSERT INTO phones (`+phoneCols+`)
+			SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?
+			WHERE EXISTS (SELECT 1 FROM subjects WHERE id = ? AND operator_id = ? AND mode = ? AND deleted_at IS NULL)`,
 			p.ID, p.OperatorID, p.Mode, p.SubjectID, p.E164, p.Type, p.Status, p.Label, p.AgentID, p.CampaignID,
-			p.AreaCode, p.CarrierID, p.IdempotencyRef, p.Price, ts(p.CreatedAt), nts(p.ReleasedAt))
-		return err
+			p.AreaCode, p.CarrierID, p.IdempotencyRef, p.Price, ts(p.CreatedAt), nts(p.ReleasedAt),
+			p.SubjectID, p.OperatorID, p.Mode)
+		return affected(res, err, store.ErrNotFound)
 	})
 	return bal, err
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"time"
 
 	"github.com/naive-oss/naive/internal/naive"
@@ -110,26 +111,26 @@ func (db *DB) CreateSubject(ctx context.Context, s *naive.Subject) error {
 // GetSubject returns a subject in scope.
 func (db *DB) GetSubject(ctx context.Context, sc naive.Scope, id string) (*naive.Subject, error) {
 	return scanSubject(db.r.QueryRowContext(ctx, `SELECT `+subjectCols+` FROM subjects
-		WHERE operator_id = ? AND mode = ? AND id = ?`, sc.OperatorID, sc.Mode, id))
+		WHERE operator_id = ? AND mode = ? AND id = ? AND deleted_at IS NULL`, sc.OperatorID, sc.Mode, id))
 }
 
 // GetDefaultSubject returns the scope's default subject.
 func (db *DB) GetDefaultSubject(ctx context.Context, sc naive.Scope) (*naive.Subject, error) {
 	return scanSubject(db.r.QueryRowContext(ctx, `SELECT `+subjectCols+` FROM subjects
-		WHERE operator_id = ? AND mode = ? AND is_default = 1`, sc.OperatorID, sc.Mode))
+		WHERE operator_id = ? AND mode = ? AND is_default = 1 AND deleted_at IS NULL`, sc.OperatorID, sc.Mode))
 }
 
-// ListSubjects lists subjects, newest first.
+// ListSubjects lists subjects not deleted, newest first.
 func (db *DB) ListSubjects(ctx context.Context, sc naive.Scope, p naive.Page) ([]naive.Subject, error) {
 	rows, err := db.r.QueryContext(ctx, `SELECT `+subjectCols+` FROM subjects
-		WHERE operator_id = ? AND mode = ? AND (? = '' OR id < ?) ORDER BY id DESC LIMIT ?`,
+		WHERE operator_id = ? AND mode = ? AND deleted_at IS NULL AND (? = '' OR id < ?) ORDER BY id DESC LIMIT ?`,
 		sc.OperatorID, sc.Mode, p.After, p.After, limit(p.Limit))
 	return collect(rows, err, scanSubject)
 }
 
 // UpdateSubject stores a subject's profile, formation and kit (not its
-// default flag), setting UpdatedAt to now when it is zero. A kit not in
-// the subject's scope is not found.
+// default flag), setting UpdatedAt to now when it is zero. A deleted
+// subject, or a kit not in the subject's scope, is not found.
 func (db *DB) UpdateSubject(ctx context.Context, s *naive.Subject) error {
 	if s.UpdatedAt.IsZero() {
 		s.UpdatedAt = time.Now()
@@ -146,7 +147,7 @@ func (db *DB) UpdateSubject(ctx context.Context, s *naive.Subject) error {
 		address = ?, contact = ?,
 		formation_status = ?, formation_entity_type = ?, formation_state = ?, formation_legal_name = ?,
 		formed_at = ?, submitted_at = ?, completes_at = ?, updated_at = ?, account_kit_id = ?
-		WHERE operator_id = ? AND mode = ? AND id = ? AND `+kitInScope,
+		WHERE operator_id = ? AND mode = ? AND id = ? AND deleted_at IS NULL AND `+kitInScope,
 		s.LegalName, s.State, s.Website, s.Industry, s.PrivacyPolicyURL, s.TermsURL,
 		address, contact,
 		f.Status, f.EntityType, f.State, f.LegalName,
@@ -162,6 +163,26 @@ func (db *DB) UpdateSubject(ctx context.Context, s *naive.Subject) error {
 		return store.ErrNotFound
 	}
 	return nil
+}
+
+// DeleteSubject soft-deletes a subject in scope. Under the write lock the
+// checks and the update are one statement, atomic with ReservePhone.
+func (db *DB) DeleteSubject(ctx context.Context, sc naive.Scope, id string, at time.Time) error {
+	return db.tx(ctx, func(tx *sql.Tx) error {
+		var isDefault, busy bool
+		err := tx.QueryRowContext(ctx, `SELECT is_default, EXISTS (SELECT 1 FROM phones
+			WHERE subject_id = subjects.id AND status IN ('active', 'provisioning'))
+			FROM subjects WHERE operator_id = ? AND mode = ? AND id = ? AND deleted_at IS NULL`,
+			sc.OperatorID, sc.Mode, id).Scan(&isDefault, &busy)
+		if err != nil {
+			return notFound(err)
+		}
+		if isDefault || busy {
+			return store.ErrConflict
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE subjects SET deleted_at = ?, updated_at = ? WHERE id = ?`, ts(at), ts(at), id)
+		return err
+	})
 }
 
 const agentCols = `id, operator_id, mode, name, webhook_url, created_at`
@@ -197,4 +218,60 @@ func (db *DB) ListAgents(ctx context.Context, sc naive.Scope, p naive.Page) ([]n
 		WHERE operator_id = ? AND mode = ? AND (? = '' OR id < ?) ORDER BY id DESC LIMIT ?`,
 		sc.OperatorID, sc.Mode, p.After, p.After, limit(p.Limit))
 	return collect(rows, err, scanAgent)
+}
+
+// UpdateAgent stores an agent's name and webhook URL and keeps its own
+// webhook endpoint in step, in one transaction.
+func (db *DB) UpdateAgent(ctx context.Context, a *naive.Agent, ep *naive.WebhookEndpoint) (created bool, err error) {
+	err = db.tx(ctx, func(tx *sql.Tx) error {
+		created = false
+		got, err := scanAgent(tx.QueryRowContext(ctx, `UPDATE agents SET name = ?, webhook_url = ?
+			WHERE operator_id = ? AND mode = ? AND id = ? RETURNING `+agentCols,
+			a.Name, a.WebhookURL, a.OperatorID, a.Mode, a.ID))
+		if err != nil {
+			return err
+		}
+		a.CreatedAt = got.CreatedAt
+		if a.WebhookURL == "" {
+			_, err := tx.ExecContext(ctx, `DELETE FROM webhook_endpoints WHERE agent_id = ?`, a.ID)
+			return err
+		}
+		res, err := tx.ExecContext(ctx, `UPDATE webhook_endpoints SET url = ? WHERE agent_id = ?`, a.WebhookURL, a.ID)
+		if err := affected(res, err, store.ErrNotFound); !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+		ep.OperatorID, ep.Mode, ep.AgentID, ep.URL = a.OperatorID, a.Mode, a.ID, a.WebhookURL
+		if err := insertEndpoint(ctx, tx, ep); err != nil {
+			return err
+		}
+		created = true
+		return nil
+	})
+	return created, err
+}
+
+// DeleteAgent deletes an agent in scope with its assignments and its own
+// webhook endpoint. Under the write lock the key check is atomic with
+// CreateAPIKey.
+func (db *DB) DeleteAgent(ctx context.Context, sc naive.Scope, id string) error {
+	return db.tx(ctx, func(tx *sql.Tx) error {
+		var bound bool
+		err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM api_keys
+			WHERE agent_id = agents.id AND revoked_at IS NULL)
+			FROM agents WHERE operator_id = ? AND mode = ? AND id = ?`, sc.OperatorID, sc.Mode, id).Scan(&bound)
+		if err != nil {
+			return notFound(err)
+		}
+		if bound {
+			return store.ErrConflict
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM phone_assignments WHERE agent_id = ?`, id); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM webhook_endpoints WHERE agent_id = ?`, id); err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `DELETE FROM agents WHERE id = ?`, id)
+		return err
+	})
 }

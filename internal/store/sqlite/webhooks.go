@@ -33,6 +33,10 @@ func scanEndpoint(s scanner) (*naive.WebhookEndpoint, error) {
 // or e.Secret when that is empty, written back). An agent of another
 // scope is not found.
 func (db *DB) CreateWebhookEndpoint(ctx context.Context, e *naive.WebhookEndpoint) error {
+	return insertEndpoint(ctx, db.w, e)
+}
+
+func insertEndpoint(ctx context.Context, ex execer, e *naive.WebhookEndpoint) error {
 	if e.SigningSecret == "" {
 		e.SigningSecret = e.Secret
 	}
@@ -47,7 +51,7 @@ func (db *DB) CreateWebhookEndpoint(ctx context.Context, e *naive.WebhookEndpoin
 	if err != nil {
 		return err
 	}
-	_, err = db.w.ExecContext(ctx, `INSERT INTO webhook_endpoints (`+endpointCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+	_, err = ex.ExecContext(ctx, `INSERT INTO webhook_endpoints (`+endpointCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
 		e.ID, e.OperatorID, e.Mode, e.URL, types, e.SigningSecret, nullID(e.AgentID), ts(e.CreatedAt))
 	return mapErr(err)
 }

@@ -133,7 +133,7 @@ func testAPIKeys(t *testing.T, b *bundle) {
 		k := &naive.APIKey{ID: newID(), OperatorID: b.op.ID, Mode: mode, Name: "key", Prefix: "nv_sk_" + string(mode),
 			Hash: "hash-" + newID(), CreatedBy: b.user.ID, CreatedAt: now()}
 		if i == 1 {
-			k.AgentID = newID()
+			k.AgentID = b.newAgent(t, b.test).ID
 		}
 		must(t, b.s.CreateAPIKey(b.ctx, k))
 		keys = append(keys, k)

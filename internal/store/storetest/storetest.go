@@ -74,6 +74,11 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"WebhookEndpoints", testWebhookEndpoints},
 		{"Deliveries", testDeliveries},
 		{"MessagingTenantIsolation", testMessagingTenantIsolation},
+		{"DeleteSubject", testDeleteSubject},
+		{"DeleteSubjectReserveConcurrent", testDeleteSubjectReserveConcurrent},
+		{"UpdateAgent", testUpdateAgent},
+		{"DeleteAgent", testDeleteAgent},
+		{"DeleteAgentKeyConcurrent", testDeleteAgentKeyConcurrent},
 	}
 	t.Run("SeedOnce", func(t *testing.T) {
 		t.Parallel()
