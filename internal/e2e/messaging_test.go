@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/naive-oss/naive/internal/app"
+	"github.com/naive-oss/naive/internal/surge"
 )
 
 // activeNumber provisions a number and waits until it can send.
@@ -354,5 +355,34 @@ func TestOutgoingWebhooks(t *testing.T) {
 		if r := h.call("POST", "/v1/webhooks", h.testKey, `{"url":"https://x.example","event_types":["sms.nope"]}`); r.Status != 400 {
 			t.Fatalf("bad type: %d", r.Status)
 		}
+	})
+}
+
+// TestCarrierOptOutEvent: an opt-out the carrier reports by itself
+// (contact.opted_out, not a STOP we saw) is recorded too, and opted_in
+// lifts it.
+func TestCarrierOptOutEvent(t *testing.T) {
+	eachDB(t, func(t *testing.T, db string) {
+		h := start(t, db, fastReview)
+		id, _ := h.activeNumber()
+		sim := h.app.Sandbox()
+		acct := sim.Accounts()[0].ID
+		c := surge.NewClient(surge.Options{BaseURL: "http://sandbox", APIKey: "sk_sandbox", HTTPClient: &http.Client{Transport: sim.Transport()}})
+		ct, err := c.CreateContact(t.Context(), acct, surge.ContactCreate{PhoneNumber: "+14155550177"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ev := func(typ, evID string, at time.Time) string {
+			return `{"id":"` + evID + `","type":"` + typ + `","timestamp":"` + at.UTC().Format(time.RFC3339) + `","account_id":"` + acct + `","data":{"id":"` + ct.ID + `"}}`
+		}
+		now := time.Now()
+		h.must(200, h.signed(sim.WebhookSecret(), "evt_o1", now, ev("contact.opted_out", "evt_o1", now)))
+		r := h.call("POST", "/v1/phone/"+id+"/sms", h.testKey, `{"to":"+14155550177","body":"hi"}`)
+		if r.Status != 409 || r.errField(t, "reason") != "opted_out" {
+			t.Fatalf("after opted_out: %d %s", r.Status, r.Body)
+		}
+		later := now.Add(2 * time.Second)
+		h.must(200, h.signed(sim.WebhookSecret(), "evt_o2", now, ev("contact.opted_in", "evt_o2", later)))
+		h.must(201, h.call("POST", "/v1/phone/"+id+"/sms", h.testKey, `{"to":"+14155550177","body":"welcome back"}`))
 	})
 }

@@ -22,6 +22,7 @@ type Carrier interface {
 	ReleaseNumber(ctx context.Context, id string) (surge.PhoneNumber, error)
 	SendMessage(ctx context.Context, accountID string, in surge.MessageCreate) (surge.Message, error)
 	ListMessages(ctx context.Context, accountID string) ([]surge.Message, error)
+	GetContact(ctx context.Context, id string) (surge.Contact, error)
 }
 
 func (s *Service) carrier(mode naive.Mode) (Carrier, error) {

@@ -137,3 +137,39 @@ func (s *Service) messageStatus(ctx context.Context, mode naive.Mode, d *surge.M
 	}
 	return err
 }
+
+// applyOptEvent records a contact's opt-out or opt-in that the carrier
+// reports on its own (from a STOP we also see as a text, or from the
+// carrier's side): the contact's number is asked of the carrier, the
+// subject is the brand's. An older event never undoes a newer one.
+func (s *Service) applyOptEvent(ctx context.Context, mode naive.Mode, ev *surge.Event) error {
+	var d surge.ContactEventData
+	if err := json.Unmarshal(ev.Data, &d); err != nil || d.ID == "" {
+		return naive.InvalidParam("data", "%s data is not {id}.", ev.Type)
+	}
+	brand, err := s.store.GetBrandByCarrierID(ctx, mode, ev.AccountID)
+	if errors.Is(err, store.ErrNotFound) {
+		s.log.Warn("opt-out for an account we do not hold", "account_id", ev.AccountID)
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	carrier := s.cfg.Carrier(mode)
+	if carrier == nil {
+		return nil
+	}
+	c, err := carrier.GetContact(ctx, d.ID)
+	if err != nil {
+		return carrierError("look up the contact", err)
+	}
+	if c.PhoneNumber == nil {
+		return nil
+	}
+	at := ev.Timestamp.UTC()
+	if ev.Timestamp.IsZero() {
+		at = s.now()
+	}
+	sc := naive.Scope{OperatorID: brand.OperatorID, Mode: brand.Mode}
+	return s.store.SetOptOut(ctx, sc, brand.SubjectID, *c.PhoneNumber, ev.Type == surge.EventContactOptedOut, at)
+}

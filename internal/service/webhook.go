@@ -99,6 +99,8 @@ func (s *Service) applyCarrierEvent(ctx context.Context, mode naive.Mode, ev *su
 		return nil
 	case surge.EventMessageReceived, surge.EventMessageSent, surge.EventMessageDelivered, surge.EventMessageFailed:
 		return s.applyMessageEvent(ctx, mode, ev)
+	case surge.EventContactOptedOut, surge.EventContactOptedIn:
+		return s.applyOptEvent(ctx, mode, ev)
 	}
 	s.log.Info("carrier webhook ignored", "event_id", ev.ID, "type", ev.Type)
 	return nil

@@ -123,6 +123,9 @@ type Store interface {
 	CompleteBrand(ctx context.Context, subjectID, claimToken, carrierID string, at time.Time) error
 	// AbandonBrand deletes a still-registering brand claimed with claimToken.
 	AbandonBrand(ctx context.Context, subjectID, claimToken string) error
+	// GetBrandByCarrierID finds a registered brand of any tenant in mode by
+	// its carrier account id. Errors: ErrNotFound.
+	GetBrandByCarrierID(ctx context.Context, mode naive.Mode, carrierID string) (*naive.Brand, error)
 	// GetBrand returns a subject's brand. Errors: ErrNotFound.
 	GetBrand(ctx context.Context, sc naive.Scope, subjectID string) (*naive.Brand, error)
 

@@ -121,6 +121,15 @@ func (db *DB) GetBrand(ctx context.Context, sc naive.Scope, subjectID string) (*
 		WHERE operator_id = $1 AND mode = $2 AND subject_id = $3`, sc.OperatorID, sc.Mode, subjectID), scanBrand)
 }
 
+// GetBrandByCarrierID finds a registered brand of any tenant by carrier id.
+func (db *DB) GetBrandByCarrierID(ctx context.Context, mode naive.Mode, carrierID string) (*naive.Brand, error) {
+	if carrierID == "" {
+		return nil, store.ErrNotFound
+	}
+	return one(db.pool.QueryRow(ctx, `SELECT `+brandCols+` FROM brands
+		WHERE mode = $1 AND carrier_id = $2 AND status = 'registered'`, mode, carrierID), scanBrand)
+}
+
 const campaignCols = `id, subject_id, operator_id, mode, kind, status, eta, carrier_id, claim_token, claimed_at, created_at, updated_at`
 
 func scanCampaign(r pgx.Row) (*naive.Campaign, error) {

@@ -99,6 +99,15 @@ func (db *DB) GetBrand(ctx context.Context, sc naive.Scope, subjectID string) (*
 		WHERE operator_id = ? AND mode = ? AND subject_id = ?`, sc.OperatorID, sc.Mode, subjectID))
 }
 
+// GetBrandByCarrierID finds a registered brand of any tenant by carrier id.
+func (db *DB) GetBrandByCarrierID(ctx context.Context, mode naive.Mode, carrierID string) (*naive.Brand, error) {
+	if carrierID == "" {
+		return nil, store.ErrNotFound
+	}
+	return scanBrand(db.r.QueryRowContext(ctx, `SELECT `+brandCols+` FROM brands
+		WHERE mode = ? AND carrier_id = ? AND status = 'registered'`, mode, carrierID))
+}
+
 const campaignCols = `id, subject_id, operator_id, mode, kind, status, eta, carrier_id, claim_token, claimed_at, created_at, updated_at`
 
 func scanCampaign(s scanner) (*naive.Campaign, error) {

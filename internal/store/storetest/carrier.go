@@ -74,6 +74,9 @@ func testCarrierEvents(t *testing.T, b *bundle) {
 	if !ok {
 		t.Fatal("a forgotten event is not new again")
 	}
+	if _, err := b.s.GetBrandByCarrierID(b.ctx, naive.ModeTest, "acct_none"); err != store.ErrNotFound {
+		t.Fatalf("unknown carrier account: %v", err)
+	}
 	brands, err := b.s.ListRegisteredBrands(b.ctx, "", 10)
 	must(t, err)
 	if brands == nil {
