@@ -161,7 +161,9 @@ func (s *Server) idempotent(w http.ResponseWriter, r *http.Request, p naive.Prin
 	fmt.Fprintf(sum, "%s\n%s\n%s\n%s\n", r.Method, r.URL.Path, r.URL.RawQuery, r.Header.Get("Naive-Subject"))
 	sum.Write(body)
 	hash := hex.EncodeToString(sum.Sum(nil))
-	rec := &store.IdempotencyRecord{OperatorID: p.OperatorID, PrincipalID: p.ID(), Key: key, Method: r.Method,
+	// Keys are per caller and per mode: a human's key in test mode is not
+	// the same key in live mode.
+	rec := &store.IdempotencyRecord{OperatorID: p.OperatorID, PrincipalID: p.ID() + "/" + string(p.Mode), Key: key, Method: r.Method,
 		Path: r.URL.Path, RequestHash: hash, CreatedAt: time.Now().UTC()}
 	deadline := time.Now().Add(s.cfg.IdempotencyWait)
 	expiredBefore := time.Now().Add(-IdempotencyTTL)
@@ -201,6 +203,13 @@ func (s *Server) idempotent(w http.ResponseWriter, r *http.Request, p naive.Prin
 		}
 	}
 	rc := &recorder{header: w.Header()}
+	defer func() {
+		if v := recover(); v != nil {
+			// A crashed handler must not hold the key for its stale period.
+			_ = s.store.AbortIdempotent(context.WithoutCancel(r.Context()), rec)
+			panic(v)
+		}
+	}()
 	herr := h(rc, r)
 	if herr != nil {
 		writeError(rc, r, s.log, herr)

@@ -292,19 +292,19 @@ func operations() []op {
 			summary: "Deny", desc: "Refuses a pending approval; the reason is shown to the agent." + humanOnly},
 
 		// Events and outgoing webhooks.
-		{method: "GET", path: "/v1/events", id: "listEvents", tag: "events", auth: authAny, list: true, status: 200, out: typ[naive.List[naive.Event]](),
+		{method: "GET", path: "/v1/events", id: "listEvents", errs: []string{naive.EForbidden}, tag: "events", auth: authAny, list: true, status: 200, out: typ[naive.List[naive.Event]](),
 			query:   []*param{q("type", "Only events of this type.")},
 			summary: "List events", desc: "Every stored event, newest first (SPEC §9)."},
-		{method: "GET", path: "/v1/webhooks", id: "listWebhooks", tag: "webhooks", auth: authAny, list: true, status: 200, out: typ[naive.List[naive.WebhookEndpoint]](),
+		{method: "GET", path: "/v1/webhooks", id: "listWebhooks", errs: []string{naive.EForbidden}, tag: "webhooks", auth: authAny, list: true, status: 200, out: typ[naive.List[naive.WebhookEndpoint]](),
 			summary: "List webhook endpoints", desc: "Never their secrets."},
-		{method: "POST", path: "/v1/webhooks", id: "createWebhook", tag: "webhooks", auth: authAny, body: in[naive.WebhookRequest]("", "url"),
+		{method: "POST", path: "/v1/webhooks", id: "createWebhook", errs: []string{naive.EForbidden}, tag: "webhooks", auth: authAny, body: in[naive.WebhookRequest]("", "url"),
 			status: 201, out: typ[naive.WebhookEndpoint](),
 			summary: "Create a webhook endpoint", desc: "Events are delivered signed per Standard Webhooks (webhook-id, webhook-timestamp, webhook-signature) with `secret` (whsec_…, in this answer only), retried with backoff for at least 24 h. An empty event_types means all."},
-		{method: "DELETE", path: "/v1/webhooks/{id}", id: "deleteWebhook", tag: "webhooks", auth: authAny, status: 200, out: typ[deleted](),
+		{method: "DELETE", path: "/v1/webhooks/{id}", id: "deleteWebhook", errs: []string{naive.EForbidden}, tag: "webhooks", auth: authAny, status: 200, out: typ[deleted](),
 			summary: "Delete a webhook endpoint"},
-		{method: "POST", path: "/v1/webhooks/{id}/test", id: "testWebhook", tag: "webhooks", auth: authAny, status: 200, out: typ[naive.Delivery](),
+		{method: "POST", path: "/v1/webhooks/{id}/test", id: "testWebhook", errs: []string{naive.EForbidden}, tag: "webhooks", auth: authAny, status: 200, out: typ[naive.Delivery](),
 			summary: "Send a test event", desc: "Delivers a test event to the endpoint now and returns the delivery with its attempt."},
-		{method: "GET", path: "/v1/webhooks/{id}/deliveries", id: "listWebhookDeliveries", tag: "webhooks", auth: authAny, list: true, status: 200, out: typ[naive.List[naive.Delivery]](),
+		{method: "GET", path: "/v1/webhooks/{id}/deliveries", id: "listWebhookDeliveries", errs: []string{naive.EForbidden}, tag: "webhooks", auth: authAny, list: true, status: 200, out: typ[naive.List[naive.Delivery]](),
 			summary: "List an endpoint's deliveries", desc: "Each delivery with every attempt."},
 
 		// Test mode.

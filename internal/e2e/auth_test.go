@@ -181,3 +181,18 @@ func TestRateLimit(t *testing.T) {
 	time.Sleep(1100 * time.Millisecond)
 	h.must(200, h.call("GET", "/v1/credits", h.testKey, nil))
 }
+
+// TestIdempotencyKeyPerMode: a human's key in test mode is another key in
+// live mode; the live request runs instead of replaying the test answer.
+func TestIdempotencyKeyPerMode(t *testing.T) {
+	h := start(t, "sqlite:"+t.TempDir()+"/n.db")
+	s := h.login()
+	h.must(201, h.call("POST", "/v1/credits/grant", s, `{"amount":7}`, "Naive-Mode", "test", "Idempotency-Key", "g1"))
+	r := h.must(201, h.call("POST", "/v1/credits/grant", s, `{"amount":7}`, "Naive-Mode", "live", "Idempotency-Key", "g1"))
+	if r.Header.Get("Idempotent-Replayed") != "" {
+		t.Fatal("the live grant replayed the test one")
+	}
+	if h.balance(s, "live") != 7 || h.balance(s, "test") != 1007 {
+		t.Fatalf("balances live %d test %d", h.balance(s, "live"), h.balance(s, "test"))
+	}
+}

@@ -16,6 +16,7 @@ import (
 
 	"github.com/naive-oss/naive/internal/app"
 	"github.com/naive-oss/naive/internal/surge"
+	"github.com/naive-oss/naive/internal/surge/surgesim"
 )
 
 // activeNumber provisions a number and waits until it can send.
@@ -385,4 +386,73 @@ func TestCarrierOptOutEvent(t *testing.T) {
 		h.must(200, h.signed(sim.WebhookSecret(), "evt_o2", now, ev("contact.opted_in", "evt_o2", later)))
 		h.must(201, h.call("POST", "/v1/phone/"+id+"/sms", h.testKey, `{"to":"+14155550177","body":"welcome back"}`))
 	})
+}
+
+// TestSendLostAnswer: when the carrier's answer to a send is lost and the
+// carrier cannot be asked either, the text stays charged and queued
+// (resending could text twice) until the carrier's status webhook, which
+// names our id in its metadata, settles it.
+func TestSendLostAnswer(t *testing.T) {
+	eachDB(t, func(t *testing.T, db string) {
+		h := start(t, db, fastReview)
+		id, _ := h.activeNumber()
+		sim := h.app.Sandbox()
+		bal := h.balance(h.testKey)
+		sim.SetFaults(surgesim.Faults{LoseResponseRate: 1})
+		e := h.call("POST", "/v1/phone/"+id+"/sms", h.testKey, `{"to":"+14155550123","body":"unknown outcome"}`)
+		sim.SetFaults(surgesim.Faults{})
+		if e.Status != 502 || e.errField(t, "retryable") != false {
+			t.Fatalf("unknown outcome: %d %s", e.Status, e.Body)
+		}
+		mid := e.errField(t, "message_id").(string)
+		if h.balance(h.testKey) != bal-1 {
+			t.Fatal("an unknown outcome was refunded")
+		}
+		waitFor(t, "settled by the status webhook", func() bool {
+			return h.must(200, h.call("GET", "/v1/phone/messages/"+mid, h.testKey, nil)).json(t)["status"] == "delivered"
+		})
+	})
+}
+
+// TestLiveWebhooksRefuseInternalTargets: a live endpoint cannot reach the
+// server's own network; test mode may (local development).
+func TestLiveWebhooksRefuseInternalTargets(t *testing.T) {
+	h := start(t, "sqlite:"+t.TempDir()+"/n.db")
+	rc, srv := newReceiver(t, 0)
+	s := h.login()
+	ep := h.must(201, h.call("POST", "/v1/webhooks", s, map[string]any{"url": srv.URL}, "Naive-Mode", "live")).json(t)
+	rc.setSecret(t, ep["secret"].(string))
+	d := h.must(200, h.call("POST", "/v1/webhooks/"+ep["id"].(string)+"/test", s, nil, "Naive-Mode", "live")).json(t)
+	att := d["attempts"].([]any)[0].(map[string]any)
+	if d["status"] != "failed" || !strings.Contains(att["error"].(string), "internal address") {
+		t.Fatalf("live delivery to loopback: %v", d)
+	}
+	if a, _, _ := rc.got(); len(a) != 0 {
+		t.Fatal("the internal target was reached")
+	}
+	ep2 := h.must(201, h.call("POST", "/v1/webhooks", h.testKey, map[string]any{"url": srv.URL})).json(t)
+	rc.setSecret(t, ep2["secret"].(string))
+	if d := h.must(200, h.call("POST", "/v1/webhooks/"+ep2["id"].(string)+"/test", h.testKey, nil)).json(t); d["status"] != "succeeded" {
+		t.Fatalf("test-mode delivery: %v", d)
+	}
+}
+
+// TestBoundKeysSeeOnlyTheirNumbers: a key bound to an agent cannot read the
+// operator's whole event stream or point webhooks at it.
+func TestBoundKeysSeeOnlyTheirNumbers(t *testing.T) {
+	h := start(t, "sqlite:"+t.TempDir()+"/n.db")
+	agent := h.must(201, h.call("POST", "/v1/agents", h.testKey, `{"name":"bot"}`)).json(t)["id"].(string)
+	bound := h.must(201, h.call("POST", "/v1/keys", h.login(), `{"name":"bot","mode":"test","agent_id":"`+agent+`"}`)).json(t)["secret"].(string)
+	for _, c := range []struct{ method, path, body string }{
+		{"GET", "/v1/events", ""}, {"GET", "/v1/webhooks", ""}, {"POST", "/v1/webhooks", `{"url":"https://x.example"}`},
+	} {
+		var body any
+		if c.body != "" {
+			body = c.body
+		}
+		if r := h.call(c.method, c.path, bound, body); r.Status != 403 || r.errCode(t) != "forbidden" {
+			t.Errorf("%s %s with a bound key: %d %s", c.method, c.path, r.Status, r.Body)
+		}
+	}
+	h.must(200, h.call("GET", "/v1/events", h.testKey, nil))
 }

@@ -49,7 +49,7 @@ func (s *Service) gate(ctx context.Context, p naive.Principal, subj *naive.Subje
 		Primitive: primitive, Payload: raw, Cost: s.actionCost(action), Status: naive.ApprovalPending,
 		RequestedBy: p.Actor(), RequesterAgentID: p.AgentID, CreatedAt: now, ExpiresAt: now.Add(s.cfg.ApprovalTTL)}
 	a.Title, a.Message = approvalText(a, subj, payload)
-	ev, err := s.event(p.Scope(), naive.EventApprovalRequested, a)
+	ev, err := s.event(p.Scope(), naive.EventApprovalRequested, presented(a))
 	if err != nil {
 		return nil, err
 	}
@@ -140,10 +140,28 @@ func (s *Service) ListApprovals(ctx context.Context, lp naive.ApprovalListParams
 
 // present shows an approval being executed as pending: to the outside the
 // decision is made once it is executed or failed.
-func present(a *naive.Approval) {
+// It also masks the EIN of the frozen request, as every other answer does:
+// the stored payload keeps it for the execution.
+func present(a *naive.Approval) *naive.Approval {
 	if a.Status == naive.ApprovalExecuting {
 		a.Status = naive.ApprovalPending
 	}
+	var m map[string]any
+	if json.Unmarshal(a.Payload, &m) == nil {
+		if ein, ok := m["ein"].(string); ok && ein != "" {
+			m["ein"] = maskEIN(ein)
+			if b, err := json.Marshal(m); err == nil {
+				a.Payload = b
+			}
+		}
+	}
+	return a
+}
+
+// presented is a masked copy of a, for events and answers.
+func presented(a *naive.Approval) *naive.Approval {
+	b := *a
+	return present(&b)
 }
 
 // GetApproval returns an approval; a pending one past its expiry is
@@ -186,7 +204,7 @@ func (s *Service) expire(ctx context.Context, a *naive.Approval) error {
 	now := s.now()
 	b := *a
 	b.Status, b.ResolvedAt = naive.ApprovalExpired, &now
-	ev, err := s.event(naive.Scope{OperatorID: a.OperatorID, Mode: a.Mode}, naive.EventApprovalResolved, &b)
+	ev, err := s.event(naive.Scope{OperatorID: a.OperatorID, Mode: a.Mode}, naive.EventApprovalResolved, presented(&b))
 	if err != nil {
 		return err
 	}
@@ -318,15 +336,21 @@ func (s *Service) finish(ctx context.Context, a *naive.Approval, result any, exe
 		}
 		a.Status, a.Result = naive.ApprovalExecuted, raw
 	}
-	ev, err := s.event(naive.Scope{OperatorID: a.OperatorID, Mode: a.Mode}, naive.EventApprovalResolved, a)
-	if err == nil {
-		err = s.store.FinishApproval(ctx, a, ev)
+	ev, err := s.event(naive.Scope{OperatorID: a.OperatorID, Mode: a.Mode}, naive.EventApprovalResolved, presented(a))
+	// The action has run: its outcome must be stored, or the sweep would
+	// later call it failed. A passing database error gets a few tries.
+	for try := 0; err == nil && try < 5; try++ {
+		if err = s.store.FinishApproval(ctx, a, ev); err == nil || errors.Is(err, store.ErrConflict) {
+			break
+		}
+		s.log.Warn("store approval outcome, retrying", "approval_id", a.ID, "err", err)
+		_ = sleep(ctx, time.Duration(100<<try)*time.Millisecond)
 	}
 	if err != nil {
 		s.log.Error("store approval outcome", "approval_id", a.ID, "status", a.Status, "err", err)
 	}
 	s.log.Info("approval resolved", "approval_id", a.ID, "status", a.Status)
-	return a
+	return presented(a)
 }
 
 // DenyApproval refuses an approval with a reason; nothing is executed.
@@ -351,7 +375,7 @@ func (s *Service) DenyApproval(ctx context.Context, id string, req naive.DenyReq
 	now := s.now()
 	actor := p.Actor()
 	a.Status, a.ResolvedBy, a.ResolvedAt, a.Reason = naive.ApprovalDenied, &actor, &now, req.Reason
-	ev, err := s.event(p.Scope(), naive.EventApprovalResolved, a)
+	ev, err := s.event(p.Scope(), naive.EventApprovalResolved, presented(a))
 	if err != nil {
 		return nil, err
 	}
@@ -366,7 +390,7 @@ func (s *Service) DenyApproval(ctx context.Context, id string, req naive.DenyReq
 		return nil, err
 	}
 	s.log.Info("approval denied", "approval_id", a.ID)
-	return a, nil
+	return presented(a), nil
 }
 
 // decider is the caller of approve/deny: a human only.
@@ -410,7 +434,7 @@ func (s *Service) notPending(ctx context.Context, sc naive.Scope, id string) err
 
 // ListEvents lists stored events, newest first.
 func (s *Service) ListEvents(ctx context.Context, typ string, lp naive.ListParams) (*naive.List[naive.Event], error) {
-	p, err := s.principal(ctx)
+	p, err := s.operatorWide(ctx, "reading the operator's events")
 	if err != nil {
 		return nil, err
 	}

@@ -124,13 +124,21 @@ func (s *Service) messageStatus(ctx context.Context, mode naive.Mode, d *surge.M
 		return s.event(naive.Scope{OperatorID: m.OperatorID, Mode: m.Mode}, naive.EventSMSStatus, m)
 	})
 	if errors.Is(err, store.ErrNotFound) {
-		// Not (yet) ours: a send whose carrier id is being recorded. The
-		// carrier's metadata names our message; fall back to it.
-		if id := d.Metadata["naive_message_id"]; id != "" {
-			s.log.Info("status for a message not yet recorded", "carrier_id", d.ID, "message_id", id)
-			return naive.Errorf(naive.EConflict, "Message %s is not recorded yet.", id).WithHint("Redeliver later.")
+		// Not known by its carrier id: a send whose answer was lost or is
+		// still being recorded. The metadata names our message: record the
+		// carrier id now and apply the status.
+		id := d.Metadata["naive_message_id"]
+		if id == "" || !validUUID(id) {
+			return nil
 		}
-		return nil
+		if err := s.store.SetMessageCarrierID(ctx, id, d.ID); errors.Is(err, store.ErrNotFound) {
+			return nil
+		} else if err != nil {
+			return err
+		}
+		changed, err = s.store.AdvanceMessage(ctx, mode, d.ID, status, reason, at, func(m *naive.Message) (*naive.Event, error) {
+			return s.event(naive.Scope{OperatorID: m.OperatorID, Mode: m.Mode}, naive.EventSMSStatus, m)
+		})
 	}
 	if changed {
 		s.log.Info("sms status", "carrier_id", d.ID, "status", status)

@@ -120,11 +120,21 @@ func (s *Service) SendSMS(ctx context.Context, subjectID, phoneID string, req na
 		return nil, err
 	}
 	in := surge.MessageCreate{To: req.To, From: ph.CarrierID, Body: req.Body, Metadata: map[string]string{"naive_message_id": m.ID}}
-	sent, err := carrier.SendMessage(ctx, brand.CarrierID, in)
+	sent, err := carrier.SendMessage(context.WithoutCancel(ctx), brand.CarrierID, in)
 	if err != nil && errors.Is(err, surge.ErrUnknownOutcome) {
 		// The send may have happened: look for it by our id in its metadata.
-		if found, ok := s.findMessage(context.WithoutCancel(ctx), carrier, brand.CarrierID, m.ID); ok {
+		found, ok, lerr := s.findMessage(context.WithoutCancel(ctx), carrier, brand.CarrierID, m.ID)
+		switch {
+		case ok:
 			sent, err = found, nil
+		case lerr != nil:
+			// Nobody can tell whether it went out: keep it queued and
+			// charged; the carrier's status webhook (which names our id)
+			// settles it. Resending could text the person twice.
+			return nil, (&naive.Error{Code: naive.EProviderError, Err: err,
+				Message: "The carrier did not confirm the text and could not be asked whether it was sent."}).
+				WithHint("Do not resend yet: GET /v1/phone/messages/%s shows its status once the carrier reports it.", m.ID).
+				With("retryable", false).With("message_id", m.ID)
 		}
 	}
 	if err != nil {
@@ -157,18 +167,19 @@ func smsCarrierError(err error) error {
 }
 
 // findMessage looks for a carrier message carrying our id in its metadata.
-func (s *Service) findMessage(ctx context.Context, carrier Carrier, accountID, id string) (surge.Message, bool) {
+// An error means the carrier could not be asked.
+func (s *Service) findMessage(ctx context.Context, carrier Carrier, accountID, id string) (surge.Message, bool, error) {
 	msgs, err := carrier.ListMessages(ctx, accountID)
 	if err != nil {
 		s.log.Warn("reconcile send: list messages", "message_id", id, "err", err)
-		return surge.Message{}, false
+		return surge.Message{}, false, err
 	}
 	for _, m := range msgs {
 		if m.Metadata["naive_message_id"] == id {
-			return m, true
+			return m, true, nil
 		}
 	}
-	return surge.Message{}, false
+	return surge.Message{}, false, nil
 }
 
 // requirePermission refuses an agent-bound key that is not assigned to the

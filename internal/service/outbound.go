@@ -7,9 +7,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
+	"net/netip"
 	"slices"
 	"strconv"
+	"syscall"
 	"time"
 
 	"github.com/naive-oss/naive/internal/naive"
@@ -29,7 +32,7 @@ const EventWebhookTest = "webhook.test"
 //
 // Errors: invalid_input.
 func (s *Service) CreateWebhook(ctx context.Context, req naive.WebhookRequest) (*naive.WebhookEndpoint, error) {
-	p, err := s.principal(ctx)
+	p, err := s.operatorWide(ctx, "managing webhook endpoints")
 	if err != nil {
 		return nil, err
 	}
@@ -56,6 +59,9 @@ func (s *Service) CreateWebhook(ctx context.Context, req naive.WebhookRequest) (
 
 // ListWebhooks lists the caller's endpoints (never their secrets).
 func (s *Service) ListWebhooks(ctx context.Context, lp naive.ListParams) (*naive.List[naive.WebhookEndpoint], error) {
+	if _, err := s.operatorWide(ctx, "managing webhook endpoints"); err != nil {
+		return nil, err
+	}
 	return list(ctx, s, lp, func(p naive.Principal, pg naive.Page) ([]naive.WebhookEndpoint, error) {
 		return s.store.ListWebhookEndpoints(ctx, p.Scope(), false, pg)
 	}, func(x naive.WebhookEndpoint) string { return x.ID })
@@ -74,7 +80,7 @@ func (s *Service) endpoint(ctx context.Context, p naive.Principal, id string) (*
 
 // DeleteWebhook removes an endpoint; its pending deliveries stop.
 func (s *Service) DeleteWebhook(ctx context.Context, id string) error {
-	p, err := s.principal(ctx)
+	p, err := s.operatorWide(ctx, "managing webhook endpoints")
 	if err != nil {
 		return err
 	}
@@ -91,7 +97,7 @@ func (s *Service) DeleteWebhook(ctx context.Context, id string) error {
 // TestWebhook sends a signed webhook.test event to an endpoint now, once,
 // and answers the delivery with its attempt.
 func (s *Service) TestWebhook(ctx context.Context, id string) (*naive.Delivery, error) {
-	p, err := s.principal(ctx)
+	p, err := s.operatorWide(ctx, "managing webhook endpoints")
 	if err != nil {
 		return nil, err
 	}
@@ -117,7 +123,7 @@ func (s *Service) TestWebhook(ctx context.Context, id string) (*naive.Delivery, 
 
 // ListDeliveries lists an endpoint's deliveries with their attempts.
 func (s *Service) ListDeliveries(ctx context.Context, id string, lp naive.ListParams) (*naive.List[naive.Delivery], error) {
-	p, err := s.principal(ctx)
+	p, err := s.operatorWide(ctx, "managing webhook endpoints")
 	if err != nil {
 		return nil, err
 	}
@@ -267,7 +273,7 @@ func (s *Service) AttemptDelivery(ctx context.Context, deliveryID string, n int,
 		req.Header.Set(surge.HeaderWebhookTimestamp, strconv.FormatInt(now.Unix(), 10))
 		req.Header.Set(surge.HeaderWebhookSignature, sig)
 		var res *http.Response
-		res, err = s.webhookClient().Do(req)
+		res, err = s.webhookClient(d.Mode).Do(req)
 		if err == nil {
 			att.StatusCode = res.StatusCode
 			_, _ = io.Copy(io.Discard, io.LimitReader(res.Body, 64<<10))
@@ -297,10 +303,58 @@ func (s *Service) AttemptDelivery(ctx context.Context, deliveryID string, n int,
 }
 
 // webhookClient posts deliveries: bounded time, no redirects followed (a
-// redirect is an answer, not a delivery).
-func (s *Service) webhookClient() *http.Client {
+// redirect is an answer, not a delivery). Live-mode deliveries may not
+// reach loopback, private, link-local or otherwise internal addresses
+// (checked on the resolved address, at connect time), so an endpoint URL
+// cannot be used to probe the server's own network; test mode may, for
+// local development.
+func (s *Service) webhookClient(mode naive.Mode) *http.Client {
 	if s.cfg.WebhookClient != nil {
 		return s.cfg.WebhookClient
 	}
-	return &http.Client{Timeout: 10 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	if mode == naive.ModeLive {
+		d := &net.Dialer{Timeout: 5 * time.Second, Control: publicOnly}
+		tr.DialContext = d.DialContext
+		tr.Proxy = nil
+	}
+	return &http.Client{Timeout: 10 * time.Second, Transport: tr,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+}
+
+// errInternalAddress refuses a webhook target inside the server's network.
+var errInternalAddress = errors.New("webhook target resolves to an internal address")
+
+// publicOnly is a net.Dialer Control refusing non-public addresses.
+func publicOnly(_, address string, _ syscall.RawConn) error {
+	host, _, err := net.SplitHostPort(address)
+	if err != nil {
+		return err
+	}
+	ip, err := netip.ParseAddr(host)
+	if err != nil {
+		return err
+	}
+	ip = ip.Unmap()
+	if !ip.IsGlobalUnicast() || ip.IsPrivate() || ip.IsLoopback() || ip.IsLinkLocalUnicast() ||
+		netip.MustParsePrefix("100.64.0.0/10").Contains(ip) {
+		return fmt.Errorf("%w (%s)", errInternalAddress, ip)
+	}
+	return nil
+}
+
+// operatorWide is the caller of an action on the operator's whole stream
+// (events, webhook endpoints): humans and keys not bound to an agent. An
+// agent-bound key sees only the numbers it is assigned to, and hears of
+// them through its agent's own webhook_url.
+func (s *Service) operatorWide(ctx context.Context, what string) (naive.Principal, error) {
+	p, err := s.principal(ctx)
+	if err != nil {
+		return p, err
+	}
+	if p.Kind == naive.PrincipalAgent && p.AgentID != "" {
+		return p, (&naive.Error{Code: naive.EForbidden, Message: "A key bound to an agent cannot do this: " + what + "."}).
+			WithHint("Use an operator key or a human session; the agent receives its texts at its webhook_url (PATCH /v1/agents/%s).", p.AgentID)
+	}
+	return p, nil
 }

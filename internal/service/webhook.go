@@ -13,10 +13,12 @@ import (
 
 // HandleCarrierWebhook verifies a Surge webhook (Standard Webhooks: the
 // signature over id.timestamp.body with the mode's whsec_ secret, within
-// ±5 minutes) and applies it once: the event id is recorded first, so a
-// duplicate delivery is skipped, and forgotten again if applying fails, so
-// the carrier's retry runs it. The secret that verifies it tells the mode.
-// Unknown event types are accepted and ignored.
+// ±5 minutes) and applies it. Every handler is idempotent (forward-only
+// statuses, one message per carrier id, timestamped opt-outs), so the event
+// is applied first and recorded by id after: a redelivery, even one racing
+// the first delivery or following a crash between the two, has its effect
+// once. An event whose data cannot be read is accepted and logged, since no
+// retry can help. Unknown event types are accepted and ignored.
 //
 // Errors: unauthorized (missing, bad or stale signature), invalid_input
 // (not a Surge event).
@@ -32,20 +34,18 @@ func (s *Service) HandleCarrierWebhook(ctx context.Context, h http.Header, body 
 	if ev.ID == "" {
 		ev.ID = h.Get(surge.HeaderWebhookID)
 	}
-	fresh, err := s.store.RecordCarrierEvent(ctx, &store.CarrierEvent{ID: ev.ID, Mode: mode, Type: ev.Type,
+	if err := s.applyCarrierEvent(ctx, mode, &ev); err != nil {
+		if naive.ErrorCode(err) != naive.EInvalidInput {
+			return err
+		}
+		s.log.Warn("carrier webhook with unreadable data", "event_id", ev.ID, "type", ev.Type, "err", err)
+	}
+	fresh, err := s.store.RecordCarrierEvent(context.WithoutCancel(ctx), &store.CarrierEvent{ID: ev.ID, Mode: mode, Type: ev.Type,
 		AccountID: ev.AccountID, Payload: body, ReceivedAt: s.now()})
 	if err != nil {
-		return err
-	}
-	if !fresh {
+		s.log.Warn("record carrier event", "event_id", ev.ID, "err", err)
+	} else if !fresh {
 		s.log.Info("carrier webhook duplicate", "event_id", ev.ID, "type", ev.Type)
-		return nil
-	}
-	if err := s.applyCarrierEvent(ctx, mode, &ev); err != nil {
-		if ferr := s.store.ForgetCarrierEvent(context.WithoutCancel(ctx), ev.ID); ferr != nil {
-			s.log.Error("forget carrier event", "event_id", ev.ID, "err", ferr)
-		}
-		return err
 	}
 	return nil
 }

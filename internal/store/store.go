@@ -244,9 +244,6 @@ type Store interface {
 	// seen before, reporting whether it is new; duplicates are deduplicated
 	// here, once, for every process.
 	RecordCarrierEvent(ctx context.Context, ev *CarrierEvent) (bool, error)
-	// ForgetCarrierEvent deletes a recorded event whose handling failed, so
-	// the carrier's redelivery is handled again.
-	ForgetCarrierEvent(ctx context.Context, id string) error
 
 	// AddEvent stores an event.
 	AddEvent(ctx context.Context, ev *naive.Event) error

@@ -17,9 +17,3 @@ func (db *DB) RecordCarrierEvent(ctx context.Context, ev *store.CarrierEvent) (b
 	}
 	return tag.RowsAffected() == 1, nil
 }
-
-// ForgetCarrierEvent deletes a recorded event so its redelivery is handled.
-func (db *DB) ForgetCarrierEvent(ctx context.Context, id string) error {
-	_, err := db.pool.Exec(ctx, `DELETE FROM carrier_events WHERE id = $1`, id)
-	return mapErr(err)
-}

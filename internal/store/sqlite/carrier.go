@@ -18,9 +18,3 @@ func (db *DB) RecordCarrierEvent(ctx context.Context, ev *store.CarrierEvent) (b
 	n, err := res.RowsAffected()
 	return n == 1, err
 }
-
-// ForgetCarrierEvent deletes a recorded event so its redelivery is handled.
-func (db *DB) ForgetCarrierEvent(ctx context.Context, id string) error {
-	_, err := db.w.ExecContext(ctx, `DELETE FROM carrier_events WHERE id = ?`, id)
-	return mapErr(err)
-}

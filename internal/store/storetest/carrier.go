@@ -68,12 +68,6 @@ func testCarrierEvents(t *testing.T, b *bundle) {
 	if fresh.Load() != 1 {
 		t.Fatalf("%d deliveries were new, want 1", fresh.Load())
 	}
-	must(t, b.s.ForgetCarrierEvent(b.ctx, "evt_1"))
-	ok, err := b.s.RecordCarrierEvent(b.ctx, &store.CarrierEvent{ID: "evt_1", Mode: naive.ModeTest, Type: "campaign.approved", Payload: []byte(`{}`)})
-	must(t, err)
-	if !ok {
-		t.Fatal("a forgotten event is not new again")
-	}
 	if _, err := b.s.GetBrandByCarrierID(b.ctx, naive.ModeTest, "acct_none"); err != store.ErrNotFound {
 		t.Fatalf("unknown carrier account: %v", err)
 	}
