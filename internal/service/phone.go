@@ -169,7 +169,10 @@ func maskEIN(ein string) string {
 	return "**-***" + ein[len(ein)-4:]
 }
 
-// completeProvision registers what is missing and buys the number.
+// completeProvision registers what is missing and buys the number. Carrier
+// writes run to their end even if the caller goes away (each is bounded by
+// the carrier client's timeout): abandoning one mid-flight would leave an
+// outcome nobody records.
 func (s *Service) completeProvision(ctx context.Context, carrier Carrier, p naive.Principal, subj *naive.Subject, phone *naive.Phone, req naive.ProvisionRequest) (*naive.Provisioned, error) {
 	brand, err := s.ensureBrand(ctx, carrier, p, subj, req.EIN)
 	if err != nil {
@@ -189,7 +192,7 @@ func (s *Service) completeProvision(ctx context.Context, carrier Carrier, p naiv
 	// first one land late after all, the reconciler releases the extra.
 	var pn surge.PhoneNumber
 	for attempt := 1; ; attempt++ {
-		pn, err = carrier.PurchaseNumber(ctx, brand.CarrierID, surge.NumberPurchase{Type: req.Type, AreaCode: req.AreaCode, Name: phone.ID})
+		pn, err = carrier.PurchaseNumber(context.WithoutCancel(ctx), brand.CarrierID, surge.NumberPurchase{Type: req.Type, AreaCode: req.AreaCode, Name: phone.ID})
 		if err == nil || !errors.Is(err, surge.ErrUnknownOutcome) {
 			break
 		}
@@ -307,12 +310,12 @@ func (s *Service) registerBrand(ctx context.Context, carrier Carrier, subj *naiv
 			s.log.Error("abandon brand claim", "subject_id", subj.ID, "err", err)
 		}
 	}
-	acct, err := carrier.CreateAccount(ctx, accountCreate(subj, b.EIN))
+	acct, err := carrier.CreateAccount(context.WithoutCancel(ctx), accountCreate(subj, b.EIN))
 	if err != nil {
 		abandon()
 		return nil, carrierError("register the brand", err)
 	}
-	st, err := carrier.AccountStatus(ctx, acct.ID, surge.CapabilityLocalMessaging)
+	st, err := carrier.AccountStatus(context.WithoutCancel(ctx), acct.ID, surge.CapabilityLocalMessaging)
 	if err != nil {
 		abandon()
 		return nil, carrierError("check the brand", err)
@@ -393,7 +396,7 @@ func (s *Service) ensureCampaign(ctx context.Context, carrier Carrier, p naive.P
 func (s *Service) registerCampaign(ctx context.Context, carrier Carrier, subj *naive.Subject, brand *naive.Brand, c *naive.Campaign, token string) (*naive.Campaign, error) {
 	carrierID, status := "", naive.CampaignCreated
 	if c.Kind == naive.Campaign10DLC {
-		cp, err := carrier.CreateCampaign(ctx, brand.CarrierID, campaignCreate(subj))
+		cp, err := carrier.CreateCampaign(context.WithoutCancel(ctx), brand.CarrierID, campaignCreate(subj))
 		if err != nil {
 			if aerr := s.store.AbandonCampaign(context.WithoutCancel(ctx), c.ID, token); aerr != nil {
 				s.log.Error("abandon campaign claim", "campaign_id", c.ID, "err", aerr)
