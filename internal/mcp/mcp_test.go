@@ -342,7 +342,7 @@ func TestHTTP(t *testing.T) {
 		t.Fatalf("approvals get: %s", text(got))
 	}
 	if g := structured(t, got); g["status"] != "pending" || g["requested_by"].(map[string]any)["actor_type"] != "agent" ||
-		g["request"].(map[string]any)["ein"] != "12-3456789" || !strings.Contains(g["next_step"].(string), "Waiting for a human") {
+		g["request"].(map[string]any)["ein"] != "**-***6789" || !strings.Contains(g["next_step"].(string), "Waiting for a human") {
 		t.Fatalf("pending approval %v", g)
 	}
 	anon0, _ := client.New(client.Options{BaseURL: a.URL()})
