@@ -69,3 +69,36 @@ func TestReconcileUnfinishedProvisions(t *testing.T) {
 		checkLedger(t, h, 900, 2)
 	})
 }
+
+// TestSettleStaleSends: a text charged by a process that died before
+// sending it is refunded by the reconciler, once.
+func TestSettleStaleSends(t *testing.T) {
+	eachDB(t, func(t *testing.T, db string) {
+		h := start(t, db)
+		ctx := context.Background()
+		ph := h.must(202, h.call("POST", "/v1/phone/provision", h.testKey, seedBody)).json(t)["phone"].(map[string]any)
+		who := h.must(200, h.call("GET", "/v1/auth/whoami", h.testKey, nil)).json(t)
+		sc := naive.Scope{OperatorID: who["operator_id"].(string), Mode: naive.ModeTest}
+		old := time.Now().UTC().Add(-time.Hour)
+		m := &naive.Message{ID: uuid.Must(uuid.NewV7()).String(), OperatorID: sc.OperatorID, Mode: sc.Mode, PhoneID: ph["id"].(string),
+			SubjectID: ph["subject_id"].(string), Direction: naive.DirectionOutbound, From: ph["e164"].(string), To: "+14155550123",
+			Body: "never sent", Attachments: []byte("[]"), Status: naive.MessageQueued, Segments: 1, CreditsUsed: 1, CreatedAt: old}
+		debit := &naive.LedgerEntry{ID: uuid.Must(uuid.NewV7()).String(), OperatorID: sc.OperatorID, Mode: sc.Mode, Amount: -1,
+			Reason: naive.LedgerSMSSend, ReferenceID: m.ID, Actor: naive.Actor{Type: "agent", ID: "test"}, CreatedAt: old}
+		if _, err := h.app.Store().ReserveMessage(ctx, m, debit); err != nil {
+			t.Fatal(err)
+		}
+		if h.balance(h.testKey) != 949 {
+			t.Fatal("balance before")
+		}
+		h.app.Service().SettleStaleSends(ctx)
+		h.app.Service().SettleStaleSends(ctx)
+		if b := h.balance(h.testKey); b != 950 {
+			t.Fatalf("balance after %d, want 950 (one refund)", b)
+		}
+		got := h.must(200, h.call("GET", "/v1/phone/messages/"+m.ID, h.testKey, nil)).json(t)
+		if got["status"] != "failed" || got["failure_reason"] != "not_sent" {
+			t.Fatalf("message %v", got)
+		}
+	})
+}

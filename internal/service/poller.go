@@ -128,4 +128,5 @@ func (s *Service) ReconcileProvisioning(ctx context.Context) {
 		s.log.Info("reconcile: refunded an unfinished provision", "phone_id", ph.ID)
 	}
 	s.ReleaseLeakedNumbers(ctx)
+	s.SettleStaleSends(ctx)
 }

@@ -3,6 +3,7 @@ package service
 import (
 	"context"
 	"errors"
+	"time"
 
 	"github.com/naive-oss/naive/internal/naive"
 	"github.com/naive-oss/naive/internal/store"
@@ -81,4 +82,54 @@ func (s *Service) ours(ctx context.Context, sc naive.Scope, pn surge.PhoneNumber
 		return ph.CarrierID == pn.ID
 	}
 	return false
+}
+
+// SendStale is how old a queued send without a carrier id must be before
+// the reconciler settles it; no live send takes that long.
+const SendStale = 10 * time.Minute
+
+// SettleStaleSends settles texts a process charged but did not finish
+// sending: one the carrier holds (found by our id in its metadata) gets its
+// carrier id, so its status webhooks apply; one it surely does not hold is
+// marked failed and refunded. When the carrier cannot be asked, it waits
+// for the next pass.
+func (s *Service) SettleStaleSends(ctx context.Context) {
+	msgs, err := s.store.ListStaleQueued(ctx, s.now().Add(-SendStale), 100)
+	if err != nil {
+		if ctx.Err() == nil {
+			s.log.Error("list stale sends", "err", err)
+		}
+		return
+	}
+	for _, m := range msgs {
+		carrier := s.cfg.Carrier(m.Mode)
+		if carrier == nil {
+			continue
+		}
+		sc := naive.Scope{OperatorID: m.OperatorID, Mode: m.Mode}
+		brand, err := s.store.GetBrand(ctx, sc, m.SubjectID)
+		if err != nil {
+			continue
+		}
+		found, ok, lerr := s.findMessage(ctx, carrier, brand.CarrierID, m.ID)
+		switch {
+		case lerr != nil:
+			continue
+		case ok:
+			if err := s.store.SetMessageCarrierID(ctx, m.ID, found.ID); err != nil {
+				s.log.Error("settle send: record carrier id", "message_id", m.ID, "err", err)
+			}
+		default:
+			var refund *naive.LedgerEntry
+			if m.CreditsUsed > 0 {
+				refund = &naive.LedgerEntry{ID: newID(), OperatorID: m.OperatorID, Mode: m.Mode, Amount: m.CreditsUsed,
+					Reason: naive.LedgerSMSRefund, ReferenceID: m.ID, Actor: naive.Actor{Type: "system", ID: "reconciler"}, CreatedAt: s.now()}
+			}
+			if _, err := s.store.FailMessage(ctx, m.ID, "not_sent", refund, s.now()); err != nil && !errors.Is(err, store.ErrConflict) {
+				s.log.Error("settle send: refund", "message_id", m.ID, "err", err)
+			} else {
+				s.log.Info("reconcile: refunded a send that never reached the carrier", "message_id", m.ID)
+			}
+		}
+	}
 }

@@ -274,6 +274,10 @@ type Store interface {
 	// (built by evFor from the updated message, when not nil) in the same
 	// transaction, only when it changed. Errors: ErrNotFound.
 	AdvanceMessage(ctx context.Context, mode naive.Mode, carrierID, status, reason string, at time.Time, evFor func(*naive.Message) (*naive.Event, error)) (bool, error)
+	// ListStaleQueued lists outbound messages of every tenant still queued
+	// without a carrier id, created before the given time: sends a process
+	// did not finish.
+	ListStaleQueued(ctx context.Context, before time.Time, limit int) ([]naive.Message, error)
 	// GetMessage returns a message in scope. Errors: ErrNotFound.
 	GetMessage(ctx context.Context, sc naive.Scope, id string) (*naive.Message, error)
 	// ListMessages lists a phone's messages, newest first.

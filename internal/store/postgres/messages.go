@@ -343,3 +343,11 @@ func (db *DB) ListAssignments(ctx context.Context, sc naive.Scope, phoneID strin
 		sc.OperatorID, sc.Mode, phoneID)
 	return collect(rows, err, scanAssignment)
 }
+
+// ListStaleQueued lists unfinished outbound sends of every tenant.
+func (db *DB) ListStaleQueued(ctx context.Context, before time.Time, n int) ([]naive.Message, error) {
+	rows, err := db.pool.Query(ctx, `SELECT `+messageCols+` FROM messages
+		WHERE direction = 'outbound' AND status = 'queued' AND carrier_id = '' AND created_at < $1
+		ORDER BY created_at, id LIMIT $2`, norm(before), limit(n))
+	return collect(rows, err, scanMessage)
+}

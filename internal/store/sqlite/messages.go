@@ -346,3 +346,11 @@ func (db *DB) ListAssignments(ctx context.Context, sc naive.Scope, phoneID strin
 		sc.OperatorID, sc.Mode, phoneID)
 	return collect(rows, err, scanAssignment)
 }
+
+// ListStaleQueued lists unfinished outbound sends of every tenant.
+func (db *DB) ListStaleQueued(ctx context.Context, before time.Time, n int) ([]naive.Message, error) {
+	rows, err := db.r.QueryContext(ctx, `SELECT `+messageCols+` FROM messages
+		WHERE direction = 'outbound' AND status = 'queued' AND carrier_id = '' AND created_at < ?
+		ORDER BY created_at, id LIMIT ?`, ts(before), limit(n))
+	return collect(rows, err, scanMessage)
+}
