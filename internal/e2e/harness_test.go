@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -182,22 +181,4 @@ func (h *harness) balance(token string, mode ...string) int64 {
 	}
 	r := h.must(200, h.call("GET", "/v1/credits", token, nil, hdr...))
 	return int64(r.json(h.t)["balance"].(float64))
-}
-
-func provisionBody(ein, area string) map[string]any {
-	m := map[string]any{"label": "Support"}
-	if ein != "" {
-		m["ein"] = ein
-	}
-	if area != "" {
-		m["area_code"] = area
-	}
-	return m
-}
-
-func must[T any](v T, err error) T {
-	if err != nil {
-		panic(fmt.Sprintf("must: %v", err))
-	}
-	return v
 }

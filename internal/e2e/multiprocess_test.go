@@ -10,7 +10,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"runtime"
 	"strings"
 	"sync"
 	"syscall"
@@ -62,7 +61,11 @@ func buildNaive(t *testing.T) string {
 	}
 	args = append(args, "github.com/naive-oss/naive/cmd/naive")
 	began := time.Now()
-	out, err := exec.Command(filepath.Join(runtime.GOROOT(), "bin", "go"), args...).CombinedOutput()
+	goBin, err := exec.LookPath("go")
+	if err != nil {
+		t.Fatalf("the go command is needed to build naive: %v", err)
+	}
+	out, err := exec.Command(goBin, args...).CombinedOutput()
 	if err != nil {
 		t.Fatalf("go build ./cmd/naive: %v\n%s", err, out)
 	}

@@ -193,19 +193,6 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 	}
 }
 
-// job returns the only job of kind.
-func job(t *testing.T, q queue, kind string) *rivertype.JobRow {
-	t.Helper()
-	rows, err := q.List(context.Background(), kind)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(rows) != 1 {
-		t.Fatalf("%d %s jobs, want 1", len(rows), kind)
-	}
-	return rows[0]
-}
-
 // TestMigrateConcurrently starts several processes on one new database at
 // once: River's migrations are applied once, and every start succeeds.
 func TestMigrateConcurrently(t *testing.T) {

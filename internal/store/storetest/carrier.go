@@ -77,3 +77,55 @@ func testCarrierEvents(t *testing.T, b *bundle) {
 		t.Fatal("ListRegisteredBrands returned nil")
 	}
 }
+
+// testBrandByCarrierID: a registered brand is found by its carrier account
+// in its mode only; a brand still registering is not.
+func testBrandByCarrierID(t *testing.T, b *bundle) {
+	br := brandFor(b.live, b.liveSubject.ID)
+	_, claimed, err := b.s.ClaimBrand(b.ctx, br, now().Add(-time.Hour))
+	must(t, err)
+	if !claimed {
+		t.Fatal("ClaimBrand: claimed = false")
+	}
+	if _, err := b.s.GetBrandByCarrierID(b.ctx, naive.ModeLive, "acct_x"); err != store.ErrNotFound {
+		t.Fatalf("registering brand found: %v", err)
+	}
+	must(t, b.s.CompleteBrand(b.ctx, br.SubjectID, br.ClaimToken, "acct_x", now()))
+	got, err := b.s.GetBrandByCarrierID(b.ctx, naive.ModeLive, "acct_x")
+	must(t, err)
+	if got.SubjectID != br.SubjectID || got.OperatorID != b.live.OperatorID {
+		t.Fatalf("brand %+v", got)
+	}
+	if _, err := b.s.GetBrandByCarrierID(b.ctx, naive.ModeTest, "acct_x"); err != store.ErrNotFound {
+		t.Fatalf("other mode: %v", err)
+	}
+}
+
+// testStaleQueued: only outbound sends still queued without a carrier id
+// and older than the cut-off are listed, across tenants.
+func testStaleQueued(t *testing.T, b *bundle) {
+	p := b.activePhone(t, b.live, b.liveSubject.ID, "+14155557001")
+	b.grant(t, b.live, 100)
+	old := outbound(p, "+14155550101")
+	old.CreatedAt = now().Add(-time.Hour)
+	sent := outbound(p, "+14155550102")
+	sent.CreatedAt = now().Add(-time.Hour)
+	fresh := outbound(p, "+14155550103")
+	for _, m := range []*naive.Message{old, sent, fresh} {
+		_, err := b.s.ReserveMessage(b.ctx, m, messageDebit(m))
+		must(t, err)
+	}
+	must(t, b.s.SetMessageCarrierID(b.ctx, sent.ID, "msg_"+newID()))
+	got, err := b.s.ListStaleQueued(b.ctx, now().Add(-time.Minute), 10)
+	must(t, err)
+	if ids := messageIDs(got); len(ids) != 1 || ids[0] != old.ID {
+		t.Fatalf("stale sends %v, want [%s]", ids, old.ID)
+	}
+	_, err = b.s.FailMessage(b.ctx, old.ID, "not_sent", messageRefund(old), now())
+	must(t, err)
+	got, err = b.s.ListStaleQueued(b.ctx, now().Add(-time.Minute), 10)
+	must(t, err)
+	if len(got) != 0 {
+		t.Fatalf("a failed send is still listed: %v", messageIDs(got))
+	}
+}

@@ -63,6 +63,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"ApprovalTenantIsolation", testApprovalTenantIsolation},
 		{"CampaignEvents", testCampaignEvents},
 		{"CarrierEvents", testCarrierEvents},
+		{"BrandByCarrierID", testBrandByCarrierID},
+		{"StaleQueued", testStaleQueued},
 		{"GetPhoneByE164", testGetPhoneByE164},
 		{"Messages", testMessages},
 		{"ReserveMessageConcurrent", testReserveMessageConcurrent},
