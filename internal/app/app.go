@@ -29,6 +29,7 @@ import (
 	"github.com/naive-oss/naive/internal/store/sqlite"
 	"github.com/naive-oss/naive/internal/surge"
 	"github.com/naive-oss/naive/internal/surge/surgesim"
+	"github.com/naive-oss/naive/internal/webhooksig"
 )
 
 // Options configure a server. Zero values take the documented defaults.
@@ -194,7 +195,7 @@ func Start(ctx context.Context, opts Options) (*App, error) {
 			HTTPClient: &http.Client{Timeout: opts.CarrierTimeout}})
 	} else {
 		a.sim = surgesim.New(surgesim.Config{APIKey: "sk_sandbox", ReviewDelay: opts.SandboxReviewDelay, Logger: opts.Logger,
-			WebhookURL: a.URL() + "/webhooks/surge", WebhookSecret: surge.NewWebhookSecret()})
+			WebhookURL: a.URL() + "/webhooks/surge", WebhookSecret: webhooksig.NewSecret()})
 		sandboxClient = surge.NewClient(surge.Options{BaseURL: "http://surge.sandbox", APIKey: "sk_sandbox",
 			HTTPClient: &http.Client{Transport: a.sim.Transport(), Timeout: opts.CarrierTimeout}})
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/naive-oss/naive/internal/naive"
 	"github.com/naive-oss/naive/internal/surge"
 	"github.com/naive-oss/naive/internal/surge/surgesim"
+	"github.com/naive-oss/naive/internal/webhooksig"
 )
 
 // eventService lists a growing, newest-first event log.
@@ -301,11 +302,11 @@ func TestSandboxSMSClient(t *testing.T) {
 // secret, and cancelling stops it with exit 0.
 func TestSandboxSurge(t *testing.T) {
 	t.Parallel()
-	secret := surge.NewWebhookSecret()
+	secret := webhooksig.NewSecret()
 	got := make(chan error, 16)
 	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
-		got <- surge.Verify(secret, r.Header, body, time.Now(), 0)
+		got <- webhooksig.Verify(secret, r.Header, body, time.Now(), 0)
 	}))
 	defer hook.Close()
 

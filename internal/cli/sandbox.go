@@ -17,8 +17,8 @@ import (
 
 	"github.com/naive-oss/naive/internal/client"
 	"github.com/naive-oss/naive/internal/naive"
-	"github.com/naive-oss/naive/internal/surge"
 	"github.com/naive-oss/naive/internal/surge/surgesim"
+	"github.com/naive-oss/naive/internal/webhooksig"
 )
 
 // NewCmdSandbox is `naive sandbox …`.
@@ -188,7 +188,7 @@ Its state lives in memory and ends with the process.`,
 				return usageError{errorf("--webhook-url must be an http(s) URL, not %q", opts.WebhookURL)}
 			}
 			if opts.WebhookSecret != "" {
-				if _, err := surge.Sign(opts.WebhookSecret, "probe", time.Now(), nil); err != nil || !strings.HasPrefix(opts.WebhookSecret, "whsec_") {
+				if _, err := webhooksig.Sign(opts.WebhookSecret, "probe", time.Now(), nil); err != nil || !strings.HasPrefix(opts.WebhookSecret, "whsec_") {
 					return usageError{errorf("--webhook-secret must be whsec_ followed by base64 (as Surge's are)")}
 				}
 			}
@@ -223,7 +223,7 @@ func sandboxSurgeRun(ctx context.Context, opts *SandboxSurgeOptions) error {
 	_ = level.UnmarshalText([]byte(opts.LogLevel))
 	logger := slog.New(slog.NewJSONHandler(opts.IO.ErrOut, &slog.HandlerOptions{Level: level}))
 	if opts.WebhookSecret == "" {
-		opts.WebhookSecret = surge.NewWebhookSecret()
+		opts.WebhookSecret = webhooksig.NewSecret()
 	}
 	ln, err := net.Listen("tcp", opts.Addr)
 	if err != nil {

@@ -12,14 +12,14 @@ import (
 	"time"
 
 	"github.com/naive-oss/naive/internal/app"
-	"github.com/naive-oss/naive/internal/surge"
 	"github.com/naive-oss/naive/internal/surge/surgesim"
+	"github.com/naive-oss/naive/internal/webhooksig"
 )
 
 // signed posts a carrier webhook signed with secret at time ts.
 func (h *harness) signed(secret, id string, ts time.Time, body string) resp {
 	h.t.Helper()
-	sig, err := surge.Sign(secret, id, ts, []byte(body))
+	sig, err := webhooksig.Sign(secret, id, ts, []byte(body))
 	if err != nil {
 		h.t.Fatal(err)
 	}
@@ -76,7 +76,7 @@ func TestCarrierWebhooks(t *testing.T) {
 		if r := h.signed(secret, "evt_x1", time.Now().Add(-6*time.Minute), body); r.Status != 401 {
 			t.Fatalf("stale: %d", r.Status)
 		}
-		sig, _ := surge.Sign(secret, "evt_x1", time.Now(), []byte(body))
+		sig, _ := webhooksig.Sign(secret, "evt_x1", time.Now(), []byte(body))
 		if r := h.call("POST", "/webhooks/surge", "", body+" ", "webhook-id", "evt_x1",
 			"webhook-timestamp", strconv.FormatInt(time.Now().Unix(), 10), "webhook-signature", sig); r.Status != 401 {
 			t.Fatalf("tampered body: %d", r.Status)

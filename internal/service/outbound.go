@@ -17,7 +17,7 @@ import (
 
 	"github.com/naive-oss/naive/internal/naive"
 	"github.com/naive-oss/naive/internal/store"
-	"github.com/naive-oss/naive/internal/surge"
+	"github.com/naive-oss/naive/internal/webhooksig"
 )
 
 // EventTypes are the event types endpoints may subscribe to (SPEC §9).
@@ -49,7 +49,7 @@ func (s *Service) CreateWebhook(ctx context.Context, req naive.WebhookRequest) (
 		}
 	}
 	e := &naive.WebhookEndpoint{ID: newID(), OperatorID: p.OperatorID, Mode: p.Mode, URL: req.URL, EventTypes: types,
-		SigningSecret: surge.NewWebhookSecret(), CreatedAt: s.now()}
+		SigningSecret: webhooksig.NewSecret(), CreatedAt: s.now()}
 	if err := s.store.CreateWebhookEndpoint(ctx, e); err != nil {
 		return nil, err
 	}
@@ -259,7 +259,7 @@ func (s *Service) AttemptDelivery(ctx context.Context, deliveryID string, n int,
 		return err
 	}
 	now := s.now()
-	sig, err := surge.Sign(e.SigningSecret, ev.ID, now, body)
+	sig, err := webhooksig.Sign(e.SigningSecret, ev.ID, now, body)
 	if err != nil {
 		return err
 	}
@@ -269,9 +269,9 @@ func (s *Service) AttemptDelivery(ctx context.Context, deliveryID string, n int,
 	if err == nil {
 		req.Header.Set("Content-Type", "application/json")
 		req.Header.Set("User-Agent", "naive-webhooks/1")
-		req.Header.Set(surge.HeaderWebhookID, ev.ID)
-		req.Header.Set(surge.HeaderWebhookTimestamp, strconv.FormatInt(now.Unix(), 10))
-		req.Header.Set(surge.HeaderWebhookSignature, sig)
+		req.Header.Set(webhooksig.HeaderID, ev.ID)
+		req.Header.Set(webhooksig.HeaderTimestamp, strconv.FormatInt(now.Unix(), 10))
+		req.Header.Set(webhooksig.HeaderSignature, sig)
 		var res *http.Response
 		res, err = s.webhookClient(d.Mode).Do(req)
 		if err == nil {

@@ -8,7 +8,7 @@ import (
 
 	"github.com/naive-oss/naive/internal/naive"
 	"github.com/naive-oss/naive/internal/store"
-	"github.com/naive-oss/naive/internal/surge"
+	"github.com/naive-oss/naive/internal/webhooksig"
 )
 
 // CreateSubject stores a new subject (a company the agents act for) with
@@ -229,7 +229,7 @@ func (s *Service) CreateAgent(ctx context.Context, req naive.AgentRequest) (*nai
 		// The agent hears sms.received on the numbers it is assigned to
 		// with receive_sms, signed with its own secret.
 		e := &naive.WebhookEndpoint{ID: newID(), OperatorID: p.OperatorID, Mode: p.Mode, URL: webhookURL, AgentID: a.ID,
-			EventTypes: []string{naive.EventSMSReceived}, SigningSecret: surge.NewWebhookSecret(), CreatedAt: a.CreatedAt}
+			EventTypes: []string{naive.EventSMSReceived}, SigningSecret: webhooksig.NewSecret(), CreatedAt: a.CreatedAt}
 		if err := s.store.CreateWebhookEndpoint(ctx, e); err != nil {
 			return nil, err
 		}
@@ -262,7 +262,7 @@ func (s *Service) UpdateAgent(ctx context.Context, id string, patch naive.AgentP
 		}
 	}
 	e := &naive.WebhookEndpoint{ID: newID(), EventTypes: []string{naive.EventSMSReceived},
-		SigningSecret: surge.NewWebhookSecret(), CreatedAt: s.now()}
+		SigningSecret: webhooksig.NewSecret(), CreatedAt: s.now()}
 	created, err := s.store.UpdateAgent(ctx, a, e)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, naive.NotFound("agent", id)

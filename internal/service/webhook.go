@@ -9,6 +9,7 @@ import (
 	"github.com/naive-oss/naive/internal/naive"
 	"github.com/naive-oss/naive/internal/store"
 	"github.com/naive-oss/naive/internal/surge"
+	"github.com/naive-oss/naive/internal/webhooksig"
 )
 
 // HandleCarrierWebhook verifies a Surge webhook (Standard Webhooks: the
@@ -32,7 +33,7 @@ func (s *Service) HandleCarrierWebhook(ctx context.Context, h http.Header, body 
 		return naive.Errorf(naive.EInvalidInput, "The body is not a Surge event.").WithHint("Send Surge's webhook envelope {id, type, data}.")
 	}
 	if ev.ID == "" {
-		ev.ID = h.Get(surge.HeaderWebhookID)
+		ev.ID = h.Get(webhooksig.HeaderID)
 	}
 	if err := s.applyCarrierEvent(ctx, mode, &ev); err != nil {
 		if naive.ErrorCode(err) != naive.EInvalidInput {
@@ -52,7 +53,7 @@ func (s *Service) HandleCarrierWebhook(ctx context.Context, h http.Header, body 
 
 // verifyWebhook finds the mode whose secret signed the request.
 func (s *Service) verifyWebhook(h http.Header, body []byte) (naive.Mode, error) {
-	if h.Get(surge.HeaderWebhookSignature) == "" || h.Get(surge.HeaderWebhookID) == "" || h.Get(surge.HeaderWebhookTimestamp) == "" {
+	if h.Get(webhooksig.HeaderSignature) == "" || h.Get(webhooksig.HeaderID) == "" || h.Get(webhooksig.HeaderTimestamp) == "" {
 		return "", errUnauthorized("Missing webhook signature headers.").
 			WithHint("Carrier webhooks must carry webhook-id, webhook-timestamp and webhook-signature (Standard Webhooks).")
 	}
@@ -62,14 +63,14 @@ func (s *Service) verifyWebhook(h http.Header, body []byte) (naive.Mode, error) 
 		if secret == "" {
 			continue
 		}
-		err := surge.Verify(secret, h, body, s.now(), surge.DefaultWebhookTolerance)
+		err := webhooksig.Verify(secret, h, body, s.now(), webhooksig.DefaultTolerance)
 		if err == nil {
 			return m, nil
 		}
 		last = err
 	}
 	msg := "The webhook signature does not verify."
-	if errors.Is(last, surge.ErrTimestampOutOfRange) {
+	if errors.Is(last, webhooksig.ErrTimestampOutOfRange) {
 		msg = "The webhook timestamp is outside the 5-minute tolerance."
 	}
 	return "", errUnauthorized(msg).WithHint("Check SURGE_WEBHOOK_SECRET matches the carrier's signing secret, and the clocks.")

@@ -16,6 +16,7 @@ import (
 
 	"github.com/naive-oss/naive/internal/surge"
 	"github.com/naive-oss/naive/internal/surge/surgesim"
+	"github.com/naive-oss/naive/internal/webhooksig"
 )
 
 // receiver is a webhook endpoint that verifies every delivery with surge.Verify.
@@ -29,10 +30,10 @@ type receiver struct {
 
 func newReceiver(t *testing.T) (*receiver, string) {
 	t.Helper()
-	rc := &receiver{t: t, secret: surge.NewWebhookSecret(), events: make(chan surge.Event, 100)}
+	rc := &receiver{t: t, secret: webhooksig.NewSecret(), events: make(chan surge.Event, 100)}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
-		if err := surge.Verify(rc.secret, r.Header, body, time.Now(), 0); err != nil {
+		if err := webhooksig.Verify(rc.secret, r.Header, body, time.Now(), 0); err != nil {
 			t.Errorf("webhook signature: %v", err)
 			http.Error(w, err.Error(), http.StatusBadRequest)
 			return

@@ -44,6 +44,7 @@ import (
 	"time"
 
 	"github.com/naive-oss/naive/internal/surge"
+	"github.com/naive-oss/naive/internal/webhooksig"
 )
 
 // DefaultReviewDelay is how long a campaign takes to become active when Config.ReviewDelay is zero.
@@ -204,7 +205,7 @@ func New(cfg Config) *Server {
 		s.hc = &http.Client{Timeout: 10 * time.Second}
 	}
 	if s.cfg.WebhookURL != "" && s.cfg.WebhookSecret == "" {
-		s.cfg.WebhookSecret = surge.NewWebhookSecret()
+		s.cfg.WebhookSecret = webhooksig.NewSecret()
 	}
 	s.routes()
 	return s

@@ -17,6 +17,7 @@ import (
 
 	"github.com/naive-oss/naive/internal/surge"
 	"github.com/naive-oss/naive/internal/surge/surgesim"
+	"github.com/naive-oss/naive/internal/webhooksig"
 )
 
 const key = "sk_test_key"
@@ -258,12 +259,12 @@ func TestWebhookDelivery(t *testing.T) {
 		}
 		body, _ := io.ReadAll(r.Body)
 		var ev surge.Event
-		err := surge.Verify(secret, r.Header, body, time.Now(), 0)
+		err := webhooksig.Verify(secret, r.Header, body, time.Now(), 0)
 		if err == nil {
 			err = json.Unmarshal(body, &ev)
 		}
-		if err == nil && r.Header.Get(surge.HeaderWebhookID) != ev.ID {
-			err = fmt.Errorf("webhook-id %q for event %q", r.Header.Get(surge.HeaderWebhookID), ev.ID)
+		if err == nil && r.Header.Get(webhooksig.HeaderID) != ev.ID {
+			err = fmt.Errorf("webhook-id %q for event %q", r.Header.Get(webhooksig.HeaderID), ev.ID)
 		}
 		if err == nil && !strings.HasPrefix(r.Header.Get("surge-signature"), "t=") {
 			err = errors.New("no legacy surge-signature header")

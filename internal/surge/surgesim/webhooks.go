@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/naive-oss/naive/internal/surge"
+	"github.com/naive-oss/naive/internal/webhooksig"
 )
 
 // Webhook delivery makes this many attempts per event, backing off from 100ms.
@@ -86,7 +87,7 @@ func (s *Server) deliver(ev surge.Event) {
 // post sends one signed delivery: Standard Webhooks headers plus the legacy surge-signature.
 func (s *Server) post(id string, body []byte) error {
 	ts := s.now()
-	sig, err := surge.Sign(s.cfg.WebhookSecret, id, ts, body)
+	sig, err := webhooksig.Sign(s.cfg.WebhookSecret, id, ts, body)
 	if err != nil {
 		return err
 	}
@@ -102,9 +103,9 @@ func (s *Server) post(id string, body []byte) error {
 	legacy.Write(body)
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("User-Agent", "surgesim")
-	req.Header.Set(surge.HeaderWebhookID, id)
-	req.Header.Set(surge.HeaderWebhookTimestamp, unix)
-	req.Header.Set(surge.HeaderWebhookSignature, sig)
+	req.Header.Set(webhooksig.HeaderID, id)
+	req.Header.Set(webhooksig.HeaderTimestamp, unix)
+	req.Header.Set(webhooksig.HeaderSignature, sig)
 	req.Header.Set("surge-signature", "t="+unix+",v1="+hex.EncodeToString(legacy.Sum(nil)))
 	resp, err := s.hc.Do(req)
 	if err != nil {

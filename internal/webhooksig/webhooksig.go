@@ -1,4 +1,12 @@
-package surge
+// Package webhooksig signs and verifies webhooks per the Standard Webhooks
+// scheme (webhook-id, webhook-timestamp, webhook-signature "v1,<base64
+// HMAC-SHA256(id.timestamp.body)>", secrets "whsec_<base64>"). Surge signs
+// the webhooks it sends us this way, the sandbox signs its own the same way,
+// and naive signs the events it delivers to webhook endpoints with it.
+//
+// Written by hand: the scheme is a few lines of HMAC, and the official
+// library would add a dependency for them.
+package webhooksig
 
 import (
 	"crypto/hmac"
@@ -13,26 +21,26 @@ import (
 	"time"
 )
 
-// Standard Webhooks header names carried by every Surge webhook.
+// Standard Webhooks header names.
 const (
-	HeaderWebhookID        = "webhook-id"
-	HeaderWebhookTimestamp = "webhook-timestamp"
-	HeaderWebhookSignature = "webhook-signature"
+	HeaderID        = "webhook-id"
+	HeaderTimestamp = "webhook-timestamp"
+	HeaderSignature = "webhook-signature"
 )
 
-// DefaultWebhookTolerance is how far a webhook timestamp may drift from now (Standard Webhooks' 5 minutes).
-const DefaultWebhookTolerance = 5 * time.Minute
+// DefaultTolerance is how far a webhook timestamp may drift from now (Standard Webhooks' 5 minutes).
+const DefaultTolerance = 5 * time.Minute
 
 // ErrInvalidSignature means a webhook is unsigned, malformed or signed with another key.
-var ErrInvalidSignature = errors.New("surge: invalid webhook signature")
+var ErrInvalidSignature = errors.New("webhooksig: invalid webhook signature")
 
 // ErrTimestampOutOfRange means a webhook's timestamp lies outside the tolerance, e.g. a replay.
-var ErrTimestampOutOfRange = errors.New("surge: webhook timestamp outside tolerance")
+var ErrTimestampOutOfRange = errors.New("webhooksig: webhook timestamp outside tolerance")
 
 const secretPrefix = "whsec_"
 
-// NewWebhookSecret returns a fresh signing secret: "whsec_" and the base64 of 24 random bytes.
-func NewWebhookSecret() string {
+// NewSecret returns a fresh signing secret: "whsec_" and the base64 of 24 random bytes.
+func NewSecret() string {
 	b := make([]byte, 24)
 	_, _ = rand.Read(b) // crypto/rand.Read never fails
 	return secretPrefix + base64.StdEncoding.EncodeToString(b)
@@ -42,7 +50,7 @@ func NewWebhookSecret() string {
 func webhookKey(secret string) ([]byte, error) {
 	key, err := base64.StdEncoding.DecodeString(strings.TrimPrefix(secret, secretPrefix))
 	if err != nil || len(key) == 0 {
-		return nil, fmt.Errorf("surge: webhook secret is not whsec_<base64>")
+		return nil, fmt.Errorf("webhooksig: webhook secret is not whsec_<base64>")
 	}
 	return key, nil
 }
@@ -72,9 +80,9 @@ func Verify(secret string, header http.Header, body []byte, now time.Time, toler
 		return err
 	}
 	if tolerance <= 0 {
-		tolerance = DefaultWebhookTolerance
+		tolerance = DefaultTolerance
 	}
-	id, tsText, sigs := header.Get(HeaderWebhookID), header.Get(HeaderWebhookTimestamp), header.Get(HeaderWebhookSignature)
+	id, tsText, sigs := header.Get(HeaderID), header.Get(HeaderTimestamp), header.Get(HeaderSignature)
 	if id == "" || tsText == "" || sigs == "" {
 		return fmt.Errorf("%w: missing webhook-id, webhook-timestamp or webhook-signature header", ErrInvalidSignature)
 	}
@@ -97,4 +105,16 @@ func Verify(secret string, header http.Header, body []byte, now time.Time, toler
 		}
 	}
 	return fmt.Errorf("%w: no matching v1 signature", ErrInvalidSignature)
+}
+
+// SetHeaders signs body as message id at ts and sets the three headers.
+func SetHeaders(h http.Header, secret, id string, ts time.Time, body []byte) error {
+	sig, err := Sign(secret, id, ts, body)
+	if err != nil {
+		return err
+	}
+	h.Set(HeaderID, id)
+	h.Set(HeaderTimestamp, strconv.FormatInt(ts.Unix(), 10))
+	h.Set(HeaderSignature, sig)
+	return nil
 }
