@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/naive-oss/naive/internal/api"
+	"github.com/naive-oss/naive/internal/carrier"
 	"github.com/naive-oss/naive/internal/console"
 	"github.com/naive-oss/naive/internal/jobs"
 	"github.com/naive-oss/naive/internal/mcp"
@@ -199,10 +200,15 @@ func Start(ctx context.Context, opts Options) (*App, error) {
 		sandboxClient = surge.NewClient(surge.Options{BaseURL: "http://surge.sandbox", APIKey: "sk_sandbox",
 			HTTPClient: &http.Client{Transport: a.sim.Transport(), Timeout: opts.CarrierTimeout}})
 	}
-	var liveClient service.Carrier
+	sandboxSecret := opts.SandboxWebhookSecret
+	if a.sim != nil {
+		sandboxSecret = a.sim.WebhookSecret()
+	}
+	sandboxCarrier := surge.NewCarrier(sandboxClient, sandboxSecret)
+	var liveCarrier carrier.Carrier
 	if opts.Carrier == "surge" {
-		liveClient = surge.NewClient(surge.Options{BaseURL: opts.SurgeBaseURL, APIKey: opts.SurgeAPIKey,
-			HTTPClient: &http.Client{Timeout: opts.CarrierTimeout}})
+		liveCarrier = surge.NewCarrier(surge.NewClient(surge.Options{BaseURL: opts.SurgeBaseURL, APIKey: opts.SurgeAPIKey,
+			HTTPClient: &http.Client{Timeout: opts.CarrierTimeout}}), opts.SurgeWebhookSecret)
 	}
 	a.svc, err = service.New(service.Config{
 		Store:           st,
@@ -211,21 +217,12 @@ func Start(ctx context.Context, opts Options) (*App, error) {
 		FormationDelay:  opts.FormationDelay,
 		TestReviewDelay: opts.SandboxReviewDelay,
 		ApprovalTTL:     opts.ApprovalTTL,
-		WebhookSecret: func(m naive.Mode) string {
+		Logger:          opts.Logger,
+		Carrier: func(m naive.Mode) carrier.Carrier {
 			if m == naive.ModeTest {
-				if a.sim == nil {
-					return opts.SandboxWebhookSecret
-				}
-				return a.sim.WebhookSecret()
+				return sandboxCarrier
 			}
-			return opts.SurgeWebhookSecret
-		},
-		Logger: opts.Logger,
-		Carrier: func(m naive.Mode) service.Carrier {
-			if m == naive.ModeTest {
-				return sandboxClient
-			}
-			return liveClient
+			return liveCarrier
 		},
 	})
 	if err != nil {

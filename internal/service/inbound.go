@@ -6,9 +6,9 @@ import (
 	"errors"
 	"strings"
 
+	"github.com/naive-oss/naive/internal/carrier"
 	"github.com/naive-oss/naive/internal/naive"
 	"github.com/naive-oss/naive/internal/store"
-	"github.com/naive-oss/naive/internal/surge"
 )
 
 // Opt-out and opt-in keywords (CTIA): the whole body, trimmed, any case.
@@ -17,34 +17,11 @@ var (
 	optInWords  = map[string]bool{"START": true, "UNSTOP": true}
 )
 
-// applyMessageEvent handles message.* carrier events.
-func (s *Service) applyMessageEvent(ctx context.Context, mode naive.Mode, ev *surge.Event) error {
-	var d surge.MessageEventData
-	if err := json.Unmarshal(ev.Data, &d); err != nil {
-		return naive.InvalidParam("data", "%s data is not a message.", ev.Type)
-	}
-	switch ev.Type {
-	case surge.EventMessageReceived:
-		return s.receive(ctx, mode, &d)
-	case surge.EventMessageSent:
-		return s.messageStatus(ctx, mode, &d, naive.MessageSent, "")
-	case surge.EventMessageDelivered:
-		return s.messageStatus(ctx, mode, &d, naive.MessageDelivered, "")
-	case surge.EventMessageFailed:
-		reason := "unknown"
-		if d.FailureReason != nil {
-			reason = *d.FailureReason
-		}
-		return s.messageStatus(ctx, mode, &d, naive.MessageFailed, reason)
-	}
-	return nil
-}
-
 // receive stores an inbound text on the number it was sent to, with its
 // sms.received event, once per carrier message id; STOP and START keywords
 // record the sender's opt-out.
-func (s *Service) receive(ctx context.Context, mode naive.Mode, d *surge.MessageEventData) error {
-	to := d.Conversation.PhoneNumber.Number
+func (s *Service) receive(ctx context.Context, mode naive.Mode, d *carrier.MessageEvent) error {
+	to := d.To
 	ph, err := s.store.GetPhoneByE164(ctx, mode, to)
 	if errors.Is(err, store.ErrNotFound) {
 		s.log.Warn("inbound text for a number we do not hold", "to", to, "carrier_id", d.ID)
@@ -53,25 +30,22 @@ func (s *Service) receive(ctx context.Context, mode naive.Mode, d *surge.Message
 	if err != nil {
 		return err
 	}
-	from := ""
-	if d.Conversation.Contact.PhoneNumber != nil {
-		from = *d.Conversation.Contact.PhoneNumber
+	from, body := d.From, d.Body
+	atts := d.Attachments
+	if atts == nil {
+		atts = []carrier.Attachment{}
 	}
-	body := ""
-	if d.Body != nil {
-		body = *d.Body
-	}
-	atts, err := json.Marshal(attachmentsOf(d.Attachments))
+	attsJSON, err := json.Marshal(atts)
 	if err != nil {
 		return err
 	}
 	at := s.now()
-	if d.ReceivedAt != nil {
-		at = d.ReceivedAt.UTC()
+	if !d.At.IsZero() {
+		at = d.At
 	}
 	sc := naive.Scope{OperatorID: ph.OperatorID, Mode: ph.Mode}
 	m := &naive.Message{ID: newID(), OperatorID: ph.OperatorID, Mode: ph.Mode, PhoneID: ph.ID, SubjectID: ph.SubjectID,
-		Direction: naive.DirectionInbound, From: from, To: ph.E164, Body: body, Attachments: atts, Status: naive.MessageReceived,
+		Direction: naive.DirectionInbound, From: from, To: ph.E164, Body: body, Attachments: attsJSON, Status: naive.MessageReceived,
 		CarrierID: d.ID, CreatedAt: s.now(), ReceivedAt: &at}
 	ev, err := s.event(sc, naive.EventSMSReceived, m)
 	if err != nil {
@@ -94,31 +68,13 @@ func (s *Service) receive(ctx context.Context, mode naive.Mode, d *surge.Message
 	return nil
 }
 
-// MessageAttachment is an attachment as naive shows it.
-type MessageAttachment struct {
-	Type string `json:"type,omitempty"`
-	URL  string `json:"url"`
-}
-
-func attachmentsOf(in []surge.Attachment) []MessageAttachment {
-	out := make([]MessageAttachment, 0, len(in))
-	for _, a := range in {
-		out = append(out, MessageAttachment{Type: a.Type, URL: a.URL})
-	}
-	return out
-}
-
 // messageStatus moves an outbound message's status forward, with its
 // sms.status event, whatever order the carrier's events arrive in.
-func (s *Service) messageStatus(ctx context.Context, mode naive.Mode, d *surge.MessageEventData, status, reason string) error {
+func (s *Service) messageStatus(ctx context.Context, mode naive.Mode, d *carrier.MessageEvent) error {
+	status, reason := d.Status, d.FailureReason
 	at := s.now()
-	switch {
-	case d.SentAt != nil && status == naive.MessageSent:
-		at = d.SentAt.UTC()
-	case d.DeliveredAt != nil && status == naive.MessageDelivered:
-		at = d.DeliveredAt.UTC()
-	case d.FailedAt != nil && status == naive.MessageFailed:
-		at = d.FailedAt.UTC()
+	if !d.At.IsZero() {
+		at = d.At
 	}
 	changed, err := s.store.AdvanceMessage(ctx, mode, d.ID, status, reason, at, func(m *naive.Message) (*naive.Event, error) {
 		return s.event(naive.Scope{OperatorID: m.OperatorID, Mode: m.Mode}, naive.EventSMSStatus, m)
@@ -127,7 +83,7 @@ func (s *Service) messageStatus(ctx context.Context, mode naive.Mode, d *surge.M
 		// Not known by its carrier id: a send whose answer was lost or is
 		// still being recorded. The metadata names our message: record the
 		// carrier id now and apply the status.
-		id := d.Metadata["naive_message_id"]
+		id := d.Ref
 		if id == "" || !validUUID(id) {
 			return nil
 		}
@@ -150,34 +106,30 @@ func (s *Service) messageStatus(ctx context.Context, mode naive.Mode, d *surge.M
 // reports on its own (from a STOP we also see as a text, or from the
 // carrier's side): the contact's number is asked of the carrier, the
 // subject is the brand's. An older event never undoes a newer one.
-func (s *Service) applyOptEvent(ctx context.Context, mode naive.Mode, ev *surge.Event) error {
-	var d surge.ContactEventData
-	if err := json.Unmarshal(ev.Data, &d); err != nil || d.ID == "" {
-		return naive.InvalidParam("data", "%s data is not {id}.", ev.Type)
-	}
-	brand, err := s.store.GetBrandByCarrierID(ctx, mode, ev.AccountID)
+func (s *Service) applyOptEvent(ctx context.Context, mode naive.Mode, ev *carrier.Event) error {
+	brand, err := s.store.GetBrandByCarrierID(ctx, mode, ev.BrandID)
 	if errors.Is(err, store.ErrNotFound) {
-		s.log.Warn("opt-out for an account we do not hold", "account_id", ev.AccountID)
+		s.log.Warn("opt-out for a brand we do not hold", "brand_id", ev.BrandID)
 		return nil
 	}
 	if err != nil {
 		return err
 	}
-	carrier := s.cfg.Carrier(mode)
-	if carrier == nil {
+	cr := s.cfg.Carrier(mode)
+	if cr == nil {
 		return nil
 	}
-	c, err := carrier.GetContact(ctx, d.ID)
+	number, err := cr.ContactNumber(ctx, ev.Contact.ContactID)
 	if err != nil {
 		return carrierError("look up the contact", err)
 	}
-	if c.PhoneNumber == nil {
+	if number == "" {
 		return nil
 	}
-	at := ev.Timestamp.UTC()
-	if ev.Timestamp.IsZero() {
+	at := ev.At
+	if at.IsZero() {
 		at = s.now()
 	}
 	sc := naive.Scope{OperatorID: brand.OperatorID, Mode: brand.Mode}
-	return s.store.SetOptOut(ctx, sc, brand.SubjectID, *c.PhoneNumber, ev.Type == surge.EventContactOptedOut, at)
+	return s.store.SetOptOut(ctx, sc, brand.SubjectID, number, ev.Contact.OptedOut, at)
 }

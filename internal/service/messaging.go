@@ -11,9 +11,9 @@ import (
 
 	"github.com/nyaruka/phonenumbers"
 
+	"github.com/naive-oss/naive/internal/carrier"
 	"github.com/naive-oss/naive/internal/naive"
 	"github.com/naive-oss/naive/internal/store"
-	"github.com/naive-oss/naive/internal/surge"
 )
 
 // MaxSMSBody bounds an outbound body (10 concatenated GSM-7 segments).
@@ -92,7 +92,7 @@ func (s *Service) SendSMS(ctx context.Context, subjectID, phoneID string, req na
 			Message: fmt.Sprintf("%s opted out of texts from this company (replied STOP).", req.To)}).
 			WithHint("Do not text them again; they can opt back in by texting START to the number.").With("reason", "opted_out")
 	}
-	carrier, err := s.carrier(p.Mode)
+	cr, err := s.carrier(p.Mode)
 	if err != nil {
 		return nil, err
 	}
@@ -119,11 +119,11 @@ func (s *Service) SendSMS(ctx context.Context, subjectID, phoneID string, req na
 	if err != nil {
 		return nil, err
 	}
-	in := surge.MessageCreate{To: req.To, From: ph.CarrierID, Body: req.Body, Metadata: map[string]string{"naive_message_id": m.ID}}
-	sent, err := carrier.SendMessage(context.WithoutCancel(ctx), brand.CarrierID, in)
-	if err != nil && errors.Is(err, surge.ErrUnknownOutcome) {
+	in := carrier.OutboundMessage{FromNumberID: ph.CarrierID, To: req.To, Body: req.Body, Ref: m.ID}
+	sent, err := cr.SendMessage(context.WithoutCancel(ctx), brand.CarrierID, in)
+	if err != nil && errors.Is(err, carrier.ErrUnknownOutcome) {
 		// The send may have happened: look for it by our id in its metadata.
-		found, ok, lerr := s.findMessage(context.WithoutCancel(ctx), carrier, brand.CarrierID, m.ID)
+		found, ok, lerr := s.findMessage(context.WithoutCancel(ctx), cr, brand.CarrierID, m.ID)
 		switch {
 		case ok:
 			sent, err = found, nil
@@ -159,7 +159,7 @@ func (s *Service) SendSMS(ctx context.Context, subjectID, phoneID string, req na
 // smsCarrierError maps a send refusal; the carrier's opt-out list is the
 // authority when ours has not heard of the STOP yet.
 func smsCarrierError(err error) error {
-	if surge.IsType(err, "opted_out") {
+	if carrier.Is(err, carrier.OptedOut) {
 		return (&naive.Error{Code: naive.EConflict, Param: "to", Message: "The recipient opted out of texts from this company.", Err: err}).
 			WithHint("Do not text them again; they can opt back in by texting START.").With("reason", "opted_out")
 	}
@@ -168,18 +168,12 @@ func smsCarrierError(err error) error {
 
 // findMessage looks for a carrier message carrying our id in its metadata.
 // An error means the carrier could not be asked.
-func (s *Service) findMessage(ctx context.Context, carrier Carrier, accountID, id string) (surge.Message, bool, error) {
-	msgs, err := carrier.ListMessages(ctx, accountID)
+func (s *Service) findMessage(ctx context.Context, cr carrier.Carrier, brandID, id string) (carrier.SentMessage, bool, error) {
+	m, ok, err := cr.FindMessage(ctx, brandID, id)
 	if err != nil {
-		s.log.Warn("reconcile send: list messages", "message_id", id, "err", err)
-		return surge.Message{}, false, err
+		s.log.Warn("reconcile send: find message", "message_id", id, "err", err)
 	}
-	for _, m := range msgs {
-		if m.Metadata["naive_message_id"] == id {
-			return m, true, nil
-		}
-	}
-	return surge.Message{}, false, nil
+	return m, ok, err
 }
 
 // requirePermission refuses an agent-bound key that is not assigned to the

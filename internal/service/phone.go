@@ -7,9 +7,9 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/naive-oss/naive/internal/carrier"
 	"github.com/naive-oss/naive/internal/naive"
 	"github.com/naive-oss/naive/internal/store"
-	"github.com/naive-oss/naive/internal/surge"
 )
 
 // ProvisionPhone buys a number for a subject (SPEC §2). subjectID "" means
@@ -59,7 +59,7 @@ func (s *Service) execProvision(ctx context.Context, p naive.Principal, subj *na
 	if err := s.provisionPrecheck(ctx, p, subj, req); err != nil {
 		return nil, err
 	}
-	carrier, err := s.carrier(p.Mode)
+	cr, err := s.carrier(p.Mode)
 	if err != nil {
 		return nil, err
 	}
@@ -90,7 +90,7 @@ func (s *Service) execProvision(ctx context.Context, p naive.Principal, subj *na
 	}
 	// From here on a failure refunds; a purchase whose answer was lost is
 	// looked up at the carrier before anything is refunded.
-	res, err := s.completeProvision(ctx, carrier, p, subj, phone, req)
+	res, err := s.completeProvision(ctx, cr, p, subj, phone, req)
 	if err != nil {
 		s.failPhone(context.WithoutCancel(ctx), p, phone)
 		return nil, err
@@ -173,8 +173,8 @@ func maskEIN(ein string) string {
 // writes run to their end even if the caller goes away (each is bounded by
 // the carrier client's timeout): abandoning one mid-flight would leave an
 // outcome nobody records.
-func (s *Service) completeProvision(ctx context.Context, carrier Carrier, p naive.Principal, subj *naive.Subject, phone *naive.Phone, req naive.ProvisionRequest) (*naive.Provisioned, error) {
-	brand, err := s.ensureBrand(ctx, carrier, p, subj, req.EIN)
+func (s *Service) completeProvision(ctx context.Context, cr carrier.Carrier, p naive.Principal, subj *naive.Subject, phone *naive.Phone, req naive.ProvisionRequest) (*naive.Provisioned, error) {
+	brand, err := s.ensureBrand(ctx, cr, p, subj, req.EIN)
 	if err != nil {
 		return nil, err
 	}
@@ -182,7 +182,7 @@ func (s *Service) completeProvision(ctx context.Context, carrier Carrier, p naiv
 	if req.Type == naive.PhoneTollFree {
 		kind = naive.CampaignTollFree
 	}
-	camp, err := s.ensureCampaign(ctx, carrier, p, subj, brand, kind)
+	camp, err := s.ensureCampaign(ctx, cr, p, subj, brand, kind)
 	if err != nil {
 		return nil, err
 	}
@@ -190,13 +190,13 @@ func (s *Service) completeProvision(ctx context.Context, carrier Carrier, p naiv
 	// looked up by the name we gave it (our phone id). If the carrier
 	// surely does not have it, the purchase is tried once more; should the
 	// first one land late after all, the reconciler releases the extra.
-	var pn surge.PhoneNumber
+	var pn carrier.Number
 	for attempt := 1; ; attempt++ {
-		pn, err = carrier.PurchaseNumber(context.WithoutCancel(ctx), brand.CarrierID, surge.NumberPurchase{Type: req.Type, AreaCode: req.AreaCode, Name: phone.ID})
-		if err == nil || !errors.Is(err, surge.ErrUnknownOutcome) {
+		pn, err = cr.BuyNumber(context.WithoutCancel(ctx), brand.CarrierID, carrier.NumberOrder{Type: req.Type, AreaCode: req.AreaCode, Ref: phone.ID})
+		if err == nil || !errors.Is(err, carrier.ErrUnknownOutcome) {
 			break
 		}
-		found, ok, lerr := s.findPurchase(context.WithoutCancel(ctx), carrier, brand.CarrierID, phone.ID)
+		found, ok, lerr := cr.FindNumber(context.WithoutCancel(ctx), brand.CarrierID, phone.ID)
 		if ok {
 			pn, err = found, nil
 			break
@@ -208,11 +208,11 @@ func (s *Service) completeProvision(ctx context.Context, carrier Carrier, p naiv
 	if err != nil {
 		return nil, carrierError("buy a number", err)
 	}
-	if err := s.store.ActivatePhone(context.WithoutCancel(ctx), phone.ID, pn.Number, pn.ID, camp.ID); err != nil {
+	if err := s.store.ActivatePhone(context.WithoutCancel(ctx), phone.ID, pn.E164, pn.ID, camp.ID); err != nil {
 		// Never lose a bought number: a phone that cannot be recorded is
 		// released at the carrier before the charge is refunded.
 		s.log.Error("record bought number", "phone_id", phone.ID, "carrier_id", pn.ID, "err", err)
-		if _, rerr := carrier.ReleaseNumber(context.WithoutCancel(ctx), pn.ID); rerr != nil && !surge.IsNotFound(rerr) {
+		if rerr := cr.ReleaseNumber(context.WithoutCancel(ctx), pn.ID); rerr != nil {
 			s.log.Error("release unrecorded number", "carrier_id", pn.ID, "err", rerr)
 		}
 		return nil, err
@@ -225,7 +225,7 @@ func (s *Service) completeProvision(ctx context.Context, carrier Carrier, p naiv
 		}
 	}
 	phone.Status = naive.PhoneActive
-	phone.E164 = pn.Number
+	phone.E164 = pn.E164
 	phone.CarrierID = pn.ID
 	phone.CampaignID = camp.ID
 	phone.Capabilities = capabilities(phone, camp)
@@ -236,22 +236,6 @@ func (s *Service) completeProvision(ctx context.Context, carrier Carrier, p naiv
 		Campaign:    naive.CampaignSummary{ID: camp.ID, Status: camp.Status, ETA: campaignETA(camp)},
 		CreditsUsed: phone.Price,
 	}, nil
-}
-
-// findPurchase looks for a number bought for phoneID (its carrier name).
-// An error means the carrier could not be asked.
-func (s *Service) findPurchase(ctx context.Context, carrier Carrier, accountID, phoneID string) (surge.PhoneNumber, bool, error) {
-	nums, err := carrier.ListNumbers(ctx, accountID)
-	if err != nil {
-		s.log.Warn("reconcile purchase: list numbers", "phone_id", phoneID, "err", err)
-		return surge.PhoneNumber{}, false, err
-	}
-	for _, n := range nums {
-		if n.Name != nil && *n.Name == phoneID {
-			return n, true, nil
-		}
-	}
-	return surge.PhoneNumber{}, false, nil
 }
 
 // failPhone refunds a reserved phone. A refund that cannot be stored now is
@@ -267,7 +251,7 @@ func (s *Service) failPhone(ctx context.Context, p naive.Principal, phone *naive
 // ensureBrand returns the subject's registered brand, registering it with
 // the carrier if this call is the first. Concurrent first calls elect one
 // registrar through a stored claim; the others wait for it.
-func (s *Service) ensureBrand(ctx context.Context, carrier Carrier, p naive.Principal, subj *naive.Subject, ein string) (*naive.Brand, error) {
+func (s *Service) ensureBrand(ctx context.Context, cr carrier.Carrier, p naive.Principal, subj *naive.Subject, ein string) (*naive.Brand, error) {
 	// The common case, a registered brand, needs only a read; claiming
 	// takes a write transaction.
 	if b, err := s.store.GetBrand(ctx, p.Scope(), subj.ID); err == nil && b.Status == naive.BrandRegistered {
@@ -289,7 +273,7 @@ func (s *Service) ensureBrand(ctx context.Context, carrier Carrier, p naive.Prin
 			return nil, errEINMismatch(b.EIN)
 		}
 		if claimed {
-			return s.registerBrand(ctx, carrier, subj, b, token)
+			return s.registerBrand(ctx, cr, subj, b, token)
 		}
 		if b.Status == naive.BrandRegistered {
 			return b, nil
@@ -304,61 +288,56 @@ func (s *Service) ensureBrand(ctx context.Context, carrier Carrier, p naive.Prin
 	}
 }
 
-func (s *Service) registerBrand(ctx context.Context, carrier Carrier, subj *naive.Subject, b *naive.Brand, token string) (*naive.Brand, error) {
+func (s *Service) registerBrand(ctx context.Context, cr carrier.Carrier, subj *naive.Subject, b *naive.Brand, token string) (*naive.Brand, error) {
 	abandon := func() {
 		if err := s.store.AbandonBrand(context.WithoutCancel(ctx), subj.ID, token); err != nil {
 			s.log.Error("abandon brand claim", "subject_id", subj.ID, "err", err)
 		}
 	}
-	acct, err := carrier.CreateAccount(context.WithoutCancel(ctx), accountCreate(subj, b.EIN))
+	id, err := cr.CreateBrand(context.WithoutCancel(ctx), carrier.BrandRegistration{Profile: subj.SubjectProfile, EIN: b.EIN})
 	if err != nil {
 		abandon()
 		return nil, carrierError("register the brand", err)
 	}
-	st, err := carrier.AccountStatus(context.WithoutCancel(ctx), acct.ID, surge.CapabilityLocalMessaging)
+	st, err := cr.BrandStatus(context.WithoutCancel(ctx), id)
 	if err != nil {
 		abandon()
 		return nil, carrierError("check the brand", err)
 	}
-	if cs := st.Capabilities[surge.CapabilityLocalMessaging]; cs.Status != surge.CapabilityReady {
+	if !st.Ready {
 		abandon()
-		return nil, brandNotReady(subj, cs)
+		return nil, brandNotReady(subj, st)
 	}
-	if err := s.store.CompleteBrand(context.WithoutCancel(ctx), subj.ID, token, acct.ID, s.now()); err != nil {
+	if err := s.store.CompleteBrand(context.WithoutCancel(ctx), subj.ID, token, id, s.now()); err != nil {
 		return nil, err
 	}
-	b.CarrierID = acct.ID
+	b.CarrierID = id
 	b.Status = naive.BrandRegistered
-	s.log.Info("brand registered", "subject_id", subj.ID, "carrier_account", acct.ID)
+	s.log.Info("brand registered", "subject_id", subj.ID, "carrier_brand", id)
 	return b, nil
 }
 
 // brandNotReady explains what the carrier found missing or wrong.
-func brandNotReady(subj *naive.Subject, cs surge.CapabilityStatus) error {
-	for _, e := range cs.Errors {
-		param := carrierFieldToParam(e.Field)
-		if param == "ein" || e.Type == "ein_mismatch" {
+func brandNotReady(subj *naive.Subject, st carrier.Brand) error {
+	for _, e := range st.Problems {
+		if e.Field == "ein" {
 			return (&naive.Error{Code: naive.EInvalidInput, Param: "ein",
 				Message: "The carrier rejected the EIN: it does not match the legal name in government records."}).
-				WithHint("Check the EIN and the subject's legal_name against the IRS letter, then retry.").With("carrier_error", e.Type)
+				WithHint("Check the EIN and the subject's legal_name against the IRS letter, then retry.").With("carrier_error", e.Code)
 		}
-		return (&naive.Error{Code: naive.EInvalidInput, Param: param, Message: "The carrier rejected " + param + ": " + e.Message}).
+		return (&naive.Error{Code: naive.EInvalidInput, Param: e.Field, Message: "The carrier rejected " + e.Field + ": " + e.Message}).
 			WithHint("Fix it with PATCH /v1/subjects/%s, then retry.", subj.ID)
 	}
-	fields := make([]string, 0, len(cs.FieldsNeeded))
-	for _, f := range cs.FieldsNeeded {
-		fields = append(fields, carrierFieldToParam(f))
-	}
 	param := ""
-	if len(fields) > 0 {
-		param = fields[0]
+	if len(st.FieldsNeeded) > 0 {
+		param = st.FieldsNeeded[0]
 	}
 	return (&naive.Error{Code: naive.EInvalidInput, Param: param, Message: "The carrier needs more of the subject's profile to register the brand."}).
-		WithHint("Fill these fields with PATCH /v1/subjects/%s, then retry.", subj.ID).With("fields_needed", fields)
+		WithHint("Fill these fields with PATCH /v1/subjects/%s, then retry.", subj.ID).With("fields_needed", st.FieldsNeeded)
 }
 
 // ensureCampaign returns the subject's campaign of kind, creating it once.
-func (s *Service) ensureCampaign(ctx context.Context, carrier Carrier, p naive.Principal, subj *naive.Subject, brand *naive.Brand, kind string) (*naive.Campaign, error) {
+func (s *Service) ensureCampaign(ctx context.Context, cr carrier.Carrier, p naive.Principal, subj *naive.Subject, brand *naive.Brand, kind string) (*naive.Campaign, error) {
 	camps, err := s.store.ListCampaigns(ctx, p.Scope(), subj.ID)
 	if err != nil {
 		return nil, err
@@ -378,7 +357,7 @@ func (s *Service) ensureCampaign(ctx context.Context, carrier Carrier, p naive.P
 			return nil, err
 		}
 		if claimed {
-			return s.registerCampaign(ctx, carrier, subj, brand, c, token)
+			return s.registerCampaign(ctx, cr, subj, brand, c, token)
 		}
 		if c.ClaimToken == "" {
 			return c, nil
@@ -393,17 +372,17 @@ func (s *Service) ensureCampaign(ctx context.Context, carrier Carrier, p naive.P
 	}
 }
 
-func (s *Service) registerCampaign(ctx context.Context, carrier Carrier, subj *naive.Subject, brand *naive.Brand, c *naive.Campaign, token string) (*naive.Campaign, error) {
+func (s *Service) registerCampaign(ctx context.Context, cr carrier.Carrier, subj *naive.Subject, brand *naive.Brand, c *naive.Campaign, token string) (*naive.Campaign, error) {
 	carrierID, status := "", naive.CampaignCreated
 	if c.Kind == naive.Campaign10DLC {
-		cp, err := carrier.CreateCampaign(context.WithoutCancel(ctx), brand.CarrierID, campaignCreate(subj))
+		cp, err := cr.CreateCampaign(context.WithoutCancel(ctx), brand.CarrierID, campaignCreate(subj))
 		if err != nil {
 			if aerr := s.store.AbandonCampaign(context.WithoutCancel(ctx), c.ID, token); aerr != nil {
 				s.log.Error("abandon campaign claim", "campaign_id", c.ID, "err", aerr)
 			}
 			return nil, carrierError("register the campaign", err)
 		}
-		carrierID, status = cp.ID, campaignStatus(cp.Status)
+		carrierID, status = cp.ID, cp.Status
 	}
 	// Toll-free verification has no carrier API (Surge runs it from its
 	// dashboard); the record tracks it and the poller advances it.
@@ -413,20 +392,6 @@ func (s *Service) registerCampaign(ctx context.Context, carrier Carrier, subj *n
 	c.CarrierID, c.Status, c.ClaimToken = carrierID, status, ""
 	s.log.Info("campaign registered", "subject_id", subj.ID, "campaign_id", c.ID, "kind", c.Kind, "carrier_id", carrierID)
 	return c, nil
-}
-
-// campaignStatus maps Surge's campaign statuses onto ours; canceled and
-// deactivated campaigns cannot send, like rejected ones.
-func campaignStatus(st string) string {
-	switch st {
-	case surge.CampaignCreated:
-		return naive.CampaignCreated
-	case surge.CampaignActive:
-		return naive.CampaignActive
-	case surge.CampaignRejected, surge.CampaignCanceled, surge.CampaignDeactivated:
-		return naive.CampaignRejected
-	}
-	return naive.CampaignInReview // in_review, pending and anything new
 }
 
 func campaignETA(c *naive.Campaign) *string {
@@ -583,11 +548,11 @@ func (s *Service) ReleasePhone(ctx context.Context, subjectID, id string) (*naiv
 		return nil, naive.Errorf(naive.EConflict, "Phone %s was already released.", id).
 			WithHint("Released numbers cannot be recovered; provision a new one with POST /v1/phone/provision.")
 	}
-	carrier, err := s.carrier(p.Mode)
+	cr, err := s.carrier(p.Mode)
 	if err != nil {
 		return nil, err
 	}
-	if _, err := carrier.ReleaseNumber(ctx, ph.CarrierID); err != nil && !surge.IsNotFound(err) {
+	if err := cr.ReleaseNumber(ctx, ph.CarrierID); err != nil {
 		return nil, carrierError("release the number", err)
 	}
 	out, err := s.store.MarkPhoneReleased(context.WithoutCancel(ctx), p.Scope(), id, s.now())

@@ -59,18 +59,18 @@ func (s *Service) campaignStatusNow(ctx context.Context, c *naive.Campaign) (str
 	if c.CarrierID == "" {
 		return "", false
 	}
-	carrier := s.cfg.Carrier(c.Mode)
-	if carrier == nil {
+	cr := s.cfg.Carrier(c.Mode)
+	if cr == nil {
 		return "", false
 	}
-	cp, err := carrier.GetCampaign(ctx, c.CarrierID)
+	status, err := cr.CampaignStatus(ctx, c.CarrierID)
 	if err != nil {
 		if ctx.Err() == nil {
 			s.log.Warn("poll campaign", "campaign_id", c.ID, "err", err)
 		}
 		return "", false
 	}
-	return campaignStatus(cp.Status), true
+	return status, true
 }
 
 // ProvisionStale is how old a provisioning phone must be before the
@@ -90,20 +90,19 @@ func (s *Service) ReconcileProvisioning(ctx context.Context) {
 	}
 	for _, ph := range phones {
 		p := naive.Principal{Kind: naive.PrincipalAgent, OperatorID: ph.OperatorID, Mode: ph.Mode, KeyID: "reconciler"}
-		carrier := s.cfg.Carrier(ph.Mode)
-		if carrier == nil {
+		cr := s.cfg.Carrier(ph.Mode)
+		if cr == nil {
 			continue
 		}
 		brand, err := s.store.GetBrand(ctx, p.Scope(), ph.SubjectID)
 		if err == nil && brand.CarrierID != "" {
-			nums, err := carrier.ListNumbers(ctx, brand.CarrierID)
+			n, found, err := cr.FindNumber(ctx, brand.CarrierID, ph.ID)
 			if err != nil {
-				s.log.Warn("reconcile: list numbers", "phone_id", ph.ID, "err", err)
+				s.log.Warn("reconcile: find number", "phone_id", ph.ID, "err", err)
 				continue // try again next round
 			}
-			found := false
-			for _, n := range nums {
-				if n.Name != nil && *n.Name == ph.ID {
+			if found {
+				{
 					camps, _ := s.store.ListCampaigns(ctx, p.Scope(), ph.SubjectID)
 					campID := ""
 					for _, c := range camps {
@@ -111,13 +110,11 @@ func (s *Service) ReconcileProvisioning(ctx context.Context) {
 							campID = c.ID
 						}
 					}
-					if err := s.store.ActivatePhone(ctx, ph.ID, n.Number, n.ID, campID); err != nil {
+					if err := s.store.ActivatePhone(ctx, ph.ID, n.E164, n.ID, campID); err != nil {
 						s.log.Error("reconcile: record number", "phone_id", ph.ID, "err", err)
 					} else {
-						s.log.Info("reconcile: recorded a purchase whose answer was lost", "phone_id", ph.ID, "e164", n.Number)
+						s.log.Info("reconcile: recorded a purchase whose answer was lost", "phone_id", ph.ID, "e164", n.E164)
 					}
-					found = true
-					break
 				}
 			}
 			if found {

@@ -7,7 +7,6 @@ import (
 
 	"github.com/naive-oss/naive/internal/naive"
 	"github.com/naive-oss/naive/internal/store"
-	"github.com/naive-oss/naive/internal/surge"
 )
 
 // Preflight tells, before anything is spent, whether a provision with req
@@ -60,10 +59,8 @@ func (s *Service) Preflight(ctx context.Context, subjectID string, req naive.Pro
 	missing := missingForRegistration(subj.SubjectProfile)
 	if brand != nil && brand.CarrierID != "" && carrier != nil {
 		// Once the brand exists the carrier's own view is the authority.
-		if st, err := carrier.AccountStatus(ctx, brand.CarrierID, surge.CapabilityLocalMessaging); err == nil {
-			for _, fld := range st.Capabilities[surge.CapabilityLocalMessaging].FieldsNeeded {
-				missing = append(missing, carrierFieldToParam(fld))
-			}
+		if st, err := carrier.BrandStatus(ctx, brand.CarrierID); err == nil {
+			missing = append(missing, st.FieldsNeeded...)
 		} else {
 			s.log.Warn("preflight: carrier account status", "err", err)
 		}

@@ -5,9 +5,9 @@ import (
 	"errors"
 	"time"
 
+	"github.com/naive-oss/naive/internal/carrier"
 	"github.com/naive-oss/naive/internal/naive"
 	"github.com/naive-oss/naive/internal/store"
-	"github.com/naive-oss/naive/internal/surge"
 )
 
 // ReleaseLeakedNumbers releases every number the carrier holds on our brands
@@ -37,11 +37,11 @@ func (s *Service) ReleaseLeakedNumbers(ctx context.Context) int {
 }
 
 func (s *Service) releaseLeaksOf(ctx context.Context, b *naive.Brand) int {
-	carrier := s.cfg.Carrier(b.Mode)
-	if carrier == nil || b.CarrierID == "" {
+	cr := s.cfg.Carrier(b.Mode)
+	if cr == nil || b.CarrierID == "" {
 		return 0
 	}
-	nums, err := carrier.ListNumbers(ctx, b.CarrierID)
+	nums, err := cr.ListNumbers(ctx, b.CarrierID)
 	if err != nil {
 		s.log.Warn("reconcile: list carrier numbers", "account", b.CarrierID, "err", err)
 		return 0
@@ -52,23 +52,23 @@ func (s *Service) releaseLeaksOf(ctx context.Context, b *naive.Brand) int {
 		if s.ours(ctx, sc, pn) {
 			continue
 		}
-		if _, err := carrier.ReleaseNumber(ctx, pn.ID); err != nil && !surge.IsNotFound(err) {
+		if err := cr.ReleaseNumber(ctx, pn.ID); err != nil {
 			s.log.Warn("reconcile: release leaked number", "carrier_id", pn.ID, "err", err)
 			continue
 		}
 		n++
-		s.log.Info("reconcile: released a number we do not hold", "carrier_id", pn.ID, "e164", pn.Number)
+		s.log.Info("reconcile: released a number we do not hold", "carrier_id", pn.ID, "e164", pn.E164)
 	}
 	return n
 }
 
 // ours reports whether a carrier number belongs to an active or in-flight
 // phone of ours with the same carrier id (or, in flight, none yet).
-func (s *Service) ours(ctx context.Context, sc naive.Scope, pn surge.PhoneNumber) bool {
-	if pn.Name == nil || !validUUID(*pn.Name) {
+func (s *Service) ours(ctx context.Context, sc naive.Scope, pn carrier.Number) bool {
+	if !validUUID(pn.Ref) {
 		return false
 	}
-	ph, err := s.store.GetPhone(ctx, sc, *pn.Name)
+	ph, err := s.store.GetPhone(ctx, sc, pn.Ref)
 	if errors.Is(err, store.ErrNotFound) {
 		return false
 	}
@@ -102,8 +102,8 @@ func (s *Service) SettleStaleSends(ctx context.Context) {
 		return
 	}
 	for _, m := range msgs {
-		carrier := s.cfg.Carrier(m.Mode)
-		if carrier == nil {
+		cr := s.cfg.Carrier(m.Mode)
+		if cr == nil {
 			continue
 		}
 		sc := naive.Scope{OperatorID: m.OperatorID, Mode: m.Mode}
@@ -111,7 +111,7 @@ func (s *Service) SettleStaleSends(ctx context.Context) {
 		if err != nil {
 			continue
 		}
-		found, ok, lerr := s.findMessage(ctx, carrier, brand.CarrierID, m.ID)
+		found, ok, lerr := s.findMessage(ctx, cr, brand.CarrierID, m.ID)
 		switch {
 		case lerr != nil:
 			continue

@@ -16,6 +16,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/naive-oss/naive/internal/carrier"
 	"github.com/naive-oss/naive/internal/naive"
 	"github.com/naive-oss/naive/internal/store"
 )
@@ -25,11 +26,9 @@ type Config struct {
 	// Store is required.
 	Store store.Store
 	// Carrier returns the carrier for a mode: the sandbox simulator for
-	// test, the configured Surge account (or nil: not_configured) for live.
-	Carrier func(naive.Mode) Carrier
-	// WebhookSecret returns the whsec_ secret carrier webhooks of a mode are
-	// signed with ("" when the mode receives none).
-	WebhookSecret func(naive.Mode) string
+	// test, the configured carrier (or nil: not_configured) for live. Each
+	// verifies its own webhooks.
+	Carrier func(naive.Mode) carrier.Carrier
 	// WebhookClient posts outgoing webhooks (default: 10s timeout, no redirects).
 	WebhookClient *http.Client
 	// PhonePrice is the credits charged per number (default 50).
@@ -110,11 +109,8 @@ func New(cfg Config) (*Service, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	if cfg.WebhookSecret == nil {
-		cfg.WebhookSecret = func(naive.Mode) string { return "" }
-	}
 	if cfg.Carrier == nil {
-		cfg.Carrier = func(naive.Mode) Carrier { return nil }
+		cfg.Carrier = func(naive.Mode) carrier.Carrier { return nil }
 	}
 	s := &Service{cfg: cfg, store: cfg.Store, log: cfg.Logger}
 	s.executors = map[string]executor{

@@ -2,47 +2,44 @@ package service
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"net/http"
 
+	"github.com/naive-oss/naive/internal/carrier"
 	"github.com/naive-oss/naive/internal/naive"
 	"github.com/naive-oss/naive/internal/store"
-	"github.com/naive-oss/naive/internal/surge"
 	"github.com/naive-oss/naive/internal/webhooksig"
 )
 
-// HandleCarrierWebhook verifies a Surge webhook (Standard Webhooks: the
-// signature over id.timestamp.body with the mode's whsec_ secret, within
-// ±5 minutes) and applies it. Every handler is idempotent (forward-only
-// statuses, one message per carrier id, timestamped opt-outs), so the event
-// is applied first and recorded by id after: a redelivery, even one racing
-// the first delivery or following a crash between the two, has its effect
-// once. An event whose data cannot be read is accepted and logged, since no
-// retry can help. Unknown event types are accepted and ignored.
+// HandleCarrierWebhook verifies a carrier webhook with the carrier of each
+// mode (the live carrier's secret, then the sandbox's) and applies it.
+// Every handler is idempotent (forward-only statuses, one message per
+// carrier id, timestamped opt-outs), so the event is applied first and
+// recorded by id after: a redelivery, even one racing the first delivery
+// or following a crash between the two, has its effect once. An event
+// whose data cannot be read is accepted and logged, since no retry can
+// help. Unknown event types are accepted and ignored.
 //
 // Errors: unauthorized (missing, bad or stale signature), invalid_input
-// (not a Surge event).
+// (not a carrier event).
 func (s *Service) HandleCarrierWebhook(ctx context.Context, h http.Header, body []byte) error {
-	mode, err := s.verifyWebhook(h, body)
-	if err != nil {
+	mode, ev, err := s.verifyWebhook(h, body)
+	if errors.Is(err, carrier.ErrUnreadable) && ev == nil {
+		return naive.Errorf(naive.EInvalidInput, "The body is not a carrier event.").WithHint("Send the carrier's webhook envelope {id, type, data}.")
+	}
+	if err != nil && !errors.Is(err, carrier.ErrUnreadable) {
 		return err
 	}
-	var ev surge.Event
-	if err := json.Unmarshal(body, &ev); err != nil || ev.Type == "" {
-		return naive.Errorf(naive.EInvalidInput, "The body is not a Surge event.").WithHint("Send Surge's webhook envelope {id, type, data}.")
-	}
-	if ev.ID == "" {
-		ev.ID = h.Get(webhooksig.HeaderID)
-	}
-	if err := s.applyCarrierEvent(ctx, mode, &ev); err != nil {
+	if err != nil {
+		s.log.Warn("carrier webhook with unreadable data", "event_id", ev.ID, "type", ev.Type, "err", err)
+	} else if err := s.applyCarrierEvent(ctx, mode, ev); err != nil {
 		if naive.ErrorCode(err) != naive.EInvalidInput {
 			return err
 		}
-		s.log.Warn("carrier webhook with unreadable data", "event_id", ev.ID, "type", ev.Type, "err", err)
+		s.log.Warn("carrier webhook not applied", "event_id", ev.ID, "type", ev.Type, "err", err)
 	}
 	fresh, err := s.store.RecordCarrierEvent(context.WithoutCancel(ctx), &store.CarrierEvent{ID: ev.ID, Mode: mode, Type: ev.Type,
-		AccountID: ev.AccountID, Payload: body, ReceivedAt: s.now()})
+		AccountID: ev.BrandID, Payload: body, ReceivedAt: s.now()})
 	if err != nil {
 		s.log.Warn("record carrier event", "event_id", ev.ID, "err", err)
 	} else if !fresh {
@@ -51,56 +48,44 @@ func (s *Service) HandleCarrierWebhook(ctx context.Context, h http.Header, body 
 	return nil
 }
 
-// verifyWebhook finds the mode whose secret signed the request.
-func (s *Service) verifyWebhook(h http.Header, body []byte) (naive.Mode, error) {
+// verifyWebhook finds the mode whose carrier verifies the request and
+// returns the event it parsed.
+func (s *Service) verifyWebhook(h http.Header, body []byte) (naive.Mode, *carrier.Event, error) {
 	if h.Get(webhooksig.HeaderSignature) == "" || h.Get(webhooksig.HeaderID) == "" || h.Get(webhooksig.HeaderTimestamp) == "" {
-		return "", errUnauthorized("Missing webhook signature headers.").
+		return "", nil, errUnauthorized("Missing webhook signature headers.").
 			WithHint("Carrier webhooks must carry webhook-id, webhook-timestamp and webhook-signature (Standard Webhooks).")
 	}
-	var last error
+	stale := false
 	for _, m := range []naive.Mode{naive.ModeLive, naive.ModeTest} {
-		secret := s.cfg.WebhookSecret(m)
-		if secret == "" {
+		cr := s.cfg.Carrier(m)
+		if cr == nil {
 			continue
 		}
-		err := webhooksig.Verify(secret, h, body, s.now(), webhooksig.DefaultTolerance)
-		if err == nil {
-			return m, nil
+		ev, err := cr.ParseWebhook(h, body, s.now())
+		switch {
+		case err == nil, errors.Is(err, carrier.ErrUnreadable):
+			return m, ev, err
+		case errors.Is(err, carrier.ErrStaleSignature):
+			stale = true
 		}
-		last = err
 	}
 	msg := "The webhook signature does not verify."
-	if errors.Is(last, webhooksig.ErrTimestampOutOfRange) {
+	if stale {
 		msg = "The webhook timestamp is outside the 5-minute tolerance."
 	}
-	return "", errUnauthorized(msg).WithHint("Check SURGE_WEBHOOK_SECRET matches the carrier's signing secret, and the clocks.")
+	return "", nil, errUnauthorized(msg).WithHint("Check SURGE_WEBHOOK_SECRET matches the carrier's signing secret, and the clocks.")
 }
 
 // applyCarrierEvent acts on one verified carrier event.
-func (s *Service) applyCarrierEvent(ctx context.Context, mode naive.Mode, ev *surge.Event) error {
-	switch ev.Type {
-	case surge.EventCampaignApproved:
-		var d struct {
-			ID     string `json:"id"`
-			Status string `json:"status"`
-		}
-		if err := json.Unmarshal(ev.Data, &d); err != nil {
-			return naive.InvalidParam("data", "campaign.approved data is not {id, status}.")
-		}
-		return s.advanceByCarrierID(ctx, mode, d.ID, campaignStatus(d.Status))
-	case surge.EventPhoneNumberAttachedToCampaign:
-		var pn surge.PhoneNumber
-		if err := json.Unmarshal(ev.Data, &pn); err != nil {
-			return naive.InvalidParam("data", "phone_number.attached_to_campaign data is not a phone number.")
-		}
-		// Surge attaches numbers only to an active campaign.
-		if pn.Campaign != nil && pn.Campaign.AttachmentStatus == surge.AttachmentAttached {
-			return s.advanceByCarrierID(ctx, mode, pn.Campaign.ID, naive.CampaignActive)
-		}
-		return nil
-	case surge.EventMessageReceived, surge.EventMessageSent, surge.EventMessageDelivered, surge.EventMessageFailed:
-		return s.applyMessageEvent(ctx, mode, ev)
-	case surge.EventContactOptedOut, surge.EventContactOptedIn:
+func (s *Service) applyCarrierEvent(ctx context.Context, mode naive.Mode, ev *carrier.Event) error {
+	switch ev.Kind {
+	case carrier.EventCampaignStatus:
+		return s.advanceByCarrierID(ctx, mode, ev.Campaign.CampaignID, ev.Campaign.Status)
+	case carrier.EventMessageReceived:
+		return s.receive(ctx, mode, ev.Message)
+	case carrier.EventMessageStatus:
+		return s.messageStatus(ctx, mode, ev.Message)
+	case carrier.EventContactOpt:
 		return s.applyOptEvent(ctx, mode, ev)
 	}
 	s.log.Info("carrier webhook ignored", "event_id", ev.ID, "type", ev.Type)
