@@ -207,7 +207,9 @@ func (a *Carrier) ParseWebhook(h http.Header, body []byte, now time.Time) (*carr
 }
 
 func readEvent(ev *Event, out *carrier.Event) error {
-	bad := func() error { return errors.Join(carrier.ErrUnreadable, errors.New(ev.Type+" data is not what Surge documents")) }
+	bad := func() error {
+		return errors.Join(carrier.ErrUnreadable, errors.New(ev.Type+" data is not what Surge documents"))
+	}
 	switch ev.Type {
 	case EventCampaignApproved:
 		var d struct {
