@@ -92,7 +92,7 @@ func bearer(r *http.Request) string {
 // behind the idempotency layer for POST and DELETE.
 func (s *Server) authed(h handlerFunc) http.Handler {
 	return s.handle(func(w http.ResponseWriter, r *http.Request) error {
-		p, err := s.svc.Authenticate(r.Context(), bearer(r), r.Header.Get("Naive-Mode"))
+		p, err := s.auth.Authenticate(r.Context(), bearer(r), r.Header.Get("Naive-Mode"))
 		if err != nil {
 			return err
 		}
@@ -168,7 +168,7 @@ func (s *Server) idempotent(w http.ResponseWriter, r *http.Request, p naive.Prin
 	deadline := time.Now().Add(s.cfg.IdempotencyWait)
 	expiredBefore := time.Now().Add(-IdempotencyTTL)
 	for {
-		existing, err := s.store.BeginIdempotent(r.Context(), rec, expiredBefore)
+		existing, err := s.idem.BeginIdempotent(r.Context(), rec, expiredBefore)
 		if err != nil {
 			return err
 		}
@@ -206,7 +206,7 @@ func (s *Server) idempotent(w http.ResponseWriter, r *http.Request, p naive.Prin
 	defer func() {
 		if v := recover(); v != nil {
 			// A crashed handler must not hold the key for its stale period.
-			_ = s.store.AbortIdempotent(context.WithoutCancel(r.Context()), rec)
+			_ = s.idem.AbortIdempotent(context.WithoutCancel(r.Context()), rec)
 			panic(v)
 		}
 	}()
@@ -216,12 +216,12 @@ func (s *Server) idempotent(w http.ResponseWriter, r *http.Request, p naive.Prin
 	}
 	ctx := context.WithoutCancel(r.Context())
 	if rc.status >= 500 || rc.status == http.StatusTooManyRequests || rc.status == 0 {
-		if err := s.store.AbortIdempotent(ctx, rec); err != nil {
+		if err := s.idem.AbortIdempotent(ctx, rec); err != nil {
 			s.log.Error("abort idempotency key", "err", err)
 		}
 	} else {
 		rec.Completed, rec.Status, rec.Body = true, rc.status, rc.body.Bytes()
-		if err := s.store.CompleteIdempotent(ctx, rec); err != nil && !errors.Is(err, store.ErrNotFound) {
+		if err := s.idem.CompleteIdempotent(ctx, rec); err != nil && !errors.Is(err, store.ErrNotFound) {
 			s.log.Error("store idempotent response", "err", err)
 		}
 	}

@@ -9,8 +9,6 @@ import (
 	"time"
 
 	"github.com/naive-oss/naive/internal/naive"
-	"github.com/naive-oss/naive/internal/service"
-	"github.com/naive-oss/naive/internal/store"
 )
 
 // Config configures the HTTP server.
@@ -40,20 +38,27 @@ type Config struct {
 type Server struct {
 	limit *limiter
 	cfg   Config
-	svc   *service.Service
-	store store.Store
-	log   *slog.Logger
-	mux   *http.ServeMux
+	// svc runs the operations; handlers call nothing else but the
+	// interfaces below (deps.go).
+	svc     naive.Service
+	auth    Authenticator
+	carrier CarrierWebhookReceiver
+	idem    IdempotencyStore
+	pinger  Pinger
+	phones  PhoneFinder
+	log     *slog.Logger
+	mux     *http.ServeMux
 	// patterns are the registered routes' patterns (routes.go).
 	patterns []string
 }
 
-// NewServer returns the API as an http.Handler.
-func NewServer(cfg Config, svc *service.Service, st store.Store, log *slog.Logger) *Server {
+// NewServer returns the API as an http.Handler, acting through d.
+func NewServer(cfg Config, d Deps, log *slog.Logger) *Server {
 	if cfg.IdempotencyWait == 0 {
 		cfg.IdempotencyWait = 30 * time.Second
 	}
-	s := &Server{cfg: cfg, svc: svc, store: st, log: log, mux: http.NewServeMux(), limit: newLimiter(cfg.RateLimit, cfg.RateBurst)}
+	s := &Server{cfg: cfg, svc: d.Service, auth: d.Auth, carrier: d.Carrier, idem: d.Idempotency, pinger: d.Ready, phones: d.Phones,
+		log: log, mux: http.NewServeMux(), limit: newLimiter(cfg.RateLimit, cfg.RateBurst)}
 	s.routes()
 	return s
 }
@@ -111,5 +116,5 @@ func (s *Server) root(w http.ResponseWriter, r *http.Request) {
 func (s *Server) ready(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()
-	return s.store.Ping(ctx)
+	return s.pinger.Ping(ctx)
 }
