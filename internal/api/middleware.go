@@ -116,7 +116,8 @@ func (s *Server) handle(h handlerFunc) http.Handler {
 	})
 }
 
-// recorder buffers a response so it can be stored before it is sent.
+// recorder buffers a response so it can be stored (idempotency) or
+// reworded (the mux's 405s) before it is sent.
 type recorder struct {
 	header http.Header
 	status int

@@ -4,7 +4,6 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"time"
 
@@ -73,21 +72,26 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func (s *Server) dispatch(w http.ResponseWriter, r *http.Request) {
 	h, pattern := s.mux.Handler(r)
 	if pattern == "" {
-		rec := httptest.NewRecorder()
+		// No route: the mux's own answer says whether it is a 405, a
+		// redirect or a 404. Catch it to reword it.
+		rec := &recorder{header: http.Header{}}
 		h.ServeHTTP(rec, r)
-		if rec.Code == http.StatusMethodNotAllowed {
-			w.Header().Set("Allow", rec.Header().Get("Allow"))
+		if rec.status == 0 {
+			rec.status = http.StatusOK
+		}
+		if rec.status == http.StatusMethodNotAllowed {
+			w.Header().Set("Allow", rec.header.Get("Allow"))
 			writeError(w, r, s.log, (&naive.Error{Code: naive.EMethodNotAllowed,
-				Message: r.Method + " is not allowed on " + r.URL.Path + "."}).WithHint("Allowed: %s.", rec.Header().Get("Allow")))
+				Message: r.Method + " is not allowed on " + r.URL.Path + "."}).WithHint("Allowed: %s.", rec.header.Get("Allow")))
 			return
 		}
-		if rec.Code != http.StatusNotFound {
+		if rec.status != http.StatusNotFound {
 			// A redirect the mux makes (path cleaning): pass it on.
-			for k, v := range rec.Header() {
+			for k, v := range rec.header {
 				w.Header()[k] = v
 			}
-			w.WriteHeader(rec.Code)
-			_, _ = w.Write(rec.Body.Bytes())
+			w.WriteHeader(rec.status)
+			_, _ = w.Write(rec.body.Bytes())
 			return
 		}
 		s.noRoute(w, r)
