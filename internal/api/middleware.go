@@ -9,7 +9,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
+	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -92,6 +95,11 @@ func bearer(r *http.Request) string {
 // behind the idempotency layer for POST and DELETE.
 func (s *Server) authed(h handlerFunc) http.Handler {
 	return s.handle(func(w http.ResponseWriter, r *http.Request) error {
+		for _, name := range textHeaders {
+			if err := naive.CheckHeaderText(name, r.Header.Get(name)); err != nil {
+				return err
+			}
+		}
 		p, err := s.auth.Authenticate(r.Context(), bearer(r), r.Header.Get("Naive-Mode"))
 		if err != nil {
 			return err
@@ -107,13 +115,63 @@ func (s *Server) authed(h handlerFunc) http.Handler {
 	})
 }
 
-// handle adapts a handlerFunc, writing its error as the envelope.
+// textHeaders are the headers whose values the API reads as text.
+var textHeaders = []string{"Idempotency-Key", "Naive-Subject", "Naive-Mode"}
+
+// handle adapts a handlerFunc, writing its error as the envelope. A path
+// or query value with a NUL or invalid UTF-8 is refused before h runs.
 func (s *Server) handle(h handlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if err := h(w, r); err != nil {
+		err := checkURLText(r)
+		if err == nil {
+			err = h(w, r)
+		}
+		if err != nil {
 			writeError(w, r, s.log, err)
 		}
 	})
+}
+
+// checkURLText refuses a NUL or invalid UTF-8 in the request's path
+// values (named by their wildcard) and query values (named by their key).
+func checkURLText(r *http.Request) error {
+	for _, name := range wildcards(r.Pattern) {
+		if err := naive.CheckText(name, r.PathValue(name)); err != nil {
+			return err
+		}
+	}
+	q := r.URL.Query()
+	for _, k := range slices.Sorted(maps.Keys(q)) {
+		if err := naive.CheckText(url.QueryEscape(k), k); err != nil {
+			return err // the key itself is at fault
+		}
+		for _, v := range q[k] {
+			if err := naive.CheckText(k, v); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// wildcards returns the names of a route pattern's wildcards: sid and id
+// for "GET /v1/subjects/{sid}/phone/{id}".
+func wildcards(pattern string) []string {
+	var names []string
+	for {
+		i := strings.IndexByte(pattern, '{')
+		if i < 0 {
+			return names
+		}
+		j := strings.IndexByte(pattern[i:], '}')
+		if j < 0 {
+			return names
+		}
+		if name := strings.TrimSuffix(pattern[i+1:i+j], "..."); name != "$" {
+			names = append(names, name)
+		}
+		pattern = pattern[i+j+1:]
+	}
 }
 
 // recorder buffers a response so it can be stored (idempotency) or
