@@ -337,7 +337,7 @@ func (s *Server) surgeWebhook(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return decodeError(err)
 	}
-	if err := s.svc.HandleCarrierWebhook(r.Context(), r.Header, body); err != nil {
+	if err := s.carrier.HandleCarrierWebhook(r.Context(), r.Header, body); err != nil {
 		return err
 	}
 	return writeJSON(w, http.StatusOK, map[string]bool{"received": true})
@@ -473,7 +473,7 @@ func (s *Server) sandboxSMS(w http.ResponseWriter, r *http.Request) error {
 	if s.cfg.SandboxInbound == nil {
 		return naive.Errorf(naive.ENotConfigured, "This server has no sandbox carrier.")
 	}
-	if _, err := s.svc.GetPhoneByNumber(r.Context(), in.To); err != nil {
+	if _, err := s.phones.GetPhoneByNumber(r.Context(), in.To); err != nil {
 		return err
 	}
 	if in.From == "" {

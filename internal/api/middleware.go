@@ -9,7 +9,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
+	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -92,7 +95,12 @@ func bearer(r *http.Request) string {
 // behind the idempotency layer for POST and DELETE.
 func (s *Server) authed(h handlerFunc) http.Handler {
 	return s.handle(func(w http.ResponseWriter, r *http.Request) error {
-		p, err := s.svc.Authenticate(r.Context(), bearer(r), r.Header.Get("Naive-Mode"))
+		for _, name := range textHeaders {
+			if err := naive.CheckHeaderText(name, r.Header.Get(name)); err != nil {
+				return err
+			}
+		}
+		p, err := s.auth.Authenticate(r.Context(), bearer(r), r.Header.Get("Naive-Mode"))
 		if err != nil {
 			return err
 		}
@@ -107,16 +115,67 @@ func (s *Server) authed(h handlerFunc) http.Handler {
 	})
 }
 
-// handle adapts a handlerFunc, writing its error as the envelope.
+// textHeaders are the headers whose values the API reads as text.
+var textHeaders = []string{"Idempotency-Key", "Naive-Subject", "Naive-Mode"}
+
+// handle adapts a handlerFunc, writing its error as the envelope. A path
+// or query value with a NUL or invalid UTF-8 is refused before h runs.
 func (s *Server) handle(h handlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if err := h(w, r); err != nil {
+		err := checkURLText(r)
+		if err == nil {
+			err = h(w, r)
+		}
+		if err != nil {
 			writeError(w, r, s.log, err)
 		}
 	})
 }
 
-// recorder buffers a response so it can be stored before it is sent.
+// checkURLText refuses a NUL or invalid UTF-8 in the request's path
+// values (named by their wildcard) and query values (named by their key).
+func checkURLText(r *http.Request) error {
+	for _, name := range wildcards(r.Pattern) {
+		if err := naive.CheckText(name, r.PathValue(name)); err != nil {
+			return err
+		}
+	}
+	q := r.URL.Query()
+	for _, k := range slices.Sorted(maps.Keys(q)) {
+		if err := naive.CheckText(url.QueryEscape(k), k); err != nil {
+			return err // the key itself is at fault
+		}
+		for _, v := range q[k] {
+			if err := naive.CheckText(k, v); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// wildcards returns the names of a route pattern's wildcards: sid and id
+// for "GET /v1/subjects/{sid}/phone/{id}".
+func wildcards(pattern string) []string {
+	var names []string
+	for {
+		i := strings.IndexByte(pattern, '{')
+		if i < 0 {
+			return names
+		}
+		j := strings.IndexByte(pattern[i:], '}')
+		if j < 0 {
+			return names
+		}
+		if name := strings.TrimSuffix(pattern[i+1:i+j], "..."); name != "$" {
+			names = append(names, name)
+		}
+		pattern = pattern[i+j+1:]
+	}
+}
+
+// recorder buffers a response so it can be stored (idempotency) or
+// reworded (the mux's 405s) before it is sent.
 type recorder struct {
 	header http.Header
 	status int
@@ -168,7 +227,7 @@ func (s *Server) idempotent(w http.ResponseWriter, r *http.Request, p naive.Prin
 	deadline := time.Now().Add(s.cfg.IdempotencyWait)
 	expiredBefore := time.Now().Add(-IdempotencyTTL)
 	for {
-		existing, err := s.store.BeginIdempotent(r.Context(), rec, expiredBefore)
+		existing, err := s.idem.BeginIdempotent(r.Context(), rec, expiredBefore)
 		if err != nil {
 			return err
 		}
@@ -206,7 +265,7 @@ func (s *Server) idempotent(w http.ResponseWriter, r *http.Request, p naive.Prin
 	defer func() {
 		if v := recover(); v != nil {
 			// A crashed handler must not hold the key for its stale period.
-			_ = s.store.AbortIdempotent(context.WithoutCancel(r.Context()), rec)
+			_ = s.idem.AbortIdempotent(context.WithoutCancel(r.Context()), rec)
 			panic(v)
 		}
 	}()
@@ -216,12 +275,12 @@ func (s *Server) idempotent(w http.ResponseWriter, r *http.Request, p naive.Prin
 	}
 	ctx := context.WithoutCancel(r.Context())
 	if rc.status >= 500 || rc.status == http.StatusTooManyRequests || rc.status == 0 {
-		if err := s.store.AbortIdempotent(ctx, rec); err != nil {
+		if err := s.idem.AbortIdempotent(ctx, rec); err != nil {
 			s.log.Error("abort idempotency key", "err", err)
 		}
 	} else {
 		rec.Completed, rec.Status, rec.Body = true, rc.status, rc.body.Bytes()
-		if err := s.store.CompleteIdempotent(ctx, rec); err != nil && !errors.Is(err, store.ErrNotFound) {
+		if err := s.idem.CompleteIdempotent(ctx, rec); err != nil && !errors.Is(err, store.ErrNotFound) {
 			s.log.Error("store idempotent response", "err", err)
 		}
 	}

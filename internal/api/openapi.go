@@ -14,7 +14,6 @@ import (
 	"github.com/google/jsonschema-go/jsonschema"
 
 	"github.com/naive-oss/naive/internal/naive"
-	"github.com/naive-oss/naive/internal/service"
 )
 
 // The OpenAPI 3.1 document of the REST API (SPEC §4), built from Go: the
@@ -121,7 +120,7 @@ var enums = map[string][]any{
 	"Delivery.status":              {naive.DeliveryPending, naive.DeliverySucceeded, naive.DeliveryFailed},
 	"Assignment.permissions[]":     {naive.PermSendSMS, naive.PermReceiveSMS},
 	"AssignRequest.permissions[]":  {naive.PermSendSMS, naive.PermReceiveSMS},
-	"WebhookRequest.event_types[]": anySlice(service.EventTypes),
+	"WebhookRequest.event_types[]": anySlice(naive.EventTypes),
 }
 
 // Who may call an operation.

@@ -479,7 +479,7 @@ func TestOpenAPIDocumentsEveryRoute(t *testing.T) {
 	}
 	d := loadDoc(t, b)
 	// Every optional mount on, so every route is registered.
-	srv := api.NewServer(api.Config{MCP: http.NotFoundHandler(), Sandbox: http.NotFoundHandler(), Console: http.NotFoundHandler()}, nil, nil, slog.New(slog.DiscardHandler))
+	srv := api.NewServer(api.Config{MCP: http.NotFoundHandler(), Sandbox: http.NotFoundHandler(), Console: http.NotFoundHandler()}, api.Deps{}, slog.New(slog.DiscardHandler))
 	patterns := srv.Patterns()
 	if len(patterns) < 50 || !slices.Contains(patterns, "GET /v1/openapi.json") {
 		t.Fatalf("patterns not recorded: %v", patterns)

@@ -4,6 +4,7 @@
 package api
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -76,8 +77,8 @@ func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err er
 }
 
 // decode reads a JSON body into v: JSON only, at most MaxBodyBytes, no
-// unknown fields, no trailing data; every refusal names what is wrong.
-// An empty body decodes as {}.
+// unknown fields, no trailing data, no NUL or invalid UTF-8 in a string;
+// every refusal names what is wrong. An empty body decodes as {}.
 func decode(r *http.Request, v any) error {
 	if r.ContentLength == 0 {
 		// A bodiless POST means "no parameters".
@@ -89,7 +90,16 @@ func decode(r *http.Request, v any) error {
 		return (&naive.Error{Code: naive.EUnsupportedMediaType, Message: fmt.Sprintf("Content-Type must be application/json; got %q.", ct)}).
 			WithHint("Send the body as JSON with \"Content-Type: application/json\".")
 	}
-	dec := json.NewDecoder(r.Body)
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		return decodeError(err)
+	}
+	// A NUL or invalid UTF-8 in any string is refused here, naming the
+	// field, before it can reach a database (or turn into U+FFFD).
+	if err := naive.CheckJSONText(body); err != nil {
+		return err
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
 		return decodeError(err)

@@ -4,13 +4,10 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"time"
 
 	"github.com/naive-oss/naive/internal/naive"
-	"github.com/naive-oss/naive/internal/service"
-	"github.com/naive-oss/naive/internal/store"
 )
 
 // Config configures the HTTP server.
@@ -40,20 +37,27 @@ type Config struct {
 type Server struct {
 	limit *limiter
 	cfg   Config
-	svc   *service.Service
-	store store.Store
-	log   *slog.Logger
-	mux   *http.ServeMux
+	// svc runs the operations; handlers call nothing else but the
+	// interfaces below (deps.go).
+	svc     naive.Service
+	auth    Authenticator
+	carrier CarrierWebhookReceiver
+	idem    IdempotencyStore
+	pinger  Pinger
+	phones  PhoneFinder
+	log     *slog.Logger
+	mux     *http.ServeMux
 	// patterns are the registered routes' patterns (routes.go).
 	patterns []string
 }
 
-// NewServer returns the API as an http.Handler.
-func NewServer(cfg Config, svc *service.Service, st store.Store, log *slog.Logger) *Server {
+// NewServer returns the API as an http.Handler, acting through d.
+func NewServer(cfg Config, d Deps, log *slog.Logger) *Server {
 	if cfg.IdempotencyWait == 0 {
 		cfg.IdempotencyWait = 30 * time.Second
 	}
-	s := &Server{cfg: cfg, svc: svc, store: st, log: log, mux: http.NewServeMux(), limit: newLimiter(cfg.RateLimit, cfg.RateBurst)}
+	s := &Server{cfg: cfg, svc: d.Service, auth: d.Auth, carrier: d.Carrier, idem: d.Idempotency, pinger: d.Ready, phones: d.Phones,
+		log: log, mux: http.NewServeMux(), limit: newLimiter(cfg.RateLimit, cfg.RateBurst)}
 	s.routes()
 	return s
 }
@@ -68,21 +72,26 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func (s *Server) dispatch(w http.ResponseWriter, r *http.Request) {
 	h, pattern := s.mux.Handler(r)
 	if pattern == "" {
-		rec := httptest.NewRecorder()
+		// No route: the mux's own answer says whether it is a 405, a
+		// redirect or a 404. Catch it to reword it.
+		rec := &recorder{header: http.Header{}}
 		h.ServeHTTP(rec, r)
-		if rec.Code == http.StatusMethodNotAllowed {
-			w.Header().Set("Allow", rec.Header().Get("Allow"))
+		if rec.status == 0 {
+			rec.status = http.StatusOK
+		}
+		if rec.status == http.StatusMethodNotAllowed {
+			w.Header().Set("Allow", rec.header.Get("Allow"))
 			writeError(w, r, s.log, (&naive.Error{Code: naive.EMethodNotAllowed,
-				Message: r.Method + " is not allowed on " + r.URL.Path + "."}).WithHint("Allowed: %s.", rec.Header().Get("Allow")))
+				Message: r.Method + " is not allowed on " + r.URL.Path + "."}).WithHint("Allowed: %s.", rec.header.Get("Allow")))
 			return
 		}
-		if rec.Code != http.StatusNotFound {
+		if rec.status != http.StatusNotFound {
 			// A redirect the mux makes (path cleaning): pass it on.
-			for k, v := range rec.Header() {
+			for k, v := range rec.header {
 				w.Header()[k] = v
 			}
-			w.WriteHeader(rec.Code)
-			_, _ = w.Write(rec.Body.Bytes())
+			w.WriteHeader(rec.status)
+			_, _ = w.Write(rec.body.Bytes())
 			return
 		}
 		s.noRoute(w, r)
@@ -111,5 +120,5 @@ func (s *Server) root(w http.ResponseWriter, r *http.Request) {
 func (s *Server) ready(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()
-	return s.store.Ping(ctx)
+	return s.pinger.Ping(ctx)
 }

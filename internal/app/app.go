@@ -260,7 +260,7 @@ func Start(ctx context.Context, opts Options) (*App, error) {
 			return postInbound(opts.SandboxURL, surgesim.InboundRequest{To: to, From: from, Body: body})
 		}
 	}
-	handler := api.NewServer(apiCfg, a.svc, st, opts.Logger)
+	handler := api.NewServer(apiCfg, api.Deps{Service: a.svc, Auth: a.svc, Carrier: a.svc, Idempotency: st, Ready: st, Phones: a.svc}, opts.Logger)
 	a.srv = &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
 	bg, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	a.cancel = cancel

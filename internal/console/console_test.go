@@ -636,3 +636,33 @@ func TestCrossOriginPostsAreRefused(t *testing.T) {
 		t.Fatalf("bad mode: %d", p.status)
 	}
 }
+
+// TestBadTextGetsTheFormError checks a NUL or invalid UTF-8 in a form
+// field is the form's own error, 400, and nothing is done with it.
+func TestBadTextGetsTheFormError(t *testing.T) {
+	t.Parallel()
+	s := start(t)
+	b := s.browser()
+	for _, c := range [][2]string{{adminEmail + "\x00", adminPassword}, {"admin@localhost\xff", adminPassword}, {adminEmail, adminPassword + "\x00"}} {
+		p := b.login(c[0], c[1])
+		if p.status != 400 || b.cookie(console.SessionCookie) != nil {
+			t.Fatalf("login %q: %d, session %v", c, p.status, b.cookie(console.SessionCookie))
+		}
+		mustContain(t, p, "cannot be stored", `role="alert"`, `name="email"`)
+	}
+
+	id, _ := s.pendingApproval(`{"ein":"12-3456789","area_code":"415"}`)
+	b.mustLogin()
+	b.testMode()
+	token := b.raw("GET", "/console/approvals/"+id, nil).csrf(t)
+	for _, reason := range []string{"not\x00now", "not \xffnow"} {
+		p := b.raw("POST", "/console/approvals/"+id+"/deny", url.Values{"csrf": {token}, "reason": {reason}})
+		if p.status != 400 {
+			t.Fatalf("deny with reason %q: %d %.300s", reason, p.status, p.body)
+		}
+		mustContain(t, p, "The reason holds a character that cannot be stored", `class="field-error"`)
+	}
+	if s.approvalStatus(id) != "pending" {
+		t.Fatal("denied with an unstorable reason")
+	}
+}

@@ -104,7 +104,18 @@ func (c *Console) loginSubmit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	lv := loginView{Email: strings.TrimSpace(r.PostFormValue("email")), Next: localPath(r.PostFormValue("next"))}
-	res, err := c.svc.Login(r.Context(), naive.LoginRequest{Email: lv.Email, Password: r.PostFormValue("password")})
+	password := r.PostFormValue("password")
+	for _, f := range []struct{ label, value string }{{"email", lv.Email}, {"password", password}} {
+		if naive.CheckText(f.label, f.value) != nil {
+			if f.label == "email" {
+				lv.Email = "" // not shown back
+			}
+			lv.Error, lv.Hint = unstorable("The "+f.label), "Type it again and log in."
+			c.showLogin(w, r, http.StatusBadRequest, lv)
+			return
+		}
+	}
+	res, err := c.svc.Login(r.Context(), naive.LoginRequest{Email: lv.Email, Password: password})
 	if err != nil {
 		e := naive.AsError(err)
 		if e.Status() >= 500 {
@@ -366,6 +377,9 @@ func (c *Console) approve(w http.ResponseWriter, r *http.Request, s *session) er
 // deny refuses the approval; a reason is required and shown to the agent.
 func (c *Console) deny(w http.ResponseWriter, r *http.Request, s *session) error {
 	reason := r.PostFormValue("reason")
+	if naive.CheckText("reason", reason) != nil {
+		return c.showDetail(w, r, s, http.StatusBadRequest, unstorable("The reason")+" Remove it and deny again.", "")
+	}
 	a, err := c.svc.DenyApproval(s.ctx, r.PathValue("id"), naive.DenyRequest{Reason: reason})
 	var e *naive.Error
 	if errors.As(err, &e) && e.Code == naive.EInvalidInput && e.Param == "reason" {
@@ -376,6 +390,12 @@ func (c *Console) deny(w http.ResponseWriter, r *http.Request, s *session) error
 	}
 	http.Redirect(w, r, Path+"/approvals/"+a.ID+"?done=deny", http.StatusSeeOther)
 	return nil
+}
+
+// unstorable says a form field holds what naive.CheckText refuses, in a
+// human's words.
+func unstorable(field string) string {
+	return field + " holds a character that cannot be stored: a NUL, or bytes that are not UTF-8."
 }
 
 // ---- overview

@@ -45,6 +45,12 @@ func NewHTTPHandler(svc LocalService, log *slog.Logger) http.Handler {
 		if v, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok {
 			token = strings.TrimSpace(v)
 		}
+		for _, name := range []string{"Naive-Mode", "Naive-Subject"} {
+			if err := naive.CheckHeaderText(name, r.Header.Get(name)); err != nil {
+				writeAuthError(w, err)
+				return
+			}
+		}
 		p, err := svc.Authenticate(r.Context(), token, r.Header.Get("Naive-Mode"))
 		if err != nil {
 			writeAuthError(w, err)
@@ -56,7 +62,8 @@ func NewHTTPHandler(svc LocalService, log *slog.Logger) http.Handler {
 	})
 }
 
-// writeAuthError answers a refused credential with the API's error envelope.
+// writeAuthError answers a refused credential or header with the API's
+// error envelope.
 func writeAuthError(w http.ResponseWriter, err error) {
 	e := naive.AsError(err)
 	obj := map[string]any{"code": e.Code, "message": e.Message, "request_id": w.Header().Get("Request-Id")}

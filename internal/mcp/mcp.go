@@ -9,7 +9,8 @@
 // in testdata/), and structured output. A failure the caller can fix (any
 // *naive.Error but internal_error) is an isError result that carries the
 // error code and hint both in text and in structured content; anything else
-// is a Go error.
+// is a Go error. An input string with a NUL or invalid UTF-8 is such a
+// failure, found before the tool runs, as the REST API refuses it.
 package mcp
 
 import (
@@ -84,7 +85,15 @@ func newTool[In, Out any](meta sdk.Tool, tweak func(in *jsonschema.Schema), run 
 	t.add = func(s *sdk.Server, svc naive.Service) {
 		// Out is any to the SDK so an error result keeps its own structured
 		// content; the schema above still validates every success.
-		sdk.AddTool(s, t.meta, func(ctx context.Context, _ *sdk.CallToolRequest, input In) (*sdk.CallToolResult, any, error) {
+		sdk.AddTool(s, t.meta, func(ctx context.Context, req *sdk.CallToolRequest, input In) (*sdk.CallToolResult, any, error) {
+			// input has invalid UTF-8 replaced already: the raw arguments
+			// tell whether a string held it, or a NUL, which the REST API
+			// refuses too.
+			if req != nil && req.Params != nil {
+				if err := naive.CheckJSONText(req.Params.Arguments); err != nil {
+					return errorResult(err)
+				}
+			}
 			out, err := run(ctx, svc, input)
 			if err != nil {
 				return errorResult(err)

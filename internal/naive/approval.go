@@ -104,6 +104,11 @@ const (
 	EventApprovalResolved     = "approval.resolved"
 )
 
+// EventTypes are the event types webhook endpoints may subscribe to
+// (SPEC §9), in the order documents list them.
+var EventTypes = []string{EventPhoneProvisioned, EventPhoneReleased, EventPhoneOutboundEnabled,
+	EventCampaignUpdated, EventSMSReceived, EventSMSStatus, EventApprovalRequested, EventApprovalResolved}
+
 // EventFilter narrows an event list.
 type EventFilter struct {
 	Type string
