@@ -25,7 +25,10 @@ func scanIdem(s scanner) (*store.IdempotencyRecord, error) {
 // look-up and the insert share one IMMEDIATE transaction, so of concurrent
 // first requests exactly one gets nil and runs.
 func (db *DB) BeginIdempotent(ctx context.Context, rec *store.IdempotencyRecord, expiredBefore time.Time) (*store.IdempotencyRecord, error) {
-	rec.CreatedAt = orNow(rec.CreatedAt)
+	if rec.CreatedAt.IsZero() {
+		return nil, required("BeginIdempotent", "CreatedAt")
+	}
+	rec.CreatedAt = norm(rec.CreatedAt)
 	var existing *store.IdempotencyRecord
 	err := db.tx(ctx, func(tx *sql.Tx) error {
 		cur, err := scanIdem(tx.QueryRowContext(ctx, `SELECT `+idemCols+` FROM idempotency_keys

@@ -28,16 +28,19 @@ func scanPhone(s scanner) (*naive.Phone, error) {
 // transaction, so a number is never bought without its charge.
 // Capabilities are not stored: the service derives them.
 func (db *DB) ReservePhone(ctx context.Context, p *naive.Phone, debit *naive.LedgerEntry) (int64, error) {
-	if p.ID == "" {
-		p.ID = newID()
+	if p.ID == "" || p.CreatedAt.IsZero() {
+		return 0, required("ReservePhone", "ID", "CreatedAt")
+	}
+	if err := checkEntry("ReservePhone", debit); err != nil {
+		return 0, err
 	}
 	p.Status = naive.PhoneProvisioning
-	p.CreatedAt = orNow(p.CreatedAt)
+	p.CreatedAt = norm(p.CreatedAt)
 	p.ReleasedAt = normPtr(p.ReleasedAt)
 	fillEntry(debit, p.OperatorID, p.Mode, p.ID)
 	var bal int64
 	err := db.tx(ctx, func(tx *sql.Tx) (err error) {
-		if bal, err = applyLedger(ctx, tx, debit); err != nil {
+		if bal, err = applyLedger(ctx, tx, "ReservePhone", debit); err != nil {
 			return err
 		}
 		// A deleted subject gets no number: under the write lock this
@@ -84,6 +87,9 @@ func phoneMissing(ctx context.Context, tx *sql.Tx, id string) error {
 // transaction. The status check and the write are one statement under the
 // write lock, so a second call finds the phone failed and refunds nothing.
 func (db *DB) FailPhone(ctx context.Context, id string, refund *naive.LedgerEntry) (int64, error) {
+	if err := checkEntry("FailPhone", refund); err != nil {
+		return 0, err
+	}
 	var bal int64
 	err := db.tx(ctx, func(tx *sql.Tx) error {
 		p, err := scanPhone(tx.QueryRowContext(ctx, `UPDATE phones SET status = 'failed'
@@ -99,7 +105,7 @@ func (db *DB) FailPhone(ctx context.Context, id string, refund *naive.LedgerEntr
 			return err
 		}
 		fillEntry(refund, p.OperatorID, p.Mode, p.ID)
-		bal, err = applyLedger(ctx, tx, refund)
+		bal, err = applyLedger(ctx, tx, "FailPhone", refund)
 		return err
 	})
 	return bal, err

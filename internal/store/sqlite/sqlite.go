@@ -1,11 +1,14 @@
 // Package sqlite is the embedded store.Store: one SQLite file in WAL mode on
 // the pure-Go modernc.org/sqlite driver, so the binary needs no cgo.
 //
-// Create methods fill an empty ID (a UUIDv7, so lists sort newest first by
-// id) and a zero CreatedAt, and store every time as UTC truncated to the
-// microsecond (PostgreSQL's precision); they write those values back into
-// their argument, so it equals what a later Get returns. A Page with
-// Limit <= 0 lists everything.
+// Callers set every id (a UUIDv7, so lists sort newest first by id) and
+// every time a row stores: the store makes up none (only the migration
+// bookkeeping reads the clock), so the caller's clock is the one clock,
+// and a method missing one fails with an error naming it. Times are
+// stored as UTC truncated to the microsecond (PostgreSQL's precision), and
+// methods write the normalised values back into their argument, so it
+// equals what a later Get returns. A Page with Limit <= 0 lists
+// everything.
 package sqlite
 
 import (
@@ -21,7 +24,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/google/uuid"
 	sqlite "modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
 
@@ -276,8 +278,6 @@ func notFound(err error) error {
 	return mapErr(err)
 }
 
-func newID() string { return uuid.Must(uuid.NewV7()).String() }
-
 // timeLayout is fixed-width, so stored times compare correctly as text.
 const timeLayout = "2006-01-02T15:04:05.000000Z"
 
@@ -292,12 +292,15 @@ func normPtr(t *time.Time) *time.Time {
 	return &n
 }
 
-// orNow returns norm(t), or the current time when t is zero.
-func orNow(t time.Time) time.Time {
-	if t.IsZero() {
-		return norm(time.Now())
+// required is the error of method called without the ids or times names,
+// which its rows store: the store fills none in, so every id and time
+// comes from the caller's id source and clock.
+func required(method string, names ...string) error {
+	list, verb := names[0], "is"
+	if n := len(names); n > 1 {
+		list, verb = strings.Join(names[:n-1], ", ")+" and "+names[n-1], "are"
 	}
-	return norm(t)
+	return fmt.Errorf("sqlite: %s: %s %s required", method, list, verb)
 }
 
 func ts(t time.Time) string { return norm(t).Format(timeLayout) }

@@ -68,11 +68,11 @@ func prepareSubject(s *naive.Subject) (address, contact string, err error) {
 	return string(a), string(c), nil
 }
 
-func insertSubject(ctx context.Context, ex execer, s *naive.Subject) error {
-	if s.ID == "" {
-		s.ID = newID()
+func insertSubject(ctx context.Context, ex execer, method string, s *naive.Subject) error {
+	if s.ID == "" || s.CreatedAt.IsZero() {
+		return required(method, "ID", "CreatedAt")
 	}
-	s.CreatedAt = orNow(s.CreatedAt)
+	s.CreatedAt = norm(s.CreatedAt)
 	if s.UpdatedAt.IsZero() {
 		s.UpdatedAt = s.CreatedAt
 	}
@@ -105,7 +105,7 @@ func nullID(id string) any {
 // CreateSubject stores a subject; a second default in one scope is a
 // conflict, a kit not in the subject's scope not found.
 func (db *DB) CreateSubject(ctx context.Context, s *naive.Subject) error {
-	return insertSubject(ctx, db.w, s)
+	return insertSubject(ctx, db.w, "CreateSubject", s)
 }
 
 // GetSubject returns a subject in scope.
@@ -128,12 +128,12 @@ func (db *DB) ListSubjects(ctx context.Context, sc naive.Scope, p naive.Page) ([
 	return collect(rows, err, scanSubject)
 }
 
-// UpdateSubject stores a subject's profile, formation and kit (not its
-// default flag), setting UpdatedAt to now when it is zero. A deleted
-// subject, or a kit not in the subject's scope, is not found.
+// UpdateSubject stores a subject's profile, formation, kit (not its
+// default flag) and UpdatedAt (required). A deleted subject, or a kit not
+// in the subject's scope, is not found.
 func (db *DB) UpdateSubject(ctx context.Context, s *naive.Subject) error {
 	if s.UpdatedAt.IsZero() {
-		s.UpdatedAt = time.Now()
+		return required("UpdateSubject", "UpdatedAt")
 	}
 	s.UpdatedAt = norm(s.UpdatedAt)
 	address, contact, err := prepareSubject(s)
@@ -197,10 +197,10 @@ func scanAgent(s scanner) (*naive.Agent, error) {
 
 // CreateAgent stores an agent.
 func (db *DB) CreateAgent(ctx context.Context, a *naive.Agent) error {
-	if a.ID == "" {
-		a.ID = newID()
+	if a.ID == "" || a.CreatedAt.IsZero() {
+		return required("CreateAgent", "ID", "CreatedAt")
 	}
-	a.CreatedAt = orNow(a.CreatedAt)
+	a.CreatedAt = norm(a.CreatedAt)
 	_, err := db.w.ExecContext(ctx, `INSERT INTO agents (`+agentCols+`) VALUES (?, ?, ?, ?, ?, ?)`,
 		a.ID, a.OperatorID, a.Mode, a.Name, a.WebhookURL, ts(a.CreatedAt))
 	return mapErr(err)
@@ -223,6 +223,9 @@ func (db *DB) ListAgents(ctx context.Context, sc naive.Scope, p naive.Page) ([]n
 // UpdateAgent stores an agent's name and webhook URL and keeps its own
 // webhook endpoint in step, in one transaction.
 func (db *DB) UpdateAgent(ctx context.Context, a *naive.Agent, ep *naive.WebhookEndpoint) (created bool, err error) {
+	if a.WebhookURL != "" && (ep == nil || ep.ID == "" || ep.CreatedAt.IsZero()) {
+		return false, required("UpdateAgent", "endpoint ID", "CreatedAt")
+	}
 	err = db.tx(ctx, func(tx *sql.Tx) error {
 		created = false
 		got, err := scanAgent(tx.QueryRowContext(ctx, `UPDATE agents SET name = ?, webhook_url = ?
@@ -241,7 +244,7 @@ func (db *DB) UpdateAgent(ctx context.Context, a *naive.Agent, ep *naive.Webhook
 			return err
 		}
 		ep.OperatorID, ep.Mode, ep.AgentID, ep.URL = a.OperatorID, a.Mode, a.ID, a.WebhookURL
-		if err := insertEndpoint(ctx, tx, ep); err != nil {
+		if err := insertEndpoint(ctx, tx, "UpdateAgent", ep); err != nil {
 			return err
 		}
 		created = true

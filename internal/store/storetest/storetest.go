@@ -233,6 +233,21 @@ func must(t *testing.T, err error) {
 	}
 }
 
+// wantRequired asserts that a write missing an id or time it stores
+// failed, with an error that is none of the sentinels: stores fill in
+// neither, so the caller's clock is the only one.
+func wantRequired(t *testing.T, what string, err error) {
+	t.Helper()
+	if err == nil {
+		t.Fatalf("%s: no error, want one for the missing id or time", what)
+	}
+	for _, s := range []error{store.ErrNotFound, store.ErrConflict, store.ErrInsufficientCredits} {
+		if errors.Is(err, s) {
+			t.Fatalf("%s: error = %v, want none of the sentinels", what, err)
+		}
+	}
+}
+
 func wantErr(t *testing.T, err, target error) {
 	t.Helper()
 	if !errors.Is(err, target) {
