@@ -81,10 +81,15 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"UpdateAgent", testUpdateAgent},
 		{"DeleteAgent", testDeleteAgent},
 		{"DeleteAgentKeyConcurrent", testDeleteAgentKeyConcurrent},
+		{"Required", testRequired},
 	}
 	t.Run("SeedOnce", func(t *testing.T) {
 		t.Parallel()
 		testSeedOnce(t, openStore(t, open))
+	})
+	t.Run("SeedRequired", func(t *testing.T) {
+		t.Parallel()
+		testSeedRequired(t, openStore(t, open))
 	})
 	t.Run("DefaultSubjectConcurrent", func(t *testing.T) {
 		t.Parallel()
