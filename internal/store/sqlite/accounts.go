@@ -11,11 +11,12 @@ import (
 )
 
 // execer is what the insert helpers need, so Seed runs them in its
-// transaction and the Create methods on the writer pool.
+// transaction and the Create methods on the writer pool: a *txn or a
+// *pool, both of which run prepared statements.
 type execer interface {
 	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
 	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
-	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+	QueryRowContext(ctx context.Context, query string, args ...any) scanner
 }
 
 // Seed stores s in one IMMEDIATE transaction if there is no operator yet;
@@ -23,7 +24,7 @@ type execer interface {
 // another, so exactly one finds the database empty.
 func (db *DB) Seed(ctx context.Context, s *store.SeedData) (bool, error) {
 	seeded := false
-	err := db.tx(ctx, func(tx *sql.Tx) error {
+	err := db.tx(ctx, func(tx *txn) error {
 		var exists bool
 		if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM operators)`).Scan(&exists); err != nil {
 			return err
@@ -89,7 +90,7 @@ func insertOperator(ctx context.Context, ex execer, method string, o *naive.Oper
 // GetOperator returns an operator.
 func (db *DB) GetOperator(ctx context.Context, id string) (*naive.Operator, error) {
 	var o naive.Operator
-	err := db.r.QueryRowContext(ctx, `SELECT id, name, created_at FROM operators WHERE id = ?`, id).
+	err := db.reader.QueryRowContext(ctx, `SELECT id, name, created_at FROM operators WHERE id = ?`, id).
 		Scan(&o.ID, &o.Name, timeCol{&o.CreatedAt})
 	if err != nil {
 		return nil, notFound(err)
@@ -120,17 +121,17 @@ func insertUser(ctx context.Context, ex execer, method string, u *naive.User) er
 
 // CreateUser stores a human; the email is unique case-insensitively.
 func (db *DB) CreateUser(ctx context.Context, u *naive.User) error {
-	return insertUser(ctx, db.w, "CreateUser", u)
+	return insertUser(ctx, db.writer, "CreateUser", u)
 }
 
 // GetUserByEmail finds a human by email, case-insensitively.
 func (db *DB) GetUserByEmail(ctx context.Context, email string) (*naive.User, error) {
-	return scanUser(db.r.QueryRowContext(ctx, `SELECT `+userCols+` FROM users WHERE email_lower = ?`, strings.ToLower(email)))
+	return scanUser(db.reader.QueryRowContext(ctx, `SELECT `+userCols+` FROM users WHERE email_lower = ?`, strings.ToLower(email)))
 }
 
 // GetUser returns a human.
 func (db *DB) GetUser(ctx context.Context, id string) (*naive.User, error) {
-	return scanUser(db.r.QueryRowContext(ctx, `SELECT `+userCols+` FROM users WHERE id = ?`, id))
+	return scanUser(db.reader.QueryRowContext(ctx, `SELECT `+userCols+` FROM users WHERE id = ?`, id))
 }
 
 // CreateSession stores a login session.
@@ -140,7 +141,7 @@ func (db *DB) CreateSession(ctx context.Context, s *naive.Session) error {
 	}
 	s.CreatedAt = norm(s.CreatedAt)
 	s.ExpiresAt = norm(s.ExpiresAt)
-	_, err := db.w.ExecContext(ctx, `INSERT INTO sessions (id, user_id, operator_id, token_hash, created_at, expires_at)
+	_, err := db.writer.ExecContext(ctx, `INSERT INTO sessions (id, user_id, operator_id, token_hash, created_at, expires_at)
 		VALUES (?, ?, ?, ?, ?, ?)`,
 		s.ID, s.UserID, s.OperatorID, s.TokenHash, ts(s.CreatedAt), ts(s.ExpiresAt))
 	return mapErr(err)
@@ -149,7 +150,7 @@ func (db *DB) CreateSession(ctx context.Context, s *naive.Session) error {
 // GetSessionByHash returns the session of a token hash if it expires after now.
 func (db *DB) GetSessionByHash(ctx context.Context, hash string, now time.Time) (*naive.Session, error) {
 	var s naive.Session
-	err := db.r.QueryRowContext(ctx, `SELECT id, user_id, operator_id, token_hash, created_at, expires_at
+	err := db.reader.QueryRowContext(ctx, `SELECT id, user_id, operator_id, token_hash, created_at, expires_at
 		FROM sessions WHERE token_hash = ? AND expires_at > ?`, hash, ts(now)).
 		Scan(&s.ID, &s.UserID, &s.OperatorID, &s.TokenHash, timeCol{&s.CreatedAt}, timeCol{&s.ExpiresAt})
 	if err != nil {
@@ -161,7 +162,7 @@ func (db *DB) GetSessionByHash(ctx context.Context, hash string, now time.Time) 
 // DeleteSession ends a session; ending an unknown one is not an error, so
 // logging out twice is harmless.
 func (db *DB) DeleteSession(ctx context.Context, id string) error {
-	_, err := db.w.ExecContext(ctx, `DELETE FROM sessions WHERE id = ?`, id)
+	_, err := db.writer.ExecContext(ctx, `DELETE FROM sessions WHERE id = ?`, id)
 	return mapErr(err)
 }
 
@@ -195,17 +196,17 @@ func insertAPIKey(ctx context.Context, ex execer, method string, k *naive.APIKey
 // CreateAPIKey stores a key (its hash only); a hash already stored is a
 // conflict, an agent not in the key's scope not found.
 func (db *DB) CreateAPIKey(ctx context.Context, k *naive.APIKey) error {
-	return insertAPIKey(ctx, db.w, "CreateAPIKey", k)
+	return insertAPIKey(ctx, db.writer, "CreateAPIKey", k)
 }
 
 // GetAPIKeyByHash returns an unrevoked key by hash.
 func (db *DB) GetAPIKeyByHash(ctx context.Context, hash string) (*naive.APIKey, error) {
-	return scanKey(db.r.QueryRowContext(ctx, `SELECT `+keyCols+` FROM api_keys WHERE hash = ? AND revoked_at IS NULL`, hash))
+	return scanKey(db.reader.QueryRowContext(ctx, `SELECT `+keyCols+` FROM api_keys WHERE hash = ? AND revoked_at IS NULL`, hash))
 }
 
 // ListAPIKeys lists an operator's keys of both modes, revoked ones too, newest first.
 func (db *DB) ListAPIKeys(ctx context.Context, operatorID string, p naive.Page) ([]naive.APIKey, error) {
-	rows, err := db.r.QueryContext(ctx, `SELECT `+keyCols+` FROM api_keys
+	rows, err := db.reader.QueryContext(ctx, `SELECT `+keyCols+` FROM api_keys
 		WHERE operator_id = ? AND (? = '' OR id < ?) ORDER BY id DESC LIMIT ?`,
 		operatorID, p.After, p.After, limit(p.Limit))
 	return collect(rows, err, scanKey)
@@ -213,7 +214,7 @@ func (db *DB) ListAPIKeys(ctx context.Context, operatorID string, p naive.Page) 
 
 // RevokeAPIKey revokes an unrevoked key of the operator.
 func (db *DB) RevokeAPIKey(ctx context.Context, operatorID, id string, at time.Time) (*naive.APIKey, error) {
-	return scanKey(db.w.QueryRowContext(ctx, `UPDATE api_keys SET revoked_at = ?
+	return scanKey(db.writer.QueryRowContext(ctx, `UPDATE api_keys SET revoked_at = ?
 		WHERE operator_id = ? AND id = ? AND revoked_at IS NULL RETURNING `+keyCols,
 		ts(at), operatorID, id))
 }

@@ -108,7 +108,7 @@ func (db *DB) CreateApproval(ctx context.Context, a *naive.Approval, ev *naive.E
 	a.ExpiresAt = norm(a.ExpiresAt)
 	a.ResolvedBy, a.ResolvedAt, a.Result, a.Error, a.Reason = nil, nil, nil, nil, ""
 	a.Payload = normRaw(a.Payload)
-	return db.tx(ctx, func(tx *sql.Tx) error {
+	return db.tx(ctx, func(tx *txn) error {
 		// The foreign key to (subject, operator, mode) rejects a subject
 		// of another scope as not found.
 		if _, err := tx.ExecContext(ctx, `INSERT INTO approvals (`+approvalCols+`)
@@ -119,7 +119,7 @@ func (db *DB) CreateApproval(ctx context.Context, a *naive.Approval, ev *naive.E
 			return err
 		}
 		if db.jobs != nil {
-			if err := db.jobs.ApprovalCreated(ctx, tx, a); err != nil {
+			if err := db.jobs.ApprovalCreated(ctx, tx.Tx, a); err != nil {
 				return err
 			}
 		}
@@ -129,7 +129,7 @@ func (db *DB) CreateApproval(ctx context.Context, a *naive.Approval, ev *naive.E
 
 // insertScopedEvent stores ev, when not nil, in tx, its tenant and type
 // defaulting to those of the row it reports on.
-func (db *DB) insertScopedEvent(ctx context.Context, tx *sql.Tx, method string, ev *naive.Event, operatorID string, mode naive.Mode, typ string) error {
+func (db *DB) insertScopedEvent(ctx context.Context, tx *txn, method string, ev *naive.Event, operatorID string, mode naive.Mode, typ string) error {
 	if ev == nil {
 		return nil
 	}
@@ -147,7 +147,7 @@ func (db *DB) insertScopedEvent(ctx context.Context, tx *sql.Tx, method string, 
 
 // GetApproval returns an approval in scope, status as stored.
 func (db *DB) GetApproval(ctx context.Context, sc naive.Scope, id string) (*naive.Approval, error) {
-	return scanApproval(db.r.QueryRowContext(ctx, `SELECT `+approvalCols+` FROM approvals
+	return scanApproval(db.reader.QueryRowContext(ctx, `SELECT `+approvalCols+` FROM approvals
 		WHERE operator_id = ? AND mode = ? AND id = ?`, sc.OperatorID, sc.Mode, id))
 }
 
@@ -158,7 +158,7 @@ func (db *DB) ListApprovals(ctx context.Context, sc naive.Scope, f naive.Approva
 	if f.Status == naive.ApprovalPending {
 		other = naive.ApprovalExecuting
 	}
-	rows, err := db.r.QueryContext(ctx, `SELECT `+approvalCols+` FROM approvals
+	rows, err := db.reader.QueryContext(ctx, `SELECT `+approvalCols+` FROM approvals
 		WHERE operator_id = ? AND mode = ? AND (? = '' OR status IN (?, ?)) AND (? = '' OR subject_id = ?)
 		AND (? = '' OR id < ?) ORDER BY id DESC LIMIT ?`,
 		sc.OperatorID, sc.Mode, f.Status, f.Status, other, f.SubjectID, f.SubjectID, f.After, f.After, limit(f.Limit))
@@ -167,7 +167,7 @@ func (db *DB) ListApprovals(ctx context.Context, sc naive.Scope, f naive.Approva
 
 // approvalMissing tells an approval not in scope (ErrNotFound) from one in
 // the wrong status or expired (ErrConflict).
-func approvalMissing(ctx context.Context, tx *sql.Tx, sc naive.Scope, id string) error {
+func approvalMissing(ctx context.Context, tx *txn, sc naive.Scope, id string) error {
 	var exists bool
 	if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM approvals
 		WHERE operator_id = ? AND mode = ? AND id = ?)`, sc.OperatorID, sc.Mode, id).Scan(&exists); err != nil {
@@ -184,7 +184,7 @@ func approvalMissing(ctx context.Context, tx *sql.Tx, sc naive.Scope, id string)
 // claimers (and deniers) exactly one matches the pending row.
 func (db *DB) ClaimApproval(ctx context.Context, sc naive.Scope, id string, resolver naive.Actor, now time.Time) (*naive.Approval, error) {
 	var a *naive.Approval
-	err := db.tx(ctx, func(tx *sql.Tx) (err error) {
+	err := db.tx(ctx, func(tx *txn) (err error) {
 		a, err = scanApproval(tx.QueryRowContext(ctx, `UPDATE approvals
 			SET status = 'executing', resolved_by_type = ?, resolved_by_id = ?, resolved_at = ?
 			WHERE operator_id = ? AND mode = ? AND id = ? AND status = 'pending' AND expires_at > ?
@@ -219,7 +219,7 @@ func (db *DB) FinishApproval(ctx context.Context, a *naive.Approval, ev *naive.E
 	a.Result = normRaw(a.Result)
 	sc := naive.Scope{OperatorID: a.OperatorID, Mode: a.Mode}
 	var got *naive.Approval
-	err = db.tx(ctx, func(tx *sql.Tx) (err error) {
+	err = db.tx(ctx, func(tx *txn) (err error) {
 		got, err = scanApproval(tx.QueryRowContext(ctx, `UPDATE approvals SET status = ?, result = ?, error = ?
 			WHERE operator_id = ? AND mode = ? AND id = ? AND status = 'executing' RETURNING `+approvalCols,
 			a.Status, rawJSON(a.Result), errJSON, sc.OperatorID, sc.Mode, a.ID))
@@ -255,7 +255,7 @@ func (db *DB) DenyApproval(ctx context.Context, sc naive.Scope, a *naive.Approva
 		by = *a.ResolvedBy
 	}
 	var got *naive.Approval
-	err := db.tx(ctx, func(tx *sql.Tx) (err error) {
+	err := db.tx(ctx, func(tx *txn) (err error) {
 		got, err = scanApproval(tx.QueryRowContext(ctx, `UPDATE approvals
 			SET status = 'denied', resolved_by_type = ?, resolved_by_id = ?, resolved_at = ?, reason = ?
 			WHERE operator_id = ? AND mode = ? AND id = ? AND status = 'pending' AND expires_at > ?
@@ -284,7 +284,7 @@ func (db *DB) ExpireApproval(ctx context.Context, id string, now time.Time, ev *
 		return false, err
 	}
 	expired := false
-	err := db.tx(ctx, func(tx *sql.Tx) error {
+	err := db.tx(ctx, func(tx *txn) error {
 		a, err := scanApproval(tx.QueryRowContext(ctx, `UPDATE approvals SET status = 'expired', resolved_at = ?
 			WHERE id = ? AND status = 'pending' AND expires_at <= ? RETURNING `+approvalCols,
 			ts(now), id, ts(now)))
@@ -307,7 +307,7 @@ func (db *DB) ExpireApproval(ctx context.Context, id string, now time.Time, ev *
 // expires_at <= now and executing ones claimed before stuckBefore, oldest
 // first.
 func (db *DB) ListExpiredApprovals(ctx context.Context, now, stuckBefore time.Time, n int) ([]naive.Approval, error) {
-	rows, err := db.r.QueryContext(ctx, `SELECT `+approvalCols+` FROM approvals
+	rows, err := db.reader.QueryContext(ctx, `SELECT `+approvalCols+` FROM approvals
 		WHERE (status = 'pending' AND expires_at <= ?) OR (status = 'executing' AND resolved_at < ?)
 		ORDER BY created_at, id LIMIT ?`, ts(now), ts(stuckBefore), limit(n))
 	return collect(rows, err, scanApproval)
@@ -333,7 +333,7 @@ func checkEvent(method string, ev *naive.Event) error {
 }
 
 // insertEvent stores ev in tx; method names the caller in errors.
-func (db *DB) insertEvent(ctx context.Context, tx *sql.Tx, method string, ev *naive.Event) error {
+func (db *DB) insertEvent(ctx context.Context, tx *txn, method string, ev *naive.Event) error {
 	if err := checkEvent(method, ev); err != nil {
 		return err
 	}
@@ -344,7 +344,7 @@ func (db *DB) insertEvent(ctx context.Context, tx *sql.Tx, method string, ev *na
 		return mapErr(err)
 	}
 	if db.jobs != nil {
-		return db.jobs.EventCreated(ctx, tx, ev)
+		return db.jobs.EventCreated(ctx, tx.Tx, ev)
 	}
 	return nil
 }
@@ -354,12 +354,12 @@ func (db *DB) AddEvent(ctx context.Context, ev *naive.Event) error {
 	if err := checkEvent("AddEvent", ev); err != nil {
 		return err
 	}
-	return db.tx(ctx, func(tx *sql.Tx) error { return db.insertEvent(ctx, tx, "AddEvent", ev) })
+	return db.tx(ctx, func(tx *txn) error { return db.insertEvent(ctx, tx, "AddEvent", ev) })
 }
 
 // ListEvents lists events newest first, filtered by type when set.
 func (db *DB) ListEvents(ctx context.Context, sc naive.Scope, f naive.EventFilter) ([]naive.Event, error) {
-	rows, err := db.r.QueryContext(ctx, `SELECT `+eventCols+` FROM events
+	rows, err := db.reader.QueryContext(ctx, `SELECT `+eventCols+` FROM events
 		WHERE operator_id = ? AND mode = ? AND (? = '' OR type = ?) AND (? = '' OR id < ?)
 		ORDER BY id DESC LIMIT ?`,
 		sc.OperatorID, sc.Mode, f.Type, f.Type, f.After, f.After, limit(f.Limit))

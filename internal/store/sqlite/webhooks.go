@@ -33,7 +33,7 @@ func scanEndpoint(s scanner) (*naive.WebhookEndpoint, error) {
 // or e.Secret when that is empty, written back). An agent of another
 // scope is not found.
 func (db *DB) CreateWebhookEndpoint(ctx context.Context, e *naive.WebhookEndpoint) error {
-	return insertEndpoint(ctx, db.w, "CreateWebhookEndpoint", e)
+	return insertEndpoint(ctx, db.writer, "CreateWebhookEndpoint", e)
 }
 
 // insertEndpoint stores e; method names the caller in errors.
@@ -59,14 +59,14 @@ func insertEndpoint(ctx context.Context, ex execer, method string, e *naive.Webh
 
 // GetWebhookEndpoint returns an endpoint in scope with its signing secret.
 func (db *DB) GetWebhookEndpoint(ctx context.Context, sc naive.Scope, id string) (*naive.WebhookEndpoint, error) {
-	return scanEndpoint(db.r.QueryRowContext(ctx, `SELECT `+endpointCols+` FROM webhook_endpoints
+	return scanEndpoint(db.reader.QueryRowContext(ctx, `SELECT `+endpointCols+` FROM webhook_endpoints
 		WHERE operator_id = ? AND mode = ? AND id = ?`, sc.OperatorID, sc.Mode, id))
 }
 
 // ListWebhookEndpoints lists the scope's endpoints newest first, agents'
 // own endpoints only when agents is true.
 func (db *DB) ListWebhookEndpoints(ctx context.Context, sc naive.Scope, agents bool, p naive.Page) ([]naive.WebhookEndpoint, error) {
-	rows, err := db.r.QueryContext(ctx, `SELECT `+endpointCols+` FROM webhook_endpoints
+	rows, err := db.reader.QueryContext(ctx, `SELECT `+endpointCols+` FROM webhook_endpoints
 		WHERE operator_id = ? AND mode = ? AND (? OR agent_id IS NULL) AND (? = '' OR id < ?)
 		ORDER BY id DESC LIMIT ?`,
 		sc.OperatorID, sc.Mode, agents, p.After, p.After, limit(p.Limit))
@@ -76,14 +76,14 @@ func (db *DB) ListWebhookEndpoints(ctx context.Context, sc naive.Scope, agents b
 // DeleteWebhookEndpoint deletes an endpoint in scope; its deliveries and
 // their attempts go with it (ON DELETE CASCADE), so none is tried again.
 func (db *DB) DeleteWebhookEndpoint(ctx context.Context, sc naive.Scope, id string) error {
-	res, err := db.w.ExecContext(ctx, `DELETE FROM webhook_endpoints WHERE operator_id = ? AND mode = ? AND id = ?`,
+	res, err := db.writer.ExecContext(ctx, `DELETE FROM webhook_endpoints WHERE operator_id = ? AND mode = ? AND id = ?`,
 		sc.OperatorID, sc.Mode, id)
 	return affected(res, err, store.ErrNotFound)
 }
 
 // GetEvent returns an event of any tenant.
 func (db *DB) GetEvent(ctx context.Context, id string) (*naive.Event, error) {
-	return scanEvent(db.r.QueryRowContext(ctx, `SELECT `+eventCols+` FROM events WHERE id = ?`, id))
+	return scanEvent(db.reader.QueryRowContext(ctx, `SELECT `+eventCols+` FROM events WHERE id = ?`, id))
 }
 
 const deliveryCols = `id, endpoint_id, event_id, operator_id, mode, event_type, status, next_attempt_at, created_at, updated_at`
@@ -115,7 +115,7 @@ func (db *DB) CreateDelivery(ctx context.Context, d *naive.Delivery) (*naive.Del
 		out     *naive.Delivery
 		created bool
 	)
-	err := db.tx(ctx, func(tx *sql.Tx) error {
+	err := db.tx(ctx, func(tx *txn) error {
 		res, err := tx.ExecContext(ctx, `INSERT INTO webhook_deliveries (`+deliveryCols+`)
 			SELECT ?, w.id, e.id, w.operator_id, w.mode, e.type, ?, ?, ?, ?
 			FROM webhook_endpoints w JOIN events e ON e.operator_id = w.operator_id AND e.mode = w.mode
@@ -179,19 +179,23 @@ func loadAttempts(ctx context.Context, ex execer, ds []*naive.Delivery, where st
 
 // readTx runs fn in a read transaction on the reader pool, so a delivery
 // and its attempts are read from one snapshot.
-func (db *DB) readTx(ctx context.Context, fn func(*sql.Tx) error) error {
+func (db *DB) readTx(ctx context.Context, fn func(*txn) error) error {
 	tx, err := db.r.BeginTx(ctx, nil)
 	if err != nil {
 		return mapErr(err)
 	}
-	defer tx.Rollback()
-	return mapErr(fn(tx))
+	t := &txn{Tx: tx, pool: db.reader}
+	defer func() {
+		tx.Rollback()
+		t.prepareMissed(ctx)
+	}()
+	return mapErr(fn(t))
 }
 
 // GetDelivery returns a delivery of any tenant with its attempts.
 func (db *DB) GetDelivery(ctx context.Context, id string) (*naive.Delivery, error) {
 	var d *naive.Delivery
-	err := db.readTx(ctx, func(tx *sql.Tx) (err error) {
+	err := db.readTx(ctx, func(tx *txn) (err error) {
 		d, err = scanDelivery(tx.QueryRowContext(ctx, `SELECT `+deliveryCols+` FROM webhook_deliveries WHERE id = ?`, id))
 		if err != nil {
 			return err
@@ -214,7 +218,7 @@ func (db *DB) RecordAttempt(ctx context.Context, deliveryID string, a naive.Atte
 		return required("RecordAttempt", "attempt At")
 	}
 	a.At = norm(a.At)
-	return db.tx(ctx, func(tx *sql.Tx) error {
+	return db.tx(ctx, func(tx *txn) error {
 		res, err := tx.ExecContext(ctx, `UPDATE webhook_deliveries SET status = ?, next_attempt_at = ?, updated_at = ?
 			WHERE id = ? AND status = 'pending'`, status, nts(next), ts(a.At), deliveryID)
 		if err != nil {
@@ -248,7 +252,7 @@ func (db *DB) ListDeliveries(ctx context.Context, sc naive.Scope, endpointID str
 		AND (? = '' OR id < ?) ORDER BY id DESC LIMIT ?`
 	args := []any{sc.OperatorID, sc.Mode, endpointID, p.After, p.After, limit(p.Limit)}
 	var out []naive.Delivery
-	err := db.readTx(ctx, func(tx *sql.Tx) error {
+	err := db.readTx(ctx, func(tx *txn) error {
 		rows, err := tx.QueryContext(ctx, `SELECT `+deliveryCols+` FROM webhook_deliveries WHERE id IN (`+page+`)
 			ORDER BY id DESC`, args...)
 		if out, err = collect(rows, err, scanDelivery); err != nil {
