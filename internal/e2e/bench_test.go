@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/naive-oss/naive/internal/app"
-	"github.com/naive-oss/naive/internal/store/postgres"
+	"github.com/naive-oss/naive/internal/store/postgres/pgtest"
 )
 
 // BenchmarkProvision measures POST /v1/phone/provision end to end (HTTP,
@@ -24,7 +24,7 @@ func BenchmarkProvision(b *testing.B) {
 		"sqlite": func(t testing.TB) string { return "sqlite:" + filepath.Join(t.TempDir(), "naive.db") },
 	}
 	if admin := os.Getenv("NAIVE_TEST_POSTGRES_URL"); admin != "" {
-		dbs["postgres"] = func(t testing.TB) string { return postgres.NewTestDatabase(t, admin) }
+		dbs["postgres"] = func(t testing.TB) string { return pgtest.NewDatabase(t, admin) }
 	}
 	for name, open := range dbs {
 		b.Run(name, func(b *testing.B) { benchProvision(b, open(b)) })

@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/naive-oss/naive/internal/app"
-	"github.com/naive-oss/naive/internal/store/postgres"
+	"github.com/naive-oss/naive/internal/store/postgres/pgtest"
 )
 
 // backends lists the databases every end-to-end test runs against:
@@ -27,7 +27,7 @@ func backends(t *testing.T) map[string]func(t *testing.T) string {
 		if admin == "" {
 			t.Skip("NAIVE_TEST_POSTGRES_URL not set; skipping the PostgreSQL run of this test")
 		}
-		return postgres.NewTestDatabase(t, admin)
+		return pgtest.NewDatabase(t, admin)
 	}
 	return m
 }

@@ -19,7 +19,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
-	"github.com/naive-oss/naive/internal/store/postgres"
+	"github.com/naive-oss/naive/internal/store/postgres/pgtest"
 	"github.com/naive-oss/naive/internal/surge/surgesim"
 )
 
@@ -160,7 +160,7 @@ func TestMultiProcess(t *testing.T) {
 		t.Skip("NAIVE_TEST_POSTGRES_URL not set; skipping the multi-process test (three naive serve processes on one PostgreSQL)")
 	}
 	bin := buildNaive(t)
-	dbURL := postgres.NewTestDatabase(t, admin)
+	dbURL := pgtest.NewDatabase(t, admin)
 	sim := surgesim.New(surgesim.Config{APIKey: "sk_sandbox", ReviewDelay: time.Hour})
 	simSrv := httptest.NewServer(sim)
 	t.Cleanup(func() {

@@ -18,6 +18,7 @@ import (
 	"github.com/naive-oss/naive/internal/jobs"
 	"github.com/naive-oss/naive/internal/naive"
 	"github.com/naive-oss/naive/internal/store/postgres"
+	"github.com/naive-oss/naive/internal/store/postgres/pgtest"
 	"github.com/naive-oss/naive/internal/store/sqlite"
 )
 
@@ -89,7 +90,7 @@ func backends() []backend {
 				if admin == "" {
 					t.Skip("NAIVE_TEST_POSTGRES_URL not set; skipping the PostgreSQL run of this test")
 				}
-				return postgres.NewTestDatabase(t, admin)
+				return pgtest.NewDatabase(t, admin)
 			},
 			connect: func(t *testing.T, url string, cfg jobs.Config) (*handle, error) {
 				db, err := postgres.Open(t.Context(), url)

@@ -25,6 +25,14 @@ var (
 )
 
 // Store is the persistence contract.
+//
+// A store makes up no id and no time: every id a method inserts (the
+// rows' ID fields, those of the events and ledger entries passed along)
+// and every time it stores (CreatedAt, UpdatedAt, ClaimedAt, ReceivedAt,
+// an attempt's At, an at argument) comes from the caller, whose clock is
+// the service's one clock. A write missing one stores nothing and returns
+// an error naming it, not one of the sentinels. Stores normalise times to
+// UTC microseconds and write the stored values back into their arguments.
 type Store interface {
 	// Ping checks the database is reachable.
 	Ping(ctx context.Context) error
@@ -228,7 +236,8 @@ type Store interface {
 	// transaction. Errors: ErrConflict (not executing).
 	FinishApproval(ctx context.Context, a *naive.Approval, ev *naive.Event) error
 	// DenyApproval moves a pending, unexpired approval to denied with
-	// a.ResolvedBy, a.ResolvedAt and a.Reason, storing ev; like
+	// a.ResolvedBy, a.ResolvedAt (required; the approval must not have
+	// expired by then) and a.Reason, storing ev; like
 	// ClaimApproval, exactly one of concurrent deciders wins. Errors:
 	// ErrNotFound, ErrConflict.
 	DenyApproval(ctx context.Context, sc naive.Scope, a *naive.Approval, ev *naive.Event) error

@@ -37,7 +37,7 @@ func (db *DB) Seed(ctx context.Context, s *store.SeedData) (bool, error) {
 		if exists {
 			return nil
 		}
-		if err := insertOperator(ctx, tx, &s.Operator); err != nil {
+		if err := insertOperator(ctx, tx, "Seed", &s.Operator); err != nil {
 			return err
 		}
 		op := s.Operator.ID
@@ -45,7 +45,7 @@ func (db *DB) Seed(ctx context.Context, s *store.SeedData) (bool, error) {
 			if s.User.OperatorID == "" {
 				s.User.OperatorID = op
 			}
-			if err := insertUser(ctx, tx, &s.User); err != nil {
+			if err := insertUser(ctx, tx, "Seed", &s.User); err != nil {
 				return err
 			}
 		}
@@ -53,7 +53,7 @@ func (db *DB) Seed(ctx context.Context, s *store.SeedData) (bool, error) {
 			if s.Subjects[i].OperatorID == "" {
 				s.Subjects[i].OperatorID = op
 			}
-			if err := insertSubject(ctx, tx, &s.Subjects[i]); err != nil {
+			if err := insertSubject(ctx, tx, "Seed", &s.Subjects[i]); err != nil {
 				return err
 			}
 		}
@@ -61,7 +61,7 @@ func (db *DB) Seed(ctx context.Context, s *store.SeedData) (bool, error) {
 			if s.Keys[i].OperatorID == "" {
 				s.Keys[i].OperatorID = op
 			}
-			if err := insertAPIKey(ctx, tx, &s.Keys[i]); err != nil {
+			if err := insertAPIKey(ctx, tx, "Seed", &s.Keys[i]); err != nil {
 				return err
 			}
 		}
@@ -69,7 +69,7 @@ func (db *DB) Seed(ctx context.Context, s *store.SeedData) (bool, error) {
 			if s.Grants[i].OperatorID == "" {
 				s.Grants[i].OperatorID = op
 			}
-			if _, err := applyLedger(ctx, tx, &s.Grants[i]); err != nil {
+			if _, err := applyLedger(ctx, tx, "Seed", &s.Grants[i]); err != nil {
 				return err
 			}
 		}
@@ -82,11 +82,11 @@ func (db *DB) Seed(ctx context.Context, s *store.SeedData) (bool, error) {
 	return seeded, nil
 }
 
-func insertOperator(ctx context.Context, q querier, o *naive.Operator) error {
-	if o.ID == "" {
-		o.ID = newID()
+func insertOperator(ctx context.Context, q querier, method string, o *naive.Operator) error {
+	if o.ID == "" || o.CreatedAt.IsZero() {
+		return required(method, "ID", "CreatedAt")
 	}
-	o.CreatedAt = orNow(o.CreatedAt)
+	o.CreatedAt = norm(o.CreatedAt)
 	_, err := q.Exec(ctx, `INSERT INTO operators (id, name, created_at) VALUES ($1, $2, $3)`, o.ID, o.Name, o.CreatedAt)
 	return mapErr(err)
 }
@@ -112,11 +112,11 @@ func scanUser(r pgx.Row) (*naive.User, error) {
 	return &u, nil
 }
 
-func insertUser(ctx context.Context, q querier, u *naive.User) error {
-	if u.ID == "" {
-		u.ID = newID()
+func insertUser(ctx context.Context, q querier, method string, u *naive.User) error {
+	if u.ID == "" || u.CreatedAt.IsZero() {
+		return required(method, "ID", "CreatedAt")
 	}
-	u.CreatedAt = orNow(u.CreatedAt)
+	u.CreatedAt = norm(u.CreatedAt)
 	_, err := q.Exec(ctx, `INSERT INTO users (id, operator_id, email, email_lower, password_hash, created_at)
 		VALUES ($1, $2, $3, $4, $5, $6)`,
 		u.ID, u.OperatorID, u.Email, strings.ToLower(u.Email), u.PasswordHash, u.CreatedAt)
@@ -125,7 +125,7 @@ func insertUser(ctx context.Context, q querier, u *naive.User) error {
 
 // CreateUser stores a human; the email is unique case-insensitively.
 func (db *DB) CreateUser(ctx context.Context, u *naive.User) error {
-	return insertUser(ctx, db.pool, u)
+	return insertUser(ctx, db.pool, "CreateUser", u)
 }
 
 // GetUserByEmail finds a human by email, case-insensitively.
@@ -140,10 +140,10 @@ func (db *DB) GetUser(ctx context.Context, id string) (*naive.User, error) {
 
 // CreateSession stores a login session.
 func (db *DB) CreateSession(ctx context.Context, s *naive.Session) error {
-	if s.ID == "" {
-		s.ID = newID()
+	if s.ID == "" || s.CreatedAt.IsZero() {
+		return required("CreateSession", "ID", "CreatedAt")
 	}
-	s.CreatedAt = orNow(s.CreatedAt)
+	s.CreatedAt = norm(s.CreatedAt)
 	s.ExpiresAt = norm(s.ExpiresAt)
 	_, err := db.pool.Exec(ctx, `INSERT INTO sessions (id, user_id, operator_id, token_hash, created_at, expires_at)
 		VALUES ($1, $2, $3, $4, $5, $6)`,
@@ -180,11 +180,11 @@ func scanKey(r pgx.Row) (*naive.APIKey, error) {
 	return &k, nil
 }
 
-func insertAPIKey(ctx context.Context, q querier, k *naive.APIKey) error {
-	if k.ID == "" {
-		k.ID = newID()
+func insertAPIKey(ctx context.Context, q querier, method string, k *naive.APIKey) error {
+	if k.ID == "" || k.CreatedAt.IsZero() {
+		return required(method, "ID", "CreatedAt")
 	}
-	k.CreatedAt = orNow(k.CreatedAt)
+	k.CreatedAt = norm(k.CreatedAt)
 	k.RevokedAt = normPtr(k.RevokedAt)
 	// A bound key is inserted only while its agent exists. The key-share
 	// lock waits for a DeleteAgent holding the agent's row and then finds
@@ -200,7 +200,7 @@ func insertAPIKey(ctx context.Context, q querier, k *naive.APIKey) error {
 // CreateAPIKey stores a key (its hash only); a hash already stored is a
 // conflict, an agent not in the key's scope not found.
 func (db *DB) CreateAPIKey(ctx context.Context, k *naive.APIKey) error {
-	return insertAPIKey(ctx, db.pool, k)
+	return insertAPIKey(ctx, db.pool, "CreateAPIKey", k)
 }
 
 // GetAPIKeyByHash returns an unrevoked key by hash.

@@ -92,11 +92,14 @@ func normRaw(b json.RawMessage) json.RawMessage {
 // CreateApproval stores a as pending (nothing resolved) and ev in one
 // transaction. ev defaults to a's scope and type approval.requested.
 func (db *DB) CreateApproval(ctx context.Context, a *naive.Approval, ev *naive.Event) error {
-	if a.ID == "" {
-		a.ID = newID()
+	if a.ID == "" || a.CreatedAt.IsZero() {
+		return required("CreateApproval", "ID", "CreatedAt")
+	}
+	if err := checkEvent("CreateApproval", ev); err != nil {
+		return err
 	}
 	a.Status = naive.ApprovalPending
-	a.CreatedAt = orNow(a.CreatedAt)
+	a.CreatedAt = norm(a.CreatedAt)
 	a.ExpiresAt = norm(a.ExpiresAt)
 	a.ResolvedBy, a.ResolvedAt, a.Result, a.Error, a.Reason = nil, nil, nil, nil, ""
 	a.Payload = normRaw(a.Payload)
@@ -116,13 +119,13 @@ func (db *DB) CreateApproval(ctx context.Context, a *naive.Approval, ev *naive.E
 				return err
 			}
 		}
-		return db.insertScopedEvent(ctx, tx, ev, a.OperatorID, a.Mode, naive.EventApprovalRequested)
+		return db.insertScopedEvent(ctx, tx, "CreateApproval", ev, a.OperatorID, a.Mode, naive.EventApprovalRequested)
 	})
 }
 
 // insertScopedEvent stores ev, when not nil, in tx, its tenant and type
 // defaulting to those of the row it reports on.
-func (db *DB) insertScopedEvent(ctx context.Context, tx pgx.Tx, ev *naive.Event, operatorID string, mode naive.Mode, typ string) error {
+func (db *DB) insertScopedEvent(ctx context.Context, tx pgx.Tx, method string, ev *naive.Event, operatorID string, mode naive.Mode, typ string) error {
 	if ev == nil {
 		return nil
 	}
@@ -135,7 +138,7 @@ func (db *DB) insertScopedEvent(ctx context.Context, tx pgx.Tx, ev *naive.Event,
 	if ev.Type == "" {
 		ev.Type = typ
 	}
-	return db.insertEvent(ctx, tx, ev)
+	return db.insertEvent(ctx, tx, method, ev)
 }
 
 // GetApproval returns an approval in scope, status as stored.
@@ -204,6 +207,9 @@ func (db *DB) FinishApproval(ctx context.Context, a *naive.Approval, ev *naive.E
 	if a.Status != naive.ApprovalExecuted && a.Status != naive.ApprovalFailed {
 		return fmt.Errorf("postgres: FinishApproval to status %q, want executed or failed", a.Status)
 	}
+	if err := checkEvent("FinishApproval", ev); err != nil {
+		return err
+	}
 	errJSON, err := encodeErrorObject(a.Error)
 	if err != nil {
 		return err
@@ -221,7 +227,7 @@ func (db *DB) FinishApproval(ctx context.Context, a *naive.Approval, ev *naive.E
 		if err != nil {
 			return err
 		}
-		return db.insertScopedEvent(ctx, tx, ev, got.OperatorID, got.Mode, naive.EventApprovalResolved)
+		return db.insertScopedEvent(ctx, tx, "FinishApproval", ev, got.OperatorID, got.Mode, naive.EventApprovalResolved)
 	})
 	if err != nil {
 		return err
@@ -231,15 +237,17 @@ func (db *DB) FinishApproval(ctx context.Context, a *naive.Approval, ev *naive.E
 }
 
 // DenyApproval moves a pending approval that has not expired by
-// a.ResolvedAt (now when nil) to denied, storing ev in the same
-// transaction; like ClaimApproval, one conditional UPDATE decides. It
-// writes the stored approval back into a.
+// a.ResolvedAt (required) to denied, storing ev in the same transaction;
+// like ClaimApproval, one conditional UPDATE decides. It writes the stored
+// approval back into a.
 func (db *DB) DenyApproval(ctx context.Context, sc naive.Scope, a *naive.Approval, ev *naive.Event) error {
-	at := time.Now()
-	if a.ResolvedAt != nil {
-		at = *a.ResolvedAt
+	if a.ResolvedAt == nil || a.ResolvedAt.IsZero() {
+		return required("DenyApproval", "ResolvedAt")
 	}
-	at = norm(at)
+	if err := checkEvent("DenyApproval", ev); err != nil {
+		return err
+	}
+	at := norm(*a.ResolvedAt)
 	var by naive.Actor
 	if a.ResolvedBy != nil {
 		by = *a.ResolvedBy
@@ -257,7 +265,7 @@ func (db *DB) DenyApproval(ctx context.Context, sc naive.Scope, a *naive.Approva
 		if err != nil {
 			return err
 		}
-		return db.insertScopedEvent(ctx, tx, ev, got.OperatorID, got.Mode, naive.EventApprovalResolved)
+		return db.insertScopedEvent(ctx, tx, "DenyApproval", ev, got.OperatorID, got.Mode, naive.EventApprovalResolved)
 	})
 	if err != nil {
 		return err
@@ -271,6 +279,9 @@ func (db *DB) DenyApproval(ctx context.Context, sc naive.Scope, a *naive.Approva
 // the same transaction. A concurrent call waits for the row lock and then
 // matches nothing, so only one reports true.
 func (db *DB) ExpireApproval(ctx context.Context, id string, now time.Time, ev *naive.Event) (bool, error) {
+	if err := checkEvent("ExpireApproval", ev); err != nil {
+		return false, err
+	}
 	expired := false
 	err := db.tx(ctx, func(tx pgx.Tx) error {
 		expired = false
@@ -283,7 +294,7 @@ func (db *DB) ExpireApproval(ctx context.Context, id string, now time.Time, ev *
 		if err != nil {
 			return err
 		}
-		if err := db.insertScopedEvent(ctx, tx, ev, a.OperatorID, a.Mode, naive.EventApprovalResolved); err != nil {
+		if err := db.insertScopedEvent(ctx, tx, "ExpireApproval", ev, a.OperatorID, a.Mode, naive.EventApprovalResolved); err != nil {
 			return err
 		}
 		expired = true
@@ -315,11 +326,21 @@ func scanEvent(r pgx.Row) (*naive.Event, error) {
 	return &e, nil
 }
 
-func (db *DB) insertEvent(ctx context.Context, tx pgx.Tx, ev *naive.Event) error {
-	if ev.ID == "" {
-		ev.ID = newID()
+// checkEvent is the error of method given an event, not nil, without its
+// id or time.
+func checkEvent(method string, ev *naive.Event) error {
+	if ev != nil && (ev.ID == "" || ev.CreatedAt.IsZero()) {
+		return required(method, "event ID", "CreatedAt")
 	}
-	ev.CreatedAt = orNow(ev.CreatedAt)
+	return nil
+}
+
+// insertEvent stores ev in tx; method names the caller in errors.
+func (db *DB) insertEvent(ctx context.Context, tx pgx.Tx, method string, ev *naive.Event) error {
+	if err := checkEvent(method, ev); err != nil {
+		return err
+	}
+	ev.CreatedAt = norm(ev.CreatedAt)
 	ev.Data = normRaw(ev.Data)
 	if _, err := tx.Exec(ctx, `INSERT INTO events (`+eventCols+`) VALUES ($1, $2, $3, $4, $5, $6)`,
 		ev.ID, ev.OperatorID, ev.Mode, ev.Type, ev.Data, ev.CreatedAt); err != nil {
@@ -333,7 +354,10 @@ func (db *DB) insertEvent(ctx context.Context, tx pgx.Tx, ev *naive.Event) error
 
 // AddEvent stores an event.
 func (db *DB) AddEvent(ctx context.Context, ev *naive.Event) error {
-	return db.tx(ctx, func(tx pgx.Tx) error { return db.insertEvent(ctx, tx, ev) })
+	if err := checkEvent("AddEvent", ev); err != nil {
+		return err
+	}
+	return db.tx(ctx, func(tx pgx.Tx) error { return db.insertEvent(ctx, tx, "AddEvent", ev) })
 }
 
 // ListEvents lists events newest first, filtered by type when set.

@@ -24,22 +24,35 @@ func (db *DB) Balance(ctx context.Context, sc naive.Scope) (int64, error) {
 // AddLedgerEntry applies e and returns the new balance; a debit the
 // balance cannot cover stores nothing.
 func (db *DB) AddLedgerEntry(ctx context.Context, e *naive.LedgerEntry) (int64, error) {
+	if err := checkEntry("AddLedgerEntry", e); err != nil {
+		return 0, err
+	}
 	var bal int64
 	err := db.tx(ctx, func(tx pgx.Tx) (err error) {
-		bal, err = applyLedger(ctx, tx, e)
+		bal, err = applyLedger(ctx, tx, "AddLedgerEntry", e)
 		return err
 	})
 	return bal, err
 }
 
-// applyLedger moves the balance and records e inside tx. A debit is one
-// conditional UPDATE: concurrent debits queue on the balance row, and each
-// re-checks the condition against the balance left by the one before.
-func applyLedger(ctx context.Context, tx pgx.Tx, e *naive.LedgerEntry) (int64, error) {
-	if e.ID == "" {
-		e.ID = newID()
+// checkEntry is the error of method given a ledger entry, not nil, without
+// its id or time.
+func checkEntry(method string, e *naive.LedgerEntry) error {
+	if e != nil && (e.ID == "" || e.CreatedAt.IsZero()) {
+		return required(method, "ledger entry ID", "CreatedAt")
 	}
-	e.CreatedAt = orNow(e.CreatedAt)
+	return nil
+}
+
+// applyLedger moves the balance and records e inside tx; method names the
+// caller in errors. A debit is one conditional UPDATE: concurrent debits
+// queue on the balance row, and each re-checks the condition against the
+// balance left by the one before.
+func applyLedger(ctx context.Context, tx pgx.Tx, method string, e *naive.LedgerEntry) (int64, error) {
+	if err := checkEntry(method, e); err != nil {
+		return 0, err
+	}
+	e.CreatedAt = norm(e.CreatedAt)
 	var bal int64
 	var err error
 	if e.Amount >= 0 {

@@ -27,7 +27,10 @@ func scanIdem(r pgx.Row) (*store.IdempotencyRecord, error) {
 // SELECT … FOR UPDATE serializes replacing an expired record, so of
 // concurrent requests exactly one gets nil and runs.
 func (db *DB) BeginIdempotent(ctx context.Context, rec *store.IdempotencyRecord, expiredBefore time.Time) (*store.IdempotencyRecord, error) {
-	rec.CreatedAt = orNow(rec.CreatedAt)
+	if rec.CreatedAt.IsZero() {
+		return nil, required("BeginIdempotent", "CreatedAt")
+	}
+	rec.CreatedAt = norm(rec.CreatedAt)
 	expiredBefore = norm(expiredBefore)
 	var existing *store.IdempotencyRecord
 	err := db.tx(ctx, func(tx pgx.Tx) error {

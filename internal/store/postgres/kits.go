@@ -14,7 +14,7 @@ import (
 
 // CreateOperator stores another operator (tenant); an id taken is a conflict.
 func (db *DB) CreateOperator(ctx context.Context, o *naive.Operator) error {
-	return insertOperator(ctx, db.pool, o)
+	return insertOperator(ctx, db.pool, "CreateOperator", o)
 }
 
 const kitCols = `id, operator_id, mode, name, primitives_config, created_at, updated_at`
@@ -53,10 +53,10 @@ func kitConfig(k *naive.AccountKit) (string, error) {
 
 // CreateKit stores an Account Kit.
 func (db *DB) CreateKit(ctx context.Context, k *naive.AccountKit) error {
-	if k.ID == "" {
-		k.ID = newID()
+	if k.ID == "" || k.CreatedAt.IsZero() {
+		return required("CreateKit", "ID", "CreatedAt")
 	}
-	k.CreatedAt = orNow(k.CreatedAt)
+	k.CreatedAt = norm(k.CreatedAt)
 	if k.UpdatedAt.IsZero() {
 		k.UpdatedAt = k.CreatedAt
 	}
@@ -84,11 +84,11 @@ func (db *DB) ListKits(ctx context.Context, sc naive.Scope, p naive.Page) ([]nai
 	return collect(rows, err, scanKit)
 }
 
-// UpdateKit stores a kit's name and config, setting UpdatedAt to now when
-// it is zero, and writes back the stored CreatedAt.
+// UpdateKit stores a kit's name, config and UpdatedAt (required), and
+// writes back the stored CreatedAt.
 func (db *DB) UpdateKit(ctx context.Context, k *naive.AccountKit) error {
 	if k.UpdatedAt.IsZero() {
-		k.UpdatedAt = time.Now()
+		return required("UpdateKit", "UpdatedAt")
 	}
 	k.UpdatedAt = norm(k.UpdatedAt)
 	cfg, err := kitConfig(k)

@@ -36,18 +36,19 @@ func scanMessage(r pgx.Row) (*naive.Message, error) {
 	return &m, nil
 }
 
-// prepareMessage fills an empty id and a zero created_at and normalizes
-// times and attachments as they will read back.
-func prepareMessage(m *naive.Message) {
-	if m.ID == "" {
-		m.ID = newID()
+// prepareMessage checks m has its id and created_at and normalizes times
+// and attachments as they will read back.
+func prepareMessage(method string, m *naive.Message) error {
+	if m.ID == "" || m.CreatedAt.IsZero() {
+		return required(method, "ID", "CreatedAt")
 	}
-	m.CreatedAt = orNow(m.CreatedAt)
+	m.CreatedAt = norm(m.CreatedAt)
 	m.ReceivedAt = normPtr(m.ReceivedAt)
 	m.SentAt = normPtr(m.SentAt)
 	m.DeliveredAt = normPtr(m.DeliveredAt)
 	m.FailedAt = normPtr(m.FailedAt)
 	m.Attachments = normRaw(m.Attachments)
+	return nil
 }
 
 // insertMessage inserts m inside a transaction, which maps its errors:
@@ -76,7 +77,12 @@ func insertMessage(ctx context.Context, tx pgx.Tx, m *naive.Message, dedupe bool
 // never stored without its charge nor charged without its row. Concurrent
 // debits queue on the balance row (applyLedger).
 func (db *DB) ReserveMessage(ctx context.Context, m *naive.Message, debit *naive.LedgerEntry) (int64, error) {
-	prepareMessage(m)
+	if err := prepareMessage("ReserveMessage", m); err != nil {
+		return 0, err
+	}
+	if err := checkEntry("ReserveMessage", debit); err != nil {
+		return 0, err
+	}
 	m.Direction = naive.DirectionOutbound
 	m.Status = naive.MessageQueued
 	if debit != nil {
@@ -85,7 +91,7 @@ func (db *DB) ReserveMessage(ctx context.Context, m *naive.Message, debit *naive
 	var bal int64
 	err := db.tx(ctx, func(tx pgx.Tx) (err error) {
 		if debit != nil {
-			if bal, err = applyLedger(ctx, tx, debit); err != nil {
+			if bal, err = applyLedger(ctx, tx, "ReserveMessage", debit); err != nil {
 				return err
 			}
 		} else if bal, err = balanceIn(ctx, tx, m.OperatorID, m.Mode); err != nil {
@@ -121,7 +127,13 @@ func messageMissing(ctx context.Context, tx pgx.Tx, id string) error {
 // one transaction. A second call waits for the first's row lock, re-checks
 // status = 'queued', finds the message failed and refunds nothing.
 func (db *DB) FailMessage(ctx context.Context, id, reason string, refund *naive.LedgerEntry, at time.Time) (int64, error) {
-	at = orNow(at)
+	if at.IsZero() {
+		return 0, required("FailMessage", "at")
+	}
+	if err := checkEntry("FailMessage", refund); err != nil {
+		return 0, err
+	}
+	at = norm(at)
 	var bal int64
 	err := db.tx(ctx, func(tx pgx.Tx) error {
 		m, err := scanMessage(tx.QueryRow(ctx, `UPDATE messages
@@ -139,7 +151,7 @@ func (db *DB) FailMessage(ctx context.Context, id, reason string, refund *naive.
 			return err
 		}
 		fillEntry(refund, m.OperatorID, m.Mode, m.ID)
-		bal, err = applyLedger(ctx, tx, refund)
+		bal, err = applyLedger(ctx, tx, "FailMessage", refund)
 		return err
 	})
 	return bal, err
@@ -151,7 +163,12 @@ func (db *DB) FailMessage(ctx context.Context, id, reason string, refund *naive.
 // unique index on (mode, carrier_id) decides: a concurrent insert of the
 // same id waits for the first to commit, then does nothing.
 func (db *DB) RecordInbound(ctx context.Context, m *naive.Message, ev *naive.Event) (bool, error) {
-	prepareMessage(m)
+	if err := prepareMessage("RecordInbound", m); err != nil {
+		return false, err
+	}
+	if err := checkEvent("RecordInbound", ev); err != nil {
+		return false, err
+	}
 	m.Direction = naive.DirectionInbound
 	if m.Status == "" {
 		m.Status = naive.MessageReceived
@@ -161,7 +178,7 @@ func (db *DB) RecordInbound(ctx context.Context, m *naive.Message, ev *naive.Eve
 		if stored, err = insertMessage(ctx, tx, m, true); err != nil || !stored {
 			return err
 		}
-		return db.insertScopedEvent(ctx, tx, ev, m.OperatorID, m.Mode, naive.EventSMSReceived)
+		return db.insertScopedEvent(ctx, tx, "RecordInbound", ev, m.OperatorID, m.Mode, naive.EventSMSReceived)
 	})
 	if err != nil {
 		return false, err
@@ -187,8 +204,11 @@ func (db *DB) AdvanceMessage(ctx context.Context, mode naive.Mode, carrierID, st
 	if carrierID == "" {
 		return false, store.ErrNotFound
 	}
+	if at.IsZero() {
+		return false, required("AdvanceMessage", "at")
+	}
 	rank := naive.MessageRank(status)
-	at = orNow(at)
+	at = norm(at)
 	changed := false
 	err := db.tx(ctx, func(tx pgx.Tx) error {
 		changed = false
@@ -222,7 +242,7 @@ func (db *DB) AdvanceMessage(ctx context.Context, mode naive.Mode, carrierID, st
 		if err != nil {
 			return err
 		}
-		return db.insertScopedEvent(ctx, tx, ev, m.OperatorID, m.Mode, naive.EventSMSStatus)
+		return db.insertScopedEvent(ctx, tx, "AdvanceMessage", ev, m.OperatorID, m.Mode, naive.EventSMSStatus)
 	})
 	if err != nil {
 		return false, err
@@ -251,12 +271,15 @@ func (db *DB) ListMessages(ctx context.Context, sc naive.Scope, f naive.MessageF
 // redelivery of an old STOP cannot undo a newer START. A subject of
 // another scope is not found.
 func (db *DB) SetOptOut(ctx context.Context, sc naive.Scope, subjectID, contact string, optedOut bool, at time.Time) error {
+	if at.IsZero() {
+		return required("SetOptOut", "at")
+	}
 	_, err := db.pool.Exec(ctx, `INSERT INTO opt_outs (operator_id, mode, subject_id, contact, opted_out, updated_at)
 		VALUES ($1, $2, $3, $4, $5, $6)
 		ON CONFLICT (operator_id, mode, subject_id, contact) DO UPDATE
 		SET opted_out = excluded.opted_out, updated_at = excluded.updated_at
 		WHERE excluded.updated_at >= opt_outs.updated_at`,
-		sc.OperatorID, sc.Mode, subjectID, contact, optedOut, orNow(at))
+		sc.OperatorID, sc.Mode, subjectID, contact, optedOut, norm(at))
 	return mapErr(err)
 }
 
@@ -315,7 +338,10 @@ func (db *DB) UpsertAssignment(ctx context.Context, a *naive.Assignment) error {
 	if err != nil {
 		return err
 	}
-	a.CreatedAt = orNow(a.CreatedAt)
+	if a.CreatedAt.IsZero() {
+		return required("UpsertAssignment", "CreatedAt")
+	}
+	a.CreatedAt = norm(a.CreatedAt)
 	var created time.Time
 	err = db.pool.QueryRow(ctx, `INSERT INTO phone_assignments (`+assignmentCols+`) VALUES ($1, $2, $3, $4, $5, $6)
 		ON CONFLICT (phone_id, agent_id) DO UPDATE SET permissions = excluded.permissions

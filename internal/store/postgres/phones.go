@@ -27,16 +27,19 @@ func scanPhone(r pgx.Row) (*naive.Phone, error) {
 // transaction, so a number is never bought without its charge.
 // Capabilities are not stored: the service derives them.
 func (db *DB) ReservePhone(ctx context.Context, p *naive.Phone, debit *naive.LedgerEntry) (int64, error) {
-	if p.ID == "" {
-		p.ID = newID()
+	if p.ID == "" || p.CreatedAt.IsZero() {
+		return 0, required("ReservePhone", "ID", "CreatedAt")
+	}
+	if err := checkEntry("ReservePhone", debit); err != nil {
+		return 0, err
 	}
 	p.Status = naive.PhoneProvisioning
-	p.CreatedAt = orNow(p.CreatedAt)
+	p.CreatedAt = norm(p.CreatedAt)
 	p.ReleasedAt = normPtr(p.ReleasedAt)
 	fillEntry(debit, p.OperatorID, p.Mode, p.ID)
 	var bal int64
 	err := db.tx(ctx, func(tx pgx.Tx) (err error) {
-		if bal, err = applyLedger(ctx, tx, debit); err != nil {
+		if bal, err = applyLedger(ctx, tx, "ReservePhone", debit); err != nil {
 			return err
 		}
 		// A deleted subject gets no number. The share lock waits for a
@@ -88,6 +91,9 @@ func phoneMissing(ctx context.Context, tx pgx.Tx, id string) error {
 // transaction. A second call waits for the first's row lock, re-checks
 // status = 'provisioning', finds the phone failed and refunds nothing.
 func (db *DB) FailPhone(ctx context.Context, id string, refund *naive.LedgerEntry) (int64, error) {
+	if err := checkEntry("FailPhone", refund); err != nil {
+		return 0, err
+	}
 	var bal int64
 	err := db.tx(ctx, func(tx pgx.Tx) error {
 		p, err := scanPhone(tx.QueryRow(ctx, `UPDATE phones SET status = 'failed'
@@ -103,7 +109,7 @@ func (db *DB) FailPhone(ctx context.Context, id string, refund *naive.LedgerEntr
 			return err
 		}
 		fillEntry(refund, p.OperatorID, p.Mode, p.ID)
-		bal, err = applyLedger(ctx, tx, refund)
+		bal, err = applyLedger(ctx, tx, "FailPhone", refund)
 		return err
 	})
 	return bal, err

@@ -8,11 +8,14 @@
 // claims, and by transaction-scoped advisory locks for migrating and
 // seeding.
 //
-// Create methods fill an empty ID (a UUIDv7, so lists sort newest first by
-// id) and a zero CreatedAt, and store every time as UTC truncated to the
-// microsecond (TIMESTAMPTZ's precision); they write those values back into
-// their argument, so it equals what a later Get returns. A Page with
-// Limit <= 0 lists everything.
+// Callers set every id (a UUIDv7, so lists sort newest first by id) and
+// every time a row stores: the store makes up none (only the migration
+// bookkeeping reads the clock), so the caller's clock is the one clock,
+// and a method missing one fails with an error naming it. Times are
+// stored as UTC truncated to the microsecond (TIMESTAMPTZ's precision), and
+// methods write the normalised values back into their argument, so it
+// equals what a later Get returns. A Page with Limit <= 0 lists
+// everything.
 package postgres
 
 import (
@@ -26,7 +29,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgtype"
@@ -200,8 +202,6 @@ func mapErr(err error) error {
 	return err
 }
 
-func newID() string { return uuid.Must(uuid.NewV7()).String() }
-
 // norm is the time as stored: UTC, microseconds.
 func norm(t time.Time) time.Time { return t.UTC().Truncate(time.Microsecond) }
 
@@ -213,12 +213,15 @@ func normPtr(t *time.Time) *time.Time {
 	return &n
 }
 
-// orNow returns norm(t), or the current time when t is zero.
-func orNow(t time.Time) time.Time {
-	if t.IsZero() {
-		return norm(time.Now())
+// required is the error of method called without the ids or times names,
+// which its rows store: the store fills none in, so every id and time
+// comes from the caller's id source and clock.
+func required(method string, names ...string) error {
+	list, verb := names[0], "is"
+	if n := len(names); n > 1 {
+		list, verb = strings.Join(names[:n-1], ", ")+" and "+names[n-1], "are"
 	}
-	return norm(t)
+	return fmt.Errorf("postgres: %s: %s %s required", method, list, verb)
 }
 
 // limit is the LIMIT of a page; NULL is PostgreSQL's "no limit".

@@ -12,6 +12,7 @@ import (
 	"github.com/naive-oss/naive/internal/naive"
 	"github.com/naive-oss/naive/internal/store"
 	"github.com/naive-oss/naive/internal/store/postgres"
+	"github.com/naive-oss/naive/internal/store/postgres/pgtest"
 	"github.com/naive-oss/naive/internal/store/storetest"
 )
 
@@ -41,7 +42,7 @@ func withPool(u string) string {
 func newDatabase(t *testing.T, admin string) string {
 	slots <- struct{}{}
 	t.Cleanup(func() { <-slots })
-	return withPool(postgres.NewTestDatabase(t, admin))
+	return withPool(pgtest.NewDatabase(t, admin))
 }
 
 // TestStore runs the conformance suite on a fresh database per subtest.

@@ -41,10 +41,13 @@ func (db *DB) ClaimBrand(ctx context.Context, b *naive.Brand, staleBefore time.T
 	if b.ClaimToken == "" {
 		return nil, false, errNoClaimToken
 	}
+	if b.ClaimedAt.IsZero() || b.CreatedAt.IsZero() {
+		return nil, false, required("ClaimBrand", "ClaimedAt", "CreatedAt")
+	}
 	b.Status = naive.BrandRegistering
 	b.CarrierID = ""
-	b.ClaimedAt = orNow(b.ClaimedAt)
-	b.CreatedAt = orNow(b.CreatedAt)
+	b.ClaimedAt = norm(b.ClaimedAt)
+	b.CreatedAt = norm(b.CreatedAt)
 	staleBefore = norm(staleBefore)
 	var (
 		out     *naive.Brand
@@ -150,15 +153,15 @@ func (db *DB) ClaimCampaign(ctx context.Context, c *naive.Campaign, staleBefore 
 	if c.ClaimToken == "" {
 		return nil, false, errNoClaimToken
 	}
-	if c.ID == "" {
-		c.ID = newID()
+	if c.ID == "" || c.ClaimedAt.IsZero() || c.CreatedAt.IsZero() {
+		return nil, false, required("ClaimCampaign", "ID", "ClaimedAt", "CreatedAt")
 	}
 	if c.Status == "" {
 		c.Status = naive.CampaignCreated
 	}
 	c.CarrierID = ""
-	c.ClaimedAt = orNow(c.ClaimedAt)
-	c.CreatedAt = orNow(c.CreatedAt)
+	c.ClaimedAt = norm(c.ClaimedAt)
+	c.CreatedAt = norm(c.CreatedAt)
 	if c.UpdatedAt.IsZero() {
 		c.UpdatedAt = c.CreatedAt
 	}
@@ -262,6 +265,11 @@ const rankSQL = `CASE status WHEN 'created' THEN 1 WHEN 'in_review' THEN 2 WHEN 
 // AdvanceCampaign stores status if it ranks above the stored one; an
 // unknown campaign or status changes nothing.
 func (db *DB) AdvanceCampaign(ctx context.Context, id, status string, at time.Time, events []*naive.Event) (bool, error) {
+	for _, ev := range events {
+		if err := checkEvent("AdvanceCampaign", ev); err != nil {
+			return false, err
+		}
+	}
 	rank := naive.CampaignRank(status)
 	if rank == 0 {
 		return false, nil
@@ -276,7 +284,7 @@ func (db *DB) AdvanceCampaign(ctx context.Context, id, status string, at time.Ti
 		}
 		changed = true
 		for _, ev := range events {
-			if err := db.insertEvent(ctx, tx, ev); err != nil {
+			if err := db.insertEvent(ctx, tx, "AdvanceCampaign", ev); err != nil {
 				return err
 			}
 		}

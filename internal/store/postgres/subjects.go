@@ -52,11 +52,11 @@ func prepareSubject(s *naive.Subject) {
 	s.Formation.CompletesAt = normPtr(s.Formation.CompletesAt)
 }
 
-func insertSubject(ctx context.Context, q querier, s *naive.Subject) error {
-	if s.ID == "" {
-		s.ID = newID()
+func insertSubject(ctx context.Context, q querier, method string, s *naive.Subject) error {
+	if s.ID == "" || s.CreatedAt.IsZero() {
+		return required(method, "ID", "CreatedAt")
 	}
-	s.CreatedAt = orNow(s.CreatedAt)
+	s.CreatedAt = norm(s.CreatedAt)
 	if s.UpdatedAt.IsZero() {
 		s.UpdatedAt = s.CreatedAt
 	}
@@ -77,7 +77,7 @@ func insertSubject(ctx context.Context, q querier, s *naive.Subject) error {
 // CreateSubject stores a subject; a second default in one scope is a
 // conflict, a kit not in the subject's scope not found.
 func (db *DB) CreateSubject(ctx context.Context, s *naive.Subject) error {
-	return insertSubject(ctx, db.pool, s)
+	return insertSubject(ctx, db.pool, "CreateSubject", s)
 }
 
 // GetSubject returns a subject in scope.
@@ -100,12 +100,12 @@ func (db *DB) ListSubjects(ctx context.Context, sc naive.Scope, p naive.Page) ([
 	return collect(rows, err, scanSubject)
 }
 
-// UpdateSubject stores a subject's profile, formation and kit (not its
-// default flag), setting UpdatedAt to now when it is zero. A deleted
-// subject, or a kit not in the subject's scope, is not found.
+// UpdateSubject stores a subject's profile, formation, kit (not its
+// default flag) and UpdatedAt (required). A deleted subject, or a kit not
+// in the subject's scope, is not found.
 func (db *DB) UpdateSubject(ctx context.Context, s *naive.Subject) error {
 	if s.UpdatedAt.IsZero() {
-		s.UpdatedAt = time.Now()
+		return required("UpdateSubject", "UpdatedAt")
 	}
 	s.UpdatedAt = norm(s.UpdatedAt)
 	prepareSubject(s)
@@ -169,10 +169,10 @@ func scanAgent(r pgx.Row) (*naive.Agent, error) {
 
 // CreateAgent stores an agent.
 func (db *DB) CreateAgent(ctx context.Context, a *naive.Agent) error {
-	if a.ID == "" {
-		a.ID = newID()
+	if a.ID == "" || a.CreatedAt.IsZero() {
+		return required("CreateAgent", "ID", "CreatedAt")
 	}
-	a.CreatedAt = orNow(a.CreatedAt)
+	a.CreatedAt = norm(a.CreatedAt)
 	_, err := db.pool.Exec(ctx, `INSERT INTO agents (`+agentCols+`) VALUES ($1, $2, $3, $4, $5, $6)`,
 		a.ID, a.OperatorID, a.Mode, a.Name, a.WebhookURL, a.CreatedAt)
 	return mapErr(err)
@@ -196,6 +196,9 @@ func (db *DB) ListAgents(ctx context.Context, sc naive.Scope, p naive.Page) ([]n
 // webhook endpoint in step, in one transaction; the agent's row lock
 // orders it with DeleteAgent and other updates.
 func (db *DB) UpdateAgent(ctx context.Context, a *naive.Agent, ep *naive.WebhookEndpoint) (created bool, err error) {
+	if a.WebhookURL != "" && (ep == nil || ep.ID == "" || ep.CreatedAt.IsZero()) {
+		return false, required("UpdateAgent", "endpoint ID", "CreatedAt")
+	}
 	err = db.tx(ctx, func(tx pgx.Tx) error {
 		created = false
 		got, err := scanAgent(tx.QueryRow(ctx, `UPDATE agents SET name = $1, webhook_url = $2
@@ -214,7 +217,7 @@ func (db *DB) UpdateAgent(ctx context.Context, a *naive.Agent, ep *naive.Webhook
 			return err
 		}
 		ep.OperatorID, ep.Mode, ep.AgentID, ep.URL = a.OperatorID, a.Mode, a.ID, a.WebhookURL
-		if err := insertEndpoint(ctx, tx, ep); err != nil {
+		if err := insertEndpoint(ctx, tx, "UpdateAgent", ep); err != nil {
 			return err
 		}
 		created = true

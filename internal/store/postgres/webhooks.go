@@ -40,20 +40,21 @@ func scanEndpoint(r pgx.Row) (*naive.WebhookEndpoint, error) {
 // or e.Secret when that is empty, written back). An agent of another
 // scope is not found.
 func (db *DB) CreateWebhookEndpoint(ctx context.Context, e *naive.WebhookEndpoint) error {
-	return insertEndpoint(ctx, db.pool, e)
+	return insertEndpoint(ctx, db.pool, "CreateWebhookEndpoint", e)
 }
 
-func insertEndpoint(ctx context.Context, q querier, e *naive.WebhookEndpoint) error {
+// insertEndpoint stores e; method names the caller in errors.
+func insertEndpoint(ctx context.Context, q querier, method string, e *naive.WebhookEndpoint) error {
 	if e.SigningSecret == "" {
 		e.SigningSecret = e.Secret
 	}
 	if e.SigningSecret == "" {
 		return errNoSecret
 	}
-	if e.ID == "" {
-		e.ID = newID()
+	if e.ID == "" || e.CreatedAt.IsZero() {
+		return required(method, "endpoint ID", "CreatedAt")
 	}
-	e.CreatedAt = orNow(e.CreatedAt)
+	e.CreatedAt = norm(e.CreatedAt)
 	types, err := encodeStrings(&e.EventTypes)
 	if err != nil {
 		return err
@@ -111,10 +112,10 @@ func scanDelivery(r pgx.Row) (*naive.Delivery, error) {
 // (endpoint_id, event_id) decides between concurrent creators: the second
 // waits for the first to commit, does nothing, and reads its row.
 func (db *DB) CreateDelivery(ctx context.Context, d *naive.Delivery) (*naive.Delivery, bool, error) {
-	if d.ID == "" {
-		d.ID = newID()
+	if d.ID == "" || d.CreatedAt.IsZero() {
+		return nil, false, required("CreateDelivery", "ID", "CreatedAt")
 	}
-	d.CreatedAt = orNow(d.CreatedAt)
+	d.CreatedAt = norm(d.CreatedAt)
 	d.UpdatedAt = d.CreatedAt
 	d.NextTryAt = normPtr(d.NextTryAt)
 	d.Status = naive.DeliveryPending
@@ -209,7 +210,10 @@ func (db *DB) GetDelivery(ctx context.Context, id string) (*naive.Delivery, erro
 // before, and nothing is appended to a delivery that has finished or been
 // deleted with its endpoint.
 func (db *DB) RecordAttempt(ctx context.Context, deliveryID string, a naive.Attempt, status string, next *time.Time) error {
-	a.At = orNow(a.At)
+	if a.At.IsZero() {
+		return required("RecordAttempt", "attempt At")
+	}
+	a.At = norm(a.At)
 	next = normPtr(next)
 	return db.tx(ctx, func(tx pgx.Tx) error {
 		tag, err := tx.Exec(ctx, `UPDATE webhook_deliveries SET status = $1, next_attempt_at = $2, updated_at = $3

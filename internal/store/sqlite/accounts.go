@@ -11,11 +11,12 @@ import (
 )
 
 // execer is what the insert helpers need, so Seed runs them in its
-// transaction and the Create methods on the writer pool.
+// transaction and the Create methods on the writer pool: a *txn or a
+// *pool, both of which run prepared statements.
 type execer interface {
 	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
 	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
-	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+	QueryRowContext(ctx context.Context, query string, args ...any) scanner
 }
 
 // Seed stores s in one IMMEDIATE transaction if there is no operator yet;
@@ -23,7 +24,7 @@ type execer interface {
 // another, so exactly one finds the database empty.
 func (db *DB) Seed(ctx context.Context, s *store.SeedData) (bool, error) {
 	seeded := false
-	err := db.tx(ctx, func(tx *sql.Tx) error {
+	err := db.tx(ctx, func(tx *txn) error {
 		var exists bool
 		if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM operators)`).Scan(&exists); err != nil {
 			return err
@@ -31,7 +32,7 @@ func (db *DB) Seed(ctx context.Context, s *store.SeedData) (bool, error) {
 		if exists {
 			return nil
 		}
-		if err := insertOperator(ctx, tx, &s.Operator); err != nil {
+		if err := insertOperator(ctx, tx, "Seed", &s.Operator); err != nil {
 			return err
 		}
 		op := s.Operator.ID
@@ -39,7 +40,7 @@ func (db *DB) Seed(ctx context.Context, s *store.SeedData) (bool, error) {
 			if s.User.OperatorID == "" {
 				s.User.OperatorID = op
 			}
-			if err := insertUser(ctx, tx, &s.User); err != nil {
+			if err := insertUser(ctx, tx, "Seed", &s.User); err != nil {
 				return err
 			}
 		}
@@ -47,7 +48,7 @@ func (db *DB) Seed(ctx context.Context, s *store.SeedData) (bool, error) {
 			if s.Subjects[i].OperatorID == "" {
 				s.Subjects[i].OperatorID = op
 			}
-			if err := insertSubject(ctx, tx, &s.Subjects[i]); err != nil {
+			if err := insertSubject(ctx, tx, "Seed", &s.Subjects[i]); err != nil {
 				return err
 			}
 		}
@@ -55,7 +56,7 @@ func (db *DB) Seed(ctx context.Context, s *store.SeedData) (bool, error) {
 			if s.Keys[i].OperatorID == "" {
 				s.Keys[i].OperatorID = op
 			}
-			if err := insertAPIKey(ctx, tx, &s.Keys[i]); err != nil {
+			if err := insertAPIKey(ctx, tx, "Seed", &s.Keys[i]); err != nil {
 				return err
 			}
 		}
@@ -63,7 +64,7 @@ func (db *DB) Seed(ctx context.Context, s *store.SeedData) (bool, error) {
 			if s.Grants[i].OperatorID == "" {
 				s.Grants[i].OperatorID = op
 			}
-			if _, err := applyLedger(ctx, tx, &s.Grants[i]); err != nil {
+			if _, err := applyLedger(ctx, tx, "Seed", &s.Grants[i]); err != nil {
 				return err
 			}
 		}
@@ -76,11 +77,11 @@ func (db *DB) Seed(ctx context.Context, s *store.SeedData) (bool, error) {
 	return seeded, nil
 }
 
-func insertOperator(ctx context.Context, ex execer, o *naive.Operator) error {
-	if o.ID == "" {
-		o.ID = newID()
+func insertOperator(ctx context.Context, ex execer, method string, o *naive.Operator) error {
+	if o.ID == "" || o.CreatedAt.IsZero() {
+		return required(method, "ID", "CreatedAt")
 	}
-	o.CreatedAt = orNow(o.CreatedAt)
+	o.CreatedAt = norm(o.CreatedAt)
 	_, err := ex.ExecContext(ctx, `INSERT INTO operators (id, name, created_at) VALUES (?, ?, ?)`,
 		o.ID, o.Name, ts(o.CreatedAt))
 	return mapErr(err)
@@ -89,7 +90,7 @@ func insertOperator(ctx context.Context, ex execer, o *naive.Operator) error {
 // GetOperator returns an operator.
 func (db *DB) GetOperator(ctx context.Context, id string) (*naive.Operator, error) {
 	var o naive.Operator
-	err := db.r.QueryRowContext(ctx, `SELECT id, name, created_at FROM operators WHERE id = ?`, id).
+	err := db.reader.QueryRowContext(ctx, `SELECT id, name, created_at FROM operators WHERE id = ?`, id).
 		Scan(&o.ID, &o.Name, timeCol{&o.CreatedAt})
 	if err != nil {
 		return nil, notFound(err)
@@ -107,11 +108,11 @@ func scanUser(s scanner) (*naive.User, error) {
 	return &u, nil
 }
 
-func insertUser(ctx context.Context, ex execer, u *naive.User) error {
-	if u.ID == "" {
-		u.ID = newID()
+func insertUser(ctx context.Context, ex execer, method string, u *naive.User) error {
+	if u.ID == "" || u.CreatedAt.IsZero() {
+		return required(method, "ID", "CreatedAt")
 	}
-	u.CreatedAt = orNow(u.CreatedAt)
+	u.CreatedAt = norm(u.CreatedAt)
 	_, err := ex.ExecContext(ctx, `INSERT INTO users (id, operator_id, email, email_lower, password_hash, created_at)
 		VALUES (?, ?, ?, ?, ?, ?)`,
 		u.ID, u.OperatorID, u.Email, strings.ToLower(u.Email), u.PasswordHash, ts(u.CreatedAt))
@@ -120,27 +121,27 @@ func insertUser(ctx context.Context, ex execer, u *naive.User) error {
 
 // CreateUser stores a human; the email is unique case-insensitively.
 func (db *DB) CreateUser(ctx context.Context, u *naive.User) error {
-	return insertUser(ctx, db.w, u)
+	return insertUser(ctx, db.writer, "CreateUser", u)
 }
 
 // GetUserByEmail finds a human by email, case-insensitively.
 func (db *DB) GetUserByEmail(ctx context.Context, email string) (*naive.User, error) {
-	return scanUser(db.r.QueryRowContext(ctx, `SELECT `+userCols+` FROM users WHERE email_lower = ?`, strings.ToLower(email)))
+	return scanUser(db.reader.QueryRowContext(ctx, `SELECT `+userCols+` FROM users WHERE email_lower = ?`, strings.ToLower(email)))
 }
 
 // GetUser returns a human.
 func (db *DB) GetUser(ctx context.Context, id string) (*naive.User, error) {
-	return scanUser(db.r.QueryRowContext(ctx, `SELECT `+userCols+` FROM users WHERE id = ?`, id))
+	return scanUser(db.reader.QueryRowContext(ctx, `SELECT `+userCols+` FROM users WHERE id = ?`, id))
 }
 
 // CreateSession stores a login session.
 func (db *DB) CreateSession(ctx context.Context, s *naive.Session) error {
-	if s.ID == "" {
-		s.ID = newID()
+	if s.ID == "" || s.CreatedAt.IsZero() {
+		return required("CreateSession", "ID", "CreatedAt")
 	}
-	s.CreatedAt = orNow(s.CreatedAt)
+	s.CreatedAt = norm(s.CreatedAt)
 	s.ExpiresAt = norm(s.ExpiresAt)
-	_, err := db.w.ExecContext(ctx, `INSERT INTO sessions (id, user_id, operator_id, token_hash, created_at, expires_at)
+	_, err := db.writer.ExecContext(ctx, `INSERT INTO sessions (id, user_id, operator_id, token_hash, created_at, expires_at)
 		VALUES (?, ?, ?, ?, ?, ?)`,
 		s.ID, s.UserID, s.OperatorID, s.TokenHash, ts(s.CreatedAt), ts(s.ExpiresAt))
 	return mapErr(err)
@@ -149,7 +150,7 @@ func (db *DB) CreateSession(ctx context.Context, s *naive.Session) error {
 // GetSessionByHash returns the session of a token hash if it expires after now.
 func (db *DB) GetSessionByHash(ctx context.Context, hash string, now time.Time) (*naive.Session, error) {
 	var s naive.Session
-	err := db.r.QueryRowContext(ctx, `SELECT id, user_id, operator_id, token_hash, created_at, expires_at
+	err := db.reader.QueryRowContext(ctx, `SELECT id, user_id, operator_id, token_hash, created_at, expires_at
 		FROM sessions WHERE token_hash = ? AND expires_at > ?`, hash, ts(now)).
 		Scan(&s.ID, &s.UserID, &s.OperatorID, &s.TokenHash, timeCol{&s.CreatedAt}, timeCol{&s.ExpiresAt})
 	if err != nil {
@@ -161,7 +162,7 @@ func (db *DB) GetSessionByHash(ctx context.Context, hash string, now time.Time) 
 // DeleteSession ends a session; ending an unknown one is not an error, so
 // logging out twice is harmless.
 func (db *DB) DeleteSession(ctx context.Context, id string) error {
-	_, err := db.w.ExecContext(ctx, `DELETE FROM sessions WHERE id = ?`, id)
+	_, err := db.writer.ExecContext(ctx, `DELETE FROM sessions WHERE id = ?`, id)
 	return mapErr(err)
 }
 
@@ -176,11 +177,11 @@ func scanKey(s scanner) (*naive.APIKey, error) {
 	return &k, nil
 }
 
-func insertAPIKey(ctx context.Context, ex execer, k *naive.APIKey) error {
-	if k.ID == "" {
-		k.ID = newID()
+func insertAPIKey(ctx context.Context, ex execer, method string, k *naive.APIKey) error {
+	if k.ID == "" || k.CreatedAt.IsZero() {
+		return required(method, "ID", "CreatedAt")
 	}
-	k.CreatedAt = orNow(k.CreatedAt)
+	k.CreatedAt = norm(k.CreatedAt)
 	k.RevokedAt = normPtr(k.RevokedAt)
 	// A bound key is inserted only while its agent exists: under the write
 	// lock the check and the insert are atomic with DeleteAgent.
@@ -195,17 +196,17 @@ func insertAPIKey(ctx context.Context, ex execer, k *naive.APIKey) error {
 // CreateAPIKey stores a key (its hash only); a hash already stored is a
 // conflict, an agent not in the key's scope not found.
 func (db *DB) CreateAPIKey(ctx context.Context, k *naive.APIKey) error {
-	return insertAPIKey(ctx, db.w, k)
+	return insertAPIKey(ctx, db.writer, "CreateAPIKey", k)
 }
 
 // GetAPIKeyByHash returns an unrevoked key by hash.
 func (db *DB) GetAPIKeyByHash(ctx context.Context, hash string) (*naive.APIKey, error) {
-	return scanKey(db.r.QueryRowContext(ctx, `SELECT `+keyCols+` FROM api_keys WHERE hash = ? AND revoked_at IS NULL`, hash))
+	return scanKey(db.reader.QueryRowContext(ctx, `SELECT `+keyCols+` FROM api_keys WHERE hash = ? AND revoked_at IS NULL`, hash))
 }
 
 // ListAPIKeys lists an operator's keys of both modes, revoked ones too, newest first.
 func (db *DB) ListAPIKeys(ctx context.Context, operatorID string, p naive.Page) ([]naive.APIKey, error) {
-	rows, err := db.r.QueryContext(ctx, `SELECT `+keyCols+` FROM api_keys
+	rows, err := db.reader.QueryContext(ctx, `SELECT `+keyCols+` FROM api_keys
 		WHERE operator_id = ? AND (? = '' OR id < ?) ORDER BY id DESC LIMIT ?`,
 		operatorID, p.After, p.After, limit(p.Limit))
 	return collect(rows, err, scanKey)
@@ -213,7 +214,7 @@ func (db *DB) ListAPIKeys(ctx context.Context, operatorID string, p naive.Page) 
 
 // RevokeAPIKey revokes an unrevoked key of the operator.
 func (db *DB) RevokeAPIKey(ctx context.Context, operatorID, id string, at time.Time) (*naive.APIKey, error) {
-	return scanKey(db.w.QueryRowContext(ctx, `UPDATE api_keys SET revoked_at = ?
+	return scanKey(db.writer.QueryRowContext(ctx, `UPDATE api_keys SET revoked_at = ?
 		WHERE operator_id = ? AND id = ? AND revoked_at IS NULL RETURNING `+keyCols,
 		ts(at), operatorID, id))
 }

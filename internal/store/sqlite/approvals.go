@@ -97,15 +97,18 @@ func normRaw(b json.RawMessage) json.RawMessage {
 // CreateApproval stores a as pending (nothing resolved) and ev in one
 // transaction. ev defaults to a's scope and type approval.requested.
 func (db *DB) CreateApproval(ctx context.Context, a *naive.Approval, ev *naive.Event) error {
-	if a.ID == "" {
-		a.ID = newID()
+	if a.ID == "" || a.CreatedAt.IsZero() {
+		return required("CreateApproval", "ID", "CreatedAt")
+	}
+	if err := checkEvent("CreateApproval", ev); err != nil {
+		return err
 	}
 	a.Status = naive.ApprovalPending
-	a.CreatedAt = orNow(a.CreatedAt)
+	a.CreatedAt = norm(a.CreatedAt)
 	a.ExpiresAt = norm(a.ExpiresAt)
 	a.ResolvedBy, a.ResolvedAt, a.Result, a.Error, a.Reason = nil, nil, nil, nil, ""
 	a.Payload = normRaw(a.Payload)
-	return db.tx(ctx, func(tx *sql.Tx) error {
+	return db.tx(ctx, func(tx *txn) error {
 		// The foreign key to (subject, operator, mode) rejects a subject
 		// of another scope as not found.
 		if _, err := tx.ExecContext(ctx, `INSERT INTO approvals (`+approvalCols+`)
@@ -116,17 +119,17 @@ func (db *DB) CreateApproval(ctx context.Context, a *naive.Approval, ev *naive.E
 			return err
 		}
 		if db.jobs != nil {
-			if err := db.jobs.ApprovalCreated(ctx, tx, a); err != nil {
+			if err := db.jobs.ApprovalCreated(ctx, tx.Tx, a); err != nil {
 				return err
 			}
 		}
-		return db.insertScopedEvent(ctx, tx, ev, a.OperatorID, a.Mode, naive.EventApprovalRequested)
+		return db.insertScopedEvent(ctx, tx, "CreateApproval", ev, a.OperatorID, a.Mode, naive.EventApprovalRequested)
 	})
 }
 
 // insertScopedEvent stores ev, when not nil, in tx, its tenant and type
 // defaulting to those of the row it reports on.
-func (db *DB) insertScopedEvent(ctx context.Context, tx *sql.Tx, ev *naive.Event, operatorID string, mode naive.Mode, typ string) error {
+func (db *DB) insertScopedEvent(ctx context.Context, tx *txn, method string, ev *naive.Event, operatorID string, mode naive.Mode, typ string) error {
 	if ev == nil {
 		return nil
 	}
@@ -139,12 +142,12 @@ func (db *DB) insertScopedEvent(ctx context.Context, tx *sql.Tx, ev *naive.Event
 	if ev.Type == "" {
 		ev.Type = typ
 	}
-	return db.insertEvent(ctx, tx, ev)
+	return db.insertEvent(ctx, tx, method, ev)
 }
 
 // GetApproval returns an approval in scope, status as stored.
 func (db *DB) GetApproval(ctx context.Context, sc naive.Scope, id string) (*naive.Approval, error) {
-	return scanApproval(db.r.QueryRowContext(ctx, `SELECT `+approvalCols+` FROM approvals
+	return scanApproval(db.reader.QueryRowContext(ctx, `SELECT `+approvalCols+` FROM approvals
 		WHERE operator_id = ? AND mode = ? AND id = ?`, sc.OperatorID, sc.Mode, id))
 }
 
@@ -155,7 +158,7 @@ func (db *DB) ListApprovals(ctx context.Context, sc naive.Scope, f naive.Approva
 	if f.Status == naive.ApprovalPending {
 		other = naive.ApprovalExecuting
 	}
-	rows, err := db.r.QueryContext(ctx, `SELECT `+approvalCols+` FROM approvals
+	rows, err := db.reader.QueryContext(ctx, `SELECT `+approvalCols+` FROM approvals
 		WHERE operator_id = ? AND mode = ? AND (? = '' OR status IN (?, ?)) AND (? = '' OR subject_id = ?)
 		AND (? = '' OR id < ?) ORDER BY id DESC LIMIT ?`,
 		sc.OperatorID, sc.Mode, f.Status, f.Status, other, f.SubjectID, f.SubjectID, f.After, f.After, limit(f.Limit))
@@ -164,7 +167,7 @@ func (db *DB) ListApprovals(ctx context.Context, sc naive.Scope, f naive.Approva
 
 // approvalMissing tells an approval not in scope (ErrNotFound) from one in
 // the wrong status or expired (ErrConflict).
-func approvalMissing(ctx context.Context, tx *sql.Tx, sc naive.Scope, id string) error {
+func approvalMissing(ctx context.Context, tx *txn, sc naive.Scope, id string) error {
 	var exists bool
 	if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM approvals
 		WHERE operator_id = ? AND mode = ? AND id = ?)`, sc.OperatorID, sc.Mode, id).Scan(&exists); err != nil {
@@ -181,7 +184,7 @@ func approvalMissing(ctx context.Context, tx *sql.Tx, sc naive.Scope, id string)
 // claimers (and deniers) exactly one matches the pending row.
 func (db *DB) ClaimApproval(ctx context.Context, sc naive.Scope, id string, resolver naive.Actor, now time.Time) (*naive.Approval, error) {
 	var a *naive.Approval
-	err := db.tx(ctx, func(tx *sql.Tx) (err error) {
+	err := db.tx(ctx, func(tx *txn) (err error) {
 		a, err = scanApproval(tx.QueryRowContext(ctx, `UPDATE approvals
 			SET status = 'executing', resolved_by_type = ?, resolved_by_id = ?, resolved_at = ?
 			WHERE operator_id = ? AND mode = ? AND id = ? AND status = 'pending' AND expires_at > ?
@@ -206,6 +209,9 @@ func (db *DB) FinishApproval(ctx context.Context, a *naive.Approval, ev *naive.E
 	if a.Status != naive.ApprovalExecuted && a.Status != naive.ApprovalFailed {
 		return fmt.Errorf("sqlite: FinishApproval to status %q, want executed or failed", a.Status)
 	}
+	if err := checkEvent("FinishApproval", ev); err != nil {
+		return err
+	}
 	errJSON, err := encodeErrorObject(a.Error)
 	if err != nil {
 		return err
@@ -213,7 +219,7 @@ func (db *DB) FinishApproval(ctx context.Context, a *naive.Approval, ev *naive.E
 	a.Result = normRaw(a.Result)
 	sc := naive.Scope{OperatorID: a.OperatorID, Mode: a.Mode}
 	var got *naive.Approval
-	err = db.tx(ctx, func(tx *sql.Tx) (err error) {
+	err = db.tx(ctx, func(tx *txn) (err error) {
 		got, err = scanApproval(tx.QueryRowContext(ctx, `UPDATE approvals SET status = ?, result = ?, error = ?
 			WHERE operator_id = ? AND mode = ? AND id = ? AND status = 'executing' RETURNING `+approvalCols,
 			a.Status, rawJSON(a.Result), errJSON, sc.OperatorID, sc.Mode, a.ID))
@@ -223,7 +229,7 @@ func (db *DB) FinishApproval(ctx context.Context, a *naive.Approval, ev *naive.E
 		if err != nil {
 			return err
 		}
-		return db.insertScopedEvent(ctx, tx, ev, got.OperatorID, got.Mode, naive.EventApprovalResolved)
+		return db.insertScopedEvent(ctx, tx, "FinishApproval", ev, got.OperatorID, got.Mode, naive.EventApprovalResolved)
 	})
 	if err != nil {
 		return err
@@ -233,20 +239,23 @@ func (db *DB) FinishApproval(ctx context.Context, a *naive.Approval, ev *naive.E
 }
 
 // DenyApproval moves a pending approval that has not expired by
-// a.ResolvedAt (now when nil) to denied, storing ev in the same
-// transaction; like ClaimApproval, one UPDATE decides. It writes the
-// stored approval back into a.
+// a.ResolvedAt (required) to denied, storing ev in the same transaction;
+// like ClaimApproval, one UPDATE decides. It writes the stored approval
+// back into a.
 func (db *DB) DenyApproval(ctx context.Context, sc naive.Scope, a *naive.Approval, ev *naive.Event) error {
-	at := time.Now()
-	if a.ResolvedAt != nil {
-		at = *a.ResolvedAt
+	if a.ResolvedAt == nil || a.ResolvedAt.IsZero() {
+		return required("DenyApproval", "ResolvedAt")
 	}
+	if err := checkEvent("DenyApproval", ev); err != nil {
+		return err
+	}
+	at := *a.ResolvedAt
 	var by naive.Actor
 	if a.ResolvedBy != nil {
 		by = *a.ResolvedBy
 	}
 	var got *naive.Approval
-	err := db.tx(ctx, func(tx *sql.Tx) (err error) {
+	err := db.tx(ctx, func(tx *txn) (err error) {
 		got, err = scanApproval(tx.QueryRowContext(ctx, `UPDATE approvals
 			SET status = 'denied', resolved_by_type = ?, resolved_by_id = ?, resolved_at = ?, reason = ?
 			WHERE operator_id = ? AND mode = ? AND id = ? AND status = 'pending' AND expires_at > ?
@@ -258,7 +267,7 @@ func (db *DB) DenyApproval(ctx context.Context, sc naive.Scope, a *naive.Approva
 		if err != nil {
 			return err
 		}
-		return db.insertScopedEvent(ctx, tx, ev, got.OperatorID, got.Mode, naive.EventApprovalResolved)
+		return db.insertScopedEvent(ctx, tx, "DenyApproval", ev, got.OperatorID, got.Mode, naive.EventApprovalResolved)
 	})
 	if err != nil {
 		return err
@@ -271,8 +280,11 @@ func (db *DB) DenyApproval(ctx context.Context, sc naive.Scope, a *naive.Approva
 // <= now to expired, storing ev (defaulting to the approval's scope) in
 // the same transaction. Only the call that changes the row reports true.
 func (db *DB) ExpireApproval(ctx context.Context, id string, now time.Time, ev *naive.Event) (bool, error) {
+	if err := checkEvent("ExpireApproval", ev); err != nil {
+		return false, err
+	}
 	expired := false
-	err := db.tx(ctx, func(tx *sql.Tx) error {
+	err := db.tx(ctx, func(tx *txn) error {
 		a, err := scanApproval(tx.QueryRowContext(ctx, `UPDATE approvals SET status = 'expired', resolved_at = ?
 			WHERE id = ? AND status = 'pending' AND expires_at <= ? RETURNING `+approvalCols,
 			ts(now), id, ts(now)))
@@ -283,7 +295,7 @@ func (db *DB) ExpireApproval(ctx context.Context, id string, now time.Time, ev *
 			return err
 		}
 		expired = true
-		return db.insertScopedEvent(ctx, tx, ev, a.OperatorID, a.Mode, naive.EventApprovalResolved)
+		return db.insertScopedEvent(ctx, tx, "ExpireApproval", ev, a.OperatorID, a.Mode, naive.EventApprovalResolved)
 	})
 	if err != nil {
 		return false, err
@@ -295,7 +307,7 @@ func (db *DB) ExpireApproval(ctx context.Context, id string, now time.Time, ev *
 // expires_at <= now and executing ones claimed before stuckBefore, oldest
 // first.
 func (db *DB) ListExpiredApprovals(ctx context.Context, now, stuckBefore time.Time, n int) ([]naive.Approval, error) {
-	rows, err := db.r.QueryContext(ctx, `SELECT `+approvalCols+` FROM approvals
+	rows, err := db.reader.QueryContext(ctx, `SELECT `+approvalCols+` FROM approvals
 		WHERE (status = 'pending' AND expires_at <= ?) OR (status = 'executing' AND resolved_at < ?)
 		ORDER BY created_at, id LIMIT ?`, ts(now), ts(stuckBefore), limit(n))
 	return collect(rows, err, scanApproval)
@@ -311,30 +323,43 @@ func scanEvent(s scanner) (*naive.Event, error) {
 	return &e, nil
 }
 
-func (db *DB) insertEvent(ctx context.Context, tx *sql.Tx, ev *naive.Event) error {
-	if ev.ID == "" {
-		ev.ID = newID()
+// checkEvent is the error of method given an event, not nil, without its
+// id or time.
+func checkEvent(method string, ev *naive.Event) error {
+	if ev != nil && (ev.ID == "" || ev.CreatedAt.IsZero()) {
+		return required(method, "event ID", "CreatedAt")
 	}
-	ev.CreatedAt = orNow(ev.CreatedAt)
+	return nil
+}
+
+// insertEvent stores ev in tx; method names the caller in errors.
+func (db *DB) insertEvent(ctx context.Context, tx *txn, method string, ev *naive.Event) error {
+	if err := checkEvent(method, ev); err != nil {
+		return err
+	}
+	ev.CreatedAt = norm(ev.CreatedAt)
 	ev.Data = normRaw(ev.Data)
 	if _, err := tx.ExecContext(ctx, `INSERT INTO events (`+eventCols+`) VALUES (?, ?, ?, ?, ?, ?)`,
 		ev.ID, ev.OperatorID, ev.Mode, ev.Type, rawJSON(ev.Data), ts(ev.CreatedAt)); err != nil {
 		return mapErr(err)
 	}
 	if db.jobs != nil {
-		return db.jobs.EventCreated(ctx, tx, ev)
+		return db.jobs.EventCreated(ctx, tx.Tx, ev)
 	}
 	return nil
 }
 
 // AddEvent stores an event.
 func (db *DB) AddEvent(ctx context.Context, ev *naive.Event) error {
-	return db.tx(ctx, func(tx *sql.Tx) error { return db.insertEvent(ctx, tx, ev) })
+	if err := checkEvent("AddEvent", ev); err != nil {
+		return err
+	}
+	return db.tx(ctx, func(tx *txn) error { return db.insertEvent(ctx, tx, "AddEvent", ev) })
 }
 
 // ListEvents lists events newest first, filtered by type when set.
 func (db *DB) ListEvents(ctx context.Context, sc naive.Scope, f naive.EventFilter) ([]naive.Event, error) {
-	rows, err := db.r.QueryContext(ctx, `SELECT `+eventCols+` FROM events
+	rows, err := db.reader.QueryContext(ctx, `SELECT `+eventCols+` FROM events
 		WHERE operator_id = ? AND mode = ? AND (? = '' OR type = ?) AND (? = '' OR id < ?)
 		ORDER BY id DESC LIMIT ?`,
 		sc.OperatorID, sc.Mode, f.Type, f.Type, f.After, f.After, limit(f.Limit))

@@ -13,7 +13,7 @@ import (
 // Balance returns the scope's credit balance, 0 if never credited.
 func (db *DB) Balance(ctx context.Context, sc naive.Scope) (int64, error) {
 	var b int64
-	err := db.r.QueryRowContext(ctx, `SELECT balance FROM credit_balances WHERE operator_id = ? AND mode = ?`,
+	err := db.reader.QueryRowContext(ctx, `SELECT balance FROM credit_balances WHERE operator_id = ? AND mode = ?`,
 		sc.OperatorID, sc.Mode).Scan(&b)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, nil
@@ -24,22 +24,35 @@ func (db *DB) Balance(ctx context.Context, sc naive.Scope) (int64, error) {
 // AddLedgerEntry applies e and returns the new balance; a debit the
 // balance cannot cover stores nothing.
 func (db *DB) AddLedgerEntry(ctx context.Context, e *naive.LedgerEntry) (int64, error) {
+	if err := checkEntry("AddLedgerEntry", e); err != nil {
+		return 0, err
+	}
 	var bal int64
-	err := db.tx(ctx, func(tx *sql.Tx) (err error) {
-		bal, err = applyLedger(ctx, tx, e)
+	err := db.tx(ctx, func(tx *txn) (err error) {
+		bal, err = applyLedger(ctx, tx, "AddLedgerEntry", e)
 		return err
 	})
 	return bal, err
 }
 
-// applyLedger moves the balance and records e inside tx. The transaction
-// holds SQLite's write lock from BEGIN IMMEDIATE, so reading the balance
-// and writing it back cannot interleave with another writer.
-func applyLedger(ctx context.Context, tx *sql.Tx, e *naive.LedgerEntry) (int64, error) {
-	if e.ID == "" {
-		e.ID = newID()
+// checkEntry is the error of method given a ledger entry, not nil, without
+// its id or time.
+func checkEntry(method string, e *naive.LedgerEntry) error {
+	if e != nil && (e.ID == "" || e.CreatedAt.IsZero()) {
+		return required(method, "ledger entry ID", "CreatedAt")
 	}
-	e.CreatedAt = orNow(e.CreatedAt)
+	return nil
+}
+
+// applyLedger moves the balance and records e inside tx; method names the
+// caller in errors. The transaction holds SQLite's write lock from BEGIN
+// IMMEDIATE, so reading the balance and writing it back cannot interleave
+// with another writer.
+func applyLedger(ctx context.Context, tx *txn, method string, e *naive.LedgerEntry) (int64, error) {
+	if err := checkEntry(method, e); err != nil {
+		return 0, err
+	}
+	e.CreatedAt = norm(e.CreatedAt)
 	var bal int64
 	err := tx.QueryRowContext(ctx, `SELECT balance FROM credit_balances WHERE operator_id = ? AND mode = ?`,
 		e.OperatorID, e.Mode).Scan(&bal)
@@ -84,7 +97,7 @@ func fillEntry(e *naive.LedgerEntry, operatorID string, mode naive.Mode, refID s
 
 // balanceIn reads a scope's balance inside tx, 0 if never credited: the
 // balance after a write that moved no credits.
-func balanceIn(ctx context.Context, tx *sql.Tx, operatorID string, mode naive.Mode) (int64, error) {
+func balanceIn(ctx context.Context, tx *txn, operatorID string, mode naive.Mode) (int64, error) {
 	var bal int64
 	err := tx.QueryRowContext(ctx, `SELECT COALESCE((SELECT balance FROM credit_balances
 		WHERE operator_id = ? AND mode = ?), 0)`, operatorID, mode).Scan(&bal)
@@ -104,7 +117,7 @@ func scanLedger(s scanner) (*naive.LedgerEntry, error) {
 
 // ListLedger lists entries newest first.
 func (db *DB) ListLedger(ctx context.Context, sc naive.Scope, p naive.Page) ([]naive.LedgerEntry, error) {
-	rows, err := db.r.QueryContext(ctx, `SELECT `+ledgerCols+` FROM ledger_entries
+	rows, err := db.reader.QueryContext(ctx, `SELECT `+ledgerCols+` FROM ledger_entries
 		WHERE operator_id = ? AND mode = ? AND (? = '' OR id < ?) ORDER BY id DESC LIMIT ?`,
 		sc.OperatorID, sc.Mode, p.After, p.After, limit(p.Limit))
 	return collect(rows, err, scanLedger)

@@ -2,7 +2,6 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"time"
 
@@ -25,9 +24,12 @@ func scanIdem(s scanner) (*store.IdempotencyRecord, error) {
 // look-up and the insert share one IMMEDIATE transaction, so of concurrent
 // first requests exactly one gets nil and runs.
 func (db *DB) BeginIdempotent(ctx context.Context, rec *store.IdempotencyRecord, expiredBefore time.Time) (*store.IdempotencyRecord, error) {
-	rec.CreatedAt = orNow(rec.CreatedAt)
+	if rec.CreatedAt.IsZero() {
+		return nil, required("BeginIdempotent", "CreatedAt")
+	}
+	rec.CreatedAt = norm(rec.CreatedAt)
 	var existing *store.IdempotencyRecord
-	err := db.tx(ctx, func(tx *sql.Tx) error {
+	err := db.tx(ctx, func(tx *txn) error {
 		cur, err := scanIdem(tx.QueryRowContext(ctx, `SELECT `+idemCols+` FROM idempotency_keys
 			WHERE operator_id = ? AND principal_id = ? AND key = ?`, rec.OperatorID, rec.PrincipalID, rec.Key))
 		switch {
@@ -54,7 +56,7 @@ func (db *DB) BeginIdempotent(ctx context.Context, rec *store.IdempotencyRecord,
 // CompleteIdempotent stores the response of an in-progress key. Errors:
 // store.ErrNotFound (no such key), store.ErrConflict (already completed).
 func (db *DB) CompleteIdempotent(ctx context.Context, rec *store.IdempotencyRecord) error {
-	return db.tx(ctx, func(tx *sql.Tx) error {
+	return db.tx(ctx, func(tx *txn) error {
 		res, err := tx.ExecContext(ctx, `UPDATE idempotency_keys SET completed = 1, status = ?, body = ?
 			WHERE operator_id = ? AND principal_id = ? AND key = ? AND completed = 0`,
 			rec.Status, rec.Body, rec.OperatorID, rec.PrincipalID, rec.Key)
@@ -79,7 +81,7 @@ func (db *DB) CompleteIdempotent(ctx context.Context, rec *store.IdempotencyReco
 // AbortIdempotent deletes an in-progress key so a retry runs again; a
 // completed key stays, so its response keeps being replayed.
 func (db *DB) AbortIdempotent(ctx context.Context, rec *store.IdempotencyRecord) error {
-	_, err := db.w.ExecContext(ctx, `DELETE FROM idempotency_keys
+	_, err := db.writer.ExecContext(ctx, `DELETE FROM idempotency_keys
 		WHERE operator_id = ? AND principal_id = ? AND key = ? AND completed = 0`,
 		rec.OperatorID, rec.PrincipalID, rec.Key)
 	return mapErr(err)
@@ -87,6 +89,6 @@ func (db *DB) AbortIdempotent(ctx context.Context, rec *store.IdempotencyRecord)
 
 // GetIdempotent returns a record.
 func (db *DB) GetIdempotent(ctx context.Context, operatorID, principalID, key string) (*store.IdempotencyRecord, error) {
-	return scanIdem(db.r.QueryRowContext(ctx, `SELECT `+idemCols+` FROM idempotency_keys
+	return scanIdem(db.reader.QueryRowContext(ctx, `SELECT `+idemCols+` FROM idempotency_keys
 		WHERE operator_id = ? AND principal_id = ? AND key = ?`, operatorID, principalID, key))
 }

@@ -2,7 +2,6 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"time"
 
@@ -12,7 +11,7 @@ import (
 
 // CreateOperator stores another operator (tenant); an id taken is a conflict.
 func (db *DB) CreateOperator(ctx context.Context, o *naive.Operator) error {
-	return insertOperator(ctx, db.w, o)
+	return insertOperator(ctx, db.writer, "CreateOperator", o)
 }
 
 const kitCols = `id, operator_id, mode, name, primitives_config, created_at, updated_at`
@@ -51,10 +50,10 @@ func kitConfig(k *naive.AccountKit) (string, error) {
 
 // CreateKit stores an Account Kit.
 func (db *DB) CreateKit(ctx context.Context, k *naive.AccountKit) error {
-	if k.ID == "" {
-		k.ID = newID()
+	if k.ID == "" || k.CreatedAt.IsZero() {
+		return required("CreateKit", "ID", "CreatedAt")
 	}
-	k.CreatedAt = orNow(k.CreatedAt)
+	k.CreatedAt = norm(k.CreatedAt)
 	if k.UpdatedAt.IsZero() {
 		k.UpdatedAt = k.CreatedAt
 	}
@@ -63,37 +62,37 @@ func (db *DB) CreateKit(ctx context.Context, k *naive.AccountKit) error {
 	if err != nil {
 		return err
 	}
-	_, err = db.w.ExecContext(ctx, `INSERT INTO account_kits (`+kitCols+`) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+	_, err = db.writer.ExecContext(ctx, `INSERT INTO account_kits (`+kitCols+`) VALUES (?, ?, ?, ?, ?, ?, ?)`,
 		k.ID, k.OperatorID, k.Mode, k.Name, cfg, ts(k.CreatedAt), ts(k.UpdatedAt))
 	return mapErr(err)
 }
 
 // GetKit returns a kit in scope.
 func (db *DB) GetKit(ctx context.Context, sc naive.Scope, id string) (*naive.AccountKit, error) {
-	return scanKit(db.r.QueryRowContext(ctx, `SELECT `+kitCols+` FROM account_kits
+	return scanKit(db.reader.QueryRowContext(ctx, `SELECT `+kitCols+` FROM account_kits
 		WHERE operator_id = ? AND mode = ? AND id = ?`, sc.OperatorID, sc.Mode, id))
 }
 
 // ListKits lists kits, newest first.
 func (db *DB) ListKits(ctx context.Context, sc naive.Scope, p naive.Page) ([]naive.AccountKit, error) {
-	rows, err := db.r.QueryContext(ctx, `SELECT `+kitCols+` FROM account_kits
+	rows, err := db.reader.QueryContext(ctx, `SELECT `+kitCols+` FROM account_kits
 		WHERE operator_id = ? AND mode = ? AND (? = '' OR id < ?) ORDER BY id DESC LIMIT ?`,
 		sc.OperatorID, sc.Mode, p.After, p.After, limit(p.Limit))
 	return collect(rows, err, scanKit)
 }
 
-// UpdateKit stores a kit's name and config, setting UpdatedAt to now when
-// it is zero, and writes back the stored CreatedAt.
+// UpdateKit stores a kit's name, config and UpdatedAt (required), and
+// writes back the stored CreatedAt.
 func (db *DB) UpdateKit(ctx context.Context, k *naive.AccountKit) error {
 	if k.UpdatedAt.IsZero() {
-		k.UpdatedAt = time.Now()
+		return required("UpdateKit", "UpdatedAt")
 	}
 	k.UpdatedAt = norm(k.UpdatedAt)
 	cfg, err := kitConfig(k)
 	if err != nil {
 		return err
 	}
-	got, err := scanKit(db.w.QueryRowContext(ctx, `UPDATE account_kits SET name = ?, primitives_config = ?, updated_at = ?
+	got, err := scanKit(db.writer.QueryRowContext(ctx, `UPDATE account_kits SET name = ?, primitives_config = ?, updated_at = ?
 		WHERE operator_id = ? AND mode = ? AND id = ? RETURNING `+kitCols,
 		k.Name, cfg, ts(k.UpdatedAt), k.OperatorID, k.Mode, k.ID))
 	if err != nil {
@@ -106,7 +105,7 @@ func (db *DB) UpdateKit(ctx context.Context, k *naive.AccountKit) error {
 // DeleteKit deletes a kit in scope, first clearing it from the subjects
 // it was assigned to, in one transaction.
 func (db *DB) DeleteKit(ctx context.Context, sc naive.Scope, id string) error {
-	return db.tx(ctx, func(tx *sql.Tx) error {
+	return db.tx(ctx, func(tx *txn) error {
 		if _, err := tx.ExecContext(ctx, `UPDATE subjects SET account_kit_id = NULL
 			WHERE account_kit_id = ? AND operator_id = ? AND mode = ?`, id, sc.OperatorID, sc.Mode); err != nil {
 			return err
@@ -122,7 +121,7 @@ func (db *DB) DeleteKit(ctx context.Context, sc naive.Scope, id string) error {
 // of the one UPDATE, so a kit deleted meanwhile cannot be assigned.
 func (db *DB) AssignKit(ctx context.Context, sc naive.Scope, subjectID, kitID string, at time.Time) error {
 	kit := nullID(kitID)
-	res, err := db.w.ExecContext(ctx, `UPDATE subjects SET account_kit_id = ?, updated_at = ?
+	res, err := db.writer.ExecContext(ctx, `UPDATE subjects SET account_kit_id = ?, updated_at = ?
 		WHERE operator_id = ? AND mode = ? AND id = ? AND deleted_at IS NULL AND `+kitInScope,
 		kit, ts(at), sc.OperatorID, sc.Mode, subjectID, kit, kit, sc.OperatorID, sc.Mode)
 	return affected(res, err, store.ErrNotFound)

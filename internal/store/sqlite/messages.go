@@ -2,7 +2,6 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -18,7 +17,7 @@ func (db *DB) GetPhoneByE164(ctx context.Context, mode naive.Mode, e164 string) 
 	if e164 == "" {
 		return nil, store.ErrNotFound
 	}
-	return scanPhone(db.r.QueryRowContext(ctx, `SELECT `+phoneCols+` FROM phones
+	return scanPhone(db.reader.QueryRowContext(ctx, `SELECT `+phoneCols+` FROM phones
 		WHERE mode = ? AND e164 = ? AND status = 'active' ORDER BY id DESC LIMIT 1`, mode, e164))
 }
 
@@ -37,18 +36,19 @@ func scanMessage(s scanner) (*naive.Message, error) {
 	return &m, nil
 }
 
-// prepareMessage fills an empty id and a zero created_at and normalizes
-// times and attachments as they will read back.
-func prepareMessage(m *naive.Message) {
-	if m.ID == "" {
-		m.ID = newID()
+// prepareMessage checks m has its id and created_at and normalizes times
+// and attachments as they will read back.
+func prepareMessage(method string, m *naive.Message) error {
+	if m.ID == "" || m.CreatedAt.IsZero() {
+		return required(method, "ID", "CreatedAt")
 	}
-	m.CreatedAt = orNow(m.CreatedAt)
+	m.CreatedAt = norm(m.CreatedAt)
 	m.ReceivedAt = normPtr(m.ReceivedAt)
 	m.SentAt = normPtr(m.SentAt)
 	m.DeliveredAt = normPtr(m.DeliveredAt)
 	m.FailedAt = normPtr(m.FailedAt)
 	m.Attachments = normRaw(m.Attachments)
+	return nil
 }
 
 // insertMessage inserts m inside a transaction, which maps its errors:
@@ -56,7 +56,7 @@ func prepareMessage(m *naive.Message) {
 // reject a phone or subject of another scope as not found. With dedupe, a
 // message whose carrier id is stored in its mode is not inserted, and
 // inserted reports false.
-func insertMessage(ctx context.Context, tx *sql.Tx, m *naive.Message, dedupe bool) (inserted bool, err error) {
+func insertMessage(ctx context.Context, tx *txn, m *naive.Message, dedupe bool) (inserted bool, err error) {
 	q := `INSERT INTO messages (` + messageCols + `)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 	if dedupe {
@@ -77,16 +77,21 @@ func insertMessage(ctx context.Context, tx *sql.Tx, m *naive.Message, dedupe boo
 // (defaulting to m's scope and id) in one IMMEDIATE transaction, so a
 // message is never stored without its charge nor charged without its row.
 func (db *DB) ReserveMessage(ctx context.Context, m *naive.Message, debit *naive.LedgerEntry) (int64, error) {
-	prepareMessage(m)
+	if err := prepareMessage("ReserveMessage", m); err != nil {
+		return 0, err
+	}
+	if err := checkEntry("ReserveMessage", debit); err != nil {
+		return 0, err
+	}
 	m.Direction = naive.DirectionOutbound
 	m.Status = naive.MessageQueued
 	if debit != nil {
 		fillEntry(debit, m.OperatorID, m.Mode, m.ID)
 	}
 	var bal int64
-	err := db.tx(ctx, func(tx *sql.Tx) (err error) {
+	err := db.tx(ctx, func(tx *txn) (err error) {
 		if debit != nil {
-			if bal, err = applyLedger(ctx, tx, debit); err != nil {
+			if bal, err = applyLedger(ctx, tx, "ReserveMessage", debit); err != nil {
 				return err
 			}
 		} else if bal, err = balanceIn(ctx, tx, m.OperatorID, m.Mode); err != nil {
@@ -101,13 +106,13 @@ func (db *DB) ReserveMessage(ctx context.Context, m *naive.Message, debit *naive
 // SetMessageCarrierID records the carrier's id of a message. An id taken
 // by another message of the mode is a conflict.
 func (db *DB) SetMessageCarrierID(ctx context.Context, id, carrierID string) error {
-	res, err := db.w.ExecContext(ctx, `UPDATE messages SET carrier_id = ? WHERE id = ?`, carrierID, id)
+	res, err := db.writer.ExecContext(ctx, `UPDATE messages SET carrier_id = ? WHERE id = ?`, carrierID, id)
 	return affected(res, err, store.ErrNotFound)
 }
 
 // messageMissing tells an unknown message (ErrNotFound) from one in the
 // wrong status (ErrConflict).
-func messageMissing(ctx context.Context, tx *sql.Tx, id string) error {
+func messageMissing(ctx context.Context, tx *txn, id string) error {
 	var exists bool
 	if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM messages WHERE id = ?)`, id).Scan(&exists); err != nil {
 		return err
@@ -123,9 +128,14 @@ func messageMissing(ctx context.Context, tx *sql.Tx, id string) error {
 // the write lock, so a second call finds the message failed and refunds
 // nothing.
 func (db *DB) FailMessage(ctx context.Context, id, reason string, refund *naive.LedgerEntry, at time.Time) (int64, error) {
-	at = orNow(at)
+	if at.IsZero() {
+		return 0, required("FailMessage", "at")
+	}
+	if err := checkEntry("FailMessage", refund); err != nil {
+		return 0, err
+	}
 	var bal int64
-	err := db.tx(ctx, func(tx *sql.Tx) error {
+	err := db.tx(ctx, func(tx *txn) error {
 		m, err := scanMessage(tx.QueryRowContext(ctx, `UPDATE messages
 			SET status = 'failed', failure_reason = ?, failed_at = ?
 			WHERE id = ? AND status = 'queued' AND direction = 'outbound' RETURNING `+messageCols,
@@ -141,7 +151,7 @@ func (db *DB) FailMessage(ctx context.Context, id, reason string, refund *naive.
 			return err
 		}
 		fillEntry(refund, m.OperatorID, m.Mode, m.ID)
-		bal, err = applyLedger(ctx, tx, refund)
+		bal, err = applyLedger(ctx, tx, "FailMessage", refund)
 		return err
 	})
 	return bal, err
@@ -153,17 +163,22 @@ func (db *DB) FailMessage(ctx context.Context, id, reason string, refund *naive.
 // unique index on (mode, carrier_id) decides, so of concurrent deliveries
 // exactly one stores the message and its event.
 func (db *DB) RecordInbound(ctx context.Context, m *naive.Message, ev *naive.Event) (bool, error) {
-	prepareMessage(m)
+	if err := prepareMessage("RecordInbound", m); err != nil {
+		return false, err
+	}
+	if err := checkEvent("RecordInbound", ev); err != nil {
+		return false, err
+	}
 	m.Direction = naive.DirectionInbound
 	if m.Status == "" {
 		m.Status = naive.MessageReceived
 	}
 	stored := false
-	err := db.tx(ctx, func(tx *sql.Tx) (err error) {
+	err := db.tx(ctx, func(tx *txn) (err error) {
 		if stored, err = insertMessage(ctx, tx, m, true); err != nil || !stored {
 			return err
 		}
-		return db.insertScopedEvent(ctx, tx, ev, m.OperatorID, m.Mode, naive.EventSMSReceived)
+		return db.insertScopedEvent(ctx, tx, "RecordInbound", ev, m.OperatorID, m.Mode, naive.EventSMSReceived)
 	})
 	if err != nil {
 		return false, err
@@ -188,10 +203,12 @@ func (db *DB) AdvanceMessage(ctx context.Context, mode naive.Mode, carrierID, st
 	if carrierID == "" {
 		return false, store.ErrNotFound
 	}
+	if at.IsZero() {
+		return false, required("AdvanceMessage", "at")
+	}
 	rank := naive.MessageRank(status)
-	at = orNow(at)
 	changed := false
-	err := db.tx(ctx, func(tx *sql.Tx) error {
+	err := db.tx(ctx, func(tx *txn) error {
 		m, err := scanMessage(tx.QueryRowContext(ctx, `UPDATE messages SET status = ?1,
 			sent_at = CASE WHEN ?1 = 'sent' THEN ?2 ELSE sent_at END,
 			delivered_at = CASE WHEN ?1 = 'delivered' THEN ?2 ELSE delivered_at END,
@@ -222,7 +239,7 @@ func (db *DB) AdvanceMessage(ctx context.Context, mode naive.Mode, carrierID, st
 		if err != nil {
 			return err
 		}
-		return db.insertScopedEvent(ctx, tx, ev, m.OperatorID, m.Mode, naive.EventSMSStatus)
+		return db.insertScopedEvent(ctx, tx, "AdvanceMessage", ev, m.OperatorID, m.Mode, naive.EventSMSStatus)
 	})
 	if err != nil {
 		return false, err
@@ -232,14 +249,14 @@ func (db *DB) AdvanceMessage(ctx context.Context, mode naive.Mode, carrierID, st
 
 // GetMessage returns a message in scope.
 func (db *DB) GetMessage(ctx context.Context, sc naive.Scope, id string) (*naive.Message, error) {
-	return scanMessage(db.r.QueryRowContext(ctx, `SELECT `+messageCols+` FROM messages
+	return scanMessage(db.reader.QueryRowContext(ctx, `SELECT `+messageCols+` FROM messages
 		WHERE operator_id = ? AND mode = ? AND id = ?`, sc.OperatorID, sc.Mode, id))
 }
 
 // ListMessages lists a phone's messages in scope (every phone's when
 // f.PhoneID is empty), newest first.
 func (db *DB) ListMessages(ctx context.Context, sc naive.Scope, f naive.MessageFilter) ([]naive.Message, error) {
-	rows, err := db.r.QueryContext(ctx, `SELECT `+messageCols+` FROM messages
+	rows, err := db.reader.QueryContext(ctx, `SELECT `+messageCols+` FROM messages
 		WHERE operator_id = ? AND mode = ? AND (? = '' OR phone_id = ?) AND (? = '' OR id < ?)
 		ORDER BY id DESC LIMIT ?`,
 		sc.OperatorID, sc.Mode, f.PhoneID, f.PhoneID, f.After, f.After, limit(f.Limit))
@@ -251,19 +268,22 @@ func (db *DB) ListMessages(ctx context.Context, sc naive.Scope, f naive.MessageF
 // redelivery of an old STOP cannot undo a newer START. A subject of
 // another scope is not found.
 func (db *DB) SetOptOut(ctx context.Context, sc naive.Scope, subjectID, contact string, optedOut bool, at time.Time) error {
-	_, err := db.w.ExecContext(ctx, `INSERT INTO opt_outs (operator_id, mode, subject_id, contact, opted_out, updated_at)
+	if at.IsZero() {
+		return required("SetOptOut", "at")
+	}
+	_, err := db.writer.ExecContext(ctx, `INSERT INTO opt_outs (operator_id, mode, subject_id, contact, opted_out, updated_at)
 		VALUES (?, ?, ?, ?, ?, ?)
 		ON CONFLICT (operator_id, mode, subject_id, contact) DO UPDATE
 		SET opted_out = excluded.opted_out, updated_at = excluded.updated_at
 		WHERE excluded.updated_at >= opt_outs.updated_at`,
-		sc.OperatorID, sc.Mode, subjectID, contact, optedOut, ts(orNow(at)))
+		sc.OperatorID, sc.Mode, subjectID, contact, optedOut, ts(at))
 	return mapErr(err)
 }
 
 // IsOptedOut reports whether contact opted out of the subject's texts.
 func (db *DB) IsOptedOut(ctx context.Context, sc naive.Scope, subjectID, contact string) (bool, error) {
 	var out bool
-	err := db.r.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM opt_outs
+	err := db.reader.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM opt_outs
 		WHERE operator_id = ? AND mode = ? AND subject_id = ? AND contact = ? AND opted_out = 1)`,
 		sc.OperatorID, sc.Mode, subjectID, contact).Scan(&out)
 	return out, mapErr(err)
@@ -318,9 +338,12 @@ func (db *DB) UpsertAssignment(ctx context.Context, a *naive.Assignment) error {
 	if err != nil {
 		return err
 	}
-	a.CreatedAt = orNow(a.CreatedAt)
+	if a.CreatedAt.IsZero() {
+		return required("UpsertAssignment", "CreatedAt")
+	}
+	a.CreatedAt = norm(a.CreatedAt)
 	var created time.Time
-	err = db.w.QueryRowContext(ctx, `INSERT INTO phone_assignments (`+assignmentCols+`) VALUES (?, ?, ?, ?, ?, ?)
+	err = db.writer.QueryRowContext(ctx, `INSERT INTO phone_assignments (`+assignmentCols+`) VALUES (?, ?, ?, ?, ?, ?)
 		ON CONFLICT (phone_id, agent_id) DO UPDATE SET permissions = excluded.permissions
 		WHERE phone_assignments.operator_id = excluded.operator_id AND phone_assignments.mode = excluded.mode
 		RETURNING created_at`,
@@ -334,14 +357,14 @@ func (db *DB) UpsertAssignment(ctx context.Context, a *naive.Assignment) error {
 
 // DeleteAssignment disconnects an agent from a phone in scope.
 func (db *DB) DeleteAssignment(ctx context.Context, sc naive.Scope, phoneID, agentID string) error {
-	res, err := db.w.ExecContext(ctx, `DELETE FROM phone_assignments
+	res, err := db.writer.ExecContext(ctx, `DELETE FROM phone_assignments
 		WHERE operator_id = ? AND mode = ? AND phone_id = ? AND agent_id = ?`, sc.OperatorID, sc.Mode, phoneID, agentID)
 	return affected(res, err, store.ErrNotFound)
 }
 
 // ListAssignments lists a phone's agents in scope, oldest first.
 func (db *DB) ListAssignments(ctx context.Context, sc naive.Scope, phoneID string) ([]naive.Assignment, error) {
-	rows, err := db.r.QueryContext(ctx, `SELECT `+assignmentCols+` FROM phone_assignments
+	rows, err := db.reader.QueryContext(ctx, `SELECT `+assignmentCols+` FROM phone_assignments
 		WHERE operator_id = ? AND mode = ? AND phone_id = ? ORDER BY created_at, agent_id`,
 		sc.OperatorID, sc.Mode, phoneID)
 	return collect(rows, err, scanAssignment)
@@ -349,7 +372,7 @@ func (db *DB) ListAssignments(ctx context.Context, sc naive.Scope, phoneID strin
 
 // ListStaleQueued lists unfinished outbound sends of every tenant.
 func (db *DB) ListStaleQueued(ctx context.Context, before time.Time, n int) ([]naive.Message, error) {
-	rows, err := db.r.QueryContext(ctx, `SELECT `+messageCols+` FROM messages
+	rows, err := db.reader.QueryContext(ctx, `SELECT `+messageCols+` FROM messages
 		WHERE direction = 'outbound' AND status = 'queued' AND carrier_id = '' AND created_at < ?
 		ORDER BY created_at, id LIMIT ?`, ts(before), limit(n))
 	return collect(rows, err, scanMessage)

@@ -2,7 +2,6 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"strings"
 	"time"
@@ -28,16 +27,19 @@ func scanPhone(s scanner) (*naive.Phone, error) {
 // transaction, so a number is never bought without its charge.
 // Capabilities are not stored: the service derives them.
 func (db *DB) ReservePhone(ctx context.Context, p *naive.Phone, debit *naive.LedgerEntry) (int64, error) {
-	if p.ID == "" {
-		p.ID = newID()
+	if p.ID == "" || p.CreatedAt.IsZero() {
+		return 0, required("ReservePhone", "ID", "CreatedAt")
+	}
+	if err := checkEntry("ReservePhone", debit); err != nil {
+		return 0, err
 	}
 	p.Status = naive.PhoneProvisioning
-	p.CreatedAt = orNow(p.CreatedAt)
+	p.CreatedAt = norm(p.CreatedAt)
 	p.ReleasedAt = normPtr(p.ReleasedAt)
 	fillEntry(debit, p.OperatorID, p.Mode, p.ID)
 	var bal int64
-	err := db.tx(ctx, func(tx *sql.Tx) (err error) {
-		if bal, err = applyLedger(ctx, tx, debit); err != nil {
+	err := db.tx(ctx, func(tx *txn) (err error) {
+		if bal, err = applyLedger(ctx, tx, "ReservePhone", debit); err != nil {
 			return err
 		}
 		// A deleted subject gets no number: under the write lock this
@@ -56,7 +58,7 @@ func (db *DB) ReservePhone(ctx context.Context, p *naive.Phone, debit *naive.Led
 // ActivatePhone records a bought number on a provisioning phone; an empty
 // campaignID keeps the stored one.
 func (db *DB) ActivatePhone(ctx context.Context, id, e164, carrierID, campaignID string) error {
-	return db.tx(ctx, func(tx *sql.Tx) error {
+	return db.tx(ctx, func(tx *txn) error {
 		res, err := tx.ExecContext(ctx, `UPDATE phones SET status = 'active', e164 = ?, carrier_id = ?,
 			campaign_id = CASE WHEN ? = '' THEN campaign_id ELSE ? END
 			WHERE id = ? AND status = 'provisioning'`, e164, carrierID, campaignID, campaignID, id)
@@ -69,7 +71,7 @@ func (db *DB) ActivatePhone(ctx context.Context, id, e164, carrierID, campaignID
 
 // phoneMissing tells an unknown phone (ErrNotFound) from one in the wrong
 // status (ErrConflict).
-func phoneMissing(ctx context.Context, tx *sql.Tx, id string) error {
+func phoneMissing(ctx context.Context, tx *txn, id string) error {
 	var exists bool
 	if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM phones WHERE id = ?)`, id).Scan(&exists); err != nil {
 		return err
@@ -84,8 +86,11 @@ func phoneMissing(ctx context.Context, tx *sql.Tx, id string) error {
 // transaction. The status check and the write are one statement under the
 // write lock, so a second call finds the phone failed and refunds nothing.
 func (db *DB) FailPhone(ctx context.Context, id string, refund *naive.LedgerEntry) (int64, error) {
+	if err := checkEntry("FailPhone", refund); err != nil {
+		return 0, err
+	}
 	var bal int64
-	err := db.tx(ctx, func(tx *sql.Tx) error {
+	err := db.tx(ctx, func(tx *txn) error {
 		p, err := scanPhone(tx.QueryRowContext(ctx, `UPDATE phones SET status = 'failed'
 			WHERE id = ? AND status = 'provisioning' RETURNING `+phoneCols, id))
 		if errors.Is(err, store.ErrNotFound) {
@@ -99,7 +104,7 @@ func (db *DB) FailPhone(ctx context.Context, id string, refund *naive.LedgerEntr
 			return err
 		}
 		fillEntry(refund, p.OperatorID, p.Mode, p.ID)
-		bal, err = applyLedger(ctx, tx, refund)
+		bal, err = applyLedger(ctx, tx, "FailPhone", refund)
 		return err
 	})
 	return bal, err
@@ -107,14 +112,14 @@ func (db *DB) FailPhone(ctx context.Context, id string, refund *naive.LedgerEntr
 
 // GetPhone returns a phone in scope, whatever its status.
 func (db *DB) GetPhone(ctx context.Context, sc naive.Scope, id string) (*naive.Phone, error) {
-	return scanPhone(db.r.QueryRowContext(ctx, `SELECT `+phoneCols+` FROM phones
+	return scanPhone(db.reader.QueryRowContext(ctx, `SELECT `+phoneCols+` FROM phones
 		WHERE operator_id = ? AND mode = ? AND id = ?`, sc.OperatorID, sc.Mode, id))
 }
 
 // ListPhones lists a subject's active and released phones, newest first;
 // provisioning and failed rows are bookkeeping callers do not see.
 func (db *DB) ListPhones(ctx context.Context, sc naive.Scope, subjectID string, f naive.PhoneFilter) ([]naive.Phone, error) {
-	rows, err := db.r.QueryContext(ctx, `SELECT `+phoneCols+` FROM phones
+	rows, err := db.reader.QueryContext(ctx, `SELECT `+phoneCols+` FROM phones
 		WHERE operator_id = ? AND mode = ? AND subject_id = ? AND status IN ('active', 'released')
 		AND (? = '' OR agent_id = ?) AND (? = '' OR id < ?) ORDER BY id DESC LIMIT ?`,
 		sc.OperatorID, sc.Mode, subjectID, f.AgentID, f.AgentID, f.After, f.After, limit(f.Limit))
@@ -133,6 +138,8 @@ func (db *DB) CountPhones(ctx context.Context, sc naive.Scope, subjectID string,
 		}
 	}
 	var n int
+	// The IN list varies in length: q runs unprepared, so the cache holds
+	// constant SQL only.
 	err := db.r.QueryRowContext(ctx, q, args...).Scan(&n)
 	return n, mapErr(err)
 }
@@ -140,7 +147,7 @@ func (db *DB) CountPhones(ctx context.Context, sc naive.Scope, subjectID string,
 // MarkPhoneReleased marks an active phone in scope released.
 func (db *DB) MarkPhoneReleased(ctx context.Context, sc naive.Scope, id string, at time.Time) (*naive.Phone, error) {
 	var p *naive.Phone
-	err := db.tx(ctx, func(tx *sql.Tx) (err error) {
+	err := db.tx(ctx, func(tx *txn) (err error) {
 		p, err = scanPhone(tx.QueryRowContext(ctx, `UPDATE phones SET status = 'released', released_at = ?
 			WHERE operator_id = ? AND mode = ? AND id = ? AND status = 'active' RETURNING `+phoneCols,
 			ts(at), sc.OperatorID, sc.Mode, id))
@@ -166,7 +173,7 @@ func (db *DB) MarkPhoneReleased(ctx context.Context, sc naive.Scope, id string, 
 // ListStaleProvisioning lists provisioning phones of every tenant created
 // before the given time, oldest first, for reconciliation.
 func (db *DB) ListStaleProvisioning(ctx context.Context, before time.Time, n int) ([]naive.Phone, error) {
-	rows, err := db.r.QueryContext(ctx, `SELECT `+phoneCols+` FROM phones
+	rows, err := db.reader.QueryContext(ctx, `SELECT `+phoneCols+` FROM phones
 		WHERE status = 'provisioning' AND created_at < ? ORDER BY created_at, id LIMIT ?`, ts(before), limit(n))
 	return collect(rows, err, scanPhone)
 }

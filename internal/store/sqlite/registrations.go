@@ -32,15 +32,18 @@ func (db *DB) ClaimBrand(ctx context.Context, b *naive.Brand, staleBefore time.T
 	if b.ClaimToken == "" {
 		return nil, false, errNoClaimToken
 	}
+	if b.ClaimedAt.IsZero() || b.CreatedAt.IsZero() {
+		return nil, false, required("ClaimBrand", "ClaimedAt", "CreatedAt")
+	}
 	b.Status = naive.BrandRegistering
 	b.CarrierID = ""
-	b.ClaimedAt = orNow(b.ClaimedAt)
-	b.CreatedAt = orNow(b.CreatedAt)
+	b.ClaimedAt = norm(b.ClaimedAt)
+	b.CreatedAt = norm(b.CreatedAt)
 	var (
 		out     *naive.Brand
 		claimed bool
 	)
-	err := db.tx(ctx, func(tx *sql.Tx) error {
+	err := db.tx(ctx, func(tx *txn) error {
 		cur, err := scanBrand(tx.QueryRowContext(ctx, `SELECT `+brandCols+` FROM brands WHERE subject_id = ?`, b.SubjectID))
 		switch {
 		case errors.Is(err, store.ErrNotFound):
@@ -76,7 +79,7 @@ func (db *DB) CompleteBrand(ctx context.Context, subjectID, claimToken, carrierI
 	if claimToken == "" {
 		return store.ErrConflict
 	}
-	res, err := db.w.ExecContext(ctx, `UPDATE brands SET status = 'registered', carrier_id = ?, claim_token = '', updated_at = ?
+	res, err := db.writer.ExecContext(ctx, `UPDATE brands SET status = 'registered', carrier_id = ?, claim_token = '', updated_at = ?
 		WHERE subject_id = ? AND claim_token = ? AND status = 'registering'`,
 		carrierID, ts(at), subjectID, claimToken)
 	return affected(res, err, store.ErrConflict)
@@ -88,14 +91,14 @@ func (db *DB) AbandonBrand(ctx context.Context, subjectID, claimToken string) er
 	if claimToken == "" {
 		return nil
 	}
-	_, err := db.w.ExecContext(ctx, `DELETE FROM brands WHERE subject_id = ? AND claim_token = ? AND status = 'registering'`,
+	_, err := db.writer.ExecContext(ctx, `DELETE FROM brands WHERE subject_id = ? AND claim_token = ? AND status = 'registering'`,
 		subjectID, claimToken)
 	return mapErr(err)
 }
 
 // GetBrand returns a subject's brand.
 func (db *DB) GetBrand(ctx context.Context, sc naive.Scope, subjectID string) (*naive.Brand, error) {
-	return scanBrand(db.r.QueryRowContext(ctx, `SELECT `+brandCols+` FROM brands
+	return scanBrand(db.reader.QueryRowContext(ctx, `SELECT `+brandCols+` FROM brands
 		WHERE operator_id = ? AND mode = ? AND subject_id = ?`, sc.OperatorID, sc.Mode, subjectID))
 }
 
@@ -104,7 +107,7 @@ func (db *DB) GetBrandByCarrierID(ctx context.Context, mode naive.Mode, carrierI
 	if carrierID == "" {
 		return nil, store.ErrNotFound
 	}
-	return scanBrand(db.r.QueryRowContext(ctx, `SELECT `+brandCols+` FROM brands
+	return scanBrand(db.reader.QueryRowContext(ctx, `SELECT `+brandCols+` FROM brands
 		WHERE mode = ? AND carrier_id = ? AND status = 'registered'`, mode, carrierID))
 }
 
@@ -141,15 +144,15 @@ func (db *DB) ClaimCampaign(ctx context.Context, c *naive.Campaign, staleBefore 
 	if c.ClaimToken == "" {
 		return nil, false, errNoClaimToken
 	}
-	if c.ID == "" {
-		c.ID = newID()
+	if c.ID == "" || c.ClaimedAt.IsZero() || c.CreatedAt.IsZero() {
+		return nil, false, required("ClaimCampaign", "ID", "ClaimedAt", "CreatedAt")
 	}
 	if c.Status == "" {
 		c.Status = naive.CampaignCreated
 	}
 	c.CarrierID = ""
-	c.ClaimedAt = orNow(c.ClaimedAt)
-	c.CreatedAt = orNow(c.CreatedAt)
+	c.ClaimedAt = norm(c.ClaimedAt)
+	c.CreatedAt = norm(c.CreatedAt)
 	if c.UpdatedAt.IsZero() {
 		c.UpdatedAt = c.CreatedAt
 	}
@@ -158,7 +161,7 @@ func (db *DB) ClaimCampaign(ctx context.Context, c *naive.Campaign, staleBefore 
 		out     *naive.Campaign
 		claimed bool
 	)
-	err := db.tx(ctx, func(tx *sql.Tx) error {
+	err := db.tx(ctx, func(tx *txn) error {
 		cur, err := scanCampaign(tx.QueryRowContext(ctx, `SELECT `+campaignCols+` FROM campaigns
 			WHERE subject_id = ? AND kind = ?`, c.SubjectID, c.Kind))
 		switch {
@@ -195,7 +198,7 @@ func (db *DB) CompleteCampaign(ctx context.Context, id, claimToken, carrierID, s
 	if claimToken == "" {
 		return store.ErrConflict
 	}
-	res, err := db.w.ExecContext(ctx, `UPDATE campaigns SET carrier_id = ?, status = ?, claim_token = '', updated_at = ?
+	res, err := db.writer.ExecContext(ctx, `UPDATE campaigns SET carrier_id = ?, status = ?, claim_token = '', updated_at = ?
 		WHERE id = ? AND claim_token = ?`,
 		carrierID, status, ts(at), id, claimToken)
 	return affected(res, err, store.ErrConflict)
@@ -207,19 +210,19 @@ func (db *DB) AbandonCampaign(ctx context.Context, id, claimToken string) error 
 	if claimToken == "" {
 		return nil // '' is the token of every registered campaign
 	}
-	_, err := db.w.ExecContext(ctx, `DELETE FROM campaigns WHERE id = ? AND claim_token = ?`, id, claimToken)
+	_, err := db.writer.ExecContext(ctx, `DELETE FROM campaigns WHERE id = ? AND claim_token = ?`, id, claimToken)
 	return mapErr(err)
 }
 
 // GetCampaign returns a campaign in scope, registered or not.
 func (db *DB) GetCampaign(ctx context.Context, sc naive.Scope, id string) (*naive.Campaign, error) {
-	return scanCampaign(db.r.QueryRowContext(ctx, `SELECT `+campaignCols+` FROM campaigns
+	return scanCampaign(db.reader.QueryRowContext(ctx, `SELECT `+campaignCols+` FROM campaigns
 		WHERE operator_id = ? AND mode = ? AND id = ?`, sc.OperatorID, sc.Mode, id))
 }
 
 // ListCampaigns lists the subject's registered campaigns, newest first.
 func (db *DB) ListCampaigns(ctx context.Context, sc naive.Scope, subjectID string) ([]naive.Campaign, error) {
-	rows, err := db.r.QueryContext(ctx, `SELECT `+campaignCols+` FROM campaigns
+	rows, err := db.reader.QueryContext(ctx, `SELECT `+campaignCols+` FROM campaigns
 		WHERE operator_id = ? AND mode = ? AND subject_id = ? AND claim_token = '' ORDER BY id DESC`,
 		sc.OperatorID, sc.Mode, subjectID)
 	return collect(rows, err, scanCampaign)
@@ -228,7 +231,7 @@ func (db *DB) ListCampaigns(ctx context.Context, sc naive.Scope, subjectID strin
 // ListOpenCampaigns lists registered campaigns still created or in review,
 // least recently updated first, so a poller with a limit gets round to all.
 func (db *DB) ListOpenCampaigns(ctx context.Context, n int) ([]naive.Campaign, error) {
-	rows, err := db.r.QueryContext(ctx, `SELECT `+campaignCols+` FROM campaigns
+	rows, err := db.reader.QueryContext(ctx, `SELECT `+campaignCols+` FROM campaigns
 		WHERE claim_token = '' AND status IN ('created', 'in_review') ORDER BY updated_at, id LIMIT ?`, limit(n))
 	return collect(rows, err, scanCampaign)
 }
@@ -240,12 +243,17 @@ const rankSQL = `CASE status WHEN 'created' THEN 1 WHEN 'in_review' THEN 2 WHEN 
 // AdvanceCampaign stores status if it ranks above the stored one; an
 // unknown campaign or status changes nothing.
 func (db *DB) AdvanceCampaign(ctx context.Context, id, status string, at time.Time, events []*naive.Event) (bool, error) {
+	for _, ev := range events {
+		if err := checkEvent("AdvanceCampaign", ev); err != nil {
+			return false, err
+		}
+	}
 	rank := naive.CampaignRank(status)
 	if rank == 0 {
 		return false, nil
 	}
 	changed := false
-	err := db.tx(ctx, func(tx *sql.Tx) error {
+	err := db.tx(ctx, func(tx *txn) error {
 		res, err := tx.ExecContext(ctx, `UPDATE campaigns SET status = ?, updated_at = ?
 			WHERE id = ? AND `+rankSQL+` < ?`, status, ts(at), id, rank)
 		if err != nil {
@@ -257,7 +265,7 @@ func (db *DB) AdvanceCampaign(ctx context.Context, id, status string, at time.Ti
 		}
 		changed = true
 		for _, ev := range events {
-			if err := db.insertEvent(ctx, tx, ev); err != nil {
+			if err := db.insertEvent(ctx, tx, "AdvanceCampaign", ev); err != nil {
 				return err
 			}
 		}
@@ -274,13 +282,13 @@ func (db *DB) GetCampaignByCarrierID(ctx context.Context, mode naive.Mode, carri
 	if carrierID == "" {
 		return nil, store.ErrNotFound
 	}
-	return scanCampaign(db.r.QueryRowContext(ctx, `SELECT `+campaignCols+` FROM campaigns
+	return scanCampaign(db.reader.QueryRowContext(ctx, `SELECT `+campaignCols+` FROM campaigns
 		WHERE mode = ? AND carrier_id = ? AND claim_token = ''`, mode, carrierID))
 }
 
 // ListRegisteredBrands lists registered brands of every tenant by subject id.
 func (db *DB) ListRegisteredBrands(ctx context.Context, afterSubjectID string, n int) ([]naive.Brand, error) {
-	rows, err := db.r.QueryContext(ctx, `SELECT `+brandCols+` FROM brands
+	rows, err := db.reader.QueryContext(ctx, `SELECT `+brandCols+` FROM brands
 		WHERE status = 'registered' AND subject_id > ? ORDER BY subject_id LIMIT ?`, afterSubjectID, limit(n))
 	return collect(rows, err, scanBrand)
 }

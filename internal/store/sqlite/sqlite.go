@@ -1,11 +1,16 @@
 // Package sqlite is the embedded store.Store: one SQLite file in WAL mode on
-// the pure-Go modernc.org/sqlite driver, so the binary needs no cgo.
+// the pure-Go modernc.org/sqlite driver, so the binary needs no cgo. Its
+// constant SQL runs as statements prepared once per connection and reused
+// (stmts.go), not parsed again on every call.
 //
-// Create methods fill an empty ID (a UUIDv7, so lists sort newest first by
-// id) and a zero CreatedAt, and store every time as UTC truncated to the
-// microsecond (PostgreSQL's precision); they write those values back into
-// their argument, so it equals what a later Get returns. A Page with
-// Limit <= 0 lists everything.
+// Callers set every id (a UUIDv7, so lists sort newest first by id) and
+// every time a row stores: the store makes up none (only the migration
+// bookkeeping reads the clock), so the caller's clock is the one clock,
+// and a method missing one fails with an error naming it. Times are
+// stored as UTC truncated to the microsecond (PostgreSQL's precision), and
+// methods write the normalised values back into their argument, so it
+// equals what a later Get returns. A Page with Limit <= 0 lists
+// everything.
 package sqlite
 
 import (
@@ -21,7 +26,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/google/uuid"
 	sqlite "modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
 
@@ -45,6 +49,9 @@ type DB struct {
 	w *sql.DB
 	// r serves reads outside transactions; WAL lets them run beside w.
 	r *sql.DB
+	// writer and reader run statements on w and r, each prepared once
+	// per connection and reused (stmts.go); they are one when r is w.
+	writer, reader *pool
 	// jobs enqueues background jobs inside write transactions (SetJobs).
 	jobs Jobs
 }
@@ -73,7 +80,8 @@ func open(ctx context.Context, dsn string, writers int) (*DB, error) {
 	w.SetMaxIdleConns(writers)
 	w.SetConnMaxLifetime(0)
 	w.SetConnMaxIdleTime(0)
-	db := &DB{w: w, r: w}
+	db := &DB{w: w, r: w, writer: newPool(w)}
+	db.reader = db.writer
 	if err := connect(ctx, w); err != nil {
 		w.Close()
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
@@ -100,7 +108,7 @@ func open(ctx context.Context, dsn string, writers int) (*DB, error) {
 		w.Close()
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
-	db.r = r
+	db.r, db.reader = r, newPool(r)
 	return db, nil
 }
 
@@ -154,13 +162,17 @@ func (db *DB) Ping(ctx context.Context) error {
 	return db.r.PingContext(ctx)
 }
 
-// Close closes both connection pools.
+// Close closes the prepared statements and both connection pools.
 func (db *DB) Close() error {
-	var err error
-	if db.r != db.w {
-		err = db.r.Close()
+	var errs []error
+	if db.reader != db.writer {
+		errs = append(errs, db.reader.close())
 	}
-	return errors.Join(err, db.w.Close())
+	errs = append(errs, db.writer.close())
+	if db.r != db.w {
+		errs = append(errs, db.r.Close())
+	}
+	return errors.Join(append(errs, db.w.Close())...)
 }
 
 // migrate applies the embedded migrations not yet recorded in
@@ -188,8 +200,10 @@ func (db *DB) migrate(ctx context.Context) error {
 	}
 	sort.Slice(all, func(i, j int) bool { return all[i].version < all[j].version })
 
-	return db.tx(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+	return db.tx(ctx, func(tx *txn) error {
+		// Migrations run once per Open, some as several statements in
+		// one string: they run unprepared, through the embedded *sql.Tx.
+		if _, err := tx.Tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
 			version    INTEGER PRIMARY KEY,
 			name       TEXT NOT NULL,
 			applied_at TEXT NOT NULL
@@ -197,7 +211,7 @@ func (db *DB) migrate(ctx context.Context) error {
 			return fmt.Errorf("sqlite: migrate: %w", err)
 		}
 		applied := map[int]bool{}
-		rows, err := tx.QueryContext(ctx, `SELECT version FROM schema_migrations`)
+		rows, err := tx.Tx.QueryContext(ctx, `SELECT version FROM schema_migrations`)
 		if err != nil {
 			return fmt.Errorf("sqlite: migrate: %w", err)
 		}
@@ -220,10 +234,10 @@ func (db *DB) migrate(ctx context.Context) error {
 			if err != nil {
 				return err
 			}
-			if _, err := tx.ExecContext(ctx, string(body)); err != nil {
+			if _, err := tx.Tx.ExecContext(ctx, string(body)); err != nil {
 				return fmt.Errorf("sqlite: migration %s: %w", m.name, err)
 			}
-			if _, err := tx.ExecContext(ctx,
+			if _, err := tx.Tx.ExecContext(ctx,
 				`INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)`,
 				m.version, m.name, ts(time.Now())); err != nil {
 				return fmt.Errorf("sqlite: migration %s: %w", m.name, err)
@@ -235,17 +249,19 @@ func (db *DB) migrate(ctx context.Context) error {
 
 // tx runs fn in a write transaction, committing if fn returns nil, so a
 // method's writes happen all or not at all.
-func (db *DB) tx(ctx context.Context, fn func(*sql.Tx) error) (err error) {
+func (db *DB) tx(ctx context.Context, fn func(*txn) error) (err error) {
 	tx, err := db.w.BeginTx(ctx, nil)
 	if err != nil {
 		return mapErr(err)
 	}
+	t := &txn{Tx: tx, pool: db.writer}
 	defer func() {
 		if err != nil {
 			tx.Rollback()
 		}
+		t.prepareMissed(ctx)
 	}()
-	if err := fn(tx); err != nil {
+	if err := fn(t); err != nil {
 		return mapErr(err)
 	}
 	return mapErr(tx.Commit())
@@ -276,8 +292,6 @@ func notFound(err error) error {
 	return mapErr(err)
 }
 
-func newID() string { return uuid.Must(uuid.NewV7()).String() }
-
 // timeLayout is fixed-width, so stored times compare correctly as text.
 const timeLayout = "2006-01-02T15:04:05.000000Z"
 
@@ -292,12 +306,15 @@ func normPtr(t *time.Time) *time.Time {
 	return &n
 }
 
-// orNow returns norm(t), or the current time when t is zero.
-func orNow(t time.Time) time.Time {
-	if t.IsZero() {
-		return norm(time.Now())
+// required is the error of method called without the ids or times names,
+// which its rows store: the store fills none in, so every id and time
+// comes from the caller's id source and clock.
+func required(method string, names ...string) error {
+	list, verb := names[0], "is"
+	if n := len(names); n > 1 {
+		list, verb = strings.Join(names[:n-1], ", ")+" and "+names[n-1], "are"
 	}
-	return norm(t)
+	return fmt.Errorf("sqlite: %s: %s %s required", method, list, verb)
 }
 
 func ts(t time.Time) string { return norm(t).Format(timeLayout) }

@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/naive-oss/naive/internal/jobs"
 	"github.com/naive-oss/naive/internal/naive"
 	"github.com/naive-oss/naive/internal/store"
@@ -98,6 +100,56 @@ func TestOpenMemory(t *testing.T) {
 	// Reads see the writes: both go through the one in-memory database.
 	if _, err := db.GetOperator(t.Context(), "op"); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestStatementsPrepared checks that statements are prepared once per pool
+// and reused: those run in transactions once the transaction ends, those
+// outside on first use, and SQL built from variable parts never.
+func TestStatementsPrepared(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "naive.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	now := time.Now()
+	op := naive.Operator{ID: uuid.Must(uuid.NewV7()).String(), Name: "op", CreatedAt: now}
+	if _, err := db.Seed(ctx, &store.SeedData{Operator: op}); err != nil {
+		t.Fatal(err)
+	}
+	sc := naive.Scope{OperatorID: op.ID, Mode: naive.ModeTest}
+	round := func(statuses ...string) {
+		t.Helper()
+		if _, err := db.GetOperator(ctx, op.ID); err != nil {
+			t.Fatal(err)
+		}
+		e := &naive.LedgerEntry{ID: uuid.Must(uuid.NewV7()).String(), OperatorID: op.ID, Mode: sc.Mode, Amount: 5,
+			Reason: naive.LedgerGrant, Actor: naive.Actor{Type: "system", ID: "test"}, CreatedAt: now}
+		if _, err := db.AddLedgerEntry(ctx, e); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.Balance(ctx, sc); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.CountPhones(ctx, sc, "subject", statuses...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	w0, _ := db.Prepared()
+	if w0 == 0 {
+		t.Fatal("Seed's transaction left no statement prepared")
+	}
+	round(naive.PhoneActive)
+	w1, r1 := db.Prepared()
+	if w1 <= w0 || r1 == 0 {
+		t.Fatalf("prepared after a first round: writer %d (before %d), reader %d", w1, w0, r1)
+	}
+	round(naive.PhoneActive, naive.PhoneReleased)
+	round(naive.PhoneActive, naive.PhoneReleased, naive.PhoneProvisioning)
+	if w, r := db.Prepared(); w != w1 || r != r1 {
+		t.Fatalf("prepared after more rounds: writer %d, reader %d; want %d and %d", w, r, w1, r1)
 	}
 }
 

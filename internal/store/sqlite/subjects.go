@@ -68,11 +68,11 @@ func prepareSubject(s *naive.Subject) (address, contact string, err error) {
 	return string(a), string(c), nil
 }
 
-func insertSubject(ctx context.Context, ex execer, s *naive.Subject) error {
-	if s.ID == "" {
-		s.ID = newID()
+func insertSubject(ctx context.Context, ex execer, method string, s *naive.Subject) error {
+	if s.ID == "" || s.CreatedAt.IsZero() {
+		return required(method, "ID", "CreatedAt")
 	}
-	s.CreatedAt = orNow(s.CreatedAt)
+	s.CreatedAt = norm(s.CreatedAt)
 	if s.UpdatedAt.IsZero() {
 		s.UpdatedAt = s.CreatedAt
 	}
@@ -105,35 +105,35 @@ func nullID(id string) any {
 // CreateSubject stores a subject; a second default in one scope is a
 // conflict, a kit not in the subject's scope not found.
 func (db *DB) CreateSubject(ctx context.Context, s *naive.Subject) error {
-	return insertSubject(ctx, db.w, s)
+	return insertSubject(ctx, db.writer, "CreateSubject", s)
 }
 
 // GetSubject returns a subject in scope.
 func (db *DB) GetSubject(ctx context.Context, sc naive.Scope, id string) (*naive.Subject, error) {
-	return scanSubject(db.r.QueryRowContext(ctx, `SELECT `+subjectCols+` FROM subjects
+	return scanSubject(db.reader.QueryRowContext(ctx, `SELECT `+subjectCols+` FROM subjects
 		WHERE operator_id = ? AND mode = ? AND id = ? AND deleted_at IS NULL`, sc.OperatorID, sc.Mode, id))
 }
 
 // GetDefaultSubject returns the scope's default subject.
 func (db *DB) GetDefaultSubject(ctx context.Context, sc naive.Scope) (*naive.Subject, error) {
-	return scanSubject(db.r.QueryRowContext(ctx, `SELECT `+subjectCols+` FROM subjects
+	return scanSubject(db.reader.QueryRowContext(ctx, `SELECT `+subjectCols+` FROM subjects
 		WHERE operator_id = ? AND mode = ? AND is_default = 1 AND deleted_at IS NULL`, sc.OperatorID, sc.Mode))
 }
 
 // ListSubjects lists subjects not deleted, newest first.
 func (db *DB) ListSubjects(ctx context.Context, sc naive.Scope, p naive.Page) ([]naive.Subject, error) {
-	rows, err := db.r.QueryContext(ctx, `SELECT `+subjectCols+` FROM subjects
+	rows, err := db.reader.QueryContext(ctx, `SELECT `+subjectCols+` FROM subjects
 		WHERE operator_id = ? AND mode = ? AND deleted_at IS NULL AND (? = '' OR id < ?) ORDER BY id DESC LIMIT ?`,
 		sc.OperatorID, sc.Mode, p.After, p.After, limit(p.Limit))
 	return collect(rows, err, scanSubject)
 }
 
-// UpdateSubject stores a subject's profile, formation and kit (not its
-// default flag), setting UpdatedAt to now when it is zero. A deleted
-// subject, or a kit not in the subject's scope, is not found.
+// UpdateSubject stores a subject's profile, formation, kit (not its
+// default flag) and UpdatedAt (required). A deleted subject, or a kit not
+// in the subject's scope, is not found.
 func (db *DB) UpdateSubject(ctx context.Context, s *naive.Subject) error {
 	if s.UpdatedAt.IsZero() {
-		s.UpdatedAt = time.Now()
+		return required("UpdateSubject", "UpdatedAt")
 	}
 	s.UpdatedAt = norm(s.UpdatedAt)
 	address, contact, err := prepareSubject(s)
@@ -142,7 +142,7 @@ func (db *DB) UpdateSubject(ctx context.Context, s *naive.Subject) error {
 	}
 	f := &s.Formation
 	kit := nullID(s.AccountKitID)
-	res, err := db.w.ExecContext(ctx, `UPDATE subjects SET
+	res, err := db.writer.ExecContext(ctx, `UPDATE subjects SET
 		legal_name = ?, state = ?, website = ?, industry = ?, privacy_policy_url = ?, terms_url = ?,
 		address = ?, contact = ?,
 		formation_status = ?, formation_entity_type = ?, formation_state = ?, formation_legal_name = ?,
@@ -168,7 +168,7 @@ func (db *DB) UpdateSubject(ctx context.Context, s *naive.Subject) error {
 // DeleteSubject soft-deletes a subject in scope. Under the write lock the
 // checks and the update are one statement, atomic with ReservePhone.
 func (db *DB) DeleteSubject(ctx context.Context, sc naive.Scope, id string, at time.Time) error {
-	return db.tx(ctx, func(tx *sql.Tx) error {
+	return db.tx(ctx, func(tx *txn) error {
 		var isDefault, busy bool
 		err := tx.QueryRowContext(ctx, `SELECT is_default, EXISTS (SELECT 1 FROM phones
 			WHERE subject_id = subjects.id AND status IN ('active', 'provisioning'))
@@ -197,24 +197,24 @@ func scanAgent(s scanner) (*naive.Agent, error) {
 
 // CreateAgent stores an agent.
 func (db *DB) CreateAgent(ctx context.Context, a *naive.Agent) error {
-	if a.ID == "" {
-		a.ID = newID()
+	if a.ID == "" || a.CreatedAt.IsZero() {
+		return required("CreateAgent", "ID", "CreatedAt")
 	}
-	a.CreatedAt = orNow(a.CreatedAt)
-	_, err := db.w.ExecContext(ctx, `INSERT INTO agents (`+agentCols+`) VALUES (?, ?, ?, ?, ?, ?)`,
+	a.CreatedAt = norm(a.CreatedAt)
+	_, err := db.writer.ExecContext(ctx, `INSERT INTO agents (`+agentCols+`) VALUES (?, ?, ?, ?, ?, ?)`,
 		a.ID, a.OperatorID, a.Mode, a.Name, a.WebhookURL, ts(a.CreatedAt))
 	return mapErr(err)
 }
 
 // GetAgent returns an agent in scope.
 func (db *DB) GetAgent(ctx context.Context, sc naive.Scope, id string) (*naive.Agent, error) {
-	return scanAgent(db.r.QueryRowContext(ctx, `SELECT `+agentCols+` FROM agents
+	return scanAgent(db.reader.QueryRowContext(ctx, `SELECT `+agentCols+` FROM agents
 		WHERE operator_id = ? AND mode = ? AND id = ?`, sc.OperatorID, sc.Mode, id))
 }
 
 // ListAgents lists agents, newest first.
 func (db *DB) ListAgents(ctx context.Context, sc naive.Scope, p naive.Page) ([]naive.Agent, error) {
-	rows, err := db.r.QueryContext(ctx, `SELECT `+agentCols+` FROM agents
+	rows, err := db.reader.QueryContext(ctx, `SELECT `+agentCols+` FROM agents
 		WHERE operator_id = ? AND mode = ? AND (? = '' OR id < ?) ORDER BY id DESC LIMIT ?`,
 		sc.OperatorID, sc.Mode, p.After, p.After, limit(p.Limit))
 	return collect(rows, err, scanAgent)
@@ -223,7 +223,10 @@ func (db *DB) ListAgents(ctx context.Context, sc naive.Scope, p naive.Page) ([]n
 // UpdateAgent stores an agent's name and webhook URL and keeps its own
 // webhook endpoint in step, in one transaction.
 func (db *DB) UpdateAgent(ctx context.Context, a *naive.Agent, ep *naive.WebhookEndpoint) (created bool, err error) {
-	err = db.tx(ctx, func(tx *sql.Tx) error {
+	if a.WebhookURL != "" && (ep == nil || ep.ID == "" || ep.CreatedAt.IsZero()) {
+		return false, required("UpdateAgent", "endpoint ID", "CreatedAt")
+	}
+	err = db.tx(ctx, func(tx *txn) error {
 		created = false
 		got, err := scanAgent(tx.QueryRowContext(ctx, `UPDATE agents SET name = ?, webhook_url = ?
 			WHERE operator_id = ? AND mode = ? AND id = ? RETURNING `+agentCols,
@@ -241,7 +244,7 @@ func (db *DB) UpdateAgent(ctx context.Context, a *naive.Agent, ep *naive.Webhook
 			return err
 		}
 		ep.OperatorID, ep.Mode, ep.AgentID, ep.URL = a.OperatorID, a.Mode, a.ID, a.WebhookURL
-		if err := insertEndpoint(ctx, tx, ep); err != nil {
+		if err := insertEndpoint(ctx, tx, "UpdateAgent", ep); err != nil {
 			return err
 		}
 		created = true
@@ -254,7 +257,7 @@ func (db *DB) UpdateAgent(ctx context.Context, a *naive.Agent, ep *naive.Webhook
 // webhook endpoint. Under the write lock the key check is atomic with
 // CreateAPIKey.
 func (db *DB) DeleteAgent(ctx context.Context, sc naive.Scope, id string) error {
-	return db.tx(ctx, func(tx *sql.Tx) error {
+	return db.tx(ctx, func(tx *txn) error {
 		var bound bool
 		err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM api_keys
 			WHERE agent_id = agents.id AND revoked_at IS NULL)

@@ -33,20 +33,21 @@ func scanEndpoint(s scanner) (*naive.WebhookEndpoint, error) {
 // or e.Secret when that is empty, written back). An agent of another
 // scope is not found.
 func (db *DB) CreateWebhookEndpoint(ctx context.Context, e *naive.WebhookEndpoint) error {
-	return insertEndpoint(ctx, db.w, e)
+	return insertEndpoint(ctx, db.writer, "CreateWebhookEndpoint", e)
 }
 
-func insertEndpoint(ctx context.Context, ex execer, e *naive.WebhookEndpoint) error {
+// insertEndpoint stores e; method names the caller in errors.
+func insertEndpoint(ctx context.Context, ex execer, method string, e *naive.WebhookEndpoint) error {
 	if e.SigningSecret == "" {
 		e.SigningSecret = e.Secret
 	}
 	if e.SigningSecret == "" {
 		return errNoSecret
 	}
-	if e.ID == "" {
-		e.ID = newID()
+	if e.ID == "" || e.CreatedAt.IsZero() {
+		return required(method, "endpoint ID", "CreatedAt")
 	}
-	e.CreatedAt = orNow(e.CreatedAt)
+	e.CreatedAt = norm(e.CreatedAt)
 	types, err := encodeStrings(&e.EventTypes)
 	if err != nil {
 		return err
@@ -58,14 +59,14 @@ func insertEndpoint(ctx context.Context, ex execer, e *naive.WebhookEndpoint) er
 
 // GetWebhookEndpoint returns an endpoint in scope with its signing secret.
 func (db *DB) GetWebhookEndpoint(ctx context.Context, sc naive.Scope, id string) (*naive.WebhookEndpoint, error) {
-	return scanEndpoint(db.r.QueryRowContext(ctx, `SELECT `+endpointCols+` FROM webhook_endpoints
+	return scanEndpoint(db.reader.QueryRowContext(ctx, `SELECT `+endpointCols+` FROM webhook_endpoints
 		WHERE operator_id = ? AND mode = ? AND id = ?`, sc.OperatorID, sc.Mode, id))
 }
 
 // ListWebhookEndpoints lists the scope's endpoints newest first, agents'
 // own endpoints only when agents is true.
 func (db *DB) ListWebhookEndpoints(ctx context.Context, sc naive.Scope, agents bool, p naive.Page) ([]naive.WebhookEndpoint, error) {
-	rows, err := db.r.QueryContext(ctx, `SELECT `+endpointCols+` FROM webhook_endpoints
+	rows, err := db.reader.QueryContext(ctx, `SELECT `+endpointCols+` FROM webhook_endpoints
 		WHERE operator_id = ? AND mode = ? AND (? OR agent_id IS NULL) AND (? = '' OR id < ?)
 		ORDER BY id DESC LIMIT ?`,
 		sc.OperatorID, sc.Mode, agents, p.After, p.After, limit(p.Limit))
@@ -75,14 +76,14 @@ func (db *DB) ListWebhookEndpoints(ctx context.Context, sc naive.Scope, agents b
 // DeleteWebhookEndpoint deletes an endpoint in scope; its deliveries and
 // their attempts go with it (ON DELETE CASCADE), so none is tried again.
 func (db *DB) DeleteWebhookEndpoint(ctx context.Context, sc naive.Scope, id string) error {
-	res, err := db.w.ExecContext(ctx, `DELETE FROM webhook_endpoints WHERE operator_id = ? AND mode = ? AND id = ?`,
+	res, err := db.writer.ExecContext(ctx, `DELETE FROM webhook_endpoints WHERE operator_id = ? AND mode = ? AND id = ?`,
 		sc.OperatorID, sc.Mode, id)
 	return affected(res, err, store.ErrNotFound)
 }
 
 // GetEvent returns an event of any tenant.
 func (db *DB) GetEvent(ctx context.Context, id string) (*naive.Event, error) {
-	return scanEvent(db.r.QueryRowContext(ctx, `SELECT `+eventCols+` FROM events WHERE id = ?`, id))
+	return scanEvent(db.reader.QueryRowContext(ctx, `SELECT `+eventCols+` FROM events WHERE id = ?`, id))
 }
 
 const deliveryCols = `id, endpoint_id, event_id, operator_id, mode, event_type, status, next_attempt_at, created_at, updated_at`
@@ -103,10 +104,10 @@ func scanDelivery(s scanner) (*naive.Delivery, error) {
 // different tenants, or either unknown, is not found. The unique
 // (endpoint_id, event_id) decides between concurrent creators.
 func (db *DB) CreateDelivery(ctx context.Context, d *naive.Delivery) (*naive.Delivery, bool, error) {
-	if d.ID == "" {
-		d.ID = newID()
+	if d.ID == "" || d.CreatedAt.IsZero() {
+		return nil, false, required("CreateDelivery", "ID", "CreatedAt")
 	}
-	d.CreatedAt = orNow(d.CreatedAt)
+	d.CreatedAt = norm(d.CreatedAt)
 	d.UpdatedAt = d.CreatedAt
 	d.NextTryAt = normPtr(d.NextTryAt)
 	d.Status = naive.DeliveryPending
@@ -114,7 +115,7 @@ func (db *DB) CreateDelivery(ctx context.Context, d *naive.Delivery) (*naive.Del
 		out     *naive.Delivery
 		created bool
 	)
-	err := db.tx(ctx, func(tx *sql.Tx) error {
+	err := db.tx(ctx, func(tx *txn) error {
 		res, err := tx.ExecContext(ctx, `INSERT INTO webhook_deliveries (`+deliveryCols+`)
 			SELECT ?, w.id, e.id, w.operator_id, w.mode, e.type, ?, ?, ?, ?
 			FROM webhook_endpoints w JOIN events e ON e.operator_id = w.operator_id AND e.mode = w.mode
@@ -178,19 +179,23 @@ func loadAttempts(ctx context.Context, ex execer, ds []*naive.Delivery, where st
 
 // readTx runs fn in a read transaction on the reader pool, so a delivery
 // and its attempts are read from one snapshot.
-func (db *DB) readTx(ctx context.Context, fn func(*sql.Tx) error) error {
+func (db *DB) readTx(ctx context.Context, fn func(*txn) error) error {
 	tx, err := db.r.BeginTx(ctx, nil)
 	if err != nil {
 		return mapErr(err)
 	}
-	defer tx.Rollback()
-	return mapErr(fn(tx))
+	t := &txn{Tx: tx, pool: db.reader}
+	defer func() {
+		tx.Rollback()
+		t.prepareMissed(ctx)
+	}()
+	return mapErr(fn(t))
 }
 
 // GetDelivery returns a delivery of any tenant with its attempts.
 func (db *DB) GetDelivery(ctx context.Context, id string) (*naive.Delivery, error) {
 	var d *naive.Delivery
-	err := db.readTx(ctx, func(tx *sql.Tx) (err error) {
+	err := db.readTx(ctx, func(tx *txn) (err error) {
 		d, err = scanDelivery(tx.QueryRowContext(ctx, `SELECT `+deliveryCols+` FROM webhook_deliveries WHERE id = ?`, id))
 		if err != nil {
 			return err
@@ -209,8 +214,11 @@ func (db *DB) GetDelivery(ctx context.Context, id string) (*naive.Delivery, erro
 // write lock, so nothing is appended to a delivery that has finished or
 // been deleted with its endpoint.
 func (db *DB) RecordAttempt(ctx context.Context, deliveryID string, a naive.Attempt, status string, next *time.Time) error {
-	a.At = orNow(a.At)
-	return db.tx(ctx, func(tx *sql.Tx) error {
+	if a.At.IsZero() {
+		return required("RecordAttempt", "attempt At")
+	}
+	a.At = norm(a.At)
+	return db.tx(ctx, func(tx *txn) error {
 		res, err := tx.ExecContext(ctx, `UPDATE webhook_deliveries SET status = ?, next_attempt_at = ?, updated_at = ?
 			WHERE id = ? AND status = 'pending'`, status, nts(next), ts(a.At), deliveryID)
 		if err != nil {
@@ -244,7 +252,7 @@ func (db *DB) ListDeliveries(ctx context.Context, sc naive.Scope, endpointID str
 		AND (? = '' OR id < ?) ORDER BY id DESC LIMIT ?`
 	args := []any{sc.OperatorID, sc.Mode, endpointID, p.After, p.After, limit(p.Limit)}
 	var out []naive.Delivery
-	err := db.readTx(ctx, func(tx *sql.Tx) error {
+	err := db.readTx(ctx, func(tx *txn) error {
 		rows, err := tx.QueryContext(ctx, `SELECT `+deliveryCols+` FROM webhook_deliveries WHERE id IN (`+page+`)
 			ORDER BY id DESC`, args...)
 		if out, err = collect(rows, err, scanDelivery); err != nil {

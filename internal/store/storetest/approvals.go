@@ -96,14 +96,21 @@ func testApprovals(t *testing.T, b *bundle) {
 	}
 	b.wantEvent(t, "approval.requested event", ev)
 
-	// Id and created_at are filled in.
-	filled := newApproval(b.live, subj, hour)
-	filled.ID, filled.CreatedAt = "", time.Time{}
-	must(t, b.s.CreateApproval(b.ctx, filled, approvalEvent(filled, naive.EventApprovalRequested)))
-	if filled.ID == "" || filled.CreatedAt.IsZero() {
-		t.Fatalf("CreateApproval did not fill id and created_at: %s", show(filled))
+	// An empty id or a zero created_at is refused, not second in, and
+	// stores neither the approval nor its event.
+	noID := newApproval(b.live, subj, hour)
+	noID.ID = ""
+	wantRequired(t, "CreateApproval without an id",
+		b.s.CreateApproval(b.ctx, noID, approvalEvent(noID, naive.EventApprovalRequested)))
+	noTime := newApproval(b.live, subj, hour)
+	noTime.CreatedAt = time.Time{}
+	noTimeEv := approvalEvent(noTime, naive.EventApprovalRequested)
+	wantRequired(t, "CreateApproval without created_at", b.s.CreateApproval(b.ctx, noTime, noTimeEv))
+	if _, err := b.s.GetApproval(b.ctx, b.live, noTime.ID); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("GetApproval of a refused approval: error = %v, want not found", err)
 	}
-	equal(t, "approval with filled id", b.approval(t, b.live, filled.ID), *filled)
+	b.wantNoEvent(t, "event of a refused approval", noTimeEv)
+	second := b.createApproval(t, b.live, subj, hour)
 
 	// An approval may target no subject.
 	noSubject := b.createApproval(t, b.live, "", hour)
@@ -146,22 +153,22 @@ func testApprovals(t *testing.T, b *bundle) {
 	for _, c := range []struct {
 		sc naive.Scope
 		id string
-	}{{b.live, newID()}, {b.test, filled.ID}, {b.other, filled.ID}} {
+	}{{b.live, newID()}, {b.test, second.ID}, {b.other, second.ID}} {
 		_, err = b.s.ClaimApproval(b.ctx, c.sc, c.id, human(b), now())
 		wantErr(t, err, store.ErrNotFound)
 		wantErr(t, b.s.DenyApproval(b.ctx, c.sc, &naive.Approval{ID: c.id, ResolvedBy: &r, ResolvedAt: &at},
-			approvalEvent(filled, naive.EventApprovalResolved)), store.ErrNotFound)
+			approvalEvent(second, naive.EventApprovalResolved)), store.ErrNotFound)
 	}
-	equal(t, "approval after scoped-out claims", b.approval(t, b.live, filled.ID), *filled)
+	equal(t, "approval after scoped-out claims", b.approval(t, b.live, second.ID), *second)
 
 	// Finish: only from executing.
 	result := json.RawMessage(`{"phone": {"id": "ph_1",  "e164": "+14155550100"}}`)
-	notExecuting := *filled
+	notExecuting := *second
 	notExecuting.Status, notExecuting.Result = naive.ApprovalExecuted, result
-	finEv := approvalEvent(filled, naive.EventApprovalResolved)
+	finEv := approvalEvent(second, naive.EventApprovalResolved)
 	wantErr(t, b.s.FinishApproval(b.ctx, &notExecuting, finEv), store.ErrConflict)
 	b.wantNoEvent(t, "event of a finish of a pending approval", finEv)
-	equal(t, "pending approval after a finish", b.approval(t, b.live, filled.ID), *filled)
+	equal(t, "pending approval after a finish", b.approval(t, b.live, second.ID), *second)
 	unknown := newApproval(b.live, subj, hour)
 	unknown.Status = naive.ApprovalExecuted
 	if err := b.s.FinishApproval(b.ctx, unknown, approvalEvent(unknown, naive.EventApprovalResolved)); err == nil {
@@ -185,7 +192,7 @@ func testApprovals(t *testing.T, b *bundle) {
 	wantErr(t, err, store.ErrConflict)
 
 	// Failed, with an error object whose extra fields survive.
-	f, err := b.s.ClaimApproval(b.ctx, b.live, filled.ID, human(b), now())
+	f, err := b.s.ClaimApproval(b.ctx, b.live, second.ID, human(b), now())
 	must(t, err)
 	f.Status = naive.ApprovalFailed
 	f.Error = &naive.ErrorObject{Code: naive.ECompliancePending, Message: "The campaign is in review.",
@@ -193,7 +200,7 @@ func testApprovals(t *testing.T, b *bundle) {
 		Fields: map[string]any{"campaign_status": "in_review", "retryable": true, "retry_after": 30,
 			"fields_needed": []any{"website"}, "nested": map[string]any{"x": nil}}}
 	must(t, b.s.FinishApproval(b.ctx, f, approvalEvent(f, naive.EventApprovalResolved)))
-	got := b.approval(t, b.live, filled.ID)
+	got := b.approval(t, b.live, second.ID)
 	equal(t, "failed approval", got, *f)
 	wantErrObj := naive.ErrorObject{Code: naive.ECompliancePending, Message: "The campaign is in review.",
 		Param: "campaign_id", Hint: "Wait for the campaign to be approved.",
@@ -237,7 +244,7 @@ func testApprovals(t *testing.T, b *bundle) {
 	must(t, b.s.CreateSubject(b.ctx, &other))
 	po := b.createApproval(t, b.live, other.ID, hour)
 	testA := b.createApproval(t, b.test, b.testSubject.ID, hour)
-	all := []string{po.ID, p.ID, d.ID, noSubject.ID, filled.ID, a.ID}
+	all := []string{po.ID, p.ID, d.ID, noSubject.ID, second.ID, a.ID}
 	checkPaging(t, all, func(pg naive.Page) []string {
 		return approvalIDs(must2(b.s.ListApprovals(b.ctx, b.live, naive.ApprovalFilter{Page: pg}))(t))
 	})
@@ -250,10 +257,10 @@ func testApprovals(t *testing.T, b *bundle) {
 	}{
 		{naive.ApprovalFilter{Status: naive.ApprovalExecuting}, []string{noSubject.ID}},
 		{naive.ApprovalFilter{Status: naive.ApprovalExecuted}, []string{a.ID}},
-		{naive.ApprovalFilter{Status: naive.ApprovalFailed}, []string{filled.ID}},
+		{naive.ApprovalFilter{Status: naive.ApprovalFailed}, []string{second.ID}},
 		{naive.ApprovalFilter{Status: naive.ApprovalDenied}, []string{d.ID}},
 		{naive.ApprovalFilter{Status: naive.ApprovalExpired}, []string{}},
-		{naive.ApprovalFilter{SubjectID: subj}, []string{p.ID, d.ID, filled.ID, a.ID}},
+		{naive.ApprovalFilter{SubjectID: subj}, []string{p.ID, d.ID, second.ID, a.ID}},
 		{naive.ApprovalFilter{SubjectID: other.ID}, []string{po.ID}},
 		{naive.ApprovalFilter{SubjectID: other.ID, Status: naive.ApprovalDenied}, []string{}},
 		{naive.ApprovalFilter{SubjectID: subj, Status: naive.ApprovalPending}, []string{p.ID}},
@@ -593,15 +600,23 @@ func testApprovalEvents(t *testing.T, b *bundle) {
 	}
 	equal(t, "approval after a rolled-back expiry", b.approval(t, b.live, e.ID), *e)
 
-	// Events filled in: id and time.
+	// An event without its id or time is refused, not filled in, and
+	// the approval stays pending; so is a denial without its time.
 	d := b.createApproval(t, b.live, b.liveSubject.ID, now().Add(time.Hour))
 	ev = &naive.Event{Type: naive.EventApprovalResolved, Data: json.RawMessage(`{"approval_id":"` + d.ID + `"}`),
 		Mode: naive.ModeLive, OperatorID: b.op.ID}
+	wantRequired(t, "DenyApproval with an event without id and time",
+		b.s.DenyApproval(b.ctx, b.live, &naive.Approval{ID: d.ID, ResolvedBy: &r, ResolvedAt: &at, Reason: "no"}, ev))
+	ev.ID = newID()
+	wantRequired(t, "DenyApproval with an event without time",
+		b.s.DenyApproval(b.ctx, b.live, &naive.Approval{ID: d.ID, ResolvedBy: &r, ResolvedAt: &at, Reason: "no"}, ev))
+	ev.CreatedAt = now()
+	wantRequired(t, "DenyApproval without resolved_at",
+		b.s.DenyApproval(b.ctx, b.live, &naive.Approval{ID: d.ID, ResolvedBy: &r, Reason: "no"}, ev))
+	equal(t, "approval after refused denials", b.approval(t, b.live, d.ID), *d)
+	b.wantNoEvent(t, "event of a refused denial", ev)
 	must(t, b.s.DenyApproval(b.ctx, b.live, &naive.Approval{ID: d.ID, ResolvedBy: &r, ResolvedAt: &at, Reason: "no"}, ev))
-	if ev.ID == "" || ev.CreatedAt.IsZero() {
-		t.Fatalf("DenyApproval did not fill the event's id and time: %s", show(ev))
-	}
-	b.wantEvent(t, "deny event with filled id", ev)
+	b.wantEvent(t, "deny event", ev)
 	resolved := must2(b.s.ListEvents(b.ctx, b.live, naive.EventFilter{Type: naive.EventApprovalResolved}))(t)
 	equal(t, "approval.resolved events", len(resolved), 2)
 }
@@ -619,13 +634,15 @@ func testEvents(t *testing.T, b *bundle) {
 	e3 := mk(b.live, naive.EventSMSReceived)
 	eTest := mk(b.test, naive.EventSMSReceived)
 
-	// Id and time filled in.
+	// An empty id or a zero time is refused, not filled in.
 	e4 := &naive.Event{Type: naive.EventCampaignUpdated, Data: json.RawMessage(`{"status":"active"}`),
-		Mode: naive.ModeLive, OperatorID: b.op.ID}
+		CreatedAt: now(), Mode: naive.ModeLive, OperatorID: b.op.ID}
+	wantRequired(t, "AddEvent without an id", b.s.AddEvent(b.ctx, e4))
+	e4.ID, e4.CreatedAt = newID(), time.Time{}
+	wantRequired(t, "AddEvent without created_at", b.s.AddEvent(b.ctx, e4))
+	b.wantNoEvent(t, "refused event", e4)
+	e4.CreatedAt = now()
 	must(t, b.s.AddEvent(b.ctx, e4))
-	if e4.ID == "" || e4.CreatedAt.IsZero() {
-		t.Fatalf("AddEvent did not fill id and time: %s", show(e4))
-	}
 
 	checkPaging(t, []string{e4.ID, e3.ID, e2.ID, e1.ID}, func(p naive.Page) []string {
 		return eventIDs(must2(b.s.ListEvents(b.ctx, b.live, naive.EventFilter{Page: p}))(t))
@@ -664,8 +681,10 @@ func testApprovalTenantIsolation(t *testing.T, b *bundle) {
 	a2 := b.createApproval(t, sc2, subj2.ID, hour)
 	x2 := b.createApproval(t, sc2, subj2.ID, hour)
 	must2(b.s.ClaimApproval(b.ctx, sc2, x2.ID, r, now()))(t)
-	ev1 := &naive.Event{ID: newID(), Type: naive.EventSMSReceived, Data: json.RawMessage(`{}`), Mode: naive.ModeLive, OperatorID: b.op.ID}
-	ev2 := &naive.Event{ID: newID(), Type: naive.EventSMSReceived, Data: json.RawMessage(`{}`), Mode: sc2.Mode, OperatorID: sc2.OperatorID}
+	ev1 := &naive.Event{ID: newID(), Type: naive.EventSMSReceived, Data: json.RawMessage(`{}`), CreatedAt: now(),
+		Mode: naive.ModeLive, OperatorID: b.op.ID}
+	ev2 := &naive.Event{ID: newID(), Type: naive.EventSMSReceived, Data: json.RawMessage(`{}`), CreatedAt: now(),
+		Mode: sc2.Mode, OperatorID: sc2.OperatorID}
 	must(t, b.s.AddEvent(b.ctx, ev1))
 	must(t, b.s.AddEvent(b.ctx, ev2))
 

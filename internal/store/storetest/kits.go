@@ -53,15 +53,13 @@ func testCreateOperator(t *testing.T, b *bundle) {
 	must(t, err)
 	equal(t, "operator after a duplicate create", *got, op)
 
-	// An empty id and a zero time are filled in and written back.
-	filled := naive.Operator{Name: "Initech"}
-	must(t, b.s.CreateOperator(b.ctx, &filled))
-	if filled.ID == "" || filled.CreatedAt.IsZero() {
-		t.Fatalf("CreateOperator did not fill id and created_at: %s", show(filled))
-	}
-	got, err = b.s.GetOperator(b.ctx, filled.ID)
-	must(t, err)
-	equal(t, "operator with filled id", *got, filled)
+	// An empty id or a zero time is refused, not filled in.
+	noID := naive.Operator{Name: "Initech", CreatedAt: now()}
+	wantRequired(t, "CreateOperator without an id", b.s.CreateOperator(b.ctx, &noID))
+	noTime := naive.Operator{ID: newID(), Name: "Initech"}
+	wantRequired(t, "CreateOperator without created_at", b.s.CreateOperator(b.ctx, &noTime))
+	_, err = b.s.GetOperator(b.ctx, noTime.ID)
+	wantErr(t, err, store.ErrNotFound)
 
 	// The new operator is a tenant of its own: its scopes start empty.
 	sc := naive.Scope{OperatorID: op.ID, Mode: naive.ModeLive}
@@ -82,15 +80,22 @@ func testKits(t *testing.T, b *bundle) {
 	must(t, err)
 	equal(t, "GetKit", *got, *k)
 
-	// Id and times are filled in; a nil config reads back as an empty one.
-	bare := &naive.AccountKit{Name: "Bare", Mode: naive.ModeLive, OperatorID: b.op.ID}
+	// An empty id or a zero created_at is refused; a zero updated_at is
+	// the created_at, and a nil config reads back as an empty one.
+	noID := &naive.AccountKit{Name: "Bare", Mode: naive.ModeLive, OperatorID: b.op.ID, CreatedAt: now()}
+	wantRequired(t, "CreateKit without an id", b.s.CreateKit(b.ctx, noID))
+	noTime := &naive.AccountKit{ID: newID(), Name: "Bare", Mode: naive.ModeLive, OperatorID: b.op.ID}
+	wantRequired(t, "CreateKit without created_at", b.s.CreateKit(b.ctx, noTime))
+	_, err = b.s.GetKit(b.ctx, b.live, noTime.ID)
+	wantErr(t, err, store.ErrNotFound)
+	bare := &naive.AccountKit{ID: newID(), Name: "Bare", Mode: naive.ModeLive, OperatorID: b.op.ID, CreatedAt: now()}
 	must(t, b.s.CreateKit(b.ctx, bare))
-	if bare.ID == "" || bare.CreatedAt.IsZero() || !bare.UpdatedAt.Equal(bare.CreatedAt) {
-		t.Fatalf("CreateKit did not fill id and times: %s", show(bare))
+	if !bare.UpdatedAt.Equal(bare.CreatedAt) {
+		t.Fatalf("CreateKit without updated_at wrote back %v, want created_at %v", bare.UpdatedAt, bare.CreatedAt)
 	}
 	got, err = b.s.GetKit(b.ctx, b.live, bare.ID)
 	must(t, err)
-	equal(t, "kit with filled id", *got, *bare)
+	equal(t, "kit created bare", *got, *bare)
 	if got.PrimitivesConfig == nil || len(got.PrimitivesConfig) != 0 {
 		t.Fatalf("config of a kit created without one = %#v, want an empty map", got.PrimitivesConfig)
 	}
@@ -134,9 +139,9 @@ func testKits(t *testing.T, b *bundle) {
 
 	// Update is scoped; a failed update changes nothing.
 	for _, wrong := range []naive.AccountKit{
-		{ID: k.ID, OperatorID: k.OperatorID, Mode: naive.ModeTest, Name: "x"},
-		{ID: k.ID, OperatorID: b.other.OperatorID, Mode: naive.ModeLive, Name: "x"},
-		{ID: newID(), OperatorID: k.OperatorID, Mode: naive.ModeLive, Name: "x"},
+		{ID: k.ID, OperatorID: k.OperatorID, Mode: naive.ModeTest, Name: "x", UpdatedAt: now()},
+		{ID: k.ID, OperatorID: b.other.OperatorID, Mode: naive.ModeLive, Name: "x", UpdatedAt: now()},
+		{ID: newID(), OperatorID: k.OperatorID, Mode: naive.ModeLive, Name: "x", UpdatedAt: now()},
 	} {
 		wantErr(t, b.s.UpdateKit(b.ctx, &wrong), store.ErrNotFound)
 	}

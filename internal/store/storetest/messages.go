@@ -156,19 +156,35 @@ func testMessages(t *testing.T, b *bundle) {
 		t.Fatalf("attachments = %s, want %s byte for byte", got.Attachments, rawAttachments)
 	}
 
-	// An empty id and a zero time are filled in and written back; no
-	// debit charges nothing and reports the balance.
-	filled := outbound(p, "+14155551234")
-	filled.ID, filled.CreatedAt, filled.Attachments = "", time.Time{}, nil
-	bal, err = b.s.ReserveMessage(b.ctx, filled, nil)
+	// An empty id or a zero time is refused, not free in: nothing
+	// stored, nothing charged.
+	noID := outbound(p, "+14155551234")
+	noID.ID = ""
+	_, err = b.s.ReserveMessage(b.ctx, noID, messageDebit(noID))
+	wantRequired(t, "ReserveMessage without an id", err)
+	noTime := outbound(p, "+14155551234")
+	noTime.CreatedAt = time.Time{}
+	_, err = b.s.ReserveMessage(b.ctx, noTime, messageDebit(noTime))
+	wantRequired(t, "ReserveMessage without created_at", err)
+	_, err = b.s.GetMessage(b.ctx, b.live, noTime.ID)
+	wantErr(t, err, store.ErrNotFound)
+	noDebitID := outbound(p, "+14155551234")
+	debit := messageDebit(noDebitID)
+	debit.ID = ""
+	_, err = b.s.ReserveMessage(b.ctx, noDebitID, debit)
+	wantRequired(t, "ReserveMessage with a debit without an id", err)
+	_, err = b.s.GetMessage(b.ctx, b.live, noDebitID.ID)
+	wantErr(t, err, store.ErrNotFound)
+
+	// No debit charges nothing and reports the balance.
+	free := outbound(p, "+14155551234")
+	free.Attachments = nil
+	bal, err = b.s.ReserveMessage(b.ctx, free, nil)
 	must(t, err)
 	if bal != 8 {
 		t.Fatalf("balance after a free reserve = %d, want 8", bal)
 	}
-	if filled.ID == "" || filled.CreatedAt.IsZero() {
-		t.Fatalf("ReserveMessage did not fill id and created_at: %s", show(filled))
-	}
-	equal(t, "free message", b.message(t, b.live, filled.ID), *filled)
+	equal(t, "free message", b.message(t, b.live, free.ID), *free)
 
 	// Short: nothing stored, nothing charged.
 	poor := outbound(p, "+14155551234")
@@ -197,7 +213,7 @@ func testMessages(t *testing.T, b *bundle) {
 	m.CarrierID = "msg_1"
 	equal(t, "message with carrier id", b.message(t, b.live, m.ID), *m)
 	wantErr(t, b.s.SetMessageCarrierID(b.ctx, newID(), "msg_2"), store.ErrNotFound)
-	wantErr(t, b.s.SetMessageCarrierID(b.ctx, filled.ID, "msg_1"), store.ErrConflict)
+	wantErr(t, b.s.SetMessageCarrierID(b.ctx, free.ID, "msg_1"), store.ErrConflict)
 
 	// Advance: sent, then delivered; each stamps its time and stores its
 	// event, built from the updated message.
@@ -300,7 +316,7 @@ func testMessages(t *testing.T, b *bundle) {
 	_, err = b.s.FailMessage(b.ctx, newID(), "x", nil, now())
 	wantErr(t, err, store.ErrNotFound)
 	// Without a refund: nothing credited, the balance reported.
-	bal, err = b.s.FailMessage(b.ctx, filled.ID, "no refund", nil, now())
+	bal, err = b.s.FailMessage(b.ctx, free.ID, "no refund", nil, now())
 	must(t, err)
 	if bal != 8 {
 		t.Fatalf("balance after FailMessage without refund = %d, want 8", bal)
@@ -344,7 +360,7 @@ func testMessages(t *testing.T, b *bundle) {
 	wantErr(t, err, store.ErrConflict)
 
 	// Lists: a phone's messages, newest first, paged.
-	mine := []string{in.ID, q.ID, f.ID, filled.ID, m.ID}
+	mine := []string{in.ID, q.ID, f.ID, free.ID, m.ID}
 	checkPaging(t, mine, func(pg naive.Page) []string {
 		return messageIDs(must2(b.s.ListMessages(b.ctx, b.live, naive.MessageFilter{PhoneID: p.ID, Page: pg}))(t))
 	})
@@ -681,22 +697,22 @@ func testAssignments(t *testing.T, b *bundle) {
 	// A phone or agent of another scope is not found.
 	testAgent := b.newAgent(t, b.test)
 	cross := &naive.Assignment{PhoneID: p.ID, AgentID: testAgent.ID, Permissions: []string{naive.PermSendSMS},
-		Mode: b.live.Mode, OperatorID: b.live.OperatorID}
+		CreatedAt: now(), Mode: b.live.Mode, OperatorID: b.live.OperatorID}
 	wantErr(t, b.s.UpsertAssignment(b.ctx, cross), store.ErrNotFound)
 	sc2, subj2 := b.secondOperator(t)
 	foreignAgent := b.newAgent(t, sc2)
 	cross = &naive.Assignment{PhoneID: p.ID, AgentID: foreignAgent.ID, Permissions: []string{naive.PermSendSMS},
-		Mode: b.live.Mode, OperatorID: b.live.OperatorID}
+		CreatedAt: now(), Mode: b.live.Mode, OperatorID: b.live.OperatorID}
 	wantErr(t, b.s.UpsertAssignment(b.ctx, cross), store.ErrNotFound)
 	cross = &naive.Assignment{PhoneID: p.ID, AgentID: foreignAgent.ID, Permissions: []string{naive.PermSendSMS},
-		Mode: sc2.Mode, OperatorID: sc2.OperatorID}
+		CreatedAt: now(), Mode: sc2.Mode, OperatorID: sc2.OperatorID}
 	wantErr(t, b.s.UpsertAssignment(b.ctx, cross), store.ErrNotFound)
 	// Another tenant cannot rewrite an existing connection.
 	hijack := &naive.Assignment{PhoneID: p.ID, AgentID: a1.ID, Permissions: []string{"everything"},
-		Mode: sc2.Mode, OperatorID: sc2.OperatorID}
+		CreatedAt: now(), Mode: sc2.Mode, OperatorID: sc2.OperatorID}
 	wantErr(t, b.s.UpsertAssignment(b.ctx, hijack), store.ErrNotFound)
 	p2 := b.activePhone(t, sc2, subj2.ID, "+14155550101")
-	cross = &naive.Assignment{PhoneID: p2.ID, AgentID: a1.ID, Mode: b.live.Mode, OperatorID: b.live.OperatorID}
+	cross = &naive.Assignment{PhoneID: p2.ID, AgentID: a1.ID, CreatedAt: now(), Mode: b.live.Mode, OperatorID: b.live.OperatorID}
 	wantErr(t, b.s.UpsertAssignment(b.ctx, cross), store.ErrNotFound)
 	equal(t, "assignments after rejected upserts", must2(b.s.ListAssignments(b.ctx, b.live, p.ID))(t),
 		[]naive.Assignment{*first, *second})
@@ -731,13 +747,13 @@ func testMessagingTenantIsolation(t *testing.T, b *bundle) {
 	must(t, b.s.SetOptOut(b.ctx, b.live, b.liveSubject.ID, "+14155551234", true, now()))
 	agent := b.newAgent(t, b.live)
 	must(t, b.s.UpsertAssignment(b.ctx, &naive.Assignment{PhoneID: p.ID, AgentID: agent.ID,
-		Permissions: []string{naive.PermSendSMS}, Mode: b.live.Mode, OperatorID: b.live.OperatorID}))
+		Permissions: []string{naive.PermSendSMS}, CreatedAt: now(), Mode: b.live.Mode, OperatorID: b.live.OperatorID}))
 	e := newEndpoint(b.live, "")
 	must(t, b.s.CreateWebhookEndpoint(b.ctx, e))
 	ae := newEndpoint(b.live, agent.ID)
 	must(t, b.s.CreateWebhookEndpoint(b.ctx, ae))
 	ev := b.newEvent(t, b.live)
-	d, _, err := b.s.CreateDelivery(b.ctx, &naive.Delivery{EndpointID: e.ID, EventID: ev.ID})
+	d, _, err := b.s.CreateDelivery(b.ctx, newDelivery(e.ID, ev.ID))
 	must(t, err)
 
 	sc2, _ := b.secondOperator(t)

@@ -81,10 +81,15 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"UpdateAgent", testUpdateAgent},
 		{"DeleteAgent", testDeleteAgent},
 		{"DeleteAgentKeyConcurrent", testDeleteAgentKeyConcurrent},
+		{"Required", testRequired},
 	}
 	t.Run("SeedOnce", func(t *testing.T) {
 		t.Parallel()
 		testSeedOnce(t, openStore(t, open))
+	})
+	t.Run("SeedRequired", func(t *testing.T) {
+		t.Parallel()
+		testSeedRequired(t, openStore(t, open))
 	})
 	t.Run("DefaultSubjectConcurrent", func(t *testing.T) {
 		t.Parallel()
@@ -230,6 +235,21 @@ func must(t *testing.T, err error) {
 	t.Helper()
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// wantRequired asserts that a write missing an id or time it stores
+// failed, with an error that is none of the sentinels: stores fill in
+// neither, so the caller's clock is the only one.
+func wantRequired(t *testing.T, what string, err error) {
+	t.Helper()
+	if err == nil {
+		t.Fatalf("%s: no error, want one for the missing id or time", what)
+	}
+	for _, s := range []error{store.ErrNotFound, store.ErrConflict, store.ErrInsufficientCredits} {
+		if errors.Is(err, s) {
+			t.Fatalf("%s: error = %v, want none of the sentinels", what, err)
+		}
 	}
 }
 

@@ -12,6 +12,11 @@ import (
 )
 
 // newEndpoint is an endpoint of sc, an agent's own when agentID is set.
+// newDelivery is a delivery of an event to an endpoint, with its id and time.
+func newDelivery(endpointID, eventID string) *naive.Delivery {
+	return &naive.Delivery{ID: newID(), EndpointID: endpointID, EventID: eventID, CreatedAt: now()}
+}
+
 func newEndpoint(sc naive.Scope, agentID string) *naive.WebhookEndpoint {
 	secret := "whsec_" + newID()
 	return &naive.WebhookEndpoint{ID: newID(), URL: "https://hooks.example/" + newID(),
@@ -61,12 +66,22 @@ func testWebhookEndpoints(t *testing.T, b *bundle) {
 	must(t, err)
 	equal(t, "agent endpoint", *got, stored(ae))
 
-	// Filled: id, created_at, an empty event-type list; the secret from
-	// Secret when SigningSecret is empty.
-	e2 := &naive.WebhookEndpoint{URL: "https://hooks.example/2", Mode: b.live.Mode, OperatorID: b.live.OperatorID,
-		Secret: "whsec_2"}
+	// An empty id or a zero created_at is refused, not filled in.
+	noID := newEndpoint(b.live, "")
+	noID.ID = ""
+	wantRequired(t, "CreateWebhookEndpoint without an id", b.s.CreateWebhookEndpoint(b.ctx, noID))
+	noTime := newEndpoint(b.live, "")
+	noTime.CreatedAt = time.Time{}
+	wantRequired(t, "CreateWebhookEndpoint without created_at", b.s.CreateWebhookEndpoint(b.ctx, noTime))
+	_, err = b.s.GetWebhookEndpoint(b.ctx, b.live, noTime.ID)
+	wantErr(t, err, store.ErrNotFound)
+
+	// Filled: an empty event-type list; the secret from Secret when
+	// SigningSecret is empty.
+	e2 := &naive.WebhookEndpoint{ID: newID(), URL: "https://hooks.example/2", CreatedAt: now(),
+		Mode: b.live.Mode, OperatorID: b.live.OperatorID, Secret: "whsec_2"}
 	must(t, b.s.CreateWebhookEndpoint(b.ctx, e2))
-	if e2.ID == "" || e2.CreatedAt.IsZero() || e2.SigningSecret != "whsec_2" || e2.EventTypes == nil {
+	if e2.SigningSecret != "whsec_2" || e2.EventTypes == nil {
 		t.Fatalf("CreateWebhookEndpoint did not fill: %s", show(e2))
 	}
 	got, err = b.s.GetWebhookEndpoint(b.ctx, b.live, e2.ID)
@@ -74,8 +89,8 @@ func testWebhookEndpoints(t *testing.T, b *bundle) {
 	equal(t, "filled endpoint", *got, stored(e2))
 
 	// No secret: refused. An agent of another scope: not found.
-	if err := b.s.CreateWebhookEndpoint(b.ctx, &naive.WebhookEndpoint{URL: "https://x", Mode: b.live.Mode,
-		OperatorID: b.live.OperatorID}); err == nil {
+	if err := b.s.CreateWebhookEndpoint(b.ctx, &naive.WebhookEndpoint{ID: newID(), URL: "https://x", CreatedAt: now(),
+		Mode: b.live.Mode, OperatorID: b.live.OperatorID}); err == nil {
 		t.Fatal("CreateWebhookEndpoint without a secret succeeded")
 	}
 	wantErr(t, b.s.CreateWebhookEndpoint(b.ctx, newEndpoint(b.test, agent.ID)), store.ErrNotFound)
@@ -116,9 +131,17 @@ func testDeliveries(t *testing.T, b *bundle) {
 	_, err = b.s.GetEvent(b.ctx, newID())
 	wantErr(t, err, store.ErrNotFound)
 
+	// An empty id or a zero created_at is refused, not filled in.
+	_, _, err = b.s.CreateDelivery(b.ctx, &naive.Delivery{EndpointID: e.ID, EventID: ev.ID, CreatedAt: now()})
+	wantRequired(t, "CreateDelivery without an id", err)
+	_, _, err = b.s.CreateDelivery(b.ctx, &naive.Delivery{ID: newID(), EndpointID: e.ID, EventID: ev.ID})
+	wantRequired(t, "CreateDelivery without created_at", err)
+	empty(t, "deliveries after refused creates", must2(b.s.ListDeliveries(b.ctx, b.live, e.ID, naive.Page{}))(t))
+
 	// Create: pending, scope and type from the endpoint and the event.
 	next := now().Add(time.Minute)
-	d := &naive.Delivery{EndpointID: e.ID, EventID: ev.ID, NextTryAt: &next}
+	d := newDelivery(e.ID, ev.ID)
+	d.NextTryAt = &next
 	out, created, err := b.s.CreateDelivery(b.ctx, d)
 	must(t, err)
 	if !created {
@@ -127,9 +150,6 @@ func testDeliveries(t *testing.T, b *bundle) {
 	want := naive.Delivery{ID: d.ID, EndpointID: e.ID, EventID: ev.ID, EventType: ev.Type, Status: naive.DeliveryPending,
 		Attempts: []naive.Attempt{}, CreatedAt: d.CreatedAt, UpdatedAt: d.CreatedAt, NextTryAt: &next,
 		OperatorID: b.live.OperatorID, Mode: b.live.Mode}
-	if d.ID == "" || d.CreatedAt.IsZero() {
-		t.Fatalf("CreateDelivery did not fill id and created_at: %s", show(d))
-	}
 	equal(t, "created delivery", *out, want)
 	equal(t, "written back delivery", *d, want)
 	gotD, err := b.s.GetDelivery(b.ctx, d.ID)
@@ -137,7 +157,7 @@ func testDeliveries(t *testing.T, b *bundle) {
 	equal(t, "stored delivery", *gotD, want)
 
 	// Again: the stored one, not new.
-	out, created, err = b.s.CreateDelivery(b.ctx, &naive.Delivery{EndpointID: e.ID, EventID: ev.ID})
+	out, created, err = b.s.CreateDelivery(b.ctx, newDelivery(e.ID, ev.ID))
 	must(t, err)
 	if created {
 		t.Fatal("a second delivery of an event to an endpoint was created")
@@ -149,7 +169,7 @@ func testDeliveries(t *testing.T, b *bundle) {
 	var fresh atomic.Int32
 	seen := make([]string, 20)
 	concurrently(20, func(i int) {
-		out, created, err := b.s.CreateDelivery(b.ctx, &naive.Delivery{EndpointID: e.ID, EventID: ev2.ID})
+		out, created, err := b.s.CreateDelivery(b.ctx, newDelivery(e.ID, ev2.ID))
 		if err != nil {
 			t.Errorf("CreateDelivery: %v", err)
 			return
@@ -173,13 +193,13 @@ func testDeliveries(t *testing.T, b *bundle) {
 	sc2, _ := b.secondOperator(t)
 	foreignEv := b.newEvent(t, sc2)
 	testEv := b.newEvent(t, b.test)
-	for _, c := range []naive.Delivery{
-		{EndpointID: e.ID, EventID: foreignEv.ID},
-		{EndpointID: e.ID, EventID: testEv.ID},
-		{EndpointID: e.ID, EventID: newID()},
-		{EndpointID: newID(), EventID: ev.ID},
+	for _, c := range []*naive.Delivery{
+		newDelivery(e.ID, foreignEv.ID),
+		newDelivery(e.ID, testEv.ID),
+		newDelivery(e.ID, newID()),
+		newDelivery(newID(), ev.ID),
 	} {
-		_, _, err := b.s.CreateDelivery(b.ctx, &c)
+		_, _, err := b.s.CreateDelivery(b.ctx, c)
 		wantErr(t, err, store.ErrNotFound)
 	}
 
@@ -208,7 +228,7 @@ func testDeliveries(t *testing.T, b *bundle) {
 		store.ErrConflict)
 	wantErr(t, b.s.RecordAttempt(b.ctx, newID(), naive.Attempt{StatusCode: 200, At: now()}, naive.DeliverySucceeded, nil),
 		store.ErrNotFound)
-	out, created, err = b.s.CreateDelivery(b.ctx, &naive.Delivery{EndpointID: e.ID, EventID: ev.ID})
+	out, created, err = b.s.CreateDelivery(b.ctx, newDelivery(e.ID, ev.ID))
 	must(t, err)
 	if created {
 		t.Fatal("a finished delivery was created again")
@@ -256,7 +276,7 @@ func testDeliveries(t *testing.T, b *bundle) {
 
 	// Lists: an endpoint's deliveries newest first, with attempts, paged.
 	ev3 := b.newEvent(t, b.live)
-	d3, _, err := b.s.CreateDelivery(b.ctx, &naive.Delivery{EndpointID: e.ID, EventID: ev3.ID})
+	d3, _, err := b.s.CreateDelivery(b.ctx, newDelivery(e.ID, ev3.ID))
 	must(t, err)
 	checkPaging(t, []string{d3.ID, d2, d.ID}, func(pg naive.Page) []string {
 		return deliveryIDs(must2(b.s.ListDeliveries(b.ctx, b.live, e.ID, pg))(t))
@@ -270,7 +290,7 @@ func testDeliveries(t *testing.T, b *bundle) {
 	other := newEndpoint(b.live, "")
 	must(t, b.s.CreateWebhookEndpoint(b.ctx, other))
 	empty(t, "deliveries of an endpoint without any", must2(b.s.ListDeliveries(b.ctx, b.live, other.ID, naive.Page{}))(t))
-	od, _, err := b.s.CreateDelivery(b.ctx, &naive.Delivery{EndpointID: other.ID, EventID: ev.ID})
+	od, _, err := b.s.CreateDelivery(b.ctx, newDelivery(other.ID, ev.ID))
 	must(t, err)
 
 	// Deleting the endpoint deletes its deliveries and their attempts:

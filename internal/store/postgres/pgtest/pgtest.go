@@ -1,4 +1,7 @@
-package postgres
+// Package pgtest gives tests PostgreSQL databases of their own. It imports
+// testing, so only tests import it: nothing of it is compiled into the
+// binary.
+package pgtest
 
 import (
 	"context"
@@ -14,10 +17,11 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 )
 
-// NewTestDatabase creates an empty database naive_test_<random> on the
-// server of adminURL, drops it when t ends, and returns its URL, so every
-// test, here or end to end in other packages, gets a database to itself.
-func NewTestDatabase(t testing.TB, adminURL string) string {
+// NewDatabase creates an empty database naive_test_<random> on the server
+// of adminURL, drops it when t ends, and returns its URL, so every test,
+// of the postgres store or end to end in other packages, gets a database
+// to itself.
+func NewDatabase(t testing.TB, adminURL string) string {
 	t.Helper()
 	var b [8]byte
 	if _, err := rand.Read(b[:]); err != nil {
