@@ -229,7 +229,7 @@ func newRoot(e *env) *cobra.Command {
 	add("control", NewCmdApprovals(f), NewCmdAccountKits(f), NewCmdEvents(f), NewCmdWebhooks(f))
 	add("account", NewCmdCredits(f, nil), NewCmdLogin(f, nil), NewCmdLogout(f, nil), NewCmdWhoami(f, nil),
 		NewCmdKeys(f), NewCmdSubjects(f), NewCmdAgents(f), NewCmdConfig(f, nil))
-	add("server", newServeCmd(e), NewCmdMCP(f, nil), NewCmdSandbox(f))
+	add("server", newServeCmd(e), newBenchCmd(f), NewCmdMCP(f, nil), NewCmdSandbox(f))
 	root.SetHelpCommandGroupID("account")
 	root.SetCompletionCommandGroupID("account")
 	return root
