@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/google/uuid"
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 
 	"github.com/naive-oss/naive/internal/app"
@@ -62,19 +63,20 @@ func runB1(ctx context.Context, cfg *Config, dbURL string) (Row, error) {
 	if !ok {
 		return Row{}, fmt.Errorf("bench: a %T store has no BaselineWrite", st)
 	}
-	op := &naive.Operator{Name: "bench baseline"}
+	now := time.Now().UTC()
+	op := &naive.Operator{ID: uuid.Must(uuid.NewV7()).String(), Name: "bench baseline", CreatedAt: now}
 	if err := st.CreateOperator(ctx, op); err != nil {
 		return Row{}, fmt.Errorf("bench: B1 seed: %w", err)
 	}
 	sc := naive.Scope{OperatorID: op.ID, Mode: naive.ModeTest}
-	subj := &naive.Subject{OperatorID: op.ID, Mode: naive.ModeTest, IsDefault: true,
+	subj := &naive.Subject{ID: uuid.Must(uuid.NewV7()).String(), OperatorID: op.ID, Mode: naive.ModeTest, IsDefault: true, CreatedAt: now, UpdatedAt: now,
 		Formation: naive.Formation{Status: naive.FormationCompleted}}
 	subj.LegalName = "Bench Baseline LLC"
 	if err := st.CreateSubject(ctx, subj); err != nil {
 		return Row{}, fmt.Errorf("bench: B1 seed: %w", err)
 	}
 	const seed = int64(1) << 52
-	if _, err := st.AddLedgerEntry(ctx, &naive.LedgerEntry{OperatorID: op.ID, Mode: naive.ModeTest, Amount: seed,
+	if _, err := st.AddLedgerEntry(ctx, &naive.LedgerEntry{ID: uuid.Must(uuid.NewV7()).String(), CreatedAt: now, OperatorID: op.ID, Mode: naive.ModeTest, Amount: seed,
 		Reason: naive.LedgerGrant, Memo: "naive bench baseline"}); err != nil {
 		return Row{}, fmt.Errorf("bench: B1 seed: %w", err)
 	}

@@ -4,7 +4,9 @@ import (
 	"errors"
 	"os"
 	"testing"
+	"time"
 
+	"github.com/google/uuid"
 	"github.com/naive-oss/naive/internal/app"
 	"github.com/naive-oss/naive/internal/naive"
 	"github.com/naive-oss/naive/internal/store"
@@ -36,16 +38,17 @@ func TestBaselineWrite(t *testing.T) {
 			}
 			t.Cleanup(func() { st.Close() })
 			bw := st.(baselineWriter)
-			op := &naive.Operator{Name: "hook"}
+			now := time.Now().UTC()
+			op := &naive.Operator{ID: uuid.Must(uuid.NewV7()).String(), Name: "hook", CreatedAt: now}
 			if err := st.CreateOperator(ctx, op); err != nil {
 				t.Fatal(err)
 			}
 			sc := naive.Scope{OperatorID: op.ID, Mode: naive.ModeTest}
-			subj := &naive.Subject{OperatorID: op.ID, Mode: naive.ModeTest, IsDefault: true}
+			subj := &naive.Subject{ID: uuid.Must(uuid.NewV7()).String(), OperatorID: op.ID, Mode: naive.ModeTest, IsDefault: true, CreatedAt: now, UpdatedAt: now}
 			if err := st.CreateSubject(ctx, subj); err != nil {
 				t.Fatal(err)
 			}
-			if _, err := st.AddLedgerEntry(ctx, &naive.LedgerEntry{OperatorID: op.ID, Mode: naive.ModeTest, Amount: 120,
+			if _, err := st.AddLedgerEntry(ctx, &naive.LedgerEntry{ID: uuid.Must(uuid.NewV7()).String(), CreatedAt: now, OperatorID: op.ID, Mode: naive.ModeTest, Amount: 120,
 				Reason: naive.LedgerGrant}); err != nil {
 				t.Fatal(err)
 			}

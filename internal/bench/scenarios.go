@@ -16,6 +16,7 @@ import (
 
 	"github.com/naive-oss/naive/internal/app"
 	"github.com/naive-oss/naive/internal/surge"
+	"github.com/naive-oss/naive/internal/webhooksig"
 )
 
 // grantAmount is what each grant adds: the most one grant may, enough for
@@ -138,15 +139,9 @@ func runScenarios(ctx context.Context, cfg *Config, dbURL string, b0, b1 float64
 		if err != nil {
 			return err
 		}
-		now := time.Now()
-		sig, err := surge.Sign(secret, id, now, body)
-		if err != nil {
-			return err
-		}
 		t.Method, t.URL, t.Body = http.MethodPost, a.URL()+"/webhooks/surge", body
-		t.Header = http.Header{"Content-Type": {"application/json"}, surge.HeaderWebhookID: {id},
-			surge.HeaderWebhookTimestamp: {strconv.FormatInt(now.Unix(), 10)}, surge.HeaderWebhookSignature: {sig}}
-		return nil
+		t.Header = http.Header{"Content-Type": {"application/json"}}
+		return webhooksig.SetHeaders(t.Header, secret, id, time.Now(), body)
 	})
 	rows = append(rows, scenario(RowWebhook, WriteConcurrency, s, B1, b1, TargetWebhook))
 	if err := ctx.Err(); err != nil {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
 	"github.com/naive-oss/naive/internal/naive"
@@ -20,7 +21,7 @@ import (
 // a subject of the operator in mode, whose balance must cover price
 // (store.ErrInsufficientCredits otherwise). It is not part of store.Store.
 func (db *DB) BaselineWrite(ctx context.Context, operatorID string, mode naive.Mode, subjectID string, price int64) error {
-	phoneID, entryID := newID(), newID()
+	phoneID, entryID := uuid.Must(uuid.NewV7()).String(), uuid.Must(uuid.NewV7()).String()
 	now := time.Now().UTC().Truncate(time.Microsecond)
 	return db.tx(ctx, func(tx pgx.Tx) error {
 		var bal int64

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/naive-oss/naive/internal/naive"
 	"github.com/naive-oss/naive/internal/store"
 )
@@ -19,9 +20,9 @@ import (
 // a subject of the operator in mode, whose balance must cover price
 // (store.ErrInsufficientCredits otherwise). It is not part of store.Store.
 func (db *DB) BaselineWrite(ctx context.Context, operatorID string, mode naive.Mode, subjectID string, price int64) error {
-	phoneID, entryID := newID(), newID()
+	phoneID, entryID := uuid.Must(uuid.NewV7()).String(), uuid.Must(uuid.NewV7()).String()
 	now := ts(time.Now())
-	return db.tx(ctx, func(tx *sql.Tx) error {
+	return db.tx(ctx, func(tx *txn) error {
 		var bal int64
 		err := tx.QueryRowContext(ctx, `UPDATE credit_balances SET balance = balance - ?
 			WHERE operator_id = ? AND mode = ? AND balance >= ? RETURNING balance`,
