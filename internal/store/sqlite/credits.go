@@ -45,31 +45,38 @@ func checkEntry(method string, e *naive.LedgerEntry) error {
 }
 
 // applyLedger moves the balance and records e inside tx; method names the
-// caller in errors. The transaction holds SQLite's write lock from BEGIN
-// IMMEDIATE, so reading the balance and writing it back cannot interleave
-// with another writer.
+// caller in errors. The balance changes in one conditional statement,
+// which returns the balance after: a debit matches the scope's row only if
+// it covers the amount (no row: never credited, nothing to debit); a
+// credit inserts the row of a scope never credited and refuses to
+// overflow.
 func applyLedger(ctx context.Context, tx *txn, method string, e *naive.LedgerEntry) (int64, error) {
 	if err := checkEntry(method, e); err != nil {
 		return 0, err
 	}
 	e.CreatedAt = norm(e.CreatedAt)
 	var bal int64
-	err := tx.QueryRowContext(ctx, `SELECT balance FROM credit_balances WHERE operator_id = ? AND mode = ?`,
-		e.OperatorID, e.Mode).Scan(&bal)
-	if err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return 0, err
-	}
-	if e.Amount > 0 && bal > math.MaxInt64-e.Amount {
-		return 0, errors.New("sqlite: credit balance overflow")
-	}
-	bal += e.Amount
-	if bal < 0 {
-		return 0, store.ErrInsufficientCredits
-	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO credit_balances (operator_id, mode, balance) VALUES (?, ?, ?)
-		ON CONFLICT (operator_id, mode) DO UPDATE SET balance = excluded.balance`,
-		e.OperatorID, e.Mode, bal); err != nil {
-		return 0, err
+	if e.Amount < 0 {
+		err := tx.QueryRowContext(ctx, `UPDATE credit_balances SET balance = balance + ?
+			WHERE operator_id = ? AND mode = ? AND balance >= ? RETURNING balance`,
+			e.Amount, e.OperatorID, e.Mode, -e.Amount).Scan(&bal)
+		if errors.Is(err, sql.ErrNoRows) {
+			return 0, store.ErrInsufficientCredits
+		}
+		if err != nil {
+			return 0, err
+		}
+	} else {
+		err := tx.QueryRowContext(ctx, `INSERT INTO credit_balances (operator_id, mode, balance) VALUES (?, ?, ?)
+			ON CONFLICT (operator_id, mode) DO UPDATE SET balance = credit_balances.balance + excluded.balance
+			WHERE credit_balances.balance <= ? RETURNING balance`,
+			e.OperatorID, e.Mode, e.Amount, math.MaxInt64-e.Amount).Scan(&bal)
+		if errors.Is(err, sql.ErrNoRows) {
+			return 0, errors.New("sqlite: credit balance overflow")
+		}
+		if err != nil {
+			return 0, err
+		}
 	}
 	e.BalanceAfter = bal
 	if _, err := tx.ExecContext(ctx, `INSERT INTO ledger_entries (`+ledgerCols+`)
