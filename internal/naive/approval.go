@@ -51,6 +51,10 @@ type Approval struct {
 	// RequesterAgentID is the agent the requesting key was bound to; the
 	// replay runs as that same principal.
 	RequesterAgentID string `json:"-"`
+	// LockedBy is the process executing an approved request (status
+	// executing); ResourceID the row its run works on (a phone id).
+	LockedBy   string `json:"-"`
+	ResourceID string `json:"-"`
 }
 
 // ApprovalFilter narrows an approval list.

@@ -256,10 +256,9 @@ type Phone struct {
 	CreatedAt    time.Time    `json:"created_at"`
 	ReleasedAt   *time.Time   `json:"released_at,omitempty"`
 
-	OperatorID     string `json:"-"`
-	CarrierID      string `json:"-"`
-	IdempotencyRef string `json:"-"`
-	Price          int64  `json:"-"`
+	OperatorID string `json:"-"`
+	CarrierID  string `json:"-"`
+	Price      int64  `json:"-"`
 }
 
 // Campaign statuses, in their only order (rejected is terminal).
@@ -302,8 +301,10 @@ type Campaign struct {
 	OperatorID string    `json:"-"`
 	Mode       Mode      `json:"-"`
 	CarrierID  string    `json:"-"`
-	// ClaimToken is set while a process is registering the campaign.
+	// ClaimToken is set while a process is registering the campaign;
+	// ClaimedBy is that process.
 	ClaimToken string    `json:"-"`
+	ClaimedBy  string    `json:"-"`
 	ClaimedAt  time.Time `json:"-"`
 }
 
@@ -316,7 +317,10 @@ type Brand struct {
 	CreatedAt  time.Time `json:"created_at"`
 	OperatorID string    `json:"-"`
 	Mode       Mode      `json:"-"`
+	// ClaimToken is set while a process is registering the brand;
+	// ClaimedBy is that process.
 	ClaimToken string    `json:"-"`
+	ClaimedBy  string    `json:"-"`
 	ClaimedAt  time.Time `json:"-"`
 }
 

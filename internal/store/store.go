@@ -22,6 +22,13 @@ var (
 	ErrInsufficientCredits = errors.New("store: insufficient credits")
 	// ErrConflict: a uniqueness rule or a state precondition failed.
 	ErrConflict = errors.New("store: conflict")
+	// ErrKeyExists: a phase that creates a key record found the key taken
+	// (by a concurrent request, or by a record younger than KeyTTL);
+	// nothing of the phase was stored.
+	ErrKeyExists = errors.New("store: idempotency key exists")
+	// ErrLockLost: the run's record (key or approval) is not held by the
+	// process writing the phase; nothing of the phase was stored.
+	ErrLockLost = errors.New("store: run record not held")
 )
 
 // Store is the persistence contract.
@@ -43,6 +50,18 @@ type Store interface {
 	// the database has no operator yet. It reports whether it seeded; when
 	// several processes start at once exactly one seeds.
 	Seed(ctx context.Context, s *SeedData) (bool, error)
+
+	// RegisterProcess records a starting process with heartbeat at (or
+	// refreshes it) and deletes processes whose heartbeat is older than
+	// pruneBefore. A run record (key or approval) is owned by a process;
+	// its owner is alive while its heartbeat is recent.
+	RegisterProcess(ctx context.Context, id string, at, pruneBefore time.Time) error
+	// Heartbeat sets a process's heartbeat. Errors: ErrNotFound (its row
+	// was pruned: register again).
+	Heartbeat(ctx context.Context, id string, at time.Time) error
+	// UnregisterProcess deletes a stopping process's row, so any run it
+	// left is free to take over at once.
+	UnregisterProcess(ctx context.Context, id string) error
 
 	// GetOperator returns an operator. Errors: ErrNotFound.
 	GetOperator(ctx context.Context, id string) (*naive.Operator, error)
@@ -114,22 +133,36 @@ type Store interface {
 
 	// Balance returns the scope's credit balance (0 if never credited).
 	Balance(ctx context.Context, sc naive.Scope) (int64, error)
-	// AddLedgerEntry applies e (Amount signed) and returns the new balance.
-	// A negative amount that would take the balance below zero stores
-	// nothing. Errors: ErrInsufficientCredits.
-	AddLedgerEntry(ctx context.Context, e *naive.LedgerEntry) (int64, error)
+	// AddLedgerEntry applies e (Amount signed) and pr, returning the new
+	// balance (also written back to e.BalanceAfter). A negative amount that would take the balance below zero
+	// stores nothing. Errors: ErrInsufficientCredits, ErrKeyExists,
+	// ErrLockLost.
+	AddLedgerEntry(ctx context.Context, e *naive.LedgerEntry, pr Progress) (int64, error)
+	// GetLedgerEntry returns the scope's newest entry of reason that
+	// references referenceID. Errors: ErrNotFound.
+	GetLedgerEntry(ctx context.Context, sc naive.Scope, reason, referenceID string) (*naive.LedgerEntry, error)
 	// ListLedger lists entries newest first.
 	ListLedger(ctx context.Context, sc naive.Scope, p naive.Page) ([]naive.LedgerEntry, error)
 
 	// ClaimBrand returns the subject's brand, creating it in status
-	// registering with claimToken when absent (claimed=true). A registering
-	// brand whose claim is older than staleBefore is taken over (claimed=true,
-	// EIN kept). Otherwise it returns the brand as stored (claimed=false).
-	ClaimBrand(ctx context.Context, b *naive.Brand, staleBefore time.Time) (brand *naive.Brand, claimed bool, err error)
+	// registering with b.ClaimToken and b.ClaimedBy when absent
+	// (claimed=true). A registering brand whose claim is released
+	// (claim_token ''), older than staleBefore, or held by a process not
+	// alive since liveAfter is taken over (claimed=true): its carrier id is
+	// kept, and its EIN replaced when b.EIN is set. Otherwise it returns
+	// the brand as stored (claimed=false).
+	ClaimBrand(ctx context.Context, b *naive.Brand, staleBefore, liveAfter time.Time) (brand *naive.Brand, claimed bool, err error)
+	// SetBrandCarrierID records the carrier's id of a brand still claimed
+	// with claimToken: the carrier created it, whether or not it is ready.
+	// Errors: ErrConflict (the claim was lost).
+	SetBrandCarrierID(ctx context.Context, subjectID, claimToken, carrierID string, at time.Time) error
 	// CompleteBrand marks a claimed brand registered with its carrier id.
 	// Errors: ErrConflict (the claim was lost).
 	CompleteBrand(ctx context.Context, subjectID, claimToken, carrierID string, at time.Time) error
-	// AbandonBrand deletes a still-registering brand claimed with claimToken.
+	// AbandonBrand gives a claim up: a registering brand claimed with
+	// claimToken that has no carrier id is deleted; one with a carrier id
+	// keeps its row (EIN and carrier id) with its claim released, so the
+	// next attempt reuses the carrier's brand instead of creating another.
 	AbandonBrand(ctx context.Context, subjectID, claimToken string) error
 	// GetBrandByCarrierID finds a registered brand of any tenant in mode by
 	// its carrier account id. Errors: ErrNotFound.
@@ -138,8 +171,10 @@ type Store interface {
 	GetBrand(ctx context.Context, sc naive.Scope, subjectID string) (*naive.Brand, error)
 
 	// ClaimCampaign is ClaimBrand for the subject's campaign of c.Kind: it
-	// inserts c (with c.ClaimToken, no carrier id) when the subject has none.
-	ClaimCampaign(ctx context.Context, c *naive.Campaign, staleBefore time.Time) (campaign *naive.Campaign, claimed bool, err error)
+	// inserts c (with c.ClaimToken and c.ClaimedBy, no carrier id) when the
+	// subject has none, and takes over an unregistered one on the same
+	// terms as ClaimBrand.
+	ClaimCampaign(ctx context.Context, c *naive.Campaign, staleBefore, liveAfter time.Time) (campaign *naive.Campaign, claimed bool, err error)
 	// CompleteCampaign stores the carrier id and status of a claimed
 	// campaign. Errors: ErrConflict (claim lost).
 	CompleteCampaign(ctx context.Context, id, claimToken, carrierID, status string, at time.Time) error
@@ -156,7 +191,10 @@ type Store interface {
 	// status if its rank is higher than the stored one and reports whether
 	// it changed anything. events are stored in the same transaction, only
 	// when it changed, so one transition yields its events exactly once.
-	AdvanceCampaign(ctx context.Context, id, status string, at time.Time, events []*naive.Event) (bool, error)
+	// When ce is not nil (the change comes from a carrier webhook) it is
+	// recorded first in the same transaction; a ce recorded before (a
+	// redelivery) makes the call store nothing and report false.
+	AdvanceCampaign(ctx context.Context, id, status string, at time.Time, events []*naive.Event, ce *CarrierEvent) (bool, error)
 	// GetCampaignByCarrierID finds a campaign of any tenant in mode by its
 	// carrier id. Errors: ErrNotFound.
 	GetCampaignByCarrierID(ctx context.Context, mode naive.Mode, carrierID string) (*naive.Campaign, error)
@@ -164,41 +202,67 @@ type Store interface {
 	// by subject id, starting after afterSubjectID, for reconciliation.
 	ListRegisteredBrands(ctx context.Context, afterSubjectID string, limit int) ([]naive.Brand, error)
 
-	// ReservePhone debits price and inserts p (status provisioning) in one
-	// transaction, returning the balance after. Errors: ErrInsufficientCredits
-	// (nothing stored), ErrNotFound (the subject is unknown or deleted).
-	ReservePhone(ctx context.Context, p *naive.Phone, debit *naive.LedgerEntry) (int64, error)
-	// ActivatePhone records a bought number on a provisioning phone.
-	// Errors: ErrConflict (not provisioning).
-	ActivatePhone(ctx context.Context, id, e164, carrierID, campaignID string) error
-	// FailPhone marks a provisioning phone failed and applies the refund in
-	// one transaction, returning the balance after. A phone that is not
-	// provisioning is left alone (ErrConflict), so a refund happens once.
-	FailPhone(ctx context.Context, id string, refund *naive.LedgerEntry) (int64, error)
+	// ReservePhone debits price, inserts p (status provisioning) and
+	// applies pr in one transaction, returning the balance after. Errors:
+	// ErrInsufficientCredits, ErrNotFound (the subject is unknown or
+	// deleted), ErrKeyExists, ErrLockLost; nothing is stored on any.
+	ReservePhone(ctx context.Context, p *naive.Phone, debit *naive.LedgerEntry, pr Progress) (int64, error)
+	// ActivatePhone records a bought number on a provisioning phone, with
+	// its assignment, its events and pr, in one transaction. Errors:
+	// ErrConflict (not provisioning), ErrNotFound (no such phone, or the
+	// assignment's agent is gone), ErrLockLost; nothing is stored on any.
+	ActivatePhone(ctx context.Context, a *PhoneActivation, pr Progress) error
+	// FailPhone marks a provisioning phone failed and applies the refund
+	// (when not nil) and pr in one transaction, returning the balance
+	// after. A phone that is not provisioning is left alone (ErrConflict,
+	// nothing stored), so a refund happens once.
+	FailPhone(ctx context.Context, id string, refund *naive.LedgerEntry, pr Progress) (int64, error)
 	// GetPhone returns a phone in scope. Errors: ErrNotFound.
 	GetPhone(ctx context.Context, sc naive.Scope, id string) (*naive.Phone, error)
 	// ListPhones lists a subject's active and released phones, newest first.
 	ListPhones(ctx context.Context, sc naive.Scope, subjectID string, f naive.PhoneFilter) ([]naive.Phone, error)
 	// CountPhones counts a subject's phones in any of statuses.
 	CountPhones(ctx context.Context, sc naive.Scope, subjectID string, statuses ...string) (int, error)
-	// MarkPhoneReleased marks an active phone released. Errors: ErrNotFound,
-	// ErrConflict (not active).
-	MarkPhoneReleased(ctx context.Context, sc naive.Scope, id string, at time.Time) (*naive.Phone, error)
+	// MarkPhoneReleased marks an active phone released and stores events
+	// and pr with it. Errors: ErrNotFound, ErrConflict (not active),
+	// ErrKeyExists, ErrLockLost.
+	MarkPhoneReleased(ctx context.Context, sc naive.Scope, id string, at time.Time, events []*naive.Event, pr Progress) (*naive.Phone, error)
 	// ListStaleProvisioning lists provisioning phones (every tenant) created
 	// before the given time, for reconciliation.
 	ListStaleProvisioning(ctx context.Context, before time.Time, limit int) ([]naive.Phone, error)
 
-	// BeginIdempotent inserts rec in state in-progress unless the key is
-	// taken; it then returns the stored record (its RequestHash, and
-	// Response when completed). Records older than expiredBefore are
-	// replaced.
-	BeginIdempotent(ctx context.Context, rec *IdempotencyRecord, expiredBefore time.Time) (existing *IdempotencyRecord, err error)
-	// CompleteIdempotent stores the response of an in-progress key.
+	// GetIdempotent returns a key's record, with OwnerAlive computed
+	// against liveAfter; a record older than KeyTTL counts as absent.
+	// Errors: ErrNotFound.
+	GetIdempotent(ctx context.Context, operatorID, principalID, key string, liveAfter time.Time) (*IdempotencyRecord, error)
+	// BeginIdempotent inserts rec unfinished and locked by rec.LockedBy
+	// (RecoveryPoint started), replacing a record older than KeyTTL; it
+	// reports false, storing nothing, when the key is taken.
+	BeginIdempotent(ctx context.Context, rec *IdempotencyRecord) (bool, error)
+	// TakeOverIdempotent locks an unfinished record for rec.LockedBy when
+	// no process holds it or its holder is not alive since liveAfter, and
+	// then fills rec from the stored record. Of concurrent takers exactly
+	// one gets true.
+	TakeOverIdempotent(ctx context.Context, rec *IdempotencyRecord, liveAfter time.Time) (bool, error)
+	// CompleteIdempotent stores the response (Status, Body) of an
+	// unfinished record rec.LockedBy holds and releases it. Errors:
+	// ErrLockLost.
 	CompleteIdempotent(ctx context.Context, rec *IdempotencyRecord) error
-	// AbortIdempotent deletes an in-progress key so a retry runs again.
+	// AbortIdempotent deletes an unfinished record rec.LockedBy holds, so a
+	// retry runs afresh; a finished record stays.
 	AbortIdempotent(ctx context.Context, rec *IdempotencyRecord) error
-	// GetIdempotent returns a record. Errors: ErrNotFound.
-	GetIdempotent(ctx context.Context, operatorID, principalID, key string) (*IdempotencyRecord, error)
+	// ReleaseIdempotent unlocks an unfinished record rec.LockedBy holds
+	// (locked by no one), so a retry can take it over at once.
+	ReleaseIdempotent(ctx context.Context, rec *IdempotencyRecord) error
+	// SaveProgress applies pr alone, in one transaction.
+	SaveProgress(ctx context.Context, pr Progress) error
+	// ListStaleRuns lists unfinished records that name an Action and are
+	// held by no process or by one not alive since liveAfter, of every
+	// tenant, oldest first.
+	ListStaleRuns(ctx context.Context, liveAfter time.Time, limit int) ([]IdempotencyRecord, error)
+	// PurgeIdempotent deletes finished records created before before and
+	// reports how many.
+	PurgeIdempotent(ctx context.Context, before time.Time) (int, error)
 	// CreateOperator stores another operator (tenant).
 	CreateOperator(ctx context.Context, o *naive.Operator) error
 
@@ -217,23 +281,29 @@ type Store interface {
 	// ErrNotFound (subject or kit not in scope, or the subject deleted).
 	AssignKit(ctx context.Context, sc naive.Scope, subjectID, kitID string, at time.Time) error
 
-	// CreateApproval stores a pending approval and its approval.requested
-	// event in one transaction.
-	CreateApproval(ctx context.Context, a *naive.Approval, ev *naive.Event) error
+	// CreateApproval stores a pending approval, its approval.requested
+	// event and pr in one transaction. Errors: ErrKeyExists, ErrLockLost.
+	CreateApproval(ctx context.Context, a *naive.Approval, ev *naive.Event, pr Progress) error
 	// GetApproval returns an approval in scope (status as stored). Errors: ErrNotFound.
 	GetApproval(ctx context.Context, sc naive.Scope, id string) (*naive.Approval, error)
 	// ListApprovals lists approvals newest first; Status "pending" also
 	// matches executing ones.
 	ListApprovals(ctx context.Context, sc naive.Scope, f naive.ApprovalFilter) ([]naive.Approval, error)
 	// ClaimApproval moves a pending, unexpired (expires_at > now) approval
-	// to executing with resolver and now as resolved_by/at, and returns
-	// it. Of concurrent claimers exactly one succeeds; the others, and any
-	// claim of an approval that is not pending or has expired, get
-	// ErrConflict. Errors: ErrNotFound.
-	ClaimApproval(ctx context.Context, sc naive.Scope, id string, resolver naive.Actor, now time.Time) (*naive.Approval, error)
-	// FinishApproval moves an executing approval to executed or failed with
-	// its result or error, and stores ev (approval.resolved), in one
-	// transaction. Errors: ErrConflict (not executing).
+	// to executing with resolver and now as resolved_by/at, locked by
+	// owner (a process id), and returns it. Of concurrent claimers exactly
+	// one succeeds; the others, and any claim of an approval that is not
+	// pending or has expired, get ErrConflict. Errors: ErrNotFound.
+	ClaimApproval(ctx context.Context, sc naive.Scope, id string, resolver naive.Actor, now time.Time, owner string) (*naive.Approval, error)
+	// TakeOverApproval locks an executing approval held by no process, or
+	// by one not alive since liveAfter, for owner and returns it. Of
+	// concurrent takers exactly one succeeds. Errors: ErrConflict (not
+	// executing, or its holder is alive), ErrNotFound.
+	TakeOverApproval(ctx context.Context, sc naive.Scope, id, owner string, liveAfter time.Time) (*naive.Approval, error)
+	// FinishApproval moves an approval executing under a.LockedBy to
+	// executed or failed with its result or error, releases it, and stores
+	// ev (approval.resolved), in one transaction. Errors: ErrConflict (not
+	// executing under a.LockedBy).
 	FinishApproval(ctx context.Context, a *naive.Approval, ev *naive.Event) error
 	// DenyApproval moves a pending, unexpired approval to denied with
 	// a.ResolvedBy, a.ResolvedAt (required; the approval must not have
@@ -245,16 +315,20 @@ type Store interface {
 	// expired (resolved_at = now), storing ev; it reports whether it did.
 	ExpireApproval(ctx context.Context, id string, now time.Time, ev *naive.Event) (bool, error)
 	// ListExpiredApprovals lists pending approvals (every tenant) with
-	// expires_at <= now, and executing ones claimed before stuckBefore (an
-	// approver that died mid-execution), oldest first.
-	ListExpiredApprovals(ctx context.Context, now, stuckBefore time.Time, limit int) ([]naive.Approval, error)
+	// expires_at <= now, and executing ones held by no process or by one
+	// not alive since liveAfter (an approver that died mid-execution),
+	// oldest first.
+	ListExpiredApprovals(ctx context.Context, now, liveAfter time.Time, limit int) ([]naive.Approval, error)
 
 	// RecordCarrierEvent stores a carrier webhook event unless its id was
 	// seen before, reporting whether it is new; duplicates are deduplicated
-	// here, once, for every process.
+	// here, once, for every process. Events with an effect are recorded by
+	// the method that applies the effect, in its transaction.
 	RecordCarrierEvent(ctx context.Context, ev *CarrierEvent) (bool, error)
 
-	// AddEvent stores an event.
+	// AddEvent stores an event. Storing an event (here or with any other
+	// method) enqueues its delivery only when its scope has a webhook
+	// endpoint.
 	AddEvent(ctx context.Context, ev *naive.Event) error
 	// ListEvents lists events newest first, filtered by type when set.
 	ListEvents(ctx context.Context, sc naive.Scope, f naive.EventFilter) ([]naive.Event, error)
@@ -263,26 +337,32 @@ type Store interface {
 	GetPhoneByE164(ctx context.Context, mode naive.Mode, e164 string) (*naive.Phone, error)
 
 	// ReserveMessage inserts an outbound message (status queued) and, when
-	// debit is not nil, applies it, in one transaction; it returns the
-	// balance after. Errors: ErrInsufficientCredits (nothing stored).
-	ReserveMessage(ctx context.Context, m *naive.Message, debit *naive.LedgerEntry) (int64, error)
-	// SetMessageCarrierID records the carrier's id of a sent message.
-	// Errors: ErrNotFound.
-	SetMessageCarrierID(ctx context.Context, id, carrierID string) error
+	// debit is not nil, applies it, with pr, in one transaction; it returns
+	// the balance after. Errors: ErrInsufficientCredits, ErrKeyExists,
+	// ErrLockLost (nothing stored).
+	ReserveMessage(ctx context.Context, m *naive.Message, debit *naive.LedgerEntry, pr Progress) (int64, error)
+	// SetMessageCarrierID records the carrier's id of a sent message, with
+	// pr. Errors: ErrNotFound, ErrLockLost.
+	SetMessageCarrierID(ctx context.Context, id, carrierID string, pr Progress) error
 	// FailMessage marks a queued outbound message failed with reason and
-	// applies refund (when not nil) in one transaction, once: a message that
-	// is not queued is left alone (ErrConflict).
-	FailMessage(ctx context.Context, id, reason string, refund *naive.LedgerEntry, at time.Time) (int64, error)
-	// RecordInbound stores an inbound message and its event in one
-	// transaction unless a message with the same carrier id exists in its
-	// mode; it reports whether it stored it.
-	RecordInbound(ctx context.Context, m *naive.Message, ev *naive.Event) (bool, error)
-	// AdvanceMessage moves the status of the outbound message with a
-	// carrier id forward only (by naive.MessageRank), setting sent_at,
-	// delivered_at or failed_at (and failure_reason) to at, and stores ev
-	// (built by evFor from the updated message, when not nil) in the same
-	// transaction, only when it changed. Errors: ErrNotFound.
-	AdvanceMessage(ctx context.Context, mode naive.Mode, carrierID, status, reason string, at time.Time, evFor func(*naive.Message) (*naive.Event, error)) (bool, error)
+	// applies refund (when not nil) and pr in one transaction, once: a
+	// message that is not queued is left alone (ErrConflict, nothing
+	// stored).
+	FailMessage(ctx context.Context, id, reason string, refund *naive.LedgerEntry, at time.Time, pr Progress) (int64, error)
+	// RecordInbound records ce, then stores in.Message and in.Event unless
+	// a message with the same carrier id exists in its mode, then applies
+	// in.OptOut, in one transaction; it reports whether it stored the
+	// message. A ce recorded before (a redelivery) stores nothing.
+	RecordInbound(ctx context.Context, in *Inbound, ce *CarrierEvent) (bool, error)
+	// AdvanceMessage moves the status of the outbound message with carrier
+	// id a.CarrierID forward only (by naive.MessageRank), setting sent_at,
+	// delivered_at or failed_at (and failure_reason) to a.At, and stores the
+	// event evFor builds from the updated message (when evFor is not nil)
+	// in the same transaction, only when it changed. A message not known by
+	// its carrier id but whose id is a.Ref and that has no carrier id yet
+	// gets a.CarrierID first. ce is as in AdvanceCampaign. A message not
+	// found is not an error: it reports false.
+	AdvanceMessage(ctx context.Context, a *MessageAdvance, evFor func(*naive.Message) (*naive.Event, error), ce *CarrierEvent) (bool, error)
 	// ListStaleQueued lists outbound messages of every tenant still queued
 	// without a carrier id, created before the given time: sends a process
 	// did not finish.
@@ -292,8 +372,10 @@ type Store interface {
 	// ListMessages lists a phone's messages, newest first.
 	ListMessages(ctx context.Context, sc naive.Scope, f naive.MessageFilter) ([]naive.Message, error)
 
-	// SetOptOut records whether a contact opted out of a subject's texts.
-	SetOptOut(ctx context.Context, sc naive.Scope, subjectID, contact string, optedOut bool, at time.Time) error
+	// SetOptOut records whether a contact opted out of a subject's texts;
+	// an older report never undoes a newer one. ce is as in
+	// AdvanceCampaign: it reports false when ce was recorded before.
+	SetOptOut(ctx context.Context, o *OptOut, ce *CarrierEvent) (bool, error)
 	// IsOptedOut reports whether a contact opted out of a subject's texts.
 	IsOptedOut(ctx context.Context, sc naive.Scope, subjectID, contact string) (bool, error)
 
@@ -343,7 +425,21 @@ type SeedData struct {
 	Grants   []naive.LedgerEntry
 }
 
-// IdempotencyRecord is one Idempotency-Key and, once done, its response.
+// KeyTTL is how long a key record answers for its key; a record created
+// longer ago is replaced by a phase or Begin that creates the key again.
+const KeyTTL = 24 * time.Hour
+
+// Recovery points of a run, in order.
+const (
+	PointStarted  = "started"
+	PointReserved = "reserved"
+	PointFinished = "finished"
+)
+
+// IdempotencyRecord is one Idempotency-Key (or an automatic key naming one
+// run of an action): the request it was first used with, the run it
+// started — its recovery point, the row it works on, its request, the
+// process that runs it now — and, once finished, the response.
 type IdempotencyRecord struct {
 	OperatorID  string
 	PrincipalID string
@@ -351,12 +447,116 @@ type IdempotencyRecord struct {
 	Method      string
 	Path        string
 	RequestHash string
-	// Completed is false while the first request runs.
+	// Action names the phased action the key runs ("phone.provision"); ""
+	// is a plain request whose handler runs under the key.
+	Action string
+	// RecoveryPoint is the last phase the run committed.
+	RecoveryPoint string
+	// ResourceID is the row the run works on (a phone or message id).
+	ResourceID string
+	// Payload is what the run needs to resume (JSON).
+	Payload []byte
+	// LockedBy is the process running it; "" when none does.
+	LockedBy string
+	// OwnerAlive is, as read, whether LockedBy's process heartbeats
+	// (heartbeat_at >= the liveAfter the read was given).
+	OwnerAlive bool
+	// Completed is set once the run finished; Status and Body are then the
+	// stored response (Body JSON, possibly empty for automatic keys).
 	Completed bool
-	// Status and Body are the stored response (always JSON).
 	Status    int
 	Body      []byte
 	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+// KeyOp says how a phase writes its run's key record.
+type KeyOp int
+
+// Key operations.
+const (
+	// KeyNone writes no key record.
+	KeyNone KeyOp = iota
+	// KeyCreate inserts the record (the run's first phase), replacing one
+	// older than KeyTTL; ErrKeyExists when the key is taken.
+	KeyCreate
+	// KeyUpdate writes RecoveryPoint, ResourceID, Payload, Completed,
+	// Status, Body and UpdatedAt while Key.LockedBy holds the record (a
+	// completed record is released: locked_by ''); ErrLockLost otherwise.
+	KeyUpdate
+	// KeyDelete deletes the record while Key.LockedBy holds it: the run
+	// left nothing done, and a retry starts afresh; ErrLockLost otherwise.
+	KeyDelete
+)
+
+// Progress is what a phase records of its run, in the phase's own
+// transaction: if any part of it fails, nothing of the phase is stored.
+type Progress struct {
+	Key   *IdempotencyRecord
+	KeyOp KeyOp
+	// Approval is the approval the run executes, if it does.
+	Approval *ApprovalStep
+	// Render, when set, is called inside the transaction after the
+	// method's own writes — once it wrote back what they produced, such as
+	// a ledger entry's BalanceAfter — and before Key is written, to fill
+	// Key's Status and Body.
+	Render func()
+}
+
+// ApprovalStep is what a phase writes of the approval its run executes
+// (status executing, locked_by Owner): ResourceID, and when Finish is set
+// the outcome — Finish.Status executed or failed with Finish.Result or
+// Finish.Error, locked_by "" — with Event (approval.resolved). ErrLockLost
+// when the approval is not executing under Owner.
+type ApprovalStep struct {
+	ID         string
+	Owner      string
+	ResourceID string
+	// Release unlocks the approval (it stays executing, locked by no
+	// one), so the background pass or an approver takes it over.
+	Release bool
+	Finish  *naive.Approval
+	Event   *naive.Event
+}
+
+// PhoneActivation is the last phase of a provision.
+type PhoneActivation struct {
+	ID, E164, CarrierID, CampaignID string
+	// Assignment, when set, connects an agent in the same transaction;
+	// an agent gone meanwhile fails the phase with ErrNotFound.
+	Assignment *naive.Assignment
+	// Events are stored with it (phone.provisioned).
+	Events []*naive.Event
+}
+
+// Inbound is one inbound text as a carrier webhook reports it.
+type Inbound struct {
+	Message *naive.Message
+	Event   *naive.Event
+	// OptOut, when set, records a STOP or START keyword with the text.
+	OptOut *OptOut
+}
+
+// OptOut is a contact's opt-out (or opt-in) of a subject's texts.
+type OptOut struct {
+	Scope     naive.Scope
+	SubjectID string
+	Contact   string
+	OptedOut  bool
+	At        time.Time
+}
+
+// MessageAdvance is a carrier's status report of an outbound text.
+type MessageAdvance struct {
+	Mode      naive.Mode
+	CarrierID string
+	// Ref is our message id, for a text whose carrier id is not recorded
+	// yet (its send's answer was lost): the message with that id and no
+	// carrier id gets CarrierID.
+	Ref    string
+	Status string
+	Reason string
+	At     time.Time
 }
 
 // CarrierEvent is one webhook received from the carrier.

@@ -14,7 +14,7 @@ import (
 
 const approvalCols = `id, operator_id, mode, subject_id, action, primitive, title, message, payload, cost, status,
 	requested_by_type, requested_by_id, requester_agent_id, created_at, expires_at,
-	resolved_by_type, resolved_by_id, resolved_at, result, error, reason`
+	resolved_by_type, resolved_by_id, resolved_at, result, error, reason, locked_by, resource_id`
 
 func scanApproval(s scanner) (*naive.Approval, error) {
 	var (
@@ -26,7 +26,8 @@ func scanApproval(s scanner) (*naive.Approval, error) {
 	if err := s.Scan(&a.ID, &a.OperatorID, &a.Mode, &subject, &a.Action, &a.Primitive, &a.Title, &a.Message,
 		(*[]byte)(&a.Payload), &a.Cost, &a.Status,
 		&a.RequestedBy.Type, &a.RequestedBy.ID, &a.RequesterAgentID, timeCol{&a.CreatedAt}, timeCol{&a.ExpiresAt},
-		&resolvedType, &resolvedID, nullTimeCol{&a.ResolvedAt}, (*[]byte)(&a.Result), &errJSON, &a.Reason); err != nil {
+		&resolvedType, &resolvedID, nullTimeCol{&a.ResolvedAt}, (*[]byte)(&a.Result), &errJSON, &a.Reason,
+		&a.LockedBy, &a.ResourceID); err != nil {
 		return nil, notFound(err)
 	}
 	a.SubjectID = subject.String
@@ -94,25 +95,30 @@ func normRaw(b json.RawMessage) json.RawMessage {
 	return b
 }
 
-// CreateApproval stores a as pending (nothing resolved) and ev in one
-// transaction. ev defaults to a's scope and type approval.requested.
-func (db *DB) CreateApproval(ctx context.Context, a *naive.Approval, ev *naive.Event) error {
+// CreateApproval stores a as pending (nothing resolved, locked by no one),
+// ev and pr in one transaction. ev defaults to a's scope and type
+// approval.requested.
+func (db *DB) CreateApproval(ctx context.Context, a *naive.Approval, ev *naive.Event, pr store.Progress) error {
 	if a.ID == "" || a.CreatedAt.IsZero() {
 		return required("CreateApproval", "ID", "CreatedAt")
 	}
 	if err := checkEvent("CreateApproval", ev); err != nil {
 		return err
 	}
+	if err := checkProgress("CreateApproval", pr); err != nil {
+		return err
+	}
 	a.Status = naive.ApprovalPending
 	a.CreatedAt = norm(a.CreatedAt)
 	a.ExpiresAt = norm(a.ExpiresAt)
 	a.ResolvedBy, a.ResolvedAt, a.Result, a.Error, a.Reason = nil, nil, nil, nil, ""
+	a.LockedBy, a.ResourceID = "", ""
 	a.Payload = normRaw(a.Payload)
 	return db.tx(ctx, func(tx *txn) error {
 		// The foreign key to (subject, operator, mode) rejects a subject
 		// of another scope as not found.
 		if _, err := tx.ExecContext(ctx, `INSERT INTO approvals (`+approvalCols+`)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, NULL, NULL, NULL, '')`,
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, NULL, NULL, NULL, '', '', '')`,
 			a.ID, a.OperatorID, a.Mode, nullID(a.SubjectID), a.Action, a.Primitive, a.Title, a.Message,
 			rawJSON(a.Payload), a.Cost, a.Status, a.RequestedBy.Type, a.RequestedBy.ID, a.RequesterAgentID,
 			ts(a.CreatedAt), ts(a.ExpiresAt)); err != nil {
@@ -123,7 +129,10 @@ func (db *DB) CreateApproval(ctx context.Context, a *naive.Approval, ev *naive.E
 				return err
 			}
 		}
-		return db.insertScopedEvent(ctx, tx, "CreateApproval", ev, a.OperatorID, a.Mode, naive.EventApprovalRequested)
+		if err := db.insertScopedEvent(ctx, tx, "CreateApproval", ev, a.OperatorID, a.Mode, naive.EventApprovalRequested); err != nil {
+			return err
+		}
+		return db.applyProgress(ctx, tx, "CreateApproval", pr)
 	})
 }
 
@@ -179,17 +188,18 @@ func approvalMissing(ctx context.Context, tx *txn, sc naive.Scope, id string) er
 	return store.ErrConflict
 }
 
-// ClaimApproval moves a pending, unexpired approval to executing. Check
-// and write are one UPDATE under the write lock, so of concurrent
-// claimers (and deniers) exactly one matches the pending row.
-func (db *DB) ClaimApproval(ctx context.Context, sc naive.Scope, id string, resolver naive.Actor, now time.Time) (*naive.Approval, error) {
+// ClaimApproval moves a pending, unexpired approval to executing, locked
+// by owner. Check and write are one UPDATE under the write lock, so of
+// concurrent claimers (and deniers) exactly one matches the pending row.
+func (db *DB) ClaimApproval(ctx context.Context, sc naive.Scope, id string, resolver naive.Actor, now time.Time, owner string) (*naive.Approval, error) {
 	var a *naive.Approval
 	err := db.tx(ctx, func(tx *txn) (err error) {
 		a, err = scanApproval(tx.QueryRowContext(ctx, `UPDATE approvals
-			SET status = 'executing', resolved_by_type = ?, resolved_by_id = ?, resolved_at = ?
+			SET status = 'executing', resolved_by_type = ?, resolved_by_id = ?, resolved_at = ?,
+			locked_by = ?, resource_id = ''
 			WHERE operator_id = ? AND mode = ? AND id = ? AND status = 'pending' AND expires_at > ?
 			RETURNING `+approvalCols,
-			resolver.Type, resolver.ID, ts(now), sc.OperatorID, sc.Mode, id, ts(now)))
+			resolver.Type, resolver.ID, ts(now), owner, sc.OperatorID, sc.Mode, id, ts(now)))
 		if errors.Is(err, store.ErrNotFound) {
 			return approvalMissing(ctx, tx, sc, id)
 		}
@@ -201,10 +211,35 @@ func (db *DB) ClaimApproval(ctx context.Context, sc naive.Scope, id string, reso
 	return a, nil
 }
 
-// FinishApproval moves an executing approval in a's scope to a.Status
-// (executed or failed) with a.Result or a.Error, storing ev (type
-// approval.resolved by default) in the same transaction. It writes the
-// stored approval back into a.
+// TakeOverApproval locks an executing approval held by no process, or by
+// one not alive since liveAfter, for owner; like ClaimApproval, one UPDATE
+// decides between concurrent takers.
+func (db *DB) TakeOverApproval(ctx context.Context, sc naive.Scope, id, owner string, liveAfter time.Time) (*naive.Approval, error) {
+	if owner == "" {
+		return nil, required("TakeOverApproval", "owner")
+	}
+	var a *naive.Approval
+	err := db.tx(ctx, func(tx *txn) (err error) {
+		a, err = scanApproval(tx.QueryRowContext(ctx, `UPDATE approvals SET locked_by = ?
+			WHERE operator_id = ? AND mode = ? AND id = ? AND status = 'executing'
+			AND NOT `+aliveSQL("approvals.locked_by")+` RETURNING `+approvalCols,
+			owner, sc.OperatorID, sc.Mode, id, ts(liveAfter)))
+		if errors.Is(err, store.ErrNotFound) {
+			return approvalMissing(ctx, tx, sc, id)
+		}
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+// FinishApproval moves an approval in a's scope executing under a.LockedBy
+// to a.Status (executed or failed) with a.Result or a.Error, releasing it,
+// and stores ev (type approval.resolved by default) in the same
+// transaction. An approval locked by no one is finished by no one: take it
+// over first. It writes the stored approval back into a.
 func (db *DB) FinishApproval(ctx context.Context, a *naive.Approval, ev *naive.Event) error {
 	if a.Status != naive.ApprovalExecuted && a.Status != naive.ApprovalFailed {
 		return fmt.Errorf("sqlite: FinishApproval to status %q, want executed or failed", a.Status)
@@ -220,9 +255,12 @@ func (db *DB) FinishApproval(ctx context.Context, a *naive.Approval, ev *naive.E
 	sc := naive.Scope{OperatorID: a.OperatorID, Mode: a.Mode}
 	var got *naive.Approval
 	err = db.tx(ctx, func(tx *txn) (err error) {
-		got, err = scanApproval(tx.QueryRowContext(ctx, `UPDATE approvals SET status = ?, result = ?, error = ?
-			WHERE operator_id = ? AND mode = ? AND id = ? AND status = 'executing' RETURNING `+approvalCols,
-			a.Status, rawJSON(a.Result), errJSON, sc.OperatorID, sc.Mode, a.ID))
+		if a.LockedBy == "" {
+			return approvalMissing(ctx, tx, sc, a.ID)
+		}
+		got, err = scanApproval(tx.QueryRowContext(ctx, `UPDATE approvals SET status = ?, result = ?, error = ?, locked_by = ''
+			WHERE operator_id = ? AND mode = ? AND id = ? AND status = 'executing' AND locked_by = ? RETURNING `+approvalCols,
+			a.Status, rawJSON(a.Result), errJSON, sc.OperatorID, sc.Mode, a.ID, a.LockedBy))
 		if errors.Is(err, store.ErrNotFound) {
 			return approvalMissing(ctx, tx, sc, a.ID)
 		}
@@ -304,12 +342,13 @@ func (db *DB) ExpireApproval(ctx context.Context, id string, now time.Time, ev *
 }
 
 // ListExpiredApprovals lists, of every tenant, pending approvals with
-// expires_at <= now and executing ones claimed before stuckBefore, oldest
-// first.
-func (db *DB) ListExpiredApprovals(ctx context.Context, now, stuckBefore time.Time, n int) ([]naive.Approval, error) {
+// expires_at <= now and executing ones held by no process or by one not
+// alive since liveAfter, oldest first.
+func (db *DB) ListExpiredApprovals(ctx context.Context, now, liveAfter time.Time, n int) ([]naive.Approval, error) {
 	rows, err := db.reader.QueryContext(ctx, `SELECT `+approvalCols+` FROM approvals
-		WHERE (status = 'pending' AND expires_at <= ?) OR (status = 'executing' AND resolved_at < ?)
-		ORDER BY created_at, id LIMIT ?`, ts(now), ts(stuckBefore), limit(n))
+		WHERE (status = 'pending' AND expires_at <= ?)
+		OR (status = 'executing' AND NOT `+aliveSQL("approvals.locked_by")+`)
+		ORDER BY created_at, id LIMIT ?`, ts(now), ts(liveAfter), limit(n))
 	return collect(rows, err, scanApproval)
 }
 

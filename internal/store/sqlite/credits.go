@@ -21,16 +21,24 @@ func (db *DB) Balance(ctx context.Context, sc naive.Scope) (int64, error) {
 	return b, mapErr(err)
 }
 
-// AddLedgerEntry applies e and returns the new balance; a debit the
-// balance cannot cover stores nothing.
-func (db *DB) AddLedgerEntry(ctx context.Context, e *naive.LedgerEntry) (int64, error) {
+// AddLedgerEntry applies e and pr and returns the new balance; a debit
+// the balance cannot cover stores nothing. pr.Render sees e.BalanceAfter.
+func (db *DB) AddLedgerEntry(ctx context.Context, e *naive.LedgerEntry, pr store.Progress) (int64, error) {
+	if e == nil {
+		return 0, errors.New("sqlite: AddLedgerEntry: no entry")
+	}
 	if err := checkEntry("AddLedgerEntry", e); err != nil {
+		return 0, err
+	}
+	if err := checkProgress("AddLedgerEntry", pr); err != nil {
 		return 0, err
 	}
 	var bal int64
 	err := db.tx(ctx, func(tx *txn) (err error) {
-		bal, err = applyLedger(ctx, tx, "AddLedgerEntry", e)
-		return err
+		if bal, err = applyLedger(ctx, tx, "AddLedgerEntry", e); err != nil {
+			return err
+		}
+		return db.applyProgress(ctx, tx, "AddLedgerEntry", pr)
 	})
 	return bal, err
 }
@@ -120,6 +128,14 @@ func scanLedger(s scanner) (*naive.LedgerEntry, error) {
 		return nil, notFound(err)
 	}
 	return &e, nil
+}
+
+// GetLedgerEntry returns the scope's newest entry of reason referencing
+// referenceID.
+func (db *DB) GetLedgerEntry(ctx context.Context, sc naive.Scope, reason, referenceID string) (*naive.LedgerEntry, error) {
+	return scanLedger(db.reader.QueryRowContext(ctx, `SELECT `+ledgerCols+` FROM ledger_entries
+		WHERE operator_id = ? AND mode = ? AND reference_id = ? AND reason = ? ORDER BY id DESC LIMIT 1`,
+		sc.OperatorID, sc.Mode, referenceID, reason))
 }
 
 // ListLedger lists entries newest first.

@@ -74,13 +74,17 @@ func insertMessage(ctx context.Context, tx *txn, m *naive.Message, dedupe bool) 
 }
 
 // ReserveMessage inserts m as a queued outbound message and applies debit
-// (defaulting to m's scope and id) in one IMMEDIATE transaction, so a
-// message is never stored without its charge nor charged without its row.
-func (db *DB) ReserveMessage(ctx context.Context, m *naive.Message, debit *naive.LedgerEntry) (int64, error) {
+// (defaulting to m's scope and id) and pr in one IMMEDIATE transaction, so
+// a message is never stored without its charge nor charged without its
+// row.
+func (db *DB) ReserveMessage(ctx context.Context, m *naive.Message, debit *naive.LedgerEntry, pr store.Progress) (int64, error) {
 	if err := prepareMessage("ReserveMessage", m); err != nil {
 		return 0, err
 	}
 	if err := checkEntry("ReserveMessage", debit); err != nil {
+		return 0, err
+	}
+	if err := checkProgress("ReserveMessage", pr); err != nil {
 		return 0, err
 	}
 	m.Direction = naive.DirectionOutbound
@@ -91,23 +95,34 @@ func (db *DB) ReserveMessage(ctx context.Context, m *naive.Message, debit *naive
 	var bal int64
 	err := db.tx(ctx, func(tx *txn) (err error) {
 		if debit != nil {
-			if bal, err = applyLedger(ctx, tx, "ReserveMessage", debit); err != nil {
-				return err
-			}
-		} else if bal, err = balanceIn(ctx, tx, m.OperatorID, m.Mode); err != nil {
+			bal, err = applyLedger(ctx, tx, "ReserveMessage", debit)
+		} else {
+			bal, err = balanceIn(ctx, tx, m.OperatorID, m.Mode)
+		}
+		if err != nil {
 			return err
 		}
-		_, err = insertMessage(ctx, tx, m, false)
-		return err
+		if _, err = insertMessage(ctx, tx, m, false); err != nil {
+			return err
+		}
+		return db.applyProgress(ctx, tx, "ReserveMessage", pr)
 	})
 	return bal, err
 }
 
-// SetMessageCarrierID records the carrier's id of a message. An id taken
-// by another message of the mode is a conflict.
-func (db *DB) SetMessageCarrierID(ctx context.Context, id, carrierID string) error {
-	res, err := db.writer.ExecContext(ctx, `UPDATE messages SET carrier_id = ? WHERE id = ?`, carrierID, id)
-	return affected(res, err, store.ErrNotFound)
+// SetMessageCarrierID records the carrier's id of a message, with pr. An
+// id taken by another message of the mode is a conflict.
+func (db *DB) SetMessageCarrierID(ctx context.Context, id, carrierID string, pr store.Progress) error {
+	if err := checkProgress("SetMessageCarrierID", pr); err != nil {
+		return err
+	}
+	return db.tx(ctx, func(tx *txn) error {
+		res, err := tx.ExecContext(ctx, `UPDATE messages SET carrier_id = ? WHERE id = ?`, carrierID, id)
+		if err := affected(res, err, store.ErrNotFound); err != nil {
+			return err
+		}
+		return db.applyProgress(ctx, tx, "SetMessageCarrierID", pr)
+	})
 }
 
 // messageMissing tells an unknown message (ErrNotFound) from one in the
@@ -127,11 +142,14 @@ func messageMissing(ctx context.Context, tx *txn, id string) error {
 // one transaction. The status check and the write are one statement under
 // the write lock, so a second call finds the message failed and refunds
 // nothing.
-func (db *DB) FailMessage(ctx context.Context, id, reason string, refund *naive.LedgerEntry, at time.Time) (int64, error) {
+func (db *DB) FailMessage(ctx context.Context, id, reason string, refund *naive.LedgerEntry, at time.Time, pr store.Progress) (int64, error) {
 	if at.IsZero() {
 		return 0, required("FailMessage", "at")
 	}
 	if err := checkEntry("FailMessage", refund); err != nil {
+		return 0, err
+	}
+	if err := checkProgress("FailMessage", pr); err != nil {
 		return 0, err
 	}
 	var bal int64
@@ -148,25 +166,40 @@ func (db *DB) FailMessage(ctx context.Context, id, reason string, refund *naive.
 		}
 		if refund == nil {
 			bal, err = balanceIn(ctx, tx, m.OperatorID, m.Mode)
+		} else {
+			fillEntry(refund, m.OperatorID, m.Mode, m.ID)
+			bal, err = applyLedger(ctx, tx, "FailMessage", refund)
+		}
+		if err != nil {
 			return err
 		}
-		fillEntry(refund, m.OperatorID, m.Mode, m.ID)
-		bal, err = applyLedger(ctx, tx, "FailMessage", refund)
-		return err
+		return db.applyProgress(ctx, tx, "FailMessage", pr)
 	})
 	return bal, err
 }
 
-// RecordInbound stores m as an inbound message (status received unless
-// set) and ev (type sms.received, m's scope by default) in one
-// transaction, unless m's carrier id is already stored in its mode. The
+// RecordInbound records ce, then stores in.Message as an inbound message
+// (status received unless set) and in.Event (type sms.received, the
+// message's scope by default) unless the message's carrier id is already
+// stored in its mode, then applies in.OptOut, all in one transaction. The
 // unique index on (mode, carrier_id) decides, so of concurrent deliveries
-// exactly one stores the message and its event.
-func (db *DB) RecordInbound(ctx context.Context, m *naive.Message, ev *naive.Event) (bool, error) {
+// exactly one stores the message and its event; a ce recorded before
+// stores nothing at all.
+func (db *DB) RecordInbound(ctx context.Context, in *store.Inbound, ce *store.CarrierEvent) (bool, error) {
+	m := in.Message
+	if m == nil {
+		return false, errors.New("sqlite: RecordInbound: no message")
+	}
 	if err := prepareMessage("RecordInbound", m); err != nil {
 		return false, err
 	}
-	if err := checkEvent("RecordInbound", ev); err != nil {
+	if err := checkEvent("RecordInbound", in.Event); err != nil {
+		return false, err
+	}
+	if err := checkOptOut("RecordInbound", in.OptOut); err != nil {
+		return false, err
+	}
+	if err := checkCarrierEvent("RecordInbound", ce); err != nil {
 		return false, err
 	}
 	m.Direction = naive.DirectionInbound
@@ -175,10 +208,21 @@ func (db *DB) RecordInbound(ctx context.Context, m *naive.Message, ev *naive.Eve
 	}
 	stored := false
 	err := db.tx(ctx, func(tx *txn) (err error) {
-		if stored, err = insertMessage(ctx, tx, m, true); err != nil || !stored {
+		if fresh, err := insertCarrierEvent(ctx, tx, ce); err != nil || !fresh {
 			return err
 		}
-		return db.insertScopedEvent(ctx, tx, "RecordInbound", ev, m.OperatorID, m.Mode, naive.EventSMSReceived)
+		if stored, err = insertMessage(ctx, tx, m, true); err != nil {
+			return err
+		}
+		if stored {
+			if err := db.insertScopedEvent(ctx, tx, "RecordInbound", in.Event, m.OperatorID, m.Mode, naive.EventSMSReceived); err != nil {
+				return err
+			}
+		}
+		if in.OptOut != nil {
+			return setOptOut(ctx, tx, in.OptOut)
+		}
+		return nil
 	})
 	if err != nil {
 		return false, err
@@ -191,41 +235,49 @@ func (db *DB) RecordInbound(ctx context.Context, m *naive.Message, ev *naive.Eve
 const messageRankSQL = `CASE status WHEN 'queued' THEN 1 WHEN 'sent' THEN 2 WHEN 'delivered' THEN 3
 	WHEN 'failed' THEN 3 ELSE 0 END`
 
-// AdvanceMessage moves an outbound message's status forward in one
-// conditional UPDATE under the write lock: a duplicate or out-of-order
-// update (sent after delivered) matches no row and changes nothing. Only
-// the call that changes the row calls evFor, with the stored message, and
-// stores its event in the same transaction. evFor runs inside the
-// transaction and must not use the store. An unknown status changes
-// nothing.
-func (db *DB) AdvanceMessage(ctx context.Context, mode naive.Mode, carrierID, status, reason string, at time.Time,
-	evFor func(*naive.Message) (*naive.Event, error)) (bool, error) {
-	if carrierID == "" {
-		return false, store.ErrNotFound
+// AdvanceMessage records ce, then moves an outbound message's status
+// forward in one conditional UPDATE under the write lock: a duplicate or
+// out-of-order update (sent after delivered) matches no row and changes
+// nothing. A message the carrier id is not recorded on yet (its send's
+// answer was lost) is first given it by a.Ref, when no message of the
+// mode has it. Only the call that changes the row calls evFor, with the
+// stored message, and stores its event in the same transaction. evFor
+// runs inside the transaction and must not use the store. An unknown
+// status or message changes nothing (false, nil); a ce recorded before
+// stores nothing.
+func (db *DB) AdvanceMessage(ctx context.Context, a *store.MessageAdvance, evFor func(*naive.Message) (*naive.Event, error), ce *store.CarrierEvent) (bool, error) {
+	if a.At.IsZero() {
+		return false, required("AdvanceMessage", "At")
 	}
-	if at.IsZero() {
-		return false, required("AdvanceMessage", "at")
+	if err := checkCarrierEvent("AdvanceMessage", ce); err != nil {
+		return false, err
 	}
-	rank := naive.MessageRank(status)
+	rank := naive.MessageRank(a.Status)
 	changed := false
 	err := db.tx(ctx, func(tx *txn) error {
+		if fresh, err := insertCarrierEvent(ctx, tx, ce); err != nil || !fresh {
+			return err
+		}
+		if a.CarrierID == "" || rank == 0 {
+			return nil
+		}
+		if a.Ref != "" {
+			if _, err := tx.ExecContext(ctx, `UPDATE messages SET carrier_id = ?1
+				WHERE id = ?2 AND mode = ?3 AND direction = 'outbound' AND carrier_id = ''
+				AND NOT EXISTS (SELECT 1 FROM messages WHERE mode = ?3 AND carrier_id = ?1)`,
+				a.CarrierID, a.Ref, a.Mode); err != nil {
+				return err
+			}
+		}
 		m, err := scanMessage(tx.QueryRowContext(ctx, `UPDATE messages SET status = ?1,
 			sent_at = CASE WHEN ?1 = 'sent' THEN ?2 ELSE sent_at END,
 			delivered_at = CASE WHEN ?1 = 'delivered' THEN ?2 ELSE delivered_at END,
 			failed_at = CASE WHEN ?1 = 'failed' THEN ?2 ELSE failed_at END,
 			failure_reason = CASE WHEN ?1 = 'failed' THEN ?3 ELSE failure_reason END
-			WHERE mode = ?4 AND carrier_id = ?5 AND direction = 'outbound' AND ?6 > 0
+			WHERE mode = ?4 AND carrier_id = ?5 AND direction = 'outbound'
 			AND `+messageRankSQL+` < ?6 RETURNING `+messageCols,
-			status, ts(at), reason, mode, carrierID, rank))
+			a.Status, ts(a.At), a.Reason, a.Mode, a.CarrierID, rank))
 		if errors.Is(err, store.ErrNotFound) {
-			var exists bool
-			if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM messages
-				WHERE mode = ? AND carrier_id = ? AND direction = 'outbound')`, mode, carrierID).Scan(&exists); err != nil {
-				return err
-			}
-			if !exists {
-				return store.ErrNotFound
-			}
 			return nil
 		}
 		if err != nil {
@@ -263,21 +315,51 @@ func (db *DB) ListMessages(ctx context.Context, sc naive.Scope, f naive.MessageF
 	return collect(rows, err, scanMessage)
 }
 
-// SetOptOut records whether contact opted out of the subject's texts. A
-// call whose at is older than the stored one changes nothing, so a late
-// redelivery of an old STOP cannot undo a newer START. A subject of
-// another scope is not found.
-func (db *DB) SetOptOut(ctx context.Context, sc naive.Scope, subjectID, contact string, optedOut bool, at time.Time) error {
-	if at.IsZero() {
-		return required("SetOptOut", "at")
+// checkOptOut is the error of method given an opt-out, not nil, without
+// its time.
+func checkOptOut(method string, o *store.OptOut) error {
+	if o != nil && o.At.IsZero() {
+		return required(method, "opt-out At")
 	}
-	_, err := db.writer.ExecContext(ctx, `INSERT INTO opt_outs (operator_id, mode, subject_id, contact, opted_out, updated_at)
+	return nil
+}
+
+// setOptOut records o in tx. A report whose At is older than the stored
+// one changes nothing, so a late redelivery of an old STOP cannot undo a
+// newer START. A subject of another scope is not found.
+func setOptOut(ctx context.Context, tx *txn, o *store.OptOut) error {
+	o.At = norm(o.At)
+	_, err := tx.ExecContext(ctx, `INSERT INTO opt_outs (operator_id, mode, subject_id, contact, opted_out, updated_at)
 		VALUES (?, ?, ?, ?, ?, ?)
 		ON CONFLICT (operator_id, mode, subject_id, contact) DO UPDATE
 		SET opted_out = excluded.opted_out, updated_at = excluded.updated_at
 		WHERE excluded.updated_at >= opt_outs.updated_at`,
-		sc.OperatorID, sc.Mode, subjectID, contact, optedOut, ts(at))
-	return mapErr(err)
+		o.Scope.OperatorID, o.Scope.Mode, o.SubjectID, o.Contact, o.OptedOut, ts(o.At))
+	return err
+}
+
+// SetOptOut records ce, then whether a contact opted out of the subject's
+// texts, in one transaction; it reports false, storing nothing, when ce
+// was recorded before.
+func (db *DB) SetOptOut(ctx context.Context, o *store.OptOut, ce *store.CarrierEvent) (bool, error) {
+	if o.At.IsZero() {
+		return false, required("SetOptOut", "At")
+	}
+	if err := checkCarrierEvent("SetOptOut", ce); err != nil {
+		return false, err
+	}
+	applied := false
+	err := db.tx(ctx, func(tx *txn) error {
+		if fresh, err := insertCarrierEvent(ctx, tx, ce); err != nil || !fresh {
+			return err
+		}
+		applied = true
+		return setOptOut(ctx, tx, o)
+	})
+	if err != nil {
+		return false, err
+	}
+	return applied, nil
 }
 
 // IsOptedOut reports whether contact opted out of the subject's texts.
@@ -330,9 +412,7 @@ func scanAssignment(s scanner) (*naive.Assignment, error) {
 
 // UpsertAssignment connects a's agent to a's phone or replaces the
 // permissions of their connection, keeping when it was made (written back
-// into a.CreatedAt). The foreign keys reject a phone or agent of another
-// scope as not found; the WHERE of the update keeps an existing
-// connection of another scope untouched, also as not found.
+// into a.CreatedAt).
 func (db *DB) UpsertAssignment(ctx context.Context, a *naive.Assignment) error {
 	perms, err := encodeStrings(&a.Permissions)
 	if err != nil {
@@ -341,9 +421,17 @@ func (db *DB) UpsertAssignment(ctx context.Context, a *naive.Assignment) error {
 	if a.CreatedAt.IsZero() {
 		return required("UpsertAssignment", "CreatedAt")
 	}
+	return upsertAssignment(ctx, db.writer, a, perms)
+}
+
+// upsertAssignment stores a with its encoded permissions on ex. The
+// foreign keys reject a phone or agent of another scope as not found; the
+// WHERE of the update keeps an existing connection of another scope
+// untouched, also as not found.
+func upsertAssignment(ctx context.Context, ex execer, a *naive.Assignment, perms string) error {
 	a.CreatedAt = norm(a.CreatedAt)
 	var created time.Time
-	err = db.writer.QueryRowContext(ctx, `INSERT INTO phone_assignments (`+assignmentCols+`) VALUES (?, ?, ?, ?, ?, ?)
+	err := ex.QueryRowContext(ctx, `INSERT INTO phone_assignments (`+assignmentCols+`) VALUES (?, ?, ?, ?, ?, ?)
 		ON CONFLICT (phone_id, agent_id) DO UPDATE SET permissions = excluded.permissions
 		WHERE phone_assignments.operator_id = excluded.operator_id AND phone_assignments.mode = excluded.mode
 		RETURNING created_at`,

@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"strings"
 	"time"
@@ -11,61 +12,116 @@ import (
 )
 
 const phoneCols = `id, operator_id, mode, subject_id, e164, type, status, label, agent_id, campaign_id,
-	area_code, carrier_id, idempotency_ref, price, created_at, released_at`
+	area_code, carrier_id, price, created_at, released_at`
 
 func scanPhone(s scanner) (*naive.Phone, error) {
 	var p naive.Phone
 	if err := s.Scan(&p.ID, &p.OperatorID, &p.Mode, &p.SubjectID, &p.E164, &p.Type, &p.Status, &p.Label, &p.AgentID,
-		&p.CampaignID, &p.AreaCode, &p.CarrierID, &p.IdempotencyRef, &p.Price,
+		&p.CampaignID, &p.AreaCode, &p.CarrierID, &p.Price,
 		timeCol{&p.CreatedAt}, nullTimeCol{&p.ReleasedAt}); err != nil {
 		return nil, notFound(err)
 	}
 	return &p, nil
 }
 
-// ReservePhone debits the price and inserts p as provisioning in one
-// transaction, so a number is never bought without its charge.
+// ReservePhone debits the price, inserts p as provisioning and applies pr
+// in one transaction, so a number is never bought without its charge nor
+// its run's record. On the hot path of a provision, it is four statements:
+// the conditional debit, the phone, the ledger entry and the key.
 // Capabilities are not stored: the service derives them.
-func (db *DB) ReservePhone(ctx context.Context, p *naive.Phone, debit *naive.LedgerEntry) (int64, error) {
+func (db *DB) ReservePhone(ctx context.Context, p *naive.Phone, debit *naive.LedgerEntry, pr store.Progress) (int64, error) {
 	if p.ID == "" || p.CreatedAt.IsZero() {
 		return 0, required("ReservePhone", "ID", "CreatedAt")
 	}
 	if err := checkEntry("ReservePhone", debit); err != nil {
 		return 0, err
 	}
+	if err := checkProgress("ReservePhone", pr); err != nil {
+		return 0, err
+	}
 	p.Status = naive.PhoneProvisioning
 	p.CreatedAt = norm(p.CreatedAt)
 	p.ReleasedAt = normPtr(p.ReleasedAt)
-	fillEntry(debit, p.OperatorID, p.Mode, p.ID)
+	if debit != nil {
+		fillEntry(debit, p.OperatorID, p.Mode, p.ID)
+	}
 	var bal int64
 	err := db.tx(ctx, func(tx *txn) (err error) {
-		if bal, err = applyLedger(ctx, tx, "ReservePhone", debit); err != nil {
+		if debit != nil {
+			bal, err = applyLedger(ctx, tx, "ReservePhone", debit)
+		} else {
+			bal, err = balanceIn(ctx, tx, p.OperatorID, p.Mode)
+		}
+		if err != nil {
 			return err
 		}
 		// A deleted subject gets no number: under the write lock this
 		// check is atomic with DeleteSubject's.
 		res, err := tx.ExecContext(ctx, `INSERT INTO phones (`+phoneCols+`)
-			SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?
+			SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?
 			WHERE EXISTS (SELECT 1 FROM subjects WHERE id = ? AND operator_id = ? AND mode = ? AND deleted_at IS NULL)`,
 			p.ID, p.OperatorID, p.Mode, p.SubjectID, p.E164, p.Type, p.Status, p.Label, p.AgentID, p.CampaignID,
-			p.AreaCode, p.CarrierID, p.IdempotencyRef, p.Price, ts(p.CreatedAt), nts(p.ReleasedAt),
+			p.AreaCode, p.CarrierID, p.Price, ts(p.CreatedAt), nts(p.ReleasedAt),
 			p.SubjectID, p.OperatorID, p.Mode)
-		return affected(res, err, store.ErrNotFound)
+		if err := affected(res, err, store.ErrNotFound); err != nil {
+			return err
+		}
+		return db.applyProgress(ctx, tx, "ReservePhone", pr)
 	})
 	return bal, err
 }
 
-// ActivatePhone records a bought number on a provisioning phone; an empty
-// campaignID keeps the stored one.
-func (db *DB) ActivatePhone(ctx context.Context, id, e164, carrierID, campaignID string) error {
-	return db.tx(ctx, func(tx *txn) error {
-		res, err := tx.ExecContext(ctx, `UPDATE phones SET status = 'active', e164 = ?, carrier_id = ?,
-			campaign_id = CASE WHEN ? = '' THEN campaign_id ELSE ? END
-			WHERE id = ? AND status = 'provisioning'`, e164, carrierID, campaignID, campaignID, id)
-		if err := affected(res, err, store.ErrConflict); !errors.Is(err, store.ErrConflict) {
+// ActivatePhone records a bought number on a provisioning phone (an empty
+// CampaignID keeps the stored one) with its assignment, events and pr, in
+// one transaction.
+func (db *DB) ActivatePhone(ctx context.Context, a *store.PhoneActivation, pr store.Progress) error {
+	for _, ev := range a.Events {
+		if err := checkEvent("ActivatePhone", ev); err != nil {
 			return err
 		}
-		return phoneMissing(ctx, tx, id)
+	}
+	var perms string
+	if as := a.Assignment; as != nil {
+		if as.CreatedAt.IsZero() {
+			return required("ActivatePhone", "assignment CreatedAt")
+		}
+		if as.PhoneID == "" {
+			as.PhoneID = a.ID
+		}
+		var err error
+		if perms, err = encodeStrings(&as.Permissions); err != nil {
+			return err
+		}
+	}
+	if err := checkProgress("ActivatePhone", pr); err != nil {
+		return err
+	}
+	return db.tx(ctx, func(tx *txn) error {
+		var sc naive.Scope
+		err := tx.QueryRowContext(ctx, `UPDATE phones SET status = 'active', e164 = ?, carrier_id = ?,
+			campaign_id = CASE WHEN ? = '' THEN campaign_id ELSE ? END
+			WHERE id = ? AND status = 'provisioning' RETURNING operator_id, mode`,
+			a.E164, a.CarrierID, a.CampaignID, a.CampaignID, a.ID).Scan(&sc.OperatorID, &sc.Mode)
+		if errors.Is(err, sql.ErrNoRows) {
+			return phoneMissing(ctx, tx, a.ID)
+		}
+		if err != nil {
+			return err
+		}
+		if as := a.Assignment; as != nil {
+			if as.OperatorID == "" {
+				as.OperatorID, as.Mode = sc.OperatorID, sc.Mode
+			}
+			if err := upsertAssignment(ctx, tx, as, perms); err != nil {
+				return err
+			}
+		}
+		for _, ev := range a.Events {
+			if err := db.insertScopedEvent(ctx, tx, "ActivatePhone", ev, sc.OperatorID, sc.Mode, naive.EventPhoneProvisioned); err != nil {
+				return err
+			}
+		}
+		return db.applyProgress(ctx, tx, "ActivatePhone", pr)
 	})
 }
 
@@ -82,11 +138,15 @@ func phoneMissing(ctx context.Context, tx *txn, id string) error {
 	return store.ErrConflict
 }
 
-// FailPhone marks a provisioning phone failed and applies refund in one
-// transaction. The status check and the write are one statement under the
-// write lock, so a second call finds the phone failed and refunds nothing.
-func (db *DB) FailPhone(ctx context.Context, id string, refund *naive.LedgerEntry) (int64, error) {
+// FailPhone marks a provisioning phone failed and applies refund and pr in
+// one transaction. The status check and the write are one statement under
+// the write lock, so a second call finds the phone failed and refunds
+// nothing.
+func (db *DB) FailPhone(ctx context.Context, id string, refund *naive.LedgerEntry, pr store.Progress) (int64, error) {
 	if err := checkEntry("FailPhone", refund); err != nil {
+		return 0, err
+	}
+	if err := checkProgress("FailPhone", pr); err != nil {
 		return 0, err
 	}
 	var bal int64
@@ -101,11 +161,14 @@ func (db *DB) FailPhone(ctx context.Context, id string, refund *naive.LedgerEntr
 		}
 		if refund == nil {
 			bal, err = balanceIn(ctx, tx, p.OperatorID, p.Mode)
+		} else {
+			fillEntry(refund, p.OperatorID, p.Mode, p.ID)
+			bal, err = applyLedger(ctx, tx, "FailPhone", refund)
+		}
+		if err != nil {
 			return err
 		}
-		fillEntry(refund, p.OperatorID, p.Mode, p.ID)
-		bal, err = applyLedger(ctx, tx, "FailPhone", refund)
-		return err
+		return db.applyProgress(ctx, tx, "FailPhone", pr)
 	})
 	return bal, err
 }
@@ -144,25 +207,42 @@ func (db *DB) CountPhones(ctx context.Context, sc naive.Scope, subjectID string,
 	return n, mapErr(err)
 }
 
-// MarkPhoneReleased marks an active phone in scope released.
-func (db *DB) MarkPhoneReleased(ctx context.Context, sc naive.Scope, id string, at time.Time) (*naive.Phone, error) {
+// MarkPhoneReleased marks an active phone in scope released and stores
+// events and pr with it.
+func (db *DB) MarkPhoneReleased(ctx context.Context, sc naive.Scope, id string, at time.Time, events []*naive.Event, pr store.Progress) (*naive.Phone, error) {
+	for _, ev := range events {
+		if err := checkEvent("MarkPhoneReleased", ev); err != nil {
+			return nil, err
+		}
+	}
+	if err := checkProgress("MarkPhoneReleased", pr); err != nil {
+		return nil, err
+	}
 	var p *naive.Phone
 	err := db.tx(ctx, func(tx *txn) (err error) {
 		p, err = scanPhone(tx.QueryRowContext(ctx, `UPDATE phones SET status = 'released', released_at = ?
 			WHERE operator_id = ? AND mode = ? AND id = ? AND status = 'active' RETURNING `+phoneCols,
 			ts(at), sc.OperatorID, sc.Mode, id))
-		if !errors.Is(err, store.ErrNotFound) {
+		if errors.Is(err, store.ErrNotFound) {
+			var exists bool
+			if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM phones
+				WHERE operator_id = ? AND mode = ? AND id = ?)`, sc.OperatorID, sc.Mode, id).Scan(&exists); err != nil {
+				return err
+			}
+			if exists {
+				return store.ErrConflict
+			}
+			return store.ErrNotFound
+		}
+		if err != nil {
 			return err
 		}
-		var exists bool
-		if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM phones
-			WHERE operator_id = ? AND mode = ? AND id = ?)`, sc.OperatorID, sc.Mode, id).Scan(&exists); err != nil {
-			return err
+		for _, ev := range events {
+			if err := db.insertScopedEvent(ctx, tx, "MarkPhoneReleased", ev, p.OperatorID, p.Mode, naive.EventPhoneReleased); err != nil {
+				return err
+			}
 		}
-		if exists {
-			return store.ErrConflict
-		}
-		return store.ErrNotFound
+		return db.applyProgress(ctx, tx, "MarkPhoneReleased", pr)
 	})
 	if err != nil {
 		return nil, err

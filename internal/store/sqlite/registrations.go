@@ -13,22 +13,27 @@ import (
 // errNoClaimToken guards Complete* from matching a row by an empty token.
 var errNoClaimToken = errors.New("sqlite: empty claim token")
 
-const brandCols = `subject_id, operator_id, mode, ein, carrier_id, status, claim_token, claimed_at, created_at`
+const brandCols = `subject_id, operator_id, mode, ein, carrier_id, status, claim_token, claimed_by, claimed_at, created_at`
 
 func scanBrand(s scanner) (*naive.Brand, error) {
 	var b naive.Brand
 	if err := s.Scan(&b.SubjectID, &b.OperatorID, &b.Mode, &b.EIN, &b.CarrierID, &b.Status, &b.ClaimToken,
-		timeCol{&b.ClaimedAt}, timeCol{&b.CreatedAt}); err != nil {
+		&b.ClaimedBy, timeCol{&b.ClaimedAt}, timeCol{&b.CreatedAt}); err != nil {
 		return nil, notFound(err)
 	}
 	return &b, nil
 }
 
+// claimerGone is whether a claim's process, claimed_by of the row the
+// statement reads, is not alive since the statement's next parameter.
+const claimerGone = `NOT EXISTS (SELECT 1 FROM processes WHERE processes.id = claimed_by AND processes.heartbeat_at >= ?)`
+
 // ClaimBrand returns the subject's brand, inserting b as registering when
-// there is none or taking over a registering brand whose claim is stale.
-// Check and write share one IMMEDIATE transaction, so of concurrent
-// claimers exactly one gets claimed=true.
-func (db *DB) ClaimBrand(ctx context.Context, b *naive.Brand, staleBefore time.Time) (*naive.Brand, bool, error) {
+// there is none or taking over a registering brand whose claim is
+// released, stale or held by a process that is gone (its carrier id kept,
+// its EIN replaced when b.EIN is set). Check and write share one IMMEDIATE
+// transaction, so of concurrent claimers exactly one gets claimed=true.
+func (db *DB) ClaimBrand(ctx context.Context, b *naive.Brand, staleBefore, liveAfter time.Time) (*naive.Brand, bool, error) {
 	if b.ClaimToken == "" {
 		return nil, false, errNoClaimToken
 	}
@@ -50,28 +55,47 @@ func (db *DB) ClaimBrand(ctx context.Context, b *naive.Brand, staleBefore time.T
 			// The foreign key to (subject, operator, mode) rejects a
 			// subject of another scope as not found.
 			out, err = scanBrand(tx.QueryRowContext(ctx, `INSERT INTO brands (`+brandCols+`, updated_at)
-				VALUES (?, ?, ?, ?, '', ?, ?, ?, ?, ?) RETURNING `+brandCols,
-				b.SubjectID, b.OperatorID, b.Mode, b.EIN, b.Status, b.ClaimToken, ts(b.ClaimedAt), ts(b.CreatedAt), ts(b.CreatedAt)))
+				VALUES (?, ?, ?, ?, '', ?, ?, ?, ?, ?, ?) RETURNING `+brandCols,
+				b.SubjectID, b.OperatorID, b.Mode, b.EIN, b.Status, b.ClaimToken, b.ClaimedBy, ts(b.ClaimedAt),
+				ts(b.CreatedAt), ts(b.CreatedAt)))
 			claimed = err == nil
 			return err
 		case err != nil:
 			return err
 		case cur.OperatorID != b.OperatorID || cur.Mode != b.Mode:
 			return store.ErrNotFound
-		case cur.Status == naive.BrandRegistering && cur.ClaimedAt.Before(norm(staleBefore)):
-			out, err = scanBrand(tx.QueryRowContext(ctx, `UPDATE brands SET claim_token = ?, claimed_at = ?
-				WHERE subject_id = ? RETURNING `+brandCols, b.ClaimToken, ts(b.ClaimedAt), b.SubjectID))
-			claimed = err == nil
-			return err
-		default:
+		}
+		out, err = scanBrand(tx.QueryRowContext(ctx, `UPDATE brands SET claim_token = ?, claimed_by = ?, claimed_at = ?,
+			ein = CASE WHEN ? = '' THEN ein ELSE ? END
+			WHERE subject_id = ? AND status = 'registering'
+			AND (claim_token = '' OR claimed_at < ? OR `+claimerGone+`) RETURNING `+brandCols,
+			b.ClaimToken, b.ClaimedBy, ts(b.ClaimedAt), b.EIN, b.EIN, b.SubjectID, ts(staleBefore), ts(liveAfter)))
+		if errors.Is(err, store.ErrNotFound) {
 			out = cur
 			return nil
 		}
+		claimed = err == nil
+		return err
 	})
 	if err != nil {
 		return nil, false, err
 	}
 	return out, claimed, nil
+}
+
+// SetBrandCarrierID records the carrier's id of a brand still registering
+// under claimToken.
+func (db *DB) SetBrandCarrierID(ctx context.Context, subjectID, claimToken, carrierID string, at time.Time) error {
+	if claimToken == "" {
+		return store.ErrConflict
+	}
+	if at.IsZero() {
+		return required("SetBrandCarrierID", "at")
+	}
+	res, err := db.writer.ExecContext(ctx, `UPDATE brands SET carrier_id = ?, updated_at = ?
+		WHERE subject_id = ? AND claim_token = ? AND status = 'registering'`,
+		carrierID, ts(at), subjectID, claimToken)
+	return affected(res, err, store.ErrConflict)
 }
 
 // CompleteBrand marks the brand registered if claimToken still holds its claim.
@@ -85,15 +109,25 @@ func (db *DB) CompleteBrand(ctx context.Context, subjectID, claimToken, carrierI
 	return affected(res, err, store.ErrConflict)
 }
 
-// AbandonBrand deletes a registering brand still claimed with claimToken;
-// with the claim lost it does nothing, as the brand is someone else's now.
+// AbandonBrand gives up a registering brand's claim held with claimToken:
+// a brand without a carrier id is deleted, one with a carrier id keeps its
+// row with the claim released (its claim token emptied), so the next claim takes it
+// over and reuses the carrier's brand. With the claim lost it does
+// nothing, as the brand is someone else's now.
 func (db *DB) AbandonBrand(ctx context.Context, subjectID, claimToken string) error {
 	if claimToken == "" {
 		return nil
 	}
-	_, err := db.writer.ExecContext(ctx, `DELETE FROM brands WHERE subject_id = ? AND claim_token = ? AND status = 'registering'`,
-		subjectID, claimToken)
-	return mapErr(err)
+	return db.tx(ctx, func(tx *txn) error {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM brands
+			WHERE subject_id = ? AND claim_token = ? AND status = 'registering' AND carrier_id = ''`,
+			subjectID, claimToken); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `UPDATE brands SET claim_token = ''
+			WHERE subject_id = ? AND claim_token = ? AND status = 'registering'`, subjectID, claimToken)
+		return err
+	})
 }
 
 // GetBrand returns a subject's brand.
@@ -111,7 +145,8 @@ func (db *DB) GetBrandByCarrierID(ctx context.Context, mode naive.Mode, carrierI
 		WHERE mode = ? AND carrier_id = ? AND status = 'registered'`, mode, carrierID))
 }
 
-const campaignCols = `id, subject_id, operator_id, mode, kind, status, eta, carrier_id, claim_token, claimed_at, created_at, updated_at`
+const campaignCols = `id, subject_id, operator_id, mode, kind, status, eta, carrier_id, claim_token, claimed_by, claimed_at,
+	created_at, updated_at`
 
 func scanCampaign(s scanner) (*naive.Campaign, error) {
 	var (
@@ -119,7 +154,7 @@ func scanCampaign(s scanner) (*naive.Campaign, error) {
 		eta sql.NullString
 	)
 	if err := s.Scan(&c.ID, &c.SubjectID, &c.OperatorID, &c.Mode, &c.Kind, &c.Status, &eta, &c.CarrierID, &c.ClaimToken,
-		timeCol{&c.ClaimedAt}, timeCol{&c.CreatedAt}, timeCol{&c.UpdatedAt}); err != nil {
+		&c.ClaimedBy, timeCol{&c.ClaimedAt}, timeCol{&c.CreatedAt}, timeCol{&c.UpdatedAt}); err != nil {
 		return nil, notFound(err)
 	}
 	if eta.Valid {
@@ -137,10 +172,11 @@ func nullString(s *string) any {
 
 // ClaimCampaign returns the subject's campaign of c.Kind, inserting c when
 // there is none or taking over an unregistered one (claim token set) whose
-// claim is stale, keeping its id; like ClaimBrand, exactly one concurrent
-// claimer wins. A registered campaign has no claim token and may have no
-// carrier id (toll-free verification has no carrier API).
-func (db *DB) ClaimCampaign(ctx context.Context, c *naive.Campaign, staleBefore time.Time) (*naive.Campaign, bool, error) {
+// claim is stale or held by a process that is gone, keeping its id; like
+// ClaimBrand, exactly one concurrent claimer wins. A registered campaign
+// has no claim token and may have no carrier id (toll-free verification
+// has no carrier API).
+func (db *DB) ClaimCampaign(ctx context.Context, c *naive.Campaign, staleBefore, liveAfter time.Time) (*naive.Campaign, bool, error) {
 	if c.ClaimToken == "" {
 		return nil, false, errNoClaimToken
 	}
@@ -167,8 +203,8 @@ func (db *DB) ClaimCampaign(ctx context.Context, c *naive.Campaign, staleBefore 
 		switch {
 		case errors.Is(err, store.ErrNotFound):
 			out, err = scanCampaign(tx.QueryRowContext(ctx, `INSERT INTO campaigns (`+campaignCols+`)
-				VALUES (?, ?, ?, ?, ?, ?, ?, '', ?, ?, ?, ?) RETURNING `+campaignCols,
-				c.ID, c.SubjectID, c.OperatorID, c.Mode, c.Kind, c.Status, nullString(c.ETA), c.ClaimToken,
+				VALUES (?, ?, ?, ?, ?, ?, ?, '', ?, ?, ?, ?, ?) RETURNING `+campaignCols,
+				c.ID, c.SubjectID, c.OperatorID, c.Mode, c.Kind, c.Status, nullString(c.ETA), c.ClaimToken, c.ClaimedBy,
 				ts(c.ClaimedAt), ts(c.CreatedAt), ts(c.UpdatedAt)))
 			claimed = err == nil
 			return err
@@ -176,15 +212,16 @@ func (db *DB) ClaimCampaign(ctx context.Context, c *naive.Campaign, staleBefore 
 			return err
 		case cur.OperatorID != c.OperatorID || cur.Mode != c.Mode:
 			return store.ErrNotFound
-		case cur.ClaimToken != "" && cur.ClaimedAt.Before(norm(staleBefore)):
-			out, err = scanCampaign(tx.QueryRowContext(ctx, `UPDATE campaigns SET claim_token = ?, claimed_at = ?
-				WHERE id = ? RETURNING `+campaignCols, c.ClaimToken, ts(c.ClaimedAt), cur.ID))
-			claimed = err == nil
-			return err
-		default:
+		}
+		out, err = scanCampaign(tx.QueryRowContext(ctx, `UPDATE campaigns SET claim_token = ?, claimed_by = ?, claimed_at = ?
+			WHERE id = ? AND claim_token <> '' AND (claimed_at < ? OR `+claimerGone+`) RETURNING `+campaignCols,
+			c.ClaimToken, c.ClaimedBy, ts(c.ClaimedAt), cur.ID, ts(staleBefore), ts(liveAfter)))
+		if errors.Is(err, store.ErrNotFound) {
 			out = cur
 			return nil
 		}
+		claimed = err == nil
+		return err
 	})
 	if err != nil {
 		return nil, false, err
@@ -240,20 +277,27 @@ func (db *DB) ListOpenCampaigns(ctx context.Context, n int) ([]naive.Campaign, e
 // check and the write are one statement.
 const rankSQL = `CASE status WHEN 'created' THEN 1 WHEN 'in_review' THEN 2 WHEN 'active' THEN 3 WHEN 'rejected' THEN 3 ELSE 0 END`
 
-// AdvanceCampaign stores status if it ranks above the stored one; an
-// unknown campaign or status changes nothing.
-func (db *DB) AdvanceCampaign(ctx context.Context, id, status string, at time.Time, events []*naive.Event) (bool, error) {
+// AdvanceCampaign records ce, then stores status if it ranks above the
+// stored one, in one transaction; an unknown campaign or status changes
+// nothing, and a ce recorded before stores nothing.
+func (db *DB) AdvanceCampaign(ctx context.Context, id, status string, at time.Time, events []*naive.Event, ce *store.CarrierEvent) (bool, error) {
 	for _, ev := range events {
 		if err := checkEvent("AdvanceCampaign", ev); err != nil {
 			return false, err
 		}
 	}
+	if err := checkCarrierEvent("AdvanceCampaign", ce); err != nil {
+		return false, err
+	}
 	rank := naive.CampaignRank(status)
-	if rank == 0 {
+	if rank == 0 && ce == nil {
 		return false, nil
 	}
 	changed := false
 	err := db.tx(ctx, func(tx *txn) error {
+		if fresh, err := insertCarrierEvent(ctx, tx, ce); err != nil || !fresh || rank == 0 {
+			return err
+		}
 		res, err := tx.ExecContext(ctx, `UPDATE campaigns SET status = ?, updated_at = ?
 			WHERE id = ? AND `+rankSQL+` < ?`, status, ts(at), id, rank)
 		if err != nil {

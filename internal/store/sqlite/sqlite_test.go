@@ -127,7 +127,7 @@ func TestStatementsPrepared(t *testing.T) {
 		}
 		e := &naive.LedgerEntry{ID: uuid.Must(uuid.NewV7()).String(), OperatorID: op.ID, Mode: sc.Mode, Amount: 5,
 			Reason: naive.LedgerGrant, Actor: naive.Actor{Type: "system", ID: "test"}, CreatedAt: now}
-		if _, err := db.AddLedgerEntry(ctx, e); err != nil {
+		if _, err := db.AddLedgerEntry(ctx, e, store.Progress{}); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := db.Balance(ctx, sc); err != nil {

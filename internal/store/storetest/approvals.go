@@ -38,7 +38,7 @@ func eventIDs(l []naive.Event) []string { return ids(l, func(e naive.Event) stri
 func (b *bundle) createApproval(t *testing.T, sc naive.Scope, subjectID string, expiresAt time.Time) *naive.Approval {
 	t.Helper()
 	a := newApproval(sc, subjectID, expiresAt)
-	must(t, b.s.CreateApproval(b.ctx, a, approvalEvent(a, naive.EventApprovalRequested)))
+	must(t, b.s.CreateApproval(b.ctx, a, approvalEvent(a, naive.EventApprovalRequested), noRun))
 	return a
 }
 
@@ -89,7 +89,7 @@ func testApprovals(t *testing.T, b *bundle) {
 	// Create: pending, payload byte for byte, its event stored.
 	a := newApproval(b.live, subj, hour)
 	ev := approvalEvent(a, naive.EventApprovalRequested)
-	must(t, b.s.CreateApproval(b.ctx, a, ev))
+	must(t, b.s.CreateApproval(b.ctx, a, ev, noRun))
 	equal(t, "created approval", b.approval(t, b.live, a.ID), *a)
 	if string(b.approval(t, b.live, a.ID).Payload) != rawPayload {
 		t.Fatalf("payload = %s, want %s byte for byte", b.approval(t, b.live, a.ID).Payload, rawPayload)
@@ -101,11 +101,11 @@ func testApprovals(t *testing.T, b *bundle) {
 	noID := newApproval(b.live, subj, hour)
 	noID.ID = ""
 	wantRequired(t, "CreateApproval without an id",
-		b.s.CreateApproval(b.ctx, noID, approvalEvent(noID, naive.EventApprovalRequested)))
+		b.s.CreateApproval(b.ctx, noID, approvalEvent(noID, naive.EventApprovalRequested), noRun))
 	noTime := newApproval(b.live, subj, hour)
 	noTime.CreatedAt = time.Time{}
 	noTimeEv := approvalEvent(noTime, naive.EventApprovalRequested)
-	wantRequired(t, "CreateApproval without created_at", b.s.CreateApproval(b.ctx, noTime, noTimeEv))
+	wantRequired(t, "CreateApproval without created_at", b.s.CreateApproval(b.ctx, noTime, noTimeEv, noRun))
 	if _, err := b.s.GetApproval(b.ctx, b.live, noTime.ID); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("GetApproval of a refused approval: error = %v, want not found", err)
 	}
@@ -119,7 +119,7 @@ func testApprovals(t *testing.T, b *bundle) {
 	// Not for a subject of another scope: nothing stored, no event.
 	bad := newApproval(b.live, b.testSubject.ID, hour)
 	badEv := approvalEvent(bad, naive.EventApprovalRequested)
-	wantErr(t, b.s.CreateApproval(b.ctx, bad, badEv), store.ErrNotFound)
+	wantErr(t, b.s.CreateApproval(b.ctx, bad, badEv, noRun), store.ErrNotFound)
 	_, err := b.s.GetApproval(b.ctx, b.live, bad.ID)
 	wantErr(t, err, store.ErrNotFound)
 	b.wantNoEvent(t, "event of a rejected approval", badEv)
@@ -134,14 +134,14 @@ func testApprovals(t *testing.T, b *bundle) {
 
 	// Claim: executing, with resolver and time; once.
 	at := now()
-	claimed, err := b.s.ClaimApproval(b.ctx, b.live, a.ID, human(b), at)
+	claimed, err := b.s.ClaimApproval(b.ctx, b.live, a.ID, human(b), at, b.proc)
 	must(t, err)
 	want := *a
 	r := human(b)
-	want.Status, want.ResolvedBy, want.ResolvedAt = naive.ApprovalExecuting, &r, &at
+	want.Status, want.ResolvedBy, want.ResolvedAt, want.LockedBy = naive.ApprovalExecuting, &r, &at, b.proc
 	equal(t, "claimed approval", *claimed, want)
 	equal(t, "stored claimed approval", b.approval(t, b.live, a.ID), want)
-	_, err = b.s.ClaimApproval(b.ctx, b.live, a.ID, human(b), now())
+	_, err = b.s.ClaimApproval(b.ctx, b.live, a.ID, human(b), now(), b.proc)
 	wantErr(t, err, store.ErrConflict)
 	deny := &naive.Approval{ID: a.ID, ResolvedBy: &r, ResolvedAt: &at, Reason: "no"}
 	denyEv := approvalEvent(a, naive.EventApprovalResolved)
@@ -154,7 +154,7 @@ func testApprovals(t *testing.T, b *bundle) {
 		sc naive.Scope
 		id string
 	}{{b.live, newID()}, {b.test, second.ID}, {b.other, second.ID}} {
-		_, err = b.s.ClaimApproval(b.ctx, c.sc, c.id, human(b), now())
+		_, err = b.s.ClaimApproval(b.ctx, c.sc, c.id, human(b), now(), b.proc)
 		wantErr(t, err, store.ErrNotFound)
 		wantErr(t, b.s.DenyApproval(b.ctx, c.sc, &naive.Approval{ID: c.id, ResolvedBy: &r, ResolvedAt: &at},
 			approvalEvent(second, naive.EventApprovalResolved)), store.ErrNotFound)
@@ -179,7 +179,7 @@ func testApprovals(t *testing.T, b *bundle) {
 	fin.Status, fin.Result = naive.ApprovalExecuted, result
 	finEv = approvalEvent(a, naive.EventApprovalResolved)
 	must(t, b.s.FinishApproval(b.ctx, &fin, finEv))
-	want.Status, want.Result = naive.ApprovalExecuted, result
+	want.Status, want.Result, want.LockedBy = naive.ApprovalExecuted, result, ""
 	equal(t, "executed approval (argument)", fin, want)
 	equal(t, "executed approval", b.approval(t, b.live, a.ID), want)
 	if got := b.approval(t, b.live, a.ID).Result; string(got) != string(result) {
@@ -188,11 +188,11 @@ func testApprovals(t *testing.T, b *bundle) {
 	b.wantEvent(t, "approval.resolved event of a finish", finEv)
 	again := want
 	wantErr(t, b.s.FinishApproval(b.ctx, &again, approvalEvent(a, naive.EventApprovalResolved)), store.ErrConflict)
-	_, err = b.s.ClaimApproval(b.ctx, b.live, a.ID, human(b), now())
+	_, err = b.s.ClaimApproval(b.ctx, b.live, a.ID, human(b), now(), b.proc)
 	wantErr(t, err, store.ErrConflict)
 
 	// Failed, with an error object whose extra fields survive.
-	f, err := b.s.ClaimApproval(b.ctx, b.live, second.ID, human(b), now())
+	f, err := b.s.ClaimApproval(b.ctx, b.live, second.ID, human(b), now(), b.proc)
 	must(t, err)
 	f.Status = naive.ApprovalFailed
 	f.Error = &naive.ErrorObject{Code: naive.ECompliancePending, Message: "The campaign is in review.",
@@ -212,7 +212,7 @@ func testApprovals(t *testing.T, b *bundle) {
 	}
 
 	// A finish to a status other than executed or failed is refused.
-	c, err := b.s.ClaimApproval(b.ctx, b.live, noSubject.ID, human(b), now())
+	c, err := b.s.ClaimApproval(b.ctx, b.live, noSubject.ID, human(b), now(), b.proc)
 	must(t, err)
 	c.Status = naive.ApprovalDenied
 	if err := b.s.FinishApproval(b.ctx, c, approvalEvent(c, naive.EventApprovalResolved)); err == nil {
@@ -235,7 +235,7 @@ func testApprovals(t *testing.T, b *bundle) {
 	b.wantEvent(t, "approval.resolved event of a denial", denyEv)
 	deny2 := &naive.Approval{ID: d.ID, ResolvedBy: &r, ResolvedAt: &dAt, Reason: "again"}
 	wantErr(t, b.s.DenyApproval(b.ctx, b.live, deny2, approvalEvent(d, naive.EventApprovalResolved)), store.ErrConflict)
-	_, err = b.s.ClaimApproval(b.ctx, b.live, d.ID, human(b), now())
+	_, err = b.s.ClaimApproval(b.ctx, b.live, d.ID, human(b), now(), b.proc)
 	wantErr(t, err, store.ErrConflict)
 
 	// Lists: newest first, paged; "pending" includes executing; by subject.
@@ -291,7 +291,7 @@ func testApprovalConcurrentClaims(t *testing.T, b *bundle) {
 		var winner atomic.Value
 		concurrently(20, func(int) {
 			r := naive.Actor{Type: string(naive.PrincipalHuman), ID: "user_" + newID()}
-			got, err := b.s.ClaimApproval(b.ctx, b.live, a.ID, r, now())
+			got, err := b.s.ClaimApproval(b.ctx, b.live, a.ID, r, now(), b.proc)
 			switch {
 			case err == nil:
 				ok.Add(1)
@@ -330,7 +330,7 @@ func testApprovalClaimDenyRace(t *testing.T, b *bundle) {
 			r := naive.Actor{Type: string(naive.PrincipalHuman), ID: "user_" + newID()}
 			var err error
 			if i < claimers {
-				_, err = b.s.ClaimApproval(b.ctx, b.live, a.ID, r, now())
+				_, err = b.s.ClaimApproval(b.ctx, b.live, a.ID, r, now(), b.proc)
 				if err == nil {
 					claimed.Add(1)
 				}
@@ -385,7 +385,7 @@ func testApprovalExpiry(t *testing.T, b *bundle) {
 	// expires_at <= now: neither claimed nor denied, at or after expiry.
 	a := b.createApproval(t, b.live, b.liveSubject.ID, t0)
 	for _, at := range []time.Time{t0, t0.Add(time.Second)} {
-		_, err := b.s.ClaimApproval(b.ctx, b.live, a.ID, r, at)
+		_, err := b.s.ClaimApproval(b.ctx, b.live, a.ID, r, at, b.proc)
 		wantErr(t, err, store.ErrConflict)
 		ev := approvalEvent(a, naive.EventApprovalResolved)
 		wantErr(t, b.s.DenyApproval(b.ctx, b.live, &naive.Approval{ID: a.ID, ResolvedBy: &r, ResolvedAt: &at}, ev), store.ErrConflict)
@@ -420,7 +420,7 @@ func testApprovalExpiry(t *testing.T, b *bundle) {
 		t.Fatal("second ExpireApproval reported true")
 	}
 	b.wantNoEvent(t, "event of a second expiry", ev2)
-	_, err = b.s.ClaimApproval(b.ctx, b.live, a.ID, r, t0.Add(-time.Hour))
+	_, err = b.s.ClaimApproval(b.ctx, b.live, a.ID, r, t0.Add(-time.Hour), b.proc)
 	wantErr(t, err, store.ErrConflict)
 	fin := want
 	fin.Status = naive.ApprovalExecuted
@@ -434,7 +434,7 @@ func testApprovalExpiry(t *testing.T, b *bundle) {
 
 	// Claimed and denied just before expiry; neither then expires.
 	c := b.createApproval(t, b.live, b.liveSubject.ID, t0.Add(time.Second))
-	_, err = b.s.ClaimApproval(b.ctx, b.live, c.ID, r, t0.Add(time.Second-time.Microsecond))
+	_, err = b.s.ClaimApproval(b.ctx, b.live, c.ID, r, t0.Add(time.Second-time.Microsecond), b.proc)
 	must(t, err)
 	d := b.createApproval(t, b.live, b.liveSubject.ID, t0.Add(time.Second))
 	dAt := t0.Add(time.Second - time.Microsecond)
@@ -481,54 +481,69 @@ func testListExpiredApprovals(t *testing.T, b *bundle) {
 	r := human(b)
 	sc2, subj2 := b.secondOperator(t)
 	base := t0.Add(-2 * time.Hour)
+	// Executing approvals are stuck when their process is gone: one that
+	// last heartbeat before liveAfter, not one that heartbeat since.
+	liveAfter := t0.Add(-10 * time.Minute)
+	gone := b.process(t, t0.Add(-20*time.Minute))
+	busyProc := b.process(t, t0.Add(-5*time.Minute))
 	n := 0
 	mk := func(sc naive.Scope, subjectID string, expiresAt time.Time) *naive.Approval {
 		t.Helper()
 		a := newApproval(sc, subjectID, expiresAt)
 		a.CreatedAt = base.Add(time.Duration(n) * time.Second)
 		n++
-		must(t, b.s.CreateApproval(b.ctx, a, approvalEvent(a, naive.EventApprovalRequested)))
+		must(t, b.s.CreateApproval(b.ctx, a, approvalEvent(a, naive.EventApprovalRequested), noRun))
 		return a
 	}
-	claim := func(sc naive.Scope, a *naive.Approval, at time.Time) {
+	claim := func(sc naive.Scope, a *naive.Approval, at time.Time, owner string) {
 		t.Helper()
-		_, err := b.s.ClaimApproval(b.ctx, sc, a.ID, r, at)
+		_, err := b.s.ClaimApproval(b.ctx, sc, a.ID, r, at, owner)
 		must(t, err)
 	}
-	stuckBefore := t0.Add(-10 * time.Minute)
 
 	expiredLive := mk(b.live, b.liveSubject.ID, t0.Add(-time.Minute))
 	fresh := mk(b.live, b.liveSubject.ID, t0.Add(time.Minute))
 	expiredOther := mk(sc2, subj2.ID, t0) // expires_at == now counts
 	stuck := mk(b.live, b.liveSubject.ID, t0.Add(time.Hour))
-	claim(b.live, stuck, t0.Add(-20*time.Minute))
+	claim(b.live, stuck, t0.Add(-20*time.Minute), gone)
 	busy := mk(sc2, subj2.ID, t0.Add(time.Hour))
-	claim(sc2, busy, t0.Add(-5*time.Minute))
+	claim(sc2, busy, t0.Add(-time.Hour), busyProc)
 	denied := mk(b.live, b.liveSubject.ID, t0.Add(-time.Minute))
 	at := t0.Add(-time.Hour)
 	must(t, b.s.DenyApproval(b.ctx, b.live, &naive.Approval{ID: denied.ID, ResolvedBy: &r, ResolvedAt: &at},
 		approvalEvent(denied, naive.EventApprovalResolved)))
 	done := mk(b.live, b.liveSubject.ID, t0.Add(-time.Minute))
-	claim(b.live, done, t0.Add(-time.Hour))
+	claim(b.live, done, t0.Add(-time.Hour), gone)
 	fin := b.approval(t, b.live, done.ID)
 	fin.Status = naive.ApprovalExecuted
 	must(t, b.s.FinishApproval(b.ctx, &fin, approvalEvent(done, naive.EventApprovalResolved)))
 	expiredTest := mk(b.test, b.testSubject.ID, t0.Add(-time.Second))
+	// Released by its live process: held by no one, so stuck at once.
+	released := mk(b.test, b.testSubject.ID, t0.Add(time.Hour))
+	claim(b.test, released, t0, b.proc)
+	must(t, b.s.SaveProgress(b.ctx, store.Progress{Approval: &store.ApprovalStep{ID: released.ID, Owner: b.proc, Release: true}}))
 	_ = fresh
 
 	list := func(limit int) []string {
 		t.Helper()
-		l, err := b.s.ListExpiredApprovals(b.ctx, t0, stuckBefore, limit)
+		l, err := b.s.ListExpiredApprovals(b.ctx, t0, liveAfter, limit)
 		must(t, err)
 		return approvalIDs(l)
 	}
-	equal(t, "expired and stuck approvals", list(0), []string{expiredLive.ID, expiredOther.ID, stuck.ID, expiredTest.ID})
+	equal(t, "expired and stuck approvals", list(0),
+		[]string{expiredLive.ID, expiredOther.ID, stuck.ID, expiredTest.ID, released.ID})
 	equal(t, "expired and stuck approvals, limit 2", list(2), []string{expiredLive.ID, expiredOther.ID})
-	l, err := b.s.ListExpiredApprovals(b.ctx, t0, stuckBefore, 1)
+	l, err := b.s.ListExpiredApprovals(b.ctx, t0, liveAfter, 1)
 	must(t, err)
 	equal(t, "listed expired approval", l, []naive.Approval{*expiredLive})
+	// With an older liveAfter the gone process counts as alive.
+	l, err = b.s.ListExpiredApprovals(b.ctx, t0, t0.Add(-30*time.Minute), 0)
+	must(t, err)
+	equal(t, "expired and released approvals", approvalIDs(l),
+		[]string{expiredLive.ID, expiredOther.ID, expiredTest.ID, released.ID})
 
-	// Expiring one takes it off the list; so does finishing a stuck one.
+	// Expiring one takes it off the list; so does finishing a stuck one,
+	// or taking a released one over.
 	ok, err := b.s.ExpireApproval(b.ctx, expiredOther.ID, t0, approvalEvent(expiredOther, naive.EventApprovalResolved))
 	must(t, err)
 	if !ok {
@@ -541,7 +556,8 @@ func testListExpiredApprovals(t *testing.T, b *bundle) {
 	fin.Status = naive.ApprovalFailed
 	fin.Error = &naive.ErrorObject{Code: naive.EInternal, Message: "The approver stopped mid-execution."}
 	must(t, b.s.FinishApproval(b.ctx, &fin, approvalEvent(stuck, naive.EventApprovalResolved)))
-	equal(t, "after expiring and finishing", list(0), []string{expiredLive.ID, expiredTest.ID})
+	must2(b.s.TakeOverApproval(b.ctx, b.test, released.ID, b.proc, b.liveAfter))(t)
+	equal(t, "after expiring, finishing and taking over", list(0), []string{expiredLive.ID, expiredTest.ID})
 	empty(t, "nothing expired long ago", must2(b.s.ListExpiredApprovals(b.ctx, base, base, 0))(t))
 }
 
@@ -561,7 +577,7 @@ func testApprovalEvents(t *testing.T, b *bundle) {
 
 	// Create.
 	a := newApproval(b.live, b.liveSubject.ID, now().Add(time.Hour))
-	if err := b.s.CreateApproval(b.ctx, a, dupOf(a, naive.EventApprovalRequested)); err == nil {
+	if err := b.s.CreateApproval(b.ctx, a, dupOf(a, naive.EventApprovalRequested), noRun); err == nil {
 		t.Fatal("CreateApproval with an event id taken succeeded")
 	}
 	_, err := b.s.GetApproval(b.ctx, b.live, a.ID)
@@ -579,7 +595,7 @@ func testApprovalEvents(t *testing.T, b *bundle) {
 	equal(t, "approval after a rolled-back denial", b.approval(t, b.live, a.ID), *a)
 
 	// Finish.
-	claimed, err := b.s.ClaimApproval(b.ctx, b.live, a.ID, r, now())
+	claimed, err := b.s.ClaimApproval(b.ctx, b.live, a.ID, r, now(), b.proc)
 	must(t, err)
 	fin := *claimed
 	fin.Status, fin.Result = naive.ApprovalExecuted, json.RawMessage(`{"ok":true}`)
@@ -680,7 +696,7 @@ func testApprovalTenantIsolation(t *testing.T, b *bundle) {
 	a1 := b.createApproval(t, b.live, b.liveSubject.ID, hour)
 	a2 := b.createApproval(t, sc2, subj2.ID, hour)
 	x2 := b.createApproval(t, sc2, subj2.ID, hour)
-	must2(b.s.ClaimApproval(b.ctx, sc2, x2.ID, r, now()))(t)
+	must2(b.s.ClaimApproval(b.ctx, sc2, x2.ID, r, now(), b.proc))(t)
 	ev1 := &naive.Event{ID: newID(), Type: naive.EventSMSReceived, Data: json.RawMessage(`{}`), CreatedAt: now(),
 		Mode: naive.ModeLive, OperatorID: b.op.ID}
 	ev2 := &naive.Event{ID: newID(), Type: naive.EventSMSReceived, Data: json.RawMessage(`{}`), CreatedAt: now(),
@@ -728,7 +744,7 @@ func testApprovalTenantIsolation(t *testing.T, b *bundle) {
 			for _, a := range m.apps {
 				_, err = b.s.GetApproval(b.ctx, sc, a.ID)
 				wantErr(t, err, store.ErrNotFound)
-				_, err = b.s.ClaimApproval(b.ctx, sc, a.ID, r, now())
+				_, err = b.s.ClaimApproval(b.ctx, sc, a.ID, r, now(), b.proc)
 				wantErr(t, err, store.ErrNotFound)
 				at := now()
 				wantErr(t, b.s.DenyApproval(b.ctx, sc, &naive.Approval{ID: a.ID, ResolvedBy: &r, ResolvedAt: &at},
@@ -772,7 +788,7 @@ func testApprovalTenantIsolation(t *testing.T, b *bundle) {
 	wantErr(t, b.s.AssignKit(b.ctx, b.live, b.liveSubject.ID, kit2.ID, now()), store.ErrNotFound)
 	wantErr(t, b.s.AssignKit(b.ctx, sc2, subj2.ID, kit1.ID, now()), store.ErrNotFound)
 	cross := newApproval(b.live, subj2.ID, hour)
-	wantErr(t, b.s.CreateApproval(b.ctx, cross, approvalEvent(cross, naive.EventApprovalRequested)), store.ErrNotFound)
+	wantErr(t, b.s.CreateApproval(b.ctx, cross, approvalEvent(cross, naive.EventApprovalRequested), noRun), store.ErrNotFound)
 	s := subject(sc2, false)
 	s.AccountKitID = kit1.ID
 	wantErr(t, b.s.CreateSubject(b.ctx, &s), store.ErrNotFound)

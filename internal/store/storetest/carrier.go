@@ -21,7 +21,7 @@ func testCampaignEvents(t *testing.T, b *bundle) {
 	evs := make([]*naive.Event, 20)
 	concurrently(20, func(i int) {
 		evs[i] = mk()
-		changed, err := b.s.AdvanceCampaign(b.ctx, c.ID, naive.CampaignActive, now(), []*naive.Event{evs[i]})
+		changed, err := b.s.AdvanceCampaign(b.ctx, c.ID, naive.CampaignActive, now(), []*naive.Event{evs[i]}, nil)
 		if err != nil {
 			t.Errorf("AdvanceCampaign: %v", err)
 		}
@@ -81,8 +81,8 @@ func testCarrierEvents(t *testing.T, b *bundle) {
 // testBrandByCarrierID: a registered brand is found by its carrier account
 // in its mode only; a brand still registering is not.
 func testBrandByCarrierID(t *testing.T, b *bundle) {
-	br := brandFor(b.live, b.liveSubject.ID)
-	_, claimed, err := b.s.ClaimBrand(b.ctx, br, now().Add(-time.Hour))
+	br := b.brandFor(b.live, b.liveSubject.ID)
+	_, claimed, err := b.s.ClaimBrand(b.ctx, br, now().Add(-time.Hour), b.liveAfter)
 	must(t, err)
 	if !claimed {
 		t.Fatal("ClaimBrand: claimed = false")
@@ -112,16 +112,16 @@ func testStaleQueued(t *testing.T, b *bundle) {
 	sent.CreatedAt = now().Add(-time.Hour)
 	fresh := outbound(p, "+14155550103")
 	for _, m := range []*naive.Message{old, sent, fresh} {
-		_, err := b.s.ReserveMessage(b.ctx, m, messageDebit(m))
+		_, err := b.s.ReserveMessage(b.ctx, m, messageDebit(m), noRun)
 		must(t, err)
 	}
-	must(t, b.s.SetMessageCarrierID(b.ctx, sent.ID, "msg_"+newID()))
+	must(t, b.s.SetMessageCarrierID(b.ctx, sent.ID, "msg_"+newID(), noRun))
 	got, err := b.s.ListStaleQueued(b.ctx, now().Add(-time.Minute), 10)
 	must(t, err)
 	if ids := messageIDs(got); len(ids) != 1 || ids[0] != old.ID {
 		t.Fatalf("stale sends %v, want [%s]", ids, old.ID)
 	}
-	_, err = b.s.FailMessage(b.ctx, old.ID, "not_sent", messageRefund(old), now())
+	_, err = b.s.FailMessage(b.ctx, old.ID, "not_sent", messageRefund(old), now(), noRun)
 	must(t, err)
 	got, err = b.s.ListStaleQueued(b.ctx, now().Add(-time.Minute), 10)
 	must(t, err)

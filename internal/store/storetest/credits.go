@@ -19,30 +19,30 @@ func testLedger(t *testing.T, b *bundle) {
 	empty(t, "ListLedger before any entry", must2(b.s.ListLedger(b.ctx, b.live, naive.Page{}))(t))
 	// A debit of a never-credited scope stores nothing.
 	_, err = b.s.AddLedgerEntry(b.ctx, &naive.LedgerEntry{ID: newID(), Amount: -1, Reason: "x",
-		OperatorID: b.op.ID, Mode: naive.ModeLive, CreatedAt: now()})
+		OperatorID: b.op.ID, Mode: naive.ModeLive, CreatedAt: now()}, noRun)
 	wantErr(t, err, store.ErrInsufficientCredits)
 
 	grant := &naive.LedgerEntry{ID: newID(), Amount: 100, Reason: naive.LedgerGrant, ReferenceID: "ref",
 		Actor: naive.Actor{Type: "human", ID: b.user.ID}, Memo: "welcome", OperatorID: b.op.ID, Mode: naive.ModeLive, CreatedAt: now()}
-	bal, err = b.s.AddLedgerEntry(b.ctx, grant)
+	bal, err = b.s.AddLedgerEntry(b.ctx, grant, noRun)
 	must(t, err)
 	if bal != 100 {
 		t.Fatalf("balance after grant = %d, want 100", bal)
 	}
 	debit := &naive.LedgerEntry{ID: newID(), Amount: -60, Reason: naive.LedgerPhoneProvision,
 		Actor: naive.Actor{Type: "agent", ID: "key"}, OperatorID: b.op.ID, Mode: naive.ModeLive, CreatedAt: now()}
-	bal, err = b.s.AddLedgerEntry(b.ctx, debit)
+	bal, err = b.s.AddLedgerEntry(b.ctx, debit, noRun)
 	must(t, err)
 	if bal != 40 {
 		t.Fatalf("balance after debit = %d, want 40", bal)
 	}
 	// Too large a debit stores nothing.
 	_, err = b.s.AddLedgerEntry(b.ctx, &naive.LedgerEntry{ID: newID(), Amount: -41, Reason: "x",
-		OperatorID: b.op.ID, Mode: naive.ModeLive, CreatedAt: now()})
+		OperatorID: b.op.ID, Mode: naive.ModeLive, CreatedAt: now()}, noRun)
 	wantErr(t, err, store.ErrInsufficientCredits)
 	// The exact balance can be spent.
 	last := &naive.LedgerEntry{ID: newID(), Amount: -40, Reason: "x", OperatorID: b.op.ID, Mode: naive.ModeLive, CreatedAt: now()}
-	bal, err = b.s.AddLedgerEntry(b.ctx, last)
+	bal, err = b.s.AddLedgerEntry(b.ctx, last, noRun)
 	must(t, err)
 	if bal != 0 {
 		t.Fatalf("balance after spending all = %d, want 0", bal)
@@ -73,7 +73,7 @@ func testLedgerConcurrentDebits(t *testing.T, b *bundle) {
 	concurrently(100, func(i int) {
 		afters[i] = -1
 		bal, err := b.s.AddLedgerEntry(b.ctx, &naive.LedgerEntry{ID: newID(), Amount: -1, Reason: "sms.send",
-			OperatorID: b.op.ID, Mode: naive.ModeLive, CreatedAt: now()})
+			OperatorID: b.op.ID, Mode: naive.ModeLive, CreatedAt: now()}, noRun)
 		switch {
 		case err == nil:
 			ok.Add(1)

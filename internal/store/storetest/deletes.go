@@ -33,18 +33,18 @@ func testDeleteSubject(t *testing.T, b *bundle) {
 	// released or failed number is no obstacle.
 	p := newPhone(b.live, subj.ID)
 	p.Price = 0
-	_, err := b.s.ReservePhone(b.ctx, p, debitFor(p))
+	_, err := b.s.ReservePhone(b.ctx, p, debitFor(p), noRun)
 	must(t, err)
 	wantErr(t, b.s.DeleteSubject(b.ctx, b.live, subj.ID, now()), store.ErrConflict)
-	must(t, b.s.ActivatePhone(b.ctx, p.ID, "+14155550123", "pn_"+newID(), ""))
+	must(t, b.s.ActivatePhone(b.ctx, activation(p.ID, "+14155550123", "pn_"+newID(), ""), noRun))
 	wantErr(t, b.s.DeleteSubject(b.ctx, b.live, subj.ID, now()), store.ErrConflict)
-	_, err = b.s.MarkPhoneReleased(b.ctx, b.live, p.ID, now())
+	_, err = b.s.MarkPhoneReleased(b.ctx, b.live, p.ID, now(), nil, noRun)
 	must(t, err)
 	failed := newPhone(b.live, subj.ID)
 	failed.Price = 0
-	_, err = b.s.ReservePhone(b.ctx, failed, debitFor(failed))
+	_, err = b.s.ReservePhone(b.ctx, failed, debitFor(failed), noRun)
 	must(t, err)
-	_, err = b.s.FailPhone(b.ctx, failed.ID, nil)
+	_, err = b.s.FailPhone(b.ctx, failed.ID, nil, noRun)
 	must(t, err)
 	if _, err := b.s.GetSubject(b.ctx, b.live, subj.ID); err != nil {
 		t.Fatalf("subject gone after refused deletes: %v", err)
@@ -65,7 +65,7 @@ func testDeleteSubject(t *testing.T, b *bundle) {
 	wantErr(t, b.s.AssignKit(b.ctx, b.live, subj.ID, "", now()), store.ErrNotFound)
 	again := newPhone(b.live, subj.ID)
 	again.Price = 0
-	_, err = b.s.ReservePhone(b.ctx, again, debitFor(again))
+	_, err = b.s.ReservePhone(b.ctx, again, debitFor(again), noRun)
 	wantErr(t, err, store.ErrNotFound)
 	_, err = b.s.GetPhone(b.ctx, b.live, again.ID)
 	wantErr(t, err, store.ErrNotFound)
@@ -87,7 +87,7 @@ func testDeleteSubjectReserveConcurrent(t *testing.T, b *bundle) {
 		var reserveErr, deleteErr error
 		concurrently(2, func(i int) {
 			if i == 0 {
-				_, reserveErr = b.s.ReservePhone(b.ctx, p, debitFor(p))
+				_, reserveErr = b.s.ReservePhone(b.ctx, p, debitFor(p), noRun)
 			} else {
 				deleteErr = b.s.DeleteSubject(b.ctx, b.live, subj.ID, now())
 			}

@@ -62,20 +62,20 @@ func RunJobs(t *testing.T, open func(t *testing.T) JobStore) {
 		b, expiries := start(t)
 		first := newApproval(b.live, b.liveSubject.ID, now().Add(time.Hour))
 		firstEv := approvalEvent(first, naive.EventApprovalRequested)
-		must(t, b.s.CreateApproval(b.ctx, first, firstEv))
+		must(t, b.s.CreateApproval(b.ctx, first, firstEv, noRun))
 		// The event is written after the job: reusing the first approval's
 		// event id fails the transaction once the job is in it.
 		a := newApproval(b.live, b.liveSubject.ID, now().Add(time.Hour))
 		ev := approvalEvent(a, naive.EventApprovalRequested)
 		ev.ID = firstEv.ID
-		wantErr(t, b.s.CreateApproval(b.ctx, a, ev), store.ErrConflict)
+		wantErr(t, b.s.CreateApproval(b.ctx, a, ev, noRun), store.ErrConflict)
 		_, err := b.s.GetApproval(b.ctx, b.live, a.ID)
 		wantErr(t, err, store.ErrNotFound)
 		wantExpiry(t, expiries, a.ID, 0, time.Time{})
 		wantExpiry(t, expiries, first.ID, 1, first.ExpiresAt)
 		// A subject of another scope fails before anything is written.
 		bad := newApproval(b.live, b.testSubject.ID, now().Add(time.Hour))
-		wantErr(t, b.s.CreateApproval(b.ctx, bad, approvalEvent(bad, naive.EventApprovalRequested)), store.ErrNotFound)
+		wantErr(t, b.s.CreateApproval(b.ctx, bad, approvalEvent(bad, naive.EventApprovalRequested), noRun), store.ErrNotFound)
 		wantExpiry(t, expiries, bad.ID, 0, time.Time{})
 	})
 
@@ -86,7 +86,7 @@ func RunJobs(t *testing.T, open func(t *testing.T) JobStore) {
 		as := make([]*naive.Approval, n)
 		concurrently(n, func(i int) {
 			a := newApproval(b.live, b.liveSubject.ID, now().Add(time.Duration(i+1)*time.Minute))
-			if err := b.s.CreateApproval(b.ctx, a, approvalEvent(a, naive.EventApprovalRequested)); err != nil {
+			if err := b.s.CreateApproval(b.ctx, a, approvalEvent(a, naive.EventApprovalRequested), noRun); err != nil {
 				t.Errorf("CreateApproval %d: %v", i, err)
 			}
 			as[i] = a

@@ -21,9 +21,9 @@ func (b *bundle) activePhone(t *testing.T, sc naive.Scope, subjectID, e164 strin
 	t.Helper()
 	p := newPhone(sc, subjectID)
 	p.Price = 0
-	_, err := b.s.ReservePhone(b.ctx, p, debitFor(p))
+	_, err := b.s.ReservePhone(b.ctx, p, debitFor(p), noRun)
 	must(t, err)
-	must(t, b.s.ActivatePhone(b.ctx, p.ID, e164, "pn_"+newID(), ""))
+	must(t, b.s.ActivatePhone(b.ctx, activation(p.ID, e164, "pn_"+newID(), ""), noRun))
 	p.Status, p.E164 = naive.PhoneActive, e164
 	got, err := b.s.GetPhone(b.ctx, sc, p.ID)
 	must(t, err)
@@ -63,6 +63,11 @@ func messageRefund(m *naive.Message) *naive.LedgerEntry {
 
 func messageIDs(l []naive.Message) []string {
 	return ids(l, func(m naive.Message) string { return m.ID })
+}
+
+// advance is a status report of the outbound text with carrierID.
+func advance(mode naive.Mode, carrierID, status, reason string, at time.Time) *store.MessageAdvance {
+	return &store.MessageAdvance{Mode: mode, CarrierID: carrierID, Status: status, Reason: reason, At: at}
 }
 
 // statusEvent builds the sms.status event of an updated message.
@@ -107,7 +112,7 @@ func testGetPhoneByE164(t *testing.T, b *bundle) {
 	wantErr(t, err, store.ErrNotFound)
 
 	// Released: no longer routed.
-	_, err = b.s.MarkPhoneReleased(b.ctx, b.live, p.ID, now())
+	_, err = b.s.MarkPhoneReleased(b.ctx, b.live, p.ID, now(), nil, noRun)
 	must(t, err)
 	_, err = b.s.GetPhoneByE164(b.ctx, naive.ModeLive, "+14155550100")
 	wantErr(t, err, store.ErrNotFound)
@@ -117,10 +122,10 @@ func testGetPhoneByE164(t *testing.T, b *bundle) {
 		q := newPhone(b.live, b.liveSubject.ID)
 		q.Price = 0
 		q.E164 = "+14155550103"
-		_, err := b.s.ReservePhone(b.ctx, q, debitFor(q))
+		_, err := b.s.ReservePhone(b.ctx, q, debitFor(q), noRun)
 		must(t, err)
 		if fail {
-			_, err = b.s.FailPhone(b.ctx, q.ID, nil)
+			_, err = b.s.FailPhone(b.ctx, q.ID, nil, noRun)
 			must(t, err)
 		}
 		_, err = b.s.GetPhoneByE164(b.ctx, naive.ModeLive, "+14155550103")
@@ -142,7 +147,7 @@ func testMessages(t *testing.T, b *bundle) {
 	// Reserve: debited, queued, outbound, attachments byte for byte.
 	m := outbound(p, "+14155551234")
 	m.Status, m.Direction = "", ""
-	bal, err := b.s.ReserveMessage(b.ctx, m, messageDebit(m))
+	bal, err := b.s.ReserveMessage(b.ctx, m, messageDebit(m), noRun)
 	must(t, err)
 	if bal != 8 {
 		t.Fatalf("balance after reserve = %d, want 8", bal)
@@ -160,18 +165,18 @@ func testMessages(t *testing.T, b *bundle) {
 	// stored, nothing charged.
 	noID := outbound(p, "+14155551234")
 	noID.ID = ""
-	_, err = b.s.ReserveMessage(b.ctx, noID, messageDebit(noID))
+	_, err = b.s.ReserveMessage(b.ctx, noID, messageDebit(noID), noRun)
 	wantRequired(t, "ReserveMessage without an id", err)
 	noTime := outbound(p, "+14155551234")
 	noTime.CreatedAt = time.Time{}
-	_, err = b.s.ReserveMessage(b.ctx, noTime, messageDebit(noTime))
+	_, err = b.s.ReserveMessage(b.ctx, noTime, messageDebit(noTime), noRun)
 	wantRequired(t, "ReserveMessage without created_at", err)
 	_, err = b.s.GetMessage(b.ctx, b.live, noTime.ID)
 	wantErr(t, err, store.ErrNotFound)
 	noDebitID := outbound(p, "+14155551234")
 	debit := messageDebit(noDebitID)
 	debit.ID = ""
-	_, err = b.s.ReserveMessage(b.ctx, noDebitID, debit)
+	_, err = b.s.ReserveMessage(b.ctx, noDebitID, debit, noRun)
 	wantRequired(t, "ReserveMessage with a debit without an id", err)
 	_, err = b.s.GetMessage(b.ctx, b.live, noDebitID.ID)
 	wantErr(t, err, store.ErrNotFound)
@@ -179,7 +184,7 @@ func testMessages(t *testing.T, b *bundle) {
 	// No debit charges nothing and reports the balance.
 	free := outbound(p, "+14155551234")
 	free.Attachments = nil
-	bal, err = b.s.ReserveMessage(b.ctx, free, nil)
+	bal, err = b.s.ReserveMessage(b.ctx, free, nil, noRun)
 	must(t, err)
 	if bal != 8 {
 		t.Fatalf("balance after a free reserve = %d, want 8", bal)
@@ -189,7 +194,7 @@ func testMessages(t *testing.T, b *bundle) {
 	// Short: nothing stored, nothing charged.
 	poor := outbound(p, "+14155551234")
 	poor.CreditsUsed = 9
-	_, err = b.s.ReserveMessage(b.ctx, poor, messageDebit(poor))
+	_, err = b.s.ReserveMessage(b.ctx, poor, messageDebit(poor), noRun)
 	wantErr(t, err, store.ErrInsufficientCredits)
 	_, err = b.s.GetMessage(b.ctx, b.live, poor.ID)
 	wantErr(t, err, store.ErrNotFound)
@@ -198,33 +203,33 @@ func testMessages(t *testing.T, b *bundle) {
 	tp := b.activePhone(t, b.test, b.testSubject.ID, "+14155550102")
 	wrong := outbound(tp, "+14155551234")
 	wrong.OperatorID, wrong.Mode = b.live.OperatorID, b.live.Mode
-	_, err = b.s.ReserveMessage(b.ctx, wrong, messageDebit(wrong))
+	_, err = b.s.ReserveMessage(b.ctx, wrong, messageDebit(wrong), noRun)
 	wantErr(t, err, store.ErrNotFound)
 	wrong = outbound(p, "+14155551234")
 	wrong.SubjectID = b.testSubject.ID
-	_, err = b.s.ReserveMessage(b.ctx, wrong, messageDebit(wrong))
+	_, err = b.s.ReserveMessage(b.ctx, wrong, messageDebit(wrong), noRun)
 	wantErr(t, err, store.ErrNotFound)
 	if bal, _ := b.checkLedger(t, b.live); bal != 8 {
 		t.Fatalf("balance after failed reserves = %d, want 8", bal)
 	}
 
 	// Carrier id: recorded; unknown message not found; taken in the mode a conflict.
-	must(t, b.s.SetMessageCarrierID(b.ctx, m.ID, "msg_1"))
+	must(t, b.s.SetMessageCarrierID(b.ctx, m.ID, "msg_1", noRun))
 	m.CarrierID = "msg_1"
 	equal(t, "message with carrier id", b.message(t, b.live, m.ID), *m)
-	wantErr(t, b.s.SetMessageCarrierID(b.ctx, newID(), "msg_2"), store.ErrNotFound)
-	wantErr(t, b.s.SetMessageCarrierID(b.ctx, free.ID, "msg_1"), store.ErrConflict)
+	wantErr(t, b.s.SetMessageCarrierID(b.ctx, newID(), "msg_2", noRun), store.ErrNotFound)
+	wantErr(t, b.s.SetMessageCarrierID(b.ctx, free.ID, "msg_1", noRun), store.ErrConflict)
 
 	// Advance: sent, then delivered; each stamps its time and stores its
 	// event, built from the updated message.
 	sentAt := now().Add(time.Second)
 	var seen *naive.Message
 	var ev *naive.Event
-	changed, err := b.s.AdvanceMessage(b.ctx, naive.ModeLive, "msg_1", naive.MessageSent, "", sentAt,
+	changed, err := b.s.AdvanceMessage(b.ctx, advance(naive.ModeLive, "msg_1", naive.MessageSent, "", sentAt),
 		func(u *naive.Message) (*naive.Event, error) {
 			seen, ev = u, statusEvent(u)
 			return ev, nil
-		})
+		}, nil)
 	must(t, err)
 	if !changed {
 		t.Fatal("queued → sent did not change")
@@ -236,11 +241,11 @@ func testMessages(t *testing.T, b *bundle) {
 
 	// Duplicates and statuses that rank no higher change nothing and store no event.
 	for _, st := range []string{naive.MessageSent, naive.MessageQueued, "bogus"} {
-		changed, err = b.s.AdvanceMessage(b.ctx, naive.ModeLive, "msg_1", st, "", now(),
+		changed, err = b.s.AdvanceMessage(b.ctx, advance(naive.ModeLive, "msg_1", st, "", now()),
 			func(u *naive.Message) (*naive.Event, error) {
 				t.Errorf("evFor called for an update to %s that changed nothing", st)
 				return statusEvent(u), nil
-			})
+			}, nil)
 		must(t, err)
 		if changed {
 			t.Fatalf("sent → %s changed the message", st)
@@ -249,7 +254,7 @@ func testMessages(t *testing.T, b *bundle) {
 	equal(t, "message after no-op updates", b.message(t, b.live, m.ID), *m)
 
 	deliveredAt := now().Add(2 * time.Second)
-	changed, err = b.s.AdvanceMessage(b.ctx, naive.ModeLive, "msg_1", naive.MessageDelivered, "", deliveredAt, nil)
+	changed, err = b.s.AdvanceMessage(b.ctx, advance(naive.ModeLive, "msg_1", naive.MessageDelivered, "", deliveredAt), nil, nil)
 	must(t, err)
 	if !changed {
 		t.Fatal("sent → delivered did not change")
@@ -257,35 +262,42 @@ func testMessages(t *testing.T, b *bundle) {
 	m.Status, m.DeliveredAt = naive.MessageDelivered, &deliveredAt
 	equal(t, "delivered message", b.message(t, b.live, m.ID), *m)
 	// Failed ranks with delivered: a late failure does not undo delivery.
-	changed, err = b.s.AdvanceMessage(b.ctx, naive.ModeLive, "msg_1", naive.MessageFailed, "carrier_error", now(), nil)
+	changed, err = b.s.AdvanceMessage(b.ctx, advance(naive.ModeLive, "msg_1", naive.MessageFailed, "carrier_error", now()), nil, nil)
 	must(t, err)
 	if changed {
 		t.Fatal("delivered → failed changed the message")
 	}
 	equal(t, "delivered message after a late failure", b.message(t, b.live, m.ID), *m)
 
-	// Unknown carrier ids, and ids of another mode, are not found.
-	_, err = b.s.AdvanceMessage(b.ctx, naive.ModeLive, "msg_unknown", naive.MessageSent, "", now(), nil)
-	wantErr(t, err, store.ErrNotFound)
-	_, err = b.s.AdvanceMessage(b.ctx, naive.ModeTest, "msg_1", naive.MessageSent, "", now(), nil)
-	wantErr(t, err, store.ErrNotFound)
-	_, err = b.s.AdvanceMessage(b.ctx, naive.ModeLive, "", naive.MessageSent, "", now(), nil)
-	wantErr(t, err, store.ErrNotFound)
+	// Unknown carrier ids, and ids of another mode, are not found: not an
+	// error, nothing changed.
+	for _, a := range []*store.MessageAdvance{
+		advance(naive.ModeLive, "msg_unknown", naive.MessageSent, "", now()),
+		advance(naive.ModeTest, "msg_1", naive.MessageSent, "", now()),
+		advance(naive.ModeLive, "", naive.MessageSent, "", now()),
+	} {
+		changed, err = b.s.AdvanceMessage(b.ctx, a, nil, nil)
+		must(t, err)
+		if changed {
+			t.Fatalf("AdvanceMessage of an unknown message %s in %s changed something", a.CarrierID, a.Mode)
+		}
+	}
+	equal(t, "delivered message after unknown updates", b.message(t, b.live, m.ID), *m)
 
 	// An error of evFor rolls the change back.
 	f := outbound(p, "+14155551234")
-	_, err = b.s.ReserveMessage(b.ctx, f, nil)
+	_, err = b.s.ReserveMessage(b.ctx, f, nil, noRun)
 	must(t, err)
-	must(t, b.s.SetMessageCarrierID(b.ctx, f.ID, "msg_3"))
+	must(t, b.s.SetMessageCarrierID(b.ctx, f.ID, "msg_3", noRun))
 	f.CarrierID = "msg_3"
 	boom := errors.New("boom")
-	_, err = b.s.AdvanceMessage(b.ctx, naive.ModeLive, "msg_3", naive.MessageFailed, "x", now(),
-		func(*naive.Message) (*naive.Event, error) { return nil, boom })
+	_, err = b.s.AdvanceMessage(b.ctx, advance(naive.ModeLive, "msg_3", naive.MessageFailed, "x", now()),
+		func(*naive.Message) (*naive.Event, error) { return nil, boom }, nil)
 	wantErr(t, err, boom)
 	equal(t, "message after a failed evFor", b.message(t, b.live, f.ID), *f)
 	// Failed stamps failed_at and the reason.
 	failedAt := now()
-	changed, err = b.s.AdvanceMessage(b.ctx, naive.ModeLive, "msg_3", naive.MessageFailed, "unreachable", failedAt, nil)
+	changed, err = b.s.AdvanceMessage(b.ctx, advance(naive.ModeLive, "msg_3", naive.MessageFailed, "unreachable", failedAt), nil, nil)
 	must(t, err)
 	if !changed {
 		t.Fatal("queued → failed did not change")
@@ -296,27 +308,27 @@ func testMessages(t *testing.T, b *bundle) {
 	// FailMessage: queued only, refunds once.
 	q := outbound(p, "+14155551234")
 	q.CreditsUsed = 3
-	bal, err = b.s.ReserveMessage(b.ctx, q, messageDebit(q))
+	bal, err = b.s.ReserveMessage(b.ctx, q, messageDebit(q), noRun)
 	must(t, err)
 	if bal != 5 {
 		t.Fatalf("balance after reserve = %d, want 5", bal)
 	}
 	at := now()
-	bal, err = b.s.FailMessage(b.ctx, q.ID, "carrier rejected", messageRefund(q), at)
+	bal, err = b.s.FailMessage(b.ctx, q.ID, "carrier rejected", messageRefund(q), at, noRun)
 	must(t, err)
 	if bal != 8 {
 		t.Fatalf("balance after FailMessage = %d, want 8", bal)
 	}
 	q.Status, q.FailureReason, q.FailedAt = naive.MessageFailed, "carrier rejected", &at
 	equal(t, "failed queued message", b.message(t, b.live, q.ID), *q)
-	_, err = b.s.FailMessage(b.ctx, q.ID, "again", messageRefund(q), now())
+	_, err = b.s.FailMessage(b.ctx, q.ID, "again", messageRefund(q), now(), noRun)
 	wantErr(t, err, store.ErrConflict)
-	_, err = b.s.FailMessage(b.ctx, m.ID, "late", messageRefund(m), now())
+	_, err = b.s.FailMessage(b.ctx, m.ID, "late", messageRefund(m), now(), noRun)
 	wantErr(t, err, store.ErrConflict)
-	_, err = b.s.FailMessage(b.ctx, newID(), "x", nil, now())
+	_, err = b.s.FailMessage(b.ctx, newID(), "x", nil, now(), noRun)
 	wantErr(t, err, store.ErrNotFound)
 	// Without a refund: nothing credited, the balance reported.
-	bal, err = b.s.FailMessage(b.ctx, free.ID, "no refund", nil, now())
+	bal, err = b.s.FailMessage(b.ctx, free.ID, "no refund", nil, now(), noRun)
 	must(t, err)
 	if bal != 8 {
 		t.Fatalf("balance after FailMessage without refund = %d, want 8", bal)
@@ -341,7 +353,7 @@ func testMessages(t *testing.T, b *bundle) {
 	in := inbound(p, "+14155551234", "msg_in_1")
 	in.Status, in.Direction = "", ""
 	inEv := &naive.Event{ID: newID(), Data: json.RawMessage(`{"id": "` + in.ID + `"}`), CreatedAt: now()}
-	stored, err := b.s.RecordInbound(b.ctx, in, inEv)
+	stored, err := b.s.RecordInbound(b.ctx, &store.Inbound{Message: in, Event: inEv}, nil)
 	must(t, err)
 	if !stored {
 		t.Fatal("RecordInbound of a new message reported false")
@@ -354,9 +366,13 @@ func testMessages(t *testing.T, b *bundle) {
 		t.Fatalf("inbound event defaults: %s", show(inEv))
 	}
 	b.wantEvent(t, "sms.received", inEv)
-	_, err = b.s.AdvanceMessage(b.ctx, naive.ModeLive, "msg_in_1", naive.MessageSent, "", now(), nil)
-	wantErr(t, err, store.ErrNotFound)
-	_, err = b.s.FailMessage(b.ctx, in.ID, "x", nil, now())
+	changed, err = b.s.AdvanceMessage(b.ctx, advance(naive.ModeLive, "msg_in_1", naive.MessageSent, "", now()), nil, nil)
+	must(t, err)
+	if changed {
+		t.Fatal("AdvanceMessage advanced an inbound message")
+	}
+	equal(t, "inbound message after an advance", b.message(t, b.live, in.ID), *in)
+	_, err = b.s.FailMessage(b.ctx, in.ID, "x", nil, now(), noRun)
 	wantErr(t, err, store.ErrConflict)
 
 	// Lists: a phone's messages, newest first, paged.
@@ -383,7 +399,7 @@ func testReserveMessageConcurrent(t *testing.T, b *bundle) {
 		m := outbound(p, "+14155551234")
 		m.CreditsUsed = perMessage
 		msgs[i] = m
-		bal, err := b.s.ReserveMessage(b.ctx, m, messageDebit(m))
+		bal, err := b.s.ReserveMessage(b.ctx, m, messageDebit(m), noRun)
 		switch {
 		case err == nil:
 			ok.Add(1)
@@ -430,14 +446,14 @@ func testFailMessageRefundsOnce(t *testing.T, b *bundle) {
 	var msgs []*naive.Message
 	for range 5 {
 		m := outbound(p, "+14155551234")
-		_, err := b.s.ReserveMessage(b.ctx, m, messageDebit(m))
+		_, err := b.s.ReserveMessage(b.ctx, m, messageDebit(m), noRun)
 		must(t, err)
 		msgs = append(msgs, m)
 	}
 	for _, m := range msgs {
 		var ok, conflict atomic.Int32
 		concurrently(2, func(int) {
-			_, err := b.s.FailMessage(b.ctx, m.ID, "send failed", messageRefund(m), now())
+			_, err := b.s.FailMessage(b.ctx, m.ID, "send failed", messageRefund(m), now(), noRun)
 			switch {
 			case err == nil:
 				ok.Add(1)
@@ -474,7 +490,7 @@ func testRecordInboundConcurrent(t *testing.T, b *bundle) {
 		ev := &naive.Event{ID: newID(), Type: naive.EventSMSReceived, Data: json.RawMessage(`{"id":"` + m.ID + `"}`),
 			CreatedAt: now(), Mode: m.Mode, OperatorID: m.OperatorID}
 		msgs[i], evs[i] = m, ev
-		ok, err := b.s.RecordInbound(b.ctx, m, ev)
+		ok, err := b.s.RecordInbound(b.ctx, &store.Inbound{Message: m, Event: ev}, nil)
 		if err != nil {
 			t.Errorf("RecordInbound: %v", err)
 		}
@@ -504,7 +520,7 @@ func testRecordInboundConcurrent(t *testing.T, b *bundle) {
 	}
 
 	tp := b.activePhone(t, b.test, b.testSubject.ID, "+14155550100")
-	ok, err := b.s.RecordInbound(b.ctx, inbound(tp, "+14155551234", "msg_in"), nil)
+	ok, err := b.s.RecordInbound(b.ctx, &store.Inbound{Message: inbound(tp, "+14155551234", "msg_in"), Event: nil}, nil)
 	must(t, err)
 	if !ok {
 		t.Fatal("the carrier id of another mode was taken as a duplicate")
@@ -521,10 +537,10 @@ func testAdvanceMessageConcurrent(t *testing.T, b *bundle) {
 	statuses := []string{naive.MessageSent, naive.MessageDelivered, naive.MessageFailed}
 	for i := range 10 {
 		m := outbound(p, "+14155551234")
-		_, err := b.s.ReserveMessage(b.ctx, m, nil)
+		_, err := b.s.ReserveMessage(b.ctx, m, nil, noRun)
 		must(t, err)
 		carrierID := "msg_" + m.ID
-		must(t, b.s.SetMessageCarrierID(b.ctx, m.ID, carrierID))
+		must(t, b.s.SetMessageCarrierID(b.ctx, m.ID, carrierID, noRun))
 
 		updates := make([]string, 0, 9)
 		for range 3 {
@@ -538,14 +554,14 @@ func testAdvanceMessageConcurrent(t *testing.T, b *bundle) {
 		)
 		concurrently(len(updates), func(j int) {
 			var ev *naive.Event
-			changed, err := b.s.AdvanceMessage(b.ctx, naive.ModeLive, carrierID, updates[j], "reason", now(),
+			changed, err := b.s.AdvanceMessage(b.ctx, advance(naive.ModeLive, carrierID, updates[j], "reason", now()),
 				func(u *naive.Message) (*naive.Event, error) {
 					if u.Status != updates[j] || u.ID != m.ID {
 						t.Errorf("evFor got %s in %s, want %s in %s", u.ID, u.Status, m.ID, updates[j])
 					}
 					ev = statusEvent(u)
 					return ev, nil
-				})
+				}, nil)
 			if err != nil {
 				t.Errorf("AdvanceMessage: %v", err)
 				return
@@ -611,6 +627,16 @@ func testAdvanceMessageConcurrent(t *testing.T, b *bundle) {
 	}
 }
 
+// setOptOut records a contact's opt-out with no carrier event: it
+// reports applied unless it fails.
+func (b *bundle) setOptOut(sc naive.Scope, subjectID, contact string, optedOut bool, at time.Time) error {
+	ok, err := b.s.SetOptOut(b.ctx, &store.OptOut{Scope: sc, SubjectID: subjectID, Contact: contact, OptedOut: optedOut, At: at}, nil)
+	if err == nil && !ok {
+		return errors.New("SetOptOut without a carrier event reported false")
+	}
+	return err
+}
+
 func testOptOuts(t *testing.T, b *bundle) {
 	subj := b.liveSubject.ID
 	const contact = "+14155551234"
@@ -622,7 +648,7 @@ func testOptOuts(t *testing.T, b *bundle) {
 		t.Fatal("opted out before any opt-out")
 	}
 	t0 := now()
-	must(t, b.s.SetOptOut(b.ctx, b.live, subj, contact, true, t0))
+	must(t, b.setOptOut(b.live, subj, contact, true, t0))
 	if !is(b.live, subj, contact) {
 		t.Fatal("not opted out after SetOptOut(true)")
 	}
@@ -634,33 +660,33 @@ func testOptOuts(t *testing.T, b *bundle) {
 		t.Fatal("an opt-out leaked to another subject, contact or scope")
 	}
 	// Again: still opted out.
-	must(t, b.s.SetOptOut(b.ctx, b.live, subj, contact, true, t0.Add(time.Second)))
+	must(t, b.setOptOut(b.live, subj, contact, true, t0.Add(time.Second)))
 	if !is(b.live, subj, contact) {
 		t.Fatal("not opted out after a second SetOptOut(true)")
 	}
 	// Cleared (START).
-	must(t, b.s.SetOptOut(b.ctx, b.live, subj, contact, false, t0.Add(2*time.Second)))
+	must(t, b.setOptOut(b.live, subj, contact, false, t0.Add(2*time.Second)))
 	if is(b.live, subj, contact) {
 		t.Fatal("opted out after SetOptOut(false)")
 	}
 	// An older opt-out arriving late does not undo the newer clear.
-	must(t, b.s.SetOptOut(b.ctx, b.live, subj, contact, true, t0.Add(time.Second)))
+	must(t, b.setOptOut(b.live, subj, contact, true, t0.Add(time.Second)))
 	if is(b.live, subj, contact) {
 		t.Fatal("a stale SetOptOut(true) overrode a newer clear")
 	}
-	must(t, b.s.SetOptOut(b.ctx, b.live, subj, contact, true, t0.Add(3*time.Second)))
+	must(t, b.setOptOut(b.live, subj, contact, true, t0.Add(3*time.Second)))
 	if !is(b.live, subj, contact) {
 		t.Fatal("not opted out after a newer SetOptOut(true)")
 	}
 	// Clearing a contact that never opted out is fine.
-	must(t, b.s.SetOptOut(b.ctx, b.live, subj, "+14155550000", false, now()))
+	must(t, b.setOptOut(b.live, subj, "+14155550000", false, now()))
 	if is(b.live, subj, "+14155550000") {
 		t.Fatal("opted out after a clear")
 	}
 	// A subject of another scope is not found.
-	wantErr(t, b.s.SetOptOut(b.ctx, b.live, b.testSubject.ID, contact, true, now()), store.ErrNotFound)
+	wantErr(t, b.setOptOut(b.live, b.testSubject.ID, contact, true, now()), store.ErrNotFound)
 	sc2, _ := b.secondOperator(t)
-	wantErr(t, b.s.SetOptOut(b.ctx, sc2, subj, contact, true, now()), store.ErrNotFound)
+	wantErr(t, b.setOptOut(sc2, subj, contact, true, now()), store.ErrNotFound)
 	if is(b.test, b.testSubject.ID, contact) || is(sc2, subj, contact) {
 		t.Fatal("a rejected SetOptOut stored an opt-out")
 	}
@@ -738,13 +764,13 @@ func testAssignments(t *testing.T, b *bundle) {
 func testMessagingTenantIsolation(t *testing.T, b *bundle) {
 	p := b.activePhone(t, b.live, b.liveSubject.ID, "+14155550100")
 	m := outbound(p, "+14155551234")
-	_, err := b.s.ReserveMessage(b.ctx, m, nil)
+	_, err := b.s.ReserveMessage(b.ctx, m, nil, noRun)
 	must(t, err)
-	must(t, b.s.SetMessageCarrierID(b.ctx, m.ID, "msg_1"))
+	must(t, b.s.SetMessageCarrierID(b.ctx, m.ID, "msg_1", noRun))
 	in := inbound(p, "+14155551234", "msg_in")
-	_, err = b.s.RecordInbound(b.ctx, in, nil)
+	_, err = b.s.RecordInbound(b.ctx, &store.Inbound{Message: in, Event: nil}, nil)
 	must(t, err)
-	must(t, b.s.SetOptOut(b.ctx, b.live, b.liveSubject.ID, "+14155551234", true, now()))
+	must(t, b.setOptOut(b.live, b.liveSubject.ID, "+14155551234", true, now()))
 	agent := b.newAgent(t, b.live)
 	must(t, b.s.UpsertAssignment(b.ctx, &naive.Assignment{PhoneID: p.ID, AgentID: agent.ID,
 		Permissions: []string{naive.PermSendSMS}, CreatedAt: now(), Mode: b.live.Mode, OperatorID: b.live.OperatorID}))

@@ -14,8 +14,12 @@ const price = 50
 
 func newPhone(sc naive.Scope, subjectID string) *naive.Phone {
 	return &naive.Phone{ID: newID(), Type: naive.PhoneLocal, Status: naive.PhoneProvisioning, Label: "support",
-		SubjectID: subjectID, AreaCode: "415", Mode: sc.Mode, CreatedAt: now(), OperatorID: sc.OperatorID,
-		IdempotencyRef: newID(), Price: price}
+		SubjectID: subjectID, AreaCode: "415", Mode: sc.Mode, CreatedAt: now(), OperatorID: sc.OperatorID, Price: price}
+}
+
+// activation is the last phase of a provision, without assignment or events.
+func activation(id, e164, carrierID, campaignID string) *store.PhoneActivation {
+	return &store.PhoneActivation{ID: id, E164: e164, CarrierID: carrierID, CampaignID: campaignID}
 }
 
 func debitFor(p *naive.Phone) *naive.LedgerEntry {
@@ -38,7 +42,7 @@ func testPhones(t *testing.T, b *bundle) {
 	b2 := subject(b.test, false)
 	must(t, b.s.CreateSubject(b.ctx, &b2))
 	poor := newPhone(b.test, b2.ID)
-	_, err := b.s.ReservePhone(b.ctx, poor, debitFor(poor))
+	_, err := b.s.ReservePhone(b.ctx, poor, debitFor(poor), noRun)
 	wantErr(t, err, store.ErrInsufficientCredits)
 	_, err = b.s.GetPhone(b.ctx, b.test, poor.ID)
 	wantErr(t, err, store.ErrNotFound)
@@ -46,7 +50,7 @@ func testPhones(t *testing.T, b *bundle) {
 
 	// Reserve: debited, provisioning, not listed.
 	p := newPhone(b.live, subj)
-	bal, err := b.s.ReservePhone(b.ctx, p, debitFor(p))
+	bal, err := b.s.ReservePhone(b.ctx, p, debitFor(p), noRun)
 	must(t, err)
 	if bal != 1000-price {
 		t.Fatalf("balance after reserve = %d, want %d", bal, 1000-price)
@@ -67,13 +71,13 @@ func testPhones(t *testing.T, b *bundle) {
 	must(t, b.s.CreateSubject(b.ctx, &other))
 
 	// Activate: once.
-	must(t, b.s.ActivatePhone(b.ctx, p.ID, "+14155550100", "pn_1", "cmp_1"))
-	wantErr(t, b.s.ActivatePhone(b.ctx, p.ID, "+14155550199", "pn_2", "cmp_1"), store.ErrConflict)
+	must(t, b.s.ActivatePhone(b.ctx, activation(p.ID, "+14155550100", "pn_1", "cmp_1"), noRun))
+	wantErr(t, b.s.ActivatePhone(b.ctx, activation(p.ID, "+14155550199", "pn_2", "cmp_1"), noRun), store.ErrConflict)
 	p.Status, p.E164, p.CarrierID, p.CampaignID = naive.PhoneActive, "+14155550100", "pn_1", "cmp_1"
 	got, err = b.s.GetPhone(b.ctx, b.live, p.ID)
 	must(t, err)
 	equal(t, "activated phone", *got, *p)
-	_, err = b.s.FailPhone(b.ctx, p.ID, refundFor(p))
+	_, err = b.s.FailPhone(b.ctx, p.ID, refundFor(p), noRun)
 	wantErr(t, err, store.ErrConflict)
 	stale, err = b.s.ListStaleProvisioning(b.ctx, now().Add(time.Hour), 10)
 	must(t, err)
@@ -83,38 +87,38 @@ func testPhones(t *testing.T, b *bundle) {
 	agentID := newID()
 	withAgent := newPhone(b.live, subj)
 	withAgent.AgentID = agentID
-	_, err = b.s.ReservePhone(b.ctx, withAgent, debitFor(withAgent))
+	_, err = b.s.ReservePhone(b.ctx, withAgent, debitFor(withAgent), noRun)
 	must(t, err)
-	must(t, b.s.ActivatePhone(b.ctx, withAgent.ID, "+14155550101", "pn_3", ""))
+	must(t, b.s.ActivatePhone(b.ctx, activation(withAgent.ID, "+14155550101", "pn_3", ""), noRun))
 	failed := newPhone(b.live, subj)
-	_, err = b.s.ReservePhone(b.ctx, failed, debitFor(failed))
+	_, err = b.s.ReservePhone(b.ctx, failed, debitFor(failed), noRun)
 	must(t, err)
-	bal, err = b.s.FailPhone(b.ctx, failed.ID, refundFor(failed))
+	bal, err = b.s.FailPhone(b.ctx, failed.ID, refundFor(failed), noRun)
 	must(t, err)
 	if bal != 1000-2*price {
 		t.Fatalf("balance after refund = %d, want %d", bal, 1000-2*price)
 	}
 	ofOther := newPhone(b.live, other.ID)
-	_, err = b.s.ReservePhone(b.ctx, ofOther, debitFor(ofOther))
+	_, err = b.s.ReservePhone(b.ctx, ofOther, debitFor(ofOther), noRun)
 	must(t, err)
-	must(t, b.s.ActivatePhone(b.ctx, ofOther.ID, "+14155550102", "pn_4", ""))
+	must(t, b.s.ActivatePhone(b.ctx, activation(ofOther.ID, "+14155550102", "pn_4", ""), noRun))
 	pending := newPhone(b.live, subj)
-	_, err = b.s.ReservePhone(b.ctx, pending, debitFor(pending))
+	_, err = b.s.ReservePhone(b.ctx, pending, debitFor(pending), noRun)
 	must(t, err)
 
 	// Release: active only, scoped.
 	at := now()
-	rel, err := b.s.MarkPhoneReleased(b.ctx, b.live, p.ID, at)
+	rel, err := b.s.MarkPhoneReleased(b.ctx, b.live, p.ID, at, nil, noRun)
 	must(t, err)
 	p.Status, p.ReleasedAt = naive.PhoneReleased, &at
 	equal(t, "released phone", *rel, *p)
-	_, err = b.s.MarkPhoneReleased(b.ctx, b.live, p.ID, now())
+	_, err = b.s.MarkPhoneReleased(b.ctx, b.live, p.ID, now(), nil, noRun)
 	wantErr(t, err, store.ErrConflict)
-	_, err = b.s.MarkPhoneReleased(b.ctx, b.live, pending.ID, now())
+	_, err = b.s.MarkPhoneReleased(b.ctx, b.live, pending.ID, now(), nil, noRun)
 	wantErr(t, err, store.ErrConflict)
-	_, err = b.s.MarkPhoneReleased(b.ctx, b.live, newID(), now())
+	_, err = b.s.MarkPhoneReleased(b.ctx, b.live, newID(), now(), nil, noRun)
 	wantErr(t, err, store.ErrNotFound)
-	wantErr(t, b.s.ActivatePhone(b.ctx, p.ID, "+1", "x", ""), store.ErrConflict)
+	wantErr(t, b.s.ActivatePhone(b.ctx, activation(p.ID, "+1", "x", ""), noRun), store.ErrConflict)
 
 	// Lists: active and released, newest first, filtered by agent, paged.
 	checkPaging(t, []string{withAgent.ID, p.ID}, func(pg naive.Page) []string {
@@ -173,7 +177,7 @@ func testReservePhoneConcurrent(t *testing.T, b *bundle) {
 		p := newPhone(b.live, b.liveSubject.ID)
 		p.Price = perPhone
 		phones[i] = p
-		bal, err := b.s.ReservePhone(b.ctx, p, debitFor(p))
+		bal, err := b.s.ReservePhone(b.ctx, p, debitFor(p), noRun)
 		switch {
 		case err == nil:
 			ok.Add(1)
@@ -220,14 +224,14 @@ func testFailPhoneRefundsOnce(t *testing.T, b *bundle) {
 	var phones []*naive.Phone
 	for range 5 {
 		p := newPhone(b.live, b.liveSubject.ID)
-		_, err := b.s.ReservePhone(b.ctx, p, debitFor(p))
+		_, err := b.s.ReservePhone(b.ctx, p, debitFor(p), noRun)
 		must(t, err)
 		phones = append(phones, p)
 	}
 	for _, p := range phones {
 		var ok, conflict atomic.Int32
 		concurrently(2, func(int) {
-			_, err := b.s.FailPhone(b.ctx, p.ID, refundFor(p))
+			_, err := b.s.FailPhone(b.ctx, p.ID, refundFor(p), noRun)
 			switch {
 			case err == nil:
 				ok.Add(1)
@@ -240,7 +244,7 @@ func testFailPhoneRefundsOnce(t *testing.T, b *bundle) {
 		if ok.Load() != 1 || conflict.Load() != 1 {
 			t.Fatalf("two concurrent FailPhone: %d refunded, %d conflicts; want 1 and 1", ok.Load(), conflict.Load())
 		}
-		_, err := b.s.FailPhone(b.ctx, p.ID, refundFor(p))
+		_, err := b.s.FailPhone(b.ctx, p.ID, refundFor(p), noRun)
 		wantErr(t, err, store.ErrConflict)
 		got, err := b.s.GetPhone(b.ctx, b.live, p.ID)
 		must(t, err)
@@ -248,7 +252,7 @@ func testFailPhoneRefundsOnce(t *testing.T, b *bundle) {
 			t.Fatalf("status after FailPhone = %q, want failed", got.Status)
 		}
 	}
-	_, err := b.s.FailPhone(b.ctx, newID(), &naive.LedgerEntry{Amount: 1, Reason: "x"})
+	_, err := b.s.FailPhone(b.ctx, newID(), &naive.LedgerEntry{Amount: 1, Reason: "x"}, noRun)
 	if err == nil {
 		t.Fatal("FailPhone of an unknown phone succeeded")
 	}

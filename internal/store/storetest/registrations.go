@@ -10,14 +10,17 @@ import (
 	"github.com/naive-oss/naive/internal/store"
 )
 
-func brandFor(sc naive.Scope, subjectID string) *naive.Brand {
+// brandFor is a claim of subjectID's brand by b's live process.
+func (b *bundle) brandFor(sc naive.Scope, subjectID string) *naive.Brand {
 	return &naive.Brand{SubjectID: subjectID, EIN: "12-3456789", Status: naive.BrandRegistering, CreatedAt: now(),
-		OperatorID: sc.OperatorID, Mode: sc.Mode, ClaimToken: newID(), ClaimedAt: now()}
+		OperatorID: sc.OperatorID, Mode: sc.Mode, ClaimToken: newID(), ClaimedBy: b.proc, ClaimedAt: now()}
 }
 
-func campaignFor(sc naive.Scope, subjectID, kind string) *naive.Campaign {
+// campaignFor is a claim of subjectID's campaign of kind by b's live process.
+func (b *bundle) campaignFor(sc naive.Scope, subjectID, kind string) *naive.Campaign {
 	return &naive.Campaign{ID: newID(), SubjectID: subjectID, Kind: kind, Status: naive.CampaignCreated,
-		CreatedAt: now(), UpdatedAt: now(), OperatorID: sc.OperatorID, Mode: sc.Mode, ClaimToken: newID(), ClaimedAt: now()}
+		CreatedAt: now(), UpdatedAt: now(), OperatorID: sc.OperatorID, Mode: sc.Mode, ClaimToken: newID(),
+		ClaimedBy: b.proc, ClaimedAt: now()}
 }
 
 func testBrand(t *testing.T, b *bundle) {
@@ -26,9 +29,9 @@ func testBrand(t *testing.T, b *bundle) {
 	wantErr(t, err, store.ErrNotFound)
 
 	// First claim inserts.
-	first := brandFor(b.live, subj)
+	first := b.brandFor(b.live, subj)
 	first.ClaimedAt = now().Add(-time.Hour)
-	got, claimed, err := b.s.ClaimBrand(b.ctx, first, now().Add(-2*time.Hour))
+	got, claimed, err := b.s.ClaimBrand(b.ctx, first, now().Add(-2*time.Hour), b.liveAfter)
 	must(t, err)
 	if !claimed {
 		t.Fatal("first ClaimBrand: claimed = false")
@@ -36,23 +39,24 @@ func testBrand(t *testing.T, b *bundle) {
 	equal(t, "claimed brand", *got, *first)
 
 	// A fresh claim is respected.
-	second := brandFor(b.live, subj)
+	second := b.brandFor(b.live, subj)
 	second.EIN = "98-7654321"
-	got, claimed, err = b.s.ClaimBrand(b.ctx, second, first.ClaimedAt)
+	got, claimed, err = b.s.ClaimBrand(b.ctx, second, first.ClaimedAt, b.liveAfter)
 	must(t, err)
 	if claimed {
 		t.Fatal("ClaimBrand took over a claim that is not stale")
 	}
 	equal(t, "brand under another's claim", *got, *first)
 
-	// A stale claim is taken over, EIN kept; the old claim is lost.
-	got, claimed, err = b.s.ClaimBrand(b.ctx, second, first.ClaimedAt.Add(time.Second))
+	// A stale claim is taken over, EIN replaced by the new claim's; the
+	// old claim is lost.
+	got, claimed, err = b.s.ClaimBrand(b.ctx, second, first.ClaimedAt.Add(time.Second), b.liveAfter)
 	must(t, err)
 	if !claimed {
 		t.Fatal("ClaimBrand did not take over a stale claim")
 	}
 	want := *first
-	want.ClaimToken, want.ClaimedAt = second.ClaimToken, second.ClaimedAt
+	want.ClaimToken, want.ClaimedBy, want.ClaimedAt, want.EIN = second.ClaimToken, second.ClaimedBy, second.ClaimedAt, second.EIN
 	equal(t, "taken-over brand", *got, want)
 	wantErr(t, b.s.CompleteBrand(b.ctx, subj, first.ClaimToken, "acct_1", now()), store.ErrConflict)
 	must(t, b.s.AbandonBrand(b.ctx, subj, first.ClaimToken)) // a lost claim abandons nothing
@@ -64,14 +68,14 @@ func testBrand(t *testing.T, b *bundle) {
 	must(t, b.s.CompleteBrand(b.ctx, subj, second.ClaimToken, "acct_2", now()))
 	got, err = b.s.GetBrand(b.ctx, b.live, subj)
 	must(t, err)
-	if got.Status != naive.BrandRegistered || got.CarrierID != "acct_2" || got.EIN != first.EIN || got.SubjectID != subj {
+	if got.Status != naive.BrandRegistered || got.CarrierID != "acct_2" || got.EIN != second.EIN || got.SubjectID != subj {
 		t.Fatalf("registered brand = %s", show(got))
 	}
 	wantErr(t, b.s.CompleteBrand(b.ctx, subj, second.ClaimToken, "acct_3", now()), store.ErrConflict)
 
 	// A registered brand is never taken over, however old its claim.
-	third := brandFor(b.live, subj)
-	got2, claimed, err := b.s.ClaimBrand(b.ctx, third, now().Add(time.Hour))
+	third := b.brandFor(b.live, subj)
+	got2, claimed, err := b.s.ClaimBrand(b.ctx, third, now().Add(time.Hour), b.liveAfter)
 	must(t, err)
 	if claimed {
 		t.Fatal("ClaimBrand took over a registered brand")
@@ -85,8 +89,8 @@ func testBrand(t *testing.T, b *bundle) {
 	// Abandon frees the subject for a new claim.
 	s2 := subject(b.test, false)
 	must(t, b.s.CreateSubject(b.ctx, &s2))
-	a := brandFor(b.test, s2.ID)
-	_, claimed, err = b.s.ClaimBrand(b.ctx, a, now().Add(-time.Hour))
+	a := b.brandFor(b.test, s2.ID)
+	_, claimed, err = b.s.ClaimBrand(b.ctx, a, now().Add(-time.Hour), b.liveAfter)
 	must(t, err)
 	if !claimed {
 		t.Fatal("claim of a test-mode subject: claimed = false")
@@ -94,8 +98,8 @@ func testBrand(t *testing.T, b *bundle) {
 	must(t, b.s.AbandonBrand(b.ctx, s2.ID, a.ClaimToken))
 	_, err = b.s.GetBrand(b.ctx, b.test, s2.ID)
 	wantErr(t, err, store.ErrNotFound)
-	a2 := brandFor(b.test, s2.ID)
-	_, claimed, err = b.s.ClaimBrand(b.ctx, a2, now().Add(-time.Hour))
+	a2 := b.brandFor(b.test, s2.ID)
+	_, claimed, err = b.s.ClaimBrand(b.ctx, a2, now().Add(-time.Hour), b.liveAfter)
 	must(t, err)
 	if !claimed {
 		t.Fatal("claim after abandon: claimed = false")
@@ -108,8 +112,8 @@ func testBrandConcurrentClaims(t *testing.T, b *bundle) {
 	var won atomic.Int32
 	tokens := make([]string, 20)
 	concurrently(20, func(i int) {
-		br := brandFor(b.live, b.liveSubject.ID)
-		got, claimed, err := b.s.ClaimBrand(b.ctx, br, now().Add(-time.Hour))
+		br := b.brandFor(b.live, b.liveSubject.ID)
+		got, claimed, err := b.s.ClaimBrand(b.ctx, br, now().Add(-time.Hour), b.liveAfter)
 		if err != nil {
 			t.Errorf("ClaimBrand: %v", err)
 			return
@@ -148,11 +152,11 @@ func testBrandConcurrentClaims(t *testing.T, b *bundle) {
 
 func testCampaign(t *testing.T, b *bundle) {
 	subj := b.liveSubject.ID
-	c := campaignFor(b.live, subj, naive.Campaign10DLC)
+	c := b.campaignFor(b.live, subj, naive.Campaign10DLC)
 	eta := "1-2 business days"
 	c.ETA = &eta
 	c.ClaimedAt = now().Add(-time.Hour)
-	got, claimed, err := b.s.ClaimCampaign(b.ctx, c, now().Add(-2*time.Hour))
+	got, claimed, err := b.s.ClaimCampaign(b.ctx, c, now().Add(-2*time.Hour), b.liveAfter)
 	must(t, err)
 	if !claimed {
 		t.Fatal("first ClaimCampaign: claimed = false")
@@ -165,22 +169,22 @@ func testCampaign(t *testing.T, b *bundle) {
 	empty(t, "ListOpenCampaigns before registration", must2(b.s.ListOpenCampaigns(b.ctx, 10))(t))
 
 	// Another kind is another campaign.
-	tf := campaignFor(b.live, subj, naive.CampaignTollFree)
-	_, claimed, err = b.s.ClaimCampaign(b.ctx, tf, now().Add(-time.Hour))
+	tf := b.campaignFor(b.live, subj, naive.CampaignTollFree)
+	_, claimed, err = b.s.ClaimCampaign(b.ctx, tf, now().Add(-time.Hour), b.liveAfter)
 	must(t, err)
 	if !claimed {
 		t.Fatal("ClaimCampaign of another kind: claimed = false")
 	}
 
 	// Fresh claim respected; stale claim taken over keeping the stored id.
-	c2 := campaignFor(b.live, subj, naive.Campaign10DLC)
-	got, claimed, err = b.s.ClaimCampaign(b.ctx, c2, c.ClaimedAt)
+	c2 := b.campaignFor(b.live, subj, naive.Campaign10DLC)
+	got, claimed, err = b.s.ClaimCampaign(b.ctx, c2, c.ClaimedAt, b.liveAfter)
 	must(t, err)
 	if claimed {
 		t.Fatal("ClaimCampaign took over a claim that is not stale")
 	}
 	equal(t, "campaign under another's claim", *got, *c)
-	got, claimed, err = b.s.ClaimCampaign(b.ctx, c2, c.ClaimedAt.Add(time.Second))
+	got, claimed, err = b.s.ClaimCampaign(b.ctx, c2, c.ClaimedAt.Add(time.Second), b.liveAfter)
 	must(t, err)
 	if !claimed {
 		t.Fatal("ClaimCampaign did not take over a stale claim")
@@ -199,7 +203,7 @@ func testCampaign(t *testing.T, b *bundle) {
 		t.Fatalf("registered campaign = %s", show(got))
 	}
 	// Registered: listed, and never taken over.
-	got2, claimed, err := b.s.ClaimCampaign(b.ctx, campaignFor(b.live, subj, naive.Campaign10DLC), now().Add(time.Hour))
+	got2, claimed, err := b.s.ClaimCampaign(b.ctx, b.campaignFor(b.live, subj, naive.Campaign10DLC), now().Add(time.Hour), b.liveAfter)
 	must(t, err)
 	if claimed || got2.ID != c.ID {
 		t.Fatalf("ClaimCampaign of a registered campaign: claimed=%v id=%s", claimed, got2.ID)
@@ -217,14 +221,14 @@ func testCampaign(t *testing.T, b *bundle) {
 	// A campaign registered without a carrier id (toll-free verification
 	// has no carrier API) is registered all the same: listed, open, never
 	// taken over, not abandoned.
-	tf = campaignFor(b.live, subj, naive.CampaignTollFree)
-	_, claimed, err = b.s.ClaimCampaign(b.ctx, tf, now().Add(-time.Hour))
+	tf = b.campaignFor(b.live, subj, naive.CampaignTollFree)
+	_, claimed, err = b.s.ClaimCampaign(b.ctx, tf, now().Add(-time.Hour), b.liveAfter)
 	must(t, err)
 	if !claimed {
 		t.Fatal("ClaimCampaign after abandon: claimed = false")
 	}
 	must(t, b.s.CompleteCampaign(b.ctx, tf.ID, tf.ClaimToken, "", naive.CampaignCreated, now()))
-	tfGot, claimed, err := b.s.ClaimCampaign(b.ctx, campaignFor(b.live, subj, naive.CampaignTollFree), now().Add(time.Hour))
+	tfGot, claimed, err := b.s.ClaimCampaign(b.ctx, b.campaignFor(b.live, subj, naive.CampaignTollFree), now().Add(time.Hour), b.liveAfter)
 	must(t, err)
 	if claimed || tfGot.ID != tf.ID || tfGot.ClaimToken != "" || tfGot.CarrierID != "" {
 		t.Fatalf("ClaimCampaign of a registered toll-free campaign: claimed=%v %s", claimed, show(tfGot))
@@ -252,8 +256,8 @@ func testCampaign(t *testing.T, b *bundle) {
 		if i >= 2 {
 			sid = s2.ID
 		}
-		x := campaignFor(b.test, sid, kind)
-		_, _, err := b.s.ClaimCampaign(b.ctx, x, now().Add(-time.Hour))
+		x := b.campaignFor(b.test, sid, kind)
+		_, _, err := b.s.ClaimCampaign(b.ctx, x, now().Add(-time.Hour), b.liveAfter)
 		must(t, err)
 		must(t, b.s.CompleteCampaign(b.ctx, x.ID, x.ClaimToken, "cmp_"+x.ID, status, now()))
 		if naive.CampaignRank(status) < 3 {
@@ -262,7 +266,7 @@ func testCampaign(t *testing.T, b *bundle) {
 	}
 	s3 := subject(b.test, false)
 	must(t, b.s.CreateSubject(b.ctx, &s3))
-	_, claimed, err = b.s.ClaimCampaign(b.ctx, campaignFor(b.test, s3.ID, naive.Campaign10DLC), now().Add(-time.Hour))
+	_, claimed, err = b.s.ClaimCampaign(b.ctx, b.campaignFor(b.test, s3.ID, naive.Campaign10DLC), now().Add(-time.Hour), b.liveAfter)
 	must(t, err)
 	if !claimed {
 		t.Fatal("ClaimCampaign of a new subject: claimed = false")
@@ -297,8 +301,8 @@ func testCampaignConcurrentClaims(t *testing.T, b *bundle) {
 	var won atomic.Int32
 	got := make([]string, 20)
 	concurrently(20, func(i int) {
-		c := campaignFor(b.live, b.liveSubject.ID, naive.Campaign10DLC)
-		x, claimed, err := b.s.ClaimCampaign(b.ctx, c, now().Add(-time.Hour))
+		c := b.campaignFor(b.live, b.liveSubject.ID, naive.Campaign10DLC)
+		x, claimed, err := b.s.ClaimCampaign(b.ctx, c, now().Add(-time.Hour), b.liveAfter)
 		if err != nil {
 			t.Errorf("ClaimCampaign: %v", err)
 			return
@@ -324,8 +328,8 @@ func testCampaignConcurrentClaims(t *testing.T, b *bundle) {
 // registered stores a registered campaign in status.
 func (b *bundle) registered(t *testing.T, status string) *naive.Campaign {
 	t.Helper()
-	c := campaignFor(b.live, b.liveSubject.ID, naive.Campaign10DLC)
-	_, claimed, err := b.s.ClaimCampaign(b.ctx, c, now().Add(-time.Hour))
+	c := b.campaignFor(b.live, b.liveSubject.ID, naive.Campaign10DLC)
+	_, claimed, err := b.s.ClaimCampaign(b.ctx, c, now().Add(-time.Hour), b.liveAfter)
 	must(t, err)
 	if !claimed {
 		t.Fatal("ClaimCampaign: claimed = false")
@@ -359,7 +363,7 @@ func testAdvanceCampaign(t *testing.T, b *bundle) {
 		{naive.CampaignActive, false, naive.CampaignActive},
 	} {
 		at := now()
-		changed, err := b.s.AdvanceCampaign(b.ctx, c.ID, step.status, at, nil)
+		changed, err := b.s.AdvanceCampaign(b.ctx, c.ID, step.status, at, nil, nil)
 		must(t, err)
 		if changed != step.changed {
 			t.Fatalf("AdvanceCampaign(%s) changed = %v, want %v", step.status, changed, step.changed)
@@ -374,23 +378,23 @@ func testAdvanceCampaign(t *testing.T, b *bundle) {
 		}
 	}
 	// Rejected is terminal too.
-	c2 := campaignFor(b.live, b.liveSubject.ID, naive.CampaignTollFree)
-	_, _, err := b.s.ClaimCampaign(b.ctx, c2, now().Add(-time.Hour))
+	c2 := b.campaignFor(b.live, b.liveSubject.ID, naive.CampaignTollFree)
+	_, _, err := b.s.ClaimCampaign(b.ctx, c2, now().Add(-time.Hour), b.liveAfter)
 	must(t, err)
 	must(t, b.s.CompleteCampaign(b.ctx, c2.ID, c2.ClaimToken, "cmp_2", naive.CampaignInReview, now()))
-	changed, err := b.s.AdvanceCampaign(b.ctx, c2.ID, naive.CampaignRejected, now(), nil)
+	changed, err := b.s.AdvanceCampaign(b.ctx, c2.ID, naive.CampaignRejected, now(), nil, nil)
 	must(t, err)
 	if !changed {
 		t.Fatal("in_review → rejected did not change")
 	}
 	for _, s := range []string{naive.CampaignActive, naive.CampaignInReview, naive.CampaignCreated} {
-		changed, err := b.s.AdvanceCampaign(b.ctx, c2.ID, s, now(), nil)
+		changed, err := b.s.AdvanceCampaign(b.ctx, c2.ID, s, now(), nil, nil)
 		must(t, err)
 		if changed || b.campaignStatus(t, c2.ID) != naive.CampaignRejected {
 			t.Fatalf("rejected moved to %s", s)
 		}
 	}
-	changed, err = b.s.AdvanceCampaign(b.ctx, newID(), naive.CampaignActive, now(), nil)
+	changed, err = b.s.AdvanceCampaign(b.ctx, newID(), naive.CampaignActive, now(), nil, nil)
 	if err == nil && changed {
 		t.Fatal("AdvanceCampaign of an unknown campaign changed something")
 	}
@@ -408,7 +412,7 @@ func testAdvanceCampaignConcurrent(t *testing.T, b *bundle) {
 	rand.Shuffle(len(updates), func(i, j int) { updates[i], updates[j] = updates[j], updates[i] })
 	var changes atomic.Int32
 	concurrently(len(updates), func(i int) {
-		changed, err := b.s.AdvanceCampaign(b.ctx, c.ID, updates[i], now(), nil)
+		changed, err := b.s.AdvanceCampaign(b.ctx, c.ID, updates[i], now(), nil, nil)
 		if err != nil {
 			t.Errorf("AdvanceCampaign: %v", err)
 		}
@@ -424,8 +428,8 @@ func testAdvanceCampaignConcurrent(t *testing.T, b *bundle) {
 	}
 
 	// Approval and rejection racing from in_review: one of them wins for good.
-	c2 := campaignFor(b.live, b.liveSubject.ID, naive.CampaignTollFree)
-	_, _, err := b.s.ClaimCampaign(b.ctx, c2, now().Add(-time.Hour))
+	c2 := b.campaignFor(b.live, b.liveSubject.ID, naive.CampaignTollFree)
+	_, _, err := b.s.ClaimCampaign(b.ctx, c2, now().Add(-time.Hour), b.liveAfter)
 	must(t, err)
 	must(t, b.s.CompleteCampaign(b.ctx, c2.ID, c2.ClaimToken, "cmp_2", naive.CampaignInReview, now()))
 	winners := make([]string, 20)
@@ -434,7 +438,7 @@ func testAdvanceCampaignConcurrent(t *testing.T, b *bundle) {
 		if i%2 == 1 {
 			status = naive.CampaignRejected
 		}
-		changed, err := b.s.AdvanceCampaign(b.ctx, c2.ID, status, now(), nil)
+		changed, err := b.s.AdvanceCampaign(b.ctx, c2.ID, status, now(), nil, nil)
 		if err != nil {
 			t.Errorf("AdvanceCampaign: %v", err)
 		}

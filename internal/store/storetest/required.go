@@ -46,22 +46,22 @@ func testRequired(t *testing.T, b *bundle) {
 	subj := b.liveSubject.ID
 	p := b.activePhone(t, b.live, subj, "+14155550100")
 	provisioning := newPhone(b.live, subj)
-	_, err := b.s.ReservePhone(b.ctx, provisioning, debitFor(provisioning))
+	_, err := b.s.ReservePhone(b.ctx, provisioning, debitFor(provisioning), noRun)
 	must(t, err)
 	queued := outbound(p, "+14155551234")
-	_, err = b.s.ReserveMessage(b.ctx, queued, messageDebit(queued))
+	_, err = b.s.ReserveMessage(b.ctx, queued, messageDebit(queued), noRun)
 	must(t, err)
 	sent := outbound(p, "+14155551234")
-	_, err = b.s.ReserveMessage(b.ctx, sent, messageDebit(sent))
+	_, err = b.s.ReserveMessage(b.ctx, sent, messageDebit(sent), noRun)
 	must(t, err)
 	sentCarrierID := "msg_" + newID()
-	must(t, b.s.SetMessageCarrierID(b.ctx, sent.ID, sentCarrierID))
+	must(t, b.s.SetMessageCarrierID(b.ctx, sent.ID, sentCarrierID, noRun))
 	agent := b.newAgent(t, b.live)
 	kit := newKit(b.live, "kit")
 	must(t, b.s.CreateKit(b.ctx, kit))
 	camp := b.registered(t, naive.CampaignCreated)
 	executing := b.createApproval(t, b.live, subj, now().Add(time.Hour))
-	must2(b.s.ClaimApproval(b.ctx, b.live, executing.ID, human(b), now()))(t)
+	must2(b.s.ClaimApproval(b.ctx, b.live, executing.ID, human(b), now(), b.proc))(t)
 	expiring := b.createApproval(t, b.live, subj, now().Add(-time.Second))
 	e := newEndpoint(b.live, "")
 	must(t, b.s.CreateWebhookEndpoint(b.ctx, e))
@@ -154,96 +154,96 @@ func testRequired(t *testing.T, b *bundle) {
 		{"AddLedgerEntry without an id", func() error {
 			e := entry(5)
 			e.ID = ""
-			_, err := b.s.AddLedgerEntry(b.ctx, e)
+			_, err := b.s.AddLedgerEntry(b.ctx, e, noRun)
 			return err
 		}},
 		{"AddLedgerEntry without created_at", func() error {
 			e := entry(5)
 			e.CreatedAt = time.Time{}
-			_, err := b.s.AddLedgerEntry(b.ctx, e)
+			_, err := b.s.AddLedgerEntry(b.ctx, e, noRun)
 			return err
 		}},
 		{"ClaimBrand without claimed_at", func() error {
-			br := brandFor(b.live, subj)
+			br := b.brandFor(b.live, subj)
 			br.ClaimedAt = time.Time{}
-			_, _, err := b.s.ClaimBrand(b.ctx, br, now().Add(-time.Hour))
+			_, _, err := b.s.ClaimBrand(b.ctx, br, now().Add(-time.Hour), b.liveAfter)
 			return err
 		}},
 		{"ClaimBrand without created_at", func() error {
-			br := brandFor(b.live, subj)
+			br := b.brandFor(b.live, subj)
 			br.CreatedAt = time.Time{}
-			_, _, err := b.s.ClaimBrand(b.ctx, br, now().Add(-time.Hour))
+			_, _, err := b.s.ClaimBrand(b.ctx, br, now().Add(-time.Hour), b.liveAfter)
 			return err
 		}},
 		{"ClaimCampaign without an id", func() error {
-			c := campaignFor(b.live, subj, naive.CampaignTollFree)
+			c := b.campaignFor(b.live, subj, naive.CampaignTollFree)
 			c.ID = ""
-			_, _, err := b.s.ClaimCampaign(b.ctx, c, now().Add(-time.Hour))
+			_, _, err := b.s.ClaimCampaign(b.ctx, c, now().Add(-time.Hour), b.liveAfter)
 			return err
 		}},
 		{"ClaimCampaign without claimed_at", func() error {
-			c := campaignFor(b.live, subj, naive.CampaignTollFree)
+			c := b.campaignFor(b.live, subj, naive.CampaignTollFree)
 			c.ClaimedAt = time.Time{}
-			_, _, err := b.s.ClaimCampaign(b.ctx, c, now().Add(-time.Hour))
+			_, _, err := b.s.ClaimCampaign(b.ctx, c, now().Add(-time.Hour), b.liveAfter)
 			return err
 		}},
 		{"ClaimCampaign without created_at", func() error {
-			c := campaignFor(b.live, subj, naive.CampaignTollFree)
+			c := b.campaignFor(b.live, subj, naive.CampaignTollFree)
 			c.CreatedAt = time.Time{}
-			_, _, err := b.s.ClaimCampaign(b.ctx, c, now().Add(-time.Hour))
+			_, _, err := b.s.ClaimCampaign(b.ctx, c, now().Add(-time.Hour), b.liveAfter)
 			return err
 		}},
 		{"AdvanceCampaign with an event without an id", func() error {
-			_, err := b.s.AdvanceCampaign(b.ctx, camp.ID, naive.CampaignActive, now(), []*naive.Event{ev(), noID(ev())})
+			_, err := b.s.AdvanceCampaign(b.ctx, camp.ID, naive.CampaignActive, now(), []*naive.Event{ev(), noID(ev())}, nil)
 			return err
 		}},
 		{"AdvanceCampaign with an event without created_at", func() error {
-			_, err := b.s.AdvanceCampaign(b.ctx, camp.ID, naive.CampaignActive, now(), []*naive.Event{noTime(ev())})
+			_, err := b.s.AdvanceCampaign(b.ctx, camp.ID, naive.CampaignActive, now(), []*naive.Event{noTime(ev())}, nil)
 			return err
 		}},
 		{"ReservePhone without an id", func() error {
 			ph := newPhone(b.live, subj)
 			debit := debitFor(ph)
 			ph.ID = ""
-			_, err := b.s.ReservePhone(b.ctx, ph, debit)
+			_, err := b.s.ReservePhone(b.ctx, ph, debit, noRun)
 			return err
 		}},
 		{"ReservePhone without created_at", func() error {
 			ph := newPhone(b.live, subj)
 			ph.CreatedAt = time.Time{}
-			_, err := b.s.ReservePhone(b.ctx, ph, debitFor(ph))
+			_, err := b.s.ReservePhone(b.ctx, ph, debitFor(ph), noRun)
 			return err
 		}},
 		{"ReservePhone with a debit without an id", func() error {
 			ph := newPhone(b.live, subj)
 			debit := debitFor(ph)
 			debit.ID = ""
-			_, err := b.s.ReservePhone(b.ctx, ph, debit)
+			_, err := b.s.ReservePhone(b.ctx, ph, debit, noRun)
 			return err
 		}},
 		{"ReservePhone with a debit without created_at", func() error {
 			ph := newPhone(b.live, subj)
 			debit := debitFor(ph)
 			debit.CreatedAt = time.Time{}
-			_, err := b.s.ReservePhone(b.ctx, ph, debit)
+			_, err := b.s.ReservePhone(b.ctx, ph, debit, noRun)
 			return err
 		}},
 		{"FailPhone with a refund without an id", func() error {
 			refund := refundFor(provisioning)
 			refund.ID = ""
-			_, err := b.s.FailPhone(b.ctx, provisioning.ID, refund)
+			_, err := b.s.FailPhone(b.ctx, provisioning.ID, refund, noRun)
 			return err
 		}},
 		{"FailPhone with a refund without created_at", func() error {
 			refund := refundFor(provisioning)
 			refund.CreatedAt = time.Time{}
-			_, err := b.s.FailPhone(b.ctx, provisioning.ID, refund)
+			_, err := b.s.FailPhone(b.ctx, provisioning.ID, refund, noRun)
 			return err
 		}},
 		{"BeginIdempotent without created_at", func() error {
 			rec := b.idem("required", "hash")
 			rec.CreatedAt = time.Time{}
-			_, err := b.s.BeginIdempotent(b.ctx, rec, now().Add(-time.Hour))
+			_, err := b.s.BeginIdempotent(b.ctx, rec)
 			return err
 		}},
 		{"UpdateKit without updated_at", func() error {
@@ -271,47 +271,49 @@ func testRequired(t *testing.T, b *bundle) {
 			return err
 		}},
 		{"FailMessage without at", func() error {
-			_, err := b.s.FailMessage(b.ctx, queued.ID, "x", messageRefund(queued), time.Time{})
+			_, err := b.s.FailMessage(b.ctx, queued.ID, "x", messageRefund(queued), time.Time{}, noRun)
 			return err
 		}},
 		{"FailMessage with a refund without an id", func() error {
 			refund := messageRefund(queued)
 			refund.ID = ""
-			_, err := b.s.FailMessage(b.ctx, queued.ID, "x", refund, now())
+			_, err := b.s.FailMessage(b.ctx, queued.ID, "x", refund, now(), noRun)
 			return err
 		}},
 		{"FailMessage with a refund without created_at", func() error {
 			refund := messageRefund(queued)
 			refund.CreatedAt = time.Time{}
-			_, err := b.s.FailMessage(b.ctx, queued.ID, "x", refund, now())
+			_, err := b.s.FailMessage(b.ctx, queued.ID, "x", refund, now(), noRun)
 			return err
 		}},
 		{"RecordInbound without an id", func() error {
 			m := inboundMsg()
 			m.ID = ""
-			_, err := b.s.RecordInbound(b.ctx, m, nil)
+			_, err := b.s.RecordInbound(b.ctx, &store.Inbound{Message: m, Event: nil}, nil)
 			return err
 		}},
 		{"RecordInbound without created_at", func() error {
 			m := inboundMsg()
 			m.CreatedAt = time.Time{}
-			_, err := b.s.RecordInbound(b.ctx, m, nil)
+			_, err := b.s.RecordInbound(b.ctx, &store.Inbound{Message: m, Event: nil}, nil)
 			return err
 		}},
 		{"RecordInbound with an event without an id", func() error {
-			_, err := b.s.RecordInbound(b.ctx, inboundMsg(), noID(ev()))
+			_, err := b.s.RecordInbound(b.ctx, &store.Inbound{Message: inboundMsg(), Event: noID(ev())}, nil)
 			return err
 		}},
 		{"RecordInbound with an event without created_at", func() error {
-			_, err := b.s.RecordInbound(b.ctx, inboundMsg(), noTime(ev()))
+			_, err := b.s.RecordInbound(b.ctx, &store.Inbound{Message: inboundMsg(), Event: noTime(ev())}, nil)
 			return err
 		}},
 		{"AdvanceMessage without at", func() error {
-			_, err := b.s.AdvanceMessage(b.ctx, b.live.Mode, sentCarrierID, naive.MessageDelivered, "", time.Time{}, nil)
+			_, err := b.s.AdvanceMessage(b.ctx, advance(b.live.Mode, sentCarrierID, naive.MessageDelivered, "", time.Time{}), nil, nil)
 			return err
 		}},
 		{"SetOptOut without at", func() error {
-			return b.s.SetOptOut(b.ctx, b.live, subj, "+14155551234", true, time.Time{})
+			_, err := b.s.SetOptOut(b.ctx, &store.OptOut{Scope: b.live, SubjectID: subj, Contact: "+14155551234",
+				OptedOut: true}, nil)
+			return err
 		}},
 		{"UpsertAssignment without created_at", func() error {
 			return b.s.UpsertAssignment(b.ctx, &naive.Assignment{PhoneID: p.ID, AgentID: agent.ID,
@@ -338,7 +340,7 @@ func testRequired(t *testing.T, b *bundle) {
 		endpointIDs(must2(b.s.ListWebhookEndpoints(b.ctx, b.live, true, naive.Page{}))(t)), []string{e.ID})
 	_, err = b.s.GetBrand(b.ctx, b.live, subj)
 	wantErr(t, err, store.ErrNotFound)
-	_, claimed, err := b.s.ClaimCampaign(b.ctx, campaignFor(b.live, subj, naive.CampaignTollFree), now().Add(-time.Hour))
+	_, claimed, err := b.s.ClaimCampaign(b.ctx, b.campaignFor(b.live, subj, naive.CampaignTollFree), now().Add(-time.Hour), b.liveAfter)
 	must(t, err)
 	if !claimed {
 		t.Fatal("ClaimCampaign after refused claims found a campaign")
@@ -347,7 +349,7 @@ func testRequired(t *testing.T, b *bundle) {
 	equal(t, "phones after refused reserves", must2(b.s.CountPhones(b.ctx, b.live, subj))(t), 2)
 	equal(t, "phone after a refused fail", must2(b.s.GetPhone(b.ctx, b.live, provisioning.ID))(t).Status,
 		naive.PhoneProvisioning)
-	_, err = b.s.GetIdempotent(b.ctx, b.op.ID, "key_1", "required")
+	_, err = b.s.GetIdempotent(b.ctx, b.op.ID, "key_1", "required", b.liveAfter)
 	wantErr(t, err, store.ErrNotFound)
 	equal(t, "approval after a refused finish", b.approval(t, b.live, executing.ID).Status, naive.ApprovalExecuting)
 	equal(t, "approval after a refused expiry", b.approval(t, b.live, expiring.ID).Status, naive.ApprovalPending)

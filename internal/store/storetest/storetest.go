@@ -115,7 +115,15 @@ type bundle struct {
 	other naive.Scope
 	// liveSubject and testSubject are the default subjects of live and test.
 	liveSubject, testSubject naive.Subject
+	// proc is a registered process that heartbeats (at setup), alive for
+	// liveAfter: what a subtest claims and locks records with.
+	proc      string
+	liveAfter time.Time
 }
+
+// noRun is the Progress of a write that belongs to no run: it writes
+// nothing more.
+var noRun store.Progress
 
 func openStore(t *testing.T, open func(t *testing.T) store.Store) store.Store {
 	t.Helper()
@@ -142,6 +150,10 @@ func setup(t *testing.T, open func(t *testing.T) store.Store) *bundle {
 	b.test = naive.Scope{OperatorID: b.op.ID, Mode: naive.ModeTest}
 	b.other = naive.Scope{OperatorID: newID(), Mode: naive.ModeLive}
 	b.liveSubject, b.testSubject = sd.Subjects[0], sd.Subjects[1]
+	b.proc = newID()
+	at := now()
+	must(t, b.s.RegisterProcess(b.ctx, b.proc, at, time.Time{}))
+	b.liveAfter = at.Add(-time.Hour)
 	return b
 }
 
@@ -179,7 +191,7 @@ func subject(sc naive.Scope, isDefault bool) naive.Subject {
 func (b *bundle) grant(t *testing.T, sc naive.Scope, amount int64) int64 {
 	t.Helper()
 	bal, err := b.s.AddLedgerEntry(b.ctx, &naive.LedgerEntry{ID: newID(), Amount: amount, Reason: naive.LedgerGrant,
-		Actor: naive.Actor{Type: "human", ID: b.user.ID}, OperatorID: sc.OperatorID, Mode: sc.Mode, CreatedAt: now()})
+		Actor: naive.Actor{Type: "human", ID: b.user.ID}, OperatorID: sc.OperatorID, Mode: sc.Mode, CreatedAt: now()}, noRun)
 	must(t, err)
 	return bal
 }
