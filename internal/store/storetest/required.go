@@ -67,6 +67,12 @@ func testRequired(t *testing.T, b *bundle) {
 	must(t, b.s.CreateWebhookEndpoint(b.ctx, e))
 	d, _, err := b.s.CreateDelivery(b.ctx, newDelivery(e.ID, b.newEvent(t, b.live).ID))
 	must(t, err)
+	runKey := func() *store.IdempotencyRecord { return b.runKey(b.proc) }
+	held := runKey()
+	must(t, b.s.SaveProgress(b.ctx, keyCreate(held)))
+	stale := b.runKey(b.deadProcess(t))
+	must(t, b.s.SaveProgress(b.ctx, keyCreate(stale)))
+	newProc := newID()
 	balance, _ := b.checkLedger(t, b.live)
 	other := subject(b.live, false)
 	must(t, b.s.CreateSubject(b.ctx, &other))
@@ -319,6 +325,61 @@ func testRequired(t *testing.T, b *bundle) {
 			return b.s.UpsertAssignment(b.ctx, &naive.Assignment{PhoneID: p.ID, AgentID: agent.ID,
 				Permissions: []string{naive.PermSendSMS}, OperatorID: b.live.OperatorID, Mode: b.live.Mode})
 		}},
+		{"RegisterProcess without an id", func() error { return b.s.RegisterProcess(b.ctx, "", now(), time.Time{}) }},
+		{"RegisterProcess without at", func() error { return b.s.RegisterProcess(b.ctx, newProc, time.Time{}, time.Time{}) }},
+		{"Heartbeat without at", func() error { return b.s.Heartbeat(b.ctx, b.proc, time.Time{}) }},
+		{"SaveProgress creating a key without created_at", func() error {
+			k := runKey()
+			k.CreatedAt = time.Time{}
+			return b.s.SaveProgress(b.ctx, keyCreate(k))
+		}},
+		{"SaveProgress updating a key without updated_at", func() error {
+			k := *held
+			k.UpdatedAt, k.ResourceID = time.Time{}, "changed"
+			return b.s.SaveProgress(b.ctx, keyUpdate(&k))
+		}},
+		{"ReservePhone creating a key without created_at", func() error {
+			ph := newPhone(b.live, subj)
+			k := runKey()
+			k.CreatedAt = time.Time{}
+			_, err := b.s.ReservePhone(b.ctx, ph, debitFor(ph), keyCreate(k))
+			return err
+		}},
+		{"TakeOverIdempotent without updated_at", func() error {
+			_, err := b.s.TakeOverIdempotent(b.ctx, &store.IdempotencyRecord{OperatorID: stale.OperatorID,
+				PrincipalID: stale.PrincipalID, Key: stale.Key, LockedBy: b.proc}, b.liveAfter)
+			return err
+		}},
+		{"SetBrandCarrierID without at", func() error {
+			return b.s.SetBrandCarrierID(b.ctx, subj, newID(), "acct_1", time.Time{})
+		}},
+		{"ActivatePhone with an event without an id", func() error {
+			return b.s.ActivatePhone(b.ctx, &store.PhoneActivation{ID: provisioning.ID, E164: "+14155550199",
+				CarrierID: "pn_x", Events: []*naive.Event{noID(ev())}}, noRun)
+		}},
+		{"ActivatePhone with an assignment without created_at", func() error {
+			return b.s.ActivatePhone(b.ctx, &store.PhoneActivation{ID: provisioning.ID, E164: "+14155550199",
+				CarrierID: "pn_x", Assignment: &naive.Assignment{PhoneID: provisioning.ID, AgentID: agent.ID,
+					OperatorID: b.live.OperatorID, Mode: b.live.Mode}}, noRun)
+		}},
+		{"MarkPhoneReleased with an event without created_at", func() error {
+			_, err := b.s.MarkPhoneReleased(b.ctx, b.live, p.ID, now(), []*naive.Event{noTime(ev())}, noRun)
+			return err
+		}},
+		{"RecordInbound with an opt-out without at", func() error {
+			_, err := b.s.RecordInbound(b.ctx, &store.Inbound{Message: inboundMsg(), OptOut: &store.OptOut{Scope: b.live,
+				SubjectID: subj, Contact: "+14155551234", OptedOut: true}}, nil)
+			return err
+		}},
+		{"AdvanceCampaign with a carrier event without received_at", func() error {
+			_, err := b.s.AdvanceCampaign(b.ctx, camp.ID, naive.CampaignActive, now(), nil,
+				&store.CarrierEvent{ID: "evt_required_2", Mode: b.live.Mode, Type: "campaign.updated", Payload: []byte(`{}`)})
+			return err
+		}},
+		{"SaveProgress finishing an approval with an event without an id", func() error {
+			return b.s.SaveProgress(b.ctx, store.Progress{Approval: &store.ApprovalStep{ID: executing.ID, Owner: b.proc,
+				Finish: &naive.Approval{Status: naive.ApprovalExecuted}, Event: noID(approvalEvent(executing, naive.EventApprovalResolved))}})
+		}},
 		{"RecordAttempt without at", func() error {
 			return b.s.RecordAttempt(b.ctx, d.ID, naive.Attempt{StatusCode: 200}, naive.DeliverySucceeded, nil)
 		}},
@@ -347,6 +408,11 @@ func testRequired(t *testing.T, b *bundle) {
 	}
 	equal(t, "campaign after a refused advance", b.campaignStatus(t, camp.ID), naive.CampaignCreated)
 	equal(t, "phones after refused reserves", must2(b.s.CountPhones(b.ctx, b.live, subj))(t), 2)
+	equal(t, "active phone after a refused release", b.phoneStatus(t, b.live, p.ID), naive.PhoneActive)
+	b.wantKey(t, "key after a refused update", b.stored(held))
+	stillStale := b.stored(stale)
+	b.wantKey(t, "key after a refused takeover", stillStale)
+	wantErr(t, b.s.Heartbeat(b.ctx, newProc, now()), store.ErrNotFound)
 	equal(t, "phone after a refused fail", must2(b.s.GetPhone(b.ctx, b.live, provisioning.ID))(t).Status,
 		naive.PhoneProvisioning)
 	_, err = b.s.GetIdempotent(b.ctx, b.op.ID, "key_1", "required", b.liveAfter)
@@ -366,5 +432,11 @@ func testRequired(t *testing.T, b *bundle) {
 	empty(t, "assignments after a refused upsert", must2(b.s.ListAssignments(b.ctx, b.live, p.ID))(t))
 	if got := must2(b.s.GetDelivery(b.ctx, d.ID))(t); got.Status != naive.DeliveryPending || len(got.Attempts) != 0 {
 		t.Fatalf("delivery after a refused attempt: %s with %d attempts", got.Status, len(got.Attempts))
+	}
+	// The carrier event of a refused advance was not recorded.
+	if changed, err := b.s.AdvanceCampaign(b.ctx, camp.ID, naive.CampaignInReview, now(), nil,
+		&store.CarrierEvent{ID: "evt_required_2", Mode: b.live.Mode, Type: "campaign.updated", Payload: []byte(`{}`),
+			ReceivedAt: now()}); err != nil || !changed {
+		t.Fatalf("AdvanceCampaign after a refused one = %v, %v; want changed", changed, err)
 	}
 }

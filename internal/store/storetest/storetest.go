@@ -82,6 +82,23 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"DeleteAgent", testDeleteAgent},
 		{"DeleteAgentKeyConcurrent", testDeleteAgentKeyConcurrent},
 		{"Required", testRequired},
+		{"Processes", testProcesses},
+		{"KeyCreateConcurrent", testKeyCreateConcurrent},
+		{"KeyFencing", testKeyFencing},
+		{"TakeOver", testTakeOver},
+		{"KeyExpiry", testKeyExpiry},
+		{"ReserveKeyAtomic", testReserveKeyAtomic},
+		{"RenderBalance", testRenderBalance},
+		{"ActivatePhoneRun", testActivatePhoneRun},
+		{"FailPhoneRun", testFailPhoneRun},
+		{"PhaseProgress", testPhaseProgress},
+		{"ApprovalRuns", testApprovalRuns},
+		{"ClaimsDeadClaimers", testClaimsDeadClaimers},
+		{"StaleRuns", testStaleRuns},
+		{"GetLedgerEntry", testGetLedgerEntry},
+		{"CarrierEventDedupe", testCarrierEventDedupe},
+		{"RecordInboundEventConcurrent", testRecordInboundEventConcurrent},
+		{"AdvanceMessageByRef", testAdvanceMessageByRef},
 	}
 	t.Run("SeedOnce", func(t *testing.T) {
 		t.Parallel()
@@ -258,7 +275,8 @@ func wantRequired(t *testing.T, what string, err error) {
 	if err == nil {
 		t.Fatalf("%s: no error, want one for the missing id or time", what)
 	}
-	for _, s := range []error{store.ErrNotFound, store.ErrConflict, store.ErrInsufficientCredits} {
+	for _, s := range []error{store.ErrNotFound, store.ErrConflict, store.ErrInsufficientCredits, store.ErrKeyExists,
+		store.ErrLockLost} {
 		if errors.Is(err, s) {
 			t.Fatalf("%s: error = %v, want none of the sentinels", what, err)
 		}
