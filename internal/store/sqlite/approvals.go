@@ -382,13 +382,20 @@ func (db *DB) insertEvent(ctx context.Context, tx *txn, method string, ev *naive
 		ev.ID, ev.OperatorID, ev.Mode, ev.Type, rawJSON(ev.Data), ts(ev.CreatedAt)); err != nil {
 		return mapErr(err)
 	}
-	if db.jobs != nil {
-		return db.jobs.EventCreated(ctx, tx.Tx, ev)
+	if db.jobs == nil {
+		return nil
 	}
-	return nil
+	// Most scopes have no endpoint: their events need no delivery job.
+	var wanted bool
+	if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM webhook_endpoints WHERE operator_id = ? AND mode = ?)`,
+		ev.OperatorID, ev.Mode).Scan(&wanted); err != nil || !wanted {
+		return err
+	}
+	return db.jobs.EventCreated(ctx, tx.Tx, ev)
 }
 
-// AddEvent stores an event.
+// AddEvent stores an event; its delivery is enqueued only when its scope
+// has a webhook endpoint.
 func (db *DB) AddEvent(ctx context.Context, ev *naive.Event) error {
 	if err := checkEvent("AddEvent", ev); err != nil {
 		return err

@@ -16,7 +16,10 @@ type Jobs interface {
 	// at a.ExpiresAt. An error rolls the approval back.
 	ApprovalCreated(ctx context.Context, tx *sql.Tx, a *naive.Approval) error
 	// EventCreated enqueues the delivery of a new event to the webhook
-	// endpoints that want it. An error rolls the event (and its row) back.
+	// endpoints that want it. The store calls it only when the event's
+	// scope (operator and mode) has at least one endpoint, checked in the
+	// same transaction, so events nobody receives cost no job. An error
+	// rolls the event (and its row) back.
 	EventCreated(ctx context.Context, tx *sql.Tx, ev *naive.Event) error
 }
 

@@ -2,6 +2,7 @@ package sqlite_test
 
 import (
 	"context"
+	"database/sql"
 	"path/filepath"
 	"sync"
 	"sync/atomic"
@@ -170,5 +171,19 @@ func TestStoreJobs(t *testing.T) {
 		return storetest.JobStore{Store: db, ApprovalExpiries: func(id string) ([]time.Time, error) {
 			return q.ApprovalExpiries(t.Context(), id)
 		}}
+	})
+}
+
+// TestStoreEventJobs checks that events are handed to the job hook only
+// when their scope has a webhook endpoint.
+func TestStoreEventJobs(t *testing.T) {
+	storetest.RunEventJobs(t, func(t *testing.T) (store.Store, storetest.EventLog) {
+		db, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "naive.db"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		j := &storetest.Jobs[*sql.Tx]{}
+		db.SetJobs(j)
+		return db, j
 	})
 }

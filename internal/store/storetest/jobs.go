@@ -1,6 +1,9 @@
 package storetest
 
 import (
+	"context"
+	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -97,5 +100,102 @@ func RunJobs(t *testing.T, open func(t *testing.T) JobStore) {
 		for _, a := range as {
 			wantExpiry(t, expiries, a.ID, 1, a.ExpiresAt)
 		}
+	})
+}
+
+// Jobs is a fake of a backend's job hook, generic over its transaction
+// type (sqlite.Jobs with *sql.Tx, postgres.Jobs with pgx.Tx): it enqueues
+// nothing and records the events the store asked it to enqueue, whether
+// or not their transaction then committed.
+type Jobs[TTx any] struct {
+	mu     sync.Mutex
+	events []string
+}
+
+// ApprovalCreated does nothing.
+func (j *Jobs[TTx]) ApprovalCreated(context.Context, TTx, *naive.Approval) error { return nil }
+
+// EventCreated records ev's id.
+func (j *Jobs[TTx]) EventCreated(_ context.Context, _ TTx, ev *naive.Event) error {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	j.events = append(j.events, ev.ID)
+	return nil
+}
+
+// Enqueued returns the ids of the events EventCreated was called with.
+func (j *Jobs[TTx]) Enqueued() []string {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return slices.Clone(j.events)
+}
+
+// EventLog is what RunEventJobs reads of a store's job hook: a *Jobs.
+type EventLog interface {
+	Enqueued() []string
+}
+
+// RunEventJobs checks that a store asks its job hook to deliver an event
+// only when the event's scope has a webhook endpoint (DESIGN.md: jobs
+// only when there is work), whichever method stores the event. open
+// returns a fresh, empty store with a *Jobs set as its hook.
+func RunEventJobs(t *testing.T, open func(t *testing.T) (store.Store, EventLog)) {
+	t.Run("OnlyWithEndpoint", func(t *testing.T) {
+		t.Parallel()
+		var log EventLog
+		b := setup(t, func(t *testing.T) store.Store {
+			s, l := open(t)
+			log = l
+			return s
+		})
+		enqueued := func(ev *naive.Event) bool { return slices.Contains(log.Enqueued(), ev.ID) }
+		want := func(what string, ev *naive.Event, queued bool) {
+			t.Helper()
+			if got := enqueued(ev); got != queued {
+				t.Fatalf("%s: enqueued %v, want %v", what, got, queued)
+			}
+		}
+		event := func(sc naive.Scope) *naive.Event {
+			return &naive.Event{ID: newID(), Type: naive.EventSMSReceived, Data: []byte(`{}`), CreatedAt: now(),
+				Mode: sc.Mode, OperatorID: sc.OperatorID}
+		}
+
+		// No endpoint anywhere: nothing to deliver.
+		ev := event(b.live)
+		must(t, b.s.AddEvent(b.ctx, ev))
+		want("event of a scope without endpoints", ev, false)
+		a := newApproval(b.live, b.liveSubject.ID, now().Add(time.Hour))
+		aev := approvalEvent(a, naive.EventApprovalRequested)
+		must(t, b.s.CreateApproval(b.ctx, a, aev, noRun))
+		want("approval event of a scope without endpoints", aev, false)
+
+		// An agent's endpoint in live: live events are delivered, test
+		// events still not.
+		agent := b.newAgent(t, b.live)
+		must(t, b.s.CreateWebhookEndpoint(b.ctx, newEndpoint(b.live, agent.ID)))
+		ev = event(b.live)
+		must(t, b.s.AddEvent(b.ctx, ev))
+		want("event of a scope with an agent endpoint", ev, true)
+		tev := event(b.test)
+		must(t, b.s.AddEvent(b.ctx, tev))
+		want("event of the other mode", tev, false)
+		p := newPhone(b.live, b.liveSubject.ID)
+		p.Price = 0
+		_, err := b.s.ReservePhone(b.ctx, p, debitFor(p), noRun)
+		must(t, err)
+		pev := phoneEvent(b.live, naive.EventPhoneProvisioned, p.ID)
+		must(t, b.s.ActivatePhone(b.ctx, &store.PhoneActivation{ID: p.ID, E164: "+14155550180", CarrierID: "pn_1",
+			Events: []*naive.Event{pev}}, noRun))
+		want("phone event of a scope with an endpoint", pev, true)
+
+		// An operator's endpoint in test: test events too.
+		must(t, b.s.CreateWebhookEndpoint(b.ctx, newEndpoint(b.test, "")))
+		tev = event(b.test)
+		must(t, b.s.AddEvent(b.ctx, tev))
+		want("event of a scope with an endpoint", tev, true)
+		ta := newApproval(b.test, b.testSubject.ID, now().Add(time.Hour))
+		taev := approvalEvent(ta, naive.EventApprovalRequested)
+		must(t, b.s.CreateApproval(b.ctx, ta, taev, noRun))
+		want("approval event of a scope with an endpoint", taev, true)
 	})
 }
