@@ -13,13 +13,19 @@ import (
 // inside the transaction that writes them, so a job exists exactly when
 // its row does: a rolled-back write leaves no job, a committed one cannot
 // lose its job. internal/jobs implements it on River. A transaction the
-// store retries (deadlock, serialization failure) calls it again.
+// store retries (deadlock, serialization failure) calls it again, and so
+// does a phase the store first sent as one piped batch (no transaction to
+// hand over) and runs again in a transaction because an event of it has
+// an endpoint: the piped attempt stored nothing and called nothing.
 type Jobs interface {
 	// ApprovalCreated enqueues the expiry of a new pending approval, due
 	// at a.ExpiresAt. An error rolls the approval back.
 	ApprovalCreated(ctx context.Context, tx pgx.Tx, a *naive.Approval) error
 	// EventCreated enqueues the delivery of a new event to the webhook
-	// endpoints that want it. An error rolls the event (and its row) back.
+	// endpoints that want it. The store calls it only when the event's
+	// scope (operator and mode) has at least one endpoint, checked by the
+	// statement that stores the event, so events nobody receives cost no
+	// job. An error rolls the event (and its row) back.
 	EventCreated(ctx context.Context, tx pgx.Tx, ev *naive.Event) error
 }
 

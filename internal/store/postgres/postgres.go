@@ -3,10 +3,18 @@
 //
 // Every method is one transaction at READ COMMITTED. Invariants hold by
 // conditional writes that PostgreSQL re-checks after waiting for a row
-// lock (UPDATE … WHERE balance + $1 >= 0, UPDATE … WHERE status = …), by
-// INSERT … ON CONFLICT DO NOTHING followed by SELECT … FOR UPDATE for
-// claims, and by transaction-scoped advisory locks for migrating and
-// seeding.
+// lock (UPDATE … WHERE balance + $1 >= 0, UPDATE … WHERE status = …,
+// UPDATE … WHERE locked_by = $owner, INSERT … ON CONFLICT DO UPDATE …
+// WHERE created_at < $cutoff), by INSERT … ON CONFLICT DO NOTHING
+// followed by SELECT … FOR UPDATE for claims, and by transaction-scoped
+// advisory locks for migrating and seeding.
+//
+// The phases of a run (ReservePhone, ActivatePhone, AddLedgerEntry, …,
+// each with its store.Progress) are sent as one pipelined batch that
+// PostgreSQL runs as one implicit transaction: one round trip. Their
+// statements check their own conditions and fail with naive_fail
+// (migration 0007), rolling the batch back, since nothing the client
+// reads can undo it any more (see runPhase).
 //
 // Callers set every id (a UUIDv7, so lists sort newest first by id) and
 // every time a row stores: the store makes up none (only the migration
@@ -51,16 +59,26 @@ type DB struct {
 	pool *pgxpool.Pool
 	// jobs enqueues background jobs inside transactions (SetJobs).
 	jobs Jobs
+	// hooks is the hint of runPhase: the scopes last seen with a webhook
+	// endpoint.
+	hooks hooks
 }
 
 var _ store.Store = (*DB)(nil)
 
 // Open connects to url (postgres:// or key=value form, pgxpool options
 // such as pool_max_conns allowed) and migrates the database.
-func Open(ctx context.Context, url string) (*DB, error) {
+func Open(ctx context.Context, url string) (*DB, error) { return open(ctx, url, nil) }
+
+// open is Open with tune, when not nil, changing the pool's configuration
+// first (the tests trace round trips).
+func open(ctx context.Context, url string, tune func(*pgxpool.Config)) (*DB, error) {
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: %w", err)
+	}
+	if tune != nil {
+		tune(cfg)
 	}
 	cfg.AfterConnect = func(_ context.Context, c *pgx.Conn) error {
 		// Scan TIMESTAMPTZ as UTC rather than the process's local zone.
@@ -167,14 +185,22 @@ func (db *DB) tx(ctx context.Context, fn func(pgx.Tx) error) error {
 	for attempt := 1; ; attempt++ {
 		err := pgx.BeginFunc(ctx, db.pool, fn)
 		if attempt < maxAttempts && retryable(err) {
-			select {
-			case <-ctx.Done():
-				return ctx.Err()
-			case <-time.After(time.Duration(attempt) * 5 * time.Millisecond):
+			if err := backoff(ctx, attempt); err != nil {
+				return err
 			}
 			continue
 		}
 		return mapErr(err)
+	}
+}
+
+// backoff waits before the attempt after attempt, unless ctx ends first.
+func backoff(ctx context.Context, attempt int) error {
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-time.After(time.Duration(attempt) * 5 * time.Millisecond):
+		return nil
 	}
 }
 
@@ -185,7 +211,8 @@ func retryable(err error) bool {
 
 // mapErr turns pgx's no-rows and constraint violations into the store's
 // sentinel errors: a unique key taken is a conflict, a missing parent (for
-// instance a subject of another tenant) is not found.
+// instance a subject of another tenant) is not found. The conditions
+// naive_fail checks come back as the sentinels they stand for.
 func mapErr(err error) error {
 	if errors.Is(err, pgx.ErrNoRows) {
 		return store.ErrNotFound
@@ -193,6 +220,18 @@ func mapErr(err error) error {
 	var pe *pgconn.PgError
 	if errors.As(err, &pe) {
 		switch pe.Code {
+		case codeKeyExists:
+			return store.ErrKeyExists
+		case codeLockLost:
+			return store.ErrLockLost
+		case codeNoCredits:
+			return store.ErrInsufficientCredits
+		case codeNotFound:
+			return store.ErrNotFound
+		case codeConflict:
+			return store.ErrConflict
+		case codeHooked:
+			return errHooked
 		case "23505": // unique_violation
 			return fmt.Errorf("%w: %w", store.ErrConflict, err)
 		case "23503": // foreign_key_violation
