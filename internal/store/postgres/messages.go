@@ -51,21 +51,26 @@ func prepareMessage(method string, m *naive.Message) error {
 	return nil
 }
 
+const insertMessageSQL = `INSERT INTO messages (` + messageCols + `)
+	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)`
+
+func messageArgs(m *naive.Message) []any {
+	return []any{m.ID, m.OperatorID, m.Mode, m.PhoneID, m.SubjectID, m.Direction, m.From, m.To, m.Body, m.Attachments,
+		m.Status, m.Segments, m.CreditsUsed, m.FailureReason, m.AgentID, m.CarrierID, m.CreatedAt,
+		m.ReceivedAt, m.SentAt, m.DeliveredAt, m.FailedAt}
+}
+
 // insertMessage inserts m inside a transaction, which maps its errors:
 // the foreign keys to (phone, operator, mode) and (subject, operator, mode)
 // reject a phone or subject of another scope as not found. With dedupe, a
 // message whose carrier id is stored in its mode is not inserted, and
 // inserted reports false.
 func insertMessage(ctx context.Context, tx pgx.Tx, m *naive.Message, dedupe bool) (inserted bool, err error) {
-	sql := `INSERT INTO messages (` + messageCols + `)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)`
+	sql := insertMessageSQL
 	if dedupe {
 		sql += ` ON CONFLICT (mode, carrier_id) WHERE carrier_id <> '' DO NOTHING`
 	}
-	tag, err := tx.Exec(ctx, sql,
-		m.ID, m.OperatorID, m.Mode, m.PhoneID, m.SubjectID, m.Direction, m.From, m.To, m.Body, m.Attachments,
-		m.Status, m.Segments, m.CreditsUsed, m.FailureReason, m.AgentID, m.CarrierID, m.CreatedAt,
-		m.ReceivedAt, m.SentAt, m.DeliveredAt, m.FailedAt)
+	tag, err := tx.Exec(ctx, sql, messageArgs(m)...)
 	if err != nil {
 		return false, err
 	}
@@ -73,10 +78,11 @@ func insertMessage(ctx context.Context, tx pgx.Tx, m *naive.Message, dedupe bool
 }
 
 // ReserveMessage inserts m as a queued outbound message and applies debit
-// (defaulting to m's scope and id) in one transaction, so a message is
-// never stored without its charge nor charged without its row. Concurrent
-// debits queue on the balance row (applyLedger).
-func (db *DB) ReserveMessage(ctx context.Context, m *naive.Message, debit *naive.LedgerEntry) (int64, error) {
+// (defaulting to m's scope and id) and pr in one transaction, so a message
+// is never stored without its charge nor charged without its row: one
+// round trip unless pr has a Render. Concurrent debits queue on the
+// balance row (debitSQL).
+func (db *DB) ReserveMessage(ctx context.Context, m *naive.Message, debit *naive.LedgerEntry, pr store.Progress) (int64, error) {
 	if err := prepareMessage("ReserveMessage", m); err != nil {
 		return 0, err
 	}
@@ -89,25 +95,30 @@ func (db *DB) ReserveMessage(ctx context.Context, m *naive.Message, debit *naive
 		fillEntry(debit, m.OperatorID, m.Mode, m.ID)
 	}
 	var bal int64
-	err := db.tx(ctx, func(tx pgx.Tx) (err error) {
-		if debit != nil {
-			if bal, err = applyLedger(ctx, tx, "ReserveMessage", debit); err != nil {
-				return err
+	err := db.runPhase(ctx, &phase{method: "ReserveMessage", pr: &pr, scopes: approvalEventScopes(&pr),
+		own: func(q *queue) {
+			if debit != nil {
+				q.ledger(debit, &bal)
+			} else {
+				q.balance(naive.Scope{OperatorID: m.OperatorID, Mode: m.Mode}, &bal)
 			}
-		} else if bal, err = balanceIn(ctx, tx, m.OperatorID, m.Mode); err != nil {
-			return err
-		}
-		_, err = insertMessage(ctx, tx, m, false)
-		return err
-	})
-	return bal, err
+			q.exec(insertMessageSQL, messageArgs(m)...)
+		}})
+	if err != nil {
+		return 0, err
+	}
+	return bal, nil
 }
 
-// SetMessageCarrierID records the carrier's id of a message. An id taken
-// by another message of the mode is a conflict.
-func (db *DB) SetMessageCarrierID(ctx context.Context, id, carrierID string) error {
-	tag, err := db.pool.Exec(ctx, `UPDATE messages SET carrier_id = $1 WHERE id = $2`, carrierID, id)
-	return affected(tag, err, store.ErrNotFound)
+// SetMessageCarrierID records the carrier's id of a message, with pr, in
+// one round trip. An id taken by another message of the mode is a
+// conflict.
+func (db *DB) SetMessageCarrierID(ctx context.Context, id, carrierID string, pr store.Progress) error {
+	return db.runPhase(ctx, &phase{method: "SetMessageCarrierID", pr: &pr, scopes: approvalEventScopes(&pr),
+		own: func(q *queue) {
+			q.exec(`WITH u AS (UPDATE messages SET carrier_id = $1 WHERE id = $2 RETURNING 1)
+				SELECT naive_fail(CASE WHEN NOT EXISTS (SELECT 1 FROM u) THEN '`+codeNotFound+`' END)`, carrierID, id)
+		}})
 }
 
 // messageMissing tells an unknown message (ErrNotFound) from one in the
@@ -123,14 +134,18 @@ func messageMissing(ctx context.Context, tx pgx.Tx, id string) error {
 	return store.ErrConflict
 }
 
-// FailMessage marks a queued outbound message failed and applies refund in
-// one transaction. A second call waits for the first's row lock, re-checks
-// status = 'queued', finds the message failed and refunds nothing.
-func (db *DB) FailMessage(ctx context.Context, id, reason string, refund *naive.LedgerEntry, at time.Time) (int64, error) {
+// FailMessage marks a queued outbound message failed and applies refund
+// and pr in one transaction. A second call waits for the first's row
+// lock, re-checks status = 'queued', finds the message failed and refunds
+// nothing.
+func (db *DB) FailMessage(ctx context.Context, id, reason string, refund *naive.LedgerEntry, at time.Time, pr store.Progress) (int64, error) {
 	if at.IsZero() {
 		return 0, required("FailMessage", "at")
 	}
 	if err := checkEntry("FailMessage", refund); err != nil {
+		return 0, err
+	}
+	if err := checkProgress("FailMessage", &pr); err != nil {
 		return 0, err
 	}
 	at = norm(at)
@@ -148,25 +163,40 @@ func (db *DB) FailMessage(ctx context.Context, id, reason string, refund *naive.
 		}
 		if refund == nil {
 			bal, err = balanceIn(ctx, tx, m.OperatorID, m.Mode)
+		} else {
+			fillEntry(refund, m.OperatorID, m.Mode, m.ID)
+			bal, err = applyLedger(ctx, tx, "FailMessage", refund)
+		}
+		if err != nil {
 			return err
 		}
-		fillEntry(refund, m.OperatorID, m.Mode, m.ID)
-		bal, err = applyLedger(ctx, tx, "FailMessage", refund)
-		return err
+		return db.applyProgress(ctx, tx, &pr)
 	})
 	return bal, err
 }
 
-// RecordInbound stores m as an inbound message (status received unless
-// set) and ev (type sms.received, m's scope by default) in one
-// transaction, unless m's carrier id is already stored in its mode. The
+// RecordInbound records ce, then stores in.Message as an inbound message
+// (status received unless set) and in.Event (type sms.received, the
+// message's scope by default) unless the message's carrier id is already
+// stored in its mode, then applies in.OptOut, in one transaction. The
 // unique index on (mode, carrier_id) decides: a concurrent insert of the
-// same id waits for the first to commit, then does nothing.
-func (db *DB) RecordInbound(ctx context.Context, m *naive.Message, ev *naive.Event) (bool, error) {
+// same id waits for the first to commit, then does nothing. A ce recorded
+// before stores nothing.
+func (db *DB) RecordInbound(ctx context.Context, in *store.Inbound, ce *store.CarrierEvent) (bool, error) {
+	m := in.Message
+	if m == nil {
+		return false, errors.New("postgres: RecordInbound: no message")
+	}
 	if err := prepareMessage("RecordInbound", m); err != nil {
 		return false, err
 	}
-	if err := checkEvent("RecordInbound", ev); err != nil {
+	if err := checkEvent("RecordInbound", in.Event); err != nil {
+		return false, err
+	}
+	if err := checkOptOut("RecordInbound", in.OptOut); err != nil {
+		return false, err
+	}
+	if err := checkCarrierEvent("RecordInbound", ce); err != nil {
 		return false, err
 	}
 	m.Direction = naive.DirectionInbound
@@ -175,10 +205,22 @@ func (db *DB) RecordInbound(ctx context.Context, m *naive.Message, ev *naive.Eve
 	}
 	stored := false
 	err := db.tx(ctx, func(tx pgx.Tx) (err error) {
-		if stored, err = insertMessage(ctx, tx, m, true); err != nil || !stored {
+		stored = false
+		if fresh, err := insertCarrierEvent(ctx, tx, ce); err != nil || !fresh {
 			return err
 		}
-		return db.insertScopedEvent(ctx, tx, "RecordInbound", ev, m.OperatorID, m.Mode, naive.EventSMSReceived)
+		if stored, err = insertMessage(ctx, tx, m, true); err != nil {
+			return err
+		}
+		if stored {
+			if err := db.insertScopedEvent(ctx, tx, "RecordInbound", in.Event, m.OperatorID, m.Mode, naive.EventSMSReceived); err != nil {
+				return err
+			}
+		}
+		if in.OptOut != nil {
+			return setOptOut(ctx, tx, in.OptOut)
+		}
+		return nil
 	})
 	if err != nil {
 		return false, err
@@ -191,44 +233,54 @@ func (db *DB) RecordInbound(ctx context.Context, m *naive.Message, ev *naive.Eve
 const messageRankSQL = `CASE status WHEN 'queued' THEN 1 WHEN 'sent' THEN 2 WHEN 'delivered' THEN 3
 	WHEN 'failed' THEN 3 ELSE 0 END`
 
-// AdvanceMessage moves an outbound message's status forward in one
-// conditional UPDATE: concurrent updates queue on the row lock and each
-// re-checks the rank against the status the one before left, so a
-// duplicate or out-of-order update (sent after delivered) changes nothing.
-// Only the call that changes the row calls evFor, with the stored message,
-// and stores its event in the same transaction. evFor runs inside the
-// transaction (again if it is retried) and must not use the store. An
-// unknown status changes nothing.
-func (db *DB) AdvanceMessage(ctx context.Context, mode naive.Mode, carrierID, status, reason string, at time.Time,
-	evFor func(*naive.Message) (*naive.Event, error)) (bool, error) {
-	if carrierID == "" {
-		return false, store.ErrNotFound
+// AdvanceMessage records ce, then moves an outbound message's status
+// forward in one conditional UPDATE: concurrent updates queue on the row
+// lock and each re-checks the rank against the status the one before
+// left, so a duplicate or out-of-order update (sent after delivered)
+// changes nothing. A message the carrier id is not recorded on yet (its
+// send's answer was lost) first gets it by a.Ref, when no message of the
+// mode has it. Only the call that changes the row calls evFor, with the
+// stored message, and stores its event in the same transaction. evFor
+// runs inside the transaction (again if it is retried) and must not use
+// the store. An unknown status or message changes nothing (false, nil);
+// a ce recorded before stores nothing.
+func (db *DB) AdvanceMessage(ctx context.Context, a *store.MessageAdvance, evFor func(*naive.Message) (*naive.Event, error), ce *store.CarrierEvent) (bool, error) {
+	if a.At.IsZero() {
+		return false, required("AdvanceMessage", "At")
 	}
-	if at.IsZero() {
-		return false, required("AdvanceMessage", "at")
+	if err := checkCarrierEvent("AdvanceMessage", ce); err != nil {
+		return false, err
 	}
-	rank := naive.MessageRank(status)
-	at = norm(at)
+	rank := naive.MessageRank(a.Status)
+	if (a.CarrierID == "" || rank == 0) && ce == nil {
+		return false, nil
+	}
+	a.At = norm(a.At)
 	changed := false
 	err := db.tx(ctx, func(tx pgx.Tx) error {
 		changed = false
+		if fresh, err := insertCarrierEvent(ctx, tx, ce); err != nil || !fresh || a.CarrierID == "" || rank == 0 {
+			return err
+		}
+		if a.Ref != "" {
+			// Row-locked and re-checked: of concurrent reports by the same
+			// ref, one sets the carrier id and the others find it set.
+			if _, err := tx.Exec(ctx, `UPDATE messages SET carrier_id = $1
+				WHERE id = $2 AND mode = $3 AND direction = 'outbound' AND carrier_id = ''
+				AND NOT EXISTS (SELECT 1 FROM messages WHERE mode = $3 AND carrier_id = $1)`,
+				a.CarrierID, a.Ref, a.Mode); err != nil {
+				return err
+			}
+		}
 		m, err := scanMessage(tx.QueryRow(ctx, `UPDATE messages SET status = $1,
 			sent_at = CASE WHEN $1 = 'sent' THEN $2 ELSE sent_at END,
 			delivered_at = CASE WHEN $1 = 'delivered' THEN $2 ELSE delivered_at END,
 			failed_at = CASE WHEN $1 = 'failed' THEN $2 ELSE failed_at END,
 			failure_reason = CASE WHEN $1 = 'failed' THEN $3 ELSE failure_reason END
-			WHERE mode = $4 AND carrier_id = $5 AND direction = 'outbound' AND $6 > 0
+			WHERE mode = $4 AND carrier_id = $5 AND direction = 'outbound'
 			AND `+messageRankSQL+` < $6 RETURNING `+messageCols,
-			status, at, reason, mode, carrierID, rank))
+			a.Status, a.At, a.Reason, a.Mode, a.CarrierID, rank))
 		if errors.Is(err, pgx.ErrNoRows) {
-			var exists bool
-			if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM messages
-				WHERE mode = $1 AND carrier_id = $2 AND direction = 'outbound')`, mode, carrierID).Scan(&exists); err != nil {
-				return err
-			}
-			if !exists {
-				return store.ErrNotFound
-			}
 			return nil
 		}
 		if err != nil {
@@ -266,21 +318,52 @@ func (db *DB) ListMessages(ctx context.Context, sc naive.Scope, f naive.MessageF
 	return collect(rows, err, scanMessage)
 }
 
-// SetOptOut records whether contact opted out of the subject's texts. A
-// call whose at is older than the stored one changes nothing, so a late
-// redelivery of an old STOP cannot undo a newer START. A subject of
-// another scope is not found.
-func (db *DB) SetOptOut(ctx context.Context, sc naive.Scope, subjectID, contact string, optedOut bool, at time.Time) error {
-	if at.IsZero() {
-		return required("SetOptOut", "at")
+// checkOptOut is the error of method given an opt-out, not nil, without
+// its time.
+func checkOptOut(method string, o *store.OptOut) error {
+	if o != nil && o.At.IsZero() {
+		return required(method, "opt-out At")
 	}
-	_, err := db.pool.Exec(ctx, `INSERT INTO opt_outs (operator_id, mode, subject_id, contact, opted_out, updated_at)
+	return nil
+}
+
+// setOptOut records o in tx. A report whose At is older than the stored
+// one changes nothing, so a late redelivery of an old STOP cannot undo a
+// newer START. A subject of another scope is not found.
+func setOptOut(ctx context.Context, tx pgx.Tx, o *store.OptOut) error {
+	o.At = norm(o.At)
+	_, err := tx.Exec(ctx, `INSERT INTO opt_outs (operator_id, mode, subject_id, contact, opted_out, updated_at)
 		VALUES ($1, $2, $3, $4, $5, $6)
 		ON CONFLICT (operator_id, mode, subject_id, contact) DO UPDATE
 		SET opted_out = excluded.opted_out, updated_at = excluded.updated_at
 		WHERE excluded.updated_at >= opt_outs.updated_at`,
-		sc.OperatorID, sc.Mode, subjectID, contact, optedOut, norm(at))
-	return mapErr(err)
+		o.Scope.OperatorID, o.Scope.Mode, o.SubjectID, o.Contact, o.OptedOut, o.At)
+	return err
+}
+
+// SetOptOut records ce, then whether a contact opted out of the subject's
+// texts, in one transaction; it reports false, storing nothing, when ce
+// was recorded before.
+func (db *DB) SetOptOut(ctx context.Context, o *store.OptOut, ce *store.CarrierEvent) (bool, error) {
+	if err := checkOptOut("SetOptOut", o); err != nil {
+		return false, err
+	}
+	if err := checkCarrierEvent("SetOptOut", ce); err != nil {
+		return false, err
+	}
+	applied := false
+	err := db.tx(ctx, func(tx pgx.Tx) error {
+		applied = false
+		if fresh, err := insertCarrierEvent(ctx, tx, ce); err != nil || !fresh {
+			return err
+		}
+		applied = true
+		return setOptOut(ctx, tx, o)
+	})
+	if err != nil {
+		return false, err
+	}
+	return applied, nil
 }
 
 // IsOptedOut reports whether contact opted out of the subject's texts.

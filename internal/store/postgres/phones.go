@@ -12,21 +12,24 @@ import (
 )
 
 const phoneCols = `id, operator_id, mode, subject_id, e164, type, status, label, agent_id, campaign_id,
-	area_code, carrier_id, idempotency_ref, price, created_at, released_at`
+	area_code, carrier_id, price, created_at, released_at`
 
 func scanPhone(r pgx.Row) (*naive.Phone, error) {
 	var p naive.Phone
 	if err := r.Scan(&p.ID, &p.OperatorID, &p.Mode, &p.SubjectID, &p.E164, &p.Type, &p.Status, &p.Label, &p.AgentID,
-		&p.CampaignID, &p.AreaCode, &p.CarrierID, &p.IdempotencyRef, &p.Price, &p.CreatedAt, &p.ReleasedAt); err != nil {
+		&p.CampaignID, &p.AreaCode, &p.CarrierID, &p.Price, &p.CreatedAt, &p.ReleasedAt); err != nil {
 		return nil, err
 	}
 	return &p, nil
 }
 
-// ReservePhone debits the price and inserts p as provisioning in one
-// transaction, so a number is never bought without its charge.
-// Capabilities are not stored: the service derives them.
-func (db *DB) ReservePhone(ctx context.Context, p *naive.Phone, debit *naive.LedgerEntry) (int64, error) {
+// ReservePhone debits the price, inserts p as provisioning and writes pr
+// in one transaction, so a number is never bought without its charge nor
+// its run's record. It is the provision's hot path: one round trip, a
+// piped batch of the debit with its ledger entry, the phone and pr's
+// writes, each checking its condition on the server (unless pr has a
+// Render). Capabilities are not stored: the service derives them.
+func (db *DB) ReservePhone(ctx context.Context, p *naive.Phone, debit *naive.LedgerEntry, pr store.Progress) (int64, error) {
 	if p.ID == "" || p.CreatedAt.IsZero() {
 		return 0, required("ReservePhone", "ID", "CreatedAt")
 	}
@@ -36,42 +39,93 @@ func (db *DB) ReservePhone(ctx context.Context, p *naive.Phone, debit *naive.Led
 	p.Status = naive.PhoneProvisioning
 	p.CreatedAt = norm(p.CreatedAt)
 	p.ReleasedAt = normPtr(p.ReleasedAt)
-	fillEntry(debit, p.OperatorID, p.Mode, p.ID)
+	if debit != nil {
+		fillEntry(debit, p.OperatorID, p.Mode, p.ID)
+	}
 	var bal int64
-	err := db.tx(ctx, func(tx pgx.Tx) (err error) {
-		if bal, err = applyLedger(ctx, tx, "ReservePhone", debit); err != nil {
-			return err
-		}
-		// A deleted subject gets no number. The share lock waits for a
-		// DeleteSubject holding the row and then finds it deleted; a
-		// DeleteSubject coming second waits for this one to commit.
-		var subj string
-		if err := tx.QueryRow(ctx, `SELECT id FROM subjects
-			WHERE id = $1 AND operator_id = $2 AND mode = $3 AND deleted_at IS NULL FOR SHARE`,
-			p.SubjectID, p.OperatorID, p.Mode).Scan(&subj); err != nil {
-			return err
-		}
-		_, err = tx.Exec(ctx, `INSERT INTO phones (`+phoneCols+`)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
-			p.ID, p.OperatorID, p.Mode, p.SubjectID, p.E164, p.Type, p.Status, p.Label, p.AgentID, p.CampaignID,
-			p.AreaCode, p.CarrierID, p.IdempotencyRef, p.Price, p.CreatedAt, p.ReleasedAt)
-		return err
-	})
-	return bal, err
+	err := db.runPhase(ctx, &phase{method: "ReservePhone", pr: &pr, scopes: approvalEventScopes(&pr),
+		own: func(q *queue) {
+			if debit != nil {
+				q.ledger(debit, &bal)
+			} else {
+				q.balance(naive.Scope{OperatorID: p.OperatorID, Mode: p.Mode}, &bal)
+			}
+			// A deleted subject gets no number. The share lock waits for
+			// a DeleteSubject holding the row and then finds it deleted;
+			// a DeleteSubject coming second waits for this one to commit.
+			q.exec(`WITH p AS (INSERT INTO phones (`+phoneCols+`)
+				SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15 FROM subjects
+				WHERE id = $4 AND operator_id = $2 AND mode = $3 AND deleted_at IS NULL FOR SHARE RETURNING 1)
+				SELECT naive_fail(CASE WHEN NOT EXISTS (SELECT 1 FROM p) THEN '`+codeNotFound+`' END)`,
+				p.ID, p.OperatorID, p.Mode, p.SubjectID, p.E164, p.Type, p.Status, p.Label, p.AgentID, p.CampaignID,
+				p.AreaCode, p.CarrierID, p.Price, p.CreatedAt, p.ReleasedAt)
+		}})
+	if err != nil {
+		return 0, err
+	}
+	return bal, nil
 }
 
-// ActivatePhone records a bought number on a provisioning phone; an empty
-// campaignID keeps the stored one.
-func (db *DB) ActivatePhone(ctx context.Context, id, e164, carrierID, campaignID string) error {
-	return db.tx(ctx, func(tx pgx.Tx) error {
-		tag, err := tx.Exec(ctx, `UPDATE phones SET status = 'active', e164 = $1, carrier_id = $2,
-			campaign_id = CASE WHEN $3 = '' THEN campaign_id ELSE $3 END
-			WHERE id = $4 AND status = 'provisioning'`, e164, carrierID, campaignID, id)
-		if err := affected(tag, err, store.ErrConflict); !errors.Is(err, store.ErrConflict) {
+// ActivatePhone records a bought number on a provisioning phone (an
+// empty CampaignID keeps the stored one), connects a.Assignment's agent,
+// stores a.Events (scope and type phone.provisioned defaulting to the
+// phone's) and writes pr, in one transaction: the provision's last phase.
+// Its statements check their conditions on the server, so it is one
+// round trip when nothing needs the client mid-way (no Render, and no
+// event with a webhook endpoint to enqueue a delivery for).
+func (db *DB) ActivatePhone(ctx context.Context, a *store.PhoneActivation, pr store.Progress) error {
+	if a.ID == "" {
+		return required("ActivatePhone", "ID")
+	}
+	for _, ev := range a.Events {
+		if err := checkEvent("ActivatePhone", ev); err != nil {
 			return err
 		}
-		return phoneMissing(ctx, tx, id)
-	})
+	}
+	var perms string
+	if asg := a.Assignment; asg != nil {
+		if asg.CreatedAt.IsZero() {
+			return required("ActivatePhone", "assignment CreatedAt")
+		}
+		if asg.PhoneID == "" {
+			asg.PhoneID = a.ID
+		}
+		asg.CreatedAt = norm(asg.CreatedAt)
+		var err error
+		if perms, err = encodeStrings(&asg.Permissions); err != nil {
+			return err
+		}
+	}
+	return db.runPhase(ctx, &phase{method: "ActivatePhone", pr: &pr,
+		scopes: append(eventScopes(a.Events...), approvalEventScopes(&pr)...),
+		own: func(q *queue) {
+			q.exec(`WITH u AS (UPDATE phones SET status = 'active', e164 = $1, carrier_id = $2,
+					campaign_id = CASE WHEN $3 = '' THEN campaign_id ELSE $3 END
+					WHERE id = $4 AND status = 'provisioning' RETURNING 1)
+				SELECT naive_fail(CASE WHEN EXISTS (SELECT 1 FROM u) THEN NULL
+					WHEN EXISTS (SELECT 1 FROM phones WHERE id = $4) THEN '`+codeConflict+`'
+					ELSE '`+codeNotFound+`' END)`,
+				a.E164, a.CarrierID, a.CampaignID, a.ID)
+			if asg := a.Assignment; asg != nil {
+				// The scope defaults to the phone's; the foreign keys
+				// reject an agent gone or of another scope as not found.
+				q.row(func(r pgx.Row) error {
+					var ok bool
+					return r.Scan(&asg.OperatorID, &asg.Mode, &asg.CreatedAt, &ok)
+				}, `WITH x AS (INSERT INTO phone_assignments (`+assignmentCols+`)
+						SELECT $1, $2, COALESCE(NULLIF($3, ''), p.operator_id), COALESCE(NULLIF($4, ''), p.mode), $5, $6
+						FROM phones p WHERE p.id = $1
+						ON CONFLICT (phone_id, agent_id) DO UPDATE SET permissions = excluded.permissions
+						WHERE phone_assignments.operator_id = excluded.operator_id AND phone_assignments.mode = excluded.mode
+						RETURNING operator_id, mode, created_at)
+					SELECT x.*, naive_fail(CASE WHEN x.created_at IS NULL THEN '`+codeNotFound+`' END)
+					FROM (VALUES (1)) one LEFT JOIN x ON true`,
+					asg.PhoneID, asg.AgentID, asg.OperatorID, asg.Mode, perms, asg.CreatedAt)
+			}
+			for _, ev := range a.Events {
+				q.event(ev, naive.EventPhoneProvisioned, "phones", a.ID)
+			}
+		}})
 }
 
 // phoneMissing tells an unknown phone (ErrNotFound) from one in the wrong
@@ -87,11 +141,15 @@ func phoneMissing(ctx context.Context, tx pgx.Tx, id string) error {
 	return store.ErrConflict
 }
 
-// FailPhone marks a provisioning phone failed and applies refund in one
-// transaction. A second call waits for the first's row lock, re-checks
-// status = 'provisioning', finds the phone failed and refunds nothing.
-func (db *DB) FailPhone(ctx context.Context, id string, refund *naive.LedgerEntry) (int64, error) {
+// FailPhone marks a provisioning phone failed and applies refund and pr
+// in one transaction. A second call waits for the first's row lock,
+// re-checks status = 'provisioning', finds the phone failed and refunds
+// nothing.
+func (db *DB) FailPhone(ctx context.Context, id string, refund *naive.LedgerEntry, pr store.Progress) (int64, error) {
 	if err := checkEntry("FailPhone", refund); err != nil {
+		return 0, err
+	}
+	if err := checkProgress("FailPhone", &pr); err != nil {
 		return 0, err
 	}
 	var bal int64
@@ -106,11 +164,14 @@ func (db *DB) FailPhone(ctx context.Context, id string, refund *naive.LedgerEntr
 		}
 		if refund == nil {
 			bal, err = balanceIn(ctx, tx, p.OperatorID, p.Mode)
+		} else {
+			fillEntry(refund, p.OperatorID, p.Mode, p.ID)
+			bal, err = applyLedger(ctx, tx, "FailPhone", refund)
+		}
+		if err != nil {
 			return err
 		}
-		fillEntry(refund, p.OperatorID, p.Mode, p.ID)
-		bal, err = applyLedger(ctx, tx, "FailPhone", refund)
-		return err
+		return db.applyProgress(ctx, tx, &pr)
 	})
 	return bal, err
 }
@@ -145,25 +206,43 @@ func (db *DB) CountPhones(ctx context.Context, sc naive.Scope, subjectID string,
 	return n, mapErr(err)
 }
 
-// MarkPhoneReleased marks an active phone in scope released.
-func (db *DB) MarkPhoneReleased(ctx context.Context, sc naive.Scope, id string, at time.Time) (*naive.Phone, error) {
+// MarkPhoneReleased marks an active phone in scope released, storing
+// events (scope and type phone.released defaulting to the phone's) and pr
+// with it.
+func (db *DB) MarkPhoneReleased(ctx context.Context, sc naive.Scope, id string, at time.Time, events []*naive.Event, pr store.Progress) (*naive.Phone, error) {
+	for _, ev := range events {
+		if err := checkEvent("MarkPhoneReleased", ev); err != nil {
+			return nil, err
+		}
+	}
+	if err := checkProgress("MarkPhoneReleased", &pr); err != nil {
+		return nil, err
+	}
 	var p *naive.Phone
 	err := db.tx(ctx, func(tx pgx.Tx) (err error) {
 		p, err = scanPhone(tx.QueryRow(ctx, `UPDATE phones SET status = 'released', released_at = $1
 			WHERE operator_id = $2 AND mode = $3 AND id = $4 AND status = 'active' RETURNING `+phoneCols,
 			norm(at), sc.OperatorID, sc.Mode, id))
-		if !errors.Is(err, pgx.ErrNoRows) {
+		if errors.Is(err, pgx.ErrNoRows) {
+			var exists bool
+			if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM phones
+				WHERE operator_id = $1 AND mode = $2 AND id = $3)`, sc.OperatorID, sc.Mode, id).Scan(&exists); err != nil {
+				return err
+			}
+			if exists {
+				return store.ErrConflict
+			}
+			return store.ErrNotFound
+		}
+		if err != nil {
 			return err
 		}
-		var exists bool
-		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM phones
-			WHERE operator_id = $1 AND mode = $2 AND id = $3)`, sc.OperatorID, sc.Mode, id).Scan(&exists); err != nil {
-			return err
+		for _, ev := range events {
+			if err := db.insertScopedEvent(ctx, tx, "MarkPhoneReleased", ev, p.OperatorID, p.Mode, naive.EventPhoneReleased); err != nil {
+				return err
+			}
 		}
-		if exists {
-			return store.ErrConflict
-		}
-		return store.ErrNotFound
+		return db.applyProgress(ctx, tx, &pr)
 	})
 	if err != nil {
 		return nil, err
