@@ -15,7 +15,7 @@ import (
 
 const approvalCols = `id, operator_id, mode, subject_id, action, primitive, title, message, payload, cost, status,
 	requested_by_type, requested_by_id, requester_agent_id, created_at, expires_at,
-	resolved_by_type, resolved_by_id, resolved_at, result, error, reason`
+	resolved_by_type, resolved_by_id, resolved_at, result, error, reason, locked_by, resource_id`
 
 func scanApproval(r pgx.Row) (*naive.Approval, error) {
 	var (
@@ -27,7 +27,8 @@ func scanApproval(r pgx.Row) (*naive.Approval, error) {
 	if err := r.Scan(&a.ID, &a.OperatorID, &a.Mode, &subject, &a.Action, &a.Primitive, &a.Title, &a.Message,
 		(*[]byte)(&a.Payload), &a.Cost, &a.Status,
 		&a.RequestedBy.Type, &a.RequestedBy.ID, &a.RequesterAgentID, &a.CreatedAt, &a.ExpiresAt,
-		&resolvedType, &resolvedID, &a.ResolvedAt, (*[]byte)(&a.Result), &errJSON, &a.Reason); err != nil {
+		&resolvedType, &resolvedID, &a.ResolvedAt, (*[]byte)(&a.Result), &errJSON, &a.Reason,
+		&a.LockedBy, &a.ResourceID); err != nil {
 		return nil, err
 	}
 	if subject != nil {
@@ -89,9 +90,11 @@ func normRaw(b json.RawMessage) json.RawMessage {
 	return b
 }
 
-// CreateApproval stores a as pending (nothing resolved) and ev in one
-// transaction. ev defaults to a's scope and type approval.requested.
-func (db *DB) CreateApproval(ctx context.Context, a *naive.Approval, ev *naive.Event) error {
+// CreateApproval stores a as pending (nothing resolved), ev and pr in one
+// transaction. ev defaults to a's scope and type approval.requested. With
+// jobs, the approval's expiry is enqueued in the transaction; without,
+// it is one round trip.
+func (db *DB) CreateApproval(ctx context.Context, a *naive.Approval, ev *naive.Event, pr store.Progress) error {
 	if a.ID == "" || a.CreatedAt.IsZero() {
 		return required("CreateApproval", "ID", "CreatedAt")
 	}
@@ -102,25 +105,32 @@ func (db *DB) CreateApproval(ctx context.Context, a *naive.Approval, ev *naive.E
 	a.CreatedAt = norm(a.CreatedAt)
 	a.ExpiresAt = norm(a.ExpiresAt)
 	a.ResolvedBy, a.ResolvedAt, a.Result, a.Error, a.Reason = nil, nil, nil, nil, ""
+	a.LockedBy, a.ResourceID = "", ""
 	a.Payload = normRaw(a.Payload)
-	return db.tx(ctx, func(tx pgx.Tx) error {
-		// The foreign key to (subject, operator, mode) rejects a subject
-		// of another scope as not found.
-		if _, err := tx.Exec(ctx, `INSERT INTO approvals (`+approvalCols+`)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16,
-			NULL, NULL, NULL, NULL, NULL, '')`,
-			a.ID, a.OperatorID, a.Mode, nullID(a.SubjectID), a.Action, a.Primitive, a.Title, a.Message,
-			a.Payload, a.Cost, a.Status, a.RequestedBy.Type, a.RequestedBy.ID, a.RequesterAgentID,
-			a.CreatedAt, a.ExpiresAt); err != nil {
-			return err
+	if ev != nil {
+		if ev.OperatorID == "" {
+			ev.OperatorID = a.OperatorID
 		}
-		if db.jobs != nil {
-			if err := db.jobs.ApprovalCreated(ctx, tx, a); err != nil {
-				return err
-			}
+		if ev.Mode == "" {
+			ev.Mode = a.Mode
 		}
-		return db.insertScopedEvent(ctx, tx, "CreateApproval", ev, a.OperatorID, a.Mode, naive.EventApprovalRequested)
-	})
+	}
+	p := &phase{method: "CreateApproval", pr: &pr, scopes: append(eventScopes(ev), approvalEventScopes(&pr)...),
+		own: func(q *queue) {
+			// The foreign key to (subject, operator, mode) rejects a
+			// subject of another scope as not found.
+			q.exec(`INSERT INTO approvals (`+approvalCols+`)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16,
+				NULL, NULL, NULL, NULL, NULL, '', '', '')`,
+				a.ID, a.OperatorID, a.Mode, nullID(a.SubjectID), a.Action, a.Primitive, a.Title, a.Message,
+				a.Payload, a.Cost, a.Status, a.RequestedBy.Type, a.RequestedBy.ID, a.RequesterAgentID,
+				a.CreatedAt, a.ExpiresAt)
+			q.event(ev, naive.EventApprovalRequested, "", "")
+		}}
+	if db.jobs != nil {
+		p.after = func(ctx context.Context, tx pgx.Tx) error { return db.jobs.ApprovalCreated(ctx, tx, a) }
+	}
+	return db.runPhase(ctx, p)
 }
 
 // insertScopedEvent stores ev, when not nil, in tx, its tenant and type
@@ -175,19 +185,21 @@ func approvalMissing(ctx context.Context, tx pgx.Tx, sc naive.Scope, id string) 
 	return store.ErrConflict
 }
 
-// ClaimApproval moves a pending, unexpired approval to executing. The
-// condition is part of the UPDATE: a concurrent claimer or denier waits
-// for the winner's row lock, re-checks status = 'pending' against the row
-// the winner left and matches nothing, so exactly one wins.
-func (db *DB) ClaimApproval(ctx context.Context, sc naive.Scope, id string, resolver naive.Actor, now time.Time) (*naive.Approval, error) {
+// ClaimApproval moves a pending, unexpired approval to executing, locked
+// by owner. The condition is part of the UPDATE: a concurrent claimer or
+// denier waits for the winner's row lock, re-checks status = 'pending'
+// against the row the winner left and matches nothing, so exactly one
+// wins.
+func (db *DB) ClaimApproval(ctx context.Context, sc naive.Scope, id string, resolver naive.Actor, now time.Time, owner string) (*naive.Approval, error) {
 	var a *naive.Approval
 	err := db.tx(ctx, func(tx pgx.Tx) (err error) {
 		now := norm(now)
 		a, err = scanApproval(tx.QueryRow(ctx, `UPDATE approvals
-			SET status = 'executing', resolved_by_type = $1, resolved_by_id = $2, resolved_at = $3
+			SET status = 'executing', resolved_by_type = $1, resolved_by_id = $2, resolved_at = $3,
+			locked_by = $7, resource_id = ''
 			WHERE operator_id = $4 AND mode = $5 AND id = $6 AND status = 'pending' AND expires_at > $3
 			RETURNING `+approvalCols,
-			resolver.Type, resolver.ID, now, sc.OperatorID, sc.Mode, id))
+			resolver.Type, resolver.ID, now, sc.OperatorID, sc.Mode, id, owner))
 		if errors.Is(err, pgx.ErrNoRows) {
 			return approvalMissing(ctx, tx, sc, id)
 		}
@@ -199,16 +211,44 @@ func (db *DB) ClaimApproval(ctx context.Context, sc naive.Scope, id string, reso
 	return a, nil
 }
 
-// FinishApproval moves an executing approval in a's scope to a.Status
-// (executed or failed) with a.Result or a.Error, storing ev (type
-// approval.resolved by default) in the same transaction. It writes the
-// stored approval back into a.
-func (db *DB) FinishApproval(ctx context.Context, a *naive.Approval, ev *naive.Event) error {
-	if a.Status != naive.ApprovalExecuted && a.Status != naive.ApprovalFailed {
-		return fmt.Errorf("postgres: FinishApproval to status %q, want executed or failed", a.Status)
+// TakeOverApproval locks an executing approval for owner if its holder,
+// as first read, is no one or not alive since liveAfter. The update also
+// requires locked_by to still be that holder, re-checked after waiting
+// for a concurrent taker's row lock, so exactly one taker wins.
+func (db *DB) TakeOverApproval(ctx context.Context, sc naive.Scope, id, owner string, liveAfter time.Time) (*naive.Approval, error) {
+	if owner == "" {
+		return nil, required("TakeOverApproval", "owner")
 	}
+	var a *naive.Approval
+	err := db.tx(ctx, func(tx pgx.Tx) (err error) {
+		a, err = scanApproval(tx.QueryRow(ctx, `WITH cur AS (SELECT locked_by FROM approvals
+				WHERE operator_id = $1 AND mode = $2 AND id = $3 AND status = 'executing')
+			UPDATE approvals a SET locked_by = $4 FROM cur
+			WHERE a.operator_id = $1 AND a.mode = $2 AND a.id = $3 AND a.status = 'executing'
+			AND a.locked_by = cur.locked_by AND NOT `+aliveSQL("cur.locked_by", "5")+`
+			RETURNING `+prefixed("a.", approvalCols),
+			sc.OperatorID, sc.Mode, id, owner, norm(liveAfter)))
+		if errors.Is(err, pgx.ErrNoRows) {
+			return approvalMissing(ctx, tx, sc, id)
+		}
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+// FinishApproval moves an approval executing under a.LockedBy in a's
+// scope to a.Status (executed or failed) with a.Result or a.Error,
+// releases it, and stores ev (type approval.resolved by default) in the
+// same transaction. It writes the stored approval back into a.
+func (db *DB) FinishApproval(ctx context.Context, a *naive.Approval, ev *naive.Event) error {
 	if err := checkEvent("FinishApproval", ev); err != nil {
 		return err
+	}
+	if a.Status != naive.ApprovalExecuted && a.Status != naive.ApprovalFailed {
+		return fmt.Errorf("postgres: FinishApproval to status %q, want executed or failed", a.Status)
 	}
 	errJSON, err := encodeErrorObject(a.Error)
 	if err != nil {
@@ -218,9 +258,10 @@ func (db *DB) FinishApproval(ctx context.Context, a *naive.Approval, ev *naive.E
 	sc := naive.Scope{OperatorID: a.OperatorID, Mode: a.Mode}
 	var got *naive.Approval
 	err = db.tx(ctx, func(tx pgx.Tx) (err error) {
-		got, err = scanApproval(tx.QueryRow(ctx, `UPDATE approvals SET status = $1, result = $2, error = $3
-			WHERE operator_id = $4 AND mode = $5 AND id = $6 AND status = 'executing' RETURNING `+approvalCols,
-			a.Status, a.Result, errJSON, sc.OperatorID, sc.Mode, a.ID))
+		got, err = scanApproval(tx.QueryRow(ctx, `UPDATE approvals SET status = $1, result = $2, error = $3, locked_by = ''
+			WHERE operator_id = $4 AND mode = $5 AND id = $6 AND status = 'executing' AND locked_by = $7 AND $7 <> ''
+			RETURNING `+approvalCols,
+			a.Status, a.Result, errJSON, sc.OperatorID, sc.Mode, a.ID, a.LockedBy))
 		if errors.Is(err, pgx.ErrNoRows) {
 			return approvalMissing(ctx, tx, sc, a.ID)
 		}
@@ -307,12 +348,12 @@ func (db *DB) ExpireApproval(ctx context.Context, id string, now time.Time, ev *
 }
 
 // ListExpiredApprovals lists, of every tenant, pending approvals with
-// expires_at <= now and executing ones claimed before stuckBefore, oldest
-// first.
-func (db *DB) ListExpiredApprovals(ctx context.Context, now, stuckBefore time.Time, n int) ([]naive.Approval, error) {
+// expires_at <= now and executing ones held by no process or by one not
+// alive since liveAfter, oldest first.
+func (db *DB) ListExpiredApprovals(ctx context.Context, now, liveAfter time.Time, n int) ([]naive.Approval, error) {
 	rows, err := db.pool.Query(ctx, `SELECT `+approvalCols+` FROM approvals
-		WHERE (status = 'pending' AND expires_at <= $1) OR (status = 'executing' AND resolved_at < $2)
-		ORDER BY created_at, id LIMIT $3`, norm(now), norm(stuckBefore), limit(n))
+		WHERE (status = 'pending' AND expires_at <= $1) OR (status = 'executing' AND NOT `+aliveSQL("locked_by", "2")+`)
+		ORDER BY created_at, id LIMIT $3`, norm(now), norm(liveAfter), limit(n))
 	return collect(rows, err, scanApproval)
 }
 
@@ -335,24 +376,26 @@ func checkEvent(method string, ev *naive.Event) error {
 	return nil
 }
 
-// insertEvent stores ev in tx; method names the caller in errors.
+// insertEvent stores ev in tx; method names the caller in errors. Its
+// delivery job is enqueued only when its scope has a webhook endpoint,
+// checked by the insert.
 func (db *DB) insertEvent(ctx context.Context, tx pgx.Tx, method string, ev *naive.Event) error {
 	if err := checkEvent(method, ev); err != nil {
 		return err
 	}
-	ev.CreatedAt = norm(ev.CreatedAt)
-	ev.Data = normRaw(ev.Data)
-	if _, err := tx.Exec(ctx, `INSERT INTO events (`+eventCols+`) VALUES ($1, $2, $3, $4, $5, $6)`,
-		ev.ID, ev.OperatorID, ev.Mode, ev.Type, ev.Data, ev.CreatedAt); err != nil {
+	var hook bool
+	if err := tx.QueryRow(ctx, eventSQL(""), db.eventArgs(ev, ev.Type, "", "", nil)...).Scan(
+		&ev.OperatorID, &ev.Mode, &ev.Type, &hook); err != nil {
 		return mapErr(err)
 	}
-	if db.jobs != nil {
+	if hook {
 		return db.jobs.EventCreated(ctx, tx, ev)
 	}
 	return nil
 }
 
-// AddEvent stores an event.
+// AddEvent stores an event; its delivery is enqueued only when its scope
+// has a webhook endpoint.
 func (db *DB) AddEvent(ctx context.Context, ev *naive.Event) error {
 	if err := checkEvent("AddEvent", ev); err != nil {
 		return err

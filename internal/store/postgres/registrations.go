@@ -21,23 +21,32 @@ var errClaimVanished = errors.New("postgres: registration kept vanishing while b
 // claimAttempts bounds the insert-or-lock loop of the claims.
 const claimAttempts = 5
 
-const brandCols = `subject_id, operator_id, mode, ein, carrier_id, status, claim_token, claimed_at, created_at`
+const brandCols = `subject_id, operator_id, mode, ein, carrier_id, status, claim_token, claimed_by, claimed_at, created_at`
 
 func scanBrand(r pgx.Row) (*naive.Brand, error) {
 	var b naive.Brand
 	if err := r.Scan(&b.SubjectID, &b.OperatorID, &b.Mode, &b.EIN, &b.CarrierID, &b.Status, &b.ClaimToken,
-		&b.ClaimedAt, &b.CreatedAt); err != nil {
+		&b.ClaimedBy, &b.ClaimedAt, &b.CreatedAt); err != nil {
 		return nil, err
 	}
 	return &b, nil
 }
 
+// claimerGone is whether the process holding a claim, claimed_by of the
+// row, is not alive since $n (no process at all when claimed_by is ”).
+func claimerGone(n string) string {
+	return `NOT EXISTS (SELECT 1 FROM processes p WHERE p.id = claimed_by AND p.heartbeat_at >= $` + n + `)`
+}
+
 // ClaimBrand returns the subject's brand, inserting b as registering when
-// there is none or taking over a registering brand whose claim is stale.
-// INSERT … ON CONFLICT DO NOTHING waits for a concurrent inserter, and
-// SELECT … FOR UPDATE then holds the row, so of concurrent claimers exactly
-// one gets claimed=true.
-func (db *DB) ClaimBrand(ctx context.Context, b *naive.Brand, staleBefore time.Time) (*naive.Brand, bool, error) {
+// there is none or taking over a registering brand whose claim is
+// released, stale or held by a process that is gone (its carrier id kept,
+// its EIN replaced when b.EIN is set). INSERT … ON CONFLICT DO NOTHING
+// waits for a concurrent inserter and SELECT … FOR UPDATE then holds the
+// row, so the takeover's condition, a statement after it, reads the claim
+// as the last claimer left it: of concurrent claimers exactly one gets
+// claimed=true.
+func (db *DB) ClaimBrand(ctx context.Context, b *naive.Brand, staleBefore, liveAfter time.Time) (*naive.Brand, bool, error) {
 	if b.ClaimToken == "" {
 		return nil, false, errNoClaimToken
 	}
@@ -48,20 +57,21 @@ func (db *DB) ClaimBrand(ctx context.Context, b *naive.Brand, staleBefore time.T
 	b.CarrierID = ""
 	b.ClaimedAt = norm(b.ClaimedAt)
 	b.CreatedAt = norm(b.CreatedAt)
-	staleBefore = norm(staleBefore)
+	staleBefore, liveAfter = norm(staleBefore), norm(liveAfter)
 	var (
 		out     *naive.Brand
 		claimed bool
 	)
 	err := db.tx(ctx, func(tx pgx.Tx) error {
+		claimed = false
 		for range claimAttempts {
 			var err error
 			// The foreign key to (subject, operator, mode) rejects a
 			// subject of another scope as not found.
 			out, err = scanBrand(tx.QueryRow(ctx, `INSERT INTO brands (`+brandCols+`, updated_at)
-				VALUES ($1, $2, $3, $4, '', $5, $6, $7, $8, $8)
+				VALUES ($1, $2, $3, $4, '', $5, $6, $7, $8, $9, $9)
 				ON CONFLICT (subject_id) DO NOTHING RETURNING `+brandCols,
-				b.SubjectID, b.OperatorID, b.Mode, b.EIN, b.Status, b.ClaimToken, b.ClaimedAt, b.CreatedAt))
+				b.SubjectID, b.OperatorID, b.Mode, b.EIN, b.Status, b.ClaimToken, b.ClaimedBy, b.ClaimedAt, b.CreatedAt))
 			if err == nil {
 				claimed = true
 				return nil
@@ -78,15 +88,21 @@ func (db *DB) ClaimBrand(ctx context.Context, b *naive.Brand, staleBefore time.T
 				return err
 			case cur.OperatorID != b.OperatorID || cur.Mode != b.Mode:
 				return store.ErrNotFound
-			case cur.Status == naive.BrandRegistering && cur.ClaimedAt.Before(staleBefore):
-				out, err = scanBrand(tx.QueryRow(ctx, `UPDATE brands SET claim_token = $1, claimed_at = $2
-					WHERE subject_id = $3 RETURNING `+brandCols, b.ClaimToken, b.ClaimedAt, b.SubjectID))
-				claimed = err == nil
-				return err
-			default:
-				out, claimed = cur, false
+			case cur.Status != naive.BrandRegistering:
+				out = cur
 				return nil
 			}
+			out, err = scanBrand(tx.QueryRow(ctx, `UPDATE brands SET claim_token = $1, claimed_by = $2, claimed_at = $3,
+				ein = CASE WHEN $4 = '' THEN ein ELSE $4 END
+				WHERE subject_id = $5 AND status = 'registering'
+				AND (claim_token = '' OR claimed_at < $6 OR `+claimerGone("7")+`) RETURNING `+brandCols,
+				b.ClaimToken, b.ClaimedBy, b.ClaimedAt, b.EIN, b.SubjectID, staleBefore, liveAfter))
+			if errors.Is(err, pgx.ErrNoRows) {
+				out = cur
+				return nil
+			}
+			claimed = err == nil
+			return err
 		}
 		return errClaimVanished
 	})
@@ -94,6 +110,21 @@ func (db *DB) ClaimBrand(ctx context.Context, b *naive.Brand, staleBefore time.T
 		return nil, false, err
 	}
 	return out, claimed, nil
+}
+
+// SetBrandCarrierID records the carrier's id of a brand still registering
+// under claimToken.
+func (db *DB) SetBrandCarrierID(ctx context.Context, subjectID, claimToken, carrierID string, at time.Time) error {
+	if claimToken == "" {
+		return store.ErrConflict
+	}
+	if at.IsZero() {
+		return required("SetBrandCarrierID", "at")
+	}
+	tag, err := db.pool.Exec(ctx, `UPDATE brands SET carrier_id = $1, updated_at = $2
+		WHERE subject_id = $3 AND claim_token = $4 AND status = 'registering'`,
+		carrierID, norm(at), subjectID, claimToken)
+	return affected(tag, err, store.ErrConflict)
 }
 
 // CompleteBrand marks the brand registered if claimToken still holds its claim.
@@ -107,13 +138,19 @@ func (db *DB) CompleteBrand(ctx context.Context, subjectID, claimToken, carrierI
 	return affected(tag, err, store.ErrConflict)
 }
 
-// AbandonBrand deletes a registering brand still claimed with claimToken;
-// with the claim lost it does nothing, as the brand is someone else's now.
+// AbandonBrand gives up a registering brand's claim held with claimToken:
+// a brand without a carrier id is deleted, one with a carrier id keeps its
+// row with the claim released (claim_token ”), so the next claim takes it
+// over and reuses the carrier's brand. With the claim lost it does
+// nothing, as the brand is someone else's now. Both are one statement.
 func (db *DB) AbandonBrand(ctx context.Context, subjectID, claimToken string) error {
 	if claimToken == "" {
 		return nil
 	}
-	_, err := db.pool.Exec(ctx, `DELETE FROM brands WHERE subject_id = $1 AND claim_token = $2 AND status = 'registering'`,
+	_, err := db.pool.Exec(ctx, `WITH d AS (DELETE FROM brands
+			WHERE subject_id = $1 AND claim_token = $2 AND status = 'registering' AND carrier_id = '' RETURNING 1)
+		UPDATE brands SET claim_token = ''
+		WHERE subject_id = $1 AND claim_token = $2 AND status = 'registering' AND carrier_id <> ''`,
 		subjectID, claimToken)
 	return mapErr(err)
 }
@@ -133,12 +170,13 @@ func (db *DB) GetBrandByCarrierID(ctx context.Context, mode naive.Mode, carrierI
 		WHERE mode = $1 AND carrier_id = $2 AND status = 'registered'`, mode, carrierID), scanBrand)
 }
 
-const campaignCols = `id, subject_id, operator_id, mode, kind, status, eta, carrier_id, claim_token, claimed_at, created_at, updated_at`
+const campaignCols = `id, subject_id, operator_id, mode, kind, status, eta, carrier_id, claim_token, claimed_by,
+	claimed_at, created_at, updated_at`
 
 func scanCampaign(r pgx.Row) (*naive.Campaign, error) {
 	var c naive.Campaign
 	if err := r.Scan(&c.ID, &c.SubjectID, &c.OperatorID, &c.Mode, &c.Kind, &c.Status, &c.ETA, &c.CarrierID, &c.ClaimToken,
-		&c.ClaimedAt, &c.CreatedAt, &c.UpdatedAt); err != nil {
+		&c.ClaimedBy, &c.ClaimedAt, &c.CreatedAt, &c.UpdatedAt); err != nil {
 		return nil, err
 	}
 	return &c, nil
@@ -146,10 +184,11 @@ func scanCampaign(r pgx.Row) (*naive.Campaign, error) {
 
 // ClaimCampaign returns the subject's campaign of c.Kind, inserting c when
 // there is none or taking over an unregistered one (claim token set) whose
-// claim is stale, keeping its id; like ClaimBrand, exactly one concurrent
-// claimer wins. A registered campaign has no claim token and may have no
-// carrier id (toll-free verification has no carrier API).
-func (db *DB) ClaimCampaign(ctx context.Context, c *naive.Campaign, staleBefore time.Time) (*naive.Campaign, bool, error) {
+// claim is stale or held by a process that is gone, keeping its id; like
+// ClaimBrand, exactly one concurrent claimer wins. A registered campaign
+// has no claim token and may have no carrier id (toll-free verification
+// has no carrier API).
+func (db *DB) ClaimCampaign(ctx context.Context, c *naive.Campaign, staleBefore, liveAfter time.Time) (*naive.Campaign, bool, error) {
 	if c.ClaimToken == "" {
 		return nil, false, errNoClaimToken
 	}
@@ -166,18 +205,19 @@ func (db *DB) ClaimCampaign(ctx context.Context, c *naive.Campaign, staleBefore 
 		c.UpdatedAt = c.CreatedAt
 	}
 	c.UpdatedAt = norm(c.UpdatedAt)
-	staleBefore = norm(staleBefore)
+	staleBefore, liveAfter = norm(staleBefore), norm(liveAfter)
 	var (
 		out     *naive.Campaign
 		claimed bool
 	)
 	err := db.tx(ctx, func(tx pgx.Tx) error {
+		claimed = false
 		for range claimAttempts {
 			var err error
 			out, err = scanCampaign(tx.QueryRow(ctx, `INSERT INTO campaigns (`+campaignCols+`)
-				VALUES ($1, $2, $3, $4, $5, $6, $7, '', $8, $9, $10, $11)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, '', $8, $9, $10, $11, $12)
 				ON CONFLICT (subject_id, kind) DO NOTHING RETURNING `+campaignCols,
-				c.ID, c.SubjectID, c.OperatorID, c.Mode, c.Kind, c.Status, c.ETA, c.ClaimToken,
+				c.ID, c.SubjectID, c.OperatorID, c.Mode, c.Kind, c.Status, c.ETA, c.ClaimToken, c.ClaimedBy,
 				c.ClaimedAt, c.CreatedAt, c.UpdatedAt))
 			if err == nil {
 				claimed = true
@@ -196,15 +236,21 @@ func (db *DB) ClaimCampaign(ctx context.Context, c *naive.Campaign, staleBefore 
 				return err
 			case cur.OperatorID != c.OperatorID || cur.Mode != c.Mode:
 				return store.ErrNotFound
-			case cur.ClaimToken != "" && cur.ClaimedAt.Before(staleBefore):
-				out, err = scanCampaign(tx.QueryRow(ctx, `UPDATE campaigns SET claim_token = $1, claimed_at = $2
-					WHERE id = $3 RETURNING `+campaignCols, c.ClaimToken, c.ClaimedAt, cur.ID))
-				claimed = err == nil
-				return err
-			default:
-				out, claimed = cur, false
+			case cur.ClaimToken == "":
+				out = cur
 				return nil
 			}
+			// A statement after the lock: it reads the claimer's
+			// heartbeat as of now.
+			out, err = scanCampaign(tx.QueryRow(ctx, `UPDATE campaigns SET claim_token = $1, claimed_by = $2, claimed_at = $3
+				WHERE id = $4 AND claim_token <> '' AND (claimed_at < $5 OR `+claimerGone("6")+`)
+				RETURNING `+campaignCols, c.ClaimToken, c.ClaimedBy, c.ClaimedAt, cur.ID, staleBefore, liveAfter))
+			if errors.Is(err, pgx.ErrNoRows) {
+				out = cur
+				return nil
+			}
+			claimed = err == nil
+			return err
 		}
 		return errClaimVanished
 	})
@@ -262,21 +308,28 @@ func (db *DB) ListOpenCampaigns(ctx context.Context, n int) ([]naive.Campaign, e
 // check and the write are one statement, re-checked after a row-lock wait.
 const rankSQL = `CASE status WHEN 'created' THEN 1 WHEN 'in_review' THEN 2 WHEN 'active' THEN 3 WHEN 'rejected' THEN 3 ELSE 0 END`
 
-// AdvanceCampaign stores status if it ranks above the stored one; an
-// unknown campaign or status changes nothing.
-func (db *DB) AdvanceCampaign(ctx context.Context, id, status string, at time.Time, events []*naive.Event) (bool, error) {
+// AdvanceCampaign records ce, then stores status if it ranks above the
+// stored one, with events; an unknown campaign or status changes nothing,
+// and a ce recorded before stores nothing.
+func (db *DB) AdvanceCampaign(ctx context.Context, id, status string, at time.Time, events []*naive.Event, ce *store.CarrierEvent) (bool, error) {
 	for _, ev := range events {
 		if err := checkEvent("AdvanceCampaign", ev); err != nil {
 			return false, err
 		}
 	}
+	if err := checkCarrierEvent("AdvanceCampaign", ce); err != nil {
+		return false, err
+	}
 	rank := naive.CampaignRank(status)
-	if rank == 0 {
+	if rank == 0 && ce == nil {
 		return false, nil
 	}
 	changed := false
 	err := db.tx(ctx, func(tx pgx.Tx) error {
 		changed = false
+		if fresh, err := insertCarrierEvent(ctx, tx, ce); err != nil || !fresh || rank == 0 {
+			return err
+		}
 		tag, err := tx.Exec(ctx, `UPDATE campaigns SET status = $1, updated_at = $2
 			WHERE id = $3 AND `+rankSQL+` < $4`, status, norm(at), id, rank)
 		if err != nil || tag.RowsAffected() == 0 {
