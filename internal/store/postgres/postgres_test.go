@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/naive-oss/naive/internal/jobs"
 	"github.com/naive-oss/naive/internal/naive"
 	"github.com/naive-oss/naive/internal/store"
@@ -118,5 +120,21 @@ func TestStoreJobs(t *testing.T) {
 		return storetest.JobStore{Store: db, ApprovalExpiries: func(id string) ([]time.Time, error) {
 			return q.ApprovalExpiries(t.Context(), id)
 		}}
+	})
+}
+
+// TestStoreEventJobs checks that events are handed to the job hook only
+// when their scope has a webhook endpoint, whether the phase storing them
+// was piped (and ran again in a transaction for the job) or not.
+func TestStoreEventJobs(t *testing.T) {
+	admin := adminURL(t)
+	storetest.RunEventJobs(t, func(t *testing.T) (store.Store, storetest.EventLog) {
+		db, err := postgres.Open(t.Context(), newDatabase(t, admin))
+		if err != nil {
+			t.Fatal(err)
+		}
+		j := &storetest.Jobs[pgx.Tx]{}
+		db.SetJobs(j)
+		return db, j
 	})
 }
