@@ -51,6 +51,8 @@ func prepareMessage(method string, m *naive.Message) error {
 	return nil
 }
 
+// insertMessageSQL inserts a message with messageArgs; its foreign keys
+// reject a phone or subject of another scope as not found.
 const insertMessageSQL = `INSERT INTO messages (` + messageCols + `)
 	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)`
 
@@ -58,23 +60,6 @@ func messageArgs(m *naive.Message) []any {
 	return []any{m.ID, m.OperatorID, m.Mode, m.PhoneID, m.SubjectID, m.Direction, m.From, m.To, m.Body, m.Attachments,
 		m.Status, m.Segments, m.CreditsUsed, m.FailureReason, m.AgentID, m.CarrierID, m.CreatedAt,
 		m.ReceivedAt, m.SentAt, m.DeliveredAt, m.FailedAt}
-}
-
-// insertMessage inserts m inside a transaction, which maps its errors:
-// the foreign keys to (phone, operator, mode) and (subject, operator, mode)
-// reject a phone or subject of another scope as not found. With dedupe, a
-// message whose carrier id is stored in its mode is not inserted, and
-// inserted reports false.
-func insertMessage(ctx context.Context, tx pgx.Tx, m *naive.Message, dedupe bool) (inserted bool, err error) {
-	sql := insertMessageSQL
-	if dedupe {
-		sql += ` ON CONFLICT (mode, carrier_id) WHERE carrier_id <> '' DO NOTHING`
-	}
-	tag, err := tx.Exec(ctx, sql, messageArgs(m)...)
-	if err != nil {
-		return false, err
-	}
-	return tag.RowsAffected() == 1, nil
 }
 
 // ReserveMessage inserts m as a queued outbound message and applies debit
@@ -175,13 +160,47 @@ func (db *DB) FailMessage(ctx context.Context, id, reason string, refund *naive.
 	return bal, err
 }
 
+// inboundSQL is RecordInbound in one statement, each write gated by the
+// one before: the carrier event ($7: there is one) unless known, then —
+// only if it was new — the message unless its carrier id is stored in
+// its mode, its event ($35: there is one) only if the message was stored,
+// and the opt-out ($42: there is one). The unique keys decide between
+// concurrent deliveries: a second waits for the first to commit, then
+// inserts nothing. It returns whether the carrier event let it go on,
+// whether it stored the message, and the stored event's scope, type and
+// hookSQL.
+var inboundSQL = `WITH ce AS (
+		INSERT INTO carrier_events (id, mode, type, account_id, payload, received_at)
+		SELECT $1, $2, $3, $4, $5, $6 WHERE $7
+		ON CONFLICT (id) DO NOTHING RETURNING 1),
+	go AS (SELECT 1 WHERE NOT $7 OR EXISTS (SELECT 1 FROM ce)),
+	m AS (
+		INSERT INTO messages (` + messageCols + `)
+		SELECT $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28
+		FROM go ON CONFLICT (mode, carrier_id) WHERE carrier_id <> '' DO NOTHING RETURNING operator_id, mode),
+	e AS (
+		INSERT INTO events (` + eventCols + `)
+		SELECT $29, COALESCE(NULLIF($30, ''), m.operator_id), COALESCE(NULLIF($31, ''), m.mode),
+		COALESCE(NULLIF($32, ''), '` + naive.EventSMSReceived + `'), $33, $34 FROM m WHERE $35
+		RETURNING operator_id, mode, type),
+	o AS (
+		INSERT INTO opt_outs (operator_id, mode, subject_id, contact, opted_out, updated_at)
+		SELECT $36, $37, $38, $39, $40, $41 FROM go WHERE $42
+		ON CONFLICT (operator_id, mode, subject_id, contact) DO UPDATE
+		SET opted_out = excluded.opted_out, updated_at = excluded.updated_at
+		WHERE excluded.updated_at >= opt_outs.updated_at)
+	SELECT EXISTS (SELECT 1 FROM go), EXISTS (SELECT 1 FROM m),
+		COALESCE((SELECT operator_id FROM e), ''), COALESCE((SELECT mode FROM e), ''),
+		COALESCE((SELECT type FROM e), ''),
+		COALESCE((SELECT ` + hookSQL("e", 43, 44) + ` FROM e), false)`
+
 // RecordInbound records ce, then stores in.Message as an inbound message
 // (status received unless set) and in.Event (type sms.received, the
 // message's scope by default) unless the message's carrier id is already
-// stored in its mode, then applies in.OptOut, in one transaction. The
-// unique index on (mode, carrier_id) decides: a concurrent insert of the
-// same id waits for the first to commit, then does nothing. A ce recorded
-// before stores nothing.
+// stored in its mode, then applies in.OptOut, in one transaction; a ce
+// recorded before stores nothing. It is one statement (inboundSQL), one
+// round trip unless its event has a webhook endpoint to enqueue a
+// delivery for. A subject of another scope in the opt-out is not found.
 func (db *DB) RecordInbound(ctx context.Context, in *store.Inbound, ce *store.CarrierEvent) (bool, error) {
 	m := in.Message
 	if m == nil {
@@ -190,10 +209,12 @@ func (db *DB) RecordInbound(ctx context.Context, in *store.Inbound, ce *store.Ca
 	if err := prepareMessage("RecordInbound", m); err != nil {
 		return false, err
 	}
-	if err := checkEvent("RecordInbound", in.Event); err != nil {
+	ev := in.Event
+	if err := checkEvent("RecordInbound", ev); err != nil {
 		return false, err
 	}
-	if err := checkOptOut("RecordInbound", in.OptOut); err != nil {
+	o := in.OptOut
+	if err := checkOptOut("RecordInbound", o); err != nil {
 		return false, err
 	}
 	if err := checkCarrierEvent("RecordInbound", ce); err != nil {
@@ -203,25 +224,61 @@ func (db *DB) RecordInbound(ctx context.Context, in *store.Inbound, ce *store.Ca
 	if m.Status == "" {
 		m.Status = naive.MessageReceived
 	}
+	args := make([]any, 0, 44)
+	if ce != nil {
+		ce.ReceivedAt = norm(ce.ReceivedAt)
+		args = append(args, ce.ID, ce.Mode, ce.Type, ce.AccountID, string(ce.Payload), ce.ReceivedAt, true)
+	} else {
+		args = append(args, "", "", "", "", "{}", time.Time{}, false)
+	}
+	args = append(args, messageArgs(m)...)
+	if ev != nil {
+		ev.CreatedAt = norm(ev.CreatedAt)
+		ev.Data = normRaw(ev.Data)
+		args = append(args, ev.ID, ev.OperatorID, ev.Mode, ev.Type, ev.Data, ev.CreatedAt, true)
+	} else {
+		args = append(args, "", "", "", "", nil, time.Time{}, false)
+	}
+	if o != nil {
+		o.At = norm(o.At)
+		args = append(args, o.Scope.OperatorID, o.Scope.Mode, o.SubjectID, o.Contact, o.OptedOut, o.At, true)
+	} else {
+		args = append(args, "", "", "", "", false, time.Time{}, false)
+	}
+	args = append(args, db.jobs != nil, nil)
+	var scopes []naive.Scope
+	if ev != nil {
+		sc := naive.Scope{OperatorID: ev.OperatorID, Mode: ev.Mode}
+		if sc.OperatorID == "" || sc.Mode == "" {
+			sc = naive.Scope{OperatorID: m.OperatorID, Mode: m.Mode}
+		}
+		scopes = []naive.Scope{sc}
+	}
 	stored := false
-	err := db.tx(ctx, func(tx pgx.Tx) (err error) {
-		stored = false
-		if fresh, err := insertCarrierEvent(ctx, tx, ce); err != nil || !fresh {
-			return err
-		}
-		if stored, err = insertMessage(ctx, tx, m, true); err != nil {
-			return err
-		}
-		if stored {
-			if err := db.insertScopedEvent(ctx, tx, "RecordInbound", in.Event, m.OperatorID, m.Mode, naive.EventSMSReceived); err != nil {
-				return err
+	err := db.runPhase(ctx, &phase{method: "RecordInbound", pr: &store.Progress{}, scopes: scopes,
+		own: func(q *queue) {
+			if q.piped {
+				args[len(args)-1] = codeHooked
+			} else {
+				args[len(args)-1] = nil
 			}
-		}
-		if in.OptOut != nil {
-			return setOptOut(ctx, tx, in.OptOut)
-		}
-		return nil
-	})
+			q.row(func(r pgx.Row) error {
+				var (
+					fresh, hook   bool
+					op, mode, typ string
+				)
+				if err := r.Scan(&fresh, &stored, &op, &mode, &typ, &hook); err != nil {
+					return err
+				}
+				if ev != nil && stored {
+					ev.OperatorID, ev.Mode, ev.Type = op, naive.Mode(mode), typ
+					if hook {
+						q.hooked = append(q.hooked, ev)
+					}
+				}
+				return nil
+			}, inboundSQL, args...)
+		}})
 	if err != nil {
 		return false, err
 	}

@@ -114,6 +114,13 @@ func (f *fixture) key() *store.IdempotencyRecord {
 // trips of each.
 func (f *fixture) provision(t *testing.T) (reserve, activate int64) {
 	t.Helper()
+	reserve, activate, _ = f.provisioned(t)
+	return reserve, activate
+}
+
+// provisioned is provision, also returning the phone.
+func (f *fixture) provisioned(t *testing.T) (reserve, activate int64, phone *naive.Phone) {
+	t.Helper()
 	k := f.key()
 	p := &naive.Phone{ID: id(), OperatorID: f.sc.OperatorID, Mode: f.sc.Mode, SubjectID: f.subject,
 		Type: naive.PhoneLocal, AreaCode: "415", Price: 100, CreatedAt: time.Now()}
@@ -130,7 +137,26 @@ func (f *fixture) provision(t *testing.T) (reserve, activate int64) {
 		return f.db.ActivatePhone(f.ctx, &store.PhoneActivation{ID: p.ID, E164: "+1415555" + id()[30:34],
 			CarrierID: "pn_" + id(), Events: []*naive.Event{ev}}, store.Progress{Key: k, KeyOp: store.KeyUpdate})
 	})
-	return reserve, activate
+	return reserve, activate, p
+}
+
+// inbound records a text arriving at p with its event and carrier event,
+// returning the round trips.
+func (f *fixture) inbound(t *testing.T, p *naive.Phone) int64 {
+	t.Helper()
+	now := time.Now()
+	m := &naive.Message{ID: id(), OperatorID: p.OperatorID, Mode: p.Mode, PhoneID: p.ID, SubjectID: p.SubjectID,
+		From: "+14155550123", To: p.E164, Body: "hi", CarrierID: "msg_" + id(), CreatedAt: now, ReceivedAt: &now}
+	ev := &naive.Event{ID: id(), OperatorID: p.OperatorID, Mode: p.Mode, Type: naive.EventSMSReceived,
+		Data: []byte(`{}`), CreatedAt: now}
+	ce := &store.CarrierEvent{ID: "evt_" + id(), Mode: p.Mode, Type: "message.received", Payload: []byte(`{}`), ReceivedAt: now}
+	return f.count(t, func() error {
+		stored, err := f.db.RecordInbound(f.ctx, &store.Inbound{Message: m, Event: ev}, ce)
+		if err == nil && !stored {
+			t.Fatal("RecordInbound stored nothing")
+		}
+		return err
+	})
 }
 
 // grant adds credits under a new key whose response Render writes.
@@ -164,11 +190,14 @@ func TestRoundTrips(t *testing.T) {
 			t.Errorf("%s: %d round trips, want %d", what, got, want)
 		}
 	}
+	_, _, p := f.provisioned(t)
+	f.inbound(t, p)
 	reserve, activate := f.provision(t)
 	want("ReservePhone with KeyCreate", reserve, 1)
 	want("ActivatePhone with an event and KeyUpdate", activate, 1)
 	want("AddLedgerEntry with KeyCreate", f.grant(t, false), 1)
 	want("AddLedgerEntry with KeyCreate and Render", f.grant(t, true), 3)
+	want("RecordInbound with its event and carrier event", f.inbound(t, p), 1)
 
 	// With jobs: an event without an endpoint stays piped; with one, the
 	// piped attempt fails and the phase runs in a transaction that hands
@@ -179,6 +208,7 @@ func TestRoundTrips(t *testing.T) {
 	reserve, activate = f.provision(t)
 	want("ReservePhone with jobs", reserve, 1)
 	want("ActivatePhone with jobs, no endpoint", activate, 1)
+	want("RecordInbound with jobs, no endpoint", f.inbound(t, p), 1)
 	if n := j.events.Load(); n != 0 {
 		t.Fatalf("%d events enqueued without an endpoint", n)
 	}
@@ -190,8 +220,9 @@ func TestRoundTrips(t *testing.T) {
 	want("ActivatePhone, first with an endpoint", activate, 3)
 	_, activate = f.provision(t)
 	want("ActivatePhone with an endpoint", activate, 2)
-	if n := j.events.Load(); n != 2 {
-		t.Fatalf("%d events enqueued, want 2", n)
+	want("RecordInbound with an endpoint", f.inbound(t, p), 2)
+	if n := j.events.Load(); n != 3 {
+		t.Fatalf("%d events enqueued, want 3", n)
 	}
 }
 

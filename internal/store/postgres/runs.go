@@ -92,10 +92,11 @@ func (db *DB) enqueue(ctx context.Context, tx pgx.Tx, q *queue) error {
 // store enqueues jobs: EventCreated is called only for an event with an
 // endpoint to deliver it to); with $f set, an endpoint fails the
 // statement with that code instead.
-func hookSQL(h, f int) string {
+// The event is the row of rel (the events table in a RETURNING).
+func hookSQL(rel string, h, f int) string {
 	return fmt.Sprintf(`CASE WHEN NOT $%d THEN false
-		WHEN EXISTS (SELECT 1 FROM webhook_endpoints w WHERE w.operator_id = events.operator_id AND w.mode = events.mode)
-		THEN naive_fail($%d) ELSE false END`, h, f)
+		WHEN EXISTS (SELECT 1 FROM webhook_endpoints w WHERE w.operator_id = %s.operator_id AND w.mode = %s.mode)
+		THEN naive_fail($%d) ELSE false END`, h, rel, rel, f)
 }
 
 // eventSQL is the insert of an event that defaults its type (when empty)
@@ -105,12 +106,12 @@ func hookSQL(h, f int) string {
 func eventSQL(from string) string {
 	if from == "" {
 		return `INSERT INTO events (` + eventCols + `) VALUES ($1, $2, $3, COALESCE(NULLIF($4, ''), $5), $6, $7)
-			RETURNING operator_id, mode, type, ` + hookSQL(8, 9)
+			RETURNING operator_id, mode, type, ` + hookSQL("events", 8, 9)
 	}
 	return `INSERT INTO events (` + eventCols + `)
 		SELECT $1, COALESCE(NULLIF($2, ''), s.operator_id), COALESCE(NULLIF($3, ''), s.mode),
 		COALESCE(NULLIF($4, ''), $5), $6, $7 FROM ` + from + ` s WHERE s.id = $10
-		RETURNING operator_id, mode, type, ` + hookSQL(8, 9)
+		RETURNING operator_id, mode, type, ` + hookSQL("events", 8, 9)
 }
 
 // eventArgs are the arguments of eventSQL; fail is the code hookSQL
