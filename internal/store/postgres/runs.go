@@ -324,9 +324,6 @@ func checkProgress(method string, pr *store.Progress) error {
 		if k == nil {
 			return fmt.Errorf("postgres: %s: Progress.Key is required with its KeyOp", method)
 		}
-		if k.OperatorID == "" || k.PrincipalID == "" || k.Key == "" {
-			return required(method, "Key.OperatorID", "PrincipalID", "Key")
-		}
 		switch pr.KeyOp {
 		case store.KeyCreate:
 			if k.CreatedAt.IsZero() {
@@ -383,13 +380,14 @@ func keyInsertArgs(k *store.IdempotencyRecord) []any {
 	if k.RecoveryPoint == "" {
 		k.RecoveryPoint = store.PointStarted
 	}
+	lockedBy := k.LockedBy
 	if k.Completed {
-		k.LockedBy = ""
+		lockedBy = ""
 	}
 	k.Payload, k.Body = normBytes(k.Payload), normBytes(k.Body)
 	k.OwnerAlive = false
 	return []any{k.OperatorID, k.PrincipalID, k.Key, k.Method, k.Path, k.RequestHash, k.Action, k.RecoveryPoint,
-		k.ResourceID, k.Payload, k.LockedBy, k.Completed, k.Status, k.Body, k.CreatedAt, k.UpdatedAt,
+		k.ResourceID, k.Payload, lockedBy, k.Completed, k.Status, k.Body, k.CreatedAt, k.UpdatedAt,
 		k.CreatedAt.Add(-store.KeyTTL)}
 }
 
