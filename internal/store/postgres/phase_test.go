@@ -58,7 +58,7 @@ type fixture struct {
 	proc    string
 }
 
-func newFixture(t *testing.T) *fixture {
+func newFixture(t testing.TB) *fixture {
 	admin := os.Getenv("NAIVE_TEST_POSTGRES_URL")
 	if admin == "" {
 		t.Skip("NAIVE_TEST_POSTGRES_URL not set; skipping PostgreSQL store tests")
@@ -93,7 +93,7 @@ func newFixture(t *testing.T) *fixture {
 func id() string { return uuid.Must(uuid.NewV7()).String() }
 
 // count returns the round trips fn makes.
-func (f *fixture) count(t *testing.T, fn func() error) int64 {
+func (f *fixture) count(t testing.TB, fn func() error) int64 {
 	t.Helper()
 	before := f.trips.n.Load()
 	if err := fn(); err != nil {
@@ -112,14 +112,14 @@ func (f *fixture) key() *store.IdempotencyRecord {
 // provision runs a provision's store phases under a new key: reserve,
 // then activate with a phone.provisioned event, returning the round
 // trips of each.
-func (f *fixture) provision(t *testing.T) (reserve, activate int64) {
+func (f *fixture) provision(t testing.TB) (reserve, activate int64) {
 	t.Helper()
 	reserve, activate, _ = f.provisioned(t)
 	return reserve, activate
 }
 
 // provisioned is provision, also returning the phone.
-func (f *fixture) provisioned(t *testing.T) (reserve, activate int64, phone *naive.Phone) {
+func (f *fixture) provisioned(t testing.TB) (reserve, activate int64, phone *naive.Phone) {
 	t.Helper()
 	k := f.key()
 	p := &naive.Phone{ID: id(), OperatorID: f.sc.OperatorID, Mode: f.sc.Mode, SubjectID: f.subject,
@@ -298,4 +298,23 @@ func TestTakeOverRace(t *testing.T) {
 			t.Fatalf("round %d: %d takers won the approval, want 1", round, w)
 		}
 	}
+}
+
+// BenchmarkProvision compares a provision's two phases, with their key
+// record and event, to BaselineWrite, the bare writes of a purchase in
+// one transaction (the baseline of naive bench).
+func BenchmarkProvision(b *testing.B) {
+	f := newFixture(b)
+	b.Run("Baseline", func(b *testing.B) {
+		for b.Loop() {
+			if err := f.db.BaselineWrite(f.ctx, f.sc.OperatorID, f.sc.Mode, f.subject, 1); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("ReserveActivate", func(b *testing.B) {
+		for b.Loop() {
+			f.provision(b)
+		}
+	})
 }

@@ -161,7 +161,7 @@ type phase struct {
 	// the rows written); a phase with after is never piped.
 	after func(ctx context.Context, tx pgx.Tx) error
 	// scopes are those of the events the phase stores, as known before
-	// sending it (see DB.hooked).
+	// sending it (see hooks).
 	scopes []naive.Scope
 }
 
