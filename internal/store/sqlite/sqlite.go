@@ -37,7 +37,11 @@ var migrations embed.FS
 
 // busyTimeout is how long a statement waits for another process's write
 // lock before failing with SQLITE_BUSY.
-const busyTimeout = 10 * time.Second
+// SQLite's busy handler is not fair (waiters sleep and retry), so under
+// heavy contention between processes one writer can wait several times
+// longer than the others: the bound is generous, since failing a write is
+// worse than waiting for it.
+const busyTimeout = 30 * time.Second
 
 // DB is a store.Store on one SQLite database.
 type DB struct {
