@@ -205,7 +205,7 @@ func TestProvisionPending(t *testing.T) {
 // that outlasts --timeout 8; JSON mode prints one document either way.
 func TestProvisionWait(t *testing.T) {
 	t.Parallel()
-	run := func(t *testing.T, statuses []string, timeout time.Duration) (error, map[string]any) {
+	run := func(t *testing.T, statuses []string, timeout time.Duration) (map[string]any, error) {
 		i := 0
 		svc := &fakeService{
 			provision: func(naive.ProvisionRequest) (*naive.ProvisionResult, error) { return provisioned(), nil },
@@ -227,10 +227,10 @@ func TestProvisionWait(t *testing.T) {
 		if jerr := json.Unmarshal(out.Bytes(), &m); jerr != nil {
 			t.Fatalf("output is not one JSON document: %v\n%s", jerr, out)
 		}
-		return err, m
+		return m, err
 	}
 	t.Run("active", func(t *testing.T) {
-		err, m := run(t, []string{"created", "in_review", "in_review", "active"}, time.Minute)
+		m, err := run(t, []string{"created", "in_review", "in_review", "active"}, time.Minute)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -239,13 +239,13 @@ func TestProvisionWait(t *testing.T) {
 		}
 	})
 	t.Run("rejected", func(t *testing.T) {
-		err, m := run(t, []string{"in_review", "rejected"}, time.Minute)
+		m, err := run(t, []string{"in_review", "rejected"}, time.Minute)
 		if ExitCode(err) != ExitError || m["campaign"].(map[string]any)["status"] != "rejected" {
 			t.Fatalf("exit %d (%v), state %v", ExitCode(err), err, m)
 		}
 	})
 	t.Run("timeout", func(t *testing.T) {
-		err, m := run(t, []string{"in_review"}, 20*time.Millisecond)
+		m, err := run(t, []string{"in_review"}, 20*time.Millisecond)
 		if ExitCode(err) != ExitWaitTimeout || m["campaign"].(map[string]any)["status"] != "in_review" {
 			t.Fatalf("exit %d (%v), state %v", ExitCode(err), err, m)
 		}
