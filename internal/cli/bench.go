@@ -1,6 +1,8 @@
 package cli
 
 import (
+	"os"
+	"runtime/pprof"
 	"strings"
 	"time"
 
@@ -15,6 +17,7 @@ func newBenchCmd(f *Factory) *cobra.Command {
 		databaseURL string
 		duration    time.Duration
 		strict      bool
+		cpuProfile  string
 	)
 	cmd := &cobra.Command{
 		Use:   "bench",
@@ -55,6 +58,19 @@ printed even when stdout is not a terminal; --json prints the report as JSON.`,
 			if databaseURL != "" && !strings.HasPrefix(databaseURL, "postgres://") && !strings.HasPrefix(databaseURL, "postgresql://") {
 				return usageError{errorf("--database-url takes a postgres:// URL (without it the bench runs on temporary SQLite files)")}
 			}
+			if cpuProfile != "" {
+				// The server runs in this process: the profile shows where
+				// its time goes (and the load generator's).
+				out, err := os.Create(cpuProfile)
+				if err != nil {
+					return err
+				}
+				defer out.Close()
+				if err := pprof.StartCPUProfile(out); err != nil {
+					return err
+				}
+				defer pprof.StopCPUProfile()
+			}
 			rep, err := bench.Run(cmd.Context(), bench.Config{DatabaseURL: databaseURL, Duration: duration, Progress: f.IO.ErrOut})
 			if err != nil {
 				return err
@@ -77,5 +93,6 @@ printed even when stdout is not a terminal; --json prints the report as JSON.`,
 	fl.StringVar(&databaseURL, "database-url", "", "run on scratch databases of this PostgreSQL server (postgres://…); default temporary SQLite files")
 	fl.DurationVar(&duration, "duration", 5*time.Second, "how long each scenario is measured, after its warm-up")
 	fl.BoolVar(&strict, "strict", false, "exit 1 when a target is missed or a request failed")
+	fl.StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the whole run (server included) to this file, for go tool pprof")
 	return cmd
 }
