@@ -3,7 +3,6 @@ package api
 import (
 	"context"
 	"net/http"
-	"time"
 
 	"github.com/naive-oss/naive/internal/naive"
 	"github.com/naive-oss/naive/internal/store"
@@ -45,18 +44,26 @@ type CarrierWebhookReceiver interface {
 	HandleCarrierWebhook(ctx context.Context, h http.Header, body []byte) error
 }
 
-// IdempotencyStore keeps one record per (caller, Idempotency-Key): taken
-// while the first request runs, then holding its response for replay.
+// IdempotencyStore keeps one record per (caller, Idempotency-Key) in the
+// database: the run the key started (its recovery point, the process that
+// owns it) and, once finished, its response.
 type IdempotencyStore interface {
-	// BeginIdempotent takes rec's key in state in-progress, replacing a
-	// record older than expiredBefore, and returns nil; if the key is
-	// taken it returns the record that holds it.
-	BeginIdempotent(ctx context.Context, rec *store.IdempotencyRecord, expiredBefore time.Time) (existing *store.IdempotencyRecord, err error)
-	// CompleteIdempotent stores the response of the key rec took.
-	// Errors: store.ErrNotFound (the key is no longer rec's).
-	CompleteIdempotent(ctx context.Context, rec *store.IdempotencyRecord) error
-	// AbortIdempotent gives up the key rec took, so a retry runs again.
-	AbortIdempotent(ctx context.Context, rec *store.IdempotencyRecord) error
+	// LookupKey returns the key's record (OwnerAlive says whether the
+	// process running it still beats), or nil.
+	LookupKey(ctx context.Context, p naive.Principal, key string) (*store.IdempotencyRecord, error)
+	// BeginKey records the key for a plain request, held by this process;
+	// false when it is taken.
+	BeginKey(ctx context.Context, p naive.Principal, k *naive.Idempotency) (*store.IdempotencyRecord, bool, error)
+	// TakeOverKey takes an unfinished record whose run's process died (or
+	// that no one holds) for this process; false when another took it.
+	TakeOverKey(ctx context.Context, rec *store.IdempotencyRecord) (bool, error)
+	// CompleteKey stores a plain request's response on its record.
+	CompleteKey(ctx context.Context, rec *store.IdempotencyRecord, status int, body []byte) error
+	// AbortKey forgets a plain request's record, so a retry runs afresh.
+	AbortKey(ctx context.Context, rec *store.IdempotencyRecord) error
+	// ReleaseKey unlocks a phased run's record this process holds, so a
+	// retry takes it over at once and resumes it.
+	ReleaseKey(ctx context.Context, p naive.Principal, key string) error
 }
 
 // Pinger reports whether the server's database answers.

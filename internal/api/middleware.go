@@ -93,7 +93,16 @@ func bearer(r *http.Request) string {
 
 // authed authenticates the caller and runs h with the principal in ctx,
 // behind the idempotency layer for POST and DELETE.
-func (s *Server) authed(h handlerFunc) http.Handler {
+func (s *Server) authed(h handlerFunc) http.Handler { return s.authedRoute(h, false) }
+
+// phased is authed for a route whose action runs in phases that record
+// their own progress under the Idempotency-Key (provision, release, send,
+// grant): the action creates the key's record in its first phase and
+// stores the response in its last, so the idempotency layer only looks
+// the key up, waits for a live duplicate and hands a dead run over.
+func (s *Server) phased(h handlerFunc) http.Handler { return s.authedRoute(h, true) }
+
+func (s *Server) authedRoute(h handlerFunc, phased bool) http.Handler {
 	return s.handle(func(w http.ResponseWriter, r *http.Request) error {
 		for _, name := range textHeaders {
 			if err := naive.CheckHeaderText(name, r.Header.Get(name)); err != nil {
@@ -109,7 +118,7 @@ func (s *Server) authed(h handlerFunc) http.Handler {
 		}
 		r = r.WithContext(naive.WithPrincipal(r.Context(), p))
 		if key := r.Header.Get("Idempotency-Key"); key != "" && (r.Method == http.MethodPost || r.Method == http.MethodDelete) {
-			return s.idempotent(w, r, p, key, h)
+			return s.idempotent(w, r, p, key, h, phased)
 		}
 		return h(w, r)
 	})
@@ -195,21 +204,21 @@ func (rec *recorder) WriteHeader(s int) {
 	}
 }
 
-// IdempotencyTTL is how long a key's response is kept.
-const IdempotencyTTL = 24 * time.Hour
-
-// IdempotencyStale is when a key whose request never finished (its process
-// died) is taken over by a retry; no request runs that long.
-const IdempotencyStale = 10 * time.Minute
-
-// idempotent runs h at most once per (principal, key): the first request
-// runs and its response is stored in the database; a repeat with the same
-// body gets the stored response, with a different body 409
-// idempotency_key_reused, and while the first still runs it waits, then
-// 409. Server errors and 429s are not stored, so a retry runs again.
-func (s *Server) idempotent(w http.ResponseWriter, r *http.Request, p naive.Principal, key string, h handlerFunc) error {
+// idempotent runs h at most once per (caller, key), across processes and
+// crashes: a repeat with the same request gets the stored response, with a
+// different request 409 idempotency_key_reused, and while the first still
+// runs it waits, then 409. A key whose run's process died (its heartbeat
+// stopped) is taken over at once, and the action resumes the run from its
+// recovery point. Server errors and 429s are not stored as the answer.
+//
+// For a phased route the action writes the key's record itself, in its
+// phases' transactions; for any other route this layer records the key
+// before h runs and its response after (a run of such a handler that dies
+// between the two is run again by the retry that takes it over).
+func (s *Server) idempotent(w http.ResponseWriter, r *http.Request, p naive.Principal, key string, h handlerFunc, phased bool) error {
 	if len(key) > 255 {
-		return naive.InvalidParam("Idempotency-Key", "Idempotency-Key must be at most 255 characters.")
+		return naive.InvalidParam("Idempotency-Key", "Idempotency-Key must be at most 255 characters.").
+			WithHint("Use a shorter key, such as a UUID.")
 	}
 	body, err := io.ReadAll(r.Body)
 	if err != nil {
@@ -219,75 +228,126 @@ func (s *Server) idempotent(w http.ResponseWriter, r *http.Request, p naive.Prin
 	sum := sha256.New()
 	fmt.Fprintf(sum, "%s\n%s\n%s\n%s\n", r.Method, r.URL.Path, r.URL.RawQuery, r.Header.Get("Naive-Subject"))
 	sum.Write(body)
-	hash := hex.EncodeToString(sum.Sum(nil))
-	// Keys are per caller and per mode: a human's key in test mode is not
-	// the same key in live mode.
-	rec := &store.IdempotencyRecord{OperatorID: p.OperatorID, PrincipalID: p.ID() + "/" + string(p.Mode), Key: key, Method: r.Method,
-		Path: r.URL.Path, RequestHash: hash, CreatedAt: time.Now().UTC()}
+	k := &naive.Idempotency{Key: key, RequestHash: hex.EncodeToString(sum.Sum(nil)), Method: r.Method, Path: r.URL.Path,
+		RequestID: w.Header().Get("Request-Id")}
+	ctx := r.Context()
 	deadline := time.Now().Add(s.cfg.IdempotencyWait)
-	expiredBefore := time.Now().Add(-IdempotencyTTL)
 	for {
-		existing, err := s.idem.BeginIdempotent(r.Context(), rec, expiredBefore)
+		existing, err := s.idem.LookupKey(ctx, p, key)
 		if err != nil {
 			return err
 		}
-		if existing == nil {
-			break // ours: run it
-		}
-		if existing.RequestHash != hash {
+		var rec *store.IdempotencyRecord
+		switch {
+		case existing == nil && phased:
+			// The action creates the record in its first phase.
+		case existing == nil:
+			var ok bool
+			if rec, ok, err = s.idem.BeginKey(ctx, p, k); err != nil {
+				return err
+			}
+			if !ok {
+				continue // a concurrent request took it: look again
+			}
+		case existing.RequestHash != k.RequestHash:
 			return (&naive.Error{Code: naive.EIdempotencyKeyReused, Message: "This Idempotency-Key was used with a different request."}).
 				WithHint("Use a new Idempotency-Key for a different request; reuse a key only to retry the same one.")
-		}
-		if existing.Completed {
+		case existing.Completed:
 			w.Header().Set("Content-Type", "application/json")
 			w.Header().Set("Idempotent-Replayed", "true")
 			w.WriteHeader(existing.Status)
 			_, _ = w.Write(existing.Body)
 			return nil
-		}
-		if time.Since(existing.CreatedAt) > IdempotencyStale {
-			// The first request's process died mid-way: take the key over.
-			// BeginIdempotent replaces it atomically, so one taker wins.
-			expiredBefore = existing.CreatedAt.Add(time.Millisecond)
+		case existing.LockedBy == "" || !existing.OwnerAlive:
+			// Its run's process died, or let the run go: take it over.
+			ok, err := s.idem.TakeOverKey(ctx, existing)
+			if err != nil {
+				return err
+			}
+			if !ok {
+				continue
+			}
+			k.Resume, rec = true, existing
+			s.log.Info("idempotency key taken over", "key_action", existing.Action, "recovery_point", existing.RecoveryPoint,
+				"request_id", k.RequestID)
+		default:
+			if time.Now().After(deadline) {
+				return (&naive.Error{Code: naive.EConflict, Message: "A request with this Idempotency-Key is still in progress."}).
+					WithHint("Retry in a few seconds with the same key to get its result.").With("retryable", true)
+			}
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-time.After(25 * time.Millisecond):
+			}
 			continue
 		}
-		if time.Now().After(deadline) {
-			return (&naive.Error{Code: naive.EConflict, Message: "A request with this Idempotency-Key is still in progress."}).
-				WithHint("Retry in a few seconds with the same key to get its result.").With("retryable", true)
+		done, err := s.runKeyed(w, r, p, k, rec, h, phased)
+		if done || err != nil {
+			return err
 		}
-		select {
-		case <-r.Context().Done():
-			return r.Context().Err()
-		case <-time.After(25 * time.Millisecond):
-		}
+		// The action found the key taken between the look-up and its first
+		// phase: nothing was done; look again.
+	}
+}
+
+// runKeyed runs h under a key: rec is the record this request holds (nil
+// when a phased action is to create it). It reports false when the action
+// found the key taken by a concurrent request and must look again.
+func (s *Server) runKeyed(w http.ResponseWriter, r *http.Request, p naive.Principal, k *naive.Idempotency, rec *store.IdempotencyRecord,
+	h handlerFunc, phased bool) (bool, error) {
+	bg := context.WithoutCancel(r.Context())
+	if rec != nil && phased {
+		k.Owned = true
 	}
 	rc := &recorder{header: w.Header()}
 	defer func() {
 		if v := recover(); v != nil {
-			// A crashed handler must not hold the key for its stale period.
-			_ = s.idem.AbortIdempotent(context.WithoutCancel(r.Context()), rec)
+			// A crashed handler must not hold the key: let a retry take it.
+			s.releaseKey(bg, p, k, rec, phased)
 			panic(v)
 		}
 	}()
-	herr := h(rc, r)
+	herr := h(rc, r.WithContext(naive.WithIdempotency(r.Context(), k)))
+	if errors.Is(herr, naive.ErrKeyBusy) {
+		s.releaseKey(bg, p, k, rec, phased)
+		return false, nil
+	}
 	if herr != nil {
 		writeError(rc, r, s.log, herr)
 	}
-	ctx := context.WithoutCancel(r.Context())
-	if rc.status >= 500 || rc.status == http.StatusTooManyRequests || rc.status == 0 {
-		if err := s.idem.AbortIdempotent(ctx, rec); err != nil {
+	if phased {
+		// The action stored its outcome (or let the record go) itself.
+		if k.Owned && !k.Stored {
+			s.releaseKey(bg, p, k, rec, phased)
+		}
+	} else if rc.status >= 500 || rc.status == http.StatusTooManyRequests || rc.status == 0 {
+		if err := s.idem.AbortKey(bg, rec); err != nil {
 			s.log.Error("abort idempotency key", "err", err)
 		}
-	} else {
-		rec.Completed, rec.Status, rec.Body = true, rc.status, rc.body.Bytes()
-		if err := s.idem.CompleteIdempotent(ctx, rec); err != nil && !errors.Is(err, store.ErrNotFound) {
-			s.log.Error("store idempotent response", "err", err)
-		}
+	} else if err := s.idem.CompleteKey(bg, rec, rc.status, rc.body.Bytes()); err != nil {
+		s.log.Error("store idempotent response", "err", err)
 	}
 	if rc.status == 0 {
 		rc.status = http.StatusNoContent
 	}
 	w.WriteHeader(rc.status)
 	_, _ = w.Write(rc.body.Bytes())
-	return nil
+	return true, nil
+}
+
+// releaseKey lets go of a key's record this request holds without an
+// outcome: a phased run's is unlocked (a retry resumes it), a plain one's
+// deleted (a retry runs afresh).
+func (s *Server) releaseKey(ctx context.Context, p naive.Principal, k *naive.Idempotency, rec *store.IdempotencyRecord, phased bool) {
+	var err error
+	switch {
+	case phased && k.Owned:
+		err = s.idem.ReleaseKey(ctx, p, k.Key)
+	case !phased && rec != nil:
+		err = s.idem.AbortKey(ctx, rec)
+	}
+	if err != nil {
+		s.log.Error("release idempotency key", "err", err)
+	}
 }

@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"mime"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 
@@ -74,6 +75,33 @@ func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err er
 		w.Header().Set("Retry-After", "1")
 	}
 	_ = writeJSON(w, status, errorBody{Error: obj})
+}
+
+// actionStatus is the success status of each phased action's route.
+var actionStatus = map[string]int{
+	naive.ActionPhoneProvision: http.StatusAccepted,
+	naive.ActionPhoneRelease:   http.StatusOK,
+	naive.ActionSMSSend:        http.StatusCreated,
+	naive.ActionCreditsGrant:   http.StatusCreated,
+}
+
+// EncodeOutcome renders a phased action's outcome exactly as its route
+// answers it, for the action to store under the request's Idempotency-Key
+// (in its last phase, or when a background pass finishes the run): a
+// retry then replays these bytes.
+func EncodeOutcome(action, requestID string, result any, err error) (int, []byte) {
+	rec := &recorder{header: http.Header{}}
+	rec.header.Set("Request-Id", requestID)
+	if err != nil {
+		writeError(rec, &http.Request{URL: &url.URL{}}, slog.New(slog.DiscardHandler), err)
+	} else {
+		status, ok := actionStatus[action]
+		if !ok {
+			status = http.StatusOK
+		}
+		_ = writeJSON(rec, status, result)
+	}
+	return rec.status, rec.body.Bytes()
 }
 
 // decode reads a JSON body into v: JSON only, at most MaxBodyBytes, no

@@ -37,7 +37,7 @@ func (s *Server) routes() {
 
 	m.Handle("GET /v1/credits", s.authed(s.credits))
 	m.Handle("GET /v1/credits/ledger", s.authed(s.ledger))
-	m.Handle("POST /v1/credits/grant", s.authed(s.grant))
+	m.Handle("POST /v1/credits/grant", s.phased(s.grant))
 
 	m.Handle("GET /v1/account-kits", s.authed(s.listKits))
 	m.Handle("POST /v1/account-kits", s.authed(s.createKit))
@@ -67,13 +67,13 @@ func (s *Server) routes() {
 		m.Handle("GET "+prefix+"/formation", s.authed(s.getFormation))
 		m.Handle("POST "+prefix+"/formation", s.authed(s.startFormation))
 
-		m.Handle("POST "+prefix+"/phone/provision", s.authed(s.provision))
+		m.Handle("POST "+prefix+"/phone/provision", s.phased(s.provision))
 		m.Handle("GET "+prefix+"/phone", s.authed(s.listPhones))
 		m.Handle("GET "+prefix+"/phone/status", s.authed(s.phoneStatus))
 		m.Handle("GET "+prefix+"/phone/{id}", s.authed(s.getPhone))
-		m.Handle("DELETE "+prefix+"/phone/{id}", s.authed(s.releasePhone))
+		m.Handle("DELETE "+prefix+"/phone/{id}", s.phased(s.releasePhone))
 		m.Handle("GET "+prefix+"/phone/preflight", s.authed(s.preflight))
-		m.Handle("POST "+prefix+"/phone/{id}/sms", s.authed(s.sendSMS))
+		m.Handle("POST "+prefix+"/phone/{id}/sms", s.phased(s.sendSMS))
 		// GET /phone/{id}/campaign|messages|assignments and
 		// GET /phone/messages/{id} overlap as patterns; one route reads both.
 		m.Handle("GET "+prefix+"/phone/{id}/{sub}", s.authed(s.phoneSub))

@@ -60,6 +60,11 @@ type Options struct {
 	RateBurst int
 	// ApprovalTTL is how long an approval waits for a human (default 72h).
 	ApprovalTTL time.Duration
+	// LiveWindow is how long this process counts as alive after its last
+	// heartbeat (default 5s): a run it owned when it died is taken over
+	// that long after (by a retry with the same Idempotency-Key, a human
+	// approving again, or the background pass).
+	LiveWindow time.Duration
 	// PollInterval is how often open campaigns are checked (default 2s).
 	// The check is a River periodic job: several processes on one database
 	// run it once per interval between them, not once each.
@@ -217,6 +222,8 @@ func Start(ctx context.Context, opts Options) (*App, error) {
 		FormationDelay:  opts.FormationDelay,
 		TestReviewDelay: opts.SandboxReviewDelay,
 		ApprovalTTL:     opts.ApprovalTTL,
+		Encode:          api.EncodeOutcome,
+		LiveWindow:      opts.LiveWindow,
 		Logger:          opts.Logger,
 		Carrier: func(m naive.Mode) carrier.Carrier {
 			if m == naive.ModeTest {
@@ -260,10 +267,20 @@ func Start(ctx context.Context, opts Options) (*App, error) {
 			return postInbound(opts.SandboxURL, surgesim.InboundRequest{To: to, From: from, Body: body})
 		}
 	}
-	handler := api.NewServer(apiCfg, api.Deps{Service: a.svc, Auth: a.svc, Carrier: a.svc, Idempotency: st, Ready: st, Phones: a.svc}, opts.Logger)
+	handler := api.NewServer(apiCfg, api.Deps{Service: a.svc, Auth: a.svc, Carrier: a.svc, Idempotency: a.svc, Ready: st, Phones: a.svc}, opts.Logger)
 	a.srv = &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
 	bg, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	a.cancel = cancel
+	// This process owns the runs it executes while it heartbeats.
+	if err := a.svc.RegisterProcess(ctx); err != nil {
+		cancel()
+		return nil, fmt.Errorf("register process: %w", err)
+	}
+	a.wg.Add(1)
+	go func() {
+		defer a.wg.Done()
+		a.svc.Heartbeat(bg)
+	}()
 	if err := a.jobs.Start(bg); err != nil {
 		cancel()
 		return nil, err
@@ -325,6 +342,11 @@ func (a *App) Close() error {
 	}
 	a.cancel()
 	a.wg.Wait()
+	// Requests have finished: nothing this process owns is left running,
+	// so its row can go (a run it could not finish is free at once).
+	if uerr := a.svc.UnregisterProcess(ctx); uerr != nil {
+		a.opts.Logger.Warn("unregister process", "err", uerr)
+	}
 	a.closeResources()
 	return err
 }

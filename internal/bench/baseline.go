@@ -13,6 +13,7 @@ import (
 
 	"github.com/naive-oss/naive/internal/app"
 	"github.com/naive-oss/naive/internal/naive"
+	"github.com/naive-oss/naive/internal/store"
 )
 
 // runB0 serves a small JSON GET with a bare net/http server on loopback
@@ -77,7 +78,7 @@ func runB1(ctx context.Context, cfg *Config, dbURL string) (Row, error) {
 	}
 	const seed = int64(1) << 52
 	if _, err := st.AddLedgerEntry(ctx, &naive.LedgerEntry{ID: uuid.Must(uuid.NewV7()).String(), CreatedAt: now, OperatorID: op.ID, Mode: naive.ModeTest, Amount: seed,
-		Reason: naive.LedgerGrant, Memo: "naive bench baseline"}); err != nil {
+		Reason: naive.LedgerGrant, Memo: "naive bench baseline"}, store.Progress{}); err != nil {
 		return Row{}, fmt.Errorf("bench: B1 seed: %w", err)
 	}
 	write := func(ctx context.Context) error {

@@ -49,7 +49,7 @@ func TestBaselineWrite(t *testing.T) {
 				t.Fatal(err)
 			}
 			if _, err := st.AddLedgerEntry(ctx, &naive.LedgerEntry{ID: uuid.Must(uuid.NewV7()).String(), CreatedAt: now, OperatorID: op.ID, Mode: naive.ModeTest, Amount: 120,
-				Reason: naive.LedgerGrant}); err != nil {
+				Reason: naive.LedgerGrant}, store.Progress{}); err != nil {
 				t.Fatal(err)
 			}
 			for range 2 {

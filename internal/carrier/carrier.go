@@ -36,6 +36,9 @@ type Carrier interface {
 
 	// CreateCampaign registers a 10DLC campaign on a brand.
 	CreateCampaign(ctx context.Context, brandID string, c CampaignRequest) (Campaign, error)
+	// FindCampaign returns the brand's campaign, if it has one: a campaign
+	// whose creation's answer was lost is adopted rather than created again.
+	FindCampaign(ctx context.Context, brandID string) (Campaign, bool, error)
 	// CampaignStatus reads a campaign's status (naive's campaign statuses).
 	CampaignStatus(ctx context.Context, campaignID string) (string, error)
 

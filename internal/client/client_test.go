@@ -216,7 +216,11 @@ func TestErrorsRoundTripFromRealServer(t *testing.T) {
 			_, err := svc.ProvisionPhone(ctx, "", naive.ProvisionRequest{AreaCode: "212"})
 			return err
 		}
-		sameError(t, naive.EProviderError, call(agentCtx, local), call(ctx, agent))
+		// The client sends every write with an Idempotency-Key; an answer
+		// about an undecided purchase depends on having one (a retry
+		// without it would buy again), so the in-process call has one too.
+		keyed := naive.WithIdempotency(agentCtx, &naive.Idempotency{Key: "local-" + uuid.NewString(), RequestHash: "local"})
+		sameError(t, naive.EProviderError, call(keyed, local), call(ctx, agent))
 	})
 
 	t.Run("carrier rate limit", func(t *testing.T) {

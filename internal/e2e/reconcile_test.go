@@ -9,6 +9,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/naive-oss/naive/internal/naive"
+	"github.com/naive-oss/naive/internal/store"
 	"github.com/naive-oss/naive/internal/surge"
 )
 
@@ -35,7 +36,7 @@ func TestReconcileUnfinishedProvisions(t *testing.T) {
 				Type: naive.PhoneLocal, Status: naive.PhoneProvisioning, Price: 50, CreatedAt: old}
 			debit := &naive.LedgerEntry{ID: uuid.Must(uuid.NewV7()).String(), OperatorID: sc.OperatorID, Mode: sc.Mode, Amount: -50,
 				Reason: naive.LedgerPhoneProvision, ReferenceID: ph.ID, Actor: naive.Actor{Type: "agent", ID: "test"}, CreatedAt: old}
-			if _, err := st.ReservePhone(ctx, ph, debit); err != nil {
+			if _, err := st.ReservePhone(ctx, ph, debit, store.Progress{}); err != nil {
 				t.Fatal(err)
 			}
 			return ph
@@ -85,7 +86,7 @@ func TestSettleStaleSends(t *testing.T) {
 			Body: "never sent", Attachments: []byte("[]"), Status: naive.MessageQueued, Segments: 1, CreditsUsed: 1, CreatedAt: old}
 		debit := &naive.LedgerEntry{ID: uuid.Must(uuid.NewV7()).String(), OperatorID: sc.OperatorID, Mode: sc.Mode, Amount: -1,
 			Reason: naive.LedgerSMSSend, ReferenceID: m.ID, Actor: naive.Actor{Type: "agent", ID: "test"}, CreatedAt: old}
-		if _, err := h.app.Store().ReserveMessage(ctx, m, debit); err != nil {
+		if _, err := h.app.Store().ReserveMessage(ctx, m, debit, store.Progress{}); err != nil {
 			t.Fatal(err)
 		}
 		if h.balance(h.testKey) != 949 {

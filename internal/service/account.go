@@ -125,10 +125,17 @@ func (s *Service) GrantCredits(ctx context.Context, req naive.GrantRequest) (*na
 	}
 	e := &naive.LedgerEntry{ID: newID(), OperatorID: p.OperatorID, Mode: p.Mode, Amount: req.Amount,
 		Reason: naive.LedgerGrant, Actor: p.Actor(), Memo: req.Memo, CreatedAt: s.now()}
-	bal, err := s.store.AddLedgerEntry(ctx, e)
+	// A grant is one phase: the entry and the key's outcome together, so a
+	// retry with the same key never grants twice.
+	r := s.directRun(ctx, p, ActionCreditsGrant)
+	out := *e
+	bal, err := s.store.AddLedgerEntry(ctx, e, r.onceWith(e.ID, func() any { out.BalanceAfter = e.BalanceAfter; return &out }))
 	if err != nil {
+		err = phaseError(err)
+		r.releaseUnlessStored(ctx, err)
 		return nil, err
 	}
+	r.stored()
 	e.BalanceAfter = bal
 	return e, nil
 }

@@ -12,26 +12,19 @@ import (
 	"github.com/naive-oss/naive/internal/store"
 )
 
-// ApprovalStuck is when an approval whose approver died mid-execution is
-// marked failed by the sweep.
-const ApprovalStuck = 10 * time.Minute
-
 // gate is the approval seam of the guard: a kit that disables the action's
 // primitive refuses it; when the subject's kit (or the built-in default:
 // every subject but the operator's default one) requires approval and the
 // caller is an agent, the request is frozen in a pending approval and the
 // pending answer returned. Humans are never gated.
-func (s *Service) gate(ctx context.Context, p naive.Principal, subj *naive.Subject, action string, payload any) (*naive.PendingApproval, error) {
+//
+// The approval, its approval.requested event and the request's key (with
+// the pending answer) are stored in one transaction, so a retry with the
+// same key answers the same approval.
+func (s *Service) gate(ctx context.Context, p naive.Principal, subj *naive.Subject, cfg naive.PrimitiveConfig, action string, payload any) (*naive.PendingApproval, error) {
 	primitive := gatedActions[action]
 	if primitive == "" {
 		return nil, nil
-	}
-	cfg, err := s.primitiveConfig(ctx, p.Scope(), subj, primitive)
-	if err != nil {
-		return nil, err
-	}
-	if err := checkEnabled(cfg, primitive); err != nil {
-		return nil, err
 	}
 	required := !subj.IsDefault
 	if cfg.RequiresApproval != nil {
@@ -53,12 +46,15 @@ func (s *Service) gate(ctx context.Context, p naive.Principal, subj *naive.Subje
 	if err != nil {
 		return nil, err
 	}
-	if err := s.store.CreateApproval(ctx, a, ev); err != nil {
-		return nil, err
+	pending := &naive.PendingApproval{Status: "pending_approval", ApprovalID: a.ID, Action: action, Primitive: primitive,
+		Title: a.Title, Message: a.Message}
+	r := s.directRun(ctx, p, action)
+	if err := s.store.CreateApproval(ctx, a, ev, r.once(a.ID, &naive.ProvisionResult{Pending: pending}, nil)); err != nil {
+		return nil, phaseError(err)
 	}
+	r.stored()
 	s.log.Info("approval requested", "approval_id", a.ID, "action", action, "subject_id", subj.ID)
-	return &naive.PendingApproval{Status: "pending_approval", ApprovalID: a.ID, Action: action, Primitive: primitive,
-		Title: a.Title, Message: a.Message}, nil
+	return pending, nil
 }
 
 // actionCost is what executing an action will charge.
@@ -94,18 +90,6 @@ func (s *Service) event(sc naive.Scope, typ string, v any) (*naive.Event, error)
 		return nil, err
 	}
 	return &naive.Event{ID: newID(), OperatorID: sc.OperatorID, Mode: sc.Mode, Type: typ, Data: data, CreatedAt: s.now()}, nil
-}
-
-// emit stores an event outside any other write; a failure is logged, not
-// returned, since the action it reports has already happened.
-func (s *Service) emit(ctx context.Context, sc naive.Scope, typ string, v any) {
-	ev, err := s.event(sc, typ, v)
-	if err == nil {
-		err = s.store.AddEvent(context.WithoutCancel(ctx), ev)
-	}
-	if err != nil {
-		s.log.Error("store event", "type", typ, "err", err)
-	}
 }
 
 // ListApprovals lists approvals in the caller's mode.
@@ -220,7 +204,7 @@ func (s *Service) expire(ctx context.Context, a *naive.Approval) error {
 // lists run it too so they never show a stale pending approval.
 func (s *Service) expireDue(ctx context.Context) {
 	now := s.now()
-	due, err := s.store.ListExpiredApprovals(ctx, now, now.Add(-ApprovalStuck), 200)
+	due, err := s.store.ListExpiredApprovals(ctx, now, s.liveAfter(), 200)
 	if err != nil {
 		if ctx.Err() == nil {
 			s.log.Error("list expired approvals", "err", err)
@@ -235,16 +219,17 @@ func (s *Service) expireDue(ctx context.Context) {
 				s.log.Error("expire approval", "approval_id", a.ID, "err", err)
 			}
 		case naive.ApprovalExecuting:
-			e := (&naive.Error{Code: naive.EInternal, Message: "The approval's execution was interrupted."}).
-				WithHint("Check GET /v1/phone for the result before asking again; a number bought by it is kept or refunded by reconciliation.")
-			s.finish(ctx, a, nil, e)
+			// Its approver's process died mid-execution: resume it.
+			if _, err := s.resumeApproval(ctx, a); err != nil && !errors.Is(err, store.ErrConflict) {
+				s.log.Warn("resume approval", "approval_id", a.ID, "err", err)
+			}
 		}
 	}
 }
 
 // SweepApprovals runs the expiry sweep once (a periodic job calls it). Each
-// approval has its own expiry job; the sweep is the backstop, and it fails
-// executions whose approver died.
+// approval has its own expiry job; the sweep is the backstop, and it
+// resumes executions whose approver's process died.
 func (s *Service) SweepApprovals(ctx context.Context) { s.expireDue(ctx) }
 
 // ExpireApproval expires approval id of scope sc if it is pending and due;
@@ -272,8 +257,12 @@ func (s *Service) ExpireApproval(ctx context.Context, sc naive.Scope, id string)
 }
 
 // ApproveApproval executes an approval's frozen request once, as the agent
-// that asked, through the same executor as a direct call, and answers the
-// approval with its result or error.
+// that asked, through the same run as a direct call, and answers the
+// approval with its result or error. The claim is the execution's first
+// phase; the request's own phases follow, each recording its progress on
+// the approval, and the last stores the outcome with approval.resolved. An
+// execution whose process died is resumed (by the sweep, or by its
+// approver approving again) from where it stood.
 //
 // Errors: forbidden (agent, or the requester), not_found, conflict (not
 // pending: resolved, expired or being executed).
@@ -289,7 +278,17 @@ func (s *Service) ApproveApproval(ctx context.Context, id string) (*naive.Approv
 	if err := notRequester(p, a); err != nil {
 		return nil, err
 	}
-	claimed, err := s.store.ClaimApproval(ctx, p.Scope(), id, p.Actor(), s.now())
+	// The approver retrying (after a crash, with the same Idempotency-Key)
+	// gets the execution's outcome, resuming it if its process died.
+	if idem := naive.IdempotencyFrom(ctx); idem != nil && idem.Resume && a.ResolvedBy != nil && *a.ResolvedBy == p.Actor() {
+		switch a.Status {
+		case naive.ApprovalExecuted, naive.ApprovalFailed:
+			return presented(a), nil
+		case naive.ApprovalExecuting:
+			return s.resumeApproval(ctx, a)
+		}
+	}
+	claimed, err := s.store.ClaimApproval(ctx, p.Scope(), id, p.Actor(), s.now(), s.cfg.ProcessID)
 	if errors.Is(err, store.ErrConflict) {
 		return nil, s.notPending(ctx, p.Scope(), id)
 	}
@@ -301,56 +300,83 @@ func (s *Service) ApproveApproval(ctx context.Context, id string) (*naive.Approv
 	}
 	// From here the approval is ours alone; it must end executed or failed
 	// whatever happens to this request.
-	ctx = context.WithoutCancel(ctx)
-	requester := naive.Principal{Kind: naive.PrincipalAgent, OperatorID: claimed.OperatorID, Mode: claimed.Mode,
-		KeyID: claimed.RequestedBy.ID, AgentID: claimed.RequesterAgentID}
-	var result any
-	subj, err := s.store.GetSubject(ctx, requester.Scope(), claimed.SubjectID)
-	if err == nil {
-		var cfg naive.PrimitiveConfig
-		if cfg, err = s.primitiveConfig(ctx, requester.Scope(), subj, claimed.Primitive); err == nil {
-			if err = checkEnabled(cfg, claimed.Primitive); err == nil {
-				result, err = s.executors[claimed.Action](ctx, requester, subj, claimed.Payload)
-			}
-		}
-	}
-	return s.finish(ctx, claimed, result, err), nil
+	return s.executeApproval(context.WithoutCancel(ctx), claimed)
 }
 
-// finish stores an execution's outcome on a claimed approval.
-func (s *Service) finish(ctx context.Context, a *naive.Approval, result any, execErr error) *naive.Approval {
-	if execErr != nil {
-		e := naive.AsError(execErr)
-		if e.Code == naive.EInternal {
-			s.log.Error("approved action failed", "approval_id", a.ID, "err", execErr)
-		}
-		a.Status = naive.ApprovalFailed
-		a.Error = &naive.ErrorObject{Code: e.Code, Message: e.Message, Param: e.Param, Hint: e.Hint, Fields: e.Fields}
-		if a.Error.Hint == "" {
-			a.Error.Hint = naive.DefaultHint(e)
-		}
-	} else {
-		raw, err := json.Marshal(result)
-		if err != nil {
-			s.log.Error("encode approval result", "approval_id", a.ID, "err", err)
-		}
-		a.Status, a.Result = naive.ApprovalExecuted, raw
-	}
-	ev, err := s.event(naive.Scope{OperatorID: a.OperatorID, Mode: a.Mode}, naive.EventApprovalResolved, presented(a))
-	// The action has run: its outcome must be stored, or the sweep would
-	// later call it failed. A passing database error gets a few tries.
-	for try := 0; err == nil && try < 5; try++ {
-		if err = s.store.FinishApproval(ctx, a, ev); err == nil || errors.Is(err, store.ErrConflict) {
-			break
-		}
-		s.log.Warn("store approval outcome, retrying", "approval_id", a.ID, "err", err)
-		_ = sleep(ctx, time.Duration(100<<try)*time.Millisecond)
+// resumeApproval takes over an execution whose process died and resumes it.
+func (s *Service) resumeApproval(ctx context.Context, a *naive.Approval) (*naive.Approval, error) {
+	sc := naive.Scope{OperatorID: a.OperatorID, Mode: a.Mode}
+	taken, err := s.store.TakeOverApproval(ctx, sc, a.ID, s.cfg.ProcessID, s.liveAfter())
+	if errors.Is(err, store.ErrConflict) {
+		return nil, s.notPending(ctx, sc, a.ID)
 	}
 	if err != nil {
-		s.log.Error("store approval outcome", "approval_id", a.ID, "status", a.Status, "err", err)
+		return nil, err
 	}
-	s.log.Info("approval resolved", "approval_id", a.ID, "status", a.Status)
-	return presented(a)
+	s.log.Info("resuming an approval whose process died", "approval_id", a.ID, "resource_id", taken.ResourceID)
+	return s.executeApproval(context.WithoutCancel(ctx), taken)
+}
+
+// executeApproval runs (or resumes) the request of an approval this process
+// holds and answers the approval as it ended. An outcome that could not be
+// stored leaves the approval executing, unlocked, for the sweep.
+func (s *Service) executeApproval(ctx context.Context, a *naive.Approval) (*naive.Approval, error) {
+	r := s.approvalRun(a)
+	var err error
+	switch a.Action {
+	case ActionPhoneProvision:
+		err = s.executeProvision(ctx, r)
+	default:
+		err = s.endBeforeReserve(ctx, r, naive.Errorf(naive.EInternal, "no executor for %s", a.Action))
+	}
+	r.release(ctx) // a no-op once the outcome is stored
+	if r.released {
+		// The outcome is not stored: the approval stays executing and the
+		// sweep finishes it.
+		return nil, (&naive.Error{Code: naive.EProviderError, Err: err,
+			Message: "The approved request could not be finished now; it will be, in the background, exactly once."}).
+			WithHint("Poll GET /v1/approvals/%s for its result; do not approve again.", a.ID).With("retryable", false)
+	}
+	b, err := s.store.GetApproval(ctx, r.p.Scope(), a.ID)
+	if err != nil {
+		return nil, err
+	}
+	s.log.Info("approval resolved", "approval_id", a.ID, "status", b.Status)
+	return presented(b), nil
+}
+
+// executeProvision runs an approved provision: the subject and kit as they
+// are now, the frozen request, the precheck again (things change while an
+// approval waits), then the provision's phases — or resumes them.
+func (s *Service) executeProvision(ctx context.Context, r *run) error {
+	subj, err := s.store.GetSubject(ctx, r.p.Scope(), r.appr.SubjectID)
+	if errors.Is(err, store.ErrNotFound) {
+		return s.endBeforeReserve(ctx, r, naive.NotFound("subject", r.appr.SubjectID))
+	}
+	if err != nil {
+		return err
+	}
+	req, err := decodeProvision(r.appr.Payload)
+	if err != nil {
+		return s.endBeforeReserve(ctx, r, err)
+	}
+	if r.resumed {
+		_, err := s.resumeProvision(ctx, r, subj, req, true)
+		return err
+	}
+	cfg, err := s.primitiveConfig(ctx, r.p.Scope(), subj, r.appr.Primitive)
+	if err == nil {
+		err = checkEnabled(cfg, r.appr.Primitive)
+	}
+	if err != nil {
+		return s.endBeforeReserve(ctx, r, err)
+	}
+	pre, err := s.provisionPrecheck(ctx, r.p, subj, req)
+	if err != nil {
+		return s.endBeforeReserve(ctx, r, err)
+	}
+	_, err = s.provision(ctx, r, subj, req, pre)
+	return err
 }
 
 // DenyApproval refuses an approval with a reason; nothing is executed.

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"golang.org/x/crypto/argon2"
@@ -101,7 +102,9 @@ func CheckPassword(hash, password string) bool {
 
 // dummyHash is checked against when the email is unknown, so a login takes
 // as long for an unknown user as for a wrong password.
-var dummyHash = HashPassword("naive-dummy-password")
+// It is made on the first login, not at start: argon2id's 19 MiB would
+// otherwise sit in every process, CLI runs included.
+var dummyHash = sync.OnceValue(func() string { return HashPassword("naive-dummy-password") })
 
 func errUnauthorized(msg string) *naive.Error {
 	return (&naive.Error{Code: naive.EUnauthorized, Message: msg}).
@@ -163,7 +166,7 @@ func (s *Service) Login(ctx context.Context, req naive.LoginRequest) (*naive.Log
 		return nil, err
 	}
 	if u == nil {
-		CheckPassword(dummyHash, password)
+		CheckPassword(dummyHash(), password)
 		return nil, errUnauthorized("Wrong email or password.").WithHint("Check the credentials; the first start printed the admin's.")
 	}
 	if !CheckPassword(u.PasswordHash, password) {

@@ -18,14 +18,15 @@ var (
 )
 
 // receive stores an inbound text on the number it was sent to, with its
-// sms.received event, once per carrier message id; STOP and START keywords
-// record the sender's opt-out.
-func (s *Service) receive(ctx context.Context, mode naive.Mode, d *carrier.MessageEvent) error {
+// sms.received event and, for a STOP or START keyword, the sender's
+// opt-out, in one transaction with the carrier event's record: once per
+// carrier message id and once per event id.
+func (s *Service) receive(ctx context.Context, mode naive.Mode, d *carrier.MessageEvent, ce *store.CarrierEvent) error {
 	to := d.To
 	ph, err := s.store.GetPhoneByE164(ctx, mode, to)
 	if errors.Is(err, store.ErrNotFound) {
 		s.log.Warn("inbound text for a number we do not hold", "to", to, "carrier_id", d.ID)
-		return nil
+		return s.record(ctx, ce)
 	}
 	if err != nil {
 		return err
@@ -51,53 +52,41 @@ func (s *Service) receive(ctx context.Context, mode naive.Mode, d *carrier.Messa
 	if err != nil {
 		return err
 	}
-	stored, err := s.store.RecordInbound(ctx, m, ev)
+	in := &store.Inbound{Message: m, Event: ev}
+	word := strings.ToUpper(strings.TrimSpace(body))
+	if optOutWords[word] || optInWords[word] {
+		in.OptOut = &store.OptOut{Scope: sc, SubjectID: ph.SubjectID, Contact: from, OptedOut: optOutWords[word], At: at}
+	}
+	stored, err := s.store.RecordInbound(ctx, in, ce)
 	if err != nil {
 		return err
 	}
 	if stored {
 		s.log.Info("sms received", "message_id", m.ID, "phone_id", ph.ID)
 	}
-	word := strings.ToUpper(strings.TrimSpace(body))
-	switch {
-	case optOutWords[word]:
-		return s.store.SetOptOut(ctx, sc, ph.SubjectID, from, true, at)
-	case optInWords[word]:
-		return s.store.SetOptOut(ctx, sc, ph.SubjectID, from, false, at)
-	}
 	return nil
 }
 
 // messageStatus moves an outbound message's status forward, with its
 // sms.status event, whatever order the carrier's events arrive in.
-func (s *Service) messageStatus(ctx context.Context, mode naive.Mode, d *carrier.MessageEvent) error {
-	status, reason := d.Status, d.FailureReason
+// A text not known by its carrier id (a send whose answer was lost, or
+// that is still being recorded) is found by our id, which the carrier
+// carries back (Ref), and gets its carrier id in the same transaction.
+func (s *Service) messageStatus(ctx context.Context, mode naive.Mode, d *carrier.MessageEvent, ce *store.CarrierEvent) error {
 	at := s.now()
 	if !d.At.IsZero() {
 		at = d.At
 	}
-	changed, err := s.store.AdvanceMessage(ctx, mode, d.ID, status, reason, at, func(m *naive.Message) (*naive.Event, error) {
-		return s.event(naive.Scope{OperatorID: m.OperatorID, Mode: m.Mode}, naive.EventSMSStatus, m)
-	})
-	if errors.Is(err, store.ErrNotFound) {
-		// Not known by its carrier id: a send whose answer was lost or is
-		// still being recorded. The metadata names our message: record the
-		// carrier id now and apply the status.
-		id := d.Ref
-		if id == "" || !validUUID(id) {
-			return nil
-		}
-		if err := s.store.SetMessageCarrierID(ctx, id, d.ID); errors.Is(err, store.ErrNotFound) {
-			return nil
-		} else if err != nil {
-			return err
-		}
-		changed, err = s.store.AdvanceMessage(ctx, mode, d.ID, status, reason, at, func(m *naive.Message) (*naive.Event, error) {
-			return s.event(naive.Scope{OperatorID: m.OperatorID, Mode: m.Mode}, naive.EventSMSStatus, m)
-		})
+	ref := d.Ref
+	if !validUUID(ref) {
+		ref = ""
 	}
+	changed, err := s.store.AdvanceMessage(ctx, &store.MessageAdvance{Mode: mode, CarrierID: d.ID, Ref: ref, Status: d.Status,
+		Reason: d.FailureReason, At: at}, func(m *naive.Message) (*naive.Event, error) {
+		return s.event(naive.Scope{OperatorID: m.OperatorID, Mode: m.Mode}, naive.EventSMSStatus, m)
+	}, ce)
 	if changed {
-		s.log.Info("sms status", "carrier_id", d.ID, "status", status)
+		s.log.Info("sms status", "carrier_id", d.ID, "status", d.Status)
 	}
 	return err
 }
@@ -106,30 +95,31 @@ func (s *Service) messageStatus(ctx context.Context, mode naive.Mode, d *carrier
 // reports on its own (from a STOP we also see as a text, or from the
 // carrier's side): the contact's number is asked of the carrier, the
 // subject is the brand's. An older event never undoes a newer one.
-func (s *Service) applyOptEvent(ctx context.Context, mode naive.Mode, ev *carrier.Event) error {
+func (s *Service) applyOptEvent(ctx context.Context, mode naive.Mode, ev *carrier.Event, ce *store.CarrierEvent) error {
 	brand, err := s.store.GetBrandByCarrierID(ctx, mode, ev.BrandID)
 	if errors.Is(err, store.ErrNotFound) {
 		s.log.Warn("opt-out for a brand we do not hold", "brand_id", ev.BrandID)
-		return nil
+		return s.record(ctx, ce)
 	}
 	if err != nil {
 		return err
 	}
 	cr := s.cfg.Carrier(mode)
 	if cr == nil {
-		return nil
+		return s.record(ctx, ce)
 	}
 	number, err := cr.ContactNumber(ctx, ev.Contact.ContactID)
 	if err != nil {
 		return carrierError("look up the contact", err)
 	}
 	if number == "" {
-		return nil
+		return s.record(ctx, ce)
 	}
 	at := ev.At
 	if at.IsZero() {
 		at = s.now()
 	}
 	sc := naive.Scope{OperatorID: brand.OperatorID, Mode: brand.Mode}
-	return s.store.SetOptOut(ctx, sc, brand.SubjectID, number, ev.Contact.OptedOut, at)
+	_, err = s.store.SetOptOut(ctx, &store.OptOut{Scope: sc, SubjectID: brand.SubjectID, Contact: number, OptedOut: ev.Contact.OptedOut, At: at}, ce)
+	return err
 }

@@ -19,8 +19,9 @@ import (
 // MaxSMSBody bounds an outbound body (10 concatenated GSM-7 segments).
 const MaxSMSBody = 1530
 
-// ActionSMSSend names sending in kits and logs; sending is never gated.
-const ActionSMSSend = "sms.send"
+// ActionSMSSend names sending in run records and logs; sending is never
+// gated.
+const ActionSMSSend = naive.ActionSMSSend
 
 // ValidE164 checks that s is a valid phone number written in E.164.
 func ValidE164(s string) bool {
@@ -100,6 +101,26 @@ func (s *Service) SendSMS(ctx context.Context, subjectID, phoneID string, req na
 	if err != nil {
 		return nil, err
 	}
+	if idem := naive.IdempotencyFrom(ctx); idem != nil && idem.Resume {
+		r, err := s.takenOver(ctx, p, idem, ActionSMSSend)
+		if err != nil {
+			return nil, err
+		}
+		if r != nil {
+			return s.resumeSend(context.WithoutCancel(ctx), r, cr, brand, ph, req, true)
+		}
+	}
+	return s.send(ctx, s.directRun(ctx, p, ActionSMSSend), cr, brand, ph, req)
+}
+
+// A send is two phases around the carrier's send: reserve (the message
+// queued, the debit, the run's record) and sent (the carrier's id with the
+// outcome). A failed send refunds in one transaction with the outcome; a
+// send whose answer was lost is looked for at the carrier by our id, and
+// one nobody can tell about stays queued and charged until a retry (or the
+// background pass) finds out — never sent twice.
+func (s *Service) send(ctx context.Context, r *run, cr carrier.Carrier, brand *naive.Brand, ph *naive.Phone, req naive.SendRequest) (*naive.SendResult, error) {
+	p := r.p
 	_, segs := Segments(req.Body)
 	cost := int64(segs) * s.cfg.SMSPrice
 	now := s.now()
@@ -111,49 +132,145 @@ func (s *Service) SendSMS(ctx context.Context, subjectID, phoneID string, req na
 		debit = &naive.LedgerEntry{ID: newID(), OperatorID: p.OperatorID, Mode: p.Mode, Amount: -cost,
 			Reason: naive.LedgerSMSSend, ReferenceID: m.ID, Actor: p.Actor(), CreatedAt: now}
 	}
-	balance, err := s.store.ReserveMessage(ctx, m, debit)
+	balance, err := s.store.ReserveMessage(ctx, m, debit, r.begin(store.PointReserved, m.ID, ph.SubjectID, sendPayload{PhoneID: ph.ID, SendRequest: req}))
 	if errors.Is(err, store.ErrInsufficientCredits) {
-		bal, _ := s.store.Balance(ctx, sc)
+		bal, _ := s.store.Balance(ctx, p.Scope())
 		return nil, errInsufficient(cost, bal).WithHint("This text costs %d credits (%d segments); a human can add credits with POST /v1/credits/grant.", cost, segs)
 	}
 	if err != nil {
-		return nil, err
+		return nil, phaseError(err)
 	}
-	in := carrier.OutboundMessage{FromNumberID: ph.CarrierID, To: req.To, Body: req.Body, Ref: m.ID}
-	sent, err := cr.SendMessage(context.WithoutCancel(ctx), brand.CarrierID, in)
+	r.owned()
+	ctx = context.WithoutCancel(ctx)
+	res := &naive.SendResult{ID: m.ID, To: m.To, From: m.From, Status: naive.MessageQueued, Segments: segs,
+		CreditsUsed: cost, CreditsRemaining: balance}
+	sent, err := cr.SendMessage(ctx, brand.CarrierID, carrier.OutboundMessage{FromNumberID: ph.CarrierID, To: req.To, Body: req.Body, Ref: m.ID})
 	if err != nil && errors.Is(err, carrier.ErrUnknownOutcome) {
-		// The send may have happened: look for it by our id in its metadata.
-		found, ok, lerr := s.findMessage(context.WithoutCancel(ctx), cr, brand.CarrierID, m.ID)
+		// The send may have happened: look for it by our id.
+		found, ok, lerr := s.findMessage(ctx, cr, brand.CarrierID, m.ID)
 		switch {
 		case ok:
 			sent, err = found, nil
 		case lerr != nil:
-			// Nobody can tell whether it went out: keep it queued and
-			// charged; the carrier's status webhook (which names our id)
-			// settles it. Resending could text the person twice.
-			return nil, (&naive.Error{Code: naive.EProviderError, Err: err,
-				Message: "The carrier did not confirm the text and could not be asked whether it was sent."}).
-				WithHint("Do not resend yet: GET /v1/phone/messages/%s shows its status once the carrier reports it.", m.ID).
-				With("retryable", false).With("message_id", m.ID)
+			// Nobody can tell whether it went out: it stays queued and
+			// charged. Resending could text the person twice.
+			r.release(ctx)
+			return nil, errUndecidedSend(r, m.ID)
 		}
 	}
 	if err != nil {
-		var refund *naive.LedgerEntry
-		if cost > 0 {
-			refund = &naive.LedgerEntry{ID: newID(), OperatorID: p.OperatorID, Mode: p.Mode, Amount: cost,
-				Reason: naive.LedgerSMSRefund, ReferenceID: m.ID, Actor: p.Actor(), CreatedAt: s.now()}
-		}
-		if _, ferr := s.store.FailMessage(context.WithoutCancel(ctx), m.ID, "send_failed", refund, s.now()); ferr != nil && !errors.Is(ferr, store.ErrConflict) {
-			s.log.Error("refund failed send", "message_id", m.ID, "err", ferr)
-		}
-		return nil, smsCarrierError(err)
+		return nil, s.failSend(ctx, r, m, smsCarrierError(err))
 	}
-	if err := s.store.SetMessageCarrierID(context.WithoutCancel(ctx), m.ID, sent.ID); err != nil {
-		s.log.Error("record carrier message id", "message_id", m.ID, "carrier_id", sent.ID, "err", err)
+	return s.sent(ctx, r, m, sent.ID, res)
+}
+
+// sendPayload is a send's request as its run records it.
+type sendPayload struct {
+	PhoneID string `json:"phone_id"`
+	naive.SendRequest
+}
+
+// errUndecidedSend: the text may or may not have gone out; it stays
+// queued and charged. Retryable only under an Idempotency-Key (a retry
+// without one would text the person twice).
+func errUndecidedSend(r *run, id string) error {
+	e := &naive.Error{Code: naive.EProviderError, Message: "The carrier did not confirm the text and could not be asked whether it was sent."}
+	if r.idem != nil {
+		return e.WithHint("Retry with the same Idempotency-Key (it finds out, and never sends twice), or watch GET /v1/phone/messages/%s.", id).
+			With("retryable", true).With("message_id", id)
 	}
-	s.log.Info("sms queued", "message_id", m.ID, "phone_id", ph.ID, "segments", segs)
-	return &naive.SendResult{ID: m.ID, To: m.To, From: m.From, Status: naive.MessageQueued, Segments: segs,
-		CreditsUsed: cost, CreditsRemaining: balance}, nil
+	return e.WithHint("Do not send it again: GET /v1/phone/messages/%s shows its status once the carrier reports it.", id).
+		With("retryable", false).With("message_id", id)
+}
+
+// sent is a send's last phase: the carrier's id and the outcome.
+func (s *Service) sent(ctx context.Context, r *run, m *naive.Message, carrierID string, res *naive.SendResult) (*naive.SendResult, error) {
+	if err := s.store.SetMessageCarrierID(ctx, m.ID, carrierID, r.finish(res, nil)); err != nil {
+		// The text went out; its status webhook names it, and a retry or
+		// the background pass records the id.
+		s.log.Error("record carrier message id", "message_id", m.ID, "carrier_id", carrierID, "err", err)
+		r.release(ctx)
+		return nil, phaseError(err)
+	}
+	r.stored()
+	s.log.Info("sms queued", "message_id", m.ID, "phone_id", m.PhoneID, "segments", m.Segments)
+	return res, nil
+}
+
+// failSend refunds a send the carrier refused, with the outcome.
+func (s *Service) failSend(ctx context.Context, r *run, m *naive.Message, failure error) error {
+	var refund *naive.LedgerEntry
+	if m.CreditsUsed > 0 {
+		refund = &naive.LedgerEntry{ID: newID(), OperatorID: m.OperatorID, Mode: m.Mode, Amount: m.CreditsUsed,
+			Reason: naive.LedgerSMSRefund, ReferenceID: m.ID, Actor: r.p.Actor(), CreatedAt: s.now()}
+	}
+	pr := r.finish(nil, failure)
+	if dropsKey(failure) {
+		pr = r.drop(failure)
+	}
+	_, err := s.store.FailMessage(ctx, m.ID, "send_failed", refund, s.now(), pr)
+	if errors.Is(err, store.ErrConflict) {
+		err = s.store.SaveProgress(ctx, pr)
+	}
+	if err != nil {
+		s.log.Error("refund failed send", "message_id", m.ID, "err", err)
+		r.release(ctx)
+		return phaseError(err)
+	}
+	r.stored()
+	return failure
+}
+
+// resumeSend resumes a send whose process died after its reserve. waiting
+// says a client waits (it retried with the same key): a text surely never
+// sent is then sent afresh.
+func (s *Service) resumeSend(ctx context.Context, r *run, cr carrier.Carrier, brand *naive.Brand, ph *naive.Phone, req naive.SendRequest, waiting bool) (*naive.SendResult, error) {
+	sc := r.p.Scope()
+	m, err := s.store.GetMessage(ctx, sc, r.key.ResourceID)
+	if err != nil {
+		r.release(ctx)
+		return nil, err
+	}
+	balance := int64(0)
+	if e, err := s.store.GetLedgerEntry(ctx, sc, naive.LedgerSMSSend, m.ID); err == nil {
+		balance = e.BalanceAfter
+	}
+	res := &naive.SendResult{ID: m.ID, To: m.To, From: m.From, Status: naive.MessageQueued, Segments: m.Segments,
+		CreditsUsed: m.CreditsUsed, CreditsRemaining: balance}
+	switch {
+	case m.CarrierID != "":
+		// Sent, and its id recorded (by the status webhook, say).
+		return s.sent(ctx, r, m, m.CarrierID, res)
+	case m.Status == naive.MessageQueued:
+		found, ok, err := s.findMessage(ctx, cr, brand.CarrierID, m.ID)
+		if err != nil {
+			r.release(ctx)
+			return nil, errUndecidedSend(r, m.ID)
+		}
+		if ok {
+			return s.sent(ctx, r, m, found.ID, res)
+		}
+	}
+	// Never sent: refund it (unless settled already) and forget the key.
+	var refund *naive.LedgerEntry
+	if m.CreditsUsed > 0 {
+		refund = &naive.LedgerEntry{ID: newID(), OperatorID: m.OperatorID, Mode: m.Mode, Amount: m.CreditsUsed,
+			Reason: naive.LedgerSMSRefund, ReferenceID: m.ID, Actor: r.p.Actor(), CreatedAt: s.now()}
+	}
+	_, err = s.store.FailMessage(ctx, m.ID, "not_sent", refund, s.now(), r.drop(nil))
+	if errors.Is(err, store.ErrConflict) {
+		err = s.store.SaveProgress(ctx, r.drop(nil))
+	}
+	if err != nil {
+		r.release(ctx)
+		return nil, phaseError(err)
+	}
+	r.stored()
+	if !waiting {
+		return nil, (&naive.Error{Code: naive.EProviderError, Message: "The send was interrupted before the text reached the carrier; it was refunded."}).
+			WithHint("Send it again.").With("retryable", true)
+	}
+	return s.send(ctx, s.directRun(naive.WithIdempotency(ctx, r.idem), r.p, ActionSMSSend), cr, brand, ph, req)
 }
 
 // smsCarrierError maps a send refusal; the carrier's opt-out list is the

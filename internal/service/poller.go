@@ -2,9 +2,11 @@ package service
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/naive-oss/naive/internal/naive"
+	"github.com/naive-oss/naive/internal/store"
 )
 
 // PollCampaigns, ReconcileProvisioning and SweepApprovals are the
@@ -33,7 +35,7 @@ func (s *Service) PollCampaigns(ctx context.Context) {
 		if !ok || naive.CampaignRank(status) <= naive.CampaignRank(c.Status) {
 			continue
 		}
-		if _, err := s.advanceCampaign(ctx, &c, status); err != nil {
+		if _, err := s.advanceCampaign(ctx, &c, status, nil); err != nil {
 			s.log.Error("advance campaign", "campaign_id", c.ID, "err", err)
 		}
 	}
@@ -74,13 +76,31 @@ func (s *Service) campaignStatusNow(ctx context.Context, c *naive.Campaign) (str
 }
 
 // ProvisionStale is how old a provisioning phone must be before the
-// reconciler decides its fate; no live provision takes that long.
+// backstop below decides its fate without its run; no live provision takes
+// that long, and a run whose process died is resumed long before.
 const ProvisionStale = 10 * time.Minute
 
-// ReconcileProvisioning settles phones left provisioning by a process that
-// died mid-purchase: a number the carrier holds under the phone's id is
-// recorded as bought; otherwise the charge is refunded. Nothing is lost.
+// ReconcileProvisioning is the background pass that settles what dead
+// processes left: it resumes their runs, settles provisioning phones no run
+// will finish (a number the carrier holds under the phone's id is recorded
+// as bought, otherwise the charge is refunded), releases carrier numbers we
+// do not hold, settles sends nobody finished and forgets expired keys.
+// Nothing is lost and nothing is done twice.
 func (s *Service) ReconcileProvisioning(ctx context.Context) {
+	s.ResumeStaleRuns(ctx)
+	s.settleOrphanPhones(ctx)
+	s.ReleaseLeakedNumbers(ctx)
+	s.SettleStaleSends(ctx)
+	if n, err := s.store.PurgeIdempotent(ctx, s.now().Add(-store.KeyTTL)); err != nil {
+		s.log.Warn("purge expired idempotency keys", "err", err)
+	} else if n > 0 {
+		s.log.Info("purged expired idempotency keys", "count", n)
+	}
+}
+
+// settleOrphanPhones is the backstop for provisioning phones older than
+// ProvisionStale: their runs are gone (expired) or cannot finish.
+func (s *Service) settleOrphanPhones(ctx context.Context) {
 	phones, err := s.store.ListStaleProvisioning(ctx, s.now().Add(-ProvisionStale), 100)
 	if err != nil {
 		if ctx.Err() == nil {
@@ -88,13 +108,14 @@ func (s *Service) ReconcileProvisioning(ctx context.Context) {
 		}
 		return
 	}
-	for _, ph := range phones {
-		p := naive.Principal{Kind: naive.PrincipalAgent, OperatorID: ph.OperatorID, Mode: ph.Mode, KeyID: "reconciler"}
+	for i := range phones {
+		ph := &phones[i]
+		sc := naive.Scope{OperatorID: ph.OperatorID, Mode: ph.Mode}
 		cr := s.cfg.Carrier(ph.Mode)
 		if cr == nil {
 			continue
 		}
-		brand, err := s.store.GetBrand(ctx, p.Scope(), ph.SubjectID)
+		brand, err := s.store.GetBrand(ctx, sc, ph.SubjectID)
 		if err == nil && brand.CarrierID != "" {
 			n, found, err := cr.FindNumber(ctx, brand.CarrierID, ph.ID)
 			if err != nil {
@@ -102,28 +123,36 @@ func (s *Service) ReconcileProvisioning(ctx context.Context) {
 				continue // try again next round
 			}
 			if found {
-				{
-					camps, _ := s.store.ListCampaigns(ctx, p.Scope(), ph.SubjectID)
-					campID := ""
-					for _, c := range camps {
-						if (c.Kind == naive.CampaignTollFree) == (ph.Type == naive.PhoneTollFree) {
-							campID = c.ID
-						}
-					}
-					if err := s.store.ActivatePhone(ctx, ph.ID, n.E164, n.ID, campID); err != nil {
-						s.log.Error("reconcile: record number", "phone_id", ph.ID, "err", err)
-					} else {
-						s.log.Info("reconcile: recorded a purchase whose answer was lost", "phone_id", ph.ID, "e164", n.E164)
-					}
+				camp, err := s.campaignOf(ctx, sc, ph)
+				campID := ""
+				if err == nil && camp != nil {
+					campID = camp.ID
 				}
-			}
-			if found {
+				cp := *ph
+				cp.Status, cp.E164, cp.CarrierID, cp.CampaignID = naive.PhoneActive, n.E164, n.ID, campID
+				cp.Capabilities = capabilities(&cp, camp)
+				var events []*naive.Event
+				if ev, err := s.event(sc, naive.EventPhoneProvisioned, &cp); err == nil {
+					events = append(events, ev)
+				}
+				if err := s.store.ActivatePhone(ctx, &store.PhoneActivation{ID: ph.ID, E164: n.E164, CarrierID: n.ID, CampaignID: campID,
+					Events: events}, store.Progress{}); err != nil {
+					s.log.Error("reconcile: record number", "phone_id", ph.ID, "err", err)
+				} else {
+					s.log.Info("reconcile: recorded a purchase whose answer was lost", "phone_id", ph.ID, "e164", n.E164)
+				}
 				continue
 			}
 		}
-		s.failPhone(ctx, p, &ph)
+		refund := &naive.LedgerEntry{ID: newID(), OperatorID: ph.OperatorID, Mode: ph.Mode, Amount: ph.Price,
+			Reason: naive.LedgerPhoneRefund, ReferenceID: ph.ID, Actor: reconciler, CreatedAt: s.now()}
+		if _, err := s.store.FailPhone(ctx, ph.ID, refund, store.Progress{}); err != nil && !errors.Is(err, store.ErrConflict) {
+			s.log.Error("reconcile: refund", "phone_id", ph.ID, "err", err)
+			continue
+		}
 		s.log.Info("reconcile: refunded an unfinished provision", "phone_id", ph.ID)
 	}
-	s.ReleaseLeakedNumbers(ctx)
-	s.SettleStaleSends(ctx)
 }
+
+// reconciler is the actor of what the background pass does.
+var reconciler = naive.Actor{Type: "system", ID: "reconciler"}

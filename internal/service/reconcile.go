@@ -2,7 +2,9 @@ package service
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"strings"
 	"time"
 
 	"github.com/naive-oss/naive/internal/carrier"
@@ -116,20 +118,89 @@ func (s *Service) SettleStaleSends(ctx context.Context) {
 		case lerr != nil:
 			continue
 		case ok:
-			if err := s.store.SetMessageCarrierID(ctx, m.ID, found.ID); err != nil {
+			if err := s.store.SetMessageCarrierID(ctx, m.ID, found.ID, store.Progress{}); err != nil {
 				s.log.Error("settle send: record carrier id", "message_id", m.ID, "err", err)
 			}
 		default:
 			var refund *naive.LedgerEntry
 			if m.CreditsUsed > 0 {
 				refund = &naive.LedgerEntry{ID: newID(), OperatorID: m.OperatorID, Mode: m.Mode, Amount: m.CreditsUsed,
-					Reason: naive.LedgerSMSRefund, ReferenceID: m.ID, Actor: naive.Actor{Type: "system", ID: "reconciler"}, CreatedAt: s.now()}
+					Reason: naive.LedgerSMSRefund, ReferenceID: m.ID, Actor: reconciler, CreatedAt: s.now()}
 			}
-			if _, err := s.store.FailMessage(ctx, m.ID, "not_sent", refund, s.now()); err != nil && !errors.Is(err, store.ErrConflict) {
+			if _, err := s.store.FailMessage(ctx, m.ID, "not_sent", refund, s.now(), store.Progress{}); err != nil && !errors.Is(err, store.ErrConflict) {
 				s.log.Error("settle send: refund", "message_id", m.ID, "err", err)
 			} else {
 				s.log.Info("reconcile: refunded a send that never reached the carrier", "message_id", m.ID)
 			}
 		}
 	}
+}
+
+// ResumeStaleRuns takes over the runs whose process died (or that a live
+// process let go, unable to tell what the carrier did) and resumes them in
+// the background: a provision records the number the carrier holds under
+// its phone id or refunds; a send records the text the carrier holds under
+// its id or refunds. Nothing is bought or sent afresh here — no one waits
+// for it; a client retrying with the same key then starts afresh. It
+// reports how many it settled.
+func (s *Service) ResumeStaleRuns(ctx context.Context) int {
+	recs, err := s.store.ListStaleRuns(ctx, s.liveAfter(), 100)
+	if err != nil {
+		if ctx.Err() == nil {
+			s.log.Error("list stale runs", "err", err)
+		}
+		return 0
+	}
+	n := 0
+	for i := range recs {
+		rec := &recs[i]
+		if ok, err := s.TakeOverKey(ctx, rec); err != nil || !ok {
+			continue
+		}
+		if s.resumeInBackground(ctx, rec) {
+			n++
+		}
+	}
+	return n
+}
+
+func (s *Service) resumeInBackground(ctx context.Context, rec *store.IdempotencyRecord) bool {
+	var pl runPayload
+	if err := json.Unmarshal(rec.Payload, &pl); err != nil || rec.ResourceID == "" {
+		// Nothing committed a phase that needs settling: forget the key.
+		_ = s.store.AbortIdempotent(ctx, rec)
+		return true
+	}
+	r := &run{s: s, p: pl.Principal, action: rec.Action, key: rec, resumed: true}
+	if !strings.HasPrefix(rec.Key, autoKeyPrefix) {
+		r.idem = &naive.Idempotency{Key: rec.Key, RequestHash: rec.RequestHash, Method: rec.Method, Path: rec.Path}
+	}
+	sc := pl.Principal.Scope()
+	var err error
+	switch rec.Action {
+	case ActionPhoneProvision:
+		var req naive.ProvisionRequest
+		_ = json.Unmarshal(pl.Request, &req)
+		_, err = s.resumeProvision(ctx, r, &naive.Subject{ID: pl.SubjectID}, req, false)
+	case ActionSMSSend:
+		var req sendPayload
+		_ = json.Unmarshal(pl.Request, &req)
+		ph, perr := s.store.GetPhone(ctx, sc, req.PhoneID)
+		brand, berr := s.store.GetBrand(ctx, sc, pl.SubjectID)
+		cr := s.cfg.Carrier(pl.Principal.Mode)
+		if perr != nil || berr != nil || cr == nil {
+			r.release(ctx)
+			return false
+		}
+		_, err = s.resumeSend(ctx, r, cr, brand, ph, req.SendRequest, false)
+	default:
+		r.release(ctx)
+		return false
+	}
+	if r.released {
+		return false
+	}
+	s.log.Info("reconcile: resumed a run whose process died", "action", rec.Action, "resource_id", rec.ResourceID,
+		"outcome", naive.ErrorCode(err))
+	return true
 }

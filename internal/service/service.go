@@ -1,7 +1,9 @@
 // Package service holds the business rules. Every action goes through one
-// guard (auth → subject → kit → approval gate) and one executor registry, so
-// a direct call and an approval replay run the very same code; money moves
-// only through the credits ledger.
+// guard (auth → subject → kit) that reads the caller, the subject and its
+// kit once and hands them on; gated actions then pass the approval gate. An
+// action that touches money, numbers or texts is a run of atomic phases
+// with recovery points (run.go), and a direct call and an approved request
+// run the very same phases; money moves only through the credits ledger.
 package service
 
 import (
@@ -50,6 +52,19 @@ type Config struct {
 	TestReviewDelay time.Duration
 	// ApprovalTTL is how long an approval waits for a human (default 72h).
 	ApprovalTTL time.Duration
+	// Encode renders an action's outcome as the response a retry with the
+	// same Idempotency-Key replays (status and JSON body), as the REST
+	// layer answers it (default: 200 or the error's status, with the
+	// result's JSON or an error envelope).
+	Encode func(action, requestID string, result any, err error) (status int, body []byte)
+	// ProcessID names this process as the owner of the runs it executes
+	// (default: a new UUID). Processes sharing a database need distinct ids.
+	ProcessID string
+	// LiveWindow is how long a process counts as alive after its last
+	// heartbeat (default 5s); it beats five times per window. A run whose
+	// owner stopped beating is taken over by a retry or the background
+	// pass.
+	LiveWindow time.Duration
 	// Now is the clock (default time.Now).
 	Now func() time.Time
 	// Logger (default slog.Default()).
@@ -58,15 +73,10 @@ type Config struct {
 
 // Service implements the product's operations.
 type Service struct {
-	cfg       Config
-	store     store.Store
-	log       *slog.Logger
-	executors map[string]executor
+	cfg   Config
+	store store.Store
+	log   *slog.Logger
 }
-
-// executor runs one action for a principal on a subject. Direct calls and
-// approval replays both go through it.
-type executor func(ctx context.Context, p naive.Principal, subj *naive.Subject, payload json.RawMessage) (any, error)
 
 // New returns a Service.
 func New(cfg Config) (*Service, error) {
@@ -112,16 +122,26 @@ func New(cfg Config) (*Service, error) {
 	if cfg.Carrier == nil {
 		cfg.Carrier = func(naive.Mode) carrier.Carrier { return nil }
 	}
-	s := &Service{cfg: cfg, store: cfg.Store, log: cfg.Logger}
-	s.executors = map[string]executor{
-		ActionPhoneProvision: s.execProvision,
+	if cfg.Encode == nil {
+		cfg.Encode = defaultEncode
 	}
-	return s, nil
+	if cfg.ProcessID == "" {
+		cfg.ProcessID = newID()
+	}
+	if cfg.LiveWindow == 0 {
+		cfg.LiveWindow = 5 * time.Second
+	}
+	if cfg.LiveWindow < 50*time.Millisecond {
+		return nil, errors.New("service: Config.LiveWindow must be at least 50ms")
+	}
+	return &Service{cfg: cfg, store: cfg.Store, log: cfg.Logger}, nil
 }
 
-// Actions, as named in approvals and kits.
+// Actions, as named in approvals, kits and run records.
 const (
-	ActionPhoneProvision = "phone.provision"
+	ActionPhoneProvision = naive.ActionPhoneProvision
+	ActionPhoneRelease   = naive.ActionPhoneRelease
+	ActionCreditsGrant   = naive.ActionCreditsGrant
 )
 
 func (s *Service) now() time.Time { return s.cfg.Now().UTC() }
@@ -185,19 +205,6 @@ func (s *Service) guard(ctx context.Context, primitive, subjectID string) (naive
 		return p, nil, cfg, err
 	}
 	return p, subj, cfg, checkEnabled(cfg, primitive)
-}
-
-// execute runs an action's executor.
-func (s *Service) execute(ctx context.Context, p naive.Principal, subj *naive.Subject, action string, payload any) (any, error) {
-	ex, ok := s.executors[action]
-	if !ok {
-		return nil, naive.Errorf(naive.EInternal, "no executor for %s", action)
-	}
-	raw, err := json.Marshal(payload)
-	if err != nil {
-		return nil, err
-	}
-	return ex(ctx, p, subj, raw)
 }
 
 // EncodeCursor turns a row id into an opaque cursor.
@@ -264,4 +271,16 @@ func list[T any](ctx context.Context, s *Service, lp naive.ListParams, fetch fun
 	}
 	l := page(rows, limit, id)
 	return &l, nil
+}
+
+// defaultEncode renders an outcome without the REST layer's statuses.
+func defaultEncode(_, requestID string, result any, err error) (int, []byte) {
+	if err != nil {
+		e := naive.AsError(err)
+		body, _ := json.Marshal(map[string]any{"error": map[string]any{"code": e.Code, "message": e.Message,
+			"param": e.Param, "hint": e.Hint, "request_id": requestID}})
+		return naive.HTTPStatus(e.Code), body
+	}
+	body, _ := json.Marshal(result)
+	return 200, body
 }

@@ -12,13 +12,13 @@ import (
 )
 
 // HandleCarrierWebhook verifies a carrier webhook with the carrier of each
-// mode (the live carrier's secret, then the sandbox's) and applies it.
-// Every handler is idempotent (forward-only statuses, one message per
-// carrier id, timestamped opt-outs), so the event is applied first and
-// recorded by id after: a redelivery, even one racing the first delivery
-// or following a crash between the two, has its effect once. An event
-// whose data cannot be read is accepted and logged, since no retry can
-// help. Unknown event types are accepted and ignored.
+// mode (the live carrier's secret, then the sandbox's) and applies it. The
+// event's record (its id, for deduplication), its effect and the events it
+// produces are one transaction: a redelivery with the same event id, on
+// any process, whatever its body, is never applied twice, and a crash
+// applies all of it or none (the carrier then delivers it again). An event
+// whose data cannot be read is recorded and logged, since no retry can
+// help; unknown event types are recorded and ignored.
 //
 // Errors: unauthorized (missing, bad or stale signature), invalid_input
 // (not a carrier event).
@@ -30,22 +30,29 @@ func (s *Service) HandleCarrierWebhook(ctx context.Context, h http.Header, body 
 	if err != nil && !errors.Is(err, carrier.ErrUnreadable) {
 		return err
 	}
+	ce := &store.CarrierEvent{ID: ev.ID, Mode: mode, Type: ev.Type, AccountID: ev.BrandID, Payload: body, ReceivedAt: s.now()}
 	if err != nil {
 		s.log.Warn("carrier webhook with unreadable data", "event_id", ev.ID, "type", ev.Type, "err", err)
-	} else if err := s.applyCarrierEvent(ctx, mode, ev); err != nil {
+		return s.record(ctx, ce)
+	}
+	if err := s.applyCarrierEvent(ctx, mode, ev, ce); err != nil {
 		if naive.ErrorCode(err) != naive.EInvalidInput {
 			return err
 		}
 		s.log.Warn("carrier webhook not applied", "event_id", ev.ID, "type", ev.Type, "err", err)
-	}
-	fresh, err := s.store.RecordCarrierEvent(context.WithoutCancel(ctx), &store.CarrierEvent{ID: ev.ID, Mode: mode, Type: ev.Type,
-		AccountID: ev.BrandID, Payload: body, ReceivedAt: s.now()})
-	if err != nil {
-		s.log.Warn("record carrier event", "event_id", ev.ID, "err", err)
-	} else if !fresh {
-		s.log.Info("carrier webhook duplicate", "event_id", ev.ID, "type", ev.Type)
+		return s.record(ctx, ce)
 	}
 	return nil
+}
+
+// record stores a carrier event that has no effect, so a redelivery is
+// recognised.
+func (s *Service) record(ctx context.Context, ce *store.CarrierEvent) error {
+	fresh, err := s.store.RecordCarrierEvent(ctx, ce)
+	if err == nil && !fresh {
+		s.log.Info("carrier webhook duplicate", "event_id", ce.ID, "type", ce.Type)
+	}
+	return err
 }
 
 // verifyWebhook finds the mode whose carrier verifies the request and
@@ -77,31 +84,31 @@ func (s *Service) verifyWebhook(h http.Header, body []byte) (naive.Mode, *carrie
 }
 
 // applyCarrierEvent acts on one verified carrier event.
-func (s *Service) applyCarrierEvent(ctx context.Context, mode naive.Mode, ev *carrier.Event) error {
+func (s *Service) applyCarrierEvent(ctx context.Context, mode naive.Mode, ev *carrier.Event, ce *store.CarrierEvent) error {
 	switch ev.Kind {
 	case carrier.EventCampaignStatus:
-		return s.advanceByCarrierID(ctx, mode, ev.Campaign.CampaignID, ev.Campaign.Status)
+		return s.advanceByCarrierID(ctx, mode, ev.Campaign.CampaignID, ev.Campaign.Status, ce)
 	case carrier.EventMessageReceived:
-		return s.receive(ctx, mode, ev.Message)
+		return s.receive(ctx, mode, ev.Message, ce)
 	case carrier.EventMessageStatus:
-		return s.messageStatus(ctx, mode, ev.Message)
+		return s.messageStatus(ctx, mode, ev.Message, ce)
 	case carrier.EventContactOpt:
-		return s.applyOptEvent(ctx, mode, ev)
+		return s.applyOptEvent(ctx, mode, ev, ce)
 	}
 	s.log.Info("carrier webhook ignored", "event_id", ev.ID, "type", ev.Type)
-	return nil
+	return s.record(ctx, ce)
 }
 
-func (s *Service) advanceByCarrierID(ctx context.Context, mode naive.Mode, carrierID, status string) error {
+func (s *Service) advanceByCarrierID(ctx context.Context, mode naive.Mode, carrierID, status string, ce *store.CarrierEvent) error {
 	c, err := s.store.GetCampaignByCarrierID(ctx, mode, carrierID)
 	if errors.Is(err, store.ErrNotFound) {
 		s.log.Warn("carrier webhook for an unknown campaign", "carrier_id", carrierID)
-		return nil
+		return s.record(ctx, ce)
 	}
 	if err != nil {
 		return err
 	}
-	_, err = s.advanceCampaign(ctx, c, status)
+	_, err = s.advanceCampaign(ctx, c, status, ce)
 	return err
 }
 
@@ -113,9 +120,13 @@ type CampaignUpdate struct {
 
 // advanceCampaign moves a campaign forward and, in the same transaction,
 // stores campaign.updated and — when it becomes active — one
-// phone.outbound_enabled per active number of its kind.
-func (s *Service) advanceCampaign(ctx context.Context, c *naive.Campaign, status string) (bool, error) {
+// phone.outbound_enabled per active number of its kind; ce, the carrier
+// event reporting the change (nil when polled), is recorded with it.
+func (s *Service) advanceCampaign(ctx context.Context, c *naive.Campaign, status string, ce *store.CarrierEvent) (bool, error) {
 	if naive.CampaignRank(status) <= naive.CampaignRank(c.Status) {
+		if ce != nil {
+			return false, s.record(ctx, ce)
+		}
 		return false, nil
 	}
 	sc := naive.Scope{OperatorID: c.OperatorID, Mode: c.Mode}
@@ -145,7 +156,7 @@ func (s *Service) advanceCampaign(ctx context.Context, c *naive.Campaign, status
 			events = append(events, ev)
 		}
 	}
-	changed, err := s.store.AdvanceCampaign(ctx, c.ID, status, s.now(), events)
+	changed, err := s.store.AdvanceCampaign(ctx, c.ID, status, s.now(), events, ce)
 	if changed {
 		s.log.Info("campaign updated", "campaign_id", c.ID, "subject_id", c.SubjectID, "from", c.Status, "to", status)
 	}

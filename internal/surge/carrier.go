@@ -85,6 +85,19 @@ func (a *Carrier) CreateCampaign(ctx context.Context, brandID string, c carrier.
 	return carrier.Campaign{ID: cp.ID, Status: campaignStatus(cp.Status)}, nil
 }
 
+// FindCampaign returns the account's first campaign (naive registers one
+// per account).
+func (a *Carrier) FindCampaign(ctx context.Context, brandID string) (carrier.Campaign, bool, error) {
+	cps, err := a.c.ListCampaigns(ctx, brandID)
+	if err != nil {
+		return carrier.Campaign{}, false, translate(err)
+	}
+	if len(cps) == 0 {
+		return carrier.Campaign{}, false, nil
+	}
+	return carrier.Campaign{ID: cps[0].ID, Status: campaignStatus(cps[0].Status)}, true, nil
+}
+
 // CampaignStatus reads a campaign's status.
 func (a *Carrier) CampaignStatus(ctx context.Context, campaignID string) (string, error) {
 	cp, err := a.c.GetCampaign(ctx, campaignID)

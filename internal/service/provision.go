@@ -1,0 +1,648 @@
+package service
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/naive-oss/naive/internal/carrier"
+	"github.com/naive-oss/naive/internal/naive"
+	"github.com/naive-oss/naive/internal/store"
+)
+
+// A provision is two phases around the carrier's purchase:
+//
+//  1. reserve — one transaction: the debit, the phone row in provisioning
+//     and the run's record at recovery point "reserved";
+//  2. activate — one transaction: the number on the phone, the agent's
+//     assignment, phone.provisioned (with its delivery jobs) and the
+//     outcome in the run's record.
+//
+// The subject's first number registers the brand and its campaign before
+// the purchase, each with phases of its own (a claim, the carrier's id as
+// soon as the carrier made it, the registration). A failure after the
+// reserve refunds in one transaction with the outcome. A run taken over
+// after its process died looks for the number at the carrier by our phone
+// id: found, it is recorded; not found, the reserve is refunded and — when
+// a client or a human is waiting for it — the provision runs afresh.
+
+// prechecked is what the precheck read, handed on so nothing is read twice.
+type prechecked struct {
+	brand    *naive.Brand    // nil before the first number
+	campaign *naive.Campaign // the registered campaign of the number's kind, if any
+}
+
+// ProvisionPhone buys a number for a subject. subjectID "" means the
+// caller's default subject. It answers a provisioned number, or a pending
+// approval when the subject's kit gates the action for agents.
+//
+// Errors: invalid_input, formation_incomplete, conflict (EIN mismatch),
+// insufficient_credits, no_matching_numbers, provider_error, not_configured,
+// not_found (subject, agent).
+func (s *Service) ProvisionPhone(ctx context.Context, subjectID string, req naive.ProvisionRequest) (*naive.ProvisionResult, error) {
+	p, subj, cfg, err := s.guard(ctx, "phone", subjectID)
+	if err != nil {
+		return nil, err
+	}
+	applyDefaults(&req, cfg.Defaults)
+	if err := ValidateProvision(&req); err != nil {
+		return nil, err
+	}
+	if idem := naive.IdempotencyFrom(ctx); idem != nil && idem.Resume {
+		r, err := s.takenOver(ctx, p, idem, ActionPhoneProvision)
+		if err != nil {
+			return nil, err
+		}
+		if r != nil {
+			out, err := s.resumeProvision(ctx, r, subj, req, true)
+			return provisioned(out, err)
+		}
+	}
+	pre, err := s.provisionPrecheck(ctx, p, subj, req)
+	if err != nil {
+		return nil, err
+	}
+	if pending, err := s.gate(ctx, p, subj, cfg, ActionPhoneProvision, req); err != nil || pending != nil {
+		if err != nil {
+			return nil, err
+		}
+		return &naive.ProvisionResult{Pending: pending}, nil
+	}
+	out, err := s.provision(ctx, s.directRun(ctx, p, ActionPhoneProvision), subj, req, pre)
+	return provisioned(out, err)
+}
+
+func provisioned(out *naive.Provisioned, err error) (*naive.ProvisionResult, error) {
+	if err != nil {
+		return nil, err
+	}
+	return &naive.ProvisionResult{Provisioned: out}, nil
+}
+
+// provision runs a provision from its first phase.
+func (s *Service) provision(ctx context.Context, r *run, subj *naive.Subject, req naive.ProvisionRequest, pre *prechecked) (*naive.Provisioned, error) {
+	cr, err := s.carrier(r.p.Mode)
+	if err != nil {
+		return nil, err
+	}
+	p, now := r.p, s.now()
+	phone := &naive.Phone{
+		ID: newID(), OperatorID: p.OperatorID, Mode: p.Mode, SubjectID: subj.ID, Type: req.Type,
+		Status: naive.PhoneProvisioning, Label: req.Label, AgentID: req.AgentID, AreaCode: req.AreaCode,
+		Price: s.cfg.PhonePrice, CreatedAt: now,
+	}
+	debit := &naive.LedgerEntry{ID: newID(), OperatorID: p.OperatorID, Mode: p.Mode, Amount: -s.cfg.PhonePrice,
+		Reason: naive.LedgerPhoneProvision, ReferenceID: phone.ID, Actor: p.Actor(), CreatedAt: now}
+	balance, err := s.store.ReservePhone(ctx, phone, debit, r.begin(store.PointReserved, phone.ID, subj.ID, req))
+	switch {
+	case errors.Is(err, store.ErrInsufficientCredits):
+		bal, _ := s.store.Balance(ctx, p.Scope())
+		return nil, errInsufficient(s.cfg.PhonePrice, bal)
+	case errors.Is(err, store.ErrNotFound):
+		return nil, naive.NotFound("subject", subj.ID) // deleted meanwhile
+	case err != nil:
+		return nil, phaseError(err)
+	}
+	r.owned()
+	// From here the run must end recorded whatever happens to the caller:
+	// carrier writes run to their end (each bounded by the carrier
+	// client's timeout).
+	ctx = context.WithoutCancel(ctx)
+	out, err := s.completeProvision(ctx, r, cr, subj, phone, req, pre, balance, false)
+	r.releaseUnlessStored(ctx, err)
+	return out, err
+}
+
+// completeProvision registers what is missing, buys the number and
+// activates it. resumed says a dead run may have bought it already.
+func (s *Service) completeProvision(ctx context.Context, r *run, cr carrier.Carrier, subj *naive.Subject, phone *naive.Phone,
+	req naive.ProvisionRequest, pre *prechecked, balance int64, resumed bool) (*naive.Provisioned, error) {
+	brand := pre.brand
+	if brand == nil || brand.Status != naive.BrandRegistered {
+		var err error
+		if brand, err = s.ensureBrand(ctx, cr, r.p, subj, req.EIN); err != nil {
+			return nil, s.failProvision(ctx, r, phone, err)
+		}
+	}
+	camp := pre.campaign
+	if camp == nil {
+		var err error
+		if camp, err = s.ensureCampaign(ctx, cr, r.p, subj, brand, campaignKind(req.Type)); err != nil {
+			return nil, s.failProvision(ctx, r, phone, err)
+		}
+	}
+	num, err := s.buyNumber(ctx, cr, brand.CarrierID, phone, req, resumed)
+	if errors.Is(err, errUndecided) {
+		return nil, undecided(r) // the run stays reserved; a retry or the background pass decides
+	}
+	if err != nil {
+		return nil, s.failProvision(ctx, r, phone, carrierError("buy a number", err))
+	}
+	return s.activate(ctx, r, cr, phone, num, camp, balance)
+}
+
+// errUndecided: the carrier could not tell whether it carried a purchase
+// out, and could not be asked; the run is left at its recovery point for a
+// retry (same Idempotency-Key) or the background pass, which never buy
+// twice.
+var errUndecided = errors.New("the carrier's outcome is unknown")
+
+// undecided is the answer of a run left undecided: retryable only under an
+// Idempotency-Key (a retry without one would be a second purchase).
+func undecided(r *run) error {
+	e := &naive.Error{Code: naive.EProviderError, Err: errUndecided,
+		Message: "The carrier did not confirm the purchase and could not be asked whether it made it; the charge is held until it can."}
+	if r.idem != nil {
+		return e.WithHint("Retry with the same Idempotency-Key: the retry finds out, and never buys twice.").With("retryable", true)
+	}
+	return e.WithHint("Do not send it again: reconciliation records the number or refunds the charge within minutes; watch GET /v1/phone.").
+		With("retryable", false)
+}
+
+// buyNumber buys the phone's number. Surge has no idempotency keys: a
+// purchase whose answer was lost is looked up by the name we gave it (our
+// phone id); if the carrier surely does not have it, the purchase is tried
+// once more (should the first land late after all, the reconciler releases
+// the extra). A resumed run looks first.
+func (s *Service) buyNumber(ctx context.Context, cr carrier.Carrier, brandID string, phone *naive.Phone, req naive.ProvisionRequest, resumed bool) (carrier.Number, error) {
+	if resumed {
+		n, ok, err := cr.FindNumber(ctx, brandID, phone.ID)
+		if err != nil {
+			return carrier.Number{}, errUndecided
+		}
+		if ok {
+			return n, nil
+		}
+	}
+	for attempt := 1; ; attempt++ {
+		n, err := cr.BuyNumber(ctx, brandID, carrier.NumberOrder{Type: req.Type, AreaCode: req.AreaCode, Ref: phone.ID})
+		if err == nil || !errors.Is(err, carrier.ErrUnknownOutcome) {
+			return n, err
+		}
+		found, ok, lerr := cr.FindNumber(ctx, brandID, phone.ID)
+		switch {
+		case lerr != nil:
+			s.log.Warn("purchase outcome unknown and the carrier cannot be asked", "phone_id", phone.ID, "err", lerr)
+			return carrier.Number{}, errUndecided
+		case ok:
+			return found, nil
+		case attempt == 2:
+			return carrier.Number{}, err
+		}
+	}
+}
+
+// activate is the provision's last phase.
+func (s *Service) activate(ctx context.Context, r *run, cr carrier.Carrier, phone *naive.Phone, num carrier.Number, camp *naive.Campaign, balance int64) (*naive.Provisioned, error) {
+	ph := *phone
+	ph.Status, ph.E164, ph.CarrierID, ph.CampaignID = naive.PhoneActive, num.E164, num.ID, camp.ID
+	ph.Capabilities = capabilities(&ph, camp)
+	res := &naive.Provisioned{
+		Phone:            ph,
+		Campaign:         naive.CampaignSummary{ID: camp.ID, Status: camp.Status, ETA: campaignETA(camp)},
+		CreditsUsed:      ph.Price,
+		CreditsRemaining: balance,
+	}
+	ev, err := s.event(naive.Scope{OperatorID: ph.OperatorID, Mode: ph.Mode}, naive.EventPhoneProvisioned, &ph)
+	if err != nil {
+		return nil, err
+	}
+	act := &store.PhoneActivation{ID: ph.ID, E164: ph.E164, CarrierID: ph.CarrierID, CampaignID: ph.CampaignID, Events: []*naive.Event{ev}}
+	if ph.AgentID != "" {
+		act.Assignment = &naive.Assignment{PhoneID: ph.ID, AgentID: ph.AgentID, OperatorID: ph.OperatorID, Mode: ph.Mode,
+			Permissions: []string{naive.PermReceiveSMS, naive.PermSendSMS}, CreatedAt: s.now()}
+	}
+	err = s.store.ActivatePhone(ctx, act, r.finish(res, nil))
+	switch {
+	case err == nil:
+		r.stored()
+		s.log.Info("phone provisioned", "phone_id", ph.ID, "e164", ph.E164, "subject_id", ph.SubjectID, "mode", ph.Mode)
+		return res, nil
+	case errors.Is(err, store.ErrNotFound) && act.Assignment != nil:
+		// The agent to connect was deleted meanwhile: nothing half-done.
+		// The number goes back and the charge with it.
+		s.releaseUnrecorded(ctx, cr, num)
+		return nil, s.failProvision(ctx, r, phone, naive.InvalidParam("agent_id",
+			"Agent %s was deleted while the number was being bought; the number was released and nothing was charged.", ph.AgentID).
+			WithHint("Provision again with an existing agent_id (GET /v1/agents), or without one."))
+	case errors.Is(err, store.ErrConflict):
+		// The phone is no longer provisioning: the reconciler settled it
+		// (refunded) while this run was away. The number is not ours.
+		s.releaseUnrecorded(ctx, cr, num)
+		return nil, s.failProvision(ctx, r, phone, errInterrupted())
+	}
+	// ErrLockLost: another process took the run over and will record the
+	// number (it finds it by our phone id). Any other error leaves the run
+	// reserved with the number named after it, for a retry to record.
+	return nil, phaseError(err)
+}
+
+func (s *Service) releaseUnrecorded(ctx context.Context, cr carrier.Carrier, num carrier.Number) {
+	if err := cr.ReleaseNumber(ctx, num.ID); err != nil {
+		// The reconciler releases carrier numbers we do not hold.
+		s.log.Error("release unrecorded number", "carrier_id", num.ID, "err", err)
+	}
+}
+
+func errInterrupted() *naive.Error {
+	return (&naive.Error{Code: naive.EProviderError,
+		Message: "The provision was interrupted before a number was bought; its charge was refunded."}).
+		WithHint("Send the request again; nothing was bought or kept.").With("retryable", true)
+}
+
+// failProvision ends a reserved run that failed: the refund and the outcome
+// in one transaction. A retryable failure forgets the key, so a retry
+// starts afresh; any other stores its error as the answer. It returns the
+// failure (or the error storing it).
+func (s *Service) failProvision(ctx context.Context, r *run, phone *naive.Phone, failure error) error {
+	refund := &naive.LedgerEntry{ID: newID(), OperatorID: phone.OperatorID, Mode: phone.Mode, Amount: phone.Price,
+		Reason: naive.LedgerPhoneRefund, ReferenceID: phone.ID, Actor: r.p.Actor(), CreatedAt: s.now()}
+	pr := r.finish(nil, failure)
+	if dropsKey(failure) {
+		pr = r.drop(failure)
+	}
+	_, err := s.store.FailPhone(ctx, phone.ID, refund, pr)
+	if errors.Is(err, store.ErrConflict) {
+		// Settled already (refunded by the reconciler): store the outcome.
+		err = s.store.SaveProgress(ctx, pr)
+	}
+	if err != nil {
+		s.log.Error("refund failed provision", "phone_id", phone.ID, "err", err)
+		return phaseError(err)
+	}
+	r.stored()
+	return failure
+}
+
+// resumeProvision resumes a provision whose process died after its reserve
+// (r holds the record: a key taken over, or an approval). waiting says a
+// client or a human waits for the outcome: a provision that had bought
+// nothing is then run afresh, in place, instead of only refunded.
+func (s *Service) resumeProvision(ctx context.Context, r *run, subj *naive.Subject, req naive.ProvisionRequest, waiting bool) (*naive.Provisioned, error) {
+	ctx = context.WithoutCancel(ctx)
+	out, err := s.resumeReserved(ctx, r, subj, req, waiting)
+	r.releaseUnlessStored(ctx, err)
+	return out, err
+}
+
+func (s *Service) resumeReserved(ctx context.Context, r *run, subj *naive.Subject, req naive.ProvisionRequest, waiting bool) (*naive.Provisioned, error) {
+	phoneID := r.resource()
+	sc := r.p.Scope()
+	phone, err := s.store.GetPhone(ctx, sc, phoneID)
+	if err != nil {
+		return nil, err
+	}
+	cr, err := s.carrier(r.p.Mode)
+	if err != nil {
+		return nil, err
+	}
+	camp, err := s.campaignOf(ctx, sc, phone)
+	if err != nil {
+		return nil, err
+	}
+	balance := int64(0)
+	if e, err := s.store.GetLedgerEntry(ctx, sc, naive.LedgerPhoneProvision, phone.ID); err == nil {
+		balance = e.BalanceAfter
+	}
+	switch phone.Status {
+	case naive.PhoneActive, naive.PhoneReleased:
+		// Activated (by the reconciler) but the outcome was not stored.
+		res := &naive.Provisioned{Phone: *phone, CreditsUsed: phone.Price, CreditsRemaining: balance}
+		res.Phone.Capabilities = capabilities(phone, camp)
+		if camp != nil {
+			res.Campaign = naive.CampaignSummary{ID: camp.ID, Status: camp.Status, ETA: campaignETA(camp)}
+		}
+		if err := s.store.SaveProgress(ctx, r.finish(res, nil)); err != nil {
+			return nil, phaseError(err)
+		}
+		r.stored()
+		return res, nil
+	case naive.PhoneProvisioning:
+		brand, err := s.store.GetBrand(ctx, sc, phone.SubjectID)
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			return nil, err
+		}
+		if brand != nil && brand.Status == naive.BrandRegistered && camp != nil {
+			n, ok, ferr := cr.FindNumber(ctx, brand.CarrierID, phone.ID)
+			if ferr != nil {
+				return nil, undecided(r)
+			}
+			if ok {
+				return s.activate(ctx, r, cr, phone, n, camp, balance)
+			}
+		}
+	}
+	// The earlier run bought nothing: its charge goes back (if the
+	// reconciler has not given it back already) and its key is forgotten.
+	if err := s.refundInterrupted(ctx, r, phone); err != nil {
+		return nil, err
+	}
+	if !waiting {
+		return nil, errInterrupted()
+	}
+	if r.appr == nil {
+		r = s.directRun(naive.WithIdempotency(ctx, r.idem), r.p, ActionPhoneProvision)
+	} else {
+		r.appr.ResourceID, r.resumed = "", false
+	}
+	pre, err := s.provisionPrecheck(ctx, r.p, subj, req)
+	if err != nil {
+		return nil, s.endBeforeReserve(ctx, r, err)
+	}
+	return s.provision(ctx, r, subj, req, pre)
+}
+
+// refundInterrupted refunds a reserved phone a dead run bought nothing for
+// and leaves its record ready to run afresh: a key is forgotten, an
+// approval keeps executing with no phone.
+func (s *Service) refundInterrupted(ctx context.Context, r *run, phone *naive.Phone) error {
+	refund := &naive.LedgerEntry{ID: newID(), OperatorID: phone.OperatorID, Mode: phone.Mode, Amount: phone.Price,
+		Reason: naive.LedgerPhoneRefund, ReferenceID: phone.ID, Actor: r.p.Actor(), CreatedAt: s.now()}
+	pr := r.drop(nil)
+	if r.appr != nil {
+		pr = store.Progress{Approval: &store.ApprovalStep{ID: r.appr.ID, Owner: s.cfg.ProcessID}}
+	}
+	_, err := s.store.FailPhone(ctx, phone.ID, refund, pr)
+	if errors.Is(err, store.ErrConflict) {
+		err = s.store.SaveProgress(ctx, pr)
+	}
+	if err != nil {
+		return phaseError(err)
+	}
+	s.log.Info("refunded a provision interrupted before its purchase", "phone_id", phone.ID)
+	return nil
+}
+
+// endBeforeReserve stores the outcome of a run refused before its first
+// phase: only an approval records one (a direct call stores nothing).
+func (s *Service) endBeforeReserve(ctx context.Context, r *run, failure error) error {
+	if r.appr == nil {
+		return failure
+	}
+	if err := s.store.SaveProgress(ctx, r.finish(nil, failure)); err != nil {
+		return phaseError(err)
+	}
+	r.stored()
+	return failure
+}
+
+// campaignOf returns the registered campaign of a phone's kind (nil if
+// none yet).
+func (s *Service) campaignOf(ctx context.Context, sc naive.Scope, ph *naive.Phone) (*naive.Campaign, error) {
+	if ph.CampaignID != "" {
+		c, err := s.store.GetCampaign(ctx, sc, ph.CampaignID)
+		if err == nil || !errors.Is(err, store.ErrNotFound) {
+			return c, err
+		}
+	}
+	camps, err := s.store.ListCampaigns(ctx, sc, ph.SubjectID)
+	if err != nil {
+		return nil, err
+	}
+	for i := range camps {
+		if camps[i].Kind == campaignKind(ph.Type) && camps[i].ClaimToken == "" {
+			return &camps[i], nil
+		}
+	}
+	return nil, nil
+}
+
+func campaignKind(phoneType string) string {
+	if phoneType == naive.PhoneTollFree {
+		return naive.CampaignTollFree
+	}
+	return naive.Campaign10DLC
+}
+
+// provisionPrecheck refuses a provision that cannot succeed whatever a human
+// decides: it runs before the approval gate, so no human is asked to approve
+// a doomed request, and again when an approval is executed, since things
+// may change while it waits. It returns the brand and campaign it read.
+func (s *Service) provisionPrecheck(ctx context.Context, p naive.Principal, subj *naive.Subject, req naive.ProvisionRequest) (*prechecked, error) {
+	if _, err := s.carrier(p.Mode); err != nil {
+		return nil, err
+	}
+	sc := p.Scope()
+	// 1. Formation.
+	if f := subj.Formation.Effective(s.now()); f.Status != naive.FormationCompleted {
+		return nil, (&naive.Error{Code: naive.EFormationIncomplete,
+			Message: fmt.Sprintf("The subject's LLC formation is %s; a number needs a completed formation.", f.Status)}).
+			WithHint("Start or finish it with POST /v1/subjects/%s/formation, then retry.", subj.ID).
+			With("formation_status", f.Status)
+	}
+	// 2. The agent to connect.
+	if req.AgentID != "" {
+		if _, err := s.store.GetAgent(ctx, sc, req.AgentID); errors.Is(err, store.ErrNotFound) {
+			return nil, naive.InvalidParam("agent_id", "No agent with id %q.", req.AgentID).
+				WithHint("Create one with POST /v1/agents, or list them with GET /v1/agents.")
+		} else if err != nil {
+			return nil, err
+		}
+	}
+	// 3. The brand: EIN on the first number, the same EIN afterwards.
+	pre := &prechecked{}
+	brand, err := s.store.GetBrand(ctx, sc, subj.ID)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return nil, err
+	}
+	registered := brand != nil && brand.Status == naive.BrandRegistered
+	if registered {
+		pre.brand = brand
+	}
+	switch {
+	case !registered && req.EIN == "" && (brand == nil || brand.EIN == ""):
+		return nil, naive.InvalidParam("ein", "ein is required on the subject's first number: it registers the carrier brand.").
+			WithHint("Send the company's EIN, e.g. \"ein\": \"12-3456789\".")
+	case registered && req.EIN != "" && req.EIN != brand.EIN:
+		return nil, errEINMismatch(brand.EIN)
+	}
+	if !registered {
+		if missing := missingForRegistration(subj.SubjectProfile); len(missing) > 0 {
+			return nil, (&naive.Error{Code: naive.EInvalidInput, Param: missing[0],
+				Message: "The subject's profile lacks what carrier registration needs."}).
+				WithHint("Fill these fields with PATCH /v1/subjects/%s, then retry.", subj.ID).
+				With("fields_needed", missing)
+		}
+		return pre, nil
+	}
+	// 4. The campaign of the number's kind, once registered.
+	camps, err := s.store.ListCampaigns(ctx, sc, subj.ID)
+	if err != nil {
+		return nil, err
+	}
+	for i := range camps {
+		if camps[i].Kind == campaignKind(req.Type) && camps[i].ClaimToken == "" {
+			pre.campaign = &camps[i]
+		}
+	}
+	return pre, nil
+}
+
+// ensureBrand returns the subject's registered brand, registering it with
+// the carrier if this call is the first. Concurrent first calls elect one
+// registrar through a stored claim; the others wait for it. A claim whose
+// process died is taken over at once; a brand the carrier created but
+// found not ready keeps its carrier id, so a retry after the profile is
+// fixed updates it rather than creating another.
+func (s *Service) ensureBrand(ctx context.Context, cr carrier.Carrier, p naive.Principal, subj *naive.Subject, ein string) (*naive.Brand, error) {
+	deadline := s.now().Add(s.cfg.ClaimWait)
+	for {
+		token := newID()
+		now := s.now()
+		b, claimed, err := s.store.ClaimBrand(ctx, &naive.Brand{SubjectID: subj.ID, OperatorID: p.OperatorID, Mode: p.Mode,
+			EIN: ein, Status: naive.BrandRegistering, ClaimToken: token, ClaimedBy: s.cfg.ProcessID, ClaimedAt: now, CreatedAt: now},
+			now.Add(-s.cfg.ClaimStale), s.liveAfter())
+		if err != nil {
+			return nil, err
+		}
+		if b.Status == naive.BrandRegistered {
+			if ein != "" && b.EIN != ein {
+				return nil, errEINMismatch(b.EIN)
+			}
+			return b, nil
+		}
+		if claimed {
+			return s.registerBrand(ctx, cr, subj, b, token)
+		}
+		if s.now().After(deadline) {
+			return nil, (&naive.Error{Code: naive.EProviderError, Message: "The carrier brand is still being registered by another request."}).
+				WithHint("Retry in a minute with the same Idempotency-Key; nothing was charged.").With("retryable", true)
+		}
+		if err := sleep(ctx, 50*time.Millisecond); err != nil {
+			return nil, err
+		}
+	}
+}
+
+// registerBrand registers a claimed brand in its phases: the carrier's
+// brand (created, or updated when an earlier attempt created it), its id
+// recorded at once, then its readiness.
+func (s *Service) registerBrand(ctx context.Context, cr carrier.Carrier, subj *naive.Subject, b *naive.Brand, token string) (*naive.Brand, error) {
+	abandon := func() {
+		if err := s.store.AbandonBrand(ctx, subj.ID, token); err != nil {
+			s.log.Error("abandon brand claim", "subject_id", subj.ID, "err", err)
+		}
+	}
+	reg := carrier.BrandRegistration{Profile: subj.SubjectProfile, EIN: b.EIN}
+	if b.CarrierID == "" {
+		id, err := cr.CreateBrand(ctx, reg)
+		if err != nil {
+			abandon()
+			return nil, carrierError("register the brand", err)
+		}
+		if err := s.store.SetBrandCarrierID(ctx, subj.ID, token, id, s.now()); err != nil {
+			return nil, err
+		}
+		b.CarrierID = id
+	} else if err := cr.UpdateBrand(ctx, b.CarrierID, reg); err != nil {
+		abandon()
+		return nil, carrierError("update the brand", err)
+	}
+	st, err := cr.BrandStatus(ctx, b.CarrierID)
+	if err != nil {
+		abandon()
+		return nil, carrierError("check the brand", err)
+	}
+	if !st.Ready {
+		abandon()
+		return nil, brandNotReady(subj, st)
+	}
+	if err := s.store.CompleteBrand(ctx, subj.ID, token, b.CarrierID, s.now()); err != nil {
+		return nil, err
+	}
+	b.Status, b.ClaimToken = naive.BrandRegistered, ""
+	s.log.Info("brand registered", "subject_id", subj.ID, "carrier_brand", b.CarrierID)
+	return b, nil
+}
+
+// brandNotReady explains what the carrier found missing or wrong.
+func brandNotReady(subj *naive.Subject, st carrier.Brand) error {
+	if len(st.Problems) > 0 {
+		e := st.Problems[0]
+		for _, p := range st.Problems {
+			if p.Field == "ein" {
+				return (&naive.Error{Code: naive.EInvalidInput, Param: "ein",
+					Message: "The carrier rejected the EIN: it does not match the legal name in government records."}).
+					WithHint("Check the EIN and the subject's legal_name against the IRS letter, then retry.").With("carrier_error", p.Code)
+			}
+		}
+		return (&naive.Error{Code: naive.EInvalidInput, Param: e.Field, Message: "The carrier rejected " + e.Field + ": " + e.Message}).
+			WithHint("Fix it with PATCH /v1/subjects/%s, then retry.", subj.ID)
+	}
+	param := ""
+	if len(st.FieldsNeeded) > 0 {
+		param = st.FieldsNeeded[0]
+	}
+	return (&naive.Error{Code: naive.EInvalidInput, Param: param, Message: "The carrier needs more of the subject's profile to register the brand."}).
+		WithHint("Fill these fields with PATCH /v1/subjects/%s, then retry.", subj.ID).With("fields_needed", st.FieldsNeeded)
+}
+
+// ensureCampaign returns the subject's campaign of kind, creating it once.
+func (s *Service) ensureCampaign(ctx context.Context, cr carrier.Carrier, p naive.Principal, subj *naive.Subject, brand *naive.Brand, kind string) (*naive.Campaign, error) {
+	deadline := s.now().Add(s.cfg.ClaimWait)
+	for {
+		token := newID()
+		now := s.now()
+		c, claimed, err := s.store.ClaimCampaign(ctx, &naive.Campaign{ID: newID(), SubjectID: subj.ID, OperatorID: p.OperatorID, Mode: p.Mode,
+			Kind: kind, Status: naive.CampaignCreated, ClaimToken: token, ClaimedBy: s.cfg.ProcessID, ClaimedAt: now, CreatedAt: now, UpdatedAt: now},
+			now.Add(-s.cfg.ClaimStale), s.liveAfter())
+		if err != nil {
+			return nil, err
+		}
+		if claimed {
+			return s.registerCampaign(ctx, cr, subj, brand, c, token)
+		}
+		if c.ClaimToken == "" {
+			return c, nil
+		}
+		if s.now().After(deadline) {
+			return nil, (&naive.Error{Code: naive.EProviderError, Message: "The campaign is still being registered by another request."}).
+				WithHint("Retry in a minute with the same Idempotency-Key; nothing was charged.").With("retryable", true)
+		}
+		if err := sleep(ctx, 50*time.Millisecond); err != nil {
+			return nil, err
+		}
+	}
+}
+
+// registerCampaign registers a claimed campaign. A claim taken over from a
+// dead process first adopts a campaign the carrier already has for the
+// brand (its creation's answer was lost), so none is created twice.
+func (s *Service) registerCampaign(ctx context.Context, cr carrier.Carrier, subj *naive.Subject, brand *naive.Brand, c *naive.Campaign, token string) (*naive.Campaign, error) {
+	carrierID, status := "", naive.CampaignCreated
+	if c.Kind == naive.Campaign10DLC {
+		cp, found, err := cr.FindCampaign(ctx, brand.CarrierID)
+		if err == nil && !found {
+			cp, err = cr.CreateCampaign(ctx, brand.CarrierID, campaignCreate(subj))
+		}
+		if err != nil {
+			if aerr := s.store.AbandonCampaign(ctx, c.ID, token); aerr != nil {
+				s.log.Error("abandon campaign claim", "campaign_id", c.ID, "err", aerr)
+			}
+			return nil, carrierError("register the campaign", err)
+		}
+		carrierID, status = cp.ID, cp.Status
+	}
+	// Toll-free verification has no carrier API (Surge runs it from its
+	// dashboard); the record tracks it and the poller advances it.
+	if err := s.store.CompleteCampaign(ctx, c.ID, token, carrierID, status, s.now()); err != nil {
+		return nil, err
+	}
+	c.CarrierID, c.Status, c.ClaimToken = carrierID, status, ""
+	s.log.Info("campaign registered", "subject_id", subj.ID, "campaign_id", c.ID, "kind", c.Kind, "carrier_id", carrierID)
+	return c, nil
+}
+
+// decodeProvision reads a frozen provision request.
+func decodeProvision(payload json.RawMessage) (naive.ProvisionRequest, error) {
+	var req naive.ProvisionRequest
+	if err := json.Unmarshal(payload, &req); err != nil {
+		return req, fmt.Errorf("decode provision payload: %w", err)
+	}
+	if verr := ValidateProvision(&req); verr != nil {
+		return req, verr
+	}
+	return req, nil
+}
