@@ -1,0 +1,509 @@
+package service_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/naive-oss/naive/internal/carrier"
+	"github.com/naive-oss/naive/internal/naive"
+	"github.com/naive-oss/naive/internal/service"
+	"github.com/naive-oss/naive/internal/store"
+	"github.com/naive-oss/naive/internal/store/sqlite"
+)
+
+// fakeCarrier is a carrier of the service's own port, in memory: it proves
+// the service runs on any carrier behind carrier.Carrier (it knows nothing
+// of Surge), and its knobs make it fail the ways carriers fail.
+type fakeCarrier struct {
+	mu      sync.Mutex
+	seq     int
+	brands  map[string]bool
+	camps   map[string]string // brand → campaign id
+	numbers map[string]carrier.Number
+	sent    map[string]carrier.SentMessage // by ref
+	// buyOutcome, when set, is returned by BuyNumber after it bought the
+	// number (an answer lost on the way back) — or without buying when
+	// dropBuys is set; findErr fails FindNumber.
+	buyOutcome error
+	dropBuys   bool
+	findErr    error
+	bought     int
+}
+
+func newFakeCarrier() *fakeCarrier {
+	return &fakeCarrier{brands: map[string]bool{}, camps: map[string]string{}, numbers: map[string]carrier.Number{},
+		sent: map[string]carrier.SentMessage{}}
+}
+
+func (f *fakeCarrier) id(prefix string) string { f.seq++; return fmt.Sprintf("%s_%d", prefix, f.seq) }
+
+func (f *fakeCarrier) Name() string { return "fake" }
+func (f *fakeCarrier) CreateBrand(ctx context.Context, b carrier.BrandRegistration) (string, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	id := f.id("brand")
+	f.brands[id] = true
+	return id, nil
+}
+func (f *fakeCarrier) UpdateBrand(context.Context, string, carrier.BrandRegistration) error {
+	return nil
+}
+func (f *fakeCarrier) BrandStatus(_ context.Context, id string) (carrier.Brand, error) {
+	return carrier.Brand{ID: id, Ready: true}, nil
+}
+func (f *fakeCarrier) CreateCampaign(_ context.Context, brandID string, _ carrier.CampaignRequest) (carrier.Campaign, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	id := f.id("camp")
+	f.camps[brandID] = id
+	return carrier.Campaign{ID: id, Status: naive.CampaignCreated}, nil
+}
+func (f *fakeCarrier) FindCampaign(_ context.Context, brandID string) (carrier.Campaign, bool, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	id, ok := f.camps[brandID]
+	return carrier.Campaign{ID: id, Status: naive.CampaignCreated}, ok, nil
+}
+func (f *fakeCarrier) CampaignStatus(context.Context, string) (string, error) {
+	return naive.CampaignInReview, nil
+}
+func (f *fakeCarrier) BuyNumber(_ context.Context, brandID string, o carrier.NumberOrder) (carrier.Number, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	n := carrier.Number{ID: f.id("num"), E164: fmt.Sprintf("+1%s555%04d", o.AreaCode, f.seq), Ref: o.Ref}
+	if f.dropBuys {
+		return carrier.Number{}, f.buyOutcome
+	}
+	f.bought++
+	f.numbers[n.ID] = n
+	if f.buyOutcome != nil {
+		return carrier.Number{}, f.buyOutcome
+	}
+	return n, nil
+}
+func (f *fakeCarrier) ListNumbers(context.Context, string) ([]carrier.Number, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	out := []carrier.Number{}
+	for _, n := range f.numbers {
+		out = append(out, n)
+	}
+	return out, nil
+}
+func (f *fakeCarrier) FindNumber(_ context.Context, _ string, ref string) (carrier.Number, bool, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.findErr != nil {
+		return carrier.Number{}, false, f.findErr
+	}
+	for _, n := range f.numbers {
+		if n.Ref == ref {
+			return n, true, nil
+		}
+	}
+	return carrier.Number{}, false, nil
+}
+func (f *fakeCarrier) ReleaseNumber(_ context.Context, id string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	delete(f.numbers, id)
+	return nil
+}
+func (f *fakeCarrier) SendMessage(_ context.Context, _ string, m carrier.OutboundMessage) (carrier.SentMessage, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	s := carrier.SentMessage{ID: f.id("msg")}
+	f.sent[m.Ref] = s
+	return s, nil
+}
+func (f *fakeCarrier) FindMessage(_ context.Context, _ string, ref string) (carrier.SentMessage, bool, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	s, ok := f.sent[ref]
+	return s, ok, nil
+}
+func (f *fakeCarrier) ContactNumber(context.Context, string) (string, error) {
+	return "+14155550100", nil
+}
+
+// ParseWebhook reads the fake's own envelope, authenticated by a header.
+func (f *fakeCarrier) ParseWebhook(h http.Header, body []byte, _ time.Time) (*carrier.Event, error) {
+	if h.Get("webhook-signature") != "fake" {
+		return nil, carrier.ErrBadSignature
+	}
+	var ev carrier.Event
+	if err := json.Unmarshal(body, &ev); err != nil {
+		return nil, carrier.ErrUnreadable
+	}
+	return &ev, nil
+}
+
+func (f *fakeCarrier) held() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return len(f.numbers)
+}
+
+// clock is the services' one clock, moved by hand.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *clock) add(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
+
+// fixture is a store with a first start, a fake carrier, a clock, and a
+// service standing for one process.
+type fixture struct {
+	t     *testing.T
+	st    store.Store
+	cr    *fakeCarrier
+	clock *clock
+	svc   *service.Service
+	ctx   context.Context // the test key's principal
+	human context.Context
+}
+
+func setup(t *testing.T) *fixture {
+	t.Helper()
+	st, err := sqlite.Open(context.Background(), "sqlite:"+t.TempDir()+"/unit.db")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	f := &fixture{t: t, st: st, cr: newFakeCarrier(), clock: &clock{t: time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)}}
+	f.svc = f.process("process-1")
+	boot, err := f.svc.Bootstrap(context.Background(), service.BootstrapConfig{AdminEmail: "admin@localhost", AdminPassword: "correct horse battery staple"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := f.svc.Authenticate(context.Background(), boot.TestKey, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.ctx = naive.WithPrincipal(context.Background(), p)
+	login, err := f.svc.Login(context.Background(), naive.LoginRequest{Email: "admin@localhost", Password: "correct horse battery staple"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hp, err := f.svc.Authenticate(context.Background(), login.Token, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.human = naive.WithPrincipal(context.Background(), hp)
+	return f
+}
+
+// process returns a service on the fixture's store and carrier standing
+// for another server process, registered as alive now.
+func (f *fixture) process(id string) *service.Service {
+	f.t.Helper()
+	svc, err := service.New(service.Config{Store: f.st, Now: f.clock.now, ProcessID: id, LiveWindow: 5 * time.Second,
+		Carrier: testOnly(f.cr), Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	if err := svc.RegisterProcess(context.Background()); err != nil {
+		f.t.Fatal(err)
+	}
+	return svc
+}
+
+// testOnly is test mode's carrier; live mode has none.
+func testOnly(c carrier.Carrier) func(naive.Mode) carrier.Carrier {
+	return func(m naive.Mode) carrier.Carrier {
+		if m == naive.ModeTest {
+			return c
+		}
+		return nil
+	}
+}
+
+func keyed(ctx context.Context, key string) (context.Context, *naive.Idempotency) {
+	k := &naive.Idempotency{Key: key, RequestHash: "hash-" + key, Method: "POST", Path: "/v1/phone/provision"}
+	return naive.WithIdempotency(ctx, k), k
+}
+
+var firstNumber = naive.ProvisionRequest{EIN: "12-3456789", AreaCode: "415", Label: "Support"}
+
+func (f *fixture) balance() int64 {
+	f.t.Helper()
+	c, err := f.svc.Credits(f.ctx)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return c.Balance
+}
+
+// TestProvisionOnAnotherCarrier: a provision runs end to end on a carrier
+// that is not Surge, through the port alone, in two phases around the
+// purchase, and stores its answer under its key.
+func TestProvisionOnAnotherCarrier(t *testing.T) {
+	f := setup(t)
+	ctx, k := keyed(f.ctx, "one")
+	res, err := f.svc.ProvisionPhone(ctx, "", firstNumber)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ph := res.Provisioned.Phone
+	if ph.Status != naive.PhoneActive || ph.CarrierID == "" || !ph.Capabilities.SMSInbound || res.Provisioned.CreditsRemaining != 950 {
+		t.Fatalf("provisioned %+v", res.Provisioned)
+	}
+	if !k.Owned || !k.Stored {
+		t.Fatalf("key owned %v stored %v, want both", k.Owned, k.Stored)
+	}
+	rec, err := f.svc.LookupKey(f.ctx, mustPrincipal(f.ctx), "one")
+	if err != nil || rec == nil || !rec.Completed || rec.ResourceID != ph.ID || rec.LockedBy != "" {
+		t.Fatalf("key record %+v (%v)", rec, err)
+	}
+	if f.cr.held() != 1 || f.balance() != 950 {
+		t.Fatalf("carrier holds %d, balance %d", f.cr.held(), f.balance())
+	}
+}
+
+func mustPrincipal(ctx context.Context) naive.Principal {
+	p, _ := naive.PrincipalFrom(ctx)
+	return p
+}
+
+// TestLostPurchaseAnswer: the carrier bought the number but its answer was
+// lost; the number is found by our phone id, not bought again.
+func TestLostPurchaseAnswer(t *testing.T) {
+	f := setup(t)
+	f.cr.buyOutcome = &carrier.Error{Kind: carrier.Unavailable, Message: "connection reset", UnknownOutcome: true}
+	res, err := f.svc.ProvisionPhone(f.ctx, "", firstNumber)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.cr.bought != 1 || f.cr.held() != 1 || res.Provisioned.Phone.CarrierID == "" {
+		t.Fatalf("bought %d, held %d: %+v", f.cr.bought, f.cr.held(), res.Provisioned.Phone)
+	}
+}
+
+// TestUndecidedPurchase: the answer was lost and the carrier cannot be
+// asked: the run stays reserved (charged, nothing refunded, nothing bought
+// again) and its record is let go, so the retry resumes it and finds the
+// number once the carrier answers.
+func TestUndecidedPurchase(t *testing.T) {
+	f := setup(t)
+	f.cr.buyOutcome = &carrier.Error{Kind: carrier.Unavailable, Message: "timeout", UnknownOutcome: true}
+	f.cr.findErr = &carrier.Error{Kind: carrier.Unavailable, Message: "down"}
+	ctx, k := keyed(f.ctx, "undecided")
+	if _, err := f.svc.ProvisionPhone(ctx, "", firstNumber); naive.ErrorCode(err) != naive.EProviderError {
+		t.Fatalf("err %v, want provider_error", err)
+	}
+	if k.Owned || f.balance() != 950 || f.cr.bought != 1 {
+		t.Fatalf("owned %v, balance %d, bought %d", k.Owned, f.balance(), f.cr.bought)
+	}
+	rec, _ := f.svc.LookupKey(f.ctx, mustPrincipal(f.ctx), "undecided")
+	if rec == nil || rec.Completed || rec.LockedBy != "" || rec.RecoveryPoint != store.PointReserved {
+		t.Fatalf("record %+v, want reserved and let go", rec)
+	}
+	// The carrier answers again; the client retries with the same key.
+	f.cr.buyOutcome, f.cr.findErr = nil, nil
+	if ok, err := f.svc.TakeOverKey(f.ctx, rec); err != nil || !ok {
+		t.Fatalf("take over: %v %v", ok, err)
+	}
+	ctx, _ = keyed(f.ctx, "undecided")
+	naive.IdempotencyFrom(ctx).Resume = true
+	res, err := f.svc.ProvisionPhone(ctx, "", firstNumber)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.cr.bought != 1 || f.cr.held() != 1 || f.balance() != 950 || res.Provisioned.Phone.ID != rec.ResourceID {
+		t.Fatalf("bought %d, held %d, balance %d, phone %s want %s", f.cr.bought, f.cr.held(), f.balance(),
+			res.Provisioned.Phone.ID, rec.ResourceID)
+	}
+}
+
+// TestResumeAfterCrash: a process died after its reserve. A retry from
+// another process, once the first stopped beating, finds the number the
+// dead run bought and records it; a run that bought nothing is refunded and
+// run afresh. Either way: one number and one charge per key.
+func TestResumeAfterCrash(t *testing.T) {
+	for _, bought := range []bool{true, false} {
+		t.Run(fmt.Sprintf("bought=%v", bought), func(t *testing.T) {
+			f := setup(t)
+			// Register the brand first, so the dead run is a purchase.
+			if _, err := f.svc.ProvisionPhone(f.ctx, "", firstNumber); err != nil {
+				t.Fatal(err)
+			}
+			// The dead run: reserved under key "k", its number bought (or
+			// not), never activated — as a SIGKILL mid-purchase leaves it.
+			f.cr.findErr = errors.New("the process dies before it can look")
+			f.cr.buyOutcome = &carrier.Error{Kind: carrier.Unavailable, UnknownOutcome: true}
+			f.cr.dropBuys = !bought
+			ctx, _ := keyed(f.ctx, "k")
+			_, _ = f.svc.ProvisionPhone(ctx, "", naive.ProvisionRequest{AreaCode: "415"})
+			f.cr.buyOutcome, f.cr.findErr, f.cr.dropBuys = nil, nil, false
+			rec, err := f.svc.LookupKey(f.ctx, mustPrincipal(f.ctx), "k")
+			if err != nil || rec == nil {
+				t.Fatalf("no record: %v", err)
+			}
+			rec.LockedBy = "process-1" // held by the process that then died
+			if ok, err := f.st.TakeOverIdempotent(context.Background(), rec, f.clock.now()); err != nil || !ok {
+				t.Fatalf("lock for process-1: %v %v", ok, err)
+			}
+			if f.balance() != 900 {
+				t.Fatalf("balance %d with the run reserved, want 900", f.balance())
+			}
+			// process-1 is gone; process-2 comes up after its window.
+			f.clock.add(6 * time.Second)
+			p2 := f.process("process-2")
+			rec, err = p2.LookupKey(f.ctx, mustPrincipal(f.ctx), "k")
+			if err != nil || rec == nil || rec.OwnerAlive {
+				t.Fatalf("record %+v (%v), want its owner dead", rec, err)
+			}
+			if ok, err := p2.TakeOverKey(f.ctx, rec); err != nil || !ok {
+				t.Fatalf("take over: %v %v", ok, err)
+			}
+			ctx, _ = keyed(f.ctx, "k")
+			naive.IdempotencyFrom(ctx).Resume = true
+			res, err := p2.ProvisionPhone(ctx, "", naive.ProvisionRequest{AreaCode: "415"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if (res.Provisioned.Phone.ID == rec.ResourceID) != bought {
+				t.Fatalf("phone %s, the dead run's %s: want the same only when it bought", res.Provisioned.Phone.ID, rec.ResourceID)
+			}
+			if f.cr.held() != 2 || f.balance() != 900 {
+				t.Fatalf("carrier holds %d, balance %d; want 2 and 900", f.cr.held(), f.balance())
+			}
+			// A third retry replays: the key is finished.
+			if rec, _ := p2.LookupKey(f.ctx, mustPrincipal(f.ctx), "k"); rec == nil || !rec.Completed {
+				t.Fatalf("record %+v, want completed", rec)
+			}
+		})
+	}
+}
+
+// TestBackgroundResume: the background pass settles a run whose process
+// died: the number found is recorded, a purchase never made is refunded.
+func TestBackgroundResume(t *testing.T) {
+	f := setup(t)
+	if _, err := f.svc.ProvisionPhone(f.ctx, "", firstNumber); err != nil {
+		t.Fatal(err)
+	}
+	f.cr.buyOutcome = &carrier.Error{Kind: carrier.Unavailable, UnknownOutcome: true}
+	f.cr.findErr = errors.New("down")
+	_, _ = f.svc.ProvisionPhone(f.ctx, "", naive.ProvisionRequest{AreaCode: "415"}) // no key: an automatic one
+	f.cr.buyOutcome, f.cr.findErr = nil, nil
+	if f.balance() != 900 {
+		t.Fatalf("balance %d while undecided, want 900", f.balance())
+	}
+	if n := f.svc.ResumeStaleRuns(context.Background()); n != 1 {
+		t.Fatalf("resumed %d runs, want 1", n)
+	}
+	l, err := f.svc.ListPhones(f.ctx, "", "", naive.ListParams{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(l.Data) != 2 || f.cr.held() != 2 || f.balance() != 900 {
+		t.Fatalf("%d phones, carrier %d, balance %d", len(l.Data), f.cr.held(), f.balance())
+	}
+	if n := f.svc.ResumeStaleRuns(context.Background()); n != 0 {
+		t.Fatalf("resumed %d runs again", n)
+	}
+}
+
+// TestAgentGoneMidProvision: the agent to connect is deleted while the
+// number is bought: nothing is half-done — the number goes back to the
+// carrier, the charge is refunded, the error says so.
+func TestAgentGoneMidProvision(t *testing.T) {
+	f := setup(t)
+	a, err := f.svc.CreateAgent(f.ctx, naive.AgentRequest{Name: "doomed"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.cr.buyOutcome = nil
+	deleting := &deletingCarrier{fakeCarrier: f.cr, del: func() {
+		if err := f.svc.DeleteAgent(f.ctx, a.ID); err != nil {
+			t.Error(err)
+		}
+	}}
+	svc, err := service.New(service.Config{Store: f.st, Now: f.clock.now, ProcessID: "process-1",
+		Carrier: testOnly(deleting), Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	req := firstNumber
+	req.AgentID = a.ID
+	_, err = svc.ProvisionPhone(f.ctx, "", req)
+	if e := naive.AsError(err); e.Code != naive.EInvalidInput || e.Param != "agent_id" {
+		t.Fatalf("err %v, want invalid_input agent_id", err)
+	}
+	if f.cr.held() != 0 || f.balance() != 1000 {
+		t.Fatalf("carrier holds %d, balance %d; want 0 and 1000", f.cr.held(), f.balance())
+	}
+}
+
+// deletingCarrier runs del while a number is being bought.
+type deletingCarrier struct {
+	*fakeCarrier
+	del func()
+}
+
+func (d *deletingCarrier) BuyNumber(ctx context.Context, brandID string, o carrier.NumberOrder) (carrier.Number, error) {
+	d.del()
+	return d.fakeCarrier.BuyNumber(ctx, brandID, o)
+}
+
+// TestWebhookRedelivery: a carrier event redelivered with the same id —
+// even with a different body — is applied once.
+func TestWebhookRedelivery(t *testing.T) {
+	f := setup(t)
+	res, err := f.svc.ProvisionPhone(f.ctx, "", firstNumber)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := http.Header{}
+	h.Set("webhook-id", "evt_1")
+	h.Set("webhook-timestamp", "1")
+	h.Set("webhook-signature", "fake")
+	for _, body := range []string{"first", "different"} {
+		ev, _ := json.Marshal(carrier.Event{ID: "evt_1", Kind: carrier.EventMessageReceived, Type: "message.received",
+			Message: &carrier.MessageEvent{ID: "msg_" + body, To: res.Provisioned.Phone.E164, From: "+14155550100", Body: body}})
+		if err := f.svc.HandleCarrierWebhook(context.Background(), h, ev); err != nil {
+			t.Fatal(err)
+		}
+	}
+	l, err := f.svc.ListMessages(f.ctx, "", res.Provisioned.Phone.ID, naive.ListParams{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(l.Data) != 1 || l.Data[0].Body != "first" {
+		t.Fatalf("messages %+v, want the first delivery only", l.Data)
+	}
+}
+
+// TestGrantOnce: a grant and its key's answer are one phase, so the same
+// key grants once.
+func TestGrantOnce(t *testing.T) {
+	f := setup(t)
+	ctx, k := keyed(f.human, "grant")
+	if _, err := f.svc.GrantCredits(ctx, naive.GrantRequest{Amount: 5}); err != nil {
+		t.Fatal(err)
+	}
+	if !k.Stored {
+		t.Fatal("grant did not store its answer")
+	}
+	ctx, _ = keyed(f.human, "grant")
+	if _, err := f.svc.GrantCredits(ctx, naive.GrantRequest{Amount: 5}); !errors.Is(err, naive.ErrKeyBusy) {
+		t.Fatalf("second grant under the key: %v, want ErrKeyBusy (the REST layer replays the answer)", err)
+	}
+	if f.balance() != 1005 {
+		t.Fatalf("balance %d, want 1005", f.balance())
+	}
+}
