@@ -125,7 +125,7 @@ func (db *DB) CreateApproval(ctx context.Context, a *naive.Approval, ev *naive.E
 			return err
 		}
 		if db.jobs != nil {
-			if err := db.jobs.ApprovalCreated(ctx, tx.Tx, a); err != nil {
+			if err := db.jobs.ApprovalCreated(tx.ctxOf(ctx), tx.Tx, a); err != nil {
 				return err
 			}
 		}
@@ -391,7 +391,7 @@ func (db *DB) insertEvent(ctx context.Context, tx *txn, method string, ev *naive
 		ev.OperatorID, ev.Mode).Scan(&wanted); err != nil || !wanted {
 		return err
 	}
-	return db.jobs.EventCreated(ctx, tx.Tx, ev)
+	return db.jobs.EventCreated(tx.ctxOf(ctx), tx.Tx, ev)
 }
 
 // AddEvent stores an event; its delivery is enqueued only when its scope

@@ -16,13 +16,15 @@ import (
 // price, a phone row and the ledger entry that pays for it, with fresh ids.
 // No HTTP, no auth, no idempotency record, no carrier, no jobs: it is what
 // the database alone costs a purchase, the baseline `naive bench`
-// (internal/bench) measures the write scenarios against. subjectID must be
+// (internal/bench) measures the write scenarios against. It commits alone,
+// not in the store's group commits: the baseline is what one transaction
+// costs this database. subjectID must be
 // a subject of the operator in mode, whose balance must cover price
 // (store.ErrInsufficientCredits otherwise). It is not part of store.Store.
 func (db *DB) BaselineWrite(ctx context.Context, operatorID string, mode naive.Mode, subjectID string, price int64) error {
 	phoneID, entryID := uuid.Must(uuid.NewV7()).String(), uuid.Must(uuid.NewV7()).String()
 	now := ts(time.Now())
-	return db.tx(ctx, func(tx *txn) error {
+	return db.rawTx(ctx, func(tx *txn) error {
 		var bal int64
 		err := tx.QueryRowContext(ctx, `UPDATE credit_balances SET balance = balance - ?
 			WHERE operator_id = ? AND mode = ? AND balance >= ? RETURNING balance`,

@@ -58,6 +58,9 @@ type DB struct {
 	writer, reader *pool
 	// jobs enqueues background jobs inside write transactions (SetJobs).
 	jobs Jobs
+	// batch runs write transactions in group commits (batch.go); nil with
+	// several writer connections (tests), where each commits alone.
+	batch *batcher
 }
 
 var _ store.Store = (*DB)(nil)
@@ -93,6 +96,9 @@ func open(ctx context.Context, dsn string, writers int) (*DB, error) {
 	if err := db.migrate(ctx); err != nil {
 		w.Close()
 		return nil, err
+	}
+	if writers == 1 {
+		db.batch = newBatcher(db)
 	}
 	if isMemory(path) {
 		// Each connection to :memory: is its own database, so reads share
@@ -168,6 +174,9 @@ func (db *DB) Ping(ctx context.Context) error {
 
 // Close closes the prepared statements and both connection pools.
 func (db *DB) Close() error {
+	if db.batch != nil {
+		db.batch.stop()
+	}
 	var errs []error
 	if db.reader != db.writer {
 		errs = append(errs, db.reader.close())
@@ -252,8 +261,18 @@ func (db *DB) migrate(ctx context.Context) error {
 }
 
 // tx runs fn in a write transaction, committing if fn returns nil, so a
-// method's writes happen all or not at all.
+// method's writes happen all or not at all. On the one writer connection it
+// runs in a group commit with the other methods writing at the same time
+// (batch.go).
 func (db *DB) tx(ctx context.Context, fn func(*txn) error) (err error) {
+	if db.batch != nil {
+		return db.batch.run(ctx, fn)
+	}
+	return db.rawTx(ctx, fn)
+}
+
+// rawTx runs fn in a transaction of its own, committed alone.
+func (db *DB) rawTx(ctx context.Context, fn func(*txn) error) (err error) {
 	tx, err := db.w.BeginTx(ctx, nil)
 	if err != nil {
 		return mapErr(err)

@@ -136,13 +136,25 @@ func (r errRow) Scan(...any) error { return r.err }
 type txn struct {
 	*sql.Tx
 	pool *pool
+	// bg, when set (a batch, batch.go), is the context every statement
+	// runs with, whatever context the method was given.
+	bg context.Context
 	// missed are the statements that ran as text.
 	missed []string
+}
+
+// ctxOf is the context a statement of the transaction runs with.
+func (t *txn) ctxOf(ctx context.Context) context.Context {
+	if t.bg != nil {
+		return t.bg
+	}
+	return ctx
 }
 
 // stmt returns q's statement bound to the transaction, or nil (after
 // noting q) when the pool has none yet.
 func (t *txn) stmt(ctx context.Context, q string) *sql.Stmt {
+	ctx = t.ctxOf(ctx)
 	s := t.pool.cached(q)
 	if s == nil {
 		t.missed = append(t.missed, q)
@@ -153,6 +165,7 @@ func (t *txn) stmt(ctx context.Context, q string) *sql.Stmt {
 
 // ExecContext runs q, prepared, in the transaction.
 func (t *txn) ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	ctx = t.ctxOf(ctx)
 	if s := t.stmt(ctx, q); s != nil {
 		return s.ExecContext(ctx, args...)
 	}
@@ -161,6 +174,7 @@ func (t *txn) ExecContext(ctx context.Context, q string, args ...any) (sql.Resul
 
 // QueryContext runs q, prepared, in the transaction.
 func (t *txn) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	ctx = t.ctxOf(ctx)
 	if s := t.stmt(ctx, q); s != nil {
 		return s.QueryContext(ctx, args...)
 	}
@@ -169,6 +183,7 @@ func (t *txn) QueryContext(ctx context.Context, q string, args ...any) (*sql.Row
 
 // QueryRowContext runs q, prepared, in the transaction.
 func (t *txn) QueryRowContext(ctx context.Context, q string, args ...any) scanner {
+	ctx = t.ctxOf(ctx)
 	if s := t.stmt(ctx, q); s != nil {
 		return s.QueryRowContext(ctx, args...)
 	}
