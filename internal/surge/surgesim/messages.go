@@ -377,16 +377,20 @@ func (s *Server) accountMessagesLocked(accountID string) []*message {
 // senderLocked resolves the sending number: ref (E.164 or pn_ ID) on the account, or the
 // account's first-bought number when ref is empty.
 func (s *Server) senderLocked(accountID, ref string) (*number, error) {
-	nums := s.accountNumbersLocked(accountID)
 	if ref == "" {
+		nums := s.accountNumbersLocked(accountID)
 		if len(nums) == 0 {
 			return nil, &apiError{http.StatusUnprocessableEntity, "no_phone_number",
 				"The account has no phone number to send from. Purchase one or pass from.", nil}
 		}
 		return nums[0], nil
 	}
-	for _, n := range nums {
-		if n.ID == ref || n.Number == ref {
+	// By id first (what naive sends), without sorting every number.
+	if n, ok := s.numbers[ref]; ok && n.accountID == accountID {
+		return n, nil
+	}
+	for _, n := range s.numbers {
+		if n.accountID == accountID && n.Number == ref {
 			return n, nil
 		}
 	}
