@@ -32,6 +32,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"runtime"
 	"sort"
 	"strconv"
 	"strings"
@@ -79,6 +80,9 @@ func open(ctx context.Context, url string, tune func(*pgxpool.Config)) (*DB, err
 	}
 	if tune != nil {
 		tune(cfg)
+	}
+	if !strings.Contains(url, "pool_max_conns") {
+		cfg.MaxConns = int32(max(8, 4*runtime.GOMAXPROCS(0)))
 	}
 	cfg.AfterConnect = func(_ context.Context, c *pgx.Conn) error {
 		// Scan TIMESTAMPTZ as UTC rather than the process's local zone.
