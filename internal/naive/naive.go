@@ -43,6 +43,10 @@ type Principal struct {
 	UserID string
 	// SessionID is set for human principals.
 	SessionID string
+	// DefaultSubject is the scope's default subject as read with the
+	// credentials (nil when not read): a call on the default subject needs
+	// no second read. It lives for one request.
+	DefaultSubject *Subject `json:"-"`
 }
 
 // ID returns the id of the key or user behind the principal.

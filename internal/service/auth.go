@@ -123,7 +123,7 @@ func (s *Service) Authenticate(ctx context.Context, token string, mode string) (
 	}
 	switch {
 	case strings.HasPrefix(token, LiveKeyPrefix), strings.HasPrefix(token, TestKeyPrefix):
-		k, err := s.store.GetAPIKeyByHash(ctx, hashToken(token))
+		k, subj, err := s.store.GetCaller(ctx, hashToken(token))
 		if errors.Is(err, store.ErrNotFound) {
 			return naive.Principal{}, errUnauthorized("Unknown or revoked API key.")
 		}
@@ -134,7 +134,8 @@ func (s *Service) Authenticate(ctx context.Context, token string, mode string) (
 			return naive.Principal{}, naive.InvalidParam("Naive-Mode", "This key acts in %s mode; Naive-Mode %q disagrees.", k.Mode, mode).
 				WithHint("Drop the Naive-Mode header; keys carry their mode.")
 		}
-		return naive.Principal{Kind: naive.PrincipalAgent, OperatorID: k.OperatorID, Mode: k.Mode, KeyID: k.ID, AgentID: k.AgentID}, nil
+		return naive.Principal{Kind: naive.PrincipalAgent, OperatorID: k.OperatorID, Mode: k.Mode, KeyID: k.ID, AgentID: k.AgentID,
+			DefaultSubject: subj}, nil
 	case strings.HasPrefix(token, SessionPrefix):
 		sess, err := s.store.GetSessionByHash(ctx, hashToken(token), s.now())
 		if errors.Is(err, store.ErrNotFound) {

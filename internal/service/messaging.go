@@ -55,7 +55,7 @@ func (s *Service) SendSMS(ctx context.Context, subjectID, phoneID string, req na
 	if utf8.RuneCountInString(req.Body) > MaxSMSBody || !utf8.ValidString(req.Body) {
 		return nil, naive.InvalidParam("body", "body must be valid UTF-8 of at most %d characters.", MaxSMSBody)
 	}
-	ph, err := s.getPhone(ctx, p, subj, phoneID)
+	ph, camp, err := s.phoneAndCampaign(ctx, p, subj, phoneID)
 	if err != nil {
 		return nil, err
 	}
@@ -67,10 +67,6 @@ func (s *Service) SendSMS(ctx context.Context, subjectID, phoneID string, req na
 		return nil, err
 	}
 	sc := p.Scope()
-	camp, err := s.store.GetCampaign(ctx, sc, ph.CampaignID)
-	if err != nil && !errors.Is(err, store.ErrNotFound) {
-		return nil, err
-	}
 	if camp == nil || camp.Status != naive.CampaignActive {
 		status := naive.CampaignCreated
 		if camp != nil {

@@ -147,26 +147,30 @@ func (s *Service) GetPhone(ctx context.Context, subjectID, id string) (*naive.Ph
 	if err != nil {
 		return nil, err
 	}
-	ph, err := s.getPhone(ctx, p, subj, id)
+	ph, camp, err := s.phoneAndCampaign(ctx, p, subj, id)
 	if err != nil {
 		return nil, err
 	}
-	phones := []naive.Phone{*ph}
-	if err := s.withCapabilities(ctx, p.Scope(), phones); err != nil {
-		return nil, err
-	}
-	return &phones[0], nil
+	ph.Capabilities = capabilities(ph, camp)
+	return ph, nil
 }
 
 func (s *Service) getPhone(ctx context.Context, p naive.Principal, subj *naive.Subject, id string) (*naive.Phone, error) {
-	if !validUUID(id) {
-		return nil, naive.NotFound("phone", id)
-	}
-	ph, err := s.store.GetPhone(ctx, p.Scope(), id)
-	if errors.Is(err, store.ErrNotFound) || (err == nil && (ph.SubjectID != subj.ID || ph.Status == naive.PhoneFailed || ph.Status == naive.PhoneProvisioning)) {
-		return nil, naive.NotFound("phone", id)
-	}
+	ph, _, err := s.phoneAndCampaign(ctx, p, subj, id)
 	return ph, err
+}
+
+// phoneAndCampaign reads one of the subject's numbers with its campaign
+// (nil when it has none), in one statement.
+func (s *Service) phoneAndCampaign(ctx context.Context, p naive.Principal, subj *naive.Subject, id string) (*naive.Phone, *naive.Campaign, error) {
+	if !validUUID(id) {
+		return nil, nil, naive.NotFound("phone", id)
+	}
+	ph, camp, err := s.store.GetPhoneAndCampaign(ctx, p.Scope(), id)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && (ph.SubjectID != subj.ID || ph.Status == naive.PhoneFailed || ph.Status == naive.PhoneProvisioning)) {
+		return nil, nil, naive.NotFound("phone", id)
+	}
+	return ph, camp, err
 }
 
 // ReleasePhone releases a number at the carrier, permanently.

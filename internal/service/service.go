@@ -171,6 +171,10 @@ func (s *Service) human(ctx context.Context, what string) (naive.Principal, erro
 // caller's default subject.
 func (s *Service) subject(ctx context.Context, p naive.Principal, id string) (*naive.Subject, error) {
 	if id == "" {
+		if p.DefaultSubject != nil {
+			subj := *p.DefaultSubject // read with the credentials
+			return &subj, nil
+		}
 		subj, err := s.store.GetDefaultSubject(ctx, p.Scope())
 		if errors.Is(err, store.ErrNotFound) {
 			return nil, naive.Errorf(naive.ENotFound, "This operator has no default subject in %s mode.", p.Mode).

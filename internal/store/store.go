@@ -85,6 +85,10 @@ type Store interface {
 	// scope, checked in the same statement, so it cannot bind to an agent
 	// being deleted. Errors: ErrConflict (hash taken), ErrNotFound (agent).
 	CreateAPIKey(ctx context.Context, k *naive.APIKey) error
+	// GetCaller is GetAPIKeyByHash with, read in the same statement, the
+	// default subject of the key's scope (nil when it has none): what
+	// nearly every request by a key needs first. Errors: ErrNotFound.
+	GetCaller(ctx context.Context, hash string) (*naive.APIKey, *naive.Subject, error)
 	// GetAPIKeyByHash returns an unrevoked key by hash. Errors: ErrNotFound.
 	GetAPIKeyByHash(ctx context.Context, hash string) (*naive.APIKey, error)
 	// ListAPIKeys lists an operator's keys, newest first (both modes).
@@ -219,6 +223,9 @@ type Store interface {
 	FailPhone(ctx context.Context, id string, refund *naive.LedgerEntry, pr Progress) (int64, error)
 	// GetPhone returns a phone in scope. Errors: ErrNotFound.
 	GetPhone(ctx context.Context, sc naive.Scope, id string) (*naive.Phone, error)
+	// GetPhoneAndCampaign is GetPhone with, read in the same statement, the
+	// phone's campaign (nil when it has none). Errors: ErrNotFound.
+	GetPhoneAndCampaign(ctx context.Context, sc naive.Scope, id string) (*naive.Phone, *naive.Campaign, error)
 	// ListPhones lists a subject's active and released phones, newest first.
 	ListPhones(ctx context.Context, sc naive.Scope, subjectID string, f naive.PhoneFilter) ([]naive.Phone, error)
 	// CountPhones counts a subject's phones in any of statuses.

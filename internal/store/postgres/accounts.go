@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"time"
 
@@ -171,10 +172,14 @@ func (db *DB) DeleteSession(ctx context.Context, id string) error {
 
 const keyCols = `id, operator_id, mode, name, prefix, hash, agent_id, created_by, created_at, revoked_at`
 
+func keyDests(k *naive.APIKey) []any {
+	return []any{&k.ID, &k.OperatorID, &k.Mode, &k.Name, &k.Prefix, &k.Hash, &k.AgentID, &k.CreatedBy,
+		&k.CreatedAt, &k.RevokedAt}
+}
+
 func scanKey(r pgx.Row) (*naive.APIKey, error) {
 	var k naive.APIKey
-	if err := r.Scan(&k.ID, &k.OperatorID, &k.Mode, &k.Name, &k.Prefix, &k.Hash, &k.AgentID, &k.CreatedBy,
-		&k.CreatedAt, &k.RevokedAt); err != nil {
+	if err := r.Scan(keyDests(&k)...); err != nil {
 		return nil, err
 	}
 	return &k, nil
@@ -206,6 +211,30 @@ func (db *DB) CreateAPIKey(ctx context.Context, k *naive.APIKey) error {
 // GetAPIKeyByHash returns an unrevoked key by hash.
 func (db *DB) GetAPIKeyByHash(ctx context.Context, hash string) (*naive.APIKey, error) {
 	return one(db.pool.QueryRow(ctx, `SELECT `+keyCols+` FROM api_keys WHERE hash = $1 AND revoked_at IS NULL`, hash), scanKey)
+}
+
+var callerQuery = `SELECT ` + prefixed("k.", keyCols) + `, ` + prefixed("s.", subjectCols) + `
+	FROM api_keys k JOIN subjects s ON s.operator_id = k.operator_id AND s.mode = k.mode
+		AND s.is_default AND s.deleted_at IS NULL
+	WHERE k.hash = $1 AND k.revoked_at IS NULL`
+
+// GetCaller returns an unrevoked key by hash and, read in the same
+// statement, the default subject of its scope (nil when it has none).
+func (db *DB) GetCaller(ctx context.Context, hash string) (*naive.APIKey, *naive.Subject, error) {
+	var (
+		k naive.APIKey
+		s subjectRow
+	)
+	err := db.pool.QueryRow(ctx, callerQuery, hash).Scan(append(keyDests(&k), s.dests()...)...)
+	if errors.Is(err, pgx.ErrNoRows) {
+		// No default subject (or no key): the key alone.
+		key, err := db.GetAPIKeyByHash(ctx, hash)
+		return key, nil, err
+	}
+	if err != nil {
+		return nil, nil, mapErr(err)
+	}
+	return &k, s.finish(), nil
 }
 
 // ListAPIKeys lists an operator's keys of both modes, revoked ones too, newest first.

@@ -14,10 +14,14 @@ import (
 const phoneCols = `id, operator_id, mode, subject_id, e164, type, status, label, agent_id, campaign_id,
 	area_code, carrier_id, price, created_at, released_at`
 
+func phoneDests(p *naive.Phone) []any {
+	return []any{&p.ID, &p.OperatorID, &p.Mode, &p.SubjectID, &p.E164, &p.Type, &p.Status, &p.Label, &p.AgentID,
+		&p.CampaignID, &p.AreaCode, &p.CarrierID, &p.Price, &p.CreatedAt, &p.ReleasedAt}
+}
+
 func scanPhone(r pgx.Row) (*naive.Phone, error) {
 	var p naive.Phone
-	if err := r.Scan(&p.ID, &p.OperatorID, &p.Mode, &p.SubjectID, &p.E164, &p.Type, &p.Status, &p.Label, &p.AgentID,
-		&p.CampaignID, &p.AreaCode, &p.CarrierID, &p.Price, &p.CreatedAt, &p.ReleasedAt); err != nil {
+	if err := r.Scan(phoneDests(&p)...); err != nil {
 		return nil, err
 	}
 	return &p, nil
@@ -180,6 +184,29 @@ func (db *DB) FailPhone(ctx context.Context, id string, refund *naive.LedgerEntr
 func (db *DB) GetPhone(ctx context.Context, sc naive.Scope, id string) (*naive.Phone, error) {
 	return one(db.pool.QueryRow(ctx, `SELECT `+phoneCols+` FROM phones
 		WHERE operator_id = $1 AND mode = $2 AND id = $3`, sc.OperatorID, sc.Mode, id), scanPhone)
+}
+
+var phoneAndCampaignQuery = `SELECT ` + prefixed("p.", phoneCols) + `, ` + prefixed("c.", campaignCols) + `
+	FROM phones p JOIN campaigns c ON c.id = p.campaign_id AND c.operator_id = p.operator_id AND c.mode = p.mode
+	WHERE p.operator_id = $1 AND p.mode = $2 AND p.id = $3`
+
+// GetPhoneAndCampaign returns a phone in scope and, read in the same
+// statement, its campaign (nil when it has none).
+func (db *DB) GetPhoneAndCampaign(ctx context.Context, sc naive.Scope, id string) (*naive.Phone, *naive.Campaign, error) {
+	var (
+		p naive.Phone
+		c naive.Campaign
+	)
+	err := db.pool.QueryRow(ctx, phoneAndCampaignQuery, sc.OperatorID, sc.Mode, id).Scan(append(phoneDests(&p), campaignDests(&c)...)...)
+	if errors.Is(err, pgx.ErrNoRows) {
+		// No campaign (or no phone): the phone alone.
+		ph, err := db.GetPhone(ctx, sc, id)
+		return ph, nil, err
+	}
+	if err != nil {
+		return nil, nil, mapErr(err)
+	}
+	return &p, &c, nil
 }
 
 // ListPhones lists a subject's active and released phones, newest first;

@@ -173,10 +173,14 @@ func (db *DB) GetBrandByCarrierID(ctx context.Context, mode naive.Mode, carrierI
 const campaignCols = `id, subject_id, operator_id, mode, kind, status, eta, carrier_id, claim_token, claimed_by,
 	claimed_at, created_at, updated_at`
 
+func campaignDests(c *naive.Campaign) []any {
+	return []any{&c.ID, &c.SubjectID, &c.OperatorID, &c.Mode, &c.Kind, &c.Status, &c.ETA, &c.CarrierID, &c.ClaimToken,
+		&c.ClaimedBy, &c.ClaimedAt, &c.CreatedAt, &c.UpdatedAt}
+}
+
 func scanCampaign(r pgx.Row) (*naive.Campaign, error) {
 	var c naive.Campaign
-	if err := r.Scan(&c.ID, &c.SubjectID, &c.OperatorID, &c.Mode, &c.Kind, &c.Status, &c.ETA, &c.CarrierID, &c.ClaimToken,
-		&c.ClaimedBy, &c.ClaimedAt, &c.CreatedAt, &c.UpdatedAt); err != nil {
+	if err := r.Scan(campaignDests(&c)...); err != nil {
 		return nil, err
 	}
 	return &c, nil

@@ -16,22 +16,34 @@ const subjectCols = `id, operator_id, mode, is_default,
 	formation_status, formation_entity_type, formation_state, formation_legal_name,
 	formed_at, submitted_at, completes_at, created_at, updated_at, account_kit_id`
 
-func scanSubject(r pgx.Row) (*naive.Subject, error) {
-	var (
-		v   naive.Subject
-		kit *string
-	)
-	f := &v.Formation
-	if err := r.Scan(&v.ID, &v.OperatorID, &v.Mode, &v.IsDefault,
+// subjectRow is a subject as scanned: its columns' destinations, then
+// finish, so a joined row can scan it beside another table's columns.
+type subjectRow struct {
+	v   naive.Subject
+	kit *string
+}
+
+func (x *subjectRow) dests() []any {
+	v, f := &x.v, &x.v.Formation
+	return []any{&v.ID, &v.OperatorID, &v.Mode, &v.IsDefault,
 		&v.LegalName, &v.State, &v.Website, &v.Industry, &v.PrivacyPolicyURL, &v.TermsURL, &v.Address, &v.Contact,
 		&f.Status, &f.EntityType, &f.State, &f.LegalName,
-		&f.FormedAt, &f.SubmittedAt, &f.CompletesAt, &v.CreatedAt, &v.UpdatedAt, &kit); err != nil {
+		&f.FormedAt, &f.SubmittedAt, &f.CompletesAt, &v.CreatedAt, &v.UpdatedAt, &x.kit}
+}
+
+func (x *subjectRow) finish() *naive.Subject {
+	if x.kit != nil {
+		x.v.AccountKitID = *x.kit
+	}
+	return &x.v
+}
+
+func scanSubject(r pgx.Row) (*naive.Subject, error) {
+	var x subjectRow
+	if err := r.Scan(x.dests()...); err != nil {
 		return nil, err
 	}
-	if kit != nil {
-		v.AccountKitID = *kit
-	}
-	return &v, nil
+	return x.finish(), nil
 }
 
 // nullID is an optional id as stored: NULL for "".

@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"strings"
 	"time"
 
@@ -168,10 +169,14 @@ func (db *DB) DeleteSession(ctx context.Context, id string) error {
 
 const keyCols = `id, operator_id, mode, name, prefix, hash, agent_id, created_by, created_at, revoked_at`
 
+func keyDests(k *naive.APIKey) []any {
+	return []any{&k.ID, &k.OperatorID, &k.Mode, &k.Name, &k.Prefix, &k.Hash, &k.AgentID, &k.CreatedBy,
+		timeCol{&k.CreatedAt}, nullTimeCol{&k.RevokedAt}}
+}
+
 func scanKey(s scanner) (*naive.APIKey, error) {
 	var k naive.APIKey
-	if err := s.Scan(&k.ID, &k.OperatorID, &k.Mode, &k.Name, &k.Prefix, &k.Hash, &k.AgentID, &k.CreatedBy,
-		timeCol{&k.CreatedAt}, nullTimeCol{&k.RevokedAt}); err != nil {
+	if err := s.Scan(keyDests(&k)...); err != nil {
 		return nil, notFound(err)
 	}
 	return &k, nil
@@ -202,6 +207,31 @@ func (db *DB) CreateAPIKey(ctx context.Context, k *naive.APIKey) error {
 // GetAPIKeyByHash returns an unrevoked key by hash.
 func (db *DB) GetAPIKeyByHash(ctx context.Context, hash string) (*naive.APIKey, error) {
 	return scanKey(db.reader.QueryRowContext(ctx, `SELECT `+keyCols+` FROM api_keys WHERE hash = ? AND revoked_at IS NULL`, hash))
+}
+
+var callerQuery = `SELECT ` + prefixed("k.", keyCols) + `, ` + prefixed("s.", subjectCols) + `
+	FROM api_keys k JOIN subjects s ON s.operator_id = k.operator_id AND s.mode = k.mode
+		AND s.is_default = 1 AND s.deleted_at IS NULL
+	WHERE k.hash = ? AND k.revoked_at IS NULL`
+
+// GetCaller returns an unrevoked key by hash and, read in the same
+// statement, the default subject of its scope (nil when it has none).
+func (db *DB) GetCaller(ctx context.Context, hash string) (*naive.APIKey, *naive.Subject, error) {
+	var (
+		k naive.APIKey
+		s subjectRow
+	)
+	err := db.reader.QueryRowContext(ctx, callerQuery, hash).Scan(append(keyDests(&k), s.dests()...)...)
+	if errors.Is(err, sql.ErrNoRows) {
+		// No default subject (or no key): the key alone.
+		key, err := db.GetAPIKeyByHash(ctx, hash)
+		return key, nil, err
+	}
+	if err != nil {
+		return nil, nil, mapErr(err)
+	}
+	subj, err := s.finish()
+	return &k, subj, err
 }
 
 // ListAPIKeys lists an operator's keys of both modes, revoked ones too, newest first.

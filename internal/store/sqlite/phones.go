@@ -14,11 +14,15 @@ import (
 const phoneCols = `id, operator_id, mode, subject_id, e164, type, status, label, agent_id, campaign_id,
 	area_code, carrier_id, price, created_at, released_at`
 
+func phoneDests(p *naive.Phone) []any {
+	return []any{&p.ID, &p.OperatorID, &p.Mode, &p.SubjectID, &p.E164, &p.Type, &p.Status, &p.Label, &p.AgentID,
+		&p.CampaignID, &p.AreaCode, &p.CarrierID, &p.Price,
+		timeCol{&p.CreatedAt}, nullTimeCol{&p.ReleasedAt}}
+}
+
 func scanPhone(s scanner) (*naive.Phone, error) {
 	var p naive.Phone
-	if err := s.Scan(&p.ID, &p.OperatorID, &p.Mode, &p.SubjectID, &p.E164, &p.Type, &p.Status, &p.Label, &p.AgentID,
-		&p.CampaignID, &p.AreaCode, &p.CarrierID, &p.Price,
-		timeCol{&p.CreatedAt}, nullTimeCol{&p.ReleasedAt}); err != nil {
+	if err := s.Scan(phoneDests(&p)...); err != nil {
 		return nil, notFound(err)
 	}
 	return &p, nil
@@ -177,6 +181,29 @@ func (db *DB) FailPhone(ctx context.Context, id string, refund *naive.LedgerEntr
 func (db *DB) GetPhone(ctx context.Context, sc naive.Scope, id string) (*naive.Phone, error) {
 	return scanPhone(db.reader.QueryRowContext(ctx, `SELECT `+phoneCols+` FROM phones
 		WHERE operator_id = ? AND mode = ? AND id = ?`, sc.OperatorID, sc.Mode, id))
+}
+
+var phoneAndCampaignQuery = `SELECT ` + prefixed("p.", phoneCols) + `, ` + prefixed("c.", campaignCols) + `
+	FROM phones p JOIN campaigns c ON c.id = p.campaign_id AND c.operator_id = p.operator_id AND c.mode = p.mode
+	WHERE p.operator_id = ? AND p.mode = ? AND p.id = ?`
+
+// GetPhoneAndCampaign returns a phone in scope and, read in the same
+// statement, its campaign (nil when it has none).
+func (db *DB) GetPhoneAndCampaign(ctx context.Context, sc naive.Scope, id string) (*naive.Phone, *naive.Campaign, error) {
+	var (
+		p naive.Phone
+		c campaignRow
+	)
+	err := db.reader.QueryRowContext(ctx, phoneAndCampaignQuery, sc.OperatorID, sc.Mode, id).Scan(append(phoneDests(&p), c.dests()...)...)
+	if errors.Is(err, sql.ErrNoRows) {
+		// No campaign (or no phone): the phone alone.
+		ph, err := db.GetPhone(ctx, sc, id)
+		return ph, nil, err
+	}
+	if err != nil {
+		return nil, nil, mapErr(err)
+	}
+	return &p, c.finish(), nil
 }
 
 // ListPhones lists a subject's active and released phones, newest first;

@@ -148,19 +148,31 @@ func (db *DB) GetBrandByCarrierID(ctx context.Context, mode naive.Mode, carrierI
 const campaignCols = `id, subject_id, operator_id, mode, kind, status, eta, carrier_id, claim_token, claimed_by, claimed_at,
 	created_at, updated_at`
 
+// campaignRow is a campaign as scanned (see subjectRow).
+type campaignRow struct {
+	c   naive.Campaign
+	eta sql.NullString
+}
+
+func (x *campaignRow) dests() []any {
+	c := &x.c
+	return []any{&c.ID, &c.SubjectID, &c.OperatorID, &c.Mode, &c.Kind, &c.Status, &x.eta, &c.CarrierID, &c.ClaimToken,
+		&c.ClaimedBy, timeCol{&c.ClaimedAt}, timeCol{&c.CreatedAt}, timeCol{&c.UpdatedAt}}
+}
+
+func (x *campaignRow) finish() *naive.Campaign {
+	if x.eta.Valid {
+		x.c.ETA = &x.eta.String
+	}
+	return &x.c
+}
+
 func scanCampaign(s scanner) (*naive.Campaign, error) {
-	var (
-		c   naive.Campaign
-		eta sql.NullString
-	)
-	if err := s.Scan(&c.ID, &c.SubjectID, &c.OperatorID, &c.Mode, &c.Kind, &c.Status, &eta, &c.CarrierID, &c.ClaimToken,
-		&c.ClaimedBy, timeCol{&c.ClaimedAt}, timeCol{&c.CreatedAt}, timeCol{&c.UpdatedAt}); err != nil {
+	var x campaignRow
+	if err := s.Scan(x.dests()...); err != nil {
 		return nil, notFound(err)
 	}
-	if eta.Valid {
-		c.ETA = &eta.String
-	}
-	return &c, nil
+	return x.finish(), nil
 }
 
 func nullString(s *string) any {

@@ -410,3 +410,13 @@ func collect[T any](rows *sql.Rows, err error, scan func(scanner) (*T, error)) (
 	}
 	return out, rows.Err()
 }
+
+// prefixed qualifies each column of a column list with a table alias
+// ("k." for "id, name" gives "k.id, k.name"), for joins.
+func prefixed(alias, cols string) string {
+	parts := strings.Split(cols, ",")
+	for i, c := range parts {
+		parts[i] = alias + strings.TrimSpace(c)
+	}
+	return strings.Join(parts, ", ")
+}

@@ -24,28 +24,40 @@ const subjectCols = `id, operator_id, mode, is_default,
 const kitInScope = `(? IS NULL OR EXISTS (SELECT 1 FROM account_kits
 	WHERE id = ? AND operator_id = ? AND mode = ?))`
 
-func scanSubject(s scanner) (*naive.Subject, error) {
-	var (
-		v                naive.Subject
-		address, contact string
-		kit              sql.NullString
-	)
-	f := &v.Formation
-	if err := s.Scan(&v.ID, &v.OperatorID, &v.Mode, &v.IsDefault,
-		&v.LegalName, &v.State, &v.Website, &v.Industry, &v.PrivacyPolicyURL, &v.TermsURL, &address, &contact,
+// subjectRow is a subject as scanned: its columns' destinations, then
+// finish, so a joined row can scan it beside another table's columns.
+type subjectRow struct {
+	v                naive.Subject
+	address, contact string
+	kit              sql.NullString
+}
+
+func (x *subjectRow) dests() []any {
+	v, f := &x.v, &x.v.Formation
+	return []any{&v.ID, &v.OperatorID, &v.Mode, &v.IsDefault,
+		&v.LegalName, &v.State, &v.Website, &v.Industry, &v.PrivacyPolicyURL, &v.TermsURL, &x.address, &x.contact,
 		&f.Status, &f.EntityType, &f.State, &f.LegalName,
 		nullTimeCol{&f.FormedAt}, nullTimeCol{&f.SubmittedAt}, nullTimeCol{&f.CompletesAt},
-		timeCol{&v.CreatedAt}, timeCol{&v.UpdatedAt}, &kit); err != nil {
+		timeCol{&v.CreatedAt}, timeCol{&v.UpdatedAt}, &x.kit}
+}
+
+func (x *subjectRow) finish() (*naive.Subject, error) {
+	x.v.AccountKitID = x.kit.String
+	if err := json.Unmarshal([]byte(x.address), &x.v.Address); err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal([]byte(x.contact), &x.v.Contact); err != nil {
+		return nil, err
+	}
+	return &x.v, nil
+}
+
+func scanSubject(s scanner) (*naive.Subject, error) {
+	var x subjectRow
+	if err := s.Scan(x.dests()...); err != nil {
 		return nil, notFound(err)
 	}
-	v.AccountKitID = kit.String
-	if err := json.Unmarshal([]byte(address), &v.Address); err != nil {
-		return nil, err
-	}
-	if err := json.Unmarshal([]byte(contact), &v.Contact); err != nil {
-		return nil, err
-	}
-	return &v, nil
+	return x.finish()
 }
 
 // prepareSubject fills defaults and normalizes times, and returns the

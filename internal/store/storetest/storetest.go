@@ -99,6 +99,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"CarrierEventDedupe", testCarrierEventDedupe},
 		{"RecordInboundEventConcurrent", testRecordInboundEventConcurrent},
 		{"AdvanceMessageByRef", testAdvanceMessageByRef},
+		{"GetCaller", testGetCaller},
+		{"GetPhoneAndCampaign", testGetPhoneAndCampaign},
 	}
 	t.Run("SeedOnce", func(t *testing.T) {
 		t.Parallel()
