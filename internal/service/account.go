@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime/debug"
 	"strings"
 
 	"github.com/naive-oss/naive/internal/naive"
@@ -165,6 +166,15 @@ const SeedTestCredits = 1000
 // 1000 test credits and one test key. It returns nil when the database was
 // already seeded (by this or another process).
 func (s *Service) Bootstrap(ctx context.Context, cfg BootstrapConfig) (*Bootstrapped, error) {
+	// A restart is the common case: hashing the admin's password (argon2id,
+	// tens of milliseconds and 19 MiB) only to find the database seeded
+	// would slow every start.
+	if seeded, err := s.store.Seeded(ctx); err != nil || seeded {
+		return nil, err
+	}
+	// Several processes starting on a new database race past the check:
+	// Seed lets exactly one store the seed.
+	defer debug.FreeOSMemory() // hand argon2's memory back at once
 	now := s.now()
 	out := &Bootstrapped{AdminEmail: cfg.AdminEmail, TestCredits: SeedTestCredits}
 	if out.AdminEmail == "" {

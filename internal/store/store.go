@@ -63,6 +63,9 @@ type Store interface {
 	// left is free to take over at once.
 	UnregisterProcess(ctx context.Context, id string) error
 
+	// Seeded reports whether the database holds an operator (a first start
+	// seeded it).
+	Seeded(ctx context.Context) (bool, error)
 	// GetOperator returns an operator. Errors: ErrNotFound.
 	GetOperator(ctx context.Context, id string) (*naive.Operator, error)
 

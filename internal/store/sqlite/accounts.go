@@ -88,6 +88,13 @@ func insertOperator(ctx context.Context, ex execer, method string, o *naive.Oper
 	return mapErr(err)
 }
 
+// Seeded reports whether the database holds an operator.
+func (db *DB) Seeded(ctx context.Context) (bool, error) {
+	var ok bool
+	err := db.reader.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM operators)`).Scan(&ok)
+	return ok, mapErr(err)
+}
+
 // GetOperator returns an operator.
 func (db *DB) GetOperator(ctx context.Context, id string) (*naive.Operator, error) {
 	var o naive.Operator

@@ -26,6 +26,9 @@ func testSeedOnce(t *testing.T, s store.Store) {
 		}
 		seeds[i] = sd
 	}
+	if seeded, err := s.Seeded(ctx); err != nil || seeded {
+		t.Fatalf("Seeded on an empty database: %v %v", seeded, err)
+	}
 	var won, winnerPlus1 atomic.Int32
 	concurrently(len(seeds), func(i int) {
 		ok, err := s.Seed(ctx, seeds[i])
@@ -37,6 +40,9 @@ func testSeedOnce(t *testing.T, s store.Store) {
 			winnerPlus1.Store(int32(i + 1))
 		}
 	})
+	if seeded, err := s.Seeded(ctx); err != nil || !seeded {
+		t.Fatalf("Seeded after a seed: %v %v", seeded, err)
+	}
 	if n := won.Load(); n != 1 {
 		t.Fatalf("%d of %d concurrent Seeds seeded, want exactly 1", n, len(seeds))
 	}
