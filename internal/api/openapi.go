@@ -16,7 +16,7 @@ import (
 	"github.com/naive-oss/naive/internal/naive"
 )
 
-// The OpenAPI 3.1 document of the REST API (SPEC §4), built from Go: the
+// The OpenAPI 3.1 document of the REST API, built from Go: the
 // operation table below names each route's Go request and response types,
 // and their schemas are inferred from those types (jsonschema-go, JSON
 // Schema 2020-12, OpenAPI 3.1's dialect). openapi_test.go keeps it true:
@@ -222,7 +222,7 @@ func operations() []op {
 			summary: "List subjects", desc: "Lists the companies the operator's agents act for."},
 		{method: "POST", path: "/v1/subjects", id: "createSubject", tag: "subjects", auth: authAny, body: in[naive.SubjectProfile]("", "legal_name"),
 			status: 201, out: typ[naive.Subject](),
-			summary: "Create a subject", desc: "Stores a subject's legal profile; its formation starts as not_started (SPEC §6)."},
+			summary: "Create a subject", desc: "Stores a subject's legal profile; its formation starts as not_started."},
 		{method: "GET", path: "/v1/subjects/{sid}", id: "getSubject", tag: "subjects", auth: authAny, status: 200, out: typ[naive.Subject](),
 			summary: "Get a subject", desc: "Returns a subject with its profile and formation."},
 		{method: "PATCH", path: "/v1/subjects/{sid}", id: "updateSubject", tag: "subjects", auth: authAny, body: in[naive.SubjectPatch](""),
@@ -261,7 +261,7 @@ func operations() []op {
 			summary: "List Account Kits"},
 		{method: "POST", path: "/v1/account-kits", id: "createAccountKit", tag: "account-kits", auth: authHuman, body: in[naive.KitRequest]("KitCreateRequest", "name"),
 			status: 201, out: typ[naive.AccountKit](),
-			summary: "Create an Account Kit", desc: "A named policy: per primitive, whether it is enabled, whether agents need approval, and request defaults (SPEC §5)." + humanOnly},
+			summary: "Create an Account Kit", desc: "A named policy: per primitive, whether it is enabled, whether agents need approval, and request defaults." + humanOnly},
 		{method: "GET", path: "/v1/account-kits/{id}", id: "getAccountKit", tag: "account-kits", auth: authAny, status: 200, out: typ[naive.AccountKit](),
 			summary: "Get an Account Kit"},
 		{method: "PATCH", path: "/v1/account-kits/{id}", id: "updateAccountKit", tag: "account-kits", auth: authHuman, body: in[naive.KitRequest]("KitPatchRequest"),
@@ -293,7 +293,7 @@ func operations() []op {
 		// Events and outgoing webhooks.
 		{method: "GET", path: "/v1/events", id: "listEvents", errs: []string{naive.EForbidden}, tag: "events", auth: authAny, list: true, status: 200, out: typ[naive.List[naive.Event]](),
 			query:   []*param{q("type", "Only events of this type.")},
-			summary: "List events", desc: "Every stored event, newest first (SPEC §9)."},
+			summary: "List events", desc: "Every stored event, newest first."},
 		{method: "GET", path: "/v1/webhooks", id: "listWebhooks", errs: []string{naive.EForbidden}, tag: "webhooks", auth: authAny, list: true, status: 200, out: typ[naive.List[naive.WebhookEndpoint]](),
 			summary: "List webhook endpoints", desc: "Never their secrets."},
 		{method: "POST", path: "/v1/webhooks", id: "createWebhook", errs: []string{naive.EForbidden}, tag: "webhooks", auth: authAny, body: in[naive.WebhookRequest]("", "url"),
@@ -324,7 +324,7 @@ func operations() []op {
 		// Subject-scoped: under /v1 (the caller's default subject, or
 		// Naive-Subject) and under /v1/subjects/{sid}.
 		{method: "GET", path: "/formation", id: "getFormation", tag: "formation", auth: authAny, scoped: true, status: 200, out: typ[naive.Formation](),
-			summary: "Get the subject's formation", desc: "not_started → submitted → formation_completed | failed (SPEC §6)."},
+			summary: "Get the subject's formation", desc: "not_started → submitted → formation_completed | failed."},
 		{method: "POST", path: "/formation", id: "startFormation", tag: "formation", auth: authAny, scoped: true,
 			body: in[naive.FormationRequest]("", "entity_type", "state"), status: 202, out: typ[naive.Formation](),
 			errs:    []string{naive.EConflict, naive.EForbidden, naive.ENotConfigured},
@@ -333,7 +333,7 @@ func operations() []op {
 			body: in[naive.ProvisionRequest](""), status: 202, out: typ[naive.ProvisionResult](),
 			errs:    []string{naive.EFormationIncomplete, naive.EConflict, naive.EInsufficientCredits, naive.ENoMatchingNumbers, naive.ENotConfigured},
 			summary: "Provision a phone number",
-			desc: "Buys a US number for the subject, live for inbound SMS at once, registers the carrier brand (the subject's first number needs `ein`) and a 10DLC campaign (or toll-free verification) that unlocks outbound SMS when the carriers approve it, and charges the price once (SPEC §2). " +
+			desc: "Buys a US number for the subject, live for inbound SMS at once, registers the carrier brand (the subject's first number needs `ein`) and a 10DLC campaign (or toll-free verification) that unlocks outbound SMS when the carriers approve it, and charges the price once. " +
 				"If the subject's Account Kit gates phone.provision and the caller is an agent, nothing is bought or charged and the answer is a PendingApproval instead." + idemNote},
 		{method: "GET", path: "/phone", id: "listPhones", tag: "phone", auth: authAny, scoped: true, list: true, status: 200, out: typ[naive.List[naive.Phone]](),
 			query:   []*param{q("agent", "Only numbers assigned to this agent (id).")},
@@ -385,20 +385,20 @@ func jsonRPC(desc string) *jsonschema.Schema {
 }
 
 var tags = []tag{
-	{"phone", "Phone numbers: provision, list, release, campaign (SPEC §2, §4). Subject-scoped."},
+	{"phone", "Phone numbers: provision, list, release, campaign. Subject-scoped."},
 	{"messaging", "SMS and the agents assigned to numbers. Subject-scoped."},
-	{"formation", "A subject's LLC formation (SPEC §6). Subject-scoped."},
+	{"formation", "A subject's LLC formation. Subject-scoped."},
 	{"subjects", "The companies the operator's agents act for."},
-	{"approvals", "Agents' gated requests, decided by humans (SPEC §5)."},
-	{"account-kits", "Per-subject policy (SPEC §5)."},
+	{"approvals", "Agents' gated requests, decided by humans."},
+	{"account-kits", "Per-subject policy."},
 	{"agents", "The operator's AI agents."},
 	{"credits", "Balance, ledger and grants; integer credits."},
 	{"keys", "API keys (agent credentials)."},
 	{"auth", "Human sessions and the caller's identity."},
-	{"events", "Stored events (SPEC §9)."},
-	{"webhooks", "Outgoing webhook endpoints and their deliveries (SPEC §9)."},
-	{"sandbox", "Test mode's simulated carrier (SPEC §7)."},
-	{"carrier", "Incoming carrier webhooks (SPEC §8)."},
+	{"events", "Stored events."},
+	{"webhooks", "Outgoing webhook endpoints and their deliveries."},
+	{"sandbox", "Test mode's simulated carrier."},
+	{"carrier", "Incoming carrier webhooks."},
 	{"mcp", "The MCP server over streamable HTTP."},
 	{"health", "Liveness and readiness."},
 	{"meta", "This document."},

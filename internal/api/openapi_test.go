@@ -58,7 +58,7 @@ type harness struct {
 
 const adminPassword = "correct horse battery staple"
 
-// acmeProfile is SPEC §6's subject.
+// acmeProfile is the example subject of the API docs.
 const acmeProfile = `{"legal_name": "Acme Robotics LLC", "state": "DE", "website": "https://acme.example",
  "industry": "technology", "privacy_policy_url": "https://acme.example/privacy",
  "terms_url": "https://acme.example/terms",
@@ -617,7 +617,7 @@ func TestOpenAPIAnswersMatch(t *testing.T) {
 	check("/readyz", 200, h.call("GET", "/readyz", "", nil))
 	check("/v1/openapi.json", 200, h.call("GET", "/v1/openapi.json", "", nil))
 
-	// The seed request (SPEC §2), then reads of what it made.
+	// The seed request, then reads of what it made.
 	prov := check("/v1/phone/provision", 202, h.call("POST", "/v1/phone/provision", key, `{"ein":"12-3456789","area_code":"415","label":"Support"}`))
 	phone := prov.str(t, "phone", "id")
 	e164 := prov.str(t, "phone", "e164")

@@ -16,7 +16,7 @@ import (
 	"github.com/naive-oss/naive/internal/naive"
 )
 
-// Exit codes (SPEC §2): they tell an agent what to do next.
+// Exit codes: they tell an agent what to do next.
 const (
 	ExitOK          = 0
 	ExitError       = 1

@@ -11,7 +11,7 @@ import (
 	"github.com/naive-oss/naive/internal/naive"
 )
 
-// eventTypes are the event types endpoints subscribe to (SPEC §9).
+// eventTypes are the event types endpoints subscribe to.
 var eventTypes = []string{naive.EventPhoneProvisioned, naive.EventPhoneReleased, naive.EventPhoneOutboundEnabled,
 	naive.EventCampaignUpdated, naive.EventSMSReceived, naive.EventSMSStatus, naive.EventApprovalRequested, naive.EventApprovalResolved}
 

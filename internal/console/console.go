@@ -1,4 +1,4 @@
-// Package console is the human door (SPEC §1): a small web console where
+// Package console is the human door: a small web console where
 // people log in and approve what agents asked for. Pages are html/template
 // files embedded in the binary, styled with one plain CSS file; no
 // JavaScript is needed or served. It calls the in-process service directly,

@@ -29,7 +29,7 @@ const (
 	adminPassword = "correct horse battery staple"
 )
 
-// acmeProfile is SPEC §6's subject.
+// acmeProfile is the example subject of the API docs.
 const acmeProfile = `{"legal_name":"Acme Robotics LLC","state":"DE","website":"https://acme.example",
  "industry":"technology","privacy_policy_url":"https://acme.example/privacy","terms_url":"https://acme.example/terms",
  "address":{"line1":"1 Main St","city":"San Francisco","region":"CA","postal_code":"94105","country":"US"},

@@ -151,7 +151,7 @@ func tail(s string, n int) string {
 var testKeyRE = regexp.MustCompile(`(?m)^Test API key \(shown once; store it now\):\n(\S+)$`)
 
 // TestMultiProcess: three `naive serve` processes on one PostgreSQL and one
-// standalone sandbox carrier keep every invariant of DESIGN.md: no
+// standalone sandbox carrier keep every invariant: no
 // negative balance, one number per idempotent request, one execution per
 // approval, whichever process each request reaches.
 func TestMultiProcess(t *testing.T) {

@@ -16,7 +16,7 @@ import (
 
 var seedBody = `{ "ein": "12-3456789", "area_code": "415", "label": "Support" }`
 
-// TestFirstStartAndSeedRequest runs SPEC §2's curl exactly as the first
+// TestFirstStartAndSeedRequest runs the seed request's curl exactly as the first
 // start prints it and checks the answer field by field.
 func TestFirstStartAndSeedRequest(t *testing.T) {
 	eachDB(t, func(t *testing.T, db string) {

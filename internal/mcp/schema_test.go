@@ -97,7 +97,7 @@ func TestToolContract(t *testing.T) {
 	if req := schema("naive_phone_provision")["required"]; req != nil {
 		t.Fatalf("naive_phone_provision requires %v; every property is optional", req)
 	}
-	// No tool lets an agent decide an approval (SPEC §5).
+	// No tool lets an agent decide an approval.
 	for _, n := range names {
 		if strings.Contains(n, "approve") || strings.Contains(n, "deny") {
 			t.Fatalf("tool %s decides approvals; only humans may", n)

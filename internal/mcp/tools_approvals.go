@@ -11,8 +11,8 @@ import (
 	"github.com/naive-oss/naive/internal/naive"
 )
 
-// There is deliberately no approve or deny tool: only a human decides
-// (SPEC §5). Agents read approvals and wait.
+// There is deliberately no approve or deny tool: only a human decides.
+// Agents read approvals and wait.
 
 // ApprovalRecord is an approval as the approvals tools show it.
 type ApprovalRecord struct {

@@ -96,7 +96,7 @@ type Event struct {
 	OperatorID string          `json:"-"`
 }
 
-// Event types (SPEC §9).
+// Event types.
 const (
 	EventPhoneProvisioned     = "phone.provisioned"
 	EventPhoneReleased        = "phone.released"
@@ -108,8 +108,8 @@ const (
 	EventApprovalResolved     = "approval.resolved"
 )
 
-// EventTypes are the event types webhook endpoints may subscribe to
-// (SPEC §9), in the order documents list them.
+// EventTypes are the event types webhook endpoints may subscribe to, in
+// the order documents list them.
 var EventTypes = []string{EventPhoneProvisioned, EventPhoneReleased, EventPhoneOutboundEnabled,
 	EventCampaignUpdated, EventSMSReceived, EventSMSStatus, EventApprovalRequested, EventApprovalResolved}
 

@@ -30,7 +30,7 @@ const (
 	EMethodNotAllowed     = "method_not_allowed"
 )
 
-// codeStatus is the one code ↔ HTTP status table (SPEC §4).
+// codeStatus is the one code ↔ HTTP status table.
 var codeStatus = map[string]int{
 	EInvalidInput:         http.StatusBadRequest,
 	EUnauthorized:         http.StatusUnauthorized,

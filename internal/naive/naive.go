@@ -151,7 +151,7 @@ type Contact struct {
 	Title     string `json:"title"`
 }
 
-// SubjectProfile is the legal profile of a subject (SPEC §6).
+// SubjectProfile is the legal profile of a subject.
 type SubjectProfile struct {
 	LegalName        string  `json:"legal_name"`
 	State            string  `json:"state"`
@@ -376,7 +376,7 @@ type List[T any] struct {
 	NextCursor *string `json:"next_cursor"`
 }
 
-// ProvisionRequest is the body of POST /v1/phone/provision (SPEC §2).
+// ProvisionRequest is the body of POST /v1/phone/provision.
 type ProvisionRequest struct {
 	EIN      string `json:"ein,omitempty"`
 	AreaCode string `json:"area_code,omitempty"`
@@ -400,7 +400,7 @@ type Provisioned struct {
 	CreditsRemaining int64           `json:"credits_remaining"`
 }
 
-// PendingApproval is the 202 answer of a gated action (SPEC §2.6).
+// PendingApproval is the 202 answer of a gated action.
 type PendingApproval struct {
 	Status     string `json:"status"`
 	ApprovalID string `json:"approval_id"`

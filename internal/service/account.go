@@ -161,7 +161,7 @@ type Bootstrapped struct {
 // SeedTestCredits is the test-mode balance of a first start.
 const SeedTestCredits = 1000
 
-// Bootstrap seeds an empty database (SPEC §7): a demo operator, a human
+// Bootstrap seeds an empty database: a demo operator, a human
 // admin, a default subject per mode (test's with a completed formation),
 // 1000 test credits and one test key. It returns nil when the database was
 // already seeded (by this or another process).

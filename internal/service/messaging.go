@@ -32,7 +32,7 @@ func ValidE164(s string) bool {
 	return err == nil && phonenumbers.IsValidNumber(n) && phonenumbers.Format(n, phonenumbers.E164) == s
 }
 
-// SendSMS sends a text from one of the subject's numbers (SPEC §4). Until
+// SendSMS sends a text from one of the subject's numbers. Until
 // the number's campaign is active it refuses with compliance_pending and
 // sends and charges nothing. Credits are charged per segment.
 //

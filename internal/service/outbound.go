@@ -20,7 +20,7 @@ import (
 	"github.com/naive-oss/naive/internal/webhooksig"
 )
 
-// EventTypes are the event types endpoints may subscribe to (SPEC §9).
+// EventTypes are the event types endpoints may subscribe to.
 var EventTypes = []string{naive.EventPhoneProvisioned, naive.EventPhoneReleased, naive.EventPhoneOutboundEnabled,
 	naive.EventCampaignUpdated, naive.EventSMSReceived, naive.EventSMSStatus, naive.EventApprovalRequested, naive.EventApprovalResolved}
 

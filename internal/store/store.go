@@ -1,7 +1,7 @@
 // Package store defines the persistence contract. Each backend (sqlite,
 // postgres) implements Store with its own SQL and identically numbered
 // migrations, and must pass the storetest conformance suite. Every method is
-// atomic on its own: the invariants of DESIGN.md (balance ≥ 0, one execution
+// atomic on its own: the data invariants (balance ≥ 0, one execution
 // per idempotency key, one claim per registration) are kept inside the store,
 // not by callers holding transactions open across carrier calls.
 package store

@@ -21,7 +21,7 @@ type JobStore struct {
 }
 
 // RunJobs checks that a store enqueues jobs in the transaction of the row
-// they act on (DESIGN.md: jobs): a stored approval has exactly one expiry
+// they act on: a stored approval has exactly one expiry
 // job, due at its expires_at; an approval whose transaction rolls back
 // leaves none. open returns a fresh, empty store, as for Run.
 func RunJobs(t *testing.T, open func(t *testing.T) JobStore) {
@@ -136,8 +136,8 @@ type EventLog interface {
 }
 
 // RunEventJobs checks that a store asks its job hook to deliver an event
-// only when the event's scope has a webhook endpoint (DESIGN.md: jobs
-// only when there is work), whichever method stores the event. open
+// only when the event's scope has a webhook endpoint (a job only
+// when there is work), whichever method stores the event. open
 // returns a fresh, empty store with a *Jobs set as its hook.
 func RunEventJobs(t *testing.T, open func(t *testing.T) (store.Store, EventLog)) {
 	t.Run("OnlyWithEndpoint", func(t *testing.T) {

@@ -1,6 +1,6 @@
 // Package storetest is the one conformance suite every store.Store backend
 // passes, so the SQLite and PostgreSQL stores cannot drift apart. It checks
-// the doc comments of store.Store and the data invariants of DESIGN.md,
+// the doc comments of store.Store and the data invariants,
 // several of them under concurrency.
 package storetest
 
@@ -215,7 +215,7 @@ func (b *bundle) grant(t *testing.T, sc naive.Scope, amount int64) int64 {
 	return bal
 }
 
-// checkLedger asserts the balance invariant of DESIGN.md: the balance is
+// checkLedger asserts the balance invariant: the balance is
 // the sum of the ledger entries and never negative. It returns the balance.
 func (b *bundle) checkLedger(t *testing.T, sc naive.Scope) (int64, []naive.LedgerEntry) {
 	t.Helper()
