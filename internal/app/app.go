@@ -235,17 +235,20 @@ func Start(ctx context.Context, opts Options) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
+	// A first start hashes the admin's password while River migrates.
+	bootstrap := a.svc.StartBootstrap(ctx, service.BootstrapConfig{AdminEmail: opts.AdminEmail, AdminPassword: opts.AdminPassword})
 	// Background work: River on the store's own database, its tables
 	// migrated here; from now on the store enqueues its rows' jobs.
 	a.jobs, err = openJobs(ctx, st, jobs.Config{Service: a.svc, PollInterval: opts.PollInterval,
 		FetchPollInterval: min(opts.PollInterval, time.Second), DeliveryBackoff: opts.WebhookBackoff, Logger: opts.Logger})
+	boot, berr := bootstrap()
 	if err != nil {
 		return nil, err
 	}
-	a.boot, err = a.svc.Bootstrap(ctx, service.BootstrapConfig{AdminEmail: opts.AdminEmail, AdminPassword: opts.AdminPassword})
-	if err != nil {
-		return nil, err
+	if berr != nil {
+		return nil, berr
 	}
+	a.boot = boot
 	// The MCP endpoint runs the same tools as `naive mcp`, over the
 	// in-process service, authenticating the bearer key on every request.
 	mcpHandler := mcp.NewHTTPHandler(a.svc, opts.Logger)

@@ -166,31 +166,52 @@ const SeedTestCredits = 1000
 // 1000 test credits and one test key. It returns nil when the database was
 // already seeded (by this or another process).
 func (s *Service) Bootstrap(ctx context.Context, cfg BootstrapConfig) (*Bootstrapped, error) {
-	// A restart is the common case: hashing the admin's password (argon2id,
-	// tens of milliseconds and 19 MiB) only to find the database seeded
-	// would slow every start.
+	return s.StartBootstrap(ctx, cfg)()
+}
+
+// StartBootstrap is Bootstrap in two steps, so a start can do other work
+// while the admin's password is hashed (argon2id: tens of milliseconds):
+// it checks whether the database needs seeding and, if so, starts the
+// hash; the function it returns waits for it and seeds. A restart, the
+// common case, hashes nothing.
+func (s *Service) StartBootstrap(ctx context.Context, cfg BootstrapConfig) func() (*Bootstrapped, error) {
 	if seeded, err := s.store.Seeded(ctx); err != nil || seeded {
-		return nil, err
+		return func() (*Bootstrapped, error) { return nil, err }
 	}
-	// Several processes starting on a new database race past the check:
-	// Seed lets exactly one store the seed.
-	defer debug.FreeOSMemory() // hand argon2's memory back at once
+	password := cfg.AdminPassword
+	generated := password == ""
+	if generated {
+		password = randomToken(15)
+	}
+	hash := make(chan string, 1)
+	go func() { hash <- HashPassword(password) }()
+	return func() (*Bootstrapped, error) {
+		h := <-hash
+		debug.FreeOSMemory() // hand argon2's memory back at once
+		if generated {
+			cfg.AdminPassword = password
+		}
+		return s.seed(ctx, cfg, generated, h)
+	}
+}
+
+// seed stores a first start. Several processes starting on a new database
+// race past the Seeded check: Seed lets exactly one store the seed.
+func (s *Service) seed(ctx context.Context, cfg BootstrapConfig, generated bool, passwordHash string) (*Bootstrapped, error) {
 	now := s.now()
 	out := &Bootstrapped{AdminEmail: cfg.AdminEmail, TestCredits: SeedTestCredits}
 	if out.AdminEmail == "" {
 		out.AdminEmail = "admin@localhost"
 	}
-	password := cfg.AdminPassword
-	if password == "" {
-		password = randomToken(15)
-		out.AdminPassword = password
+	if generated {
+		out.AdminPassword = cfg.AdminPassword
 	}
 	if cfg.OperatorName == "" {
 		cfg.OperatorName = "Demo operator"
 	}
 	op := naive.Operator{ID: newID(), Name: cfg.OperatorName, CreatedAt: now}
 	out.OperatorID = op.ID
-	user := naive.User{ID: newID(), OperatorID: op.ID, Email: strings.ToLower(out.AdminEmail), PasswordHash: HashPassword(password), CreatedAt: now}
+	user := naive.User{ID: newID(), OperatorID: op.ID, Email: strings.ToLower(out.AdminEmail), PasswordHash: passwordHash, CreatedAt: now}
 	profile := naive.SubjectProfile{
 		LegalName: "Demo Company LLC", State: "DE", Website: "https://demo.example", Industry: "technology",
 		PrivacyPolicyURL: "https://demo.example/privacy", TermsURL: "https://demo.example/terms",
