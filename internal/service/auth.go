@@ -123,7 +123,7 @@ func (s *Service) Authenticate(ctx context.Context, token string, mode string) (
 	}
 	switch {
 	case strings.HasPrefix(token, LiveKeyPrefix), strings.HasPrefix(token, TestKeyPrefix):
-		k, subj, err := s.store.GetCaller(ctx, hashToken(token))
+		k, subj, err := s.caller(ctx, hashToken(token))
 		if errors.Is(err, store.ErrNotFound) {
 			return naive.Principal{}, errUnauthorized("Unknown or revoked API key.")
 		}

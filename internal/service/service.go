@@ -76,6 +76,9 @@ type Service struct {
 	cfg   Config
 	store store.Store
 	log   *slog.Logger
+	// callers keeps authenticated keys while their operator's config
+	// version holds (callers.go).
+	callers callers
 }
 
 // New returns a Service.

@@ -507,3 +507,57 @@ func TestGrantOnce(t *testing.T) {
 		t.Fatalf("balance %d, want 1005", f.balance())
 	}
 }
+
+// TestRevocationAcrossProcesses: a process that keeps an authenticated key
+// in memory sees its revocation by another process on the very next
+// request, and sees another process's change to the subject too.
+func TestRevocationAcrossProcesses(t *testing.T) {
+	f := setup(t)
+	p2 := f.process("process-2")
+	secret := f.newKey(t)
+	for range 2 { // the second is served from memory
+		if _, err := p2.Authenticate(context.Background(), secret, ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// The other process changes the default subject, then revokes the key.
+	subj, err := f.svc.GetSubject(f.ctx, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	site := "https://elsewhere.example"
+	if _, err := f.svc.UpdateSubject(f.human, subj.ID, naive.SubjectPatch{Website: &site}); err != nil {
+		t.Fatal(err)
+	}
+	pr, err := p2.Authenticate(context.Background(), secret, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pr.DefaultSubject == nil || pr.DefaultSubject.Website != site {
+		t.Fatalf("default subject %+v, want the other process's change", pr.DefaultSubject)
+	}
+	keys, err := f.svc.ListKeys(f.human, naive.ListParams{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range keys.Data {
+		if k.Name == "revoked elsewhere" {
+			if _, err := f.svc.RevokeKey(f.human, k.ID); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if _, err := p2.Authenticate(context.Background(), secret, ""); naive.ErrorCode(err) != naive.EUnauthorized {
+		t.Fatalf("a key revoked by another process: %v, want unauthorized", err)
+	}
+}
+
+// newKey makes a test key through the service and returns its secret.
+func (f *fixture) newKey(t *testing.T) string {
+	t.Helper()
+	k, err := f.svc.CreateKey(f.human, naive.KeyRequest{Name: "revoked elsewhere", Mode: naive.ModeTest})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k.Secret
+}

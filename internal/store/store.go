@@ -89,9 +89,15 @@ type Store interface {
 	// being deleted. Errors: ErrConflict (hash taken), ErrNotFound (agent).
 	CreateAPIKey(ctx context.Context, k *naive.APIKey) error
 	// GetCaller is GetAPIKeyByHash with, read in the same statement, the
-	// default subject of the key's scope (nil when it has none): what
-	// nearly every request by a key needs first. Errors: ErrNotFound.
-	GetCaller(ctx context.Context, hash string) (*naive.APIKey, *naive.Subject, error)
+	// default subject of the key's scope (nil when it has none) and the
+	// operator's ConfigVersion: what nearly every request by a key needs
+	// first. Errors: ErrNotFound.
+	GetCaller(ctx context.Context, hash string) (*naive.APIKey, *naive.Subject, int64, error)
+	// ConfigVersion returns a counter of the operator's that moves, in the
+	// same transaction, with every change to its API keys, subjects or
+	// Account Kits (0 before the first): what was read at one version is
+	// still true while the counter has not moved.
+	ConfigVersion(ctx context.Context, operatorID string) (int64, error)
 	// GetAPIKeyByHash returns an unrevoked key by hash. Errors: ErrNotFound.
 	GetAPIKeyByHash(ctx context.Context, hash string) (*naive.APIKey, error)
 	// ListAPIKeys lists an operator's keys, newest first (both modes).

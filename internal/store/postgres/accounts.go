@@ -220,28 +220,54 @@ func (db *DB) GetAPIKeyByHash(ctx context.Context, hash string) (*naive.APIKey, 
 	return one(db.pool.QueryRow(ctx, `SELECT `+keyCols+` FROM api_keys WHERE hash = $1 AND revoked_at IS NULL`, hash), scanKey)
 }
 
-var callerQuery = `SELECT ` + prefixed("k.", keyCols) + `, ` + prefixed("s.", subjectCols) + `
+var callerQuery = `SELECT ` + prefixed("k.", keyCols) + `, ` + prefixed("s.", subjectCols) + `,
+	COALESCE((SELECT version FROM config_versions v WHERE v.operator_id = k.operator_id), 0)
 	FROM api_keys k JOIN subjects s ON s.operator_id = k.operator_id AND s.mode = k.mode
 		AND s.is_default AND s.deleted_at IS NULL
 	WHERE k.hash = $1 AND k.revoked_at IS NULL`
 
 // GetCaller returns an unrevoked key by hash and, read in the same
 // statement, the default subject of its scope (nil when it has none).
-func (db *DB) GetCaller(ctx context.Context, hash string) (*naive.APIKey, *naive.Subject, error) {
+func (db *DB) GetCaller(ctx context.Context, hash string) (*naive.APIKey, *naive.Subject, int64, error) {
 	var (
-		k naive.APIKey
-		s subjectRow
+		k       naive.APIKey
+		s       subjectRow
+		version int64
 	)
-	err := db.pool.QueryRow(ctx, callerQuery, hash).Scan(append(keyDests(&k), s.dests()...)...)
+	err := db.pool.QueryRow(ctx, callerQuery, hash).Scan(append(append(keyDests(&k), s.dests()...), &version)...)
 	if errors.Is(err, pgx.ErrNoRows) {
 		// No default subject (or no key): the key alone.
-		key, err := db.GetAPIKeyByHash(ctx, hash)
-		return key, nil, err
+		return db.keyAlone(ctx, hash)
 	}
 	if err != nil {
-		return nil, nil, mapErr(err)
+		return nil, nil, 0, mapErr(err)
 	}
-	return &k, s.finish(), nil
+	return &k, s.finish(), version, nil
+}
+
+// keyAlone is GetCaller for a key whose scope has no default subject.
+func (db *DB) keyAlone(ctx context.Context, hash string) (*naive.APIKey, *naive.Subject, int64, error) {
+	var (
+		k       naive.APIKey
+		version int64
+	)
+	err := db.pool.QueryRow(ctx, `SELECT `+keyCols+`,
+		COALESCE((SELECT version FROM config_versions v WHERE v.operator_id = api_keys.operator_id), 0)
+		FROM api_keys WHERE hash = $1 AND revoked_at IS NULL`, hash).Scan(append(keyDests(&k), &version)...)
+	if err != nil {
+		return nil, nil, 0, mapErr(err)
+	}
+	return &k, nil, version, nil
+}
+
+// ConfigVersion returns the operator's configuration counter.
+func (db *DB) ConfigVersion(ctx context.Context, operatorID string) (int64, error) {
+	var v int64
+	err := db.pool.QueryRow(ctx, `SELECT version FROM config_versions WHERE operator_id = $1`, operatorID).Scan(&v)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return 0, nil
+	}
+	return v, mapErr(err)
 }
 
 // ListAPIKeys lists an operator's keys of both modes, revoked ones too, newest first.
