@@ -9,7 +9,6 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -103,19 +102,9 @@ func crashSuite(t *testing.T, bin, dbURL string) {
 	// carried out whether or not the server lives to hear the answer.
 	sim := surgesim.New(surgesim.Config{APIKey: "sk_sandbox", ReviewDelay: time.Hour,
 		WebhookURL: "http://" + addr + "/webhooks/surge", WebhookSecret: secret})
-	simSrv := httptest.NewServer(sim)
-	t.Cleanup(func() {
-		simSrv.Close()
-		sim.Close()
-	})
+	simSrv := serveSandbox(t, sim)
 	const password = "correct horse battery staple"
-	var env []string
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "NAIVE_") && !strings.HasPrefix(kv, "SURGE_") {
-			env = append(env, kv)
-		}
-	}
-	env = append(env, "NAIVE_ADMIN_PASSWORD="+password)
+	env := serveEnv(password)
 	srv := &crashServer{t: t, bin: bin, env: env, url: "http://" + addr,
 		args: []string{"--addr", addr, "--database-url", dbURL, "--sandbox-url", simSrv.URL,
 			"--sandbox-webhook-secret", secret, "--poll-interval", "1s", "--log-level", "info"}}

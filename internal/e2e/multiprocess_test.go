@@ -123,6 +123,28 @@ func serve(t *testing.T, bin string, env []string, args ...string) (*process, er
 	}
 }
 
+// serveEnv is the environment of a `naive serve` the tests start: theirs
+// without NAIVE_ and SURGE_ settings, with the first start's admin password.
+func serveEnv(password string) []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "NAIVE_") && !strings.HasPrefix(kv, "SURGE_") {
+			env = append(env, kv)
+		}
+	}
+	return append(env, "NAIVE_ADMIN_PASSWORD="+password)
+}
+
+// serveSandbox serves a standalone sandbox carrier for the test's processes.
+func serveSandbox(t *testing.T, sim *surgesim.Server) *httptest.Server {
+	srv := httptest.NewServer(sim)
+	t.Cleanup(func() {
+		srv.Close()
+		sim.Close()
+	})
+	return srv
+}
+
 // stop sends SIGTERM and waits for a clean exit.
 func (p *process) stop(t *testing.T) {
 	if p.cmd.ProcessState != nil {
@@ -162,19 +184,9 @@ func TestMultiProcess(t *testing.T) {
 	bin := buildNaive(t)
 	dbURL := pgtest.NewDatabase(t, admin)
 	sim := surgesim.New(surgesim.Config{APIKey: "sk_sandbox", ReviewDelay: time.Hour})
-	simSrv := httptest.NewServer(sim)
-	t.Cleanup(func() {
-		simSrv.Close()
-		sim.Close()
-	})
+	simSrv := serveSandbox(t, sim)
 	const password = "correct horse battery staple"
-	var env []string
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "NAIVE_") && !strings.HasPrefix(kv, "SURGE_") {
-			env = append(env, kv)
-		}
-	}
-	env = append(env, "NAIVE_ADMIN_PASSWORD="+password)
+	env := serveEnv(password)
 
 	// Three processes start at once on the new database: one migrates
 	// (ours and River's) while the others wait, one seeds.
