@@ -274,7 +274,8 @@ type Store interface {
 	SaveProgress(ctx context.Context, pr Progress) error
 	// ListStaleRuns lists unfinished records that name an Action and are
 	// held by no process or by one not alive since liveAfter, of every
-	// tenant, oldest first.
+	// tenant, least recently touched first (a takeover touches a record,
+	// so records that cannot be settled yet do not starve the others).
 	ListStaleRuns(ctx context.Context, liveAfter time.Time, limit int) ([]IdempotencyRecord, error)
 	// PurgeIdempotent deletes finished records created before before and
 	// reports how many.
@@ -360,9 +361,10 @@ type Store interface {
 	// SetMessageCarrierID records the carrier's id of a sent message, with
 	// pr. Errors: ErrNotFound, ErrLockLost.
 	SetMessageCarrierID(ctx context.Context, id, carrierID string, pr Progress) error
-	// FailMessage marks a queued outbound message failed with reason and
-	// applies refund (when not nil) and pr in one transaction, once: a
-	// message that is not queued is left alone (ErrConflict, nothing
+	// FailMessage marks a queued outbound message the carrier does not
+	// hold (no carrier id) failed with reason and applies refund (when not
+	// nil) and pr in one transaction, once: a message that is not queued,
+	// or that the carrier took, is left alone (ErrConflict, nothing
 	// stored).
 	FailMessage(ctx context.Context, id, reason string, refund *naive.LedgerEntry, at time.Time, pr Progress) (int64, error)
 	// RecordInbound records ce, then stores in.Message and in.Event unless

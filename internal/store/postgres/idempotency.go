@@ -202,7 +202,7 @@ func approvalEventScopes(pr *store.Progress) []naive.Scope {
 func (db *DB) ListStaleRuns(ctx context.Context, liveAfter time.Time, n int) ([]store.IdempotencyRecord, error) {
 	rows, err := db.pool.Query(ctx, `SELECT `+idemCols+` FROM idempotency_keys
 		WHERE NOT completed AND action <> '' AND NOT `+aliveSQL("locked_by", "1")+`
-		ORDER BY created_at, operator_id, principal_id, key LIMIT $2`, norm(liveAfter), limit(n))
+		ORDER BY updated_at, operator_id, principal_id, key LIMIT $2`, norm(liveAfter), limit(n))
 	return collect(rows, err, scanIdem)
 }
 

@@ -138,7 +138,7 @@ func (db *DB) FailMessage(ctx context.Context, id, reason string, refund *naive.
 	err := db.tx(ctx, func(tx pgx.Tx) error {
 		m, err := scanMessage(tx.QueryRow(ctx, `UPDATE messages
 			SET status = 'failed', failure_reason = $1, failed_at = $2
-			WHERE id = $3 AND status = 'queued' AND direction = 'outbound' RETURNING `+messageCols,
+			WHERE id = $3 AND status = 'queued' AND carrier_id = '' AND direction = 'outbound' RETURNING `+messageCols,
 			reason, at, id))
 		if errors.Is(err, pgx.ErrNoRows) {
 			return messageMissing(ctx, tx, id)

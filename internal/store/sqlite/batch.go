@@ -46,7 +46,10 @@ type batcher struct {
 	db   *DB
 	reqs chan *txReq
 	wg   sync.WaitGroup
-	once sync.Once
+	// mu guards closed: a run after stop fails instead of sending on the
+	// closed channel.
+	mu     sync.RWMutex
+	closed bool
 }
 
 func newBatcher(db *DB) *batcher {
@@ -59,11 +62,18 @@ func newBatcher(db *DB) *batcher {
 // run hands fn to the batcher and waits for its batch's commit.
 func (b *batcher) run(ctx context.Context, fn func(*txn) error) error {
 	req := &txReq{ctx: ctx, fn: fn, done: make(chan txResult, 1)}
+	b.mu.RLock()
+	if b.closed {
+		b.mu.RUnlock()
+		return errors.New("sqlite: the store is closed")
+	}
 	select {
 	case b.reqs <- req:
 	case <-ctx.Done():
+		b.mu.RUnlock()
 		return ctx.Err()
 	}
+	b.mu.RUnlock()
 	res := <-req.done // once queued it may be running: wait for it
 	if res.panicked != nil {
 		panic(res.panicked)
@@ -73,7 +83,12 @@ func (b *batcher) run(ctx context.Context, fn func(*txn) error) error {
 
 // stop ends the loop after the queued transactions ran.
 func (b *batcher) stop() {
-	b.once.Do(func() { close(b.reqs) })
+	b.mu.Lock()
+	if !b.closed {
+		b.closed = true
+		close(b.reqs)
+	}
+	b.mu.Unlock()
 	b.wg.Wait()
 }
 

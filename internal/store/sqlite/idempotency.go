@@ -190,7 +190,7 @@ func (db *DB) SaveProgress(ctx context.Context, pr store.Progress) error {
 func (db *DB) ListStaleRuns(ctx context.Context, liveAfter time.Time, n int) ([]store.IdempotencyRecord, error) {
 	rows, err := db.reader.QueryContext(ctx, `SELECT `+idemCols+`, 0 FROM idempotency_keys
 		WHERE completed = 0 AND action <> '' AND NOT `+ownerAliveSQL+`
-		ORDER BY created_at, operator_id, principal_id, key LIMIT ?`, ts(liveAfter), limit(n))
+		ORDER BY updated_at, operator_id, principal_id, key LIMIT ?`, ts(liveAfter), limit(n))
 	return collect(rows, err, scanIdem)
 }
 

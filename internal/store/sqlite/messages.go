@@ -156,7 +156,7 @@ func (db *DB) FailMessage(ctx context.Context, id, reason string, refund *naive.
 	err := db.tx(ctx, func(tx *txn) error {
 		m, err := scanMessage(tx.QueryRowContext(ctx, `UPDATE messages
 			SET status = 'failed', failure_reason = ?, failed_at = ?
-			WHERE id = ? AND status = 'queued' AND direction = 'outbound' RETURNING `+messageCols,
+			WHERE id = ? AND status = 'queued' AND carrier_id = '' AND direction = 'outbound' RETURNING `+messageCols,
 			reason, ts(at), id))
 		if errors.Is(err, store.ErrNotFound) {
 			return messageMissing(ctx, tx, id)

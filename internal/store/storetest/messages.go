@@ -475,6 +475,17 @@ func testFailMessageRefundsOnce(t *testing.T, b *bundle) {
 	if bal != 10 || len(entries) != 12 {
 		t.Fatalf("balance %d with %d entries, want 10 with 12", bal, len(entries))
 	}
+	// A text the carrier took (its id recorded) is not failed and refunded
+	// as if it had never left.
+	m := outbound(p, "+14155551234")
+	_, err := b.s.ReserveMessage(b.ctx, m, messageDebit(m), noRun)
+	must(t, err)
+	must(t, b.s.SetMessageCarrierID(b.ctx, m.ID, "msg_taken", noRun))
+	_, err = b.s.FailMessage(b.ctx, m.ID, "not_sent", messageRefund(m), now(), noRun)
+	wantErr(t, err, store.ErrConflict)
+	if got := b.message(t, b.live, m.ID); got.Status != naive.MessageQueued {
+		t.Fatalf("status of a taken text after FailMessage = %q, want queued", got.Status)
+	}
 }
 
 // testRecordInboundConcurrent delivers one inbound text 20 times at once:
