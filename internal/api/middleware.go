@@ -321,7 +321,7 @@ func (s *Server) runKeyed(w http.ResponseWriter, r *http.Request, p naive.Princi
 		if k.Owned && !k.Stored {
 			s.releaseKey(bg, p, k, rec, phased)
 		}
-	} else if rc.status >= 500 || rc.status == http.StatusTooManyRequests || rc.status == 0 {
+	} else if rc.status >= 500 || rc.status == http.StatusTooManyRequests || rc.status == 0 || transient(herr) {
 		if err := s.idem.AbortKey(bg, rec); err != nil {
 			s.log.Error("abort idempotency key", "err", err)
 		}
@@ -334,6 +334,17 @@ func (s *Server) runKeyed(w http.ResponseWriter, r *http.Request, p naive.Princi
 	w.WriteHeader(rc.status)
 	_, _ = w.Write(rc.body.Bytes())
 	return true, nil
+}
+
+// transient reports whether an error says a retry may get another answer
+// (retryable: true, such as an approval still being executed): it is not
+// stored as the key's answer, like a 5xx.
+func transient(err error) bool {
+	if err == nil {
+		return false
+	}
+	r, _ := naive.AsError(err).Fields["retryable"].(bool)
+	return r
 }
 
 // releaseKey lets go of a key's record this request holds without an
