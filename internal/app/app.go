@@ -346,9 +346,13 @@ func (a *App) Close() error {
 	a.cancel()
 	a.wg.Wait()
 	// Requests have finished: nothing this process owns is left running,
-	// so its row can go (a run it could not finish is free at once).
-	if uerr := a.svc.UnregisterProcess(ctx); uerr != nil {
-		a.opts.Logger.Warn("unregister process", "err", uerr)
+	// so its row can go (a run it could not finish is free at once). If
+	// some did not finish in time, the row stays and goes stale: their
+	// runs are taken over only once this process is surely gone.
+	if err == nil {
+		if uerr := a.svc.UnregisterProcess(ctx); uerr != nil {
+			a.opts.Logger.Warn("unregister process", "err", uerr)
+		}
 	}
 	a.closeResources()
 	return err
