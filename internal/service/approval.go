@@ -110,7 +110,7 @@ func (s *Service) ListApprovals(ctx context.Context, lp naive.ApprovalListParams
 	if err != nil {
 		return nil, err
 	}
-	s.expireDue(ctx)
+	s.expireDue(ctx, false)
 	rows, err := s.store.ListApprovals(ctx, p.Scope(), naive.ApprovalFilter{Status: lp.Status, SubjectID: lp.SubjectID, Page: pg})
 	if err != nil {
 		return nil, err
@@ -199,10 +199,12 @@ func (s *Service) expire(ctx context.Context, a *naive.Approval) error {
 	return err
 }
 
-// expireDue expires approvals past their time (all tenants) and fails
-// those whose approver died mid-execution. The background sweep runs it;
-// lists run it too so they never show a stale pending approval.
-func (s *Service) expireDue(ctx context.Context) {
+// expireDue expires approvals past their time (all tenants) and, when
+// resume is set, resumes those whose approver's process died
+// mid-execution. The background sweep runs it with resume; lists run it
+// without, so they never show a stale pending approval yet never call a
+// carrier.
+func (s *Service) expireDue(ctx context.Context, resume bool) {
 	now := s.now()
 	due, err := s.store.ListExpiredApprovals(ctx, now, s.liveAfter(), 200)
 	if err != nil {
@@ -219,6 +221,9 @@ func (s *Service) expireDue(ctx context.Context) {
 				s.log.Error("expire approval", "approval_id", a.ID, "err", err)
 			}
 		case naive.ApprovalExecuting:
+			if !resume {
+				continue
+			}
 			// Its approver's process died mid-execution: resume it.
 			if _, err := s.resumeApproval(ctx, a); err != nil && !errors.Is(err, store.ErrConflict) {
 				s.log.Warn("resume approval", "approval_id", a.ID, "err", err)
@@ -230,7 +235,7 @@ func (s *Service) expireDue(ctx context.Context) {
 // SweepApprovals runs the expiry sweep once (a periodic job calls it). Each
 // approval has its own expiry job; the sweep is the backstop, and it
 // resumes executions whose approver's process died.
-func (s *Service) SweepApprovals(ctx context.Context) { s.expireDue(ctx) }
+func (s *Service) SweepApprovals(ctx context.Context) { s.expireDue(ctx, true) }
 
 // ExpireApproval expires approval id of scope sc if it is pending and due;
 // its expiry job, enqueued with the approval, calls it at expires_at. It
@@ -288,7 +293,7 @@ func (s *Service) ApproveApproval(ctx context.Context, id string) (*naive.Approv
 			return s.resumeApproval(ctx, a)
 		}
 	}
-	claimed, err := s.store.ClaimApproval(ctx, p.Scope(), id, p.Actor(), s.now(), s.cfg.ProcessID)
+	claimed, err := s.store.ClaimApproval(context.WithoutCancel(ctx), p.Scope(), id, p.Actor(), s.now(), s.cfg.ProcessID)
 	if errors.Is(err, store.ErrConflict) {
 		return nil, s.notPending(ctx, p.Scope(), id)
 	}
@@ -296,6 +301,10 @@ func (s *Service) ApproveApproval(ctx context.Context, id string) (*naive.Approv
 		return nil, naive.NotFound("approval", id)
 	}
 	if err != nil {
+		// The claim may have committed unheard: let it go, so the sweep
+		// (or approving again) takes it over (the store checks the owner).
+		_ = s.store.SaveProgress(context.WithoutCancel(ctx), store.Progress{Approval: &store.ApprovalStep{ID: id,
+			Owner: s.cfg.ProcessID, Release: true}})
 		return nil, err
 	}
 	// From here the approval is ours alone; it must end executed or failed
@@ -449,8 +458,12 @@ func (s *Service) notPending(ctx context.Context, sc naive.Scope, id string) err
 	status := a.Status
 	msg := fmt.Sprintf("The approval is %s; only a pending approval can be decided.", status)
 	if status == naive.ApprovalExecuting {
-		msg = "The approval is being executed by another approver."
-	} else if status == naive.ApprovalPending {
+		// Transient: it ends executed or failed in moments.
+		return (&naive.Error{Code: naive.EConflict, Message: "The approval is being executed."}).
+			WithHint("Poll GET /v1/approvals/%s for its result; do not approve it again.", id).
+			With("approval_status", naive.ApprovalPending).With("retryable", true)
+	}
+	if status == naive.ApprovalPending {
 		status, msg = naive.ApprovalExpired, "The approval has expired."
 	}
 	return (&naive.Error{Code: naive.EConflict, Message: msg}).

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/nyaruka/phonenumbers"
@@ -59,6 +60,22 @@ func (s *Service) SendSMS(ctx context.Context, subjectID, phoneID string, req na
 	if err != nil {
 		return nil, err
 	}
+	if idem := naive.IdempotencyFrom(ctx); idem != nil && idem.Resume {
+		// A retry of a send that may have gone out: what it did decides
+		// the answer, not what changed since (a STOP, a release).
+		r, err := s.takenOver(ctx, p, idem, ActionSMSSend)
+		if err != nil {
+			return nil, err
+		}
+		if r != nil {
+			cr, brand, err := s.sendingFrom(ctx, p, ph)
+			if err != nil {
+				r.release(ctx)
+				return nil, err
+			}
+			return s.resumeSend(context.WithoutCancel(ctx), r, cr, brand, ph, req, true)
+		}
+	}
 	if ph.Status != naive.PhoneActive {
 		return nil, naive.Errorf(naive.EConflict, "Phone %s was released; it cannot send.", phoneID).
 			WithHint("Send from an active number: GET /v1/phone.")
@@ -89,24 +106,24 @@ func (s *Service) SendSMS(ctx context.Context, subjectID, phoneID string, req na
 			Message: fmt.Sprintf("%s opted out of texts from this company (replied STOP).", req.To)}).
 			WithHint("Do not text them again; they can opt back in by texting START to the number.").With("reason", "opted_out")
 	}
-	cr, err := s.carrier(p.Mode)
+	cr, brand, err := s.sendingFrom(ctx, p, ph)
 	if err != nil {
 		return nil, err
-	}
-	brand, err := s.store.GetBrand(ctx, sc, ph.SubjectID)
-	if err != nil {
-		return nil, err
-	}
-	if idem := naive.IdempotencyFrom(ctx); idem != nil && idem.Resume {
-		r, err := s.takenOver(ctx, p, idem, ActionSMSSend)
-		if err != nil {
-			return nil, err
-		}
-		if r != nil {
-			return s.resumeSend(context.WithoutCancel(ctx), r, cr, brand, ph, req, true)
-		}
 	}
 	return s.send(ctx, s.directRun(ctx, p, ActionSMSSend), cr, brand, ph, req)
+}
+
+// sendingFrom returns the carrier and the brand a number sends through.
+func (s *Service) sendingFrom(ctx context.Context, p naive.Principal, ph *naive.Phone) (carrier.Carrier, *naive.Brand, error) {
+	cr, err := s.carrier(p.Mode)
+	if err != nil {
+		return nil, nil, err
+	}
+	brand, err := s.store.GetBrand(ctx, p.Scope(), ph.SubjectID)
+	if err != nil {
+		return nil, nil, err
+	}
+	return cr, brand, nil
 }
 
 // A send is two phases around the carrier's send: reserve (the message
@@ -128,37 +145,49 @@ func (s *Service) send(ctx context.Context, r *run, cr carrier.Carrier, brand *n
 		debit = &naive.LedgerEntry{ID: newID(), OperatorID: p.OperatorID, Mode: p.Mode, Amount: -cost,
 			Reason: naive.LedgerSMSSend, ReferenceID: m.ID, Actor: p.Actor(), CreatedAt: now}
 	}
+	// From the reserve on the run ends recorded whatever the caller does.
+	ctx = context.WithoutCancel(ctx)
 	balance, err := s.store.ReserveMessage(ctx, m, debit, r.begin(store.PointReserved, m.ID, ph.SubjectID, sendPayload{PhoneID: ph.ID, SendRequest: req}))
-	if errors.Is(err, store.ErrInsufficientCredits) {
+	switch {
+	case errors.Is(err, store.ErrInsufficientCredits):
 		bal, _ := s.store.Balance(ctx, p.Scope())
 		return nil, errInsufficient(cost, bal).WithHint("This text costs %d credits (%d segments); a human can add credits with POST /v1/credits/grant.", cost, segs)
-	}
-	if err != nil {
+	case errors.Is(err, store.ErrKeyExists), errors.Is(err, store.ErrLockLost):
 		return nil, phaseError(err)
+	case err != nil:
+		r.release(ctx) // it may have committed unheard: let a retry find out
+		return nil, err
 	}
 	r.owned()
-	ctx = context.WithoutCancel(ctx)
+	if err := s.mayAct(); err != nil {
+		return nil, s.failSend(ctx, r, m, err)
+	}
 	res := &naive.SendResult{ID: m.ID, To: m.To, From: m.From, Status: naive.MessageQueued, Segments: segs,
 		CreditsUsed: cost, CreditsRemaining: balance}
 	sent, err := cr.SendMessage(ctx, brand.CarrierID, carrier.OutboundMessage{FromNumberID: ph.CarrierID, To: req.To, Body: req.Body, Ref: m.ID})
 	if err != nil && errors.Is(err, carrier.ErrUnknownOutcome) {
-		// The send may have happened: look for it by our id.
-		found, ok, lerr := s.findMessage(ctx, cr, brand.CarrierID, m.ID)
-		switch {
-		case ok:
-			sent, err = found, nil
-		case lerr != nil:
-			// Nobody can tell whether it went out: it stays queued and
-			// charged. Resending could text the person twice.
+		// The send may have happened: look for it by our id. Not finding
+		// it at once proves nothing (the carrier may still be taking it):
+		// it stays queued and charged until a retry, the carrier's status
+		// webhook or the background pass settles it. Resending now could
+		// text the person twice.
+		found, ok, _ := s.findMessage(ctx, cr, brand.CarrierID, m.ID)
+		if !ok {
 			r.release(ctx)
 			return nil, errUndecidedSend(r, m.ID)
 		}
+		sent, err = found, nil
 	}
 	if err != nil {
 		return nil, s.failSend(ctx, r, m, smsCarrierError(err))
 	}
 	return s.sent(ctx, r, m, sent.ID, res)
 }
+
+// SendSettle is how long after a send whose outcome was unknown the
+// carrier not holding it proves it never went out (a request it was given
+// is done by then); before, a retry waits rather than texting twice.
+const SendSettle = time.Minute
 
 // sendPayload is a send's request as its run records it.
 type sendPayload struct {
@@ -239,7 +268,9 @@ func (s *Service) resumeSend(ctx context.Context, r *run, cr carrier.Carrier, br
 		return s.sent(ctx, r, m, m.CarrierID, res)
 	case m.Status == naive.MessageQueued:
 		found, ok, err := s.findMessage(ctx, cr, brand.CarrierID, m.ID)
-		if err != nil {
+		if err != nil || (!ok && s.now().Sub(m.CreatedAt) < SendSettle) {
+			// Not found yet may still land: only a send that long ago
+			// is surely not at the carrier.
 			r.release(ctx)
 			return nil, errUndecidedSend(r, m.ID)
 		}

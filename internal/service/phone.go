@@ -213,7 +213,13 @@ func (s *Service) ReleasePhone(ctx context.Context, subjectID, id string) (*naiv
 	}
 	got, err := s.store.MarkPhoneReleased(ctx, p.Scope(), id, at, []*naive.Event{ev}, r.once(id, &out, nil))
 	if errors.Is(err, store.ErrConflict) {
-		r.releaseUnlessStored(ctx, err)
+		if idem := naive.IdempotencyFrom(ctx); idem != nil {
+			// A concurrent duplicate under the same key released it: its
+			// answer is stored; the REST layer replays it.
+			if rec, _ := s.LookupKey(ctx, p, idem.Key); rec != nil && rec.Completed {
+				return nil, naive.ErrKeyBusy
+			}
+		}
 		return nil, naive.Errorf(naive.EConflict, "Phone %s was already released.", id).
 			WithHint("Released numbers cannot be recovered; provision a new one with POST /v1/phone/provision.")
 	}

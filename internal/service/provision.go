@@ -95,21 +95,29 @@ func (s *Service) provision(ctx context.Context, r *run, subj *naive.Subject, re
 	}
 	debit := &naive.LedgerEntry{ID: newID(), OperatorID: p.OperatorID, Mode: p.Mode, Amount: -s.cfg.PhonePrice,
 		Reason: naive.LedgerPhoneProvision, ReferenceID: phone.ID, Actor: p.Actor(), CreatedAt: now}
+	// From the reserve on, the run must end recorded whatever happens to
+	// the caller: the phases and the carrier's writes run to their end
+	// (each bounded by the carrier client's timeout). The reserve itself
+	// too: a reserve cut short might have committed unseen.
+	ctx = context.WithoutCancel(ctx)
 	balance, err := s.store.ReservePhone(ctx, phone, debit, r.begin(store.PointReserved, phone.ID, subj.ID, req))
 	switch {
 	case errors.Is(err, store.ErrInsufficientCredits):
 		bal, _ := s.store.Balance(ctx, p.Scope())
-		return nil, errInsufficient(s.cfg.PhonePrice, bal)
+		return nil, s.endBeforeReserve(ctx, r, errInsufficient(s.cfg.PhonePrice, bal))
 	case errors.Is(err, store.ErrNotFound):
-		return nil, naive.NotFound("subject", subj.ID) // deleted meanwhile
-	case err != nil:
+		return nil, s.endBeforeReserve(ctx, r, naive.NotFound("subject", subj.ID)) // deleted meanwhile
+	case errors.Is(err, store.ErrKeyExists), errors.Is(err, store.ErrLockLost):
 		return nil, phaseError(err)
+	case err != nil:
+		// The reserve may have committed without our hearing of it (a
+		// connection lost after the commit): let the record go, so a
+		// retry takes it over at once and finds out. The store checks
+		// the owner: nothing happens if nothing was written.
+		r.release(ctx)
+		return nil, err
 	}
 	r.owned()
-	// From here the run must end recorded whatever happens to the caller:
-	// carrier writes run to their end (each bounded by the carrier
-	// client's timeout).
-	ctx = context.WithoutCancel(ctx)
 	out, err := s.completeProvision(ctx, r, cr, subj, phone, req, pre, balance, false)
 	r.releaseUnlessStored(ctx, err)
 	return out, err
@@ -123,14 +131,14 @@ func (s *Service) completeProvision(ctx context.Context, r *run, cr carrier.Carr
 	if brand == nil || brand.Status != naive.BrandRegistered {
 		var err error
 		if brand, err = s.ensureBrand(ctx, cr, r.p, subj, req.EIN); err != nil {
-			return nil, s.failProvision(ctx, r, phone, err)
+			return s.failProvision(ctx, r, phone, err)
 		}
 	}
 	camp := pre.campaign
 	if camp == nil {
 		var err error
 		if camp, err = s.ensureCampaign(ctx, cr, r.p, subj, brand, campaignKind(req.Type)); err != nil {
-			return nil, s.failProvision(ctx, r, phone, err)
+			return s.failProvision(ctx, r, phone, err)
 		}
 	}
 	num, err := s.buyNumber(ctx, cr, brand.CarrierID, phone, req, resumed)
@@ -138,7 +146,7 @@ func (s *Service) completeProvision(ctx context.Context, r *run, cr carrier.Carr
 		return nil, undecided(r) // the run stays reserved; a retry or the background pass decides
 	}
 	if err != nil {
-		return nil, s.failProvision(ctx, r, phone, carrierError("buy a number", err))
+		return s.failProvision(ctx, r, phone, carrierError("buy a number", err))
 	}
 	return s.activate(ctx, r, cr, phone, num, camp, balance)
 }
@@ -177,6 +185,9 @@ func (s *Service) buyNumber(ctx context.Context, cr carrier.Carrier, brandID str
 		}
 	}
 	for attempt := 1; ; attempt++ {
+		if err := s.mayAct(); err != nil {
+			return carrier.Number{}, err
+		}
 		n, err := cr.BuyNumber(ctx, brandID, carrier.NumberOrder{Type: req.Type, AreaCode: req.AreaCode, Ref: phone.ID})
 		if err == nil || !errors.Is(err, carrier.ErrUnknownOutcome) {
 			return n, err
@@ -224,14 +235,18 @@ func (s *Service) activate(ctx context.Context, r *run, cr carrier.Carrier, phon
 		// The agent to connect was deleted meanwhile: nothing half-done.
 		// The number goes back and the charge with it.
 		s.releaseUnrecorded(ctx, cr, num)
-		return nil, s.failProvision(ctx, r, phone, naive.InvalidParam("agent_id",
+		return s.failProvision(ctx, r, phone, naive.InvalidParam("agent_id",
 			"Agent %s was deleted while the number was being bought; the number was released and nothing was charged.", ph.AgentID).
 			WithHint("Provision again with an existing agent_id (GET /v1/agents), or without one."))
 	case errors.Is(err, store.ErrConflict):
 		// The phone is no longer provisioning: the reconciler settled it
-		// (refunded) while this run was away. The number is not ours.
+		// while this run was away — activated with this very number, or
+		// refunded (then the number is not ours).
+		if res, ok := s.settledElsewhere(ctx, r, phone, num.ID); ok {
+			return res, nil
+		}
 		s.releaseUnrecorded(ctx, cr, num)
-		return nil, s.failProvision(ctx, r, phone, errInterrupted())
+		return s.failProvision(ctx, r, phone, errInterrupted())
 	}
 	// ErrLockLost: another process took the run over and will record the
 	// number (it finds it by our phone id). Any other error leaves the run
@@ -253,10 +268,11 @@ func errInterrupted() *naive.Error {
 }
 
 // failProvision ends a reserved run that failed: the refund and the outcome
-// in one transaction. A retryable failure forgets the key, so a retry
-// starts afresh; any other stores its error as the answer. It returns the
-// failure (or the error storing it).
-func (s *Service) failProvision(ctx context.Context, r *run, phone *naive.Phone, failure error) error {
+// in one transaction. A failure that is a server error (or 429) forgets the
+// key, so a retry starts afresh; any other stores its error as the answer.
+// A phone the reconciler activated meanwhile (it found the number) ends
+// the run as the success it is.
+func (s *Service) failProvision(ctx context.Context, r *run, phone *naive.Phone, failure error) (*naive.Provisioned, error) {
 	refund := &naive.LedgerEntry{ID: newID(), OperatorID: phone.OperatorID, Mode: phone.Mode, Amount: phone.Price,
 		Reason: naive.LedgerPhoneRefund, ReferenceID: phone.ID, Actor: r.p.Actor(), CreatedAt: s.now()}
 	pr := r.finish(nil, failure)
@@ -265,15 +281,43 @@ func (s *Service) failProvision(ctx context.Context, r *run, phone *naive.Phone,
 	}
 	_, err := s.store.FailPhone(ctx, phone.ID, refund, pr)
 	if errors.Is(err, store.ErrConflict) {
-		// Settled already (refunded by the reconciler): store the outcome.
+		if res, ok := s.settledElsewhere(ctx, r, phone, ""); ok {
+			return res, nil
+		}
+		// Refunded already (by the reconciler): store the outcome.
 		err = s.store.SaveProgress(ctx, pr)
 	}
 	if err != nil {
 		s.log.Error("refund failed provision", "phone_id", phone.ID, "err", err)
-		return phaseError(err)
+		return nil, phaseError(err)
 	}
 	r.stored()
-	return failure
+	return nil, failure
+}
+
+// settledElsewhere ends a run whose phone the reconciler activated while
+// the run was away (with carrierID, when given): the run's answer is that
+// number. It reports false when the phone is not active.
+func (s *Service) settledElsewhere(ctx context.Context, r *run, phone *naive.Phone, carrierID string) (*naive.Provisioned, bool) {
+	sc := naive.Scope{OperatorID: phone.OperatorID, Mode: phone.Mode}
+	ph, camp, err := s.store.GetPhoneAndCampaign(ctx, sc, phone.ID)
+	if err != nil || ph.Status != naive.PhoneActive || (carrierID != "" && ph.CarrierID != carrierID) {
+		return nil, false
+	}
+	res := &naive.Provisioned{Phone: *ph, CreditsUsed: ph.Price}
+	if e, err := s.store.GetLedgerEntry(ctx, sc, naive.LedgerPhoneProvision, ph.ID); err == nil {
+		res.CreditsRemaining = e.BalanceAfter
+	}
+	res.Phone.Capabilities = capabilities(ph, camp)
+	if camp != nil {
+		res.Campaign = naive.CampaignSummary{ID: camp.ID, Status: camp.Status, ETA: campaignETA(camp)}
+	}
+	if err := s.store.SaveProgress(ctx, r.finish(res, nil)); err != nil {
+		s.log.Error("store the outcome of a provision settled meanwhile", "phone_id", ph.ID, "err", err)
+		return nil, false
+	}
+	r.stored()
+	return res, true
 }
 
 // resumeProvision resumes a provision whose process died after its reserve
@@ -291,6 +335,11 @@ func (s *Service) resumeReserved(ctx context.Context, r *run, subj *naive.Subjec
 	phoneID := r.resource()
 	sc := r.p.Scope()
 	phone, err := s.store.GetPhone(ctx, sc, phoneID)
+	if errors.Is(err, store.ErrNotFound) && r.appr != nil {
+		// The approval's reserve never committed: nothing to undo.
+		r.appr.ResourceID, r.resumed = "", false
+		return s.afresh(ctx, r, subj, req)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -336,17 +385,24 @@ func (s *Service) resumeReserved(ctx context.Context, r *run, subj *naive.Subjec
 	}
 	// The earlier run bought nothing: its charge goes back (if the
 	// reconciler has not given it back already) and its key is forgotten.
-	if err := s.refundInterrupted(ctx, r, phone); err != nil {
-		return nil, err
+	if res, ok, err := s.refundInterrupted(ctx, r, phone); err != nil || ok {
+		return res, err
 	}
 	if !waiting {
 		return nil, errInterrupted()
 	}
 	if r.appr == nil {
+		r.done = true // the old run's record is gone; the new run has its own
 		r = s.directRun(naive.WithIdempotency(ctx, r.idem), r.p, ActionPhoneProvision)
 	} else {
 		r.appr.ResourceID, r.resumed = "", false
 	}
+	return s.afresh(ctx, r, subj, req)
+}
+
+// afresh runs a provision from its precheck, for a run whose earlier
+// attempt did nothing that needs undoing.
+func (s *Service) afresh(ctx context.Context, r *run, subj *naive.Subject, req naive.ProvisionRequest) (*naive.Provisioned, error) {
 	pre, err := s.provisionPrecheck(ctx, r.p, subj, req)
 	if err != nil {
 		return nil, s.endBeforeReserve(ctx, r, err)
@@ -356,8 +412,9 @@ func (s *Service) resumeReserved(ctx context.Context, r *run, subj *naive.Subjec
 
 // refundInterrupted refunds a reserved phone a dead run bought nothing for
 // and leaves its record ready to run afresh: a key is forgotten, an
-// approval keeps executing with no phone.
-func (s *Service) refundInterrupted(ctx context.Context, r *run, phone *naive.Phone) error {
+// approval keeps executing with no phone. A phone the reconciler activated
+// meanwhile ends the run as a success instead (ok).
+func (s *Service) refundInterrupted(ctx context.Context, r *run, phone *naive.Phone) (*naive.Provisioned, bool, error) {
 	refund := &naive.LedgerEntry{ID: newID(), OperatorID: phone.OperatorID, Mode: phone.Mode, Amount: phone.Price,
 		Reason: naive.LedgerPhoneRefund, ReferenceID: phone.ID, Actor: r.p.Actor(), CreatedAt: s.now()}
 	pr := r.drop(nil)
@@ -366,13 +423,16 @@ func (s *Service) refundInterrupted(ctx context.Context, r *run, phone *naive.Ph
 	}
 	_, err := s.store.FailPhone(ctx, phone.ID, refund, pr)
 	if errors.Is(err, store.ErrConflict) {
+		if res, ok := s.settledElsewhere(ctx, r, phone, ""); ok {
+			return res, true, nil
+		}
 		err = s.store.SaveProgress(ctx, pr)
 	}
 	if err != nil {
-		return phaseError(err)
+		return nil, false, phaseError(err)
 	}
 	s.log.Info("refunded a provision interrupted before its purchase", "phone_id", phone.ID)
-	return nil
+	return nil, false, nil
 }
 
 // endBeforeReserve stores the outcome of a run refused before its first
@@ -526,6 +586,10 @@ func (s *Service) registerBrand(ctx context.Context, cr carrier.Carrier, subj *n
 		}
 	}
 	reg := carrier.BrandRegistration{Profile: subj.SubjectProfile, EIN: b.EIN}
+	if err := s.mayAct(); err != nil {
+		abandon()
+		return nil, err
+	}
 	if b.CarrierID == "" {
 		id, err := cr.CreateBrand(ctx, reg)
 		if err != nil {
@@ -613,7 +677,14 @@ func (s *Service) ensureCampaign(ctx context.Context, cr carrier.Carrier, p naiv
 func (s *Service) registerCampaign(ctx context.Context, cr carrier.Carrier, subj *naive.Subject, brand *naive.Brand, c *naive.Campaign, token string) (*naive.Campaign, error) {
 	carrierID, status := "", naive.CampaignCreated
 	if c.Kind == naive.Campaign10DLC {
-		cp, found, err := cr.FindCampaign(ctx, brand.CarrierID)
+		err := s.mayAct()
+		var (
+			cp    carrier.Campaign
+			found bool
+		)
+		if err == nil {
+			cp, found, err = cr.FindCampaign(ctx, brand.CarrierID)
+		}
 		if err == nil && !found {
 			cp, err = cr.CreateCampaign(ctx, brand.CarrierID, campaignCreate(subj))
 		}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"strings"
 	"time"
 
 	"github.com/naive-oss/naive/internal/carrier"
@@ -172,7 +171,7 @@ func (s *Service) resumeInBackground(ctx context.Context, rec *store.Idempotency
 		return true
 	}
 	r := &run{s: s, p: pl.Principal, action: rec.Action, key: rec, resumed: true}
-	if !strings.HasPrefix(rec.Key, autoKeyPrefix) {
+	if !isAutoKey(rec) {
 		r.idem = &naive.Idempotency{Key: rec.Key, RequestHash: rec.RequestHash, Method: rec.Method, Path: rec.Path}
 	}
 	sc := pl.Principal.Scope()

@@ -84,7 +84,8 @@ func (r *run) begin(point, resource, subjectID string, req any) store.Progress {
 		return store.Progress{Approval: &store.ApprovalStep{ID: r.appr.ID, Owner: r.s.cfg.ProcessID, ResourceID: resource}}
 	}
 	if r.key.Key == "" {
-		r.key.Key = autoKeyPrefix + resource
+		// An automatic key: its own namespace, so no client key can be it.
+		r.key.Key, r.key.PrincipalID = resource, r.key.PrincipalID+autoKeySuffix
 	}
 	raw, _ := json.Marshal(req) // the request types always encode
 	payload, _ := json.Marshal(runPayload{Principal: r.p, SubjectID: subjectID, Request: raw})
@@ -157,7 +158,7 @@ func (r *run) drop(err error) store.Progress {
 // layer answers it (Config.Encode); an automatic key stores none (no
 // request can ask for it).
 func (r *run) encode(result any, err error) (int, []byte) {
-	if r.key == nil || strings.HasPrefix(r.key.Key, autoKeyPrefix) {
+	if r.key == nil || isAutoKey(r.key) {
 		return 0, nil
 	}
 	reqID := ""
@@ -167,9 +168,14 @@ func (r *run) encode(result any, err error) (int, []byte) {
 	return r.s.cfg.Encode(r.action, reqID, result, err)
 }
 
-// autoKeyPrefix marks the automatic key of a run without an
-// Idempotency-Key.
-const autoKeyPrefix = "auto:"
+// autoKeySuffix marks the principal of the automatic key of a run without
+// an Idempotency-Key (the key is the run's row id); client keys are never
+// stored under it.
+const autoKeySuffix = "/auto"
+
+func isAutoKey(rec *store.IdempotencyRecord) bool {
+	return strings.HasSuffix(rec.PrincipalID, autoKeySuffix)
+}
 
 // owned notes that the run holds its record; stored that its outcome is in
 // it (or, after drop, that nothing is left to hold).
@@ -284,7 +290,25 @@ func (s *Service) ProcessID() string { return s.cfg.ProcessID }
 // RegisterProcess records this process as alive; call it before serving.
 func (s *Service) RegisterProcess(ctx context.Context) error {
 	now := s.now()
-	return s.store.RegisterProcess(ctx, s.cfg.ProcessID, now, now.Add(-24*time.Hour))
+	err := s.store.RegisterProcess(ctx, s.cfg.ProcessID, now, now.Add(-24*time.Hour))
+	if err == nil {
+		s.beat.Store(now.UnixNano())
+	}
+	return err
+}
+
+// mayAct refuses to start a carrier side effect (a purchase, a send, a
+// registration) when this process has not managed to heartbeat for half
+// its live window: others may soon count it dead and take its runs over,
+// and the same purchase must not be made by two processes.
+func (s *Service) mayAct() error {
+	last := time.Unix(0, s.beat.Load())
+	if s.now().Sub(last) <= s.cfg.LiveWindow/2 {
+		return nil
+	}
+	return (&naive.Error{Code: naive.EInternal,
+		Message: "This server cannot reach its database to keep its claim on the request, so it did not call the carrier."}).
+		WithHint("Retry with the same Idempotency-Key: another server, or this one once its database answers, finishes it.")
 }
 
 // Heartbeat keeps this process counted alive until ctx ends: the runs it
@@ -300,9 +324,12 @@ func (s *Service) Heartbeat(ctx context.Context) {
 			return
 		case <-t.C:
 		}
-		err := s.store.Heartbeat(ctx, s.cfg.ProcessID, s.now())
+		now := s.now()
+		err := s.store.Heartbeat(ctx, s.cfg.ProcessID, now)
 		if errors.Is(err, store.ErrNotFound) {
 			err = s.RegisterProcess(ctx)
+		} else if err == nil {
+			s.beat.Store(now.UnixNano())
 		}
 		if err != nil && ctx.Err() == nil {
 			s.log.Warn("heartbeat", "process_id", s.cfg.ProcessID, "err", err)
@@ -388,6 +415,7 @@ func (s *Service) takenOver(ctx context.Context, p naive.Principal, idem *naive.
 		if err := s.store.AbortIdempotent(ctx, rec); err != nil {
 			return nil, err
 		}
+		idem.Owned = false // gone: the action creates the key afresh
 		return nil, nil
 	}
 	idem.Owned = true

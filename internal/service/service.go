@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
@@ -79,6 +80,8 @@ type Service struct {
 	// callers keeps authenticated keys while their operator's config
 	// version holds (callers.go).
 	callers callers
+	// beat is when this process last heartbeat (UnixNano).
+	beat atomic.Int64
 }
 
 // New returns a Service.
@@ -147,7 +150,9 @@ const (
 	ActionCreditsGrant   = naive.ActionCreditsGrant
 )
 
-func (s *Service) now() time.Time { return s.cfg.Now().UTC() }
+// now is the one clock, at the stores' precision (microseconds), so an
+// answer built from it equals the same answer built from stored rows.
+func (s *Service) now() time.Time { return s.cfg.Now().UTC().Truncate(time.Microsecond) }
 
 func newID() string { return uuid.Must(uuid.NewV7()).String() }
 

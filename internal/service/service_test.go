@@ -5,12 +5,16 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
+	"net/http/httptest"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/naive-oss/naive/internal/api"
 	"github.com/naive-oss/naive/internal/carrier"
 	"github.com/naive-oss/naive/internal/naive"
 	"github.com/naive-oss/naive/internal/service"
@@ -438,6 +442,9 @@ func TestAgentGoneMidProvision(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if err := svc.RegisterProcess(context.Background()); err != nil {
+		t.Fatal(err)
+	}
 	req := firstNumber
 	req.AgentID = a.ID
 	_, err = svc.ProvisionPhone(f.ctx, "", req)
@@ -560,4 +567,203 @@ func (f *fixture) newKey(t *testing.T) string {
 		t.Fatal(err)
 	}
 	return k.Secret
+}
+
+// gatedSubject makes a formed subject other than the default one, whose
+// provisions by an agent wait for a human.
+func (f *fixture) gatedSubject(t *testing.T) *naive.Subject {
+	t.Helper()
+	def, err := f.svc.GetSubject(f.ctx, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	subj, err := f.svc.CreateSubject(f.ctx, def.SubjectProfile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.svc.StartFormation(f.ctx, subj.ID, naive.FormationRequest{EntityType: "LLC", State: "DE"}); err != nil {
+		t.Fatal(err)
+	}
+	f.clock.add(10 * time.Second) // the simulated filing completes
+	if err := f.svc.RegisterProcess(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return subj
+}
+
+// TestApprovedProvisionShortOfCredits: an approved request whose reserve
+// finds the balance short ends failed with insufficient_credits — not left
+// executing for the sweep to retry forever.
+func TestApprovedProvisionShortOfCredits(t *testing.T) {
+	f := setup(t)
+	subj := f.gatedSubject(t)
+	res, err := f.svc.ProvisionPhone(f.ctx, subj.ID, firstNumber)
+	if err != nil || res.Pending == nil {
+		t.Fatalf("want a pending approval: %+v %v", res, err)
+	}
+	pricey, err := service.New(service.Config{Store: f.st, Now: f.clock.now, ProcessID: "pricey", PhonePrice: 5000,
+		Carrier: testOnly(f.cr), Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := pricey.RegisterProcess(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	a, err := pricey.ApproveApproval(f.human, res.Pending.ApprovalID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.Status != naive.ApprovalFailed || a.Error == nil || a.Error.Code != naive.EInsufficientCredits {
+		t.Fatalf("approval %s %+v, want failed with insufficient_credits", a.Status, a.Error)
+	}
+	if f.balance() != 1000 || f.cr.held() != 0 {
+		t.Fatalf("balance %d, carrier holds %d; want nothing spent", f.balance(), f.cr.held())
+	}
+}
+
+// TestReconcilerActivatesWhileRunResumes: the background backstop records
+// a long-undecided purchase at the very moment a client's retry resumes
+// it. The retry answers the number (not "interrupted"), the carrier keeps
+// it, and it is charged once.
+func TestReconcilerActivatesWhileRunResumes(t *testing.T) {
+	f := setup(t)
+	if _, err := f.svc.ProvisionPhone(f.ctx, "", firstNumber); err != nil {
+		t.Fatal(err)
+	}
+	f.cr.buyOutcome = &carrier.Error{Kind: carrier.Unavailable, UnknownOutcome: true}
+	f.cr.findErr = errors.New("down")
+	ctx, _ := keyed(f.ctx, "k")
+	if _, err := f.svc.ProvisionPhone(ctx, "", naive.ProvisionRequest{AreaCode: "415"}); naive.ErrorCode(err) != naive.EProviderError {
+		t.Fatalf("undecided purchase: %v", err)
+	}
+	f.cr.buyOutcome, f.cr.findErr = nil, nil
+	f.clock.add(service.ProvisionStale + time.Minute)
+	leader := f.process("leader")
+	hc := &hookCarrier{fakeCarrier: f.cr}
+	p2, err := service.New(service.Config{Store: f.st, Now: f.clock.now, ProcessID: "p2",
+		Carrier: testOnly(hc), Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p2.RegisterProcess(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	rec, _ := p2.LookupKey(f.ctx, mustPrincipal(f.ctx), "k")
+	if ok, err := p2.TakeOverKey(f.ctx, rec); !ok || err != nil {
+		t.Fatalf("take over: %v %v", ok, err)
+	}
+	hc.onFind = func() { leader.ReconcileProvisioning(context.Background()) } // the race
+	ctx, _ = keyed(f.ctx, "k")
+	naive.IdempotencyFrom(ctx).Resume = true
+	out, err := p2.ProvisionPhone(ctx, "", naive.ProvisionRequest{AreaCode: "415"})
+	if err != nil {
+		t.Fatalf("resumed answer: %v, want the number", err)
+	}
+	if out.Provisioned.Phone.ID != rec.ResourceID || out.Provisioned.Phone.Status != naive.PhoneActive {
+		t.Fatalf("resumed answer %+v, want phone %s active", out.Provisioned.Phone, rec.ResourceID)
+	}
+	if _, held, _ := f.cr.FindNumber(context.Background(), "", rec.ResourceID); !held || f.balance() != 900 {
+		t.Fatalf("carrier holds it: %v, balance %d; want held and 900", held, f.balance())
+	}
+	if after, _ := p2.LookupKey(f.ctx, mustPrincipal(f.ctx), "k"); after == nil || !after.Completed {
+		t.Fatalf("key record %+v, want completed", after)
+	}
+}
+
+// hookCarrier runs onFind (once) after FindNumber answered.
+type hookCarrier struct {
+	*fakeCarrier
+	onFind func()
+}
+
+func (h *hookCarrier) FindNumber(ctx context.Context, b, ref string) (carrier.Number, bool, error) {
+	n, ok, err := h.fakeCarrier.FindNumber(ctx, b, ref)
+	if fn := h.onFind; fn != nil {
+		h.onFind = nil
+		fn()
+	}
+	return n, ok, err
+}
+
+// TestStoredAnswerEqualsFirst: with a clock finer than the stores', the
+// answer replayed under a key is the first answer, byte for byte.
+func TestStoredAnswerEqualsFirst(t *testing.T) {
+	f := setup(t)
+	svc, err := service.New(service.Config{Store: f.st, Now: func() time.Time { return f.clock.now().Add(123456789) },
+		ProcessID: "ns", Carrier: testOnly(f.cr), Logger: slog.New(slog.DiscardHandler), Encode: api.EncodeOutcome})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := svc.RegisterProcess(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	same := func(what string, principal context.Context, key string, first any) {
+		t.Helper()
+		want, _ := json.Marshal(first)
+		rec, err := svc.LookupKey(principal, mustPrincipal(principal), key)
+		if err != nil || rec == nil {
+			t.Fatalf("%s: no record (%v)", what, err)
+		}
+		if got := strings.TrimSpace(string(rec.Body)); got != string(want) {
+			t.Fatalf("%s: first answer %s, stored %s", what, want, got)
+		}
+	}
+	ctx, _ := keyed(f.human, "grant")
+	e, err := svc.GrantCredits(ctx, naive.GrantRequest{Amount: 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	same("grant", f.human, "grant", e)
+	res, err := svc.ProvisionPhone(f.ctx, "", firstNumber)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, _ = keyed(f.ctx, "release")
+	ph, err := svc.ReleasePhone(ctx, "", res.Provisioned.Phone.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	same("release", f.ctx, "release", ph)
+}
+
+// TestClientKeysApartFromAutomaticOnes: a client's Idempotency-Key that
+// looks like an automatic one is still the client's (the answer replays).
+func TestClientKeysApartFromAutomaticOnes(t *testing.T) {
+	f := setup(t)
+	svc, err := service.New(service.Config{Store: f.st, Now: f.clock.now, ProcessID: "process-1",
+		Carrier: testOnly(f.cr), Logger: slog.New(slog.DiscardHandler), Encode: api.EncodeOutcome})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := svc.RegisterProcess(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(api.NewServer(api.Config{}, api.Deps{Service: svc, Auth: svc, Carrier: svc, Idempotency: svc,
+		Ready: f.st, Phones: svc}, slog.New(slog.DiscardHandler)))
+	defer srv.Close()
+	login, err := svc.Login(context.Background(), naive.LoginRequest{Email: "admin@localhost", Password: "correct horse battery staple"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var bodies []string
+	for range 2 {
+		req, _ := http.NewRequest("POST", srv.URL+"/v1/credits/grant", strings.NewReader(`{"amount":5}`))
+		req.Header.Set("Authorization", "Bearer "+login.Token)
+		req.Header.Set("Naive-Mode", "test")
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Idempotency-Key", "auto:mine")
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if res.StatusCode != http.StatusCreated {
+			t.Fatalf("grant under auto:mine: %d %s", res.StatusCode, b)
+		}
+		bodies = append(bodies, string(b))
+	}
+	if bodies[0] != bodies[1] || f.balance() != 1005 {
+		t.Fatalf("answers %q and %q, balance %d; want one grant, replayed", bodies[0], bodies[1], f.balance())
+	}
 }
