@@ -31,6 +31,19 @@ var (
 	ErrLockLost = errors.New("store: run record not held")
 )
 
+// Versions are an operator's counters. Each moves in the same transaction
+// as the changes it covers, whichever statement makes them, and is 0
+// before the first: what was read at one value is still true while the
+// counter has not moved.
+type Versions struct {
+	// Config moves with every change to the operator's API keys, subjects
+	// or Account Kits.
+	Config int64
+	// Numbers moves with every change to one of its phones (once
+	// reserved) or campaigns.
+	Numbers int64
+}
+
 // Store is the persistence contract.
 //
 // A store makes up no id and no time: every id a method inserts (the
@@ -90,14 +103,11 @@ type Store interface {
 	CreateAPIKey(ctx context.Context, k *naive.APIKey) error
 	// GetCaller is GetAPIKeyByHash with, read in the same statement, the
 	// default subject of the key's scope (nil when it has none) and the
-	// operator's ConfigVersion: what nearly every request by a key needs
+	// operator's Versions: what nearly every request by a key needs
 	// first. Errors: ErrNotFound.
-	GetCaller(ctx context.Context, hash string) (*naive.APIKey, *naive.Subject, int64, error)
-	// ConfigVersion returns a counter of the operator's that moves, in the
-	// same transaction, with every change to its API keys, subjects or
-	// Account Kits (0 before the first): what was read at one version is
-	// still true while the counter has not moved.
-	ConfigVersion(ctx context.Context, operatorID string) (int64, error)
+	GetCaller(ctx context.Context, hash string) (*naive.APIKey, *naive.Subject, Versions, error)
+	// Versions returns the operator's counters, in one read.
+	Versions(ctx context.Context, operatorID string) (Versions, error)
 	// GetAPIKeyByHash returns an unrevoked key by hash. Errors: ErrNotFound.
 	GetAPIKeyByHash(ctx context.Context, hash string) (*naive.APIKey, error)
 	// ListAPIKeys lists an operator's keys, newest first (both modes).

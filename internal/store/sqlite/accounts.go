@@ -217,52 +217,53 @@ func (db *DB) GetAPIKeyByHash(ctx context.Context, hash string) (*naive.APIKey, 
 }
 
 var callerQuery = `SELECT ` + prefixed("k.", keyCols) + `, ` + prefixed("s.", subjectCols) + `,
-	COALESCE((SELECT version FROM config_versions v WHERE v.operator_id = k.operator_id), 0)
+	COALESCE(v.version, 0), COALESCE(v.numbers, 0)
 	FROM api_keys k JOIN subjects s ON s.operator_id = k.operator_id AND s.mode = k.mode
 		AND s.is_default = 1 AND s.deleted_at IS NULL
+	LEFT JOIN config_versions v ON v.operator_id = k.operator_id
 	WHERE k.hash = ? AND k.revoked_at IS NULL`
 
 // GetCaller returns an unrevoked key by hash and, read in the same
 // statement, the default subject of its scope (nil when it has none).
-func (db *DB) GetCaller(ctx context.Context, hash string) (*naive.APIKey, *naive.Subject, int64, error) {
+func (db *DB) GetCaller(ctx context.Context, hash string) (*naive.APIKey, *naive.Subject, store.Versions, error) {
 	var (
 		k       naive.APIKey
 		s       subjectRow
-		version int64
+		version store.Versions
 	)
-	err := db.reader.QueryRowContext(ctx, callerQuery, hash).Scan(append(append(keyDests(&k), s.dests()...), &version)...)
+	err := db.reader.QueryRowContext(ctx, callerQuery, hash).Scan(append(append(keyDests(&k), s.dests()...), &version.Config, &version.Numbers)...)
 	if errors.Is(err, sql.ErrNoRows) {
 		// No default subject (or no key): the key alone.
 		return db.keyAlone(ctx, hash)
 	}
 	if err != nil {
-		return nil, nil, 0, mapErr(err)
+		return nil, nil, store.Versions{}, mapErr(err)
 	}
 	subj, err := s.finish()
 	return &k, subj, version, err
 }
 
 // keyAlone is GetCaller for a key whose scope has no default subject.
-func (db *DB) keyAlone(ctx context.Context, hash string) (*naive.APIKey, *naive.Subject, int64, error) {
+func (db *DB) keyAlone(ctx context.Context, hash string) (*naive.APIKey, *naive.Subject, store.Versions, error) {
 	var (
 		k       naive.APIKey
-		version int64
+		version store.Versions
 	)
-	err := db.reader.QueryRowContext(ctx, `SELECT `+keyCols+`,
-		COALESCE((SELECT version FROM config_versions v WHERE v.operator_id = api_keys.operator_id), 0)
-		FROM api_keys WHERE hash = ? AND revoked_at IS NULL`, hash).Scan(append(keyDests(&k), &version)...)
+	err := db.reader.QueryRowContext(ctx, `SELECT `+prefixed("k.", keyCols)+`, COALESCE(v.version, 0), COALESCE(v.numbers, 0)
+		FROM api_keys k LEFT JOIN config_versions v ON v.operator_id = k.operator_id
+		WHERE k.hash = ? AND k.revoked_at IS NULL`, hash).Scan(append(keyDests(&k), &version.Config, &version.Numbers)...)
 	if err != nil {
-		return nil, nil, 0, notFound(err)
+		return nil, nil, store.Versions{}, notFound(err)
 	}
 	return &k, nil, version, nil
 }
 
-// ConfigVersion returns the operator's configuration counter.
-func (db *DB) ConfigVersion(ctx context.Context, operatorID string) (int64, error) {
-	var v int64
-	err := db.reader.QueryRowContext(ctx, `SELECT version FROM config_versions WHERE operator_id = ?`, operatorID).Scan(&v)
+// Versions returns the operator's counters.
+func (db *DB) Versions(ctx context.Context, operatorID string) (store.Versions, error) {
+	var v store.Versions
+	err := db.reader.QueryRowContext(ctx, `SELECT version, numbers FROM config_versions WHERE operator_id = ?`, operatorID).Scan(&v.Config, &v.Numbers)
 	if errors.Is(err, sql.ErrNoRows) {
-		return 0, nil
+		return store.Versions{}, nil
 	}
 	return v, mapErr(err)
 }

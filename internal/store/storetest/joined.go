@@ -19,8 +19,8 @@ func testGetCaller(t *testing.T, b *bundle) {
 	got, subj, version, err := b.s.GetCaller(b.ctx, k.Hash)
 	must(t, err)
 	equal(t, "GetCaller key", *got, *k)
-	if v, err := b.s.ConfigVersion(b.ctx, b.op.ID); err != nil || v != version {
-		t.Fatalf("GetCaller's version %d, ConfigVersion %d (%v)", version, v, err)
+	if v, err := b.s.Versions(b.ctx, b.op.ID); err != nil || v != version {
+		t.Fatalf("GetCaller's versions %+v, Versions %+v (%v)", version, v, err)
 	}
 	want, err := b.s.GetDefaultSubject(b.ctx, b.test)
 	must(t, err)
@@ -50,34 +50,41 @@ func testGetCaller(t *testing.T, b *bundle) {
 	wantErr(t, err, store.ErrNotFound)
 }
 
-// testConfigVersion: every change to an operator's keys, subjects or kits
-// moves its counter (a process trusts what it read while it does not);
-// other operators' counters and other writes leave it alone.
-func testConfigVersion(t *testing.T, b *bundle) {
-	version := func() int64 {
+// testVersions: every change to an operator's keys, subjects or kits moves
+// its config counter, every change to a phone (once reserved) or a
+// campaign its numbers counter (a process trusts what it read while they
+// do not); other operators' counters and other writes leave them alone.
+func testVersions(t *testing.T, b *bundle) {
+	versions := func() store.Versions {
 		t.Helper()
-		v, err := b.s.ConfigVersion(b.ctx, b.op.ID)
+		v, err := b.s.Versions(b.ctx, b.op.ID)
 		must(t, err)
 		return v
 	}
-	moved := func(what string, change func()) {
+	// moved runs change and checks that exactly the counters it should
+	// move did.
+	moved := func(what string, config, numbers bool, change func()) {
 		t.Helper()
-		before := version()
+		before := versions()
 		change()
-		if after := version(); after <= before {
-			t.Fatalf("%s: config version %d -> %d, want it to move", what, before, after)
+		after := versions()
+		if (after.Config > before.Config) != config || after.Config < before.Config {
+			t.Fatalf("%s: config version %d -> %d, want moved=%v", what, before.Config, after.Config, config)
+		}
+		if (after.Numbers > before.Numbers) != numbers || after.Numbers < before.Numbers {
+			t.Fatalf("%s: numbers version %d -> %d, want moved=%v", what, before.Numbers, after.Numbers, numbers)
 		}
 	}
-	if v, err := b.s.ConfigVersion(b.ctx, newID()); err != nil || v != 0 {
-		t.Fatalf("an unknown operator's version: %d %v, want 0", v, err)
+	if v, err := b.s.Versions(b.ctx, newID()); err != nil || v != (store.Versions{}) {
+		t.Fatalf("an unknown operator's versions: %+v %v, want zeros", v, err)
 	}
 	k := &naive.APIKey{ID: newID(), OperatorID: b.op.ID, Mode: naive.ModeTest, Name: "v", Prefix: "nv_sk_test",
 		Hash: "hash-" + newID(), CreatedAt: now()}
 	must(t, b.s.CreateAPIKey(b.ctx, k))
-	moved("RevokeAPIKey", func() { _, err := b.s.RevokeAPIKey(b.ctx, b.op.ID, k.ID, now()); must(t, err) })
+	moved("RevokeAPIKey", true, false, func() { _, err := b.s.RevokeAPIKey(b.ctx, b.op.ID, k.ID, now()); must(t, err) })
 	subj := subject(b.test, false)
-	moved("CreateSubject", func() { must(t, b.s.CreateSubject(b.ctx, &subj)) })
-	moved("UpdateSubject", func() {
+	moved("CreateSubject", true, false, func() { must(t, b.s.CreateSubject(b.ctx, &subj)) })
+	moved("UpdateSubject", true, false, func() {
 		s := b.testSubject
 		s.LegalName, s.UpdatedAt = "Renamed LLC", now()
 		must(t, b.s.UpdateSubject(b.ctx, &s))
@@ -85,20 +92,53 @@ func testConfigVersion(t *testing.T, b *bundle) {
 	kit := &naive.AccountKit{ID: newID(), OperatorID: b.op.ID, Mode: naive.ModeTest, Name: "v",
 		PrimitivesConfig: map[string]naive.PrimitiveConfig{}, CreatedAt: now(), UpdatedAt: now()}
 	must(t, b.s.CreateKit(b.ctx, kit))
-	moved("AssignKit", func() { must(t, b.s.AssignKit(b.ctx, b.test, b.testSubject.ID, kit.ID, now())) })
-	moved("UpdateKit", func() { kit.Name, kit.UpdatedAt = "v2", now(); must(t, b.s.UpdateKit(b.ctx, kit)) })
-	moved("DeleteKit", func() { must(t, b.s.DeleteKit(b.ctx, b.test, kit.ID)) })
-	moved("DeleteSubject", func() { must(t, b.s.DeleteSubject(b.ctx, b.test, subj.ID, now())) })
+	moved("AssignKit", true, false, func() { must(t, b.s.AssignKit(b.ctx, b.test, b.testSubject.ID, kit.ID, now())) })
+	moved("UpdateKit", true, false, func() { kit.Name, kit.UpdatedAt = "v2", now(); must(t, b.s.UpdateKit(b.ctx, kit)) })
+	moved("DeleteKit", true, false, func() { must(t, b.s.DeleteKit(b.ctx, b.test, kit.ID)) })
+	moved("DeleteSubject", true, false, func() { must(t, b.s.DeleteSubject(b.ctx, b.test, subj.ID, now())) })
 
-	// A purchase is not configuration: the counter stays.
-	before := version()
-	b.grant(t, b.test, 100)
+	// Numbers: a reserve is not read before its activation, which moves
+	// the numbers counter, as do a failure and a release; the campaign's
+	// every step moves it too.
+	b.grant(t, b.test, 1000)
 	p := newPhone(b.test, b.testSubject.ID)
-	_, err := b.s.ReservePhone(b.ctx, p, debitFor(p), noRun)
+	moved("ReservePhone", false, false, func() { _, err := b.s.ReservePhone(b.ctx, p, debitFor(p), noRun); must(t, err) })
+	c := &naive.Campaign{ID: newID(), SubjectID: b.testSubject.ID, OperatorID: b.op.ID, Mode: naive.ModeTest, Kind: naive.Campaign10DLC,
+		Status: naive.CampaignCreated, ClaimToken: newID(), ClaimedBy: b.proc, ClaimedAt: now(), CreatedAt: now(), UpdatedAt: now()}
+	moved("ClaimCampaign", false, true, func() {
+		_, claimed, err := b.s.ClaimCampaign(b.ctx, c, now().Add(-2*time.Minute), b.liveAfter)
+		must(t, err)
+		if !claimed {
+			t.Fatal("campaign not claimed")
+		}
+	})
+	moved("CompleteCampaign", false, true, func() {
+		must(t, b.s.CompleteCampaign(b.ctx, c.ID, c.ClaimToken, "cmp_versions", naive.CampaignInReview, now()))
+	})
+	moved("AdvanceCampaign", false, true, func() {
+		_, err := b.s.AdvanceCampaign(b.ctx, c.ID, naive.CampaignActive, now(), nil, nil)
+		must(t, err)
+	})
+	moved("ActivatePhone", false, true, func() {
+		must(t, b.s.ActivatePhone(b.ctx, activation(p.ID, "+14155550199", "pn_versions", c.ID), noRun))
+	})
+	moved("MarkPhoneReleased", false, true, func() {
+		_, err := b.s.MarkPhoneReleased(b.ctx, b.test, p.ID, now(), nil, noRun)
+		must(t, err)
+	})
+	failed := newPhone(b.test, b.testSubject.ID)
+	_, err := b.s.ReservePhone(b.ctx, failed, debitFor(failed), noRun)
 	must(t, err)
-	if after := version(); after != before {
-		t.Fatalf("a reserve moved the config version %d -> %d", before, after)
-	}
+	moved("FailPhone", false, true, func() { _, err := b.s.FailPhone(b.ctx, failed.ID, nil, noRun); must(t, err) })
+	gone := &naive.Campaign{ID: newID(), SubjectID: b.liveSubject.ID, OperatorID: b.op.ID, Mode: naive.ModeLive,
+		Kind: naive.Campaign10DLC, Status: naive.CampaignCreated, ClaimToken: newID(), ClaimedBy: b.proc, ClaimedAt: now(),
+		CreatedAt: now(), UpdatedAt: now()}
+	_, _, err = b.s.ClaimCampaign(b.ctx, gone, now().Add(-2*time.Minute), b.liveAfter)
+	must(t, err)
+	moved("AbandonCampaign", false, true, func() { must(t, b.s.AbandonCampaign(b.ctx, gone.ID, gone.ClaimToken)) })
+
+	// Money alone moves neither.
+	moved("a grant", false, false, func() { b.grant(t, b.test, 100) })
 }
 
 // testGetPhoneAndCampaign: a phone with its campaign in one read; a phone

@@ -100,7 +100,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"RecordInboundEventConcurrent", testRecordInboundEventConcurrent},
 		{"AdvanceMessageByRef", testAdvanceMessageByRef},
 		{"GetCaller", testGetCaller},
-		{"ConfigVersion", testConfigVersion},
+		{"Versions", testVersions},
 		{"GetPhoneAndCampaign", testGetPhoneAndCampaign},
 	}
 	t.Run("SeedOnce", func(t *testing.T) {
