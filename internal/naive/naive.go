@@ -47,6 +47,11 @@ type Principal struct {
 	// credentials (nil when not read): a call on the default subject needs
 	// no second read. It lives for one request.
 	DefaultSubject *Subject `json:"-"`
+	// NumbersVersion is the operator's numbers counter as read with the
+	// credentials, when NumbersRead: phones read at that value are still
+	// current. It lives for one request.
+	NumbersVersion int64 `json:"-"`
+	NumbersRead    bool  `json:"-"`
 }
 
 // ID returns the id of the key or user behind the principal.

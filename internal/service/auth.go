@@ -123,7 +123,7 @@ func (s *Service) Authenticate(ctx context.Context, token string, mode string) (
 	}
 	switch {
 	case strings.HasPrefix(token, LiveKeyPrefix), strings.HasPrefix(token, TestKeyPrefix):
-		k, subj, err := s.caller(ctx, hashToken(token))
+		k, subj, v, err := s.caller(ctx, hashToken(token))
 		if errors.Is(err, store.ErrNotFound) {
 			return naive.Principal{}, errUnauthorized("Unknown or revoked API key.")
 		}
@@ -135,7 +135,7 @@ func (s *Service) Authenticate(ctx context.Context, token string, mode string) (
 				WithHint("Drop the Naive-Mode header; keys carry their mode.")
 		}
 		return naive.Principal{Kind: naive.PrincipalAgent, OperatorID: k.OperatorID, Mode: k.Mode, KeyID: k.ID, AgentID: k.AgentID,
-			DefaultSubject: subj}, nil
+			DefaultSubject: subj, NumbersVersion: v.Numbers, NumbersRead: true}, nil
 	case strings.HasPrefix(token, SessionPrefix):
 		sess, err := s.store.GetSessionByHash(ctx, hashToken(token), s.now())
 		if errors.Is(err, store.ErrNotFound) {

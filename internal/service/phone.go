@@ -166,7 +166,7 @@ func (s *Service) phoneAndCampaign(ctx context.Context, p naive.Principal, subj 
 	if !validUUID(id) {
 		return nil, nil, naive.NotFound("phone", id)
 	}
-	ph, camp, err := s.store.GetPhoneAndCampaign(ctx, p.Scope(), id)
+	ph, camp, err := s.phoneAndCampaignAt(ctx, p, id)
 	if errors.Is(err, store.ErrNotFound) || (err == nil && (ph.SubjectID != subj.ID || ph.Status == naive.PhoneFailed || ph.Status == naive.PhoneProvisioning)) {
 		return nil, nil, naive.NotFound("phone", id)
 	}

@@ -78,8 +78,12 @@ type Service struct {
 	store store.Store
 	log   *slog.Logger
 	// callers keeps authenticated keys while their operator's config
-	// version holds (callers.go).
-	callers callers
+	// version holds, phones the numbers read while its numbers version
+	// holds (callers.go).
+	callers memo[callerEntry]
+	phones  memo[phoneEntry]
+	// versionReads shares the reads of those versions (versions.go).
+	versionReads versionReads
 	// beat is when this process last heartbeat (UnixNano).
 	beat atomic.Int64
 }

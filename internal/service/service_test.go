@@ -767,3 +767,46 @@ func TestClientKeysApartFromAutomaticOnes(t *testing.T) {
 		t.Fatalf("answers %q and %q, balance %d; want one grant, replayed", bodies[0], bodies[1], f.balance())
 	}
 }
+
+// TestPhoneReadsAcrossProcesses: a process serves a number it read from
+// memory only while nothing about it changed, on any process: a release
+// by another process shows on the very next read.
+func TestPhoneReadsAcrossProcesses(t *testing.T) {
+	f := setup(t)
+	secret := f.newKey(t)
+	res, err := f.svc.ProvisionPhone(f.ctx, "", firstNumber)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := res.Provisioned.Phone.ID
+	p2 := f.process("process-2")
+	read := func() *naive.Phone { // one request on process 2
+		t.Helper()
+		pr, err := p2.Authenticate(context.Background(), secret, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		ph, err := p2.GetPhone(naive.WithPrincipal(context.Background(), pr), "", id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ph
+	}
+	for range 2 { // the second is served from memory
+		if ph := read(); ph.Status != naive.PhoneActive {
+			t.Fatalf("status %s, want active", ph.Status)
+		}
+	}
+	if _, err := f.svc.ReleasePhone(f.ctx, "", id); err != nil {
+		t.Fatal(err)
+	}
+	ph := read()
+	if ph.Status != naive.PhoneReleased || ph.ReleasedAt == nil {
+		t.Fatalf("after another process released it: %+v", ph)
+	}
+	// What a caller does with its copy is not what the next one reads.
+	ph.Label = "scribbled"
+	if again := read(); again.Label == "scribbled" {
+		t.Fatal("a read shares its phone with the memory")
+	}
+}
