@@ -173,6 +173,9 @@ func Start(ctx context.Context, opts Options) (*App, error) {
 	if err := opts.defaults(); err != nil {
 		return nil, err
 	}
+	// A first start hashes the admin's password while the databases
+	// migrate; a restart drops the hash.
+	hash := service.HashAhead(opts.AdminPassword)
 	st, err := OpenStore(ctx, opts.DatabaseURL)
 	if err != nil {
 		return nil, fmt.Errorf("open database: %w", err)
@@ -235,8 +238,7 @@ func Start(ctx context.Context, opts Options) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	// A first start hashes the admin's password while River migrates.
-	bootstrap := a.svc.StartBootstrap(ctx, service.BootstrapConfig{AdminEmail: opts.AdminEmail, AdminPassword: opts.AdminPassword})
+	bootstrap := a.svc.StartBootstrap(ctx, service.BootstrapConfig{AdminEmail: opts.AdminEmail, Hash: hash})
 	// Background work: River on the store's own database, its tables
 	// migrated here; from now on the store enqueues its rows' jobs.
 	a.jobs, err = openJobs(ctx, st, jobs.Config{Service: a.svc, PollInterval: opts.PollInterval,

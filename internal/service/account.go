@@ -146,6 +146,34 @@ type BootstrapConfig struct {
 	AdminEmail    string
 	AdminPassword string
 	OperatorName  string
+	// Hash, when set, is the admin's password already being hashed
+	// (HashAhead); AdminPassword is then ignored.
+	Hash *PendingHash
+}
+
+// PendingHash is an admin password (a new one when none was given) being
+// hashed in the background.
+type PendingHash struct {
+	password  string
+	generated bool
+	done      chan string
+}
+
+// HashAhead starts hashing the admin's password (argon2id: about 40 ms of
+// one core) before the database is even open, so a first start need not
+// wait for it after migrating; a new password when password is empty. A
+// restart finds the database seeded and drops it. Either way argon2's
+// memory is handed back as soon as the hash is done.
+func HashAhead(password string) *PendingHash {
+	h := &PendingHash{password: password, generated: password == "", done: make(chan string, 1)}
+	if h.generated {
+		h.password = randomToken(15)
+	}
+	go func() {
+		h.done <- HashPassword(h.password)
+		debug.FreeOSMemory() // hand argon2's memory back at once
+	}()
+	return h
 }
 
 // Bootstrapped is what a first start created, to print once.
@@ -172,26 +200,20 @@ func (s *Service) Bootstrap(ctx context.Context, cfg BootstrapConfig) (*Bootstra
 // StartBootstrap is Bootstrap in two steps, so a start can do other work
 // while the admin's password is hashed (argon2id: tens of milliseconds):
 // it checks whether the database needs seeding and, if so, starts the
-// hash; the function it returns waits for it and seeds. A restart, the
-// common case, hashes nothing.
+// hash unless cfg.Hash already did; the function it returns waits for it
+// and seeds. A restart, the common case, waits for no hash.
 func (s *Service) StartBootstrap(ctx context.Context, cfg BootstrapConfig) func() (*Bootstrapped, error) {
 	if seeded, err := s.store.Seeded(ctx); err != nil || seeded {
 		return func() (*Bootstrapped, error) { return nil, err }
 	}
-	password := cfg.AdminPassword
-	generated := password == ""
-	if generated {
-		password = randomToken(15)
+	h := cfg.Hash
+	if h == nil {
+		h = HashAhead(cfg.AdminPassword)
 	}
-	hash := make(chan string, 1)
-	go func() { hash <- HashPassword(password) }()
 	return func() (*Bootstrapped, error) {
-		h := <-hash
-		debug.FreeOSMemory() // hand argon2's memory back at once
-		if generated {
-			cfg.AdminPassword = password
-		}
-		return s.seed(ctx, cfg, generated, h)
+		hash := <-h.done
+		cfg.AdminPassword = h.password
+		return s.seed(ctx, cfg, h.generated, hash)
 	}
 }
 
