@@ -18,8 +18,8 @@
 // under `naive bench --strict`.
 //
 // Besides the load, a real `naive serve` child process on a fresh SQLite
-// file is timed from start until /readyz answers, and its idle resident
-// memory is read a few seconds later.
+// file is timed from start until /readyz answers (the median of three
+// starts), and its idle resident memory is read a few seconds later.
 package bench
 
 import (

@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -34,9 +35,14 @@ func defaultServeCommand(ctx context.Context, args ...string) *exec.Cmd {
 	return cmd
 }
 
-// measureProcess starts `naive serve` on a fresh SQLite file and a free
-// port, times it from start until /readyz answers 200, reads its resident
-// memory IdleWait later, and stops it.
+// startupRuns is how many first starts are timed; the check reports
+// their median, since one start on a busy machine can take twice another.
+const startupRuns = 3
+
+// measureProcess starts `naive serve` startupRuns times, each on a fresh
+// SQLite file and a free port, times each from start until /readyz answers
+// 200 and takes the median; it reads the last one's resident memory
+// IdleWait after it was ready, and stops them.
 func measureProcess(ctx context.Context, cfg *Config) []Check {
 	startup := Check{Name: CheckStartup, Unit: "ms", Target: fmt.Sprintf("≤ %d ms", TargetStartupMillis)}
 	rss := Check{Name: CheckIdleRSS, Unit: "MB", Target: fmt.Sprintf("< %d MB", TargetIdleRSSMB)}
@@ -48,15 +54,44 @@ func measureProcess(ctx context.Context, cfg *Config) []Check {
 		}
 		return []Check{startup, rss}
 	}
-	cfg.progress("timing `naive serve` until /readyz, then its idle memory after %s", cfg.IdleWait)
+	cfg.progress("timing %d first starts of `naive serve` until /readyz, then idle memory after %s", startupRuns, cfg.IdleWait)
+	var took []time.Duration
+	for i := range startupRuns {
+		last := i == startupRuns-1
+		d, kb, err := startOnce(ctx, cfg, last)
+		if err != nil {
+			return fail(err)
+		}
+		took = append(took, d)
+		if last {
+			rss.Value = float64(kb) / 1024
+		}
+	}
+	slices.Sort(took)
+	startup.Value = float64(took[len(took)/2].Microseconds()) / 1000
+	startup.Result = ResultOK
+	if startup.Value > TargetStartupMillis {
+		startup.Result = ResultAbove
+	}
+	rss.Result = ResultOK
+	if rss.Value >= TargetIdleRSSMB {
+		rss.Result = ResultAbove
+	}
+	return []Check{startup, rss}
+}
+
+// startOnce starts `naive serve` on a fresh SQLite file and a free port
+// and returns how long it took until /readyz answered 200 and, when idle
+// is set, its resident memory (kB) IdleWait later; then it stops it.
+func startOnce(ctx context.Context, cfg *Config, idle bool) (time.Duration, int64, error) {
 	dir, err := os.MkdirTemp("", "naive-bench-serve-")
 	if err != nil {
-		return fail(err)
+		return 0, 0, err
 	}
 	defer os.RemoveAll(dir)
 	addr, err := freeAddr()
 	if err != nil {
-		return fail(err)
+		return 0, 0, err
 	}
 	cmd := cfg.ServeCommand(ctx, "--addr", addr, "--database-url", "sqlite:"+filepath.Join(dir, "naive.db"), "--log-level", "warn")
 	out := &tail{}
@@ -64,7 +99,7 @@ func measureProcess(ctx context.Context, cfg *Config) []Check {
 
 	begin := time.Now()
 	if err := cmd.Start(); err != nil {
-		return fail(err)
+		return 0, 0, err
 	}
 	exited := make(chan struct{})
 	var waitErr error
@@ -81,34 +116,26 @@ func measureProcess(ctx context.Context, cfg *Config) []Check {
 	if err != nil {
 		select {
 		case <-exited:
-			return fail(exitedErr())
+			return 0, 0, exitedErr()
 		default:
 		}
-		return fail(err)
+		return 0, 0, err
 	}
-	startup.Value = float64(took.Microseconds()) / 1000
-	startup.Result = ResultOK
-	if startup.Value > TargetStartupMillis {
-		startup.Result = ResultAbove
+	if !idle {
+		return took, 0, nil
 	}
-
 	select {
 	case <-ctx.Done():
-		return fail(ctx.Err())
+		return 0, 0, ctx.Err()
 	case <-exited:
-		return fail(exitedErr())
+		return 0, 0, exitedErr()
 	case <-time.After(cfg.IdleWait):
 	}
 	kb, err := readRSS(cmd.Process.Pid)
 	if err != nil {
-		return fail(err)
+		return 0, 0, err
 	}
-	rss.Value = float64(kb) / 1024
-	rss.Result = ResultOK
-	if rss.Value >= TargetIdleRSSMB {
-		rss.Result = ResultAbove
-	}
-	return []Check{startup, rss}
+	return took, kb, nil
 }
 
 // waitReady polls url until it answers 200 and returns how long after

@@ -41,8 +41,9 @@ PostgreSQL database it creates and drops, and measures:
   POST /v1/phone/{id}/sms      16 at once   target ≥ 0.40 × B1
 
 each after a short warm-up. Last it starts ` + "`naive serve`" + ` as a child process on a
-fresh SQLite file and times it until /readyz answers (target ≤ 150 ms), then
-reads its idle resident memory a few seconds later (target < 40 MB).
+fresh SQLite file, three times, and times each until /readyz answers (the
+median, target ≤ 150 ms), then reads the last one's idle resident memory a few
+seconds later (target < 40 MB).
 
 Raw rates depend on the machine; compare machines by the ratios. The exit
 status is 0 whether or not the targets are met, unless --strict. The table is
