@@ -102,8 +102,8 @@ func isURL(v string) bool {
 	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
 }
 
-// submit (re)starts the review of c with the fields of in.
-func (c *campaign) submit(in surge.CampaignCreate, now time.Time) {
+// submit (re)starts the review of c with the fields of in; it takes delay.
+func (c *campaign) submit(in surge.CampaignCreate, now time.Time, delay time.Duration) {
 	id := c.ID
 	c.Campaign = surge.Campaign{
 		ID: id, ConsentFlow: in.ConsentFlow, Description: in.Description, PrivacyPolicyURL: in.PrivacyPolicyURL,
@@ -116,7 +116,7 @@ func (c *campaign) submit(in surge.CampaignCreate, now time.Time) {
 	if in.TermsAndConditionsURL != "" {
 		c.TermsAndConditionsURL = &in.TermsAndConditionsURL
 	}
-	c.created, c.override = now, ""
+	c.created, c.delay, c.override = now, delay, ""
 	c.reject = strings.Contains(in.Description, MagicReject)
 }
 
@@ -132,6 +132,9 @@ func nonNil(s []string) []string {
 func (c *campaign) statusAt(now time.Time, delay time.Duration) string {
 	if c.override != "" {
 		return c.override
+	}
+	if c.delay > 0 {
+		delay = c.delay // the review's own, whichever simulator renders it
 	}
 	switch el := now.Sub(c.created); {
 	case el >= delay && c.reject:
@@ -165,6 +168,7 @@ func (s *Server) advanceLocked(now time.Time) {
 // activateLocked emits campaign.approved and attaches the account's unattached local numbers.
 func (s *Server) activateLocked(c *campaign) {
 	c.activated = true
+	s.touch(kindCampaign, c.ID)
 	s.emitLocked(c.accountID, surge.EventCampaignApproved, map[string]string{"id": c.ID, "status": surge.CampaignActive})
 	for _, n := range s.accountNumbersLocked(c.accountID) {
 		pendingHere := n.Campaign != nil && n.Campaign.ID == c.ID && n.Campaign.AttachmentStatus == surge.AttachmentPending
@@ -179,6 +183,7 @@ func (s *Server) attachLocked(n *number, c *campaign) {
 	id := c.ID
 	n.Campaign = &surge.NumberCampaign{ID: c.ID, AttachmentStatus: surge.AttachmentAttached}
 	n.CampaignID = &id
+	s.touch(kindNumber, n.ID)
 	s.emitLocked(n.accountID, surge.EventPhoneNumberAttachedToCampaign, n.PhoneNumber)
 }
 
@@ -193,6 +198,17 @@ func (s *Server) activeCampaignLocked(accountID string) *campaign {
 		}
 	}
 	return best
+}
+
+// dueLocked says a transition falls due at t. In memory the background clock
+// (started on first need) finds it; with a Storage the write under way
+// schedules a TaskAdvance at t.
+func (s *Server) dueLocked(t time.Time) {
+	if s.store != nil {
+		s.scheduleLocked(Task{Kind: TaskAdvance, Due: t})
+		return
+	}
+	s.ensureTickerLocked()
 }
 
 // ensureTickerLocked starts the background review and delivery clock on first need.

@@ -2,6 +2,7 @@ package surgesim
 
 import (
 	"cmp"
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -344,7 +345,9 @@ func (s *Server) createMessage(r *http.Request, body []byte) (int, any, error) {
 	m.doneDue = m.sentDue.Add(s.deliveryDelay)
 	s.msgs.messages[m.id] = m
 	s.msgs.pending = append(s.msgs.pending, m)
-	s.ensureTickerLocked()
+	s.touch(kindMessage, m.id)
+	s.dueLocked(m.sentDue)
+	s.dueLocked(m.doneDue)
 	return http.StatusCreated, s.renderMessageLocked(m), nil
 }
 
@@ -446,6 +449,7 @@ func (s *Server) upsertContactLocked(accountID string, in *contactIn) *contact {
 		s.msgs.contactIndex[key] = c
 	}
 	c.apply(in)
+	s.touch(kindContact, c.id)
 	return c
 }
 
@@ -476,6 +480,7 @@ func (s *Server) conversationLocked(c *contact, n *number) *conversation {
 		number: numberRef{ID: n.ID, Name: n.Name, Number: n.Number, Type: n.Type}}
 	s.msgs.conversations[cv.id] = cv
 	s.msgs.convIndex[key] = cv
+	s.touch(kindConversation, cv.id)
 	s.emitLocked(c.accountID, surge.EventConversationCreated,
 		conversationCreatedOut{ID: cv.id, Contact: renderContact(c), PhoneNumber: n.PhoneNumber})
 	return cv
@@ -533,6 +538,7 @@ func (s *Server) updateContact(r *http.Request, body []byte) (int, any, error) {
 		s.msgs.contactIndex[c.accountID+" "+c.phone] = c
 	}
 	c.apply(&in)
+	s.touch(kindContact, c.id)
 	return http.StatusOK, renderContact(c), nil
 }
 
@@ -590,6 +596,7 @@ func (s *Server) advanceMessagesLocked(now time.Time) {
 // deliveryStepLocked moves m one stage on at time at and emits the matching webhook.
 func (s *Server) deliveryStepLocked(m *message, at time.Time) {
 	ev := messageEventOut{messageOut: s.renderMessageLocked(m)}
+	s.touch(kindMessage, m.id)
 	fail := func(reason string) {
 		ev.FailedAt, ev.FailureReason = stamp(at), &reason
 		m.stage = stageDone
@@ -608,10 +615,12 @@ func (s *Server) deliveryStepLocked(m *message, at time.Time) {
 	case stageSent:
 		if strings.HasSuffix(m.to, MagicFailureSuffix) {
 			s.msgs.flagged[m.to] = surge.FailureInvalidMobileNumber
+			s.touch(kindFlag, m.to)
 			fail(surge.FailureInvalidMobileNumber)
 			return
 		}
 		delete(s.msgs.flagged, m.to)
+		s.touch(kindFlag, m.to)
 		ev.DeliveredAt = stamp(at)
 		m.stage = stageDone
 		s.emitLocked(m.accountID, surge.EventMessageDelivered, ev)
@@ -639,8 +648,19 @@ type InboundRequest struct {
 func (s *Server) Inbound(accountNumber, from, body string, attachments ...string) (surge.Event, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.advanceLocked(s.now())
-	return s.inboundLocked(accountNumber, from, body, attachments)
+	if s.store == nil {
+		s.advanceLocked(s.now())
+		return s.inboundLocked(accountNumber, from, body, attachments)
+	}
+	var (
+		ev  surge.Event
+		err error
+	)
+	if serr := s.writeLocked(context.Background(), func() { ev, err = s.inboundLocked(accountNumber, from, body, attachments) }); serr != nil {
+		s.log.Error("surgesim: storage", "err", serr)
+		return surge.Event{}, errStorage
+	}
+	return ev, err
 }
 
 func (s *Server) inboundLocked(to, from, body string, attachments []string) (surge.Event, error) {
@@ -683,14 +703,17 @@ func (s *Server) inboundLocked(to, from, body string, attachments []string) (sur
 		m.attachments = append(m.attachments, newAttachment(u, now))
 	}
 	s.msgs.messages[m.id] = m
+	s.touch(kindMessage, m.id)
 	ev := s.emitLocked(n.accountID, surge.EventMessageReceived,
 		messageEventOut{messageOut: s.renderMessageLocked(m), ReceivedAt: stamp(now)})
 	switch kw := strings.ToUpper(strings.TrimSpace(body)); {
 	case slices.Contains(optOutKeywords, kw):
 		c.optedOut = true
+		s.touch(kindContact, c.id)
 		s.emitLocked(n.accountID, surge.EventContactOptedOut, surge.ContactEventData{ID: c.id})
 	case slices.Contains(optInKeywords, kw):
 		c.optedOut = false
+		s.touch(kindContact, c.id)
 		s.emitLocked(n.accountID, surge.EventContactOptedIn, surge.ContactEventData{ID: c.id})
 	}
 	return ev, nil
@@ -719,7 +742,7 @@ func (s *Server) sandboxInbound(r *http.Request, body []byte) (int, any, error) 
 func (s *Server) Messages(accountID string) []surge.Message {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.advanceLocked(s.now())
+	s.inspectLocked(true)
 	out := []surge.Message{}
 	for _, m := range s.accountMessagesLocked(accountID) {
 		out = append(out, convert[surge.Message](s.renderMessageLocked(m)))
@@ -731,6 +754,7 @@ func (s *Server) Messages(accountID string) []surge.Message {
 func (s *Server) Contacts(accountID string) []surge.Contact {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.inspectLocked(false)
 	out := []surge.Contact{}
 	for _, c := range s.accountContactsLocked(accountID) {
 		out = append(out, convert[surge.Contact](renderContact(c)))
@@ -742,6 +766,7 @@ func (s *Server) Contacts(accountID string) []surge.Contact {
 func (s *Server) OptedOut(accountID, phone string) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.inspectLocked(false)
 	c := s.msgs.contactIndex[accountID+" "+phone]
 	return c != nil && c.optedOut
 }

@@ -108,6 +108,7 @@ func (s *Server) createAccount(r *http.Request, body []byte) (int, any, error) {
 		a.Organization = mergeOrganization(surge.Organization{}, *in.Organization)
 	}
 	s.accounts[a.ID] = a
+	s.touch(kindAccount, a.ID)
 	return http.StatusCreated, renderAccount(a.Account), nil
 }
 
@@ -158,6 +159,7 @@ func (s *Server) updateAccount(r *http.Request, body []byte) (int, any, error) {
 		next.Organization = mergeOrganization(a.Organization, *in.Organization)
 	}
 	a.Account = next
+	s.touch(kindAccount, a.ID)
 	return http.StatusOK, renderAccount(a.Account), nil
 }
 
@@ -208,9 +210,10 @@ func (s *Server) createCampaign(r *http.Request, body []byte) (int, any, error) 
 	now := s.now()
 	c := &campaign{seq: s.nextSeq(), accountID: a.ID}
 	c.ID = newID("cpn", now)
-	c.submit(in, now)
+	c.submit(in, now, s.reviewDelay)
 	s.campaigns[c.ID] = c
-	s.ensureTickerLocked()
+	s.touch(kindCampaign, c.ID)
+	s.dueLocked(now.Add(c.delay))
 	return http.StatusCreated, s.renderCampaign(c, now), nil
 }
 
@@ -230,8 +233,9 @@ func (s *Server) updateCampaign(r *http.Request, body []byte) (int, any, error) 
 	if detail := validateCampaign(in); len(detail) > 0 {
 		return 0, nil, validation(detail)
 	}
-	c.submit(in, now)
-	s.ensureTickerLocked()
+	c.submit(in, now, s.reviewDelay)
+	s.touch(kindCampaign, c.ID)
+	s.dueLocked(now.Add(c.delay))
 	return http.StatusOK, s.renderCampaign(c, now), nil
 }
 
@@ -294,6 +298,7 @@ func (s *Server) purchaseNumber(r *http.Request, body []byte) (int, any, error) 
 	}}
 	s.numbers[n.ID] = n
 	s.inUse[e164] = true
+	s.touch(kindNumber, n.ID)
 	// A local number bought while a campaign is active joins it as part of the purchase.
 	if typ == surge.NumberLocal {
 		if c := s.activeCampaignLocked(a.ID); c != nil {
@@ -338,6 +343,7 @@ func (s *Server) updateNumber(r *http.Request, body []byte) (int, any, error) {
 			return 0, nil, validation(map[string][]string{"campaign_id": {"can only be set on local numbers"}})
 		}
 	}
+	s.touch(kindNumber, n.ID)
 	if in.Name != "" {
 		name := in.Name
 		n.Name = &name
@@ -362,6 +368,7 @@ func (s *Server) releaseNumber(r *http.Request, _ []byte) (int, any, error) {
 	}
 	delete(s.numbers, n.ID)
 	delete(s.inUse, n.Number)
+	s.touch(kindNumber, n.ID)
 	return http.StatusOK, n.PhoneNumber, nil
 }
 

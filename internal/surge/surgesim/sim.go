@@ -1,8 +1,11 @@
-// Package surgesim is an in-memory simulator of the Surge API: the same paths, bodies,
-// status codes, error envelope and signed webhooks as api.surge.app, for tests, test mode
-// and local development. It keeps all state in memory, exposes fault knobs and inspection
-// helpers, and panics on any route it does not model so that a gap fails loudly. Mount it
-// with httptest.NewServer, or in-process through (*Server).Transport.
+// Package surgesim is a simulator of the Surge API: the same paths, bodies, status codes,
+// error envelope and signed webhooks as api.surge.app, for tests, test mode and local
+// development. New keeps its state in memory; Open keeps it in a Storage (the server's own
+// database in test mode), shared by every simulator on it — other processes, and later starts
+// of this one — with its clock-driven transitions and webhooks as Tasks the storage schedules
+// durably. It exposes fault knobs (per process) and inspection helpers, and panics on any route
+// it does not model so that a gap fails loudly. Mount it with httptest.NewServer, or in-process
+// through (*Server).Transport.
 //
 // Magic values (sandbox conventions, not Surge behaviour):
 //   - organization.identifier "99-9999999" or "999999999": account status "error" with an
@@ -80,6 +83,9 @@ type Config struct {
 	NumberLimit int
 	// BeforeFunc, when set, sees every modelled request first and may answer it itself by returning handled.
 	BeforeFunc func(r *http.Request) (status int, body []byte, handled bool)
+	// Storage, when set, keeps the state durable and shared with every simulator on it (see
+	// Open, which it requires); nil keeps it in this process's memory (New).
+	Storage Storage
 }
 
 // Faults makes the simulator misbehave on a random share of requests; rates are 0..1 and are
@@ -133,10 +139,21 @@ type Server struct {
 	counts    map[string]int
 	msgs      msgState
 	events    []surge.Event
+	eventSeq  []int64        // events[i]'s sequence number
+	eventAt   map[string]int // event id → index in events
 	outbox    []surge.Event
 	tickerOn  bool
 	workerOn  bool
 	closed    bool
+
+	// With a Storage (durable.go): the version of the state in memory,
+	// whether a failed write left it unsure, and the objects touched and
+	// tasks scheduled by the write under way (nil outside one).
+	store   Storage
+	version int64
+	stale   bool
+	dirty   map[recKey]struct{}
+	tasks   []Task
 
 	wake      chan struct{}
 	done      chan struct{}
@@ -155,9 +172,10 @@ type campaign struct {
 	seq       int64
 	accountID string
 	created   time.Time
-	override  string // pinned status from SetCampaignStatus
-	reject    bool   // description carries the [sandbox:reject] token
-	activated bool   // activation side effects have run
+	delay     time.Duration // the review's length, as configured when it began
+	override  string        // pinned status from SetCampaignStatus
+	reject    bool          // description carries the [sandbox:reject] token
+	activated bool          // activation side effects have run
 	surge.Campaign
 }
 
@@ -167,8 +185,21 @@ type number struct {
 	surge.PhoneNumber
 }
 
-// New returns a simulator for cfg; call Close to stop its background goroutines.
+// New returns a simulator for cfg whose state lives in this process's memory; call Close to
+// stop its background goroutines. A Storage needs Open instead.
 func New(cfg Config) *Server {
+	if cfg.Storage != nil {
+		panic("surgesim: New keeps the state in memory; use Open with a Storage")
+	}
+	s := newServer(cfg)
+	if s.cfg.WebhookURL != "" && s.cfg.WebhookSecret == "" {
+		s.cfg.WebhookSecret = webhooksig.NewSecret()
+	}
+	return s
+}
+
+// newServer is a simulator with an empty state and its routes.
+func newServer(cfg Config) *Server {
 	s := &Server{
 		cfg:           cfg,
 		now:           cfg.Now,
@@ -179,15 +210,11 @@ func New(cfg Config) *Server {
 		mux:           http.NewServeMux(),
 		rng:           rand.New(rand.NewPCG(0, 0)),
 		before:        cfg.BeforeFunc,
-		accounts:      map[string]*account{},
-		campaigns:     map[string]*campaign{},
-		numbers:       map[string]*number{},
-		inUse:         map[string]bool{},
 		counts:        map[string]int{},
-		msgs:          newMsgState(),
 		wake:          make(chan struct{}, 1),
 		done:          make(chan struct{}),
 	}
+	s.resetStateLocked()
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	if s.now == nil {
 		s.now = time.Now
@@ -204,15 +231,27 @@ func New(cfg Config) *Server {
 	if s.hc == nil {
 		s.hc = &http.Client{Timeout: 10 * time.Second}
 	}
-	if s.cfg.WebhookURL != "" && s.cfg.WebhookSecret == "" {
-		s.cfg.WebhookSecret = webhooksig.NewSecret()
-	}
 	s.routes()
 	return s
 }
 
+// resetStateLocked empties the state (not the settings).
+func (s *Server) resetStateLocked() {
+	s.seq = 0
+	s.accounts = map[string]*account{}
+	s.campaigns = map[string]*campaign{}
+	s.numbers = map[string]*number{}
+	s.inUse = map[string]bool{}
+	s.msgs = newMsgState()
+	s.events, s.eventSeq, s.eventAt = nil, nil, map[string]int{}
+}
+
 // WebhookSecret returns the secret webhooks are signed with.
-func (s *Server) WebhookSecret() string { return s.cfg.WebhookSecret }
+func (s *Server) WebhookSecret() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.cfg.WebhookSecret
+}
 
 // SetFaults replaces the fault knobs and reseeds the fault draws from f.Seed.
 func (s *Server) SetFaults(f Faults) {
@@ -298,10 +337,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, h handlerFunc) {
 		return
 	}
 
-	s.mu.Lock()
-	s.advanceLocked(s.now())
-	status, v, err := h(r, body)
-	s.mu.Unlock()
+	status, v, err := s.act(r, func() (int, any, error) { return h(r, body) })
 
 	if fl == faultLose {
 		s.log.Info("surgesim: dropping response after acting", "method", r.Method, "path", r.URL.Path)
@@ -312,6 +348,36 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, h handlerFunc) {
 		return
 	}
 	writeJSON(w, status, v)
+}
+
+// act runs a handler on the state. In memory it runs under the lock after
+// the transitions due by now. With a Storage, a GET reads what other
+// simulators wrote first; anything else is a durable write (writeLocked),
+// answered only once stored.
+func (s *Server) act(r *http.Request, h func() (int, any, error)) (int, any, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.store == nil {
+		s.advanceLocked(s.now())
+		return h()
+	}
+	if r.Method == http.MethodGet {
+		if err := s.syncLocked(r.Context()); err != nil {
+			s.log.Error("surgesim: storage", "err", err)
+			return 0, nil, errStorage
+		}
+		return h()
+	}
+	var (
+		status int
+		v      any
+		herr   error
+	)
+	if err := s.writeLocked(r.Context(), func() { status, v, herr = h() }); err != nil {
+		s.log.Error("surgesim: storage", "err", err)
+		return 0, nil, errStorage
+	}
+	return status, v, herr
 }
 
 // roll draws this request's fault.
@@ -430,6 +496,12 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 func (s *Server) Tick() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.store != nil {
+		if err := s.writeLocked(context.Background(), nil); err != nil {
+			s.log.Error("surgesim: storage", "err", err)
+		}
+		return
+	}
 	s.advanceLocked(s.now())
 }
 
@@ -440,13 +512,40 @@ func (s *Server) SetCampaignStatus(id, status string) error {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	c, ok := s.campaigns[id]
-	if !ok {
-		return fmt.Errorf("surgesim: no campaign %q", id)
+	pin := func() error {
+		c, ok := s.campaigns[id]
+		if !ok {
+			return fmt.Errorf("surgesim: no campaign %q", id)
+		}
+		c.override = status
+		s.touch(kindCampaign, id)
+		s.advanceLocked(s.now())
+		return nil
 	}
-	c.override = status
-	s.advanceLocked(s.now())
-	return nil
+	if s.store == nil {
+		return pin()
+	}
+	var err error
+	if serr := s.writeLocked(context.Background(), func() { err = pin() }); serr != nil {
+		return serr
+	}
+	return err
+}
+
+// inspectLocked readies the state for an inspection helper: with a
+// Storage it reads what other simulators wrote (a failure is logged: the
+// helpers answer from memory); in memory, when advance, it runs the
+// transitions due by now, as a request would.
+func (s *Server) inspectLocked(advance bool) {
+	if s.store != nil {
+		if err := s.syncLocked(context.Background()); err != nil {
+			s.log.Error("surgesim: storage", "err", err)
+		}
+		return
+	}
+	if advance {
+		s.advanceLocked(s.now())
+	}
 }
 
 // RequestCount returns how many requests reached a route, e.g. ("POST", "/accounts/{account_id}/phone_numbers").
@@ -460,6 +559,7 @@ func (s *Server) RequestCount(method, pathPattern string) int {
 func (s *Server) Accounts() []surge.Account {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.inspectLocked(false)
 	out := []surge.Account{}
 	for _, a := range sortedBySeq(s.accounts, func(a *account) int64 { return a.seq }) {
 		out = append(out, a.Account)
@@ -471,8 +571,8 @@ func (s *Server) Accounts() []surge.Account {
 func (s *Server) Campaigns() []surge.Campaign {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.inspectLocked(true)
 	now := s.now()
-	s.advanceLocked(now)
 	out := []surge.Campaign{}
 	for _, c := range sortedBySeq(s.campaigns, func(c *campaign) int64 { return c.seq }) {
 		out = append(out, s.renderCampaign(c, now))
@@ -484,6 +584,7 @@ func (s *Server) Campaigns() []surge.Campaign {
 func (s *Server) Numbers(accountID string) []surge.PhoneNumber {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.inspectLocked(false)
 	out := []surge.PhoneNumber{}
 	for _, n := range s.accountNumbersLocked(accountID) {
 		out = append(out, n.PhoneNumber)
@@ -495,6 +596,7 @@ func (s *Server) Numbers(accountID string) []surge.PhoneNumber {
 func (s *Server) AllNumbers() []surge.PhoneNumber {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.inspectLocked(false)
 	out := []surge.PhoneNumber{}
 	for _, n := range sortedBySeq(s.numbers, func(n *number) int64 { return n.seq }) {
 		out = append(out, n.PhoneNumber)
@@ -506,6 +608,7 @@ func (s *Server) AllNumbers() []surge.PhoneNumber {
 func (s *Server) Events() []surge.Event {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.inspectLocked(false)
 	return slices.Clone(s.events)
 }
 
@@ -529,6 +632,7 @@ func sortedBySeq[T any](m map[string]T, seq func(T) int64) []T {
 }
 
 func (s *Server) nextSeq() int64 {
+	s.touch(kindMeta, metaSeq)
 	s.seq++
 	return s.seq
 }

@@ -28,7 +28,16 @@ func (s *Server) emitLocked(accountID, typ string, data any) surge.Event {
 	}
 	now := s.now()
 	ev := surge.Event{ID: newID("evt", now), Type: typ, Timestamp: now.UTC().Truncate(time.Second), AccountID: accountID, Data: raw}
-	s.events = append(s.events, ev)
+	s.addEventLocked(s.nextSeq(), ev)
+	if s.store != nil {
+		// Stored with the write under way; sent by a task, from whichever
+		// process runs it, to that process's WebhookURL.
+		s.touch(kindEvent, ev.ID)
+		if s.cfg.WebhookURL != "" {
+			s.scheduleLocked(Task{Kind: TaskWebhook, Ref: ev.ID, Due: now})
+		}
+		return ev
+	}
 	if s.cfg.WebhookURL == "" || s.closed {
 		return ev
 	}
@@ -66,16 +75,22 @@ func (s *Server) deliverLoop() {
 	}
 }
 
-func (s *Server) deliver(ev surge.Event) {
+// encodeEvent is an event's delivery body.
+func encodeEvent(ev surge.Event) []byte {
 	body, err := json.Marshal(ev)
 	if err != nil {
 		panic(fmt.Sprintf("surgesim: encode event: %v", err))
 	}
+	return body
+}
+
+func (s *Server) deliver(ev surge.Event) {
+	body := encodeEvent(ev)
 	for attempt := range deliveryAttempts {
 		if attempt > 0 && !s.wait(s.ctx, 100*time.Millisecond<<(attempt-1)) {
 			return
 		}
-		err := s.post(ev.ID, body)
+		err := s.post(s.ctx, ev.ID, body)
 		if err == nil {
 			return
 		}
@@ -85,20 +100,23 @@ func (s *Server) deliver(ev surge.Event) {
 }
 
 // post sends one signed delivery: Standard Webhooks headers plus the legacy surge-signature.
-func (s *Server) post(id string, body []byte) error {
+func (s *Server) post(ctx context.Context, id string, body []byte) error {
+	s.mu.Lock()
+	secret, url := s.cfg.WebhookSecret, s.cfg.WebhookURL
+	s.mu.Unlock()
 	ts := s.now()
-	sig, err := webhooksig.Sign(s.cfg.WebhookSecret, id, ts, body)
+	sig, err := webhooksig.Sign(secret, id, ts, body)
 	if err != nil {
 		return err
 	}
-	ctx, cancel := context.WithTimeout(s.ctx, 10*time.Second)
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.cfg.WebhookURL, bytes.NewReader(body))
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
 	if err != nil {
 		return err
 	}
 	unix := strconv.FormatInt(ts.Unix(), 10)
-	legacy := hmac.New(sha256.New, []byte(s.cfg.WebhookSecret))
+	legacy := hmac.New(sha256.New, []byte(secret))
 	legacy.Write([]byte(unix + "."))
 	legacy.Write(body)
 	req.Header.Set("Content-Type", "application/json")

@@ -1,0 +1,245 @@
+package surgesim_test
+
+import (
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/naive-oss/naive/internal/surge"
+	"github.com/naive-oss/naive/internal/surge/surgesim"
+	"github.com/naive-oss/naive/internal/webhooksig"
+)
+
+// durableSim opens a simulator on st, as one process of several sharing a
+// database, with a client mounted on it in-process.
+func durableSim(t *testing.T, st surgesim.Storage, cfg surgesim.Config) (*surgesim.Server, *surge.Client) {
+	t.Helper()
+	cfg.APIKey, cfg.Storage = key, st
+	sim, err := surgesim.Open(t.Context(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(sim.Close)
+	return sim, surge.NewClient(surge.Options{APIKey: key, HTTPClient: &http.Client{Transport: sim.Transport()}, MaxRetries: -1})
+}
+
+// runTasks runs every task due by now on sim, as a job queue would, and
+// keeps the later ones for another call.
+func runTasks(t *testing.T, st *surgesim.MemoryStorage, sim *surgesim.Server, now time.Time, later *[]surgesim.Task) {
+	t.Helper()
+	tasks := append(*later, st.TakeTasks()...)
+	*later = nil
+	for len(tasks) > 0 {
+		var again []surgesim.Task
+		for _, task := range tasks {
+			if task.Due.After(now) {
+				*later = append(*later, task)
+				continue
+			}
+			if err := sim.RunTask(t.Context(), task.Kind, task.Ref); err != nil {
+				t.Fatalf("task %+v: %v", task, err)
+			}
+		}
+		again = st.TakeTasks()
+		tasks = again
+	}
+}
+
+// TestDurableProcessesShareOneState: two simulators on one storage act in
+// turn — every route that changes the state, the clock-driven reviews and
+// deliveries, inbound texts and opt-outs — and after each step both hold
+// exactly the same state; a third opened afterwards (a restart) too. A
+// change a write made without storing it shows as a difference.
+func TestDurableProcessesShareOneState(t *testing.T) {
+	clk := &clock{t: time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)}
+	st := surgesim.NewMemoryStorage()
+	cfg := surgesim.Config{Now: clk.Now, ReviewDelay: 10 * time.Second, DeliveryDelay: time.Second}
+	a, ca := durableSim(t, st, cfg)
+	b, cb := durableSim(t, st, cfg)
+	ctx := t.Context()
+	var later []surgesim.Task
+	step := func(what string) {
+		t.Helper()
+		if da, db := a.DumpState(), b.DumpState(); da != db {
+			t.Fatalf("after %s the two simulators differ:\nA: %s\nB: %s", what, da, db)
+		}
+	}
+	tick := func(d time.Duration, on *surgesim.Server) {
+		t.Helper()
+		clk.Advance(d)
+		runTasks(t, st, on, clk.Now(), &later)
+	}
+
+	acct := readyAccount(t, ca)
+	step("create account")
+	must(cb.UpdateAccount(ctx, acct.ID, surge.AccountUpdate{Name: surge.String("Renamed")}))
+	step("update account")
+	early := must(cb.PurchaseNumber(ctx, acct.ID, surge.NumberPurchase{Type: surge.NumberLocal, AreaCode: "415"}))
+	step("purchase before a campaign")
+	camp := must(ca.CreateCampaign(ctx, acct.ID, surgesim.SampleCampaign()))
+	step("create campaign")
+	rej := surgesim.SampleCampaign()
+	rej.Description += " " + surgesim.MagicReject
+	rejected := must(cb.CreateCampaign(ctx, acct.ID, rej))
+	step("create a campaign to reject")
+	named := must(ca.UpdateNumber(ctx, early.ID, surge.NumberUpdate{Name: "Front desk", CampaignID: camp.ID}))
+	if named.Campaign == nil || named.Campaign.AttachmentStatus != surge.AttachmentPending {
+		t.Fatalf("attachment before approval: %+v", named.Campaign)
+	}
+	step("update number")
+	tick(11*time.Second, b) // the review ends on B
+	step("campaign approved")
+	if got := must(ca.GetCampaign(ctx, camp.ID)); got.Status != surge.CampaignActive {
+		t.Fatalf("campaign %s on A after B's review", got.Status)
+	}
+	if got := must(ca.GetCampaign(ctx, rejected.ID)); got.Status != surge.CampaignRejected {
+		t.Fatalf("rejected campaign %s", got.Status)
+	}
+	late := must(ca.PurchaseNumber(ctx, acct.ID, surge.NumberPurchase{Type: surge.NumberLocal, AreaCode: "415"}))
+	if late.Campaign == nil || late.Campaign.AttachmentStatus != surge.AttachmentAttached {
+		t.Fatalf("purchase under an active campaign: %+v", late.Campaign)
+	}
+	step("purchase under an active campaign")
+	if late.Number == early.Number {
+		t.Fatal("two processes sold one number twice")
+	}
+	must(cb.SendMessage(ctx, acct.ID, surge.MessageCreate{To: "+14155550123", From: late.ID, Body: "hello"}))
+	step("send")
+	tick(time.Second, a)
+	step("sent")
+	tick(time.Second, b)
+	step("delivered")
+	must(ca.SendMessage(ctx, acct.ID, surge.MessageCreate{To: "+14155550000", From: late.ID, Body: "fails"}))
+	tick(2*time.Second, b)
+	step("failed and flagged")
+	must(cb.SendMessage(ctx, acct.ID, surge.MessageCreate{To: "+14155550000", From: late.ID, Body: "flagged"}))
+	tick(2*time.Second, a)
+	step("cancelled to a flagged number")
+	if _, err := a.Inbound(late.Number, "+14155550123", "STOP"); err != nil {
+		t.Fatal(err)
+	}
+	step("inbound STOP")
+	if !b.OptedOut(acct.ID, "+14155550123") {
+		t.Fatal("an opt-out on A is unknown to B")
+	}
+	if _, err := b.Inbound(late.ID, "+14155550123", "start"); err != nil {
+		t.Fatal(err)
+	}
+	step("inbound START")
+	ct := must(cb.CreateContact(ctx, acct.ID, surge.ContactCreate{PhoneNumber: "+14155550177", FirstName: surge.String("Ada")}))
+	step("create contact")
+	must(ca.UpdateContact(ctx, ct.ID, surge.ContactUpdate{PhoneNumber: surge.String("+14155550178"), LastName: surge.String("L")}))
+	step("update contact")
+	if err := a.SetCampaignStatus(rejected.ID, surge.CampaignDeactivated); err != nil {
+		t.Fatal(err)
+	}
+	step("pin a campaign's status")
+	must(cb.ReleaseNumber(ctx, early.ID))
+	step("release")
+	if _, err := ca.GetNumber(ctx, early.ID); err == nil {
+		t.Fatal("a number released on B is still on A")
+	}
+
+	restarted, _ := durableSim(t, st, cfg)
+	if dr, da := restarted.DumpState(), a.DumpState(); dr != da {
+		t.Fatalf("a restart does not find the state:\nrestarted: %s\nbefore: %s", dr, da)
+	}
+	if got, want := len(restarted.Events()), len(a.Events()); got != want || got == 0 {
+		t.Fatalf("restart has %d events, want %d", got, want)
+	}
+}
+
+// TestDurableReviewAcrossRestart: a campaign whose review began before a
+// restart is approved after it, by the task the first process scheduled,
+// run by the new one; its webhooks are sent by whichever process runs the
+// task, signed with the storage's one secret.
+func TestDurableReviewAcrossRestart(t *testing.T) {
+	clk := &clock{t: time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)}
+	var (
+		mu     sync.Mutex
+		got    []string
+		secret string
+	)
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		mu.Lock()
+		defer mu.Unlock()
+		if err := webhooksig.Verify(secret, r.Header, body, clk.Now(), 5*time.Minute); err != nil {
+			t.Errorf("webhook signature: %v", err)
+		}
+		got = append(got, string(body))
+	}))
+	defer hook.Close()
+	st := surgesim.NewMemoryStorage()
+	cfg := surgesim.Config{Now: clk.Now, ReviewDelay: 10 * time.Second, WebhookURL: hook.URL}
+	first, c := durableSim(t, st, cfg)
+	secret = first.WebhookSecret()
+	acct := readyAccount(t, c)
+	camp := must(c.CreateCampaign(t.Context(), acct.ID, surgesim.SampleCampaign()))
+	first.Close() // the process stops before the review ends
+
+	second, c2 := durableSim(t, st, cfg)
+	if second.WebhookSecret() != secret || secret == "" {
+		t.Fatalf("secret %q after a restart, want the stored %q", second.WebhookSecret(), secret)
+	}
+	var later []surgesim.Task
+	runTasks(t, st, second, clk.Now(), &later)
+	if len(later) != 1 || later[0].Kind != surgesim.TaskAdvance {
+		t.Fatalf("tasks waiting: %+v, want the review's", later)
+	}
+	clk.Advance(10 * time.Second)
+	runTasks(t, st, second, clk.Now(), &later)
+	if s := must(c2.GetCampaign(t.Context(), camp.ID)); s.Status != surge.CampaignActive {
+		t.Fatalf("status %s after the review's time", s.Status)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(got) != 1 || !strings.Contains(got[0], surge.EventCampaignApproved) {
+		t.Fatalf("webhooks %v, want campaign.approved once", got)
+	}
+}
+
+// TestDurableFailedWriteIsForgotten: when storing a write fails, the caller
+// gets Surge's 503 and nothing of the write survives, in this process's
+// memory either.
+func TestDurableFailedWriteIsForgotten(t *testing.T) {
+	st := surgesim.NewMemoryStorage()
+	sim, c := durableSim(t, st, surgesim.Config{})
+	before := sim.DumpState()
+	st.FailNextUpdate(errors.New("disk full"))
+	org := surgesim.SampleOrganization()
+	_, err := c.CreateAccount(t.Context(), surge.AccountCreate{Name: "Lost", Organization: &org})
+	var apiErr *surge.Error
+	if !errors.As(err, &apiErr) || apiErr.StatusCode != http.StatusServiceUnavailable {
+		t.Fatalf("a failed store answered %v, want 503", err)
+	}
+	if after := sim.DumpState(); after != before {
+		t.Fatalf("the memory kept what was not stored:\n%s", after)
+	}
+	if len(sim.Accounts()) != 0 {
+		t.Fatal("an account that was never stored is listed")
+	}
+	readyAccount(t, c) // and the next write works
+}
+
+// TestDurableSecret: the first simulator on a storage stores the secret;
+// one given its own replaces it for all.
+func TestDurableSecret(t *testing.T) {
+	st := surgesim.NewMemoryStorage()
+	a, _ := durableSim(t, st, surgesim.Config{})
+	b, _ := durableSim(t, st, surgesim.Config{})
+	if a.WebhookSecret() == "" || a.WebhookSecret() != b.WebhookSecret() {
+		t.Fatalf("secrets %q and %q, want one", a.WebhookSecret(), b.WebhookSecret())
+	}
+	own := webhooksig.NewSecret()
+	c, _ := durableSim(t, st, surgesim.Config{WebhookSecret: own})
+	d, _ := durableSim(t, st, surgesim.Config{})
+	if c.WebhookSecret() != own || d.WebhookSecret() != own {
+		t.Fatalf("given a secret: %q, then %q; want %q", c.WebhookSecret(), d.WebhookSecret(), own)
+	}
+}
