@@ -459,4 +459,8 @@ type PhoneStatus struct {
 	Numbers   []Phone    `json:"numbers"`
 	NextStep  string     `json:"next_step"`
 	Formation Formation  `json:"formation"`
+	// Checks are what the carrier says of the subject's brand account
+	// (carrier_account) and active numbers (carrier_numbers); empty before
+	// the brand is registered with the carrier.
+	Checks []PreflightCheck `json:"checks"`
 }

@@ -102,14 +102,29 @@ type ApprovalListParams struct {
 	ListParams
 }
 
-// PreflightCheck is one requirement of provisioning and whether it is met.
+// PreflightCheck is one requirement of provisioning (or, in a PhoneStatus,
+// one thing the carrier was asked) and whether it is met.
 type PreflightCheck struct {
-	Check  string `json:"check"`
-	OK     bool   `json:"ok"`
+	Check string `json:"check"`
+	// OK is true only when the check passed: a check that could not be
+	// made is not OK either; Status tells the two apart.
+	OK bool `json:"ok"`
+	// Status is CheckOK, CheckFailed (Fix says what to change) or
+	// CheckUnknown (it could not be checked, such as when the carrier did
+	// not answer; Fix says when to ask again). Answers from before it
+	// existed omit it; read OK then.
+	Status string `json:"status,omitempty"`
 	Field  string `json:"field,omitempty"`
 	Detail string `json:"detail"`
 	Fix    string `json:"fix,omitempty"`
 }
+
+// Check statuses.
+const (
+	CheckOK      = "ok"
+	CheckFailed  = "failed"
+	CheckUnknown = "unknown"
+)
 
 // Preflight lists what provisioning a number needs and what is missing.
 type Preflight struct {
