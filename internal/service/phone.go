@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/naive-oss/naive/internal/carrier"
 	"github.com/naive-oss/naive/internal/naive"
 	"github.com/naive-oss/naive/internal/store"
 )
@@ -234,14 +235,23 @@ func (s *Service) ReleasePhone(ctx context.Context, subjectID, id string) (*naiv
 	return got, nil
 }
 
-// PhoneStatus returns the subject's brand → campaign → numbers pipeline.
+// PhoneStatus returns the subject's brand → campaign → numbers pipeline,
+// and what the carrier says of it: once the brand is registered, one
+// carrier request (the brand's list of numbers, bounded by
+// carrierCheckTimeout) answers both carrier_account (the carrier has the
+// account) and carrier_numbers (it holds every active number listed here,
+// up to 200) — never one request per number. A missing account or number
+// fails its check and the next step says what to do; an unanswered
+// request makes the checks unknown, never missing, and the answer is
+// still 200.
 func (s *Service) PhoneStatus(ctx context.Context, subjectID string) (*naive.PhoneStatus, error) {
 	p, subj, err := s.phoneCall(ctx, subjectID)
 	if err != nil {
 		return nil, err
 	}
 	sc := p.Scope()
-	st := &naive.PhoneStatus{SubjectID: subj.ID, Formation: subj.Formation.Effective(s.now()), Campaigns: []naive.Campaign{}, Numbers: []naive.Phone{}}
+	st := &naive.PhoneStatus{SubjectID: subj.ID, Formation: subj.Formation.Effective(s.now()), Campaigns: []naive.Campaign{}, Numbers: []naive.Phone{},
+		Checks: []naive.PreflightCheck{}}
 	if b, err := s.store.GetBrand(ctx, sc, subj.ID); err == nil {
 		st.Brand = b
 		b.EIN = maskEIN(b.EIN)
@@ -268,11 +278,26 @@ func (s *Service) PhoneStatus(ctx context.Context, subjectID string) (*naive.Pho
 	if err := s.withCapabilities(ctx, sc, st.Numbers); err != nil {
 		return nil, err
 	}
+	if st.Brand != nil && st.Brand.CarrierID != "" {
+		st.Checks = s.checkAtCarrier(ctx, p.Mode, st.Brand.CarrierID, st.Numbers)
+	}
+	failed := func(check string) *naive.PreflightCheck {
+		for i, c := range st.Checks {
+			if c.Check == check && c.Status == naive.CheckFailed {
+				return &st.Checks[i]
+			}
+		}
+		return nil
+	}
 	switch {
 	case st.Formation.Status != naive.FormationCompleted:
 		st.NextStep = fmt.Sprintf("Complete the LLC formation: POST /v1/subjects/%s/formation.", subj.ID)
 	case st.Brand == nil:
 		st.NextStep = "Provision the first number with the company's EIN: POST /v1/phone/provision {\"ein\":\"12-3456789\"}."
+	case failed(checkCarrierAccount) != nil:
+		st.NextStep = "The carrier has lost the subject's brand account. " + failed(checkCarrierAccount).Fix
+	case failed(checkCarrierNumbers) != nil:
+		st.NextStep = "The carrier has lost some of the subject's numbers. " + failed(checkCarrierNumbers).Fix
 	case len(st.Numbers) == 0:
 		st.NextStep = "Provision a number: POST /v1/phone/provision."
 	default:
@@ -285,6 +310,41 @@ func (s *Service) PhoneStatus(ctx context.Context, subjectID string) (*naive.Pho
 				st.NextStep = "The campaign was rejected: fix the subject's profile and contact support to resubmit."
 			}
 		}
+		for _, c := range st.Checks {
+			if c.Status == naive.CheckUnknown {
+				st.NextStep += " (Not confirmed with the carrier, which could not be asked: retry GET /v1/phone/status in a minute.)"
+				break
+			}
+		}
 	}
 	return st, nil
+}
+
+// checkAtCarrier asks the carrier, in one request, whether it still has the
+// brand's account and holds the active numbers.
+func (s *Service) checkAtCarrier(ctx context.Context, mode naive.Mode, brandID string, active []naive.Phone) []naive.PreflightCheck {
+	const again = "GET /v1/phone/status"
+	cr, err := s.carrier(mode)
+	if err != nil {
+		e := naive.AsError(err)
+		return []naive.PreflightCheck{{Check: checkCarrierAccount, Status: naive.CheckUnknown, Detail: e.Message, Fix: e.Hint}}
+	}
+	held, err := askCarrier(ctx, func(ctx context.Context) ([]carrier.Number, error) { return cr.ListNumbers(ctx, brandID) })
+	switch {
+	case carrier.Is(err, carrier.NotFound):
+		s.log.Warn("phone status: the carrier has no account for the brand", "account", brandID)
+		return []naive.PreflightCheck{accountMissing(mode, brandID, len(active))}
+	case err != nil:
+		s.log.Warn("phone status: list carrier numbers", "account", brandID, "err", err)
+		out := []naive.PreflightCheck{carrierUnchecked(checkCarrierAccount, "the brand's carrier account "+brandID, again, err)}
+		if len(active) > 0 {
+			out = append(out, carrierUnchecked(checkCarrierNumbers, "the subject's numbers at the carrier", again, err))
+		}
+		return out
+	}
+	out := []naive.PreflightCheck{accountFound(brandID)}
+	if len(active) > 0 {
+		out = append(out, numbersHeld(active, held))
+	}
+	return out
 }

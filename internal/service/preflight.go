@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/naive-oss/naive/internal/carrier"
 	"github.com/naive-oss/naive/internal/naive"
 	"github.com/naive-oss/naive/internal/store"
 )
@@ -12,7 +13,12 @@ import (
 // Preflight tells, before anything is spent, whether a provision with req
 // would pass, and how to fix what would not: the formation, the legal
 // profile carrier registration needs (Surge's fields_needed, asked from the
-// carrier once the brand exists), the EIN, credits and the kit.
+// carrier once the brand exists), the EIN, credits and the kit. Once the
+// brand is registered, carrier_account asks the carrier (one request,
+// bounded by carrierCheckTimeout) whether it still has the brand's
+// account: a missing one fails the check; an unanswered request makes it
+// unknown, never missing, and the answer is still 200. Ready is true only
+// when every check is ok.
 func (s *Service) Preflight(ctx context.Context, subjectID string, req naive.ProvisionRequest) (*naive.Preflight, error) {
 	p, subj, cfg, err := s.guard(ctx, "phone", subjectID)
 	if err != nil {
@@ -26,7 +32,7 @@ func (s *Service) Preflight(ctx context.Context, subjectID string, req naive.Pro
 	if verr := ValidateProvision(&req); verr != nil {
 		add(naive.PreflightCheck{Check: "request", Field: verr.Param, Detail: verr.Message, Fix: verr.Hint})
 	}
-	carrier, cerr := s.carrier(p.Mode)
+	cr, cerr := s.carrier(p.Mode)
 	if cerr != nil {
 		e := naive.AsError(cerr)
 		add(naive.PreflightCheck{Check: "carrier", Detail: e.Message, Fix: e.Hint})
@@ -57,12 +63,19 @@ func (s *Service) Preflight(ctx context.Context, subjectID string, req naive.Pro
 		add(naive.PreflightCheck{Check: "ein", OK: true, Field: "ein", Detail: "The brand is registered (EIN " + maskEIN(brand.EIN) + ")."})
 	}
 	missing := missingForRegistration(subj.SubjectProfile)
-	if brand != nil && brand.CarrierID != "" && carrier != nil {
+	if brand != nil && brand.CarrierID != "" && cr != nil {
 		// Once the brand exists the carrier's own view is the authority.
-		if st, err := carrier.BrandStatus(ctx, brand.CarrierID); err == nil {
+		st, err := askCarrier(ctx, func(ctx context.Context) (carrier.Brand, error) { return cr.BrandStatus(ctx, brand.CarrierID) })
+		switch {
+		case err == nil:
+			add(accountFound(brand.CarrierID))
 			missing = append(missing, st.FieldsNeeded...)
-		} else {
-			s.log.Warn("preflight: carrier account status", "err", err)
+		case carrier.Is(err, carrier.NotFound):
+			s.log.Warn("preflight: the carrier has no account for the brand", "subject_id", subj.ID, "account", brand.CarrierID)
+			add(accountMissing(p.Mode, brand.CarrierID, 0))
+		default:
+			s.log.Warn("preflight: carrier account status", "account", brand.CarrierID, "err", err)
+			add(carrierUnchecked(checkCarrierAccount, "the brand's carrier account "+brand.CarrierID, "GET /v1/phone/preflight", err))
 		}
 	}
 	seen := map[string]bool{}
@@ -94,7 +107,14 @@ func (s *Service) Preflight(ctx context.Context, subjectID string, req naive.Pro
 		out.ApprovalRequired = p.Kind == naive.PrincipalAgent && *cfg.RequiresApproval
 	}
 	out.Ready = true
-	for _, c := range out.Checks {
+	for i := range out.Checks {
+		c := &out.Checks[i]
+		if c.Status == "" {
+			c.Status = naive.CheckFailed
+			if c.OK {
+				c.Status = naive.CheckOK
+			}
+		}
 		out.Ready = out.Ready && c.OK
 	}
 	return out, nil

@@ -39,11 +39,17 @@ type fakeCarrier struct {
 	dropBuys   bool
 	findErr    error
 	bought     int
+	// forgotten brands answer not_found, as at a carrier that lost or
+	// archived them; outage, when set, fails BrandStatus and ListNumbers;
+	// lookups counts those two calls.
+	forgotten map[string]bool
+	outage    error
+	lookups   int
 }
 
 func newFakeCarrier() *fakeCarrier {
 	return &fakeCarrier{brands: map[string]bool{}, camps: map[string]string{}, numbers: map[string]carrier.Number{},
-		sent: map[string]carrier.SentMessage{}}
+		sent: map[string]carrier.SentMessage{}, forgotten: map[string]bool{}}
 }
 
 func (f *fakeCarrier) id(prefix string) string { f.seq++; return fmt.Sprintf("%s_%d", prefix, f.seq) }
@@ -60,7 +66,24 @@ func (f *fakeCarrier) UpdateBrand(context.Context, string, carrier.BrandRegistra
 	return nil
 }
 func (f *fakeCarrier) BrandStatus(_ context.Context, id string) (carrier.Brand, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if err := f.lookup(id); err != nil {
+		return carrier.Brand{ID: id}, err
+	}
 	return carrier.Brand{ID: id, Ready: true}, nil
+}
+
+// lookup counts a read of brand id and fails it as the knobs say.
+func (f *fakeCarrier) lookup(id string) error {
+	f.lookups++
+	if f.outage != nil {
+		return f.outage
+	}
+	if f.forgotten[id] {
+		return &carrier.Error{Kind: carrier.NotFound, Message: "The account could not be found."}
+	}
+	return nil
 }
 func (f *fakeCarrier) CreateCampaign(_ context.Context, brandID string, _ carrier.CampaignRequest) (carrier.Campaign, error) {
 	f.mu.Lock()
@@ -92,9 +115,12 @@ func (f *fakeCarrier) BuyNumber(_ context.Context, brandID string, o carrier.Num
 	}
 	return n, nil
 }
-func (f *fakeCarrier) ListNumbers(context.Context, string) ([]carrier.Number, error) {
+func (f *fakeCarrier) ListNumbers(_ context.Context, brandID string) ([]carrier.Number, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if err := f.lookup(brandID); err != nil {
+		return nil, err
+	}
 	out := []carrier.Number{}
 	for _, n := range f.numbers {
 		out = append(out, n)
