@@ -121,6 +121,7 @@ var enums = map[string][]any{
 	"Assignment.permissions[]":     {naive.PermSendSMS, naive.PermReceiveSMS},
 	"AssignRequest.permissions[]":  {naive.PermSendSMS, naive.PermReceiveSMS},
 	"WebhookRequest.event_types[]": anySlice(naive.EventTypes),
+	"PreflightCheck.status":        {naive.CheckOK, naive.CheckFailed, naive.CheckUnknown},
 }
 
 // Who may call an operation.
@@ -195,7 +196,8 @@ func operations() []op {
 			summary: "Liveness", desc: "Answers 200 while the process serves requests."},
 		{method: "GET", path: "/readyz", id: "readyz", tag: "health", auth: authNone, status: 200, out: typ[healthStatus](),
 			alt:     map[int]reflect.Type{503: typ[healthStatus]()},
-			summary: "Readiness", desc: "Answers 200 when the database answers, 503 otherwise."},
+			summary: "Readiness", desc: "Answers 200 when this process's database answers, 503 otherwise. It is about this process only and stays fast: it never calls the carrier, so it is 200 while the carrier is down or has lost an account. " +
+				"What the carrier says of a subject's account and numbers is in GET /v1/phone/preflight and GET /v1/phone/status (their checks)."},
 		{method: "GET", path: "/v1/openapi.json", id: "getOpenAPI", tag: "meta", auth: authNone, status: 200,
 			outRaw:  &jsonschema.Schema{Type: "object", Required: []string{"openapi", "info", "paths"}, Description: "An OpenAPI 3.1 document."},
 			summary: "This OpenAPI document", desc: "The OpenAPI 3.1 document of the REST API, generated from the server's own route table and Go types."},
@@ -339,14 +341,19 @@ func operations() []op {
 			query:   []*param{q("agent", "Only numbers assigned to this agent (id).")},
 			summary: "List phone numbers", desc: "The subject's numbers, newest first."},
 		{method: "GET", path: "/phone/status", id: "getPhoneStatus", tag: "phone", auth: authAny, scoped: true, status: 200, out: typ[naive.PhoneStatus](),
-			summary: "Phone pipeline status", desc: "The brand → campaign → numbers pipeline of the subject, and the next step."},
+			summary: "Phone pipeline status", desc: "The brand → campaign → numbers pipeline of the subject, and the next step. " +
+				"Once the brand is registered, one carrier request (the brand's numbers; never one per number) answers two checks: carrier_account (the carrier still has the brand's account) and carrier_numbers (it holds every active number listed, up to 200). " +
+				"A check is ok, failed (the account or a number is gone at the carrier; fix says what to do, and so does next_step) or unknown (the carrier failed, timed out after 5 s or rate limited the check; it says nothing of the account, retry later). " +
+				"The carrier being down never makes this answer a 5xx."},
 		{method: "GET", path: "/phone/preflight", id: "preflightPhone", tag: "phone", auth: authAny, scoped: true, status: 200, out: typ[naive.Preflight](),
 			query: []*param{
 				q("ein", "The EIN a provision would send."),
 				q("area_code", "The area code a provision would ask for."),
 				q("type", "The number type a provision would ask for.", phoneKinds...),
 			},
-			summary: "Check what provisioning needs", desc: "Lists every requirement of a provision with these parameters and whether it is met, before anything is spent."},
+			summary: "Check what provisioning needs", desc: "Lists every requirement of a provision with these parameters and whether it is met, before anything is spent. " +
+				"Once the brand is registered, carrier_account asks the carrier (one request, 5 s at most) whether it still has the brand's account: failed when it does not, unknown when the carrier could not be asked (retry later; the account is not said to be missing). " +
+				"ready is true only when every check is ok. The carrier being down never makes this answer a 5xx."},
 		{method: "GET", path: "/phone/{id}", id: "getPhone", tag: "phone", auth: authAny, scoped: true, status: 200, out: typ[naive.Phone](),
 			summary: "Get a phone number"},
 		{method: "DELETE", path: "/phone/{id}", id: "releasePhone", tag: "phone", auth: authAny, scoped: true, carrier: true, status: 200, out: typ[naive.Phone](),

@@ -54,6 +54,7 @@ type harness struct {
 	t       *testing.T
 	url     string
 	testKey string
+	app     *app.App
 }
 
 const adminPassword = "correct horse battery staple"
@@ -84,7 +85,7 @@ func start(t *testing.T) *harness {
 	if b == nil || b.TestKey == "" {
 		t.Fatal("no test key from the first start")
 	}
-	return &harness{t: t, url: a.URL(), testKey: b.TestKey}
+	return &harness{t: t, url: a.URL(), testKey: b.TestKey, app: a}
 }
 
 type resp struct {
