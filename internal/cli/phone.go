@@ -397,7 +397,12 @@ func NewCmdPhoneStatus(f *Factory, runF func(*PhoneStatusOptions) error) *cobra.
 	return &cobra.Command{
 		Use:   "status",
 		Short: "Show the pipeline: formation, carrier brand, campaign, numbers",
-		Args:  noArgs,
+		Long: `Show the subject's pipeline: its LLC formation, carrier brand, campaigns and
+active numbers, and the next step. Once the brand is registered, the carrier
+is asked (one request) whether it still has the brand's account and the
+numbers: a ✗ check says what was lost and how to recover; a ? check could
+not be made (the carrier did not answer) and says nothing was lost; retry.`,
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			opts.JSON = f.JSONOutput()
 			if runF != nil {
@@ -445,6 +450,10 @@ func phoneStatusRun(ctx context.Context, opts *PhoneStatusOptions) error {
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", p.ID, p.E164, yesNo(p.Capabilities.SMSInbound), yesNo(p.Capabilities.SMSOutbound), orDash(p.Label))
 		}
 		tw.Flush()
+	}
+	if len(st.Checks) > 0 {
+		fmt.Fprintln(out, "\nAt the carrier:")
+		printChecks(out, "  ", st.Checks, func(c naive.PreflightCheck) string { return carrierCheckCommand(c, "naive phone status") })
 	}
 	if st.NextStep != "" {
 		fmt.Fprintf(out, "\nNext step: %s\n", st.NextStep)

@@ -28,10 +28,13 @@ func NewCmdPhonePreflight(f *Factory, runF func(*PhonePreflightOptions) error) *
 		Short: "Check what provisioning a number needs, before anything is spent",
 		Long: `Check, before anything is spent, whether ` + "`naive phone provision`" + ` with the same
 flags would pass: the LLC formation, the EIN, the legal profile the carriers
-need for brand and campaign registration, the credits and the carrier. Each
-check that fails comes with its fix.
+need for brand and campaign registration, the credits and the carrier. Once
+the brand is registered, carrier_account asks the carrier whether it still
+has the brand's account. Each check that fails (✗) comes with its fix; one
+that could not be made (?, the carrier did not answer) says when to retry.
 
-Exit 0 when the subject is ready, 1 when something must be fixed first.`,
+Exit 0 when the subject is ready, 1 when something must be fixed first or
+could not be checked.`,
 		Example: `  naive phone preflight --ein 12-3456789 --area-code 415
   naive --subject 01f0… phone preflight`,
 		Args: noArgs,
@@ -70,37 +73,60 @@ func phonePreflightRun(ctx context.Context, opts *PhonePreflightOptions) error {
 	if pf.Ready {
 		return nil
 	}
-	failed := 0
+	failed, unknown := 0, 0
 	for _, c := range pf.Checks {
-		if !c.OK {
+		switch checkStatus(c) {
+		case naive.CheckFailed:
 			failed++
+		case naive.CheckUnknown:
+			unknown++
 		}
+	}
+	if failed == 0 {
+		return &exitError{code: ExitError, err: errorf("subject %s is not known to be ready for a number: %d of %d checks could not be made; retry in a minute",
+			pf.SubjectID, unknown, len(pf.Checks))}
 	}
 	return &exitError{code: ExitError, err: errorf("subject %s is not ready for a number: %d of %d checks fail", pf.SubjectID, failed, len(pf.Checks))}
 }
 
+// checkStatus is a check's status; answers from servers that do not send
+// one have only ok.
+func checkStatus(c naive.PreflightCheck) string {
+	switch {
+	case c.Status != "":
+		return c.Status
+	case c.OK:
+		return naive.CheckOK
+	}
+	return naive.CheckFailed
+}
+
+// checkMark is the mark a check is printed with: ✓ ok, ✗ failed, ? could
+// not be checked.
+func checkMark(c naive.PreflightCheck) string {
+	switch checkStatus(c) {
+	case naive.CheckOK:
+		return "✓"
+	case naive.CheckUnknown:
+		return "?"
+	}
+	return "✗"
+}
+
 func printPreflight(w io.Writer, pf *naive.Preflight, req naive.ProvisionRequest) {
-	if pf.Ready {
-		fmt.Fprintf(w, "Subject %s is ready for a number.\n\n", pf.SubjectID)
-	} else {
-		fmt.Fprintf(w, "Subject %s is not ready for a number yet: fix the ✗ checks.\n\n", pf.SubjectID)
-	}
+	marks := map[string]bool{}
 	for _, c := range pf.Checks {
-		mark := "✓"
-		if !c.OK {
-			mark = "✗"
-		}
-		fmt.Fprintf(w, "  %s %-10s %s\n", mark, c.Check, c.Detail)
-		if c.OK {
-			continue
-		}
-		if c.Fix != "" {
-			fmt.Fprintf(w, "    %-10s Fix: %s\n", "", c.Fix)
-		}
-		if cmd := preflightCommand(pf.SubjectID, c, req); cmd != "" {
-			fmt.Fprintf(w, "    %-10s Run: %s\n", "", cmd)
-		}
+		marks[checkMark(c)] = true
 	}
+	switch {
+	case pf.Ready:
+		fmt.Fprintf(w, "Subject %s is ready for a number.\n\n", pf.SubjectID)
+	case marks["✗"]:
+		fmt.Fprintf(w, "Subject %s is not ready for a number yet: fix the ✗ checks.\n\n", pf.SubjectID)
+	default:
+		fmt.Fprintf(w, "Subject %s could not be checked in full: retry the ? checks in a minute.\n\n", pf.SubjectID)
+	}
+	printChecks(w, "  ", pf.Checks, func(c naive.PreflightCheck) string { return preflightCommand(pf.SubjectID, c, req) })
 	approval := "not needed"
 	if pf.ApprovalRequired {
 		approval = "a human must approve an agent's number (exit 6 on provision)"
@@ -118,6 +144,23 @@ func printPreflight(w io.Writer, pf *naive.Preflight, req naive.ProvisionRequest
 			cmd += " --type " + req.Type
 		}
 		nextSteps(w, cmd, "buy the number")
+	}
+}
+
+// printChecks prints checks, one a line after indent, with the fix (and
+// the command from run, if any) of each that is not ok.
+func printChecks(w io.Writer, indent string, checks []naive.PreflightCheck, run func(naive.PreflightCheck) string) {
+	for _, c := range checks {
+		fmt.Fprintf(w, "%s%s %-15s %s\n", indent, checkMark(c), c.Check, c.Detail)
+		if checkStatus(c) == naive.CheckOK {
+			continue
+		}
+		if c.Fix != "" {
+			fmt.Fprintf(w, "%s  %-15s Fix: %s\n", indent, "", c.Fix)
+		}
+		if cmd := run(c); cmd != "" {
+			fmt.Fprintf(w, "%s  %-15s Run: %s\n", indent, "", cmd)
+		}
 	}
 }
 
@@ -148,6 +191,22 @@ func preflightCommand(subjectID string, c naive.PreflightCheck, req naive.Provis
 		}
 	case "credits":
 		return "naive credits grant <amount> (a human, after `naive login`)"
+	}
+	return carrierCheckCommand(c, "naive phone preflight")
+}
+
+// carrierCheckCommand is the CLI command that follows a carrier check that
+// is not ok: again for one that could not be made, a new subject for a
+// lost account, a release for a lost number.
+func carrierCheckCommand(c naive.PreflightCheck, again string) string {
+	if checkStatus(c) == naive.CheckUnknown {
+		return again + " (in a minute)"
+	}
+	switch c.Check {
+	case "carrier_account":
+		return "naive subjects create --legal-name … (a new subject), then naive subjects formation <id> --start --state DE and naive --subject <id> phone provision --ein <EIN>"
+	case "carrier_numbers":
+		return "naive phone release <phone-id> for each, then naive phone provision"
 	}
 	return ""
 }

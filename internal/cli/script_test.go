@@ -79,6 +79,7 @@ func TestScripts(t *testing.T) {
 			"exitcode":    cmdExitCode,
 			"getjson":     cmdGetJSON,
 			"sandboxfail": cmdSandboxFail,
+			"sandboxlose": cmdSandboxLose,
 			"sleep":       cmdSleep,
 			"waitfor":     cmdWaitFor,
 			"campaigns":   cmdCampaigns,
@@ -132,6 +133,21 @@ func cmdSandboxFail(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Check(err)
 	a.Sandbox().SetBeforeFunc(func(*http.Request) (int, []byte, bool) {
 		return status, []byte(`{"error":{"type":"fault","message":"sandbox fault"}}`), true
+	})
+}
+
+// sandboxlose: make the sandbox carrier answer account_not_found for every
+// account, as one restarted without its state does; `sandboxfail off`
+// makes it behave again.
+func cmdSandboxLose(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 0 {
+		ts.Fatalf("usage: sandboxlose")
+	}
+	serverOf(ts).Sandbox().SetBeforeFunc(func(r *http.Request) (int, []byte, bool) {
+		if !strings.HasPrefix(r.URL.Path, "/accounts/") {
+			return 0, nil, false
+		}
+		return http.StatusNotFound, []byte(`{"error":{"type":"account_not_found","message":"The account could not be found."}}`), true
 	})
 }
 
