@@ -7,9 +7,14 @@
 package store
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/naive-oss/naive/internal/naive"
 )
@@ -595,4 +600,89 @@ type CarrierEvent struct {
 	AccountID  string
 	Payload    []byte
 	ReceivedAt time.Time
+}
+
+// SandboxRecord is one object of the sandbox carrier's state (the test-mode
+// carrier simulator): its kind ("account", "campaign", "number", …), its
+// id within the kind, and its JSON, which the simulator alone reads.
+type SandboxRecord struct {
+	Kind string
+	ID   string
+	// Data is the object's JSON; nil when the object was deleted.
+	Data []byte
+}
+
+// SandboxTask is sandbox work due at a time, to be run once by whichever
+// process gets to it. Kind and Ref are the simulator's names: what to do,
+// and what it acts on (an event id, or "").
+type SandboxTask struct {
+	Kind string
+	Ref  string
+	Due  time.Time
+}
+
+// Sandbox keeps the test-mode carrier's state in tables of its own, in the
+// store's database, where every process on the database finds it: the
+// state survives a restart and is shared by the processes. It is the
+// simulator's storage; no other part of the store reads it.
+//
+// State moves by versions: each SandboxUpdate that writes records makes a
+// new version, one more than the last, and a reader keeps in memory the
+// records up to the version it last read. A record is written at the
+// version of the update that wrote it last; a deleted one (Data nil) stays
+// as a tombstone, so readers that had it learn of its deletion.
+type Sandbox interface {
+	// SandboxChanges returns the records written after version since
+	// (every live record, tombstones left out, when since is 0) in version
+	// order, and the version they bring the reader to: every record
+	// written at a version in (since, returned] is among them, each as
+	// last written (a record written again later may come too; applying it
+	// again is harmless). Records and version are read in one consistent
+	// snapshot.
+	SandboxChanges(ctx context.Context, since int64) ([]SandboxRecord, int64, error)
+	// SandboxUpdate runs fn in one transaction holding the sandbox's one
+	// write lock, which every process on the database takes for its
+	// sandbox writes: fn receives the records written after version since
+	// (as SandboxChanges returns them), and returns the records to write
+	// and the tasks to schedule, which commit together — a task exists
+	// exactly when the records written with it do. Records are written at
+	// a new version only when fn returns at least one; tasks returned
+	// alone commit all the same, at no new version.
+	//
+	// fn runs at most once: a transaction is never retried after fn ran,
+	// since fn may have changed the caller's memory. An error from fn
+	// writes nothing and is returned as it is; so does an invalid record
+	// or task (see CheckSandboxWrite), a failed commit and a store that
+	// has no job hook to give tasks to. SandboxUpdate returns the version
+	// the caller is now at: the new one when fn wrote records, else the
+	// latest read.
+	SandboxUpdate(ctx context.Context, since int64, fn func(changed []SandboxRecord) ([]SandboxRecord, []SandboxTask, error)) (int64, error)
+}
+
+// CheckSandboxWrite returns an error naming the first record or task of a
+// SandboxUpdate that cannot be stored alike on every backend: a record
+// needs a Kind and an ID, and Data nil or valid JSON; a task needs a Kind
+// and a Due time. Text must be UTF-8 without NUL bytes (PostgreSQL's TEXT
+// holds no other).
+func CheckSandboxWrite(recs []SandboxRecord, tasks []SandboxTask) error {
+	text := func(s string) bool { return utf8.ValidString(s) && !strings.ContainsRune(s, 0) }
+	for i, r := range recs {
+		switch {
+		case r.Kind == "" || r.ID == "":
+			return fmt.Errorf("store: sandbox record %d (%q %q): kind and id are required", i, r.Kind, r.ID)
+		case !text(r.Kind) || !text(r.ID):
+			return fmt.Errorf("store: sandbox record %d (%q %q): kind and id must be UTF-8 without NUL", i, r.Kind, r.ID)
+		case r.Data != nil && (!json.Valid(r.Data) || !utf8.Valid(r.Data) || bytes.IndexByte(r.Data, 0) >= 0):
+			return fmt.Errorf("store: sandbox record %d (%q %q): data is not valid UTF-8 JSON", i, r.Kind, r.ID)
+		}
+	}
+	for i, t := range tasks {
+		switch {
+		case t.Kind == "" || t.Due.IsZero():
+			return fmt.Errorf("store: sandbox task %d (%q %q): kind and due time are required", i, t.Kind, t.Ref)
+		case !text(t.Kind) || !text(t.Ref):
+			return fmt.Errorf("store: sandbox task %d (%q %q): kind and ref must be UTF-8 without NUL", i, t.Kind, t.Ref)
+		}
+	}
+	return nil
 }
