@@ -26,6 +26,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync/atomic"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -91,7 +92,8 @@ func (ApprovalExpireArgs) Kind() string { return KindApprovalExpire }
 
 // Config configures a Queue. Zero values take the documented defaults.
 type Config struct {
-	// Service runs the work. Required.
+	// Service runs the work. Nil makes a queue that runs only the sandbox
+	// carrier's tasks (a standalone sandbox): no periodic passes.
 	Service Service
 	// PollInterval is the period of the campaign poll (default 2s).
 	PollInterval time.Duration
@@ -116,9 +118,6 @@ type Config struct {
 }
 
 func (c *Config) validate() error {
-	if c.Service == nil {
-		return errors.New("jobs: Config.Service is required")
-	}
 	if c.PollInterval == 0 {
 		c.PollInterval = 2 * time.Second
 	}
@@ -165,34 +164,41 @@ const passDedupWindow = time.Minute
 // inserts row jobs in the caller's transaction (TTx is *sql.Tx on SQLite,
 // pgx.Tx on PostgreSQL).
 type Queue[TTx any] struct {
-	client *river.Client[TTx]
+	client  *river.Client[TTx]
+	sandbox atomic.Pointer[SandboxRunner]
 }
 
 // newQueue builds the River client: workers for every kind, the periodic
 // passes, one queue.
 func newQueue[TTx any](driver riverdriver.Driver[TTx], cfg Config) (*Queue[TTx], error) {
+	q := &Queue[TTx]{}
 	workers := river.NewWorkers()
-	river.AddWorker(workers, &passWorker[CampaignPollArgs]{run: cfg.Service.PollCampaigns})
-	river.AddWorker(workers, &passWorker[ApprovalSweepArgs]{run: cfg.Service.SweepApprovals})
-	river.AddWorker(workers, &passWorker[PhoneReconcileArgs]{run: cfg.Service.ReconcileProvisioning})
-	river.AddWorker(workers, &approvalExpireWorker{svc: cfg.Service})
+	river.AddWorker(workers, &sandboxWorker{run: q.sandboxRunner})
+	var periodics []*river.PeriodicJob
 	fanOut := &fanOutWorker{svc: cfg.Service}
-	river.AddWorker(workers, fanOut)
-	river.AddWorker(workers, &deliverWorker{svc: cfg.Service, base: cfg.DeliveryBackoff})
-
-	client, err := river.NewClient(driver, &river.Config{
-		Queues:            map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.MaxWorkers}},
-		Workers:           workers,
-		FetchPollInterval: cfg.FetchPollInterval,
-		FetchCooldown:     min(100*time.Millisecond, cfg.FetchPollInterval),
-		PeriodicJobs: []*river.PeriodicJob{
+	if cfg.Service != nil {
+		river.AddWorker(workers, &passWorker[CampaignPollArgs]{run: cfg.Service.PollCampaigns})
+		river.AddWorker(workers, &passWorker[ApprovalSweepArgs]{run: cfg.Service.SweepApprovals})
+		river.AddWorker(workers, &passWorker[PhoneReconcileArgs]{run: cfg.Service.ReconcileProvisioning})
+		river.AddWorker(workers, &approvalExpireWorker{svc: cfg.Service})
+		river.AddWorker(workers, fanOut)
+		river.AddWorker(workers, &deliverWorker{svc: cfg.Service, base: cfg.DeliveryBackoff})
+		periodics = []*river.PeriodicJob{
 			// The poll's period is short: its first run waits for it. The
 			// sweeps' is long: a new leader runs them at once, which
 			// settles what a dead process left without waiting a period.
 			periodic(CampaignPollArgs{}, cfg.PollInterval, false),
 			periodic(ApprovalSweepArgs{}, cfg.SweepInterval, true),
 			periodic(PhoneReconcileArgs{}, cfg.SweepInterval, true),
-		},
+		}
+	}
+
+	client, err := river.NewClient(driver, &river.Config{
+		Queues:               map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.MaxWorkers}},
+		Workers:              workers,
+		FetchPollInterval:    cfg.FetchPollInterval,
+		FetchCooldown:        min(100*time.Millisecond, cfg.FetchPollInterval),
+		PeriodicJobs:         periodics,
 		JobTimeout:           passTimeout,
 		RescueStuckJobsAfter: rescueAfter,
 		// Passes complete every few seconds; an hour of them is history
@@ -207,7 +213,8 @@ func newQueue[TTx any](driver riverdriver.Driver[TTx], cfg Config) (*Queue[TTx],
 		_, err := client.Insert(ctx, args, opts)
 		return err
 	}
-	return &Queue[TTx]{client: client}, nil
+	q.client = client
+	return q, nil
 }
 
 // periodic is a pass inserted every interval by the leader, and, if

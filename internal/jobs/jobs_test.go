@@ -3,9 +3,11 @@ package jobs_test
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -17,6 +19,7 @@ import (
 
 	"github.com/naive-oss/naive/internal/jobs"
 	"github.com/naive-oss/naive/internal/naive"
+	"github.com/naive-oss/naive/internal/store"
 	"github.com/naive-oss/naive/internal/store/postgres"
 	"github.com/naive-oss/naive/internal/store/postgres/pgtest"
 	"github.com/naive-oss/naive/internal/store/sqlite"
@@ -28,11 +31,13 @@ type queue interface {
 	Start(ctx context.Context) error
 	Stop(ctx context.Context) error
 	List(ctx context.Context, kind string) ([]*rivertype.JobRow, error)
+	SetSandbox(r jobs.SandboxRunner)
 }
 
 type handle struct {
 	queue
 	expire func(a *naive.Approval) error
+	task   func(t store.SandboxTask) error
 }
 
 // backend opens queues ("processes") on one database.
@@ -70,17 +75,24 @@ func backends() []backend {
 				if err != nil {
 					return nil, err
 				}
-				return &handle{queue: q, expire: func(a *naive.Approval) error {
+				inTx := func(fn func(tx *sql.Tx) error) error {
 					tx, err := db.Writer().BeginTx(context.Background(), nil)
 					if err != nil {
 						return err
 					}
 					defer tx.Rollback()
-					if err := q.ApprovalCreated(context.Background(), tx, a); err != nil {
+					if err := fn(tx); err != nil {
 						return err
 					}
 					return tx.Commit()
-				}}, nil
+				}
+				return &handle{queue: q,
+					expire: func(a *naive.Approval) error {
+						return inTx(func(tx *sql.Tx) error { return q.ApprovalCreated(context.Background(), tx, a) })
+					},
+					task: func(st store.SandboxTask) error {
+						return inTx(func(tx *sql.Tx) error { return q.SandboxTaskDue(context.Background(), tx, st) })
+					}}, nil
 			},
 		},
 		{
@@ -102,11 +114,17 @@ func backends() []backend {
 				if err != nil {
 					return nil, err
 				}
-				return &handle{queue: q, expire: func(a *naive.Approval) error {
-					return pgx.BeginFunc(context.Background(), db.Pool(), func(tx pgx.Tx) error {
-						return q.ApprovalCreated(context.Background(), tx, a)
-					})
-				}}, nil
+				return &handle{queue: q,
+					expire: func(a *naive.Approval) error {
+						return pgx.BeginFunc(context.Background(), db.Pool(), func(tx pgx.Tx) error {
+							return q.ApprovalCreated(context.Background(), tx, a)
+						})
+					},
+					task: func(st store.SandboxTask) error {
+						return pgx.BeginFunc(context.Background(), db.Pool(), func(tx pgx.Tx) error {
+							return q.SandboxTaskDue(context.Background(), tx, st)
+						})
+					}}, nil
 			},
 		},
 	}
@@ -329,14 +347,121 @@ func TestApprovalExpire(t *testing.T) {
 	})
 }
 
-// TestConfig: a missing service fails at start-up, plainly.
+// TestConfig: a bad setting fails at start-up, plainly; a queue with no
+// service (a standalone sandbox's) schedules no periodic pass.
 func TestConfig(t *testing.T) {
 	db, err := sqlite.Open(t.Context(), "sqlite::memory:")
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	if _, err := jobs.NewSQLite(t.Context(), db.Writer(), jobs.Config{}); err == nil || err.Error() != "jobs: Config.Service is required" {
+	if _, err := jobs.NewSQLite(t.Context(), db.Writer(), jobs.Config{MaxWorkers: -1}); err == nil || err.Error() != "jobs: MaxWorkers must be positive" {
 		t.Fatalf("error %v", err)
 	}
+	q, err := jobs.NewSQLite(t.Context(), db.Writer(), jobs.Config{FetchPollInterval: 20 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := &handle{queue: q}
+	start(t, h)
+	time.Sleep(300 * time.Millisecond)
+	for _, kind := range []string{jobs.KindCampaignPoll, jobs.KindApprovalSweep, jobs.KindPhoneReconcile} {
+		if rows, err := q.List(t.Context(), kind); err != nil || len(rows) != 0 {
+			t.Fatalf("a queue without a service has %d %s jobs (%v)", len(rows), kind, err)
+		}
+	}
+}
+
+// runner is a jobs.SandboxRunner that records when each task ran and
+// fails a task as often as failures[ref] says.
+type runner struct {
+	mu       sync.Mutex
+	ran      map[string][]time.Time
+	failures map[string]int
+}
+
+func (r *runner) RunTask(_ context.Context, kind, ref string) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.ran[kind+"/"+ref] = append(r.ran[kind+"/"+ref], time.Now())
+	if r.failures[ref] > 0 {
+		r.failures[ref]--
+		return errors.New("webhook receiver down")
+	}
+	return nil
+}
+
+func (r *runner) runs(kind, ref string) []time.Time {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return slices.Clone(r.ran[kind+"/"+ref])
+}
+
+// TestSandboxTasks: a sandbox task inserted in a transaction runs once, on
+// the process that has a simulator, not before its due time (though
+// scheduled up to 5s early, for River's scheduler); a failing one is
+// retried; a process without a simulator leaves them to others.
+func TestSandboxTasks(t *testing.T) {
+	eachDB(t, func(t *testing.T, b backend) {
+		url := b.newDB(t)
+		h := b.open(t, url, config(&fake{})) // inserts, never started
+		job := func(ref string) *rivertype.JobRow {
+			rows, err := h.List(context.Background(), jobs.KindSandboxTask)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, r := range rows {
+				if bytes.Contains(r.EncodedArgs, []byte(`"`+ref+`"`)) {
+					return r
+				}
+			}
+			t.Fatalf("no sandbox job for %s", ref)
+			return nil
+		}
+		insert := func(st store.SandboxTask) {
+			t.Helper()
+			if err := h.task(st); err != nil {
+				t.Fatal(err)
+			}
+		}
+
+		// A process without a simulator snoozes what it takes.
+		insert(store.SandboxTask{Kind: "webhook", Ref: "evt_idle", Due: time.Now()})
+		idle := b.open(t, url, config(&fake{}))
+		start(t, idle)
+		waitFor(t, "the idle process to snooze a task", func() bool {
+			j := job("evt_idle")
+			return j.State == rivertype.JobStateScheduled && j.ScheduledAt.After(time.Now().Add(20*time.Second))
+		})
+
+		// Once it has one, it runs them, like any other that has one.
+		r := &runner{ran: map[string][]time.Time{}, failures: map[string]int{"evt_flaky": 2}}
+		idle.SetSandbox(r)
+		worker := b.open(t, url, config(&fake{}))
+		worker.SetSandbox(r)
+		start(t, worker)
+		now := time.Now()
+		soon, far := now.Add(1500*time.Millisecond), now.Add(time.Hour)
+		insert(store.SandboxTask{Kind: "webhook", Ref: "evt_ok", Due: now})
+		insert(store.SandboxTask{Kind: "webhook", Ref: "evt_flaky", Due: now})
+		insert(store.SandboxTask{Kind: "advance", Ref: "soon", Due: soon})
+		insert(store.SandboxTask{Kind: "advance", Ref: "far", Due: far})
+		if at := job("far").ScheduledAt; at.Before(far.Add(-6*time.Second)) || at.After(far.Add(-4*time.Second)) {
+			t.Fatalf("a task due at %v scheduled at %v, want 5s before", far, at)
+		}
+		waitFor(t, "the tasks to run", func() bool {
+			return len(r.runs("webhook", "evt_ok")) == 1 && len(r.runs("webhook", "evt_flaky")) == 3 &&
+				len(r.runs("advance", "soon")) == 1 && job("evt_flaky").State == rivertype.JobStateCompleted
+		})
+		if got := r.runs("advance", "soon"); got[0].Before(soon) {
+			t.Fatalf("a task due at %v ran at %v", soon, got[0])
+		}
+		time.Sleep(300 * time.Millisecond)
+		for ref, kind := range map[string]string{"evt_ok": "webhook", "soon": "advance", "far": "advance", "evt_idle": "webhook"} {
+			want := map[string]int{"evt_ok": 1, "soon": 1}[ref]
+			if n := len(r.runs(kind, ref)); n != want {
+				t.Fatalf("task %s ran %d times, want %d", ref, n, want)
+			}
+		}
+	})
 }
