@@ -391,8 +391,8 @@ func ptr(s string) *string {
 	return &s
 }
 
-// fieldToParam maps a Surge organization field path to the subject field
-// that feeds it.
+// fieldToParam maps a Surge organization or campaign field path to the
+// subject field that feeds it.
 func fieldToParam(f string) string {
 	f = strings.TrimPrefix(f, "organization.")
 	switch f {
@@ -406,6 +406,8 @@ func fieldToParam(f string) string {
 		return "contact.phone"
 	case "email":
 		return "contact.email"
+	case "terms_and_conditions_url":
+		return "terms_url"
 	}
 	return f
 }

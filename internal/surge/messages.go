@@ -111,10 +111,11 @@ type ContactCreate struct {
 	Metadata    map[string]string `json:"metadata,omitempty"`
 }
 
-// ContactUpdate is the body of PATCH /contacts/{id}; nil fields are left unchanged and a
-// non-nil Metadata replaces the whole map.
+// ContactUpdate is the body of PATCH /contacts/{id}. PhoneNumber (E.164) is required, as
+// the SDK types it: send the contact's current number to keep it. Nil fields are left
+// unchanged and a non-nil Metadata replaces the whole map.
 type ContactUpdate struct {
-	PhoneNumber *string           `json:"phone_number,omitempty"`
+	PhoneNumber string            `json:"phone_number"`
 	FirstName   *string           `json:"first_name,omitempty"`
 	LastName    *string           `json:"last_name,omitempty"`
 	Email       *string           `json:"email,omitempty"`
@@ -157,7 +158,7 @@ func (c *Client) GetContact(ctx context.Context, id string) (Contact, error) {
 	return out, err
 }
 
-// UpdateContact patches a contact; unset fields are left unchanged.
+// UpdateContact patches a contact; unset fields but the required phone number are left unchanged.
 func (c *Client) UpdateContact(ctx context.Context, id string, in ContactUpdate) (Contact, error) {
 	var out Contact
 	err := c.do(ctx, http.MethodPatch, "/contacts/"+url.PathEscape(id), nil, in, &out)

@@ -409,12 +409,12 @@ func TestContacts(t *testing.T) {
 		c.LastName != nil || c.Email != nil || c.Metadata["crm_id"] != "7" {
 		t.Fatalf("created %+v", c)
 	}
-	// A partial PATCH leaves the rest alone.
-	c = must(b.client.UpdateContact(ctx, c.ID, surge.ContactUpdate{LastName: surge.String("Toretto"), Email: surge.String("dom@example.com")}))
+	// A partial PATCH (with the required phone number) leaves the rest alone.
+	c = must(b.client.UpdateContact(ctx, c.ID, surge.ContactUpdate{PhoneNumber: "+18015550123", LastName: surge.String("Toretto"), Email: surge.String("dom@example.com")}))
 	if *c.FirstName != "Dominic" || *c.LastName != "Toretto" || *c.Email != "dom@example.com" || c.Metadata["crm_id"] != "7" {
 		t.Fatalf("patched %+v", c)
 	}
-	c = must(b.client.UpdateContact(ctx, c.ID, surge.ContactUpdate{PhoneNumber: surge.String("+18015550124")}))
+	c = must(b.client.UpdateContact(ctx, c.ID, surge.ContactUpdate{PhoneNumber: "+18015550124"}))
 	if got := must(b.client.GetContact(ctx, c.ID)); *got.PhoneNumber != "+18015550124" || *got.LastName != "Toretto" {
 		t.Fatalf("get %+v", got)
 	}
@@ -454,11 +454,11 @@ func TestContacts(t *testing.T) {
 	if !slices.Equal(e.Detail["phone_number"], []string{"can't be blank"}) {
 		t.Fatalf("blank: %v", e.Detail)
 	}
-	_, err = b.client.UpdateContact(ctx, c.ID, surge.ContactUpdate{PhoneNumber: surge.String("+18015550125")})
+	_, err = b.client.UpdateContact(ctx, c.ID, surge.ContactUpdate{PhoneNumber: "+18015550125"})
 	apiErr(t, err, 422, "validation_error")
 	_, err = b.client.GetContact(ctx, "ctc_missing")
 	apiErr(t, err, 404, "not_found")
-	_, err = b.client.UpdateContact(ctx, "ctc_missing", surge.ContactUpdate{FirstName: surge.String("x")})
+	_, err = b.client.UpdateContact(ctx, "ctc_missing", surge.ContactUpdate{PhoneNumber: "+18015550199", FirstName: surge.String("x")})
 	apiErr(t, err, 404, "not_found")
 	_, err = b.client.CreateContact(ctx, "acct_missing", surge.ContactCreate{PhoneNumber: "+18015550199"})
 	apiErr(t, err, 404, "account_not_found")

@@ -3,7 +3,9 @@
 //
 // The JSON types mirror Surge's objects field for field. Nullable response fields are
 // pointers; optional request fields carry omitempty so that a PATCH changes only what
-// the caller set.
+// the caller set. A field the official SDK (generated from Surge's OpenAPI spec) types
+// as optional but not nullable is omitted when unset, never sent as null, and still
+// decodes from a null.
 package surge
 
 import (
@@ -152,7 +154,9 @@ type StatusError struct {
 	Type    string `json:"type"`
 }
 
-// Campaign is a 10DLC campaign registered for an account.
+// Campaign is a 10DLC campaign registered for an account. LinkSample and
+// TermsAndConditionsURL are optional and not nullable in the SDK: absent when unset
+// (nil, as is an explicit null).
 type Campaign struct {
 	ID                    string   `json:"id"`
 	ConsentFlow           string   `json:"consent_flow"`
@@ -163,11 +167,14 @@ type Campaign struct {
 	Status                string   `json:"status"`
 	UseCases              []string `json:"use_cases"`
 	Volume                string   `json:"volume"`
-	LinkSample            *string  `json:"link_sample"`
-	TermsAndConditionsURL *string  `json:"terms_and_conditions_url"`
+	LinkSample            *string  `json:"link_sample,omitempty"`
+	TermsAndConditionsURL *string  `json:"terms_and_conditions_url,omitempty"`
 }
 
 // CampaignCreate is the body of POST /accounts/{id}/campaigns and PATCH /campaigns/{id}; set TCRID alone for an externally registered campaign.
+// A standard campaign requires ConsentFlow, Description, MessageSamples, PrivacyPolicyURL, TermsAndConditionsURL,
+// UseCases and Volume (the SDK marks them required; Surge answers 422 validation_error naming a missing one); every
+// field is omitted when empty, as the external shape carries none of them.
 type CampaignCreate struct {
 	ConsentFlow           string   `json:"consent_flow,omitempty"`
 	Description           string   `json:"description,omitempty"`

@@ -133,7 +133,7 @@ func TestDurableProcessesShareOneState(t *testing.T) {
 	step("inbound START")
 	ct := must(cb.CreateContact(ctx, acct.ID, surge.ContactCreate{PhoneNumber: "+14155550177", FirstName: surge.String("Ada")}))
 	step("create contact")
-	must(ca.UpdateContact(ctx, ct.ID, surge.ContactUpdate{PhoneNumber: surge.String("+14155550178"), LastName: surge.String("L")}))
+	must(ca.UpdateContact(ctx, ct.ID, surge.ContactUpdate{PhoneNumber: "+14155550178", LastName: surge.String("L")}))
 	step("update contact")
 	if err := a.SetCampaignStatus(rejected.ID, surge.CampaignDeactivated); err != nil {
 		t.Fatal(err)

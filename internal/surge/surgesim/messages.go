@@ -104,14 +104,17 @@ type message struct {
 	receivedAt time.Time
 }
 
-// --- wire shapes (explicit nulls, as Surge sends them) ---
+// --- wire shapes (explicit nulls for nullable fields, as Surge sends them) ---
 
+// msgContactOut is a messaging contact. The SDK types first_name, last_name and email as
+// optional but not nullable, so an unset one is omitted, not null (the docs' examples show
+// nulls; surge.md says to follow the SDK).
 type msgContactOut struct {
 	ID          string            `json:"id"`
 	PhoneNumber string            `json:"phone_number"`
-	FirstName   *string           `json:"first_name"`
-	LastName    *string           `json:"last_name"`
-	Email       *string           `json:"email"`
+	FirstName   *string           `json:"first_name,omitempty"`
+	LastName    *string           `json:"last_name,omitempty"`
+	Email       *string           `json:"email,omitempty"`
 	Metadata    map[string]string `json:"metadata"`
 }
 
@@ -207,10 +210,10 @@ type messageIn struct {
 	} `json:"settings"`
 }
 
-// validateContact checks a contact body under prefix ("" or "conversation.contact.").
-func validateContact(in *contactIn, prefix string, create bool, d map[string][]string) {
+// validateContact checks a contact body under prefix ("" or "conversation.contact."); every
+// contact body requires phone_number.
+func validateContact(in *contactIn, prefix string, d map[string][]string) {
 	switch {
-	case in.PhoneNumber == nil && !create:
 	case in.PhoneNumber == nil || strings.TrimSpace(*in.PhoneNumber) == "":
 		d[prefix+"phone_number"] = append(d[prefix+"phone_number"], "can't be blank")
 	case !e164Pattern.MatchString(*in.PhoneNumber):
@@ -250,7 +253,7 @@ func validateMessage(in messageIn, now time.Time) (map[string][]string, *time.Ti
 		if c.Contact == nil {
 			add("conversation.contact.phone_number", "can't be blank")
 		} else {
-			validateContact(c.Contact, "conversation.contact.", true, d)
+			validateContact(c.Contact, "conversation.contact.", d)
 		}
 		if c.PhoneNumber != nil && !isNumberRef(*c.PhoneNumber) {
 			add("conversation.phone_number", "is not a valid E.164 phone number or phone number ID")
@@ -496,7 +499,7 @@ func (s *Server) createContact(r *http.Request, body []byte) (int, any, error) {
 		return 0, nil, err
 	}
 	d := map[string][]string{}
-	validateContact(&in, "", true, d)
+	validateContact(&in, "", d)
 	if len(d) == 0 && s.msgs.contactIndex[a.ID+" "+*in.PhoneNumber] != nil {
 		d["phone_number"] = []string{"has already been taken"}
 	}
@@ -524,7 +527,9 @@ func (s *Server) updateContact(r *http.Request, body []byte) (int, any, error) {
 		return 0, nil, err
 	}
 	d := map[string][]string{}
-	validateContact(&in, "", false, d)
+	// The SDK types phone_number as required on update too (surge.md §5), though the docs say
+	// unspecified fields are unchanged: follow the SDK.
+	validateContact(&in, "", d)
 	moved := in.PhoneNumber != nil && *in.PhoneNumber != c.phone
 	if len(d) == 0 && moved && s.msgs.contactIndex[c.accountID+" "+*in.PhoneNumber] != nil {
 		d["phone_number"] = []string{"has already been taken"}
