@@ -33,6 +33,12 @@ type Carrier interface {
 	UpdateBrand(ctx context.Context, brandID string, b BrandRegistration) error
 	// BrandStatus reads a brand's readiness to register campaigns.
 	BrandStatus(ctx context.Context, brandID string) (Brand, error)
+	// ArchiveBrand retires a brand at the carrier for good: its numbers
+	// are released, its campaigns deactivated, and it can send no more.
+	// It is idempotent: a brand already archived, or one the carrier does
+	// not have, is not an error. The service archives a brand it created
+	// but could not record (an orphan nothing refers to).
+	ArchiveBrand(ctx context.Context, brandID string) error
 
 	// CreateCampaign registers a 10DLC campaign on a brand.
 	CreateCampaign(ctx context.Context, brandID string, c CampaignRequest) (Campaign, error)
@@ -231,7 +237,8 @@ type Kind string
 
 // Failure kinds.
 const (
-	// NotFound: the brand, campaign, number or contact does not exist there.
+	// NotFound: the brand, campaign, number or contact does not exist there
+	// (or its brand was archived, which is final).
 	NotFound Kind = "not_found"
 	// NoInventory: no number matches the order.
 	NoInventory Kind = "no_inventory"

@@ -45,6 +45,12 @@ type fakeCarrier struct {
 	forgotten map[string]bool
 	outage    error
 	lookups   int
+	// archived lists ArchiveBrand's brands in order (archived brands are
+	// forgotten too); archiveErr fails it; onCreateBrand runs inside
+	// CreateBrand, after the brand exists.
+	archived      []string
+	archiveErr    error
+	onCreateBrand func(id string)
 }
 
 func newFakeCarrier() *fakeCarrier {
@@ -60,7 +66,20 @@ func (f *fakeCarrier) CreateBrand(ctx context.Context, b carrier.BrandRegistrati
 	defer f.mu.Unlock()
 	id := f.id("brand")
 	f.brands[id] = true
+	if f.onCreateBrand != nil {
+		f.onCreateBrand(id)
+	}
 	return id, nil
+}
+func (f *fakeCarrier) ArchiveBrand(_ context.Context, id string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.archiveErr != nil {
+		return f.archiveErr
+	}
+	f.archived = append(f.archived, id)
+	f.forgotten[id] = true
+	return nil
 }
 func (f *fakeCarrier) UpdateBrand(context.Context, string, carrier.BrandRegistration) error {
 	return nil

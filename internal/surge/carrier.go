@@ -73,6 +73,17 @@ func (a *Carrier) BrandStatus(ctx context.Context, brandID string) (carrier.Bran
 	return out, nil
 }
 
+// ArchiveBrand archives the account (DELETE /accounts/{id}): Surge releases its
+// numbers and deactivates its campaigns. Archiving is final, so an account
+// already archived (410 account_archived) or gone (404) counts as archived:
+// a repeated call, or one whose first answer was lost, is harmless.
+func (a *Carrier) ArchiveBrand(ctx context.Context, brandID string) error {
+	if _, err := a.c.ArchiveAccount(ctx, brandID); err != nil && !IsArchived(err) && !IsNotFound(err) {
+		return translate(err)
+	}
+	return nil
+}
+
 // CreateCampaign registers the campaign on the account.
 func (a *Carrier) CreateCampaign(ctx context.Context, brandID string, c carrier.CampaignRequest) (carrier.Campaign, error) {
 	cp, err := a.c.CreateCampaign(ctx, brandID, CampaignCreate{
@@ -335,7 +346,8 @@ func translate(err error) error {
 	}
 	e := &carrier.Error{Kind: carrier.Refused, Message: se.Message, Err: err}
 	switch {
-	case se.StatusCode == http.StatusNotFound:
+	case se.StatusCode == http.StatusNotFound, IsArchived(err):
+		// An archived account is gone for good, for the service as for Surge.
 		e.Kind = carrier.NotFound
 	case se.Type == "no_matching_numbers":
 		e.Kind = carrier.NoInventory

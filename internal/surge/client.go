@@ -134,6 +134,16 @@ func (c *Client) ListAccounts(ctx context.Context) ([]Account, error) {
 	return list[Account](ctx, c, "/accounts", nil)
 }
 
+// ArchiveAccount archives an account (DELETE /accounts/{id}) and returns it: Surge releases
+// all its numbers and deactivates its campaigns, and the account can no longer send. It is
+// irreversible; afterwards every mutation of the account, archiving it again included,
+// answers 410 account_archived, which callers that only want it archived may take as done.
+func (c *Client) ArchiveAccount(ctx context.Context, id string) (Account, error) {
+	var out Account
+	err := c.do(ctx, http.MethodDelete, "/accounts/"+url.PathEscape(id), nil, nil, &out)
+	return out, err
+}
+
 // AccountStatus reports the account's readiness for the given capabilities (default local_messaging).
 func (c *Client) AccountStatus(ctx context.Context, accountID string, capabilities ...string) (AccountStatus, error) {
 	if len(capabilities) == 0 {

@@ -70,6 +70,13 @@ func IsType(err error, typ string) bool {
 	return errors.As(err, &e) && e.Type == typ
 }
 
+// IsArchived reports whether err is Surge's 410 account_archived: the account was archived
+// and refuses every mutation.
+func IsArchived(err error) bool {
+	var e *Error
+	return errors.As(err, &e) && (e.Type == "account_archived" || e.StatusCode == http.StatusGone)
+}
+
 // IsNotFound reports whether err is a Surge 404 (not_found or account_not_found).
 func IsNotFound(err error) bool {
 	var e *Error

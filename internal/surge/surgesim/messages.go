@@ -522,6 +522,9 @@ func (s *Server) updateContact(r *http.Request, body []byte) (int, any, error) {
 	if !ok {
 		return 0, nil, notFound()
 	}
+	if err := s.mutableLocked(c.accountID); err != nil {
+		return 0, nil, err
+	}
 	var in contactIn
 	if err := decode(r, body, &in); err != nil {
 		return 0, nil, err

@@ -35,8 +35,9 @@ type recKey struct{ kind, id string }
 // The records' JSON: every field of the state objects, exported.
 type (
 	accountRec struct {
-		Seq     int64         `json:"seq"`
-		Account surge.Account `json:"account"`
+		Seq      int64         `json:"seq"`
+		Archived bool          `json:"archived,omitempty"`
+		Account  surge.Account `json:"account"`
 	}
 	campaignRec struct {
 		Seq       int64          `json:"seq"`
@@ -152,7 +153,7 @@ func (s *Server) objectLocked(k recKey) (any, bool) {
 	switch k.kind {
 	case kindAccount:
 		if a, ok := s.accounts[k.id]; ok {
-			return accountRec{Seq: a.seq, Account: a.Account}, true
+			return accountRec{Seq: a.seq, Archived: a.archived, Account: a.Account}, true
 		}
 	case kindCampaign:
 		if c, ok := s.campaigns[k.id]; ok {
@@ -228,7 +229,7 @@ func (s *Server) applyOneLocked(r Record) error {
 			a = &account{}
 			s.accounts[r.ID] = a
 		}
-		*a = account{seq: v.Seq, Account: v.Account}
+		*a = account{seq: v.Seq, archived: v.Archived, Account: v.Account}
 	case kindCampaign:
 		if gone {
 			delete(s.campaigns, r.ID)

@@ -7,6 +7,13 @@
 // it does not model so that a gap fails loudly. Mount it with httptest.NewServer, or in-process
 // through (*Server).Transport.
 //
+// Archiving: DELETE /accounts/{id} archives an account as Surge documents it (its numbers are
+// released, its campaigns deactivated, it is answered 200 with the Account); the simulator also
+// answers POST /accounts/{id}/archive the same way. An archived account stays readable (every
+// GET works, and Surge's Account object has no field saying it is archived: see
+// (*Server).Archived), and every mutation of it or of its campaigns and contacts, archiving it
+// again included, answers 410 account_archived.
+//
 // Magic values (sandbox conventions, not Surge behaviour):
 //   - organization.identifier "99-9999999" or "999999999": account status "error" with an
 //     ein_mismatch entry for organization.identifier.
@@ -164,7 +171,8 @@ type Server struct {
 }
 
 type account struct {
-	seq int64
+	seq      int64
+	archived bool // DELETE /accounts/{id}: final, and not on the wire
 	surge.Account
 }
 
@@ -461,6 +469,10 @@ func accountNotFound() *apiError {
 	return &apiError{http.StatusNotFound, "account_not_found", "The account could not be found.", nil}
 }
 
+func accountArchived(id string) *apiError {
+	return &apiError{http.StatusGone, "account_archived", "The account " + id + " is archived and can't be changed.", nil}
+}
+
 func validation(detail map[string][]string) *apiError {
 	return &apiError{http.StatusUnprocessableEntity, "validation_error", "The request has invalid parameters.", detail}
 }
@@ -565,6 +577,16 @@ func (s *Server) Accounts() []surge.Account {
 		out = append(out, a.Account)
 	}
 	return out
+}
+
+// Archived reports whether the account was archived (DELETE /accounts/{id}), which Surge's
+// Account object does not show.
+func (s *Server) Archived(accountID string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.inspectLocked(false)
+	a, ok := s.accounts[accountID]
+	return ok && a.archived
 }
 
 // Campaigns returns every campaign in creation order, with its status as of Now.

@@ -318,8 +318,8 @@ func TestTransport(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "surgesim: unmodelled route POST /accounts/"+acct.ID+"/blasts") {
 		t.Fatalf("unmodelled route err = %v", err)
 	}
-	req, _ = http.NewRequestWithContext(ctx, http.MethodDelete, "https://api.surge.app/accounts/"+acct.ID, nil)
-	if _, err := hc.Do(req); err == nil || !strings.Contains(err.Error(), "unmodelled route DELETE") {
+	req, _ = http.NewRequestWithContext(ctx, http.MethodPut, "https://api.surge.app/accounts/"+acct.ID, nil)
+	if _, err := hc.Do(req); err == nil || !strings.Contains(err.Error(), "unmodelled route PUT") {
 		t.Fatalf("unmodelled method err = %v", err)
 	}
 
