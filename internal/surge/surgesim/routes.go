@@ -17,9 +17,9 @@ import (
 	"github.com/naive-oss/naive/internal/surge"
 )
 
-// routes is the whole modelled surface; anything else panics in ServeHTTP. Every route but
-// POST /sandbox/inbound and the archive alias POST /accounts/{account_id}/archive is a Surge
-// route.
+// routes is the whole modelled surface; anything else panics in ServeHTTP (or is answered with
+// an error when Standalone). Every route but POST /sandbox/inbound and the archive alias
+// POST /accounts/{account_id}/archive is a Surge route.
 func (s *Server) routes() {
 	for pattern, h := range map[string]handlerFunc{
 		"POST /accounts":                                     s.createAccount,

@@ -4,8 +4,9 @@
 // database in test mode), shared by every simulator on it — other processes, and later starts
 // of this one — with its clock-driven transitions and webhooks as Tasks the storage schedules
 // durably. It exposes fault knobs (per process) and inspection helpers, and panics on any route
-// it does not model so that a gap fails loudly. Mount it with httptest.NewServer, or in-process
-// through (*Server).Transport.
+// it does not model so that a gap fails loudly in tests — unless Config.Standalone is set (a
+// sandbox serving real clients), when such a route gets a Surge-shaped JSON error naming it.
+// Mount it with httptest.NewServer, or in-process through (*Server).Transport.
 //
 // Archiving: DELETE /accounts/{id} archives an account as Surge documents it (its numbers are
 // released, its campaigns deactivated, it is answered 200 with the Account); the simulator also
@@ -93,6 +94,12 @@ type Config struct {
 	// Storage, when set, keeps the state durable and shared with every simulator on it (see
 	// Open, which it requires); nil keeps it in this process's memory (New).
 	Storage Storage
+	// Standalone answers a route the simulator does not model with a Surge-shaped JSON error
+	// naming the route instead of panicking: 404 not_found for an unknown path, 501
+	// not_implemented (with an Allow header) for a known path with an unmodelled method. Set
+	// it where the simulator serves clients other than tests (the standalone sandbox); the
+	// default, false, panics so that a gap fails a test loudly.
+	Standalone bool
 }
 
 // Faults makes the simulator misbehave on a random share of requests; rates are 0..1 and are
@@ -288,12 +295,44 @@ func (s *Server) Close() {
 	})
 }
 
-// ServeHTTP serves a modelled route and panics on any other.
+// ServeHTTP serves a modelled route and panics on any other, or answers it with an error
+// when Config.Standalone is set.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if _, pattern := s.mux.Handler(r); pattern == "" {
-		panic(fmt.Sprintf("surgesim: unmodelled route %s %s", r.Method, r.URL.Path))
+		if !s.cfg.Standalone {
+			panic(fmt.Sprintf("surgesim: unmodelled route %s %s", r.Method, r.URL.Path))
+		}
+		s.unmodelled(w, r)
+		return
 	}
 	s.mux.ServeHTTP(w, r)
+}
+
+// probeMethods are the methods tried to tell a known path from an unknown one.
+var probeMethods = []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete}
+
+// unmodelled answers a route the simulator does not model (Standalone): 501 not_implemented
+// when the path is modelled for other methods, 404 not_found otherwise, in Surge's error
+// envelope. Surge documents no not_implemented type; the envelope is Surge's.
+func (s *Server) unmodelled(w http.ResponseWriter, r *http.Request) {
+	route := r.Method + " " + r.URL.Path
+	var allowed []string
+	for _, m := range probeMethods {
+		probe := r.Clone(r.Context())
+		probe.Method = m
+		if _, pattern := s.mux.Handler(probe); pattern != "" {
+			allowed = append(allowed, m)
+		}
+	}
+	s.log.Warn("surgesim: unmodelled route", "route", route, "allowed", allowed)
+	if len(allowed) > 0 {
+		w.Header().Set("Allow", strings.Join(allowed, ", "))
+		writeError(w, &apiError{http.StatusNotImplemented, "not_implemented",
+			"The sandbox does not model " + route + "; it models " + strings.Join(allowed, ", ") + " on this path.", nil})
+		return
+	}
+	writeError(w, &apiError{http.StatusNotFound, "not_found",
+		"The requested resource could not be found: the sandbox does not model " + route + ".", nil})
 }
 
 // handlerFunc acts on a request under the state lock and returns the status and body to send.

@@ -360,12 +360,64 @@ func TestUnmodelledRoutePanics(t *testing.T) {
 	t.Parallel()
 	sim := surgesim.New(surgesim.Config{})
 	defer sim.Close()
-	defer func() {
-		if p := recover(); p != "surgesim: unmodelled route GET /recordings/rec_1" {
-			t.Fatalf("recovered %v", p)
+	for _, tc := range []struct{ method, path string }{
+		{http.MethodGet, "/recordings/rec_1"}, // an unknown path
+		{http.MethodPut, "/accounts/acct_1"},  // a known path, an unmodelled method
+	} {
+		func() {
+			defer func() {
+				if p := recover(); p != "surgesim: unmodelled route "+tc.method+" "+tc.path {
+					t.Errorf("recovered %v", p)
+				}
+			}()
+			call(t, sim, tc.method, tc.path, "")
+		}()
+	}
+}
+
+// TestStandaloneAnswersUnmodelledRoutes: with Standalone, a route the
+// simulator does not model gets a Surge-shaped error naming it, over HTTP
+// and in-process alike, and modelled routes are unaffected.
+func TestStandaloneAnswersUnmodelledRoutes(t *testing.T) {
+	t.Parallel()
+	sim, c := newSim(t, surgesim.Config{Standalone: true})
+	acct := readyAccount(t, c)
+	for _, tc := range []struct {
+		method, path string
+		code         int
+		allow, want  string
+	}{
+		{http.MethodGet, "/recordings/rec_1", 404, "",
+			`{"error":{"type":"not_found","message":"The requested resource could not be found: the sandbox does not model GET /recordings/rec_1."}}`},
+		{http.MethodPost, "/accounts/" + acct.ID + "/blasts", 404, "",
+			`{"error":{"type":"not_found","message":"The requested resource could not be found: the sandbox does not model POST /accounts/` + acct.ID + `/blasts."}}`},
+		{http.MethodPut, "/accounts/" + acct.ID, 501, "GET, PATCH, DELETE",
+			`{"error":{"type":"not_implemented","message":"The sandbox does not model PUT /accounts/` + acct.ID + `; it models GET, PATCH, DELETE on this path."}}`},
+		{http.MethodDelete, "/campaigns/cpn_1", 501, "GET, PATCH", `"type":"not_implemented"`},
+	} {
+		r := httptest.NewRequest(tc.method, tc.path, nil)
+		r.Header.Set("Authorization", "Bearer "+key)
+		w := httptest.NewRecorder()
+		sim.ServeHTTP(w, r)
+		body := strings.TrimSpace(w.Body.String())
+		if w.Code != tc.code || !strings.Contains(body, tc.want) || w.Header().Get("Allow") != tc.allow ||
+			w.Header().Get("Content-Type") != "application/json" {
+			t.Errorf("%s %s: %d %s (Allow %q)\nwant %d %s (Allow %q)", tc.method, tc.path, w.Code, body, w.Header().Get("Allow"), tc.code, tc.want, tc.allow)
 		}
-	}()
-	call(t, sim, http.MethodGet, "/recordings/rec_1", "")
+	}
+	// In-process, the client reads it as any Surge error.
+	hc := surge.NewClient(surge.Options{APIKey: key, HTTPClient: &http.Client{Transport: sim.Transport()}, MaxRetries: -1})
+	_, err := hc.GetNumber(t.Context(), "pn_1")
+	if !surge.IsNotFound(err) {
+		t.Fatalf("a modelled route: %v", err)
+	}
+	req, _ := http.NewRequestWithContext(t.Context(), http.MethodGet, "https://api.surge.app/recordings/rec_1", nil)
+	res, err := (&http.Client{Transport: sim.Transport()}).Do(req)
+	if err != nil || res.StatusCode != http.StatusNotFound {
+		t.Fatalf("in-process unmodelled route: %v %v", res, err)
+	}
+	res.Body.Close()
+	must(c.GetAccount(t.Context(), acct.ID))
 }
 
 func TestWireFormat(t *testing.T) {
