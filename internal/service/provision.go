@@ -597,6 +597,7 @@ func (s *Service) registerBrand(ctx context.Context, cr carrier.Carrier, subj *n
 			return nil, carrierError("register the brand", err)
 		}
 		if err := s.store.SetBrandCarrierID(ctx, subj.ID, token, id, s.now()); err != nil {
+			s.archiveOrphan(ctx, cr, b, id, err)
 			return nil, err
 		}
 		b.CarrierID = id
@@ -619,6 +620,42 @@ func (s *Service) registerBrand(ctx context.Context, cr carrier.Carrier, subj *n
 	b.Status, b.ClaimToken = naive.BrandRegistered, ""
 	s.log.Info("brand registered", "subject_id", subj.ID, "carrier_brand", b.CarrierID)
 	return b, nil
+}
+
+// orphanArchiveTimeout bounds the archive of an orphaned carrier brand, a
+// best-effort call made on the way out of a failed registration.
+var orphanArchiveTimeout = 30 * time.Second
+
+// archiveOrphan archives, best effort, the carrier brand id that this
+// registration created but could not record (recordErr). Nothing refers to
+// such a brand: the retry, here or in the process that took the claim
+// over, creates another, so without the archive it would be left at the
+// carrier for good, as a second brand of the company. It is archived only
+// when the database surely does not hold it: the claim was lost (the
+// record was not written), or a read shows the brand without it. If that
+// cannot be told, it is kept and logged, since archiving is final. The
+// archive changes nothing here, so the run fails exactly as it would
+// without it, and the carrier takes a repeated archive as done.
+func (s *Service) archiveOrphan(ctx context.Context, cr carrier.Carrier, b *naive.Brand, id string, recordErr error) {
+	log := s.log.With("subject_id", b.SubjectID, "carrier_brand", id, "record_err", recordErr)
+	if !errors.Is(recordErr, store.ErrConflict) {
+		cur, err := s.store.GetBrand(ctx, naive.Scope{OperatorID: b.OperatorID, Mode: b.Mode}, b.SubjectID)
+		switch {
+		case err == nil && cur.CarrierID == id:
+			return // recorded after all: the brand is in use
+		case err != nil && !errors.Is(err, store.ErrNotFound):
+			log.Error("carrier brand may be orphaned: it could not be recorded, nor the record read; archive it at the carrier by hand if no brand refers to it",
+				"err", err)
+			return
+		}
+	}
+	ctx, cancel := context.WithTimeout(ctx, orphanArchiveTimeout)
+	defer cancel()
+	if err := cr.ArchiveBrand(ctx, id); err != nil {
+		log.Error("carrier brand orphaned: it could not be recorded, and archiving it failed; archive it at the carrier by hand", "err", err)
+		return
+	}
+	log.Warn("archived an orphaned carrier brand: it was created but could not be recorded")
 }
 
 // brandNotReady explains what the carrier found missing or wrong.

@@ -81,6 +81,11 @@ func (f *fakeCarrier) ArchiveBrand(_ context.Context, id string) error {
 	f.forgotten[id] = true
 	return nil
 }
+func (f *fakeCarrier) archivedBrands() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]string(nil), f.archived...)
+}
 func (f *fakeCarrier) UpdateBrand(context.Context, string, carrier.BrandRegistration) error {
 	return nil
 }
