@@ -12,10 +12,9 @@ import (
 )
 
 // The carrier-side checks of Preflight and PhoneStatus. The database is
-// not the carrier's truth: a sandbox restarted without its state, or an
-// account archived at Surge, leaves a registered brand here that the
-// carrier no longer has, and every provision and text for the subject
-// then fails. These checks ask the carrier, once per check and request
+// not the carrier's truth: a memory-only or reset sandbox, or an account
+// archived at Surge, leaves a registered brand here that the carrier no
+// longer has, and every provision and text for the subject then fails. These checks ask the carrier, once per check and request
 // (never once per number), and tell three answers apart: it has it (ok),
 // it says it has not (failed, with what to do), and it could not be asked
 // (unknown, with when to ask again). An outage never reads as "missing",
@@ -61,10 +60,13 @@ func accountMissing(mode naive.Mode, brandID string, numbers int) naive.Prefligh
 		held = fmt.Sprintf(", and the subject's %d active number(s) with it", numbers)
 	}
 	if mode == naive.ModeTest {
-		c.Detail = fmt.Sprintf("The sandbox carrier has no account %s, the subject's brand%s: the sandbox keeps its state in memory "+
-			"and loses it when it restarts (the in-process sandbox restarts with the server). Provisions and texts for this subject fail.", brandID, held)
-		c.Fix = fmt.Sprintf("Test account %s cannot be brought back. Create a new subject (POST /v1/subjects, then POST /v1/subjects/{id}/formation) "+
-			"and provision its numbers there, or start over with an empty database.", brandID)
+		c.Detail = fmt.Sprintf("The sandbox carrier has no account %s, the subject's brand%s. The sandbox keeps its state in the database, "+
+			"across restarts and for every server process on it, so an account goes missing only when the sandbox runs memory-only "+
+			"(and restarted since), when the account was archived, or when the standalone sandbox this server uses (--sandbox-url) "+
+			"was reset or is not the one that registered the brand. Provisions and texts for this subject fail.", brandID, held)
+		c.Fix = fmt.Sprintf("Test account %s cannot be brought back. If this server points at the wrong sandbox, restart it with "+
+			"--sandbox-url of the one that registered the brand and check again. Otherwise create a new subject (POST /v1/subjects, "+
+			"then POST /v1/subjects/{id}/formation) and provision its numbers there, or start over with an empty database.", brandID)
 		return c
 	}
 	c.Detail = fmt.Sprintf("The carrier has no account %s, the subject's brand%s: it was archived or deleted at the carrier. "+

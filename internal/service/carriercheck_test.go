@@ -80,10 +80,10 @@ func TestStatusWithTheCarrierWell(t *testing.T) {
 }
 
 // TestStatusWhenTheCarrierLostTheAccount: the carrier no longer has the
-// brand's account (a sandbox restarted without its state, an account
-// archived at the carrier): preflight is not ready and says why and what
-// to do, and status's next step says it instead of "works now" — each
-// with one carrier request.
+// brand's account (a memory-only sandbox restarted, a standalone one
+// reset, an account archived at the carrier): preflight is not ready and
+// says why and what to do, and status's next step says it instead of
+// "works now" — each with one carrier request.
 func TestStatusWhenTheCarrierLostTheAccount(t *testing.T) {
 	f := setup(t)
 	acct, _ := f.brandAccount(t)
@@ -106,6 +106,19 @@ func TestStatusWhenTheCarrierLostTheAccount(t *testing.T) {
 	}
 	if !strings.Contains(c.Fix, "POST /v1/subjects") {
 		t.Errorf("fix %q, want the REST route to a new subject", c.Fix)
+	}
+	// The sandbox is durable: the hint names what loses an account now,
+	// and the wrong sandbox as a fixable cause.
+	for _, want := range []string{"keeps its state in the database", "memory-only", "archived", "--sandbox-url"} {
+		if !strings.Contains(c.Detail, want) {
+			t.Errorf("detail %q, want it to say %q", c.Detail, want)
+		}
+	}
+	if strings.Contains(c.Detail, "keeps its state in memory") {
+		t.Errorf("detail %q still says the sandbox keeps its state in memory", c.Detail)
+	}
+	if !strings.Contains(c.Fix, "--sandbox-url") {
+		t.Errorf("fix %q, want pointing at the right sandbox", c.Fix)
 	}
 
 	before = f.cr.lookups
