@@ -7,6 +7,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/naive-oss/naive/internal/naive"
+	"github.com/naive-oss/naive/internal/store"
 )
 
 // Jobs enqueues the background jobs that rows written by the store need,
@@ -27,6 +28,8 @@ type Jobs interface {
 	// statement that stores the event, so events nobody receives cost no
 	// job. An error rolls the event (and its row) back.
 	EventCreated(ctx context.Context, tx pgx.Tx, ev *naive.Event) error
+	// SandboxTaskDue enqueues a sandbox task, due at t.Due. An error rolls the sandbox write back.
+	SandboxTaskDue(ctx context.Context, tx pgx.Tx, t store.SandboxTask) error
 }
 
 // SetJobs makes the store enqueue its rows' jobs through j (nil: none).

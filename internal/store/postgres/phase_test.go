@@ -41,7 +41,8 @@ func (c *trips) TracePrepareEnd(context.Context, *pgx.Conn, pgx.TracePrepareEndD
 // fakeJobs enqueues nothing and counts the events it was asked to.
 type fakeJobs struct{ events atomic.Int64 }
 
-func (j *fakeJobs) ApprovalCreated(context.Context, pgx.Tx, *naive.Approval) error { return nil }
+func (j *fakeJobs) ApprovalCreated(context.Context, pgx.Tx, *naive.Approval) error  { return nil }
+func (j *fakeJobs) SandboxTaskDue(context.Context, pgx.Tx, store.SandboxTask) error { return nil }
 func (j *fakeJobs) EventCreated(context.Context, pgx.Tx, *naive.Event) error {
 	j.events.Add(1)
 	return nil

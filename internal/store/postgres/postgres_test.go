@@ -138,3 +138,32 @@ func TestStoreEventJobs(t *testing.T) {
 		return db, j
 	})
 }
+
+// TestSandbox runs the sandbox conformance suite on a fresh database per
+// subtest, a second pool on the database standing for a second process.
+func TestSandbox(t *testing.T) {
+	admin := adminURL(t)
+	storetest.RunSandbox(t, func(t *testing.T, hooked bool) storetest.SandboxStore {
+		url := newDatabase(t, admin)
+		var j *storetest.Jobs[pgx.Tx]
+		if hooked {
+			j = &storetest.Jobs[pgx.Tx]{}
+		}
+		openDB := func(t *testing.T) *postgres.DB {
+			db, err := postgres.Open(t.Context(), url)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { db.Close() })
+			if j != nil {
+				db.SetJobs(j)
+			}
+			return db
+		}
+		s := storetest.SandboxStore{Sandbox: openDB(t), Again: func(t *testing.T) store.Sandbox { return openDB(t) }}
+		if j != nil {
+			s.Tasks = j
+		}
+		return s
+	})
+}

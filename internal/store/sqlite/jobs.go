@@ -5,6 +5,7 @@ import (
 	"database/sql"
 
 	"github.com/naive-oss/naive/internal/naive"
+	"github.com/naive-oss/naive/internal/store"
 )
 
 // Jobs enqueues the background jobs that rows written by the store need,
@@ -21,6 +22,8 @@ type Jobs interface {
 	// same transaction, so events nobody receives cost no job. An error
 	// rolls the event (and its row) back.
 	EventCreated(ctx context.Context, tx *sql.Tx, ev *naive.Event) error
+	// SandboxTaskDue enqueues a sandbox task, due at t.Due. An error rolls the sandbox write back.
+	SandboxTaskDue(ctx context.Context, tx *sql.Tx, t store.SandboxTask) error
 }
 
 // SetJobs makes the store enqueue its rows' jobs through j (nil: none).

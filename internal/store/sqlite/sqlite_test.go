@@ -187,3 +187,31 @@ func TestStoreEventJobs(t *testing.T) {
 		return db, j
 	})
 }
+
+// TestSandbox runs the sandbox conformance suite on a file database, a
+// second handle on the file standing for a second process.
+func TestSandbox(t *testing.T) {
+	storetest.RunSandbox(t, func(t *testing.T, hooked bool) storetest.SandboxStore {
+		path := filepath.Join(t.TempDir(), "naive.db")
+		var j *storetest.Jobs[*sql.Tx]
+		if hooked {
+			j = &storetest.Jobs[*sql.Tx]{}
+		}
+		openDB := func(t *testing.T) *sqlite.DB {
+			db, err := sqlite.Open(t.Context(), path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { db.Close() })
+			if j != nil {
+				db.SetJobs(j)
+			}
+			return db
+		}
+		s := storetest.SandboxStore{Sandbox: openDB(t), Again: func(t *testing.T) store.Sandbox { return openDB(t) }}
+		if j != nil {
+			s.Tasks = j
+		}
+		return s
+	})
+}

@@ -105,11 +105,13 @@ func RunJobs(t *testing.T, open func(t *testing.T) JobStore) {
 
 // Jobs is a fake of a backend's job hook, generic over its transaction
 // type (sqlite.Jobs with *sql.Tx, postgres.Jobs with pgx.Tx): it enqueues
-// nothing and records the events the store asked it to enqueue, whether
-// or not their transaction then committed.
+// nothing and records the events and sandbox tasks the store asked it to
+// enqueue, whether or not their transaction then committed.
 type Jobs[TTx any] struct {
-	mu     sync.Mutex
-	events []string
+	mu      sync.Mutex
+	events  []string
+	tasks   []store.SandboxTask
+	failing error
 }
 
 // ApprovalCreated does nothing.
@@ -128,6 +130,33 @@ func (j *Jobs[TTx]) Enqueued() []string {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	return slices.Clone(j.events)
+}
+
+// SandboxTaskDue records t, or fails with the error of FailNextTask.
+func (j *Jobs[TTx]) SandboxTaskDue(_ context.Context, _ TTx, t store.SandboxTask) error {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if err := j.failing; err != nil {
+		j.failing = nil
+		return err
+	}
+	j.tasks = append(j.tasks, t)
+	return nil
+}
+
+// Tasks returns the sandbox tasks SandboxTaskDue recorded, in order.
+func (j *Jobs[TTx]) Tasks() []store.SandboxTask {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return slices.Clone(j.tasks)
+}
+
+// FailNextTask makes the next SandboxTaskDue fail with err, recording
+// nothing.
+func (j *Jobs[TTx]) FailNextTask(err error) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	j.failing = err
 }
 
 // EventLog is what RunEventJobs reads of a store's job hook: a *Jobs.
