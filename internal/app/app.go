@@ -70,10 +70,17 @@ type Options struct {
 	// run it once per interval between them, not once each.
 	PollInterval time.Duration
 	// SandboxURL, when set, is the base URL of a standalone Surge simulator
-	// (surgesim) that test mode uses instead of mounting one in-process, so
-	// that several processes share one test carrier. It must accept the
-	// API key sk_sandbox.
+	// (`naive sandbox surge`) that test mode uses instead of the one the
+	// server runs on its own database, so that several servers on
+	// different databases share one test carrier. It must accept the API
+	// key sk_sandbox. Without it, test mode's simulator keeps its state in
+	// the server's database: a restart, and every process on the
+	// database, serve the same test carrier.
 	SandboxURL string
+	// SandboxInMemory keeps the in-process simulator's state in this
+	// process's memory instead (it ends with the process and is not shared
+	// with other processes), for measurements of the server alone.
+	SandboxInMemory bool
 	// SandboxWebhookSecret verifies the webhooks of the standalone
 	// simulator of SandboxURL (whsec_…); "" refuses them, and campaign
 	// status is still read by polling.
@@ -188,36 +195,20 @@ func Start(ctx context.Context, opts Options) (*App, error) {
 		}
 	}()
 
-	// Test mode's carrier: the Surge simulator, mounted in-process and
-	// driven through the real Surge client.
 	// Listen first: the sandbox sends its signed webhooks to this server,
 	// as Surge would.
 	a.ln, err = net.Listen("tcp", opts.Addr)
 	if err != nil {
 		return nil, fmt.Errorf("listen on %s: %w", opts.Addr, err)
 	}
-	var sandboxClient *surge.Client
-	if opts.SandboxURL != "" {
-		// A standalone simulator, shared with other processes: one test
-		// carrier, one set of numbers, for all of them.
-		sandboxClient = surge.NewClient(surge.Options{BaseURL: opts.SandboxURL, APIKey: "sk_sandbox",
-			HTTPClient: &http.Client{Timeout: opts.CarrierTimeout}})
-	} else {
-		a.sim = surgesim.New(surgesim.Config{APIKey: "sk_sandbox", ReviewDelay: opts.SandboxReviewDelay, Logger: opts.Logger,
-			WebhookURL: a.URL() + "/webhooks/surge", WebhookSecret: webhooksig.NewSecret()})
-		sandboxClient = surge.NewClient(surge.Options{BaseURL: "http://surge.sandbox", APIKey: "sk_sandbox",
-			HTTPClient: &http.Client{Transport: a.sim.Transport(), Timeout: opts.CarrierTimeout}})
-	}
-	sandboxSecret := opts.SandboxWebhookSecret
-	if a.sim != nil {
-		sandboxSecret = a.sim.WebhookSecret()
-	}
-	sandboxCarrier := surge.NewCarrier(sandboxClient, sandboxSecret)
 	var liveCarrier carrier.Carrier
 	if opts.Carrier == "surge" {
 		liveCarrier = surge.NewCarrier(surge.NewClient(surge.Options{BaseURL: opts.SurgeBaseURL, APIKey: opts.SurgeAPIKey,
 			HTTPClient: &http.Client{Timeout: opts.CarrierTimeout}}), opts.SurgeWebhookSecret)
 	}
+	// Test mode's carrier is set below, once River is up: nothing calls a
+	// carrier before the server serves.
+	var sandboxCarrier carrier.Carrier
 	a.svc, err = service.New(service.Config{
 		Store:           st,
 		PhonePrice:      opts.PhonePrice,
@@ -251,6 +242,9 @@ func Start(ctx context.Context, opts Options) (*App, error) {
 		return nil, berr
 	}
 	a.boot = boot
+	if sandboxCarrier, err = a.openSandbox(ctx); err != nil {
+		return nil, err
+	}
 	// The MCP endpoint runs the same tools as `naive mcp`, over the
 	// in-process service, authenticating the bearer key on every request.
 	mcpHandler := mcp.NewHTTPHandler(a.svc, opts.Logger)
@@ -312,7 +306,10 @@ func (a *App) URL() string { return "http://" + a.ln.Addr().String() }
 func (a *App) Bootstrapped() *service.Bootstrapped { return a.boot }
 
 // Sandbox returns the in-process Surge simulator of test mode, or nil
-// when test mode uses a standalone one (Options.SandboxURL).
+// when test mode uses a standalone one (Options.SandboxURL). Unless
+// Options.SandboxInMemory, it is one of several simulators on the
+// database (every process runs one): its fault knobs and before-func are
+// this process's only.
 func (a *App) Sandbox() *surgesim.Server { return a.sim }
 
 // Store returns the store, for tests that check invariants directly.
@@ -372,6 +369,30 @@ func (a *App) closeResources() {
 	}
 }
 
+// openSandbox sets up test mode's carrier: the Surge simulator on the
+// store's database (or in memory, Options.SandboxInMemory) driven through
+// the real Surge client, or a standalone one at Options.SandboxURL.
+func (a *App) openSandbox(ctx context.Context) (carrier.Carrier, error) {
+	opts := a.opts
+	if opts.SandboxURL != "" {
+		c := surge.NewClient(surge.Options{BaseURL: opts.SandboxURL, APIKey: "sk_sandbox",
+			HTTPClient: &http.Client{Timeout: opts.CarrierTimeout}})
+		return surge.NewCarrier(c, opts.SandboxWebhookSecret), nil
+	}
+	cfg := surgesim.Config{APIKey: "sk_sandbox", ReviewDelay: opts.SandboxReviewDelay, Logger: opts.Logger,
+		WebhookURL: a.URL() + "/webhooks/surge"}
+	var err error
+	if opts.SandboxInMemory {
+		cfg.WebhookSecret = webhooksig.NewSecret()
+		a.sim = surgesim.New(cfg)
+	} else if a.sim, err = openSandbox(ctx, a.store, a.jobs, cfg); err != nil {
+		return nil, err
+	}
+	c := surge.NewClient(surge.Options{BaseURL: "http://surge.sandbox", APIKey: "sk_sandbox",
+		HTTPClient: &http.Client{Transport: a.sim.Transport(), Timeout: opts.CarrierTimeout}})
+	return surge.NewCarrier(c, a.sim.WebhookSecret()), nil
+}
+
 // openJobs sets up River on the store's database and makes the store
 // enqueue its rows' jobs through it. On SQLite River shares the store's
 // one writer connection, so its writes queue with the store's.
@@ -394,6 +415,9 @@ func openJobs(ctx context.Context, st store.Store, cfg jobs.Config) (queue, erro
 	}
 	return nil, fmt.Errorf("no job queue for a %T store", st)
 }
+
+// RedactURL hides a database URL's password, for logs and banners.
+func RedactURL(u string) string { return redact(u) }
 
 // redact hides a database URL's password.
 func redact(u string) string {

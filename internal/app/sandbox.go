@@ -1,0 +1,129 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/naive-oss/naive/internal/jobs"
+	"github.com/naive-oss/naive/internal/store"
+	"github.com/naive-oss/naive/internal/surge/surgesim"
+)
+
+// sandboxStorage keeps the Surge simulator's state in the store's sandbox
+// tables: every process on the database, and every later start, serves the
+// same test carrier. Its tasks are River jobs the store inserts in the
+// same transaction.
+type sandboxStorage struct{ db store.Sandbox }
+
+var _ surgesim.Storage = sandboxStorage{}
+
+func (s sandboxStorage) Changes(ctx context.Context, since int64) ([]surgesim.Record, int64, error) {
+	recs, v, err := s.db.SandboxChanges(ctx, since)
+	return fromStore(recs), v, err
+}
+
+func (s sandboxStorage) Update(ctx context.Context, since int64, fn func([]surgesim.Record) ([]surgesim.Record, []surgesim.Task, error)) (int64, error) {
+	return s.db.SandboxUpdate(ctx, since, func(changed []store.SandboxRecord) ([]store.SandboxRecord, []store.SandboxTask, error) {
+		recs, tasks, err := fn(fromStore(changed))
+		if err != nil {
+			return nil, nil, err
+		}
+		out := make([]store.SandboxRecord, len(recs))
+		for i, r := range recs {
+			out[i] = store.SandboxRecord{Kind: r.Kind, ID: r.ID, Data: r.Data}
+		}
+		ts := make([]store.SandboxTask, len(tasks))
+		for i, t := range tasks {
+			ts[i] = store.SandboxTask{Kind: t.Kind, Ref: t.Ref, Due: t.Due}
+		}
+		return out, ts, nil
+	})
+}
+
+func fromStore(recs []store.SandboxRecord) []surgesim.Record {
+	out := make([]surgesim.Record, len(recs))
+	for i, r := range recs {
+		out[i] = surgesim.Record{Kind: r.Kind, ID: r.ID, Data: r.Data}
+	}
+	return out
+}
+
+// sandboxQueue is the part of the River queue the sandbox needs.
+type sandboxQueue interface {
+	SetSandbox(r jobs.SandboxRunner)
+}
+
+// openSandbox opens the Surge simulator on the store's sandbox tables and
+// makes this process's queue run its tasks.
+func openSandbox(ctx context.Context, st store.Store, q queue, cfg surgesim.Config) (*surgesim.Server, error) {
+	db, ok := st.(store.Sandbox)
+	if !ok {
+		return nil, fmt.Errorf("a %T store cannot keep the sandbox's state", st)
+	}
+	cfg.Storage = sandboxStorage{db}
+	sim, err := surgesim.Open(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("open the sandbox carrier: %w", err)
+	}
+	if sq, ok := q.(sandboxQueue); ok {
+		sq.SetSandbox(sim)
+	}
+	return sim, nil
+}
+
+// Standalone is the Surge simulator alone on a database of its own
+// (`naive sandbox surge`): its state and its tasks (River) survive its
+// restarts, and several standalone processes on one database serve one
+// simulator.
+type Standalone struct {
+	// Sim is the simulator; serve it over HTTP.
+	Sim    *surgesim.Server
+	store  store.Store
+	jobs   queue
+	cancel context.CancelFunc
+}
+
+// OpenStandalone opens the store databaseURL names (creating and
+// migrating it on first use), the simulator on it, and the River queue
+// that runs its tasks.
+func OpenStandalone(ctx context.Context, databaseURL string, cfg surgesim.Config) (*Standalone, error) {
+	st, err := OpenStore(ctx, databaseURL)
+	if err != nil {
+		return nil, fmt.Errorf("open database: %w", err)
+	}
+	s := &Standalone{store: st}
+	ok := false
+	defer func() {
+		if !ok {
+			_ = st.Close()
+		}
+	}()
+	s.jobs, err = openJobs(ctx, st, jobs.Config{FetchPollInterval: 250 * time.Millisecond, Logger: cfg.Logger})
+	if err != nil {
+		return nil, err
+	}
+	if s.Sim, err = openSandbox(ctx, st, s.jobs, cfg); err != nil {
+		return nil, err
+	}
+	bg, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	if err := s.jobs.Start(bg); err != nil {
+		cancel()
+		return nil, err
+	}
+	s.cancel = cancel
+	ok = true
+	return s, nil
+}
+
+// Close stops the queue (a task cut short runs again on the next start)
+// and closes the database.
+func (s *Standalone) Close(ctx context.Context) error {
+	err := s.jobs.Stop(ctx)
+	s.cancel()
+	s.Sim.Close()
+	if cerr := s.store.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
