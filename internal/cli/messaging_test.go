@@ -1,12 +1,14 @@
 package cli
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -297,9 +299,48 @@ func TestSandboxSMSClient(t *testing.T) {
 	}
 }
 
+// runSandboxSurge runs `naive sandbox surge` in-process with args until
+// the returned stop is called; it returns the simulator's URL and stdout.
+func runSandboxSurge(t *testing.T, args ...string) (url string, out *bytes.Buffer, stop func()) {
+	t.Helper()
+	f, out, _ := testFactory(t, nil, false)
+	ready := make(chan string, 1)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	cmd := NewCmdSandboxSurge(f, func(o *SandboxSurgeOptions) error {
+		o.Ready = func(url string) { ready <- url }
+		return sandboxSurgeRun(ctx, o)
+	})
+	cmd.SetArgs(append([]string{"--addr", "127.0.0.1:0", "--log-level", "error"}, args...))
+	go func() { done <- cmd.ExecuteContext(ctx) }()
+	select {
+	case url = <-ready:
+	case err := <-done:
+		cancel()
+		t.Fatalf("sandbox ended early: %v", err)
+	case <-time.After(20 * time.Second):
+		cancel()
+		t.Fatal("sandbox did not start")
+	}
+	stopped := false
+	stop = func() {
+		if stopped {
+			return
+		}
+		stopped = true
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("stop: %v", err)
+		}
+	}
+	t.Cleanup(stop)
+	return url, out, stop
+}
+
 // TestSandboxSurge runs `naive sandbox surge` in-process on :0: the real
 // Surge client works against it, its events go out signed with the printed
-// secret, and cancelling stops it with exit 0.
+// secret, cancelling stops it with exit 0, and a restart on the same
+// database file carries on with the same accounts, numbers and secret.
 func TestSandboxSurge(t *testing.T) {
 	t.Parallel()
 	secret := webhooksig.NewSecret()
@@ -309,28 +350,11 @@ func TestSandboxSurge(t *testing.T) {
 		got <- webhooksig.Verify(secret, r.Header, body, time.Now(), 0)
 	}))
 	defer hook.Close()
+	db := "sqlite:" + filepath.Join(t.TempDir(), "sandbox.db")
+	ctx := t.Context()
 
-	f, out, _ := testFactory(t, nil, false)
-	ready := make(chan string, 1)
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	done := make(chan error, 1)
-	cmd := NewCmdSandboxSurge(f, func(o *SandboxSurgeOptions) error {
-		o.Ready = func(url string) { ready <- url }
-		return sandboxSurgeRun(ctx, o)
-	})
-	cmd.SetArgs([]string{"--addr", "127.0.0.1:0", "--review-delay", "50ms", "--webhook-url", hook.URL, "--webhook-secret", secret,
-		"--api-key", "sk_custom", "--log-level", "error"})
-	go func() { done <- cmd.ExecuteContext(ctx) }()
-	var url string
-	select {
-	case url = <-ready:
-	case err := <-done:
-		t.Fatalf("sandbox ended early: %v", err)
-	case <-time.After(10 * time.Second):
-		t.Fatal("sandbox did not start")
-	}
-
+	url, out, stop := runSandboxSurge(t, "--review-delay", "50ms", "--webhook-url", hook.URL, "--webhook-secret", secret,
+		"--api-key", "sk_custom", "--database-url", db)
 	sc := surge.NewClient(surge.Options{BaseURL: url, APIKey: "sk_custom"})
 	acct, err := sc.CreateAccount(ctx, surge.AccountCreate{Name: "Acme", Organization: ptrTo(surgesim.SampleOrganization())})
 	if err != nil {
@@ -354,15 +378,31 @@ func TestSandboxSurge(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("no webhook")
 	}
-	cancel()
-	if err := <-done; err != nil {
-		t.Fatalf("stop: %v", err)
-	}
+	stop()
 	for _, want := range []string{"Surge sandbox listening on " + url, "Webhook secret:", secret, "naive serve --sandbox-url " + url + " --sandbox-webhook-secret " + secret,
-		"SURGE_BASE_URL=" + url + " SURGE_API_KEY=sk_custom", "--api-key sk_sandbox", "Surge sandbox stopped."} {
+		"SURGE_BASE_URL=" + url + " SURGE_API_KEY=sk_custom", "--api-key sk_sandbox", "State in:", "sandbox.db", "Surge sandbox stopped."} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("banner lacks %q:\n%s", want, out)
 		}
+	}
+
+	// A restart on the same file, without --webhook-secret: the same
+	// account and number, the next number after them, the stored secret.
+	url, out, _ = runSandboxSurge(t, "--api-key", "sk_custom", "--database-url", db)
+	sc = surge.NewClient(surge.Options{BaseURL: url, APIKey: "sk_custom"})
+	if a, err := sc.GetAccount(ctx, acct.ID); err != nil || a.ID != acct.ID {
+		t.Fatalf("the account after a restart: %+v %v", a, err)
+	}
+	nums, err := sc.ListNumbers(ctx, acct.ID)
+	if err != nil || len(nums) != 1 || nums[0].Number != pn.Number {
+		t.Fatalf("numbers after a restart: %+v %v", nums, err)
+	}
+	pn2, err := sc.PurchaseNumber(ctx, acct.ID, surge.NumberPurchase{AreaCode: "415"})
+	if err != nil || pn2.Number == pn.Number {
+		t.Fatalf("purchase after a restart: %+v %v", pn2, err)
+	}
+	if !strings.Contains(out.String(), secret) {
+		t.Errorf("the restarted sandbox does not sign with the stored secret:\n%s", out)
 	}
 }
 

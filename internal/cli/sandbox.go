@@ -15,6 +15,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/naive-oss/naive/internal/app"
 	"github.com/naive-oss/naive/internal/client"
 	"github.com/naive-oss/naive/internal/naive"
 	"github.com/naive-oss/naive/internal/surge/surgesim"
@@ -150,6 +151,7 @@ type SandboxSurgeOptions struct {
 	DeliveryDelay time.Duration
 	WebhookURL    string
 	WebhookSecret string
+	DatabaseURL   string
 	LogLevel      string
 	// Ready, when set, is called with the simulator's URL once it listens
 	// (tests use it instead of reading stdout).
@@ -160,24 +162,32 @@ type SandboxSurgeOptions struct {
 func NewCmdSandboxSurge(f *Factory, runF func(*SandboxSurgeOptions) error) *cobra.Command {
 	opts := &SandboxSurgeOptions{IO: f.IO}
 	cmd := &cobra.Command{
-		Use:   "surge [--addr 127.0.0.1:8099] [--review-delay 20s] [--webhook-url URL] [--webhook-secret whsec_…] [--api-key sk_sandbox]",
+		Use:   "surge [--addr 127.0.0.1:8099] [--database-url sqlite:./naive-sandbox.db] [--review-delay 20s] [--webhook-url URL] [--webhook-secret whsec_…] [--api-key sk_sandbox]",
 		Short: "Run the Surge simulator alone, for several servers or a real Surge client",
 		Long: `Run the Surge simulator on its own until interrupted (SIGINT or SIGTERM stop
 it gracefully). It answers Surge's API (accounts, campaigns, phone numbers,
-messages, contacts) from memory, with the sandbox's magic values, and posts
-its events, signed with --webhook-secret (generated when not given), to
---webhook-url.
+messages, contacts) with the sandbox's magic values, and posts its events,
+signed with --webhook-secret, to --webhook-url. A route it does not model
+answers a Surge-shaped JSON error naming it.
+
+Its state (accounts, campaigns, numbers, messages, pending reviews and
+webhooks) lives in --database-url, a database of its own (default the SQLite
+file ./naive-sandbox.db): a restart carries on where it stopped, and several
+sandbox processes on one PostgreSQL database serve one simulator. The webhook
+secret is kept there too: generated on the first start, reused after, and
+replaced by --webhook-secret when given.
 
 Uses:
   - several ` + "`naive serve --sandbox-url URL --sandbox-webhook-secret whsec_…`" + `
-    processes share one test carrier (one set of numbers and campaigns); it
-    must accept the key sk_sandbox, and --webhook-url names one of them
-    (http://host:port/webhooks/surge);
+    processes on different databases share one test carrier (one set of
+    numbers and campaigns); it must accept the key sk_sandbox, and
+    --webhook-url names one of them (http://host:port/webhooks/surge).
+    Servers on one database need none of this: they share the sandbox
+    each runs on that database;
   - a real Surge client (e.g. ` + "`naive serve --carrier surge`" + ` with SURGE_BASE_URL,
-    SURGE_API_KEY and SURGE_WEBHOOK_SECRET) talks to it as if it were Surge.
-
-Its state lives in memory and ends with the process.`,
+    SURGE_API_KEY and SURGE_WEBHOOK_SECRET) talks to it as if it were Surge.`,
 		Example: `  naive sandbox surge --addr 127.0.0.1:8099 --review-delay 5s
+  naive sandbox surge --database-url postgres://localhost/sandbox
   naive sandbox surge --webhook-url http://127.0.0.1:8080/webhooks/surge --webhook-secret whsec_…`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -195,6 +205,9 @@ Its state lives in memory and ends with the process.`,
 			if strings.TrimSpace(opts.APIKey) == "" {
 				return usageError{errorf("--api-key cannot be empty")}
 			}
+			if strings.TrimSpace(opts.DatabaseURL) == "" {
+				return usageError{errorf("--database-url cannot be empty: give sqlite:PATH or postgres://…")}
+			}
 			var level slog.Level
 			if err := level.UnmarshalText([]byte(opts.LogLevel)); err != nil {
 				return usageError{fmt.Errorf("--log-level: %w", err)}
@@ -211,7 +224,8 @@ Its state lives in memory and ends with the process.`,
 	fl.DurationVar(&opts.ReviewDelay, "review-delay", surgesim.DefaultReviewDelay, "how long a campaign review takes")
 	fl.DurationVar(&opts.DeliveryDelay, "delivery-delay", surgesim.DefaultDeliveryDelay, "time to message.sent, and again to message.delivered")
 	fl.StringVar(&opts.WebhookURL, "webhook-url", "", "where to post its signed events, e.g. http://127.0.0.1:8080/webhooks/surge")
-	fl.StringVar(&opts.WebhookSecret, "webhook-secret", "", "the whsec_… secret that signs them (default: generated and printed)")
+	fl.StringVar(&opts.WebhookSecret, "webhook-secret", "", "the whsec_… secret that signs them (default: the stored one, generated on the first start)")
+	fl.StringVar(&opts.DatabaseURL, "database-url", "sqlite:./naive-sandbox.db", "where its state lives: sqlite:PATH or postgres://…")
 	fl.StringVar(&opts.LogLevel, "log-level", "info", "debug, info, warn or error (JSON logs on stderr)")
 	return cmd
 }
@@ -222,16 +236,26 @@ func sandboxSurgeRun(ctx context.Context, opts *SandboxSurgeOptions) error {
 	var level slog.Level
 	_ = level.UnmarshalText([]byte(opts.LogLevel))
 	logger := slog.New(slog.NewJSONHandler(opts.IO.ErrOut, &slog.HandlerOptions{Level: level}))
-	if opts.WebhookSecret == "" {
-		opts.WebhookSecret = webhooksig.NewSecret()
-	}
 	ln, err := net.Listen("tcp", opts.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", opts.Addr, err)
 	}
-	sim := surgesim.New(surgesim.Config{APIKey: opts.APIKey, ReviewDelay: opts.ReviewDelay, DeliveryDelay: opts.DeliveryDelay,
-		WebhookURL: opts.WebhookURL, WebhookSecret: opts.WebhookSecret, Logger: logger})
-	defer sim.Close()
+	defer ln.Close()
+	sb, err := app.OpenStandalone(ctx, opts.DatabaseURL, surgesim.Config{APIKey: opts.APIKey, ReviewDelay: opts.ReviewDelay,
+		DeliveryDelay: opts.DeliveryDelay, WebhookURL: opts.WebhookURL, WebhookSecret: opts.WebhookSecret, Logger: logger,
+		Standalone: true})
+	if err != nil {
+		return err
+	}
+	defer func() {
+		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		defer cancel()
+		if err := sb.Close(cctx); err != nil {
+			logger.Warn("close", "err", err)
+		}
+	}()
+	sim := sb.Sim
+	opts.WebhookSecret = sim.WebhookSecret()
 	srv := &http.Server{Handler: sim, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute,
 		ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelWarn)}
 	served := make(chan error, 1)
@@ -269,6 +293,7 @@ func printSandboxBanner(opts *SandboxSurgeOptions, url string) {
 		fmt.Fprintf(tw, "  Webhooks to:\tnone (no --webhook-url; campaign status is still read by polling)\n")
 	}
 	fmt.Fprintf(tw, "  Review delay:\t%s\n", opts.ReviewDelay)
+	fmt.Fprintf(tw, "  State in:\t%s\n", app.RedactURL(opts.DatabaseURL))
 	tw.Flush()
 	fmt.Fprintf(w, "\nShare it between naive servers (their test mode):\n  naive serve --sandbox-url %s --sandbox-webhook-secret %s\n", url, opts.WebhookSecret)
 	if opts.WebhookURL == "" {
