@@ -202,13 +202,77 @@ func (s *Server) activeCampaignLocked(accountID string) *campaign {
 
 // dueLocked says a transition falls due at t. In memory the background clock
 // (started on first need) finds it; with a Storage the write under way
-// schedules a TaskAdvance at t.
+// schedules a TaskAdvance at t — unless one is scheduled at t or before,
+// whose run schedules the next (see runAdvanceLocked): one task serves
+// every transition due meanwhile, whatever the number of messages.
 func (s *Server) dueLocked(t time.Time) {
-	if s.store != nil {
-		s.scheduleLocked(Task{Kind: TaskAdvance, Due: t})
+	if s.store == nil {
+		s.ensureTickerLocked()
 		return
 	}
-	s.ensureTickerLocked()
+	now := s.now()
+	if !s.advanceDue.IsZero() && !t.Before(s.advanceDue) && now.Sub(s.advanceDue) < lostTaskAfter {
+		return
+	}
+	s.scheduleLocked(Task{Kind: TaskAdvance, Due: t})
+	s.advanceDue = t
+	s.touch(kindMeta, metaAdvance)
+}
+
+// lostTaskAfter is how long past its due time a scheduled task counts as
+// lost (its job gave up), so that the next write schedules another.
+const lostTaskAfter = time.Minute
+
+// advanceGap is the least time between two runs of TaskAdvance: under load
+// each run serves the transitions of many messages.
+const advanceGap = 100 * time.Millisecond
+
+// runAdvanceLocked is a TaskAdvance's run, after the write applied every
+// transition due by now: if it is the earliest scheduled (or a later one
+// whose earlier went first), it schedules the next, at the next transition
+// due but not within advanceGap of now.
+func (s *Server) runAdvanceLocked() {
+	now := s.now()
+	if s.advanceDue.After(now) {
+		return // a later run is scheduled already
+	}
+	s.advanceDue = time.Time{}
+	s.touch(kindMeta, metaAdvance)
+	if next, ok := s.nextDueLocked(now); ok {
+		s.dueLocked(maxTime(next, now.Add(advanceGap)))
+	}
+}
+
+// nextDueLocked returns the earliest transition due after now: a message's
+// next delivery step, or a campaign's review end.
+func (s *Server) nextDueLocked(now time.Time) (time.Time, bool) {
+	var next time.Time
+	consider := func(t time.Time) {
+		if t.After(now) && (next.IsZero() || t.Before(next)) {
+			next = t
+		}
+	}
+	for _, m := range s.msgs.pending {
+		switch m.stage {
+		case stageQueued:
+			consider(m.sentDue)
+		case stageSent:
+			consider(m.doneDue)
+		}
+	}
+	for _, c := range s.campaigns {
+		if !c.activated && c.override == "" {
+			consider(c.created.Add(c.delay))
+		}
+	}
+	return next, !next.IsZero()
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
 }
 
 // ensureTickerLocked starts the background review and delivery clock on first need.

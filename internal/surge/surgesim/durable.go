@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/naive-oss/naive/internal/webhooksig"
 )
@@ -28,12 +29,14 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 	s := newServer(cfg)
 	s.store = cfg.Storage
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	if err := s.reloadLocked(ctx); err != nil {
+	err := s.reloadLocked(ctx)
+	needSecret := own != "" && own != s.cfg.WebhookSecret || s.cfg.WebhookSecret == ""
+	s.mu.Unlock()
+	if err != nil {
 		return nil, err
 	}
-	if own != "" && own != s.cfg.WebhookSecret || s.cfg.WebhookSecret == "" {
-		err := s.writeLocked(ctx, func() {
+	if needSecret {
+		err := s.write(ctx, func() {
 			switch {
 			case own != "":
 				s.cfg.WebhookSecret = own
@@ -74,40 +77,98 @@ func (s *Server) reloadLocked(ctx context.Context) error {
 	return nil
 }
 
-// syncLocked brings the state up to the storage's latest version: what
-// other simulators wrote since this one last read (all of it when a failed
-// write left the memory unsure).
-func (s *Server) syncLocked(ctx context.Context) error {
-	if s.stale {
-		return s.reloadLocked(ctx)
+// The lock discipline with a Storage: s.mu is never held while waiting for
+// the storage (a connection, its write lock), so one simulator's requests
+// do not queue behind each other's database waits, and no cycle can form
+// between s.mu and the storage's connections. A write takes s.mu only once
+// the storage's write lock is its own (inside Update's fn) and keeps it
+// until the commit returned, so no request reads what is not stored yet.
+
+// errStale makes write start over when it found, under the storage's lock,
+// that a failed write left the memory unsure: nothing was changed yet.
+var errStale = errors.New("surgesim: state unsure, reload")
+
+// lockSynced brings the state up to the storage's latest version — what
+// other simulators wrote since this one last read, all of it when a failed
+// write left the memory unsure — and returns with s.mu held, whatever the
+// error.
+func (s *Server) lockSynced(ctx context.Context) error {
+	for range 3 {
+		s.mu.Lock()
+		since, stale := s.version, s.stale
+		s.mu.Unlock()
+		if stale {
+			since = 0
+		}
+		recs, v, err := s.store.Changes(ctx, since)
+		s.mu.Lock()
+		if err != nil {
+			return fmt.Errorf("surgesim: read state: %w", err)
+		}
+		switch {
+		case s.stale != stale:
+			// A write failed meanwhile: read everything again.
+			s.mu.Unlock()
+			continue
+		case stale:
+			secret := s.cfg.WebhookSecret
+			s.resetStateLocked()
+			s.cfg.WebhookSecret = secret
+			if err := s.applyLocked(recs); err != nil {
+				return err
+			}
+			s.version, s.stale = v, false
+		case v > s.version:
+			// Records written after since, each as last written by v:
+			// never older than what a write applied meanwhile.
+			if err := s.applyLocked(recs); err != nil {
+				s.stale = true
+				return err
+			}
+			s.version = v
+		}
+		return nil
 	}
-	recs, v, err := s.store.Changes(ctx, s.version)
-	if err != nil {
-		return fmt.Errorf("surgesim: read state: %w", err)
-	}
-	if err := s.applyLocked(recs); err != nil {
-		s.stale = true
-		return err
-	}
-	s.version = max(s.version, v)
-	return nil
+	return errors.New("surgesim: read state: writes keep failing")
 }
 
-// writeLocked runs one durable write: under the storage's lock it applies
-// what other simulators wrote, runs the transitions due by now, then fn,
-// and stores every object they touched together with the tasks they
-// scheduled. If storing fails, the memory may hold what was not stored:
-// it is reloaded before the next request.
-func (s *Server) writeLocked(ctx context.Context, fn func()) error {
-	if s.stale {
-		if err := s.reloadLocked(ctx); err != nil {
+// write runs one durable write, s.mu not held: under the storage's lock it
+// applies what other simulators wrote, runs the transitions due by now,
+// then fn, all under s.mu, and stores every object they touched together
+// with the tasks they scheduled. If storing fails, the memory may hold what
+// was not stored: it is reloaded before the next request.
+func (s *Server) write(ctx context.Context, fn func()) error {
+	for range 3 {
+		err := s.writeOnce(ctx, fn)
+		if !errors.Is(err, errStale) {
 			return err
 		}
 	}
-	s.dirty = map[recKey]struct{}{}
-	s.tasks = nil
-	defer func() { s.dirty, s.tasks = nil, nil }()
-	v, err := s.store.Update(ctx, s.version, func(changed []Record) ([]Record, []Task, error) {
+	return errors.New("surgesim: store state: writes keep failing")
+}
+
+func (s *Server) writeOnce(ctx context.Context, fn func()) error {
+	s.mu.Lock()
+	since, stale := s.version, s.stale
+	s.mu.Unlock()
+	if stale {
+		since = 0 // every live record comes in changed
+	}
+	locked, ran := false, false
+	v, err := s.store.Update(ctx, since, func(changed []Record) ([]Record, []Task, error) {
+		s.mu.Lock()
+		locked = true
+		if s.stale != stale {
+			return nil, nil, errStale // a write failed since we looked
+		}
+		ran = true
+		if stale {
+			secret := s.cfg.WebhookSecret
+			s.resetStateLocked()
+			s.cfg.WebhookSecret = secret
+		}
+		s.dirty = map[recKey]struct{}{}
+		s.tasks = nil
 		if err := s.applyLocked(changed); err != nil {
 			return nil, nil, err
 		}
@@ -118,11 +179,22 @@ func (s *Server) writeLocked(ctx context.Context, fn func()) error {
 		recs, err := s.dirtyRecordsLocked()
 		return recs, s.tasks, err
 	})
-	if err != nil {
-		s.stale = true
+	if !locked {
+		s.mu.Lock()
+	}
+	defer s.mu.Unlock()
+	s.dirty, s.tasks = nil, nil
+	switch {
+	case errors.Is(err, errStale):
+		return err
+	case err != nil:
+		if ran {
+			s.stale = true
+		}
 		return fmt.Errorf("surgesim: store state: %w", err)
 	}
-	s.version = v
+	s.stale = false
+	s.version = max(s.version, v)
 	return nil
 }
 
@@ -139,12 +211,12 @@ func (s *Server) RunTask(ctx context.Context, kind, ref string) error {
 	}
 	switch kind {
 	case TaskAdvance:
-		s.mu.Lock()
-		defer s.mu.Unlock()
-		return s.writeLocked(ctx, nil)
+		return s.write(ctx, s.runAdvanceLocked)
 	case TaskWebhook:
-		s.mu.Lock()
-		if err := s.syncLocked(ctx); err != nil {
+		if ref == "" {
+			return s.drain(ctx)
+		}
+		if err := s.lockSynced(ctx); err != nil {
 			s.mu.Unlock()
 			return err
 		}
@@ -165,4 +237,82 @@ func (s *Server) RunTask(ctx context.Context, kind, ref string) error {
 		return s.post(ctx, ref, body)
 	}
 	return fmt.Errorf("surgesim: unknown task kind %q", kind)
+}
+
+// drainBatch bounds the events one drain sends before it hands over to the
+// next, so one run stays short and stores its progress often.
+const drainBatch = 100
+
+// queueWebhookLocked makes event id wait for a drain, and schedules one
+// unless one is pending already (or was scheduled so long ago it must be
+// lost): one task serves every event emitted meanwhile.
+func (s *Server) queueWebhookLocked(id string, now time.Time) {
+	if len(s.undelivered) == 0 || now.Sub(s.drainScheduled) >= lostTaskAfter {
+		s.scheduleLocked(Task{Kind: TaskWebhook, Due: now})
+		s.drainScheduled = now
+		s.touch(kindMeta, metaDrain)
+	}
+	s.undelivered[id] = true
+}
+
+// drain sends the undelivered events in order, up to drainBatch, then
+// stores which were sent; if events are left it schedules the next drain.
+// A send that fails ends the run with an error: the task is retried and
+// sends from there (a receiver may see an event twice, as from Surge; it
+// never misses one).
+func (s *Server) drain(ctx context.Context) error {
+	err := s.lockSynced(ctx)
+	if err != nil {
+		s.mu.Unlock()
+		return err
+	}
+	type pending struct {
+		id   string
+		body []byte
+	}
+	var batch []pending
+	for i, ev := range s.events { // in sequence order
+		if s.undelivered[ev.ID] {
+			batch = append(batch, pending{ev.ID, encodeEvent(s.events[i])})
+			if len(batch) == drainBatch {
+				break
+			}
+		}
+	}
+	url := s.cfg.WebhookURL
+	s.mu.Unlock()
+	if len(batch) == 0 {
+		return nil
+	}
+	if url == "" {
+		return errors.New("surgesim: no WebhookURL to send the events to")
+	}
+	sent := 0
+	var perr error
+	for _, p := range batch {
+		if perr = s.post(ctx, p.id, p.body); perr != nil {
+			break
+		}
+		sent++
+	}
+	if sent > 0 {
+		werr := s.write(ctx, func() {
+			for _, p := range batch[:sent] {
+				if s.undelivered[p.id] {
+					delete(s.undelivered, p.id)
+					s.touch(kindEvent, p.id)
+				}
+			}
+			if perr == nil && len(s.undelivered) > 0 {
+				now := s.now()
+				s.scheduleLocked(Task{Kind: TaskWebhook, Due: now})
+				s.drainScheduled = now
+				s.touch(kindMeta, metaDrain)
+			}
+		})
+		if perr == nil {
+			perr = werr
+		}
+	}
+	return perr
 }

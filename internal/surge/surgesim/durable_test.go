@@ -1,7 +1,9 @@
 package surgesim_test
 
 import (
+	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -241,5 +243,181 @@ func TestDurableSecret(t *testing.T) {
 	d, _ := durableSim(t, st, surgesim.Config{})
 	if c.WebhookSecret() != own || d.WebhookSecret() != own {
 		t.Fatalf("given a secret: %q, then %q; want %q", c.WebhookSecret(), d.WebhookSecret(), own)
+	}
+}
+
+// gatedStorage holds each Update at two points: before it takes the
+// storage's lock (a database busy with other writes) and after fn ran,
+// before the commit.
+type gatedStorage struct {
+	*surgesim.MemoryStorage
+	before, beforeCommit chan struct{} // closed to let Updates through
+	inFn                 chan struct{} // receives once fn has run
+}
+
+func (g *gatedStorage) Update(ctx context.Context, since int64, fn func([]surgesim.Record) ([]surgesim.Record, []surgesim.Task, error)) (int64, error) {
+	<-g.before
+	return g.MemoryStorage.Update(ctx, since, func(changed []surgesim.Record) ([]surgesim.Record, []surgesim.Task, error) {
+		recs, tasks, err := fn(changed)
+		g.inFn <- struct{}{}
+		<-g.beforeCommit
+		return recs, tasks, err
+	})
+}
+
+// TestDurableLocking: a write waiting for the storage does not hold up the
+// simulator's reads, and no read sees a write before its commit.
+func TestDurableLocking(t *testing.T) {
+	g := &gatedStorage{MemoryStorage: surgesim.NewMemoryStorage(), before: make(chan struct{}),
+		beforeCommit: make(chan struct{}), inFn: make(chan struct{}, 1)}
+	close(g.before)
+	close(g.beforeCommit)
+	sim, c := durableSim(t, g, surgesim.Config{WebhookSecret: webhooksig.NewSecret()})
+	<-g.inFn // the secret's write
+	g.before, g.beforeCommit = make(chan struct{}), make(chan struct{})
+
+	created := make(chan error, 1)
+	org := surgesim.SampleOrganization()
+	go func() {
+		_, err := c.CreateAccount(t.Context(), surge.AccountCreate{Name: "Acme", Organization: &org})
+		created <- err
+	}()
+	// The write waits for the storage; a read goes through.
+	read := make(chan int, 1)
+	go func() { read <- len(sim.Accounts()) }()
+	select {
+	case n := <-read:
+		if n != 0 {
+			t.Fatalf("%d accounts before the write was stored", n)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("a read waited for a write that waits for the storage")
+	}
+	// The write has run, not committed: a read waits for the commit.
+	close(g.before)
+	<-g.inFn
+	go func() { read <- len(sim.Accounts()) }()
+	select {
+	case n := <-read:
+		t.Fatalf("a read answered (%d accounts) before the write it follows was stored", n)
+	case <-time.After(200 * time.Millisecond):
+	}
+	close(g.beforeCommit)
+	if n := <-read; n != 1 {
+		t.Fatalf("%d accounts after the commit, want 1", n)
+	}
+	if err := <-created; err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestDurableTasksCoalesce: many texts sent at once cost one advance task
+// per step and one webhook drain, not one of each per text, and the drain
+// sends every event once, in order; a drain whose receiver fails is retried
+// and resumes where it stopped.
+func TestDurableTasksCoalesce(t *testing.T) {
+	clk := &clock{t: time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)}
+	var (
+		mu   sync.Mutex
+		ids  []string
+		fail bool
+	)
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		defer mu.Unlock()
+		if fail {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			return
+		}
+		ids = append(ids, r.Header.Get(webhooksig.HeaderID))
+	}))
+	defer hook.Close()
+	st := surgesim.NewMemoryStorage()
+	sim, c := durableSim(t, st, surgesim.Config{Now: clk.Now, ReviewDelay: time.Second, DeliveryDelay: time.Second, WebhookURL: hook.URL})
+	ctx := t.Context()
+	acct := readyAccount(t, c)
+	camp := must(c.CreateCampaign(ctx, acct.ID, surgesim.SampleCampaign()))
+	if err := sim.SetCampaignStatus(camp.ID, surge.CampaignActive); err != nil {
+		t.Fatal(err)
+	}
+	num := must(c.PurchaseNumber(ctx, acct.ID, surge.NumberPurchase{Type: surge.NumberLocal, AreaCode: "415"}))
+	var later []surgesim.Task
+	clk.Advance(2 * time.Second) // past the review: nothing left to do
+	runTasks(t, st, sim, clk.Now(), &later)
+	if len(later) != 0 {
+		t.Fatalf("tasks left after the setup: %+v", later)
+	}
+	mu.Lock()
+	ids = nil
+	mu.Unlock()
+
+	const n = 30
+	for i := range n {
+		must(c.SendMessage(ctx, acct.ID, surge.MessageCreate{To: fmt.Sprintf("+141555501%02d", i), From: num.ID, Body: "hi"}))
+	}
+	count := func(tasks []surgesim.Task) (advance, drains int) {
+		for _, task := range tasks {
+			switch {
+			case task.Kind == surgesim.TaskAdvance:
+				advance++
+			case task.Kind == surgesim.TaskWebhook && task.Ref == "":
+				drains++
+			default:
+				t.Fatalf("unexpected task %+v", task)
+			}
+		}
+		return
+	}
+	tasks := st.TakeTasks()
+	if a, d := count(tasks); a != 1 || d > 1 {
+		t.Fatalf("%d texts scheduled %d advance tasks and %d drains, want 1 and at most 1", n, a, d)
+	}
+	// The sends: one advance serves them all and schedules the next step.
+	clk.Advance(time.Second)
+	for _, task := range tasks {
+		if err := sim.RunTask(ctx, task.Kind, task.Ref); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tasks = st.TakeTasks()
+	if a, d := count(tasks); a != 1 || d > 1 {
+		t.Fatalf("after the first step: %d advance tasks and %d drains, want 1 and at most 1", a, d)
+	}
+	// The drain's receiver fails: the task fails, nothing is lost.
+	mu.Lock()
+	fail = true
+	mu.Unlock()
+	drain := surgesim.Task{Kind: surgesim.TaskWebhook}
+	if err := sim.RunTask(ctx, drain.Kind, drain.Ref); err == nil {
+		t.Fatal("a drain whose receiver failed succeeded")
+	}
+	mu.Lock()
+	fail = false
+	mu.Unlock()
+	// Its retry, then the delivery step and its drain.
+	if err := sim.RunTask(ctx, drain.Kind, drain.Ref); err != nil {
+		t.Fatal(err)
+	}
+	clk.Advance(time.Second)
+	runTasks(t, st, sim, clk.Now(), &later)
+	mu.Lock()
+	defer mu.Unlock()
+	if len(ids) != 2*n {
+		t.Fatalf("%d webhooks, want %d (sent and delivered for each text)", len(ids), 2*n)
+	}
+	seen := map[string]bool{}
+	events := sim.Events()
+	order := map[string]int{}
+	for i, ev := range events {
+		order[ev.ID] = i
+	}
+	for i, id := range ids {
+		if seen[id] {
+			t.Fatalf("event %s sent twice", id)
+		}
+		seen[id] = true
+		if i > 0 && order[id] < order[ids[i-1]] {
+			t.Fatalf("events sent out of order: %s before %s", ids[i-1], id)
+		}
 	}
 }

@@ -11,9 +11,8 @@ import (
 // that compare two simulators on one Storage: anything a write changed
 // without touching it shows as a difference.
 func (s *Server) DumpState() string {
-	s.mu.Lock()
+	s.lockInspected(false)
 	defer s.mu.Unlock()
-	s.inspectLocked(false)
 	var keys []recKey
 	for id := range s.accounts {
 		keys = append(keys, recKey{kindAccount, id})

@@ -654,9 +654,9 @@ type InboundRequest struct {
 // case) then opts the contact out and emits contact.opted_out; START or UNSTOP opts it back in
 // and emits contact.opted_in. The keyword events are emitted every time, opted out or not.
 func (s *Server) Inbound(accountNumber, from, body string, attachments ...string) (surge.Event, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	if s.store == nil {
+		s.mu.Lock()
+		defer s.mu.Unlock()
 		s.advanceLocked(s.now())
 		return s.inboundLocked(accountNumber, from, body, attachments)
 	}
@@ -664,7 +664,7 @@ func (s *Server) Inbound(accountNumber, from, body string, attachments ...string
 		ev  surge.Event
 		err error
 	)
-	if serr := s.writeLocked(context.Background(), func() { ev, err = s.inboundLocked(accountNumber, from, body, attachments) }); serr != nil {
+	if serr := s.write(context.Background(), func() { ev, err = s.inboundLocked(accountNumber, from, body, attachments) }); serr != nil {
 		s.log.Error("surgesim: storage", "err", serr)
 		return surge.Event{}, errStorage
 	}
@@ -748,9 +748,8 @@ func (s *Server) sandboxInbound(r *http.Request, body []byte) (int, any, error) 
 // Messages returns an account's messages, sent and received, in creation order, as
 // GET /messages/{id} renders them.
 func (s *Server) Messages(accountID string) []surge.Message {
-	s.mu.Lock()
+	s.lockInspected(true)
 	defer s.mu.Unlock()
-	s.inspectLocked(true)
 	out := []surge.Message{}
 	for _, m := range s.accountMessagesLocked(accountID) {
 		out = append(out, convert[surge.Message](s.renderMessageLocked(m)))
@@ -760,9 +759,8 @@ func (s *Server) Messages(accountID string) []surge.Message {
 
 // Contacts returns an account's contacts in creation order.
 func (s *Server) Contacts(accountID string) []surge.Contact {
-	s.mu.Lock()
+	s.lockInspected(false)
 	defer s.mu.Unlock()
-	s.inspectLocked(false)
 	out := []surge.Contact{}
 	for _, c := range s.accountContactsLocked(accountID) {
 		out = append(out, convert[surge.Contact](renderContact(c)))
@@ -772,9 +770,8 @@ func (s *Server) Contacts(accountID string) []surge.Contact {
 
 // OptedOut reports whether phone (E.164) has opted out of the account's messages.
 func (s *Server) OptedOut(accountID, phone string) bool {
-	s.mu.Lock()
+	s.lockInspected(false)
 	defer s.mu.Unlock()
-	s.inspectLocked(false)
 	c := s.msgs.contactIndex[accountID+" "+phone]
 	return c != nil && c.optedOut
 }

@@ -25,8 +25,10 @@ const (
 
 // Meta record ids.
 const (
-	metaSeq    = "seq"            // the last object sequence number handed out
-	metaSecret = "webhook_secret" // the secret every simulator on the storage signs with
+	metaSeq     = "seq"            // the last object sequence number handed out
+	metaSecret  = "webhook_secret" // the secret every simulator on the storage signs with
+	metaAdvance = "advance"        // when the earliest TaskAdvance scheduled is due
+	metaDrain   = "drain"          // when the last webhook drain was scheduled
 )
 
 // recKey names one record.
@@ -89,6 +91,11 @@ type (
 	eventRec struct {
 		Seq   int64       `json:"seq"`
 		Event surge.Event `json:"event"`
+		// Undelivered: the event waits for a webhook drain.
+		Undelivered bool `json:"undelivered,omitempty"`
+	}
+	timeRec struct {
+		At time.Time `json:"at"`
 	}
 	seqRec struct {
 		Seq int64 `json:"seq"`
@@ -185,7 +192,7 @@ func (s *Server) objectLocked(k recKey) (any, bool) {
 		}
 	case kindEvent:
 		if i, ok := s.eventAt[k.id]; ok {
-			return eventRec{Seq: s.eventSeq[i], Event: s.events[i]}, true
+			return eventRec{Seq: s.eventSeq[i], Event: s.events[i], Undelivered: s.undelivered[k.id]}, true
 		}
 	case kindMeta:
 		switch k.id {
@@ -195,6 +202,10 @@ func (s *Server) objectLocked(k recKey) (any, bool) {
 			if s.cfg.WebhookSecret != "" {
 				return secretRec{Secret: s.cfg.WebhookSecret}, true
 			}
+		case metaAdvance:
+			return timeRec{At: s.advanceDue}, true
+		case metaDrain:
+			return timeRec{At: s.drainScheduled}, true
 		}
 	}
 	return nil, false
@@ -341,14 +352,18 @@ func (s *Server) applyOneLocked(r Record) error {
 		if gone {
 			return nil // events are history: never deleted
 		}
-		if _, ok := s.eventAt[r.ID]; ok {
-			return nil // an event never changes
-		}
 		var v eventRec
 		if err := json.Unmarshal(r.Data, &v); err != nil {
 			return err
 		}
-		s.addEventLocked(v.Seq, v.Event)
+		if v.Undelivered {
+			s.undelivered[r.ID] = true
+		} else {
+			delete(s.undelivered, r.ID)
+		}
+		if _, ok := s.eventAt[r.ID]; !ok { // an event's content never changes
+			s.addEventLocked(v.Seq, v.Event)
+		}
 	case kindMeta:
 		if gone {
 			return nil
@@ -366,6 +381,16 @@ func (s *Server) applyOneLocked(r Record) error {
 				return err
 			}
 			s.cfg.WebhookSecret = v.Secret
+		case metaAdvance, metaDrain:
+			var v timeRec
+			if err := json.Unmarshal(r.Data, &v); err != nil {
+				return err
+			}
+			if r.ID == metaAdvance {
+				s.advanceDue = v.At
+			} else {
+				s.drainScheduled = v.At
+			}
 		}
 	default:
 		return fmt.Errorf("unknown kind %q", r.Kind)

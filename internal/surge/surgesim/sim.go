@@ -168,6 +168,12 @@ type Server struct {
 	stale   bool
 	dirty   map[recKey]struct{}
 	tasks   []Task
+	// advanceDue is when the earliest TaskAdvance scheduled is due (zero:
+	// none); undelivered are the events a webhook drain has still to send,
+	// and drainScheduled when the last drain was scheduled.
+	advanceDue     time.Time
+	undelivered    map[string]bool
+	drainScheduled time.Time
 
 	wake      chan struct{}
 	done      chan struct{}
@@ -259,6 +265,7 @@ func (s *Server) resetStateLocked() {
 	s.inUse = map[string]bool{}
 	s.msgs = newMsgState()
 	s.events, s.eventSeq, s.eventAt = nil, nil, map[string]int{}
+	s.advanceDue, s.undelivered, s.drainScheduled = time.Time{}, map[string]bool{}, time.Time{}
 }
 
 // WebhookSecret returns the secret webhooks are signed with.
@@ -402,14 +409,16 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, h handlerFunc) {
 // simulators wrote first; anything else is a durable write (writeLocked),
 // answered only once stored.
 func (s *Server) act(r *http.Request, h func() (int, any, error)) (int, any, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	if s.store == nil {
+		s.mu.Lock()
+		defer s.mu.Unlock()
 		s.advanceLocked(s.now())
 		return h()
 	}
 	if r.Method == http.MethodGet {
-		if err := s.syncLocked(r.Context()); err != nil {
+		err := s.lockSynced(r.Context())
+		defer s.mu.Unlock()
+		if err != nil {
 			s.log.Error("surgesim: storage", "err", err)
 			return 0, nil, errStorage
 		}
@@ -420,7 +429,7 @@ func (s *Server) act(r *http.Request, h func() (int, any, error)) (int, any, err
 		v      any
 		herr   error
 	)
-	if err := s.writeLocked(r.Context(), func() { status, v, herr = h() }); err != nil {
+	if err := s.write(r.Context(), func() { status, v, herr = h() }); err != nil {
 		s.log.Error("surgesim: storage", "err", err)
 		return 0, nil, errStorage
 	}
@@ -545,14 +554,14 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 // a background ticker calls it too, and tests with a fake clock may call it to fire webhooks
 // deterministically.
 func (s *Server) Tick() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	if s.store != nil {
-		if err := s.writeLocked(context.Background(), nil); err != nil {
+		if err := s.write(context.Background(), nil); err != nil {
 			s.log.Error("surgesim: storage", "err", err)
 		}
 		return
 	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	s.advanceLocked(s.now())
 }
 
@@ -561,8 +570,6 @@ func (s *Server) SetCampaignStatus(id, status string) error {
 	if !slices.Contains(campaignStatuses, status) {
 		return fmt.Errorf("surgesim: unknown campaign status %q", status)
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	pin := func() error {
 		c, ok := s.campaigns[id]
 		if !ok {
@@ -574,26 +581,29 @@ func (s *Server) SetCampaignStatus(id, status string) error {
 		return nil
 	}
 	if s.store == nil {
+		s.mu.Lock()
+		defer s.mu.Unlock()
 		return pin()
 	}
 	var err error
-	if serr := s.writeLocked(context.Background(), func() { err = pin() }); serr != nil {
+	if serr := s.write(context.Background(), func() { err = pin() }); serr != nil {
 		return serr
 	}
 	return err
 }
 
-// inspectLocked readies the state for an inspection helper: with a
+// lockInspected locks the state for an inspection helper, readied: with a
 // Storage it reads what other simulators wrote (a failure is logged: the
 // helpers answer from memory); in memory, when advance, it runs the
 // transitions due by now, as a request would.
-func (s *Server) inspectLocked(advance bool) {
+func (s *Server) lockInspected(advance bool) {
 	if s.store != nil {
-		if err := s.syncLocked(context.Background()); err != nil {
+		if err := s.lockSynced(context.Background()); err != nil {
 			s.log.Error("surgesim: storage", "err", err)
 		}
 		return
 	}
+	s.mu.Lock()
 	if advance {
 		s.advanceLocked(s.now())
 	}
@@ -608,9 +618,8 @@ func (s *Server) RequestCount(method, pathPattern string) int {
 
 // Accounts returns every account in creation order.
 func (s *Server) Accounts() []surge.Account {
-	s.mu.Lock()
+	s.lockInspected(false)
 	defer s.mu.Unlock()
-	s.inspectLocked(false)
 	out := []surge.Account{}
 	for _, a := range sortedBySeq(s.accounts, func(a *account) int64 { return a.seq }) {
 		out = append(out, a.Account)
@@ -621,18 +630,16 @@ func (s *Server) Accounts() []surge.Account {
 // Archived reports whether the account was archived (DELETE /accounts/{id}), which Surge's
 // Account object does not show.
 func (s *Server) Archived(accountID string) bool {
-	s.mu.Lock()
+	s.lockInspected(false)
 	defer s.mu.Unlock()
-	s.inspectLocked(false)
 	a, ok := s.accounts[accountID]
 	return ok && a.archived
 }
 
 // Campaigns returns every campaign in creation order, with its status as of Now.
 func (s *Server) Campaigns() []surge.Campaign {
-	s.mu.Lock()
+	s.lockInspected(true)
 	defer s.mu.Unlock()
-	s.inspectLocked(true)
 	now := s.now()
 	out := []surge.Campaign{}
 	for _, c := range sortedBySeq(s.campaigns, func(c *campaign) int64 { return c.seq }) {
@@ -643,9 +650,8 @@ func (s *Server) Campaigns() []surge.Campaign {
 
 // Numbers returns the phone numbers an account owns, in purchase order.
 func (s *Server) Numbers(accountID string) []surge.PhoneNumber {
-	s.mu.Lock()
+	s.lockInspected(false)
 	defer s.mu.Unlock()
-	s.inspectLocked(false)
 	out := []surge.PhoneNumber{}
 	for _, n := range s.accountNumbersLocked(accountID) {
 		out = append(out, n.PhoneNumber)
@@ -655,9 +661,8 @@ func (s *Server) Numbers(accountID string) []surge.PhoneNumber {
 
 // AllNumbers returns every owned phone number across accounts, in purchase order.
 func (s *Server) AllNumbers() []surge.PhoneNumber {
-	s.mu.Lock()
+	s.lockInspected(false)
 	defer s.mu.Unlock()
-	s.inspectLocked(false)
 	out := []surge.PhoneNumber{}
 	for _, n := range sortedBySeq(s.numbers, func(n *number) int64 { return n.seq }) {
 		out = append(out, n.PhoneNumber)
@@ -667,9 +672,8 @@ func (s *Server) AllNumbers() []surge.PhoneNumber {
 
 // Events returns every webhook event emitted so far, whether or not a WebhookURL is set.
 func (s *Server) Events() []surge.Event {
-	s.mu.Lock()
+	s.lockInspected(false)
 	defer s.mu.Unlock()
-	s.inspectLocked(false)
 	return slices.Clone(s.events)
 }
 

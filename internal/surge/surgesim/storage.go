@@ -20,7 +20,9 @@ const (
 	// TaskAdvance runs the clock-driven transitions (campaign reviews,
 	// message deliveries) due by the time it runs.
 	TaskAdvance = "advance"
-	// TaskWebhook sends event Ref to the simulator's WebhookURL.
+	// TaskWebhook with Ref "" drains the webhooks: it sends the events
+	// not delivered yet, in order, to the simulator's WebhookURL. With an
+	// event id as Ref it sends that event alone.
 	TaskWebhook = "webhook"
 )
 

@@ -34,7 +34,7 @@ func (s *Server) emitLocked(accountID, typ string, data any) surge.Event {
 		// process runs it, to that process's WebhookURL.
 		s.touch(kindEvent, ev.ID)
 		if s.cfg.WebhookURL != "" {
-			s.scheduleLocked(Task{Kind: TaskWebhook, Ref: ev.ID, Due: now})
+			s.queueWebhookLocked(ev.ID, now)
 		}
 		return ev
 	}
