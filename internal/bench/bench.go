@@ -106,6 +106,12 @@ type Config struct {
 	ServeCommand func(ctx context.Context, args ...string) *exec.Cmd
 	// Progress, when set, receives a line as each step begins.
 	Progress io.Writer
+	// DurableSandbox runs the scenarios with test mode's sandbox carrier
+	// on the database, as `naive serve` runs it. By default it is kept in
+	// memory: the scenarios measure the server, and the simulated
+	// carrier's own writes (which a real carrier makes on its side) would
+	// share the database's one writer with what is measured.
+	DurableSandbox bool
 }
 
 func (c *Config) defaults() error {
@@ -141,6 +147,9 @@ func isPostgres(url string) bool {
 type Report struct {
 	// Database is "sqlite" or "postgres".
 	Database string `json:"database"`
+	// Sandbox is where test mode's simulated carrier kept its state during
+	// the scenarios: "memory" or "database".
+	Sandbox string `json:"sandbox"`
 	// DurationSeconds is each scenario's measured duration.
 	DurationSeconds float64 `json:"duration_s"`
 	// WarmupSeconds is each scenario's warm-up.
@@ -241,7 +250,8 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		return nil, err
 	}
 	r := &Report{Database: "sqlite", DurationSeconds: cfg.Duration.Seconds(), WarmupSeconds: cfg.Warmup.Seconds(),
-		CPUs: runtime.NumCPU(), GOMAXPROCS: runtime.GOMAXPROCS(0), GoVersion: runtime.Version(),
+		Sandbox: map[bool]string{false: "memory", true: "database"}[cfg.DurableSandbox],
+		CPUs:    runtime.NumCPU(), GOMAXPROCS: runtime.GOMAXPROCS(0), GoVersion: runtime.Version(),
 		Platform: runtime.GOOS + "/" + runtime.GOARCH}
 	if cfg.DatabaseURL != "" {
 		r.Database = "postgres"

@@ -11,8 +11,8 @@ import (
 // ratios and targets, the process checks, then the first error of each
 // row that had any.
 func (r *Report) WriteTable(w io.Writer) error {
-	fmt.Fprintf(w, "naive bench: %s, %s per scenario after a %s warm-up; %d CPUs (GOMAXPROCS %d), %s %s\n\n",
-		r.Database, seconds(r.DurationSeconds), seconds(r.WarmupSeconds), r.CPUs, r.GOMAXPROCS, r.GoVersion, r.Platform)
+	fmt.Fprintf(w, "naive bench: %s (sandbox carrier in %s), %s per scenario after a %s warm-up; %d CPUs (GOMAXPROCS %d), %s %s\n\n",
+		r.Database, r.Sandbox, seconds(r.DurationSeconds), seconds(r.WarmupSeconds), r.CPUs, r.GOMAXPROCS, r.GoVersion, r.Platform)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "scenario\tconc\trequests\treq/s\tp50\tp99\terrors\tbaseline\tratio\ttarget\tresult")
 	for _, row := range r.Rows {

@@ -53,6 +53,7 @@ func runScenarios(ctx context.Context, cfg *Config, dbURL string, b0, b1 float64
 		SandboxReviewDelay: time.Second,
 		PollInterval:       250 * time.Millisecond,
 		RateLimit:          -1,
+		SandboxInMemory:    !cfg.DurableSandbox,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("bench: start server: %w", err)

@@ -14,10 +14,11 @@ import (
 // newBenchCmd is `naive bench`: the load harness (internal/bench).
 func newBenchCmd(f *Factory) *cobra.Command {
 	var (
-		databaseURL string
-		duration    time.Duration
-		strict      bool
-		cpuProfile  string
+		databaseURL    string
+		duration       time.Duration
+		strict         bool
+		durableSandbox bool
+		cpuProfile     string
 	)
 	cmd := &cobra.Command{
 		Use:   "bench",
@@ -72,7 +73,8 @@ printed even when stdout is not a terminal; --json prints the report as JSON.`,
 				}
 				defer pprof.StopCPUProfile()
 			}
-			rep, err := bench.Run(cmd.Context(), bench.Config{DatabaseURL: databaseURL, Duration: duration, Progress: f.IO.ErrOut})
+			rep, err := bench.Run(cmd.Context(), bench.Config{DatabaseURL: databaseURL, Duration: duration, Progress: f.IO.ErrOut,
+				DurableSandbox: durableSandbox})
 			if err != nil {
 				return err
 			}
@@ -94,6 +96,7 @@ printed even when stdout is not a terminal; --json prints the report as JSON.`,
 	fl.StringVar(&databaseURL, "database-url", "", "run on scratch databases of this PostgreSQL server (postgres://…); default temporary SQLite files")
 	fl.DurationVar(&duration, "duration", 5*time.Second, "how long each scenario is measured, after its warm-up")
 	fl.BoolVar(&strict, "strict", false, "exit 1 when a target is missed or a request failed")
+	fl.BoolVar(&durableSandbox, "durable-sandbox", false, "keep the sandbox carrier's state in the database during the scenarios, as naive serve does (default: in memory, to measure the server alone)")
 	fl.StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the whole run (server included) to this file, for go tool pprof")
 	return cmd
 }
