@@ -78,7 +78,9 @@ func (db *DB) SandboxUpdate(ctx context.Context, since int64, fn func(changed []
 		fnErr    error
 		panicked any
 	)
-	err := db.rawTx(ctx, func(tx *txn) error {
+	// Its caller may hold a lock the next writer needs until this returns:
+	// nothing may wait for the writer after the commit.
+	err := db.rawTxThen(ctx, (*txn).prepareMissedLater, func(tx *txn) error {
 		changed, v, err := sandboxChanges(tx.ctxOf(ctx), tx, since)
 		if err != nil {
 			return err

@@ -273,6 +273,11 @@ func (db *DB) tx(ctx context.Context, fn func(*txn) error) (err error) {
 
 // rawTx runs fn in a transaction of its own, committed alone.
 func (db *DB) rawTx(ctx context.Context, fn func(*txn) error) (err error) {
+	return db.rawTxThen(ctx, (*txn).prepareMissed, fn)
+}
+
+// rawTxThen is rawTx with after run once the transaction has ended.
+func (db *DB) rawTxThen(ctx context.Context, after func(*txn, context.Context), fn func(*txn) error) (err error) {
 	tx, err := db.w.BeginTx(ctx, nil)
 	if err != nil {
 		return mapErr(err)
@@ -282,7 +287,7 @@ func (db *DB) rawTx(ctx context.Context, fn func(*txn) error) (err error) {
 		if err != nil {
 			tx.Rollback()
 		}
-		t.prepareMissed(ctx)
+		after(t, ctx)
 	}()
 	if err := fn(t); err != nil {
 		return mapErr(err)

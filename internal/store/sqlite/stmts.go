@@ -199,3 +199,22 @@ func (t *txn) prepareMissed(ctx context.Context) {
 	}
 	t.missed = nil
 }
+
+// prepareMissedLater is prepareMissed on a goroutine of its own, for a
+// caller that must not wait for the connection again once its commit
+// returned: preparing waits for the writer, which the next write takes at
+// once, and a caller holding a lock that write needs (the sandbox holds its
+// state's until its write returns) would wait for it forever.
+func (t *txn) prepareMissedLater(ctx context.Context) {
+	missed := t.missed
+	t.missed = nil
+	if len(missed) == 0 {
+		return
+	}
+	ctx = context.WithoutCancel(ctx)
+	go func() {
+		for _, q := range missed {
+			_, _ = t.pool.stmt(ctx, q)
+		}
+	}()
+}
