@@ -129,6 +129,7 @@ func (s *Server) lockSynced(ctx context.Context) error {
 		}
 		return nil
 	}
+	s.mu.Lock()
 	return errors.New("surgesim: read state: writes keep failing")
 }
 
