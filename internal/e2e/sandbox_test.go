@@ -3,9 +3,13 @@ package e2e_test
 import (
 	"database/sql"
 	"fmt"
+	"maps"
+	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -262,4 +266,136 @@ func TestSandboxAcrossProcesses(t *testing.T) {
 	if b := hs[0].balance(testKey); b != 1000-n*50-5 {
 		t.Fatalf("balance %d, want %d (six numbers, five texts)", b, 1000-n*50-5)
 	}
+}
+
+// TestCrashDurableSandbox: storms of provisions with the sandbox on the
+// server's database, each cut by a SIGKILL and retried after the restart:
+// the carrier's state and ours, written in separate transactions of one
+// database, agree afterwards — one number per key, one charge, and every
+// number the sandbox holds is an active phone of ours.
+func TestCrashDurableSandbox(t *testing.T) {
+	bin := buildNaive(t)
+	eachDB(t, func(t *testing.T, dbURL string) {
+		const password = "correct horse battery staple"
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		addr := ln.Addr().String()
+		ln.Close()
+		srv := &crashServer{t: t, bin: bin, env: serveEnv(password), url: "http://" + addr,
+			args: []string{"--addr", addr, "--database-url", dbURL, "--sandbox-review-delay", "1h",
+				"--poll-interval", "1s", "--log-level", "info"}}
+		srv.start()
+		t.Cleanup(func() {
+			if dir := os.Getenv("NAIVE_TEST_LOG_DIR"); dir != "" && t.Failed() {
+				_ = os.WriteFile(filepath.Join(dir, "crash-durable.log"), []byte(srv.logs()), 0o644)
+			}
+		})
+		m := testKeyRE.FindStringSubmatch(srv.proc.banner)
+		if m == nil {
+			t.Fatalf("no test key in the banner:\n%s", srv.proc.banner)
+		}
+		h := &harness{t: t, url: srv.url, testKey: m[1], admin: "admin@localhost", password: password}
+		rounds := []struct{ keys, killAfter int }{{24, 0}, {24, 6}, {24, 14}, {24, 22}}
+		total := 0
+		for _, r := range rounds {
+			total += r.keys
+		}
+		h.grant(h.login(), int64(total)*50-1000)
+		answers := map[string]resp{}
+		var mu sync.Mutex
+		for ri, r := range rounds {
+			work := make(chan string, r.keys)
+			for i := range r.keys {
+				work <- fmt.Sprintf("durable-crash-%d-%d", ri, i)
+			}
+			close(work)
+			answered := make(chan struct{}, r.keys)
+			var wg sync.WaitGroup
+			for range 8 {
+				wg.Go(func() {
+					for k := range work {
+						res := provisionUntilAnswered(t, srv.url, h.testKey, k, 2*time.Minute)
+						mu.Lock()
+						answers[k] = res
+						mu.Unlock()
+						answered <- struct{}{}
+					}
+				})
+			}
+			if r.killAfter == 0 {
+				time.Sleep(30 * time.Millisecond) // the first brand's registration
+			}
+			for range r.killAfter {
+				<-answered
+			}
+			srv.kill()
+			srv.start()
+			wg.Wait()
+			if t.Failed() {
+				t.Fatalf("round %d failed; server log:\n%s", ri, tail(srv.logs(), 6000))
+			}
+		}
+		phones := map[string]bool{}
+		for k, a := range answers {
+			if a.Status != http.StatusAccepted {
+				t.Fatalf("key %s answered %d: %s", k, a.Status, a.Body)
+			}
+			id := a.json(t)["phone"].(map[string]any)["id"].(string)
+			if phones[id] {
+				t.Fatalf("phone %s answered to two keys", id)
+			}
+			phones[id] = true
+		}
+		// A graceful restart: the new leader's reconciliation releases any
+		// number the sandbox holds that is not ours.
+		srv.proc.stop(t)
+		srv.stderr = append(srv.stderr, srv.proc.stderr.String())
+		srv.start()
+		carrier := func() map[string]bool {
+			out := map[string]bool{}
+			rowsOf(t, dbURL, `SELECT id FROM sandbox_records WHERE kind = 'number' AND data IS NOT NULL`, func(v string) { out[v] = true })
+			return out
+		}
+		deadline := time.Now().Add(30 * time.Second)
+		for held, ours := carrier(), activeCarrierIDs(t, dbURL); !maps.Equal(held, ours); held, ours = carrier(), activeCarrierIDs(t, dbURL) {
+			if time.Now().After(deadline) {
+				var extra, missing []string
+				for id := range held {
+					if !ours[id] {
+						extra = append(extra, id)
+					}
+				}
+				for id := range ours {
+					if !held[id] {
+						missing = append(missing, id)
+					}
+				}
+				var states []string
+				for _, id := range append(extra, missing...) {
+					rowsOf(t, dbURL, `SELECT id || ' ' || status || ' ' || carrier_id FROM phones WHERE carrier_id = '`+id+`'`, func(v string) { states = append(states, v) })
+					rowsOf(t, dbURL, `SELECT coalesce(data, 'deleted') FROM sandbox_records WHERE kind = 'number' AND id = '`+id+`'`, func(v string) { states = append(states, v) })
+				}
+				t.Fatalf("the sandbox holds numbers not ours %v, and lacks ours %v:\n%s\nserver log:\n%s", extra, missing, strings.Join(states, "\n"),
+					tail(srv.logs(), 3000))
+			}
+			time.Sleep(200 * time.Millisecond)
+		}
+		if n := len(carrier()); n != total {
+			t.Fatalf("the sandbox holds %d numbers, want %d", n, total)
+		}
+		if b := h.balance(h.testKey); b != 0 {
+			t.Fatalf("balance %d, want 0", b)
+		}
+		if sum, kept := ledgerTotals(h); sum != 0 || kept != total {
+			t.Fatalf("ledger sums to %d with %d charges kept, want 0 and %d", sum, kept, total)
+		}
+		st := crashState(t, dbURL)
+		if st.unfinishedKeys != 0 || st.provisioning != 0 {
+			t.Fatalf("left behind: %d unfinished keys, %d provisioning phones", st.unfinishedKeys, st.provisioning)
+		}
+		t.Logf("%d keys over %d SIGKILLs with the sandbox on the database: %d numbers at the sandbox, all ours; %d resumed a dead run; %d phones refunded",
+			total, len(rounds), total, strings.Count(srv.logs(), "idempotency key taken over"), st.failed)
+	})
 }
