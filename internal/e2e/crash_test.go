@@ -157,24 +157,11 @@ func crashSuite(t *testing.T, bin, dbURL string) {
 			keys[i] = fmt.Sprintf("crash-%d-%d-%s", ri, i, uuid.NewString())
 		}
 		began := time.Now()
-		var wg sync.WaitGroup
-		work := make(chan string, len(keys))
-		for _, k := range keys {
-			work <- k
-		}
-		close(work)
-		answered := make(chan struct{}, len(keys))
-		for range 16 {
-			wg.Go(func() {
-				for k := range work {
-					res := provisionUntilAnswered(t, srv.url, h.testKey, k, 2*time.Minute)
-					mu.Lock()
-					answers[k] = res
-					mu.Unlock()
-					answered <- struct{}{}
-				}
-			})
-		}
+		answered, wait := storm(t, srv.url, h.testKey, keys, 16, func(k string, res resp) {
+			mu.Lock()
+			answers[k] = res
+			mu.Unlock()
+		})
 		if r.killAfter > 0 {
 			for range r.killAfter {
 				<-answered
@@ -186,7 +173,7 @@ func crashSuite(t *testing.T, bin, dbURL string) {
 		srv.kill()
 		slowRoute.Store("")
 		srv.start() // same address, same database
-		wg.Wait()
+		wait()
 		if t.Failed() {
 			t.Fatalf("round %q failed; server log:\n%s", r.name, tail(srv.logs(), 6000))
 		}
@@ -275,6 +262,28 @@ func crashSuite(t *testing.T, bin, dbURL string) {
 	t.Logf("%d keys over %d SIGKILLs: %d answers resumed a dead run; each key one number, one charge; balance = ledger = 0; "+
 		"%d numbers at the carrier, all ours; %d phones refunded after an interrupted run",
 		total, len(rounds), takeovers, len(sim.AllNumbers()), st.failed)
+}
+
+// storm provisions with each key from workers goroutines at once, each
+// until answered (provisionUntilAnswered), passing every answer to got; it
+// returns a channel that receives once per answer and a wait for them all.
+func storm(t *testing.T, url, token string, keys []string, workers int, got func(key string, r resp)) (<-chan struct{}, func()) {
+	work := make(chan string, len(keys))
+	for _, k := range keys {
+		work <- k
+	}
+	close(work)
+	answered := make(chan struct{}, len(keys))
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			for k := range work {
+				got(k, provisionUntilAnswered(t, url, token, k, 2*time.Minute))
+				answered <- struct{}{}
+			}
+		})
+	}
+	return answered, wg.Wait
 }
 
 // provisionUntilAnswered sends one provision with key until it gets a

@@ -306,24 +306,15 @@ func TestCrashDurableSandbox(t *testing.T) {
 		answers := map[string]resp{}
 		var mu sync.Mutex
 		for ri, r := range rounds {
-			work := make(chan string, r.keys)
-			for i := range r.keys {
-				work <- fmt.Sprintf("durable-crash-%d-%d", ri, i)
+			keys := make([]string, r.keys)
+			for i := range keys {
+				keys[i] = fmt.Sprintf("durable-crash-%d-%d", ri, i)
 			}
-			close(work)
-			answered := make(chan struct{}, r.keys)
-			var wg sync.WaitGroup
-			for range 8 {
-				wg.Go(func() {
-					for k := range work {
-						res := provisionUntilAnswered(t, srv.url, h.testKey, k, 2*time.Minute)
-						mu.Lock()
-						answers[k] = res
-						mu.Unlock()
-						answered <- struct{}{}
-					}
-				})
-			}
+			answered, wait := storm(t, srv.url, h.testKey, keys, 8, func(k string, res resp) {
+				mu.Lock()
+				answers[k] = res
+				mu.Unlock()
+			})
 			if r.killAfter == 0 {
 				time.Sleep(30 * time.Millisecond) // the first brand's registration
 			}
@@ -332,7 +323,7 @@ func TestCrashDurableSandbox(t *testing.T) {
 			}
 			srv.kill()
 			srv.start()
-			wg.Wait()
+			wait()
 			if t.Failed() {
 				t.Fatalf("round %d failed; server log:\n%s", ri, tail(srv.logs(), 6000))
 			}

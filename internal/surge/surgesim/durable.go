@@ -67,14 +67,20 @@ func (s *Server) reloadLocked(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("surgesim: load state: %w", err)
 	}
-	secret := s.cfg.WebhookSecret
-	s.resetStateLocked()
-	s.cfg.WebhookSecret = secret
-	if err := s.applyLocked(recs); err != nil {
+	if err := s.replaceStateLocked(recs); err != nil {
 		return err
 	}
 	s.version, s.stale = v, false
 	return nil
+}
+
+// replaceStateLocked empties the state, keeping the webhook secret until
+// the records bring the stored one, and applies recs.
+func (s *Server) replaceStateLocked(recs []Record) error {
+	secret := s.cfg.WebhookSecret
+	s.resetStateLocked()
+	s.cfg.WebhookSecret = secret
+	return s.applyLocked(recs)
 }
 
 // The lock discipline with a Storage: s.mu is never held while waiting for
@@ -111,10 +117,7 @@ func (s *Server) lockSynced(ctx context.Context) error {
 			s.mu.Unlock()
 			continue
 		case stale:
-			secret := s.cfg.WebhookSecret
-			s.resetStateLocked()
-			s.cfg.WebhookSecret = secret
-			if err := s.applyLocked(recs); err != nil {
+			if err := s.replaceStateLocked(recs); err != nil {
 				return err
 			}
 			s.version, s.stale = v, false
@@ -163,14 +166,13 @@ func (s *Server) writeOnce(ctx context.Context, fn func()) error {
 			return nil, nil, errStale // a write failed since we looked
 		}
 		ran = true
-		if stale {
-			secret := s.cfg.WebhookSecret
-			s.resetStateLocked()
-			s.cfg.WebhookSecret = secret
-		}
 		s.dirty = map[recKey]struct{}{}
 		s.tasks = nil
-		if err := s.applyLocked(changed); err != nil {
+		apply := s.applyLocked
+		if stale {
+			apply = s.replaceStateLocked
+		}
+		if err := apply(changed); err != nil {
 			return nil, nil, err
 		}
 		s.advanceLocked(s.now())
