@@ -66,10 +66,10 @@ func textBothWays(t *testing.T, h, reader *harness, id, e164, from string) {
 	out := h.must(201, h.call("POST", "/v1/phone/"+id+"/sms", h.testKey, `{"to":"`+from+`","body":"Your order is ready"}`)).json(t)
 	mid := out["id"].(string)
 	h.must(202, h.call("POST", "/v1/sandbox/sms", h.testKey, `{"to":"`+e164+`","from":"`+from+`","body":"Thanks!"}`))
-	waitLong(t, "the outbound text delivered (the sandbox's webhooks)", 20*time.Second, func() bool {
+	waitLong(t, "the outbound text delivered (the sandbox's webhooks)", 40*time.Second, func() bool {
 		return reader.must(200, reader.call("GET", "/v1/phone/messages/"+mid, reader.testKey, nil)).json(t)["status"] == "delivered"
 	})
-	waitLong(t, "the inbound text stored", 20*time.Second, func() bool {
+	waitLong(t, "the inbound text stored", 40*time.Second, func() bool {
 		for _, m := range reader.must(200, reader.call("GET", "/v1/phone/"+id+"/messages", reader.testKey, nil)).json(t)["data"].([]any) {
 			if m := m.(map[string]any); m["direction"] == "inbound" && m["from"] == from {
 				return true

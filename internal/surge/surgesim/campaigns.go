@@ -220,8 +220,12 @@ func (s *Server) dueLocked(t time.Time) {
 }
 
 // lostTaskAfter is how long past its due time a scheduled task counts as
-// lost (its job gave up), so that the next write schedules another.
-const lostTaskAfter = time.Minute
+// lost, so that the next write schedules another: its job gave up, or it
+// was running in a process that was killed (River hands such a job back
+// only after minutes). A task runs within a second of its due time
+// otherwise; a second one is harmless (an advance applies what is due, a
+// drain sends what is undelivered).
+const lostTaskAfter = 10 * time.Second
 
 // advanceGap is the least time between two runs of TaskAdvance: under load
 // each run serves the transitions of many messages.

@@ -421,3 +421,43 @@ func TestDurableTasksCoalesce(t *testing.T) {
 		}
 	}
 }
+
+// TestDurableLostTaskReplaced: a task that never ran (its process was
+// killed while its job ran) is replaced by the next write that needs one,
+// once it is 10s past due; before, one scheduled task serves.
+func TestDurableLostTaskReplaced(t *testing.T) {
+	clk := &clock{t: time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)}
+	st := surgesim.NewMemoryStorage()
+	sim, c := durableSim(t, st, surgesim.Config{Now: clk.Now, ReviewDelay: time.Second, DeliveryDelay: time.Second,
+		WebhookURL: "http://127.0.0.1:1/unused"})
+	ctx := t.Context()
+	acct := readyAccount(t, c)
+	camp := must(c.CreateCampaign(ctx, acct.ID, surgesim.SampleCampaign()))
+	if err := sim.SetCampaignStatus(camp.ID, surge.CampaignActive); err != nil {
+		t.Fatal(err)
+	}
+	num := must(c.PurchaseNumber(ctx, acct.ID, surge.NumberPurchase{Type: surge.NumberLocal, AreaCode: "415"}))
+	send := func() (advance, drains int) {
+		t.Helper()
+		_ = st.TakeTasks()
+		must(c.SendMessage(ctx, acct.ID, surge.MessageCreate{To: "+14155550123", From: num.ID, Body: "hi"}))
+		for _, task := range st.TakeTasks() {
+			switch task.Kind {
+			case surgesim.TaskAdvance:
+				advance++
+			case surgesim.TaskWebhook:
+				drains++
+			}
+		}
+		return
+	}
+	send() // schedules the advance (and a drain for the setup's events); none of them ever runs
+	clk.Advance(2 * time.Second)
+	if a, d := send(); a != 0 || d != 0 {
+		t.Fatalf("a send 1s after a pending task's due time scheduled %d advances and %d drains, want none", a, d)
+	}
+	clk.Advance(10 * time.Second)
+	if a, d := send(); a != 1 || d != 1 {
+		t.Fatalf("a send 10s after a lost task's due time scheduled %d advances and %d drains, want one of each", a, d)
+	}
+}
