@@ -242,8 +242,8 @@ func (s *Service) activate(ctx context.Context, r *run, cr carrier.Carrier, phon
 		// The phone is no longer provisioning: the reconciler settled it
 		// while this run was away — activated with this very number, or
 		// refunded (then the number is not ours).
-		if res, ok := s.settledElsewhere(ctx, r, phone, num.ID); ok {
-			return res, nil
+		if res, settled, err := s.settledElsewhere(ctx, r, phone, num.ID); settled {
+			return res, err // the number is the phone's: never release it
 		}
 		s.releaseUnrecorded(ctx, cr, num)
 		return s.failProvision(ctx, r, phone, errInterrupted())
@@ -281,8 +281,8 @@ func (s *Service) failProvision(ctx context.Context, r *run, phone *naive.Phone,
 	}
 	_, err := s.store.FailPhone(ctx, phone.ID, refund, pr)
 	if errors.Is(err, store.ErrConflict) {
-		if res, ok := s.settledElsewhere(ctx, r, phone, ""); ok {
-			return res, nil
+		if res, settled, serr := s.settledElsewhere(ctx, r, phone, ""); settled {
+			return res, serr
 		}
 		// Refunded already (by the reconciler): store the outcome.
 		err = s.store.SaveProgress(ctx, pr)
@@ -295,16 +295,19 @@ func (s *Service) failProvision(ctx context.Context, r *run, phone *naive.Phone,
 	return nil, failure
 }
 
-// settledElsewhere ends a run whose phone the reconciler activated while
-// the run was away (with carrierID, when given): the run's answer is that
-// number. It reports false when the phone is not active.
-func (s *Service) settledElsewhere(ctx context.Context, r *run, phone *naive.Phone, carrierID string) (*naive.Provisioned, bool) {
+// settledElsewhere ends a run whose phone another run or the reconciler
+// activated while this one was away (with carrierID, when given): the
+// run's answer is that number. settled reports whether the phone is so
+// active — then its number is the phone's, whatever err says: err is only
+// that this run could not store the answer (another took the run over and
+// answers it), and the caller must neither release the number nor refund.
+func (s *Service) settledElsewhere(ctx context.Context, r *run, phone *naive.Phone, carrierID string) (res *naive.Provisioned, settled bool, err error) {
 	sc := naive.Scope{OperatorID: phone.OperatorID, Mode: phone.Mode}
 	ph, camp, err := s.store.GetPhoneAndCampaign(ctx, sc, phone.ID)
 	if err != nil || ph.Status != naive.PhoneActive || (carrierID != "" && ph.CarrierID != carrierID) {
-		return nil, false
+		return nil, false, nil
 	}
-	res := &naive.Provisioned{Phone: *ph, CreditsUsed: ph.Price}
+	res = &naive.Provisioned{Phone: *ph, CreditsUsed: ph.Price}
 	if e, err := s.store.GetLedgerEntry(ctx, sc, naive.LedgerPhoneProvision, ph.ID); err == nil {
 		res.CreditsRemaining = e.BalanceAfter
 	}
@@ -313,11 +316,11 @@ func (s *Service) settledElsewhere(ctx context.Context, r *run, phone *naive.Pho
 		res.Campaign = naive.CampaignSummary{ID: camp.ID, Status: camp.Status, ETA: campaignETA(camp)}
 	}
 	if err := s.store.SaveProgress(ctx, r.finish(res, nil)); err != nil {
-		s.log.Error("store the outcome of a provision settled meanwhile", "phone_id", ph.ID, "err", err)
-		return nil, false
+		s.log.Warn("store the outcome of a provision settled meanwhile", "phone_id", ph.ID, "err", err)
+		return nil, true, phaseError(err)
 	}
 	r.stored()
-	return res, true
+	return res, true, nil
 }
 
 // resumeProvision resumes a provision whose process died after its reserve
@@ -423,8 +426,8 @@ func (s *Service) refundInterrupted(ctx context.Context, r *run, phone *naive.Ph
 	}
 	_, err := s.store.FailPhone(ctx, phone.ID, refund, pr)
 	if errors.Is(err, store.ErrConflict) {
-		if res, ok := s.settledElsewhere(ctx, r, phone, ""); ok {
-			return res, true, nil
+		if res, settled, serr := s.settledElsewhere(ctx, r, phone, ""); settled {
+			return res, serr == nil, serr
 		}
 		err = s.store.SaveProgress(ctx, pr)
 	}

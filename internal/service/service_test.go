@@ -860,3 +860,70 @@ func TestPhoneReadsAcrossProcesses(t *testing.T) {
 		t.Fatal("a read shares its phone with the memory")
 	}
 }
+
+// TestTakenOverMidPurchase: while a run's purchase is in flight its process
+// is taken for dead, and another process takes the run over, finds the
+// number by our phone id and activates the phone. When the first run's
+// purchase then returns, the number is the phone's: the first run must not
+// release it (nor refund), though it cannot store the answer.
+func TestTakenOverMidPurchase(t *testing.T) {
+	f := setup(t)
+	if _, err := f.svc.ProvisionPhone(f.ctx, "", firstNumber); err != nil {
+		t.Fatal(err)
+	}
+	var p2res *naive.ProvisionResult
+	slow := &hookedCarrier{fakeCarrier: f.cr, afterBuy: func() {
+		// process-1 stopped beating; process-2 takes its run over.
+		f.clock.add(6 * time.Second)
+		p2 := f.process("process-2")
+		rec, err := p2.LookupKey(f.ctx, mustPrincipal(f.ctx), "k")
+		if err != nil || rec == nil {
+			t.Errorf("no record: %v", err)
+			return
+		}
+		if ok, err := p2.TakeOverKey(f.ctx, rec); err != nil || !ok {
+			t.Errorf("take over: %v %v", ok, err)
+			return
+		}
+		ctx, _ := keyed(f.ctx, "k")
+		naive.IdempotencyFrom(ctx).Resume = true
+		if p2res, err = p2.ProvisionPhone(ctx, "", naive.ProvisionRequest{AreaCode: "415"}); err != nil {
+			t.Errorf("process-2: %v", err)
+		}
+	}}
+	svc, err := service.New(service.Config{Store: f.st, Now: f.clock.now, ProcessID: "process-1",
+		Carrier: testOnly(slow), Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := svc.RegisterProcess(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	ctx, _ := keyed(f.ctx, "k")
+	_, err = svc.ProvisionPhone(ctx, "", naive.ProvisionRequest{AreaCode: "415"})
+	if err == nil {
+		t.Fatal("process-1 stored an answer for a run it no longer held")
+	}
+	if t.Failed() || p2res == nil {
+		t.FailNow()
+	}
+	ph := p2res.Provisioned.Phone
+	if f.cr.held() != 2 || ph.Status != naive.PhoneActive || f.balance() != 900 {
+		t.Fatalf("carrier holds %d (want 2: the phone's number was released?), phone %s, balance %d (want 900)",
+			f.cr.held(), ph.Status, f.balance())
+	}
+}
+
+// hookedCarrier runs afterBuy once a purchase is made, before answering it.
+type hookedCarrier struct {
+	*fakeCarrier
+	afterBuy func()
+}
+
+func (h *hookedCarrier) BuyNumber(ctx context.Context, brandID string, o carrier.NumberOrder) (carrier.Number, error) {
+	n, err := h.fakeCarrier.BuyNumber(ctx, brandID, o)
+	if err == nil && h.afterBuy != nil {
+		h.afterBuy()
+	}
+	return n, err
+}
