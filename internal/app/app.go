@@ -119,6 +119,8 @@ type App struct {
 type queue interface {
 	Start(ctx context.Context) error
 	Stop(ctx context.Context) error
+	// SetSandbox makes the queue run the sandbox's tasks on r.
+	SetSandbox(r jobs.SandboxRunner)
 }
 
 // OpenStore opens the store a database URL names.

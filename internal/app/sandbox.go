@@ -49,11 +49,6 @@ func fromStore(recs []store.SandboxRecord) []surgesim.Record {
 	return out
 }
 
-// sandboxQueue is the part of the River queue the sandbox needs.
-type sandboxQueue interface {
-	SetSandbox(r jobs.SandboxRunner)
-}
-
 // openSandbox opens the Surge simulator on the store's sandbox tables and
 // makes this process's queue run its tasks.
 func openSandbox(ctx context.Context, st store.Store, q queue, cfg surgesim.Config) (*surgesim.Server, error) {
@@ -66,9 +61,7 @@ func openSandbox(ctx context.Context, st store.Store, q queue, cfg surgesim.Conf
 	if err != nil {
 		return nil, fmt.Errorf("open the sandbox carrier: %w", err)
 	}
-	if sq, ok := q.(sandboxQueue); ok {
-		sq.SetSandbox(sim)
-	}
+	q.SetSandbox(sim)
 	return sim, nil
 }
 

@@ -205,9 +205,9 @@ func (s *Server) writeOnce(ctx context.Context, fn func()) error {
 func (s *Server) scheduleLocked(t Task) { s.tasks = append(s.tasks, t) }
 
 // RunTask runs a Task a Storage scheduled: kind and ref as the task has
-// them. TaskAdvance applies every transition due by now; TaskWebhook sends
-// event ref to this simulator's WebhookURL. An error means "try again
-// later"; an event that no longer exists is not an error.
+// them. TaskAdvance applies every transition due by now and schedules the
+// next; TaskWebhook drains the undelivered events to this simulator's
+// WebhookURL. An error means "try again later".
 func (s *Server) RunTask(ctx context.Context, kind, ref string) error {
 	if s.store == nil {
 		return errors.New("surgesim: RunTask needs a Storage")
@@ -216,28 +216,7 @@ func (s *Server) RunTask(ctx context.Context, kind, ref string) error {
 	case TaskAdvance:
 		return s.write(ctx, s.runAdvanceLocked)
 	case TaskWebhook:
-		if ref == "" {
-			return s.drain(ctx)
-		}
-		if err := s.lockSynced(ctx); err != nil {
-			s.mu.Unlock()
-			return err
-		}
-		i, ok := s.eventAt[ref]
-		var body []byte
-		if ok {
-			body = encodeEvent(s.events[i])
-		}
-		url := s.cfg.WebhookURL
-		s.mu.Unlock()
-		switch {
-		case !ok:
-			s.log.Warn("surgesim: webhook task for an unknown event", "event", ref)
-			return nil
-		case url == "":
-			return errors.New("surgesim: no WebhookURL to send the event to")
-		}
-		return s.post(ctx, ref, body)
+		return s.drain(ctx)
 	}
 	return fmt.Errorf("surgesim: unknown task kind %q", kind)
 }
@@ -299,7 +278,8 @@ func (s *Server) drain(ctx context.Context) error {
 		sent++
 	}
 	if sent > 0 {
-		werr := s.write(ctx, func() {
+		// What was sent is stored even when the run was cut short.
+		werr := s.write(context.WithoutCancel(ctx), func() {
 			for _, p := range batch[:sent] {
 				if s.undelivered[p.id] {
 					delete(s.undelivered, p.id)

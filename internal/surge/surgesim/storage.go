@@ -20,9 +20,8 @@ const (
 	// TaskAdvance runs the clock-driven transitions (campaign reviews,
 	// message deliveries) due by the time it runs.
 	TaskAdvance = "advance"
-	// TaskWebhook with Ref "" drains the webhooks: it sends the events
-	// not delivered yet, in order, to the simulator's WebhookURL. With an
-	// event id as Ref it sends that event alone.
+	// TaskWebhook drains the webhooks: it sends the events not delivered
+	// yet, in order, to the simulator's WebhookURL.
 	TaskWebhook = "webhook"
 )
 
@@ -30,7 +29,7 @@ const (
 // Storage gets to it ((*Server).RunTask), retried until it succeeds.
 type Task struct {
 	Kind string
-	// Ref names what the task acts on: an event id for TaskWebhook.
+	// Ref names what the task acts on (no kind uses it yet).
 	Ref string
 	Due time.Time
 }
