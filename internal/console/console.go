@@ -1,8 +1,12 @@
-// Package console is the human door: a small web console where
-// people log in and approve what agents asked for. Pages are html/template
-// files embedded in the binary, styled with one plain CSS file; no
-// JavaScript is needed or served. It calls the in-process service directly,
-// as the REST API does, with the logged-in human as the principal.
+// Package console is the human door: a web console where people run their
+// operator — approve what agents asked for, buy and release numbers, read
+// the texts, hand out keys, onboard subjects, set policy, grant credits and
+// wire webhooks. Pages are html/template files embedded in the binary,
+// styled with plain CSS; no JavaScript is needed, and one small script
+// (static/console.js) only adds copy buttons and stops a form from being
+// submitted twice. It calls the in-process service directly, through the
+// same naive.Service calls as the REST API, with the logged-in human as the
+// principal.
 //
 // Sessions. Logging in (email + password, service Login) sets the
 // naive_session cookie to the session token: HttpOnly, SameSite=Lax, Secure
@@ -107,16 +111,26 @@ func (c *Console) routes() {
 	c.mux.Handle("POST "+Path+"/approvals/{id}/approve", c.authed(c.approve))
 	c.mux.Handle("POST "+Path+"/approvals/{id}/deny", c.authed(c.deny))
 	c.mux.Handle("GET "+Path+"/overview", c.authed(c.overview))
+	// Each area of the console registers its pages in its own file.
+	c.numberRoutes()
+	c.creditRoutes()
+	c.subjectRoutes()
+	c.kitRoutes()
+	c.keyRoutes()
+	c.agentRoutes()
+	c.webhookRoutes()
+	c.eventRoutes()
+	c.accountRoutes()
 	c.mux.Handle(Path+"/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s, _ := c.session(r)
 		c.fail(w, r, s, (&naive.Error{Code: naive.ENotFound, Message: "There is no console page at " + r.URL.Path + "."}).
-			WithHint("Go to the approvals inbox."))
+			WithHint("Use the navigation at the top of the page."))
 	}))
 }
 
 // securityHeaders are sent with every console answer.
 var securityHeaders = map[string]string{
-	"Content-Security-Policy": "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'none'; " +
+	"Content-Security-Policy": "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; " +
 		"object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
 	"X-Frame-Options":        "DENY",
 	"Referrer-Policy":        "same-origin",
@@ -280,6 +294,9 @@ func randomToken() string {
 // becomes an error page, never half a page.
 func (c *Console) render(w http.ResponseWriter, r *http.Request, status int, name string, v *view) {
 	v.RequestID = w.Header().Get("Request-Id")
+	if v.LoggedIn && v.Notice == "" && status < 400 {
+		v.Notice = c.flash(w, r)
+	}
 	var buf bytes.Buffer
 	if err := pages[name].ExecuteTemplate(&buf, "layout", v); err != nil {
 		c.log.Error("console: render", "page", name, "err", err)

@@ -313,8 +313,12 @@ func TestLogin(t *testing.T) {
 			t.Errorf("%s: %q, want %q", k, got, want)
 		}
 	}
-	if strings.Contains(form.body, "<script") {
-		t.Error("the console serves JavaScript")
+	// Scripts come only from the console's own file: no inline script.
+	if got := form.header.Get("Content-Security-Policy"); !strings.Contains(got, "script-src 'self'") {
+		t.Errorf("CSP %q allows scripts from elsewhere", got)
+	}
+	if strings.Count(form.body, "<script") != strings.Count(form.body, `<script src="/console/static/console.js" defer></script>`) {
+		t.Error("the console serves an inline script")
 	}
 
 	// Wrong password: the form again, 401, no session.

@@ -27,6 +27,8 @@ type view struct {
 	// is missed for looking at the wrong mode.
 	OtherPending int
 	Notice       string
+	// NoticeBad shows the notice as a failure (red), not a success.
+	NoticeBad bool
 	RequestID    string
 	Data         any
 }
@@ -147,10 +149,9 @@ func (c *Console) switchMode(w http.ResponseWriter, r *http.Request, s *session)
 	}
 	c.setCookie(w, r, ModeCookie, string(m), time.Now().Add(365*24*time.Hour), http.SameSiteLaxMode)
 	next := localPath(r.PostFormValue("next"))
-	if strings.HasPrefix(next, Path+"/approvals/") {
-		// An approval belongs to one mode: go back to the list instead.
-		next = Path + "/"
-	}
+	// An item (an approval, a number…) belongs to one mode: go back to
+	// its list instead.
+	next = listPathOf(next)
 	http.Redirect(w, r, next, http.StatusSeeOther)
 	return nil
 }
@@ -490,15 +491,44 @@ func summarize(e naive.Event) string {
 
 // ---- static files
 
-func (c *Console) static(w http.ResponseWriter, r *http.Request) {
-	b, err := staticFS.ReadFile("static/" + r.PathValue("file"))
+// stylesheet is console.css followed by every other static/*.css (one per
+// area of the console, in name order), served as the one console.css.
+var stylesheet = func() []byte {
+	entries, err := staticFS.ReadDir("static")
 	if err != nil {
-		c.fail(w, r, nil, naive.Errorf(naive.ENotFound, "No static file %q.", r.PathValue("file")))
+		panic(err)
+	}
+	css, err := staticFS.ReadFile("static/console.css")
+	if err != nil {
+		panic(err)
+	}
+	for _, e := range entries {
+		if n := e.Name(); strings.HasSuffix(n, ".css") && n != "console.css" {
+			b, err := staticFS.ReadFile("static/" + n)
+			if err != nil {
+				panic(err)
+			}
+			css = append(append(append(css, "\n/* "+n+" */\n"...), b...), '\n')
+		}
+	}
+	return css
+}()
+
+func (c *Console) static(w http.ResponseWriter, r *http.Request) {
+	name := r.PathValue("file")
+	var b []byte
+	switch {
+	case name == "console.css":
+		b = stylesheet
+		w.Header().Set("Content-Type", "text/css; charset=utf-8")
+	case name == "console.js":
+		b, _ = staticFS.ReadFile("static/console.js")
+		w.Header().Set("Content-Type", "text/javascript; charset=utf-8")
+	}
+	if b == nil {
+		c.fail(w, r, nil, naive.Errorf(naive.ENotFound, "No static file %q.", name))
 		return
 	}
-	if strings.HasSuffix(r.PathValue("file"), ".css") {
-		w.Header().Set("Content-Type", "text/css; charset=utf-8")
-	}
 	w.Header().Set("Cache-Control", "public, max-age=3600")
-	http.ServeContent(w, r, r.PathValue("file"), time.Time{}, bytes.NewReader(b))
+	http.ServeContent(w, r, name, time.Time{}, bytes.NewReader(b))
 }

@@ -4,6 +4,7 @@ import (
 	"embed"
 	"fmt"
 	"html/template"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -17,13 +18,23 @@ var staticFS embed.FS
 
 // pages are the parsed pages, each with the layout; html/template escapes
 // every value by its context.
-var pages = parsePages("login", "inbox", "detail", "overview", "error")
+// Every file in templates/ is a page named after it, except layout.html
+// and partials.html, which every page includes.
+var pages = parsePages()
 
-func parsePages(names ...string) map[string]*template.Template {
-	base := template.Must(template.New("").Funcs(funcs).ParseFS(templateFS, "templates/layout.html"))
+func parsePages() map[string]*template.Template {
+	base := template.Must(template.New("").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/partials.html"))
+	entries, err := templateFS.ReadDir("templates")
+	if err != nil {
+		panic(err)
+	}
 	m := map[string]*template.Template{}
-	for _, n := range names {
-		m[n] = template.Must(template.Must(base.Clone()).ParseFS(templateFS, "templates/"+n+".html"))
+	for _, e := range entries {
+		n := strings.TrimSuffix(e.Name(), ".html")
+		if n == "layout" || n == "partials" {
+			continue
+		}
+		m[n] = template.Must(template.Must(base.Clone()).ParseFS(templateFS, "templates/"+e.Name()))
 	}
 	return m
 }
@@ -37,6 +48,10 @@ var funcs = template.FuncMap{
 	"label":   statusLabel,
 	"short":   func(id string) string { return short(id) },
 	"deref":   func(t *time.Time) time.Time { return *t },
+	"join":    strings.Join,
+	"has":     func(list []string, v string) bool { return slices.Contains(list, v) },
+	"qs":      qs,
+	"pretty":  pretty,
 }
 
 // ago says how long ago t was, roughly.

@@ -1,0 +1,4 @@
+package console
+
+// agentRoutes registers the agents pages.
+func (c *Console) agentRoutes() {}

@@ -1,0 +1,4 @@
+package console
+
+// creditRoutes registers the credits pages.
+func (c *Console) creditRoutes() {}

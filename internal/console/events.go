@@ -1,0 +1,4 @@
+package console
+
+// eventRoutes registers the events pages.
+func (c *Console) eventRoutes() {}

@@ -1,0 +1,4 @@
+package console
+
+// keyRoutes registers the keys pages.
+func (c *Console) keyRoutes() {}

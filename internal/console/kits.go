@@ -1,0 +1,4 @@
+package console
+
+// kitRoutes registers the kits pages.
+func (c *Console) kitRoutes() {}

@@ -1,0 +1,4 @@
+package console
+
+// numberRoutes registers the numbers pages.
+func (c *Console) numberRoutes() {}

@@ -1,0 +1,4 @@
+package console
+
+// subjectRoutes registers the subjects pages.
+func (c *Console) subjectRoutes() {}

@@ -1,0 +1,4 @@
+package console
+
+// webhookRoutes registers the webhooks pages.
+func (c *Console) webhookRoutes() {}
