@@ -2,6 +2,7 @@ package api
 
 import (
 	"io"
+	"net"
 	"net/http"
 	"strconv"
 
@@ -58,7 +59,36 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 	if err := decode(r, &in); err != nil {
 		return err
 	}
-	res, err := s.svc.Login(r.Context(), in)
+	res, err := s.svc.Login(naive.WithClient(r.Context(), ClientOf(r)), in)
+	return ok(w, http.StatusOK, res, err)
+}
+
+// ClientOf is what a login records of the request: its User-Agent and the
+// peer's address (a proxy in front shows as itself).
+func ClientOf(r *http.Request) naive.Client {
+	addr := r.RemoteAddr
+	if host, _, err := net.SplitHostPort(addr); err == nil {
+		addr = host
+	}
+	return naive.Client{UserAgent: r.UserAgent(), Addr: addr}
+}
+
+func (s *Server) changePassword(w http.ResponseWriter, r *http.Request) error {
+	var in naive.PasswordRequest
+	if err := decode(r, &in); err != nil {
+		return err
+	}
+	res, err := s.svc.ChangePassword(r.Context(), in)
+	return ok(w, http.StatusOK, res, err)
+}
+
+func (s *Server) listSessions(w http.ResponseWriter, r *http.Request) error {
+	res, err := s.svc.ListSessions(r.Context())
+	return ok(w, http.StatusOK, res, err)
+}
+
+func (s *Server) endSessions(w http.ResponseWriter, r *http.Request) error {
+	res, err := s.svc.EndSessions(r.Context())
 	return ok(w, http.StatusOK, res, err)
 }
 
@@ -238,6 +268,15 @@ func (s *Server) phoneStatus(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Server) getPhone(w http.ResponseWriter, r *http.Request) error {
 	res, err := s.svc.GetPhone(r.Context(), subjectID(r), r.PathValue("id"))
+	return ok(w, http.StatusOK, res, err)
+}
+
+func (s *Server) updatePhone(w http.ResponseWriter, r *http.Request) error {
+	var in naive.PhonePatch
+	if err := decode(r, &in); err != nil {
+		return err
+	}
+	res, err := s.svc.UpdatePhone(r.Context(), subjectID(r), r.PathValue("id"), in)
 	return ok(w, http.StatusOK, res, err)
 }
 
@@ -442,6 +481,11 @@ func (s *Server) deleteWebhook(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Server) testWebhook(w http.ResponseWriter, r *http.Request) error {
 	res, err := s.svc.TestWebhook(r.Context(), r.PathValue("id"))
+	return ok(w, http.StatusOK, res, err)
+}
+
+func (s *Server) resendDelivery(w http.ResponseWriter, r *http.Request) error {
+	res, err := s.svc.ResendDelivery(r.Context(), r.PathValue("id"), r.PathValue("delivery_id"))
 	return ok(w, http.StatusOK, res, err)
 }
 

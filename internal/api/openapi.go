@@ -210,6 +210,13 @@ func operations() []op {
 			summary: "Log out", desc: "Ends the caller's session." + humanOnly},
 		{method: "GET", path: "/v1/auth/whoami", id: "whoami", tag: "auth", auth: authAny, status: 200, out: typ[naive.Whoami](),
 			summary: "Describe the caller", desc: "Who the credentials belong to, their mode and their default subject."},
+		{method: "POST", path: "/v1/auth/password", id: "changePassword", tag: "auth", auth: authHuman,
+			body: in[naive.PasswordRequest]("", "current_password", "new_password"), status: 200, out: typ[naive.PasswordChanged](),
+			summary: "Change your password", desc: "Checks the current password (wrong: 400 invalid_input naming current_password), sets the new one (12 to 256 characters) and ends every other session of yours in the same transaction; this session goes on." + humanOnly},
+		{method: "GET", path: "/v1/auth/sessions", id: "listSessions", tag: "auth", auth: authHuman, status: 200, out: typ[naive.List[naive.SessionInfo]](),
+			summary: "List your sessions", desc: "Your unexpired login sessions, newest first, each with the User-Agent and address it logged in from; current marks this one. Never their tokens." + humanOnly},
+		{method: "DELETE", path: "/v1/auth/sessions", id: "endSessions", tag: "auth", auth: authHuman, status: 200, out: typ[naive.SessionsEnded](),
+			summary: "Log out everywhere", desc: "Ends every session of yours, this one too; log in again to go on." + humanOnly},
 
 		// API keys.
 		{method: "GET", path: "/v1/keys", id: "listKeys", tag: "keys", auth: authHuman, list: true, status: 200, out: typ[naive.List[naive.APIKey]](),
@@ -307,6 +314,10 @@ func operations() []op {
 			summary: "Send a test event", desc: "Delivers a test event to the endpoint now and returns the delivery with its attempt."},
 		{method: "GET", path: "/v1/webhooks/{id}/deliveries", id: "listWebhookDeliveries", errs: []string{naive.EForbidden}, tag: "webhooks", auth: authAny, list: true, status: 200, out: typ[naive.List[naive.Delivery]](),
 			summary: "List an endpoint's deliveries", desc: "Each delivery with every attempt."},
+		{method: "POST", path: "/v1/webhooks/{id}/deliveries/{delivery_id}/resend", id: "resendWebhookDelivery", errs: []string{naive.EForbidden, naive.EConflict},
+			tag: "webhooks", auth: authAny, status: 200, out: typ[naive.Delivery](),
+			summary: "Resend a delivery", desc: "Makes one more attempt of a finished (succeeded or failed) delivery now, signed afresh with the event's own webhook-id so a receiver deduplicates it, and returns the delivery with every attempt. " +
+				"A delivery still being retried is 409 conflict: its next retry sends it."},
 
 		// Test mode.
 		{method: "POST", path: "/v1/sandbox/sms", id: "sandboxSendInbound", tag: "sandbox", auth: authAny, body: in[sandboxSMSRequest]("", "to", "body"),
@@ -356,6 +367,9 @@ func operations() []op {
 				"ready is true only when every check is ok. The carrier being down never makes this answer a 5xx."},
 		{method: "GET", path: "/phone/{id}", id: "getPhone", tag: "phone", auth: authAny, scoped: true, status: 200, out: typ[naive.Phone](),
 			summary: "Get a phone number"},
+		{method: "PATCH", path: "/phone/{id}", id: "updatePhone", tag: "phone", auth: authAny, scoped: true, body: in[naive.PhonePatch]("", "label"),
+			status: 200, out: typ[naive.Phone](), errs: []string{naive.EConflict, naive.EForbidden},
+			summary: "Relabel a phone number", desc: "Sets the number's label (at most 64 characters; an empty one removes it). A released number is 409 conflict; a key bound to an agent gets 403."},
 		{method: "DELETE", path: "/phone/{id}", id: "releasePhone", tag: "phone", auth: authAny, scoped: true, carrier: true, status: 200, out: typ[naive.Phone](),
 			errs:    []string{naive.EConflict},
 			summary: "Release a phone number", desc: "Releases the number at the carrier, permanently."},

@@ -18,6 +18,9 @@ func (s *Server) routes() {
 	m.Handle("POST /v1/auth/login", s.handle(s.login))
 	m.Handle("POST /v1/auth/logout", s.authed(s.logout))
 	m.Handle("GET /v1/auth/whoami", s.authed(s.whoami))
+	m.Handle("POST /v1/auth/password", s.authed(s.changePassword))
+	m.Handle("GET /v1/auth/sessions", s.authed(s.listSessions))
+	m.Handle("DELETE /v1/auth/sessions", s.authed(s.endSessions))
 
 	m.Handle("GET /v1/keys", s.authed(s.listKeys))
 	m.Handle("POST /v1/keys", s.authed(s.createKey))
@@ -58,6 +61,7 @@ func (s *Server) routes() {
 	m.Handle("DELETE /v1/webhooks/{id}", s.authed(s.deleteWebhook))
 	m.Handle("POST /v1/webhooks/{id}/test", s.authed(s.testWebhook))
 	m.Handle("GET /v1/webhooks/{id}/deliveries", s.authed(s.deliveries))
+	m.Handle("POST /v1/webhooks/{id}/deliveries/{delivery_id}/resend", s.authed(s.resendDelivery))
 
 	m.Handle("POST /v1/sandbox/sms", s.authed(s.sandboxSMS))
 
@@ -72,6 +76,7 @@ func (s *Server) routes() {
 		m.Handle("GET "+prefix+"/phone/status", s.authed(s.phoneStatus))
 		m.Handle("GET "+prefix+"/phone/{id}", s.authed(s.getPhone))
 		m.Handle("DELETE "+prefix+"/phone/{id}", s.phased(s.releasePhone))
+		m.Handle("PATCH "+prefix+"/phone/{id}", s.authed(s.updatePhone))
 		m.Handle("GET "+prefix+"/phone/preflight", s.authed(s.preflight))
 		m.Handle("POST "+prefix+"/phone/{id}/sms", s.phased(s.sendSMS))
 		// GET /phone/{id}/campaign|messages|assignments and

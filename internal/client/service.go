@@ -24,6 +24,22 @@ func (c *Client) Logout(ctx context.Context) error {
 	return c.do(ctx, request{method: http.MethodPost, path: "/v1/auth/logout"}, nil)
 }
 
+// ChangePassword changes the calling human's password and ends their other
+// sessions (POST /v1/auth/password).
+func (c *Client) ChangePassword(ctx context.Context, req naive.PasswordRequest) (*naive.PasswordChanged, error) {
+	return call[naive.PasswordChanged](ctx, c, request{method: http.MethodPost, path: "/v1/auth/password", body: req})
+}
+
+// ListSessions lists the calling human's sessions (GET /v1/auth/sessions).
+func (c *Client) ListSessions(ctx context.Context) (*naive.List[naive.SessionInfo], error) {
+	return call[naive.List[naive.SessionInfo]](ctx, c, request{method: http.MethodGet, path: "/v1/auth/sessions"})
+}
+
+// EndSessions ends every session of the calling human (DELETE /v1/auth/sessions).
+func (c *Client) EndSessions(ctx context.Context) (*naive.SessionsEnded, error) {
+	return call[naive.SessionsEnded](ctx, c, request{method: http.MethodDelete, path: "/v1/auth/sessions"})
+}
+
 // Whoami describes the caller (GET /v1/auth/whoami).
 func (c *Client) Whoami(ctx context.Context) (*naive.Whoami, error) {
 	return call[naive.Whoami](ctx, c, request{method: http.MethodGet, path: "/v1/auth/whoami"})
@@ -151,6 +167,11 @@ func (c *Client) ListPhones(ctx context.Context, subjectID, agentID string, lp n
 // GetPhone returns a number (GET …/phone/{id}).
 func (c *Client) GetPhone(ctx context.Context, subjectID, id string) (*naive.Phone, error) {
 	return call[naive.Phone](ctx, c, request{method: http.MethodGet, path: subjectPath(subjectID, "/phone/"+esc(id))})
+}
+
+// UpdatePhone relabels a number (PATCH …/phone/{id}).
+func (c *Client) UpdatePhone(ctx context.Context, subjectID, id string, patch naive.PhonePatch) (*naive.Phone, error) {
+	return call[naive.Phone](ctx, c, request{method: http.MethodPatch, path: subjectPath(subjectID, "/phone/"+esc(id)), body: patch})
 }
 
 // ReleasePhone releases a number permanently (DELETE …/phone/{id}).
@@ -309,6 +330,13 @@ func (c *Client) TestWebhook(ctx context.Context, id string) (*naive.Delivery, e
 // ListDeliveries lists an endpoint's deliveries (GET /v1/webhooks/{id}/deliveries).
 func (c *Client) ListDeliveries(ctx context.Context, id string, lp naive.ListParams) (*naive.List[naive.Delivery], error) {
 	return call[naive.List[naive.Delivery]](ctx, c, request{method: http.MethodGet, path: "/v1/webhooks/" + esc(id) + "/deliveries", query: listQuery(lp)})
+}
+
+// ResendDelivery makes one more attempt of a finished delivery now
+// (POST /v1/webhooks/{id}/deliveries/{delivery_id}/resend).
+func (c *Client) ResendDelivery(ctx context.Context, endpointID, deliveryID string) (*naive.Delivery, error) {
+	return call[naive.Delivery](ctx, c, request{method: http.MethodPost,
+		path: "/v1/webhooks/" + esc(endpointID) + "/deliveries/" + esc(deliveryID) + "/resend"})
 }
 
 // SandboxSMSResult is the answer of POST /v1/sandbox/sms.

@@ -351,10 +351,14 @@ func TestOtherOperatorIs404(t *testing.T) {
 		for _, c := range []struct{ method, path string }{
 			{"GET", "/v1/approvals/" + approval}, {"POST", "/v1/approvals/" + approval + "/approve"},
 			{"GET", "/v1/subjects/" + sid}, {"GET", "/v1/subjects/" + sid + "/phone"},
-			{"GET", "/v1/phone/" + phone}, {"DELETE", "/v1/phone/" + phone}, {"GET", "/v1/agents/" + agent},
+			{"GET", "/v1/phone/" + phone}, {"PATCH", "/v1/phone/" + phone}, {"DELETE", "/v1/phone/" + phone}, {"GET", "/v1/agents/" + agent},
 			{"GET", "/v1/account-kits/" + kit}, {"POST", "/v1/account-kits/" + kit + "/subjects/" + sid + "/assign"},
 		} {
-			r := h.call(c.method, c.path, eve, nil, "Naive-Mode", "test")
+			var body any
+			if c.method == "PATCH" {
+				body = `{"label":"mine now"}`
+			}
+			r := h.call(c.method, c.path, eve, body, "Naive-Mode", "test")
 			if r.Status != 404 {
 				t.Errorf("%s %s as another operator: %d %s", c.method, c.path, r.Status, r.Body)
 			}

@@ -39,6 +39,15 @@ func (b *bound) Logout(ctx context.Context) error { return b.svc.Logout(b.ctx(ct
 func (b *bound) Whoami(ctx context.Context) (*naive.Whoami, error) {
 	return b.svc.Whoami(b.ctx(ctx))
 }
+func (b *bound) ChangePassword(ctx context.Context, req naive.PasswordRequest) (*naive.PasswordChanged, error) {
+	return b.svc.ChangePassword(b.ctx(ctx), req)
+}
+func (b *bound) ListSessions(ctx context.Context) (*naive.List[naive.SessionInfo], error) {
+	return b.svc.ListSessions(b.ctx(ctx))
+}
+func (b *bound) EndSessions(ctx context.Context) (*naive.SessionsEnded, error) {
+	return b.svc.EndSessions(b.ctx(ctx))
+}
 func (b *bound) CreateKey(ctx context.Context, req naive.KeyRequest) (*naive.APIKey, error) {
 	return b.svc.CreateKey(b.ctx(ctx), req)
 }
@@ -101,6 +110,9 @@ func (b *bound) ListPhones(ctx context.Context, subjectID, agentID string, lp na
 }
 func (b *bound) GetPhone(ctx context.Context, subjectID, id string) (*naive.Phone, error) {
 	return b.svc.GetPhone(b.ctx(ctx), b.sub(subjectID), id)
+}
+func (b *bound) UpdatePhone(ctx context.Context, subjectID, id string, patch naive.PhonePatch) (*naive.Phone, error) {
+	return b.svc.UpdatePhone(b.ctx(ctx), b.sub(subjectID), id, patch)
 }
 func (b *bound) ReleasePhone(ctx context.Context, subjectID, id string) (*naive.Phone, error) {
 	return b.svc.ReleasePhone(b.ctx(ctx), b.sub(subjectID), id)
@@ -176,6 +188,9 @@ func (b *bound) DeleteWebhook(ctx context.Context, id string) error {
 }
 func (b *bound) TestWebhook(ctx context.Context, id string) (*naive.Delivery, error) {
 	return b.svc.TestWebhook(b.ctx(ctx), id)
+}
+func (b *bound) ResendDelivery(ctx context.Context, endpointID, deliveryID string) (*naive.Delivery, error) {
+	return b.svc.ResendDelivery(b.ctx(ctx), endpointID, deliveryID)
 }
 func (b *bound) ListDeliveries(ctx context.Context, id string, lp naive.ListParams) (*naive.List[naive.Delivery], error) {
 	return b.svc.ListDeliveries(b.ctx(ctx), id, lp)

@@ -119,6 +119,10 @@ type Session struct {
 	TokenHash  string
 	CreatedAt  time.Time
 	ExpiresAt  time.Time
+	// UserAgent and ClientAddr are what the login request came with, so
+	// a human can tell their sessions apart.
+	UserAgent  string
+	ClientAddr string
 }
 
 // APIKey is an agent credential; only its hash is stored.

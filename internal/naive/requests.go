@@ -1,6 +1,9 @@
 package naive
 
-import "time"
+import (
+	"context"
+	"time"
+)
 
 // LoginResult is the answer of a successful login.
 type LoginResult struct {
@@ -62,6 +65,40 @@ type KeyRequest struct {
 type GrantRequest struct {
 	Amount int64  `json:"amount"`
 	Memo   string `json:"memo,omitempty"`
+}
+
+// PasswordRequest is the body of POST /v1/auth/password.
+type PasswordRequest struct {
+	CurrentPassword string `json:"current_password"`
+	NewPassword     string `json:"new_password"`
+}
+
+// PasswordChanged answers a password change: the caller's session goes on,
+// every other session of theirs has ended.
+type PasswordChanged struct {
+	EndedSessions int `json:"ended_sessions"`
+}
+
+// SessionInfo describes one of a human's login sessions (never its token).
+type SessionInfo struct {
+	ID         string    `json:"id"`
+	CreatedAt  time.Time `json:"created_at"`
+	ExpiresAt  time.Time `json:"expires_at"`
+	UserAgent  string    `json:"user_agent,omitempty"`
+	ClientAddr string    `json:"client_addr,omitempty"`
+	// Current marks the session the request was made with.
+	Current bool `json:"current"`
+}
+
+// SessionsEnded answers DELETE /v1/auth/sessions.
+type SessionsEnded struct {
+	EndedSessions int `json:"ended_sessions"`
+}
+
+// PhonePatch changes a number (PATCH /v1/phone/{id}); nil fields are
+// kept, and an empty label removes it.
+type PhonePatch struct {
+	Label *string `json:"label,omitempty"`
 }
 
 // LoginRequest is the body of POST /v1/auth/login.
@@ -135,4 +172,24 @@ type Preflight struct {
 	Balance          int64            `json:"balance"`
 	FieldsNeeded     []string         `json:"fields_needed"`
 	Checks           []PreflightCheck `json:"checks"`
+}
+
+// Client is what a front door knows of the program that sent a request,
+// recorded with a login.
+type Client struct {
+	UserAgent string
+	Addr      string
+}
+
+type clientKey struct{}
+
+// WithClient returns ctx carrying c.
+func WithClient(ctx context.Context, c Client) context.Context {
+	return context.WithValue(ctx, clientKey{}, c)
+}
+
+// ClientFrom returns the client of ctx (zero if none).
+func ClientFrom(ctx context.Context) Client {
+	c, _ := ctx.Value(clientKey{}).(Client)
+	return c
 }

@@ -14,6 +14,16 @@ type Service interface {
 	Logout(ctx context.Context) error
 	// Whoami describes the caller. Errors: unauthorized.
 	Whoami(ctx context.Context) (*Whoami, error)
+	// ChangePassword changes the calling human's password and ends their
+	// other sessions. Errors: forbidden (not a human), invalid_input
+	// (wrong current password, new one too short or too long).
+	ChangePassword(ctx context.Context, req PasswordRequest) (*PasswordChanged, error)
+	// ListSessions lists the calling human's unexpired sessions, newest
+	// first. Errors: forbidden (not a human).
+	ListSessions(ctx context.Context) (*List[SessionInfo], error)
+	// EndSessions ends every session of the calling human, this one too
+	// (log out everywhere). Errors: forbidden (not a human).
+	EndSessions(ctx context.Context) (*SessionsEnded, error)
 
 	// CreateKey makes an API key, its secret shown once. Errors: forbidden, invalid_input.
 	CreateKey(ctx context.Context, req KeyRequest) (*APIKey, error)
@@ -70,6 +80,8 @@ type Service interface {
 	ListPhones(ctx context.Context, subjectID, agentID string, lp ListParams) (*List[Phone], error)
 	// GetPhone returns a number. Errors: not_found.
 	GetPhone(ctx context.Context, subjectID, id string) (*Phone, error)
+	// UpdatePhone relabels a number. Errors: invalid_input, not_found, conflict (released).
+	UpdatePhone(ctx context.Context, subjectID, id string, patch PhonePatch) (*Phone, error)
 	// ReleasePhone releases a number permanently. Errors: not_found, conflict, provider_error.
 	ReleasePhone(ctx context.Context, subjectID, id string) (*Phone, error)
 	// Preflight lists what provisioning needs and what is missing, before
@@ -130,4 +142,8 @@ type Service interface {
 	TestWebhook(ctx context.Context, id string) (*Delivery, error)
 	// ListDeliveries lists an endpoint's deliveries and attempts. Errors: not_found.
 	ListDeliveries(ctx context.Context, id string, lp ListParams) (*List[Delivery], error)
+	// ResendDelivery makes one more attempt of a finished delivery now and
+	// answers it with that attempt. Errors: not_found, conflict (still
+	// being retried).
+	ResendDelivery(ctx context.Context, endpointID, deliveryID string) (*Delivery, error)
 }

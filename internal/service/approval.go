@@ -312,6 +312,16 @@ func (s *Service) ApproveApproval(ctx context.Context, id string) (*naive.Approv
 	return s.executeApproval(context.WithoutCancel(ctx), claimed)
 }
 
+// withApprovalHint tells the approver of a refused approval what to do:
+// grant credits, then approve again — it is still pending.
+func withApprovalHint(err error, id string) error {
+	e := naive.AsError(err)
+	out := *e
+	out.Message = e.Message + " The approval is still pending; nothing was bought or charged."
+	out.Hint = fmt.Sprintf("Grant credits (POST /v1/credits/grant), then approve again (POST /v1/approvals/%s/approve).", id)
+	return &out
+}
+
 // resumeApproval takes over an execution whose process died and resumes it.
 func (s *Service) resumeApproval(ctx context.Context, a *naive.Approval) (*naive.Approval, error) {
 	sc := naive.Scope{OperatorID: a.OperatorID, Mode: a.Mode}
@@ -339,6 +349,12 @@ func (s *Service) executeApproval(ctx context.Context, a *naive.Approval) (*naiv
 		err = s.endBeforeReserve(ctx, r, naive.Errorf(naive.EInternal, "no executor for %s", a.Action))
 	}
 	r.release(ctx) // a no-op once the outcome is stored
+	if r.reopened {
+		// Refused before anything was spent, for a short balance: the
+		// approval is pending again and the approver hears why.
+		s.log.Info("approval left pending: balance short", "approval_id", a.ID)
+		return nil, withApprovalHint(err, a.ID)
+	}
 	if r.released {
 		// The outcome is not stored: the approval stays executing and the
 		// sweep finishes it.

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"golang.org/x/crypto/argon2"
 
@@ -175,7 +176,9 @@ func (s *Service) Login(ctx context.Context, req naive.LoginRequest) (*naive.Log
 	}
 	tok := SessionPrefix + randomToken(24)
 	now := s.now()
-	sess := &naive.Session{ID: newID(), UserID: u.ID, OperatorID: u.OperatorID, TokenHash: hashToken(tok), CreatedAt: now, ExpiresAt: now.Add(SessionLifetime)}
+	cl := naive.ClientFrom(ctx)
+	sess := &naive.Session{ID: newID(), UserID: u.ID, OperatorID: u.OperatorID, TokenHash: hashToken(tok), CreatedAt: now,
+		ExpiresAt: now.Add(SessionLifetime), UserAgent: clip(cl.UserAgent, 255), ClientAddr: clip(cl.Addr, 64)}
 	if err := s.store.CreateSession(ctx, sess); err != nil {
 		return nil, err
 	}
@@ -192,6 +195,91 @@ func (s *Service) Logout(ctx context.Context) error {
 		return errHumanOnly("logging out")
 	}
 	return s.store.DeleteSession(ctx, p.SessionID)
+}
+
+// clip cuts s to at most n bytes on a rune boundary, and drops what no
+// database can store (it is informational, never refused).
+func clip(s string, n int) string {
+	s = strings.ToValidUTF8(strings.ReplaceAll(s, "\x00", ""), "")
+	for len(s) > n {
+		_, size := utf8.DecodeLastRuneInString(s)
+		s = s[:len(s)-size]
+	}
+	return s
+}
+
+// Password lengths: long enough to resist guessing, short enough that
+// hashing it costs nothing unusual.
+const (
+	MinPassword = 12
+	MaxPassword = 256
+)
+
+// ChangePassword changes the calling human's password, after checking
+// their current one, and ends every other session of theirs in the same
+// transaction: whoever else held one is out.
+func (s *Service) ChangePassword(ctx context.Context, req naive.PasswordRequest) (*naive.PasswordChanged, error) {
+	p, err := s.human(ctx, "changing a password")
+	if err != nil {
+		return nil, err
+	}
+	if req.CurrentPassword == "" {
+		return nil, naive.InvalidParam("current_password", "current_password is required.")
+	}
+	if n := utf8.RuneCountInString(req.NewPassword); n < MinPassword || len(req.NewPassword) > MaxPassword {
+		return nil, naive.InvalidParam("new_password", "new_password must be %d to %d characters long.", MinPassword, MaxPassword).
+			WithHint("Choose a longer passphrase, for example four unrelated words.")
+	}
+	if req.NewPassword == req.CurrentPassword {
+		return nil, naive.InvalidParam("new_password", "new_password is the same as the current one.")
+	}
+	u, err := s.store.GetUser(ctx, p.UserID)
+	if err != nil {
+		return nil, err
+	}
+	if !CheckPassword(u.PasswordHash, req.CurrentPassword) {
+		// 400, not 401: the session is fine, the field is wrong.
+		return nil, naive.InvalidParam("current_password", "The current password is wrong; nothing was changed.").
+			WithHint("Type the password you logged in with as current_password.")
+	}
+	n, err := s.store.SetPassword(ctx, u.ID, HashPassword(req.NewPassword), p.SessionID)
+	if err != nil {
+		return nil, err
+	}
+	s.log.Info("password changed", "user_id", u.ID, "ended_sessions", n)
+	return &naive.PasswordChanged{EndedSessions: n}, nil
+}
+
+// ListSessions lists the calling human's unexpired sessions, newest first,
+// marking the one in use.
+func (s *Service) ListSessions(ctx context.Context) (*naive.List[naive.SessionInfo], error) {
+	p, err := s.human(ctx, "listing sessions")
+	if err != nil {
+		return nil, err
+	}
+	rows, err := s.store.ListUserSessions(ctx, p.UserID, s.now())
+	if err != nil {
+		return nil, err
+	}
+	out := &naive.List[naive.SessionInfo]{Data: make([]naive.SessionInfo, 0, len(rows))}
+	for _, r := range rows {
+		out.Data = append(out.Data, naive.SessionInfo{ID: r.ID, CreatedAt: r.CreatedAt, ExpiresAt: r.ExpiresAt,
+			UserAgent: r.UserAgent, ClientAddr: r.ClientAddr, Current: r.ID == p.SessionID})
+	}
+	return out, nil
+}
+
+// EndSessions ends every session of the calling human, this one too.
+func (s *Service) EndSessions(ctx context.Context) (*naive.SessionsEnded, error) {
+	p, err := s.human(ctx, "logging out everywhere")
+	if err != nil {
+		return nil, err
+	}
+	n, err := s.store.DeleteUserSessions(ctx, p.UserID, "")
+	if err != nil {
+		return nil, err
+	}
+	return &naive.SessionsEnded{EndedSessions: n}, nil
 }
 
 // Whoami returns who the caller is.

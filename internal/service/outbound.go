@@ -142,6 +142,55 @@ func (s *Service) ListDeliveries(ctx context.Context, id string, lp naive.ListPa
 	return &l, nil
 }
 
+// ResendDelivery makes one more attempt of a finished delivery now — after
+// its endpoint was fixed, say — and answers the delivery with it. The
+// attempt is signed afresh with the event's own id (webhook-id), so a
+// receiver that took an earlier one deduplicates this one. A delivery still
+// pending (its retries scheduled) is refused: the next retry sends it.
+func (s *Service) ResendDelivery(ctx context.Context, endpointID, deliveryID string) (*naive.Delivery, error) {
+	p, err := s.operatorWide(ctx, "managing webhook endpoints")
+	if err != nil {
+		return nil, err
+	}
+	e, err := s.endpoint(ctx, p, endpointID)
+	if err != nil {
+		return nil, err
+	}
+	if !validUUID(deliveryID) {
+		return nil, naive.NotFound("delivery", deliveryID)
+	}
+	d, err := s.store.GetDelivery(ctx, deliveryID)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && (d.OperatorID != p.OperatorID || d.Mode != p.Mode || d.EndpointID != e.ID)) {
+		return nil, naive.NotFound("delivery", deliveryID)
+	}
+	if err != nil {
+		return nil, err
+	}
+	errPending := naive.Errorf(naive.EConflict, "Delivery %s is still being retried; nothing was sent now.", deliveryID).
+		WithHint("Wait for its next attempt (GET /v1/webhooks/%s/deliveries shows each), then resend it if it failed.", endpointID)
+	if d.Status == naive.DeliveryPending {
+		return nil, errPending
+	}
+	att, err := s.post(ctx, d, e)
+	if err != nil {
+		return nil, err
+	}
+	status := naive.DeliverySucceeded
+	if att.Error != "" {
+		status = naive.DeliveryFailed
+	}
+	// The attempt and the status in one transaction: never left pending
+	// with no retry to come.
+	got, err := s.store.RecordResend(context.WithoutCancel(ctx), p.Scope(), e.ID, d.ID, att, status)
+	if errors.Is(err, store.ErrConflict) {
+		return nil, errPending
+	}
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, naive.NotFound("delivery", deliveryID)
+	}
+	return got, err
+}
+
 // FanOutEvent creates one delivery per endpoint that wants an event and
 // returns their ids, new or not (a retried fan-out finds the same ones).
 // An agent's own endpoint gets sms.received only for numbers it is
@@ -250,20 +299,46 @@ func (s *Service) AttemptDelivery(ctx context.Context, deliveryID string, n int,
 	if err != nil {
 		return err
 	}
-	ev, err := s.store.GetEvent(ctx, d.EventID)
+	att, err := s.post(ctx, d, e)
 	if err != nil {
 		return err
 	}
+	att.N = n
+	status := naive.DeliverySucceeded
+	if att.Error != "" {
+		status = naive.DeliveryPending
+		if final {
+			status = naive.DeliveryFailed
+		}
+	}
+	if rerr := s.store.RecordAttempt(context.WithoutCancel(ctx), d.ID, att, status, nil); rerr != nil && !errors.Is(rerr, store.ErrConflict) {
+		return rerr
+	}
+	if status != naive.DeliverySucceeded {
+		return fmt.Errorf("%w: %s", ErrDeliveryFailed, att.Error)
+	}
+	return nil
+}
+
+// post makes one attempt of a delivery to its endpoint: a POST signed per
+// Standard Webhooks (webhook-id is the event id, stable across attempts),
+// answered as the attempt to record — its Error set when the endpoint did
+// not take it. An error is one of reading or signing, before any POST.
+func (s *Service) post(ctx context.Context, d *naive.Delivery, e *naive.WebhookEndpoint) (naive.Attempt, error) {
+	ev, err := s.store.GetEvent(ctx, d.EventID)
+	if err != nil {
+		return naive.Attempt{}, err
+	}
 	body, err := json.Marshal(webhookBody{ID: ev.ID, Type: ev.Type, CreatedAt: ev.CreatedAt, Mode: ev.Mode, Data: ev.Data})
 	if err != nil {
-		return err
+		return naive.Attempt{}, err
 	}
 	now := s.now()
 	sig, err := webhooksig.Sign(e.SigningSecret, ev.ID, now, body)
 	if err != nil {
-		return err
+		return naive.Attempt{}, err
 	}
-	att := naive.Attempt{N: n, At: now}
+	att := naive.Attempt{At: now}
 	start := time.Now()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, e.URL, bytes.NewReader(body))
 	if err == nil {
@@ -281,25 +356,13 @@ func (s *Service) AttemptDelivery(ctx context.Context, deliveryID string, n int,
 		}
 	}
 	att.DurationMS = time.Since(start).Milliseconds()
-	status := naive.DeliverySucceeded
-	if err != nil || att.StatusCode < 200 || att.StatusCode > 299 {
-		status = naive.DeliveryPending
-		if final {
-			status = naive.DeliveryFailed
-		}
-		if err != nil {
-			att.Error = err.Error()
-		} else {
-			att.Error = fmt.Sprintf("endpoint answered %d", att.StatusCode)
-		}
+	switch {
+	case err != nil:
+		att.Error = err.Error()
+	case att.StatusCode < 200 || att.StatusCode > 299:
+		att.Error = fmt.Sprintf("endpoint answered %d", att.StatusCode)
 	}
-	if rerr := s.store.RecordAttempt(context.WithoutCancel(ctx), d.ID, att, status, nil); rerr != nil && !errors.Is(rerr, store.ErrConflict) {
-		return rerr
-	}
-	if status != naive.DeliverySucceeded {
-		return fmt.Errorf("%w: %s", ErrDeliveryFailed, att.Error)
-	}
-	return nil
+	return att, nil
 }
 
 // webhookClient posts deliveries: bounded time, no redirects followed (a

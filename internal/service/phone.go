@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/naive-oss/naive/internal/carrier"
 	"github.com/naive-oss/naive/internal/naive"
@@ -154,6 +156,46 @@ func (s *Service) GetPhone(ctx context.Context, subjectID, id string) (*naive.Ph
 	}
 	ph.Capabilities = capabilities(ph, camp)
 	return ph, nil
+}
+
+// UpdatePhone relabels one of the subject's active numbers; an empty label
+// removes it.
+func (s *Service) UpdatePhone(ctx context.Context, subjectID, id string, patch naive.PhonePatch) (*naive.Phone, error) {
+	p, subj, err := s.phoneCall(ctx, subjectID)
+	if err != nil {
+		return nil, err
+	}
+	if patch.Label == nil {
+		return nil, naive.InvalidParam("label", "Nothing to change: send label (an empty one removes it).")
+	}
+	label := strings.TrimSpace(*patch.Label)
+	if err := naive.CheckText("label", label); err != nil {
+		return nil, err
+	}
+	if utf8.RuneCountInString(label) > 64 {
+		return nil, naive.InvalidParam("label", "label must be at most 64 characters.")
+	}
+	if p.Kind == naive.PrincipalAgent && p.AgentID != "" {
+		return nil, (&naive.Error{Code: naive.EForbidden, Message: "An agent-bound key cannot relabel numbers."}).
+			WithHint("Use a human session or an operator key (one not bound to an agent).")
+	}
+	ph, camp, err := s.phoneAndCampaign(ctx, p, subj, id)
+	if err != nil {
+		return nil, err
+	}
+	got, err := s.store.SetPhoneLabel(ctx, p.Scope(), ph.ID, label)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return nil, naive.NotFound("phone", id)
+	case errors.Is(err, store.ErrConflict):
+		return nil, naive.Errorf(naive.EConflict, "Phone %s was released; it cannot be relabelled.", id).
+			WithHint("Relabel an active number; GET /v1/phone lists them.")
+	case err != nil:
+		return nil, err
+	}
+	// Not read again: this request's cached numbers predate the change.
+	got.Capabilities = capabilities(got, camp)
+	return got, nil
 }
 
 func (s *Service) getPhone(ctx context.Context, p naive.Principal, subj *naive.Subject, id string) (*naive.Phone, error) {

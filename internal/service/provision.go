@@ -439,9 +439,20 @@ func (s *Service) refundInterrupted(ctx context.Context, r *run, phone *naive.Ph
 }
 
 // endBeforeReserve stores the outcome of a run refused before its first
-// phase: only an approval records one (a direct call stores nothing).
+// phase: only an approval records one (a direct call stores nothing). An
+// approval refused for a short balance is not decided at all: it goes back
+// to pending, so the human can grant credits and approve it again.
 func (s *Service) endBeforeReserve(ctx context.Context, r *run, failure error) error {
 	if r.appr == nil {
+		return failure
+	}
+	if naive.ErrorCode(failure) == naive.EInsufficientCredits {
+		if err := s.store.SaveProgress(ctx, store.Progress{Approval: &store.ApprovalStep{ID: r.appr.ID,
+			Owner: s.cfg.ProcessID, Reopen: true}}); err != nil {
+			return phaseError(err)
+		}
+		r.stored()
+		r.reopened = true
 		return failure
 	}
 	if err := s.store.SaveProgress(ctx, r.finish(nil, failure)); err != nil {

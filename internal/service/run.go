@@ -40,6 +40,10 @@ type run struct {
 	// done is set once the outcome is stored or the record let go;
 	// released tells the second.
 	done, released bool
+	// reopened is set when the run's approval went back to pending: it
+	// was refused before spending anything, for a reason a human can
+	// fix (a short balance).
+	reopened bool
 }
 
 // runPayload is what a run needs to resume without the request: who asked,

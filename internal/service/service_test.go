@@ -642,8 +642,9 @@ func (f *fixture) gatedSubject(t *testing.T) *naive.Subject {
 }
 
 // TestApprovedProvisionShortOfCredits: an approved request whose reserve
-// finds the balance short ends failed with insufficient_credits — not left
-// executing for the sweep to retry forever.
+// finds the balance short is refused with insufficient_credits and stays
+// pending — nothing spent, nothing decided — so that after a grant the
+// human approves it again and it runs once.
 func TestApprovedProvisionShortOfCredits(t *testing.T) {
 	f := setup(t)
 	subj := f.gatedSubject(t)
@@ -659,15 +660,30 @@ func TestApprovedProvisionShortOfCredits(t *testing.T) {
 	if err := pricey.RegisterProcess(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	a, err := pricey.ApproveApproval(f.human, res.Pending.ApprovalID)
-	if err != nil {
-		t.Fatal(err)
+	id := res.Pending.ApprovalID
+	a, err := pricey.ApproveApproval(f.human, id)
+	if naive.ErrorCode(err) != naive.EInsufficientCredits || a != nil {
+		t.Fatalf("approve with a short balance: %+v %v, want insufficient_credits", a, err)
 	}
-	if a.Status != naive.ApprovalFailed || a.Error == nil || a.Error.Code != naive.EInsufficientCredits {
-		t.Fatalf("approval %s %+v, want failed with insufficient_credits", a.Status, a.Error)
+	if e := naive.AsError(err); !strings.Contains(e.Message, "still pending") || !strings.Contains(e.Hint, "/v1/credits/grant") {
+		t.Fatalf("error %q / hint %q: want it to say the approval is pending and how to go on", e.Message, e.Hint)
+	}
+	got, err := f.svc.GetApproval(f.human, id)
+	if err != nil || got.Status != naive.ApprovalPending || got.ResolvedBy != nil || got.ResolvedAt != nil {
+		t.Fatalf("approval after the refusal: %+v %v, want pending and undecided", got, err)
 	}
 	if f.balance() != 1000 || f.cr.held() != 0 {
 		t.Fatalf("balance %d, carrier holds %d; want nothing spent", f.balance(), f.cr.held())
+	}
+	if _, err := pricey.GrantCredits(f.human, naive.GrantRequest{Amount: 4000, Memo: "for the approval"}); err != nil {
+		t.Fatal(err)
+	}
+	a, err = pricey.ApproveApproval(f.human, id)
+	if err != nil || a.Status != naive.ApprovalExecuted {
+		t.Fatalf("approve after the grant: %+v %v", a, err)
+	}
+	if f.balance() != 0 || f.cr.held() != 1 {
+		t.Fatalf("balance %d, carrier holds %d; want one number bought for 5000", f.balance(), f.cr.held())
 	}
 }
 

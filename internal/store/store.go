@@ -100,6 +100,15 @@ type Store interface {
 	GetSessionByHash(ctx context.Context, hash string, now time.Time) (*naive.Session, error)
 	// DeleteSession ends a session.
 	DeleteSession(ctx context.Context, id string) error
+	// ListUserSessions lists a human's sessions unexpired at now, newest first.
+	ListUserSessions(ctx context.Context, userID string, now time.Time) ([]naive.Session, error)
+	// DeleteUserSessions ends every session of a human but keepID (""
+	// keeps none) and returns how many ended.
+	DeleteUserSessions(ctx context.Context, userID, keepID string) (int, error)
+	// SetPassword replaces a human's password hash and ends every session
+	// of theirs but keepID, in one transaction; it returns how many ended.
+	// Errors: ErrNotFound.
+	SetPassword(ctx context.Context, userID, hash, keepID string) (int, error)
 
 	// CreateAPIKey stores a key (its hash only). A key bound to an agent
 	// (AgentID set) is stored only while that agent exists in the key's
@@ -247,6 +256,9 @@ type Store interface {
 	FailPhone(ctx context.Context, id string, refund *naive.LedgerEntry, pr Progress) (int64, error)
 	// GetPhone returns a phone in scope. Errors: ErrNotFound.
 	GetPhone(ctx context.Context, sc naive.Scope, id string) (*naive.Phone, error)
+	// SetPhoneLabel relabels an active phone in scope and returns it.
+	// Errors: ErrNotFound, ErrConflict (not active).
+	SetPhoneLabel(ctx context.Context, sc naive.Scope, id, label string) (*naive.Phone, error)
 	// GetPhoneAndCampaign is GetPhone with, read in the same statement, the
 	// phone's campaign (nil when it has none). Errors: ErrNotFound.
 	GetPhoneAndCampaign(ctx context.Context, sc naive.Scope, id string) (*naive.Phone, *naive.Campaign, error)
@@ -447,6 +459,11 @@ type Store interface {
 	RecordAttempt(ctx context.Context, deliveryID string, a naive.Attempt, status string, next *time.Time) error
 	// ListDeliveries lists an endpoint's deliveries newest first, with attempts.
 	ListDeliveries(ctx context.Context, sc naive.Scope, endpointID string, p naive.Page) ([]naive.Delivery, error)
+	// RecordResend appends a (numbered next) to a finished (succeeded or
+	// failed) delivery of the endpoint and sets its status (succeeded or
+	// failed) in one transaction, answering it with its attempts. Errors:
+	// ErrNotFound, ErrConflict (pending: its retries run).
+	RecordResend(ctx context.Context, sc naive.Scope, endpointID, id string, a naive.Attempt, status string) (*naive.Delivery, error)
 }
 
 // SeedData is what a first start stores.
@@ -548,8 +565,12 @@ type ApprovalStep struct {
 	// Release unlocks the approval (it stays executing, locked by no
 	// one), so the background pass or an approver takes it over.
 	Release bool
-	Finish  *naive.Approval
-	Event   *naive.Event
+	// Reopen returns an approval whose run reserved nothing back to
+	// pending, undecided and unlocked: refused before it spent anything
+	// (a short balance), it waits for a human to decide again.
+	Reopen bool
+	Finish *naive.Approval
+	Event  *naive.Event
 }
 
 // PhoneActivation is the last phase of a provision.

@@ -153,9 +153,9 @@ func (db *DB) CreateSession(ctx context.Context, s *naive.Session) error {
 	}
 	s.CreatedAt = norm(s.CreatedAt)
 	s.ExpiresAt = norm(s.ExpiresAt)
-	_, err := db.pool.Exec(ctx, `INSERT INTO sessions (id, user_id, operator_id, token_hash, created_at, expires_at)
-		VALUES ($1, $2, $3, $4, $5, $6)`,
-		s.ID, s.UserID, s.OperatorID, s.TokenHash, s.CreatedAt, s.ExpiresAt)
+	_, err := db.pool.Exec(ctx, `INSERT INTO sessions (id, user_id, operator_id, token_hash, created_at, expires_at,
+		user_agent, client_addr) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+		s.ID, s.UserID, s.OperatorID, s.TokenHash, s.CreatedAt, s.ExpiresAt, s.UserAgent, s.ClientAddr)
 	return mapErr(err)
 }
 
@@ -175,6 +175,46 @@ func (db *DB) GetSessionByHash(ctx context.Context, hash string, now time.Time) 
 func (db *DB) DeleteSession(ctx context.Context, id string) error {
 	_, err := db.pool.Exec(ctx, `DELETE FROM sessions WHERE id = $1`, id)
 	return mapErr(err)
+}
+
+// ListUserSessions lists a human's sessions unexpired at now, newest first.
+func (db *DB) ListUserSessions(ctx context.Context, userID string, now time.Time) ([]naive.Session, error) {
+	rows, err := db.pool.Query(ctx, `SELECT id, user_id, operator_id, token_hash, created_at, expires_at,
+		user_agent, client_addr FROM sessions WHERE user_id = $1 AND expires_at > $2
+		ORDER BY created_at DESC, id DESC LIMIT 200`, userID, norm(now))
+	return collect(rows, err, func(r pgx.Row) (*naive.Session, error) {
+		var s naive.Session
+		err := r.Scan(&s.ID, &s.UserID, &s.OperatorID, &s.TokenHash, &s.CreatedAt, &s.ExpiresAt, &s.UserAgent, &s.ClientAddr)
+		return &s, err
+	})
+}
+
+// DeleteUserSessions ends every session of a human but keepID.
+func (db *DB) DeleteUserSessions(ctx context.Context, userID, keepID string) (int, error) {
+	tag, err := db.pool.Exec(ctx, `DELETE FROM sessions WHERE user_id = $1 AND id <> $2`, userID, keepID)
+	if err != nil {
+		return 0, mapErr(err)
+	}
+	return int(tag.RowsAffected()), nil
+}
+
+// SetPassword replaces a human's password hash and ends their other
+// sessions in one transaction.
+func (db *DB) SetPassword(ctx context.Context, userID, hash, keepID string) (int, error) {
+	var ended int64
+	err := db.tx(ctx, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `UPDATE users SET password_hash = $1 WHERE id = $2`, hash, userID)
+		if err != nil {
+			return err
+		}
+		if tag.RowsAffected() == 0 {
+			return store.ErrNotFound
+		}
+		tag, err = tx.Exec(ctx, `DELETE FROM sessions WHERE user_id = $1 AND id <> $2`, userID, keepID)
+		ended = tag.RowsAffected()
+		return err
+	})
+	return int(ended), mapErr(err)
 }
 
 const keyCols = `id, operator_id, mode, name, prefix, hash, agent_id, created_by, created_at, revoked_at`

@@ -233,6 +233,38 @@ func (db *DB) CountPhones(ctx context.Context, sc naive.Scope, subjectID string,
 	return n, mapErr(err)
 }
 
+// SetPhoneLabel relabels an active phone in scope.
+func (db *DB) SetPhoneLabel(ctx context.Context, sc naive.Scope, id, label string) (*naive.Phone, error) {
+	var p *naive.Phone
+	err := db.tx(ctx, func(tx pgx.Tx) (err error) {
+		p, err = scanPhone(tx.QueryRow(ctx, `UPDATE phones SET label = $1
+			WHERE operator_id = $2 AND mode = $3 AND id = $4 AND status = 'active' RETURNING `+phoneCols,
+			label, sc.OperatorID, sc.Mode, id))
+		if errors.Is(err, pgx.ErrNoRows) {
+			return scopedPhoneMissing(ctx, tx, sc, id)
+		}
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// scopedPhoneMissing tells a phone not in scope (ErrNotFound) from one in
+// another status (ErrConflict).
+func scopedPhoneMissing(ctx context.Context, tx pgx.Tx, sc naive.Scope, id string) error {
+	var exists bool
+	if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM phones
+		WHERE operator_id = $1 AND mode = $2 AND id = $3)`, sc.OperatorID, sc.Mode, id).Scan(&exists); err != nil {
+		return err
+	}
+	if exists {
+		return store.ErrConflict
+	}
+	return store.ErrNotFound
+}
+
 // MarkPhoneReleased marks an active phone in scope released, storing
 // events (scope and type phone.released defaulting to the phone's) and pr
 // with it.
@@ -251,15 +283,7 @@ func (db *DB) MarkPhoneReleased(ctx context.Context, sc naive.Scope, id string, 
 			WHERE operator_id = $2 AND mode = $3 AND id = $4 AND status = 'active' RETURNING `+phoneCols,
 			norm(at), sc.OperatorID, sc.Mode, id))
 		if errors.Is(err, pgx.ErrNoRows) {
-			var exists bool
-			if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM phones
-				WHERE operator_id = $1 AND mode = $2 AND id = $3)`, sc.OperatorID, sc.Mode, id).Scan(&exists); err != nil {
-				return err
-			}
-			if exists {
-				return store.ErrConflict
-			}
-			return store.ErrNotFound
+			return scopedPhoneMissing(ctx, tx, sc, id)
 		}
 		if err != nil {
 			return err

@@ -431,6 +431,14 @@ func queueProgress(q *queue, pr *store.Progress) {
 	if st == nil {
 		return
 	}
+	if st.Reopen {
+		q.exec(`WITH a AS (UPDATE approvals SET status = 'pending', resolved_by_type = NULL, resolved_by_id = NULL,
+			resolved_at = NULL, locked_by = ''
+			WHERE id = $1 AND status = 'executing' AND locked_by = $2 AND $2 <> '' AND resource_id = '' RETURNING 1)
+			SELECT naive_fail(CASE WHEN NOT EXISTS (SELECT 1 FROM a) THEN '`+codeLockLost+`' END)`,
+			st.ID, st.Owner)
+		return
+	}
 	if st.Finish == nil {
 		q.exec(`WITH a AS (UPDATE approvals SET resource_id = $2,
 			locked_by = CASE WHEN $3 THEN '' ELSE locked_by END

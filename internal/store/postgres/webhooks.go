@@ -263,3 +263,44 @@ func (db *DB) ListDeliveries(ctx context.Context, sc naive.Scope, endpointID str
 	}
 	return out, nil
 }
+
+// RecordResend appends a to a finished delivery of the endpoint and sets
+// its status, in one transaction: the UPDATE's status check runs under the
+// row lock, so a pending delivery (its retries still running) is left
+// alone.
+func (db *DB) RecordResend(ctx context.Context, sc naive.Scope, endpointID, id string, a naive.Attempt, status string) (*naive.Delivery, error) {
+	if a.At.IsZero() || (status != naive.DeliverySucceeded && status != naive.DeliveryFailed) {
+		return nil, required("RecordResend", "attempt At", "a final status")
+	}
+	a.At = norm(a.At)
+	var d *naive.Delivery
+	err := db.tx(ctx, func(tx pgx.Tx) (err error) {
+		d, err = scanDelivery(tx.QueryRow(ctx, `UPDATE webhook_deliveries SET status = $1, next_attempt_at = NULL, updated_at = $2
+			WHERE operator_id = $3 AND mode = $4 AND endpoint_id = $5 AND id = $6 AND status IN ('succeeded', 'failed')
+			RETURNING `+deliveryCols, status, a.At, sc.OperatorID, sc.Mode, endpointID, id))
+		if errors.Is(err, pgx.ErrNoRows) {
+			var exists bool
+			if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM webhook_deliveries
+				WHERE operator_id = $1 AND mode = $2 AND endpoint_id = $3 AND id = $4)`, sc.OperatorID, sc.Mode, endpointID, id).Scan(&exists); err != nil {
+				return err
+			}
+			if exists {
+				return store.ErrConflict
+			}
+			return store.ErrNotFound
+		}
+		if err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO webhook_attempts (delivery_id, n, status_code, error, duration_ms, at)
+			SELECT $1, COALESCE(MAX(n), 0) + 1, $2, $3, $4, $5 FROM webhook_attempts WHERE delivery_id = $1`,
+			id, a.StatusCode, a.Error, a.DurationMS, a.At); err != nil {
+			return err
+		}
+		return loadAttempts(ctx, tx, []*naive.Delivery{d}, `delivery_id = $1`, id)
+	})
+	if err != nil {
+		return nil, mapErr(err)
+	}
+	return d, nil
+}

@@ -149,9 +149,9 @@ func (db *DB) CreateSession(ctx context.Context, s *naive.Session) error {
 	}
 	s.CreatedAt = norm(s.CreatedAt)
 	s.ExpiresAt = norm(s.ExpiresAt)
-	_, err := db.writer.ExecContext(ctx, `INSERT INTO sessions (id, user_id, operator_id, token_hash, created_at, expires_at)
-		VALUES (?, ?, ?, ?, ?, ?)`,
-		s.ID, s.UserID, s.OperatorID, s.TokenHash, ts(s.CreatedAt), ts(s.ExpiresAt))
+	_, err := db.writer.ExecContext(ctx, `INSERT INTO sessions (id, user_id, operator_id, token_hash, created_at, expires_at,
+		user_agent, client_addr) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		s.ID, s.UserID, s.OperatorID, s.TokenHash, ts(s.CreatedAt), ts(s.ExpiresAt), s.UserAgent, s.ClientAddr)
 	return mapErr(err)
 }
 
@@ -172,6 +172,48 @@ func (db *DB) GetSessionByHash(ctx context.Context, hash string, now time.Time) 
 func (db *DB) DeleteSession(ctx context.Context, id string) error {
 	_, err := db.writer.ExecContext(ctx, `DELETE FROM sessions WHERE id = ?`, id)
 	return mapErr(err)
+}
+
+// ListUserSessions lists a human's sessions unexpired at now, newest first.
+func (db *DB) ListUserSessions(ctx context.Context, userID string, now time.Time) ([]naive.Session, error) {
+	rows, err := db.reader.QueryContext(ctx, `SELECT id, user_id, operator_id, token_hash, created_at, expires_at,
+		user_agent, client_addr FROM sessions WHERE user_id = ? AND expires_at > ? ORDER BY created_at DESC, id DESC LIMIT 200`,
+		userID, ts(now))
+	return collect(rows, err, func(r scanner) (*naive.Session, error) {
+		var s naive.Session
+		err := r.Scan(&s.ID, &s.UserID, &s.OperatorID, &s.TokenHash, timeCol{&s.CreatedAt}, timeCol{&s.ExpiresAt},
+			&s.UserAgent, &s.ClientAddr)
+		return &s, err
+	})
+}
+
+// DeleteUserSessions ends every session of a human but keepID.
+func (db *DB) DeleteUserSessions(ctx context.Context, userID, keepID string) (int, error) {
+	res, err := db.writer.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = ? AND id <> ?`, userID, keepID)
+	if err != nil {
+		return 0, mapErr(err)
+	}
+	n, err := res.RowsAffected()
+	return int(n), mapErr(err)
+}
+
+// SetPassword replaces a human's password hash and ends their other
+// sessions in one transaction.
+func (db *DB) SetPassword(ctx context.Context, userID, hash, keepID string) (int, error) {
+	var ended int64
+	err := db.tx(ctx, func(tx *txn) error {
+		res, err := tx.ExecContext(ctx, `UPDATE users SET password_hash = ? WHERE id = ?`, hash, userID)
+		if err := affected(res, err, store.ErrNotFound); err != nil {
+			return err
+		}
+		res, err = tx.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = ? AND id <> ?`, userID, keepID)
+		if err != nil {
+			return err
+		}
+		ended, err = res.RowsAffected()
+		return err
+	})
+	return int(ended), err
 }
 
 const keyCols = `id, operator_id, mode, name, prefix, hash, agent_id, created_by, created_at, revoked_at`

@@ -236,6 +236,37 @@ func (db *DB) CountPhones(ctx context.Context, sc naive.Scope, subjectID string,
 
 // MarkPhoneReleased marks an active phone in scope released and stores
 // events and pr with it.
+// SetPhoneLabel relabels an active phone in scope.
+func (db *DB) SetPhoneLabel(ctx context.Context, sc naive.Scope, id, label string) (*naive.Phone, error) {
+	var p *naive.Phone
+	err := db.tx(ctx, func(tx *txn) (err error) {
+		p, err = scanPhone(tx.QueryRowContext(ctx, `UPDATE phones SET label = ?
+			WHERE operator_id = ? AND mode = ? AND id = ? AND status = 'active' RETURNING `+phoneCols,
+			label, sc.OperatorID, sc.Mode, id))
+		if errors.Is(err, store.ErrNotFound) {
+			return scopedPhoneMissing(ctx, tx, sc, id)
+		}
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// scopedPhoneMissing is phoneMissing within a scope.
+func scopedPhoneMissing(ctx context.Context, tx *txn, sc naive.Scope, id string) error {
+	var exists bool
+	if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM phones
+		WHERE operator_id = ? AND mode = ? AND id = ?)`, sc.OperatorID, sc.Mode, id).Scan(&exists); err != nil {
+		return err
+	}
+	if exists {
+		return store.ErrConflict
+	}
+	return store.ErrNotFound
+}
+
 func (db *DB) MarkPhoneReleased(ctx context.Context, sc naive.Scope, id string, at time.Time, events []*naive.Event, pr store.Progress) (*naive.Phone, error) {
 	for _, ev := range events {
 		if err := checkEvent("MarkPhoneReleased", ev); err != nil {
@@ -251,15 +282,7 @@ func (db *DB) MarkPhoneReleased(ctx context.Context, sc naive.Scope, id string, 
 			WHERE operator_id = ? AND mode = ? AND id = ? AND status = 'active' RETURNING `+phoneCols,
 			ts(at), sc.OperatorID, sc.Mode, id))
 		if errors.Is(err, store.ErrNotFound) {
-			var exists bool
-			if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM phones
-				WHERE operator_id = ? AND mode = ? AND id = ?)`, sc.OperatorID, sc.Mode, id).Scan(&exists); err != nil {
-				return err
-			}
-			if exists {
-				return store.ErrConflict
-			}
-			return store.ErrNotFound
+			return scopedPhoneMissing(ctx, tx, sc, id)
 		}
 		if err != nil {
 			return err

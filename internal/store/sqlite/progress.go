@@ -119,6 +119,12 @@ func (db *DB) applyApprovalStep(ctx context.Context, tx *txn, method string, st 
 	if st.Owner == "" {
 		return store.ErrLockLost
 	}
+	if st.Reopen {
+		res, err := tx.ExecContext(ctx, `UPDATE approvals
+			SET status = 'pending', resolved_by_type = NULL, resolved_by_id = NULL, resolved_at = NULL, locked_by = ''
+			WHERE id = ? AND status = 'executing' AND locked_by = ? AND resource_id = ''`, st.ID, st.Owner)
+		return affected(res, err, store.ErrLockLost)
+	}
 	f := st.Finish
 	if f == nil {
 		res, err := tx.ExecContext(ctx, `UPDATE approvals

@@ -269,3 +269,44 @@ func (db *DB) ListDeliveries(ctx context.Context, sc naive.Scope, endpointID str
 	}
 	return out, nil
 }
+
+// RecordResend appends a to a finished delivery of the endpoint and sets
+// its status, in one transaction: the status check is in the UPDATE, under
+// the write lock, so a pending delivery (its retries still running) is
+// left alone.
+func (db *DB) RecordResend(ctx context.Context, sc naive.Scope, endpointID, id string, a naive.Attempt, status string) (*naive.Delivery, error) {
+	if a.At.IsZero() || (status != naive.DeliverySucceeded && status != naive.DeliveryFailed) {
+		return nil, required("RecordResend", "attempt At", "a final status")
+	}
+	a.At = norm(a.At)
+	var d *naive.Delivery
+	err := db.tx(ctx, func(tx *txn) (err error) {
+		d, err = scanDelivery(tx.QueryRowContext(ctx, `UPDATE webhook_deliveries SET status = ?, next_attempt_at = NULL, updated_at = ?
+			WHERE operator_id = ? AND mode = ? AND endpoint_id = ? AND id = ? AND status IN ('succeeded', 'failed')
+			RETURNING `+deliveryCols, status, ts(a.At), sc.OperatorID, sc.Mode, endpointID, id))
+		if errors.Is(err, store.ErrNotFound) {
+			var exists bool
+			if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM webhook_deliveries
+				WHERE operator_id = ? AND mode = ? AND endpoint_id = ? AND id = ?)`, sc.OperatorID, sc.Mode, endpointID, id).Scan(&exists); err != nil {
+				return err
+			}
+			if exists {
+				return store.ErrConflict
+			}
+			return store.ErrNotFound
+		}
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO webhook_attempts (delivery_id, n, status_code, error, duration_ms, at)
+			SELECT ?, COALESCE(MAX(n), 0) + 1, ?, ?, ?, ? FROM webhook_attempts WHERE delivery_id = ?`,
+			id, a.StatusCode, a.Error, a.DurationMS, ts(a.At), id); err != nil {
+			return err
+		}
+		return loadAttempts(ctx, tx, []*naive.Delivery{d}, `delivery_id = ?`, id)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return d, nil
+}
