@@ -21,7 +21,7 @@ func NewCmdPhone(f *Factory) *cobra.Command {
 A number receives SMS as soon as it is provisioned; sending unlocks when the
 carrier approves the subject's campaign (` + "`naive phone status`" + ` shows it).`
 	cmd.AddCommand(NewCmdPhoneProvision(f, nil), NewCmdPhoneList(f, nil), NewCmdPhoneGet(f, nil),
-		NewCmdPhoneStatus(f, nil), NewCmdPhoneRelease(f, nil), NewCmdPhonePreflight(f, nil), NewCmdPhoneCampaign(f, nil),
+		NewCmdPhoneStatus(f, nil), NewCmdPhoneRelabel(f, nil), NewCmdPhoneRelease(f, nil), NewCmdPhonePreflight(f, nil), NewCmdPhoneCampaign(f, nil),
 		NewCmdPhoneSend(f, nil), NewCmdPhoneMessages(f, nil), NewCmdPhoneRead(f, nil),
 		NewCmdPhoneAssign(f, nil), NewCmdPhoneUnassign(f, nil), NewCmdPhoneAssignments(f, nil))
 	return cmd
@@ -517,5 +517,52 @@ func phoneReleaseRun(ctx context.Context, opts *PhoneReleaseOptions) error {
 	}
 	fmt.Fprintf(out, "Released %s (%s). It no longer receives SMS.\n", p.E164, p.ID)
 	nextSteps(out, "naive phone list", "the numbers left")
+	return nil
+}
+
+// PhoneRelabelOptions are the inputs of `naive phone relabel`.
+type PhoneRelabelOptions struct {
+	IO      *IOStreams
+	Service func() (naive.Service, error)
+	JSON    bool
+	ID      string
+	Label   string
+}
+
+// NewCmdPhoneRelabel is `naive phone relabel <phone-id> --label L`.
+func NewCmdPhoneRelabel(f *Factory, runF func(*PhoneRelabelOptions) error) *cobra.Command {
+	opts := &PhoneRelabelOptions{IO: f.IO, Service: f.Service}
+	cmd := &cobra.Command{
+		Use:   "relabel <phone-id> --label L",
+		Short: "Set a number's label (--label \"\" removes it)",
+		Args:  exactArgs(1, "a phone id"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.JSON, opts.ID = f.JSONOutput(), args[0]
+			if !cmd.Flags().Changed("label") {
+				return usageError{errorf("naive phone relabel needs --label (an empty one removes the label)")}
+			}
+			if runF != nil {
+				return runF(opts)
+			}
+			return phoneRelabelRun(cmd.Context(), opts)
+		},
+	}
+	cmd.Flags().StringVar(&opts.Label, "label", "", "the new label, at most 64 characters")
+	return cmd
+}
+
+func phoneRelabelRun(ctx context.Context, opts *PhoneRelabelOptions) error {
+	svc, err := opts.Service()
+	if err != nil {
+		return err
+	}
+	p, err := svc.UpdatePhone(ctx, "", opts.ID, naive.PhonePatch{Label: &opts.Label})
+	if err != nil {
+		return err
+	}
+	if opts.JSON {
+		return printJSON(opts.IO.Out, p)
+	}
+	fmt.Fprintf(opts.IO.Out, "%s (%s) is now labelled %s.\n", p.E164, p.ID, orDash(p.Label))
 	return nil
 }

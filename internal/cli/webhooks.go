@@ -25,7 +25,7 @@ attempt is recorded (` + "`naive webhooks deliveries <id>`" + `).
 
 Event types: ` + strings.Join(eventTypes, ", ") + `.`
 	cmd.AddCommand(NewCmdWebhooksList(f, nil), NewCmdWebhooksCreate(f, nil), NewCmdWebhooksDelete(f, nil),
-		NewCmdWebhooksTest(f, nil), NewCmdWebhooksDeliveries(f, nil))
+		NewCmdWebhooksTest(f, nil), NewCmdWebhooksDeliveries(f, nil), NewCmdWebhooksResend(f, nil))
 	return cmd
 }
 
@@ -323,4 +323,67 @@ func webhooksDeliveriesRun(ctx context.Context, opts *WebhooksDeliveriesOptions)
 	tw.Flush()
 	moreHint(out, "naive webhooks deliveries "+opts.ID, l.NextCursor)
 	return nil
+}
+
+// WebhooksResendOptions are the inputs of `naive webhooks resend`.
+type WebhooksResendOptions struct {
+	IO         *IOStreams
+	Service    func() (naive.Service, error)
+	JSON       bool
+	ID         string
+	DeliveryID string
+}
+
+// NewCmdWebhooksResend is `naive webhooks resend <webhook-id> <delivery-id>`.
+func NewCmdWebhooksResend(f *Factory, runF func(*WebhooksResendOptions) error) *cobra.Command {
+	opts := &WebhooksResendOptions{IO: f.IO, Service: f.Service}
+	return &cobra.Command{
+		Use:   "resend <webhook-id> <delivery-id>",
+		Short: "Send a finished delivery again now (exit 1 if the endpoint does not take it)",
+		Long: `Make one more attempt of a delivery that succeeded or failed, now — after
+fixing the endpoint, say. It is signed afresh with the event's own webhook-id,
+so a receiver that took it before deduplicates it. A delivery still being
+retried is refused: its next retry sends it. ` + "`naive webhooks deliveries <webhook-id>`" + `
+lists the delivery ids.`,
+		Args: exactArgs(2, "a webhook id and a delivery id"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.JSON, opts.ID, opts.DeliveryID = f.JSONOutput(), args[0], args[1]
+			if runF != nil {
+				return runF(opts)
+			}
+			return webhooksResendRun(cmd.Context(), opts)
+		},
+	}
+}
+
+func webhooksResendRun(ctx context.Context, opts *WebhooksResendOptions) error {
+	svc, err := opts.Service()
+	if err != nil {
+		return err
+	}
+	d, err := svc.ResendDelivery(ctx, opts.ID, opts.DeliveryID)
+	if err != nil {
+		return err
+	}
+	out := opts.IO.Out
+	if opts.JSON {
+		if err := printJSON(out, d); err != nil {
+			return err
+		}
+	} else {
+		verb := "accepted"
+		if d.Status != naive.DeliverySucceeded {
+			verb = "did not accept"
+		}
+		fmt.Fprintf(out, "The endpoint %s event %s (%s) again.\n", verb, d.EventID, d.EventType)
+		printAttempts(out, d.Attempts)
+	}
+	if d.Status == naive.DeliverySucceeded {
+		return nil
+	}
+	last := "no attempt was made"
+	if n := len(d.Attempts); n > 0 {
+		last = attemptOutcome(d.Attempts[n-1])
+	}
+	return &exitError{code: ExitError, err: errorf("webhook %s did not accept delivery %s: %s", opts.ID, opts.DeliveryID, last)}
 }
