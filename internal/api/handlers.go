@@ -2,7 +2,6 @@ package api
 
 import (
 	"io"
-	"net"
 	"net/http"
 	"strconv"
 
@@ -59,18 +58,8 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 	if err := decode(r, &in); err != nil {
 		return err
 	}
-	res, err := s.svc.Login(naive.WithClient(r.Context(), ClientOf(r)), in)
+	res, err := s.svc.Login(naive.WithClient(r.Context(), naive.ClientOf(r)), in)
 	return ok(w, http.StatusOK, res, err)
-}
-
-// ClientOf is what a login records of the request: its User-Agent and the
-// peer's address (a proxy in front shows as itself).
-func ClientOf(r *http.Request) naive.Client {
-	addr := r.RemoteAddr
-	if host, _, err := net.SplitHostPort(addr); err == nil {
-		addr = host
-	}
-	return naive.Client{UserAgent: r.UserAgent(), Addr: addr}
 }
 
 func (s *Server) changePassword(w http.ResponseWriter, r *http.Request) error {

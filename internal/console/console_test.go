@@ -546,7 +546,7 @@ func TestFailedApprovalShowsTheErrorAndHint(t *testing.T) {
 	b.testMode()
 	token := b.raw("GET", "/console/approvals/"+id, nil).csrf(t)
 	p := b.follow("POST", "/console/approvals/"+id+"/approve", url.Values{"csrf": {token}})
-	mustContain(t, p, "and failed", `class="badge big failed"`, "no_matching_numbers", `class="hint"`)
+	mustContain(t, p, "and failed", `class="notice bad-notice"`, `class="badge big failed"`, "no_matching_numbers", `class="hint"`)
 	if s.numbersBought() != 0 || s.balance() != 1000 {
 		t.Fatal("a failed approval bought or charged")
 	}

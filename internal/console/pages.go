@@ -29,8 +29,8 @@ type view struct {
 	Notice       string
 	// NoticeBad shows the notice as a failure (red), not a success.
 	NoticeBad bool
-	RequestID    string
-	Data         any
+	RequestID string
+	Data      any
 }
 
 func (c *Console) view(r *http.Request, s *session, title, nav string) *view {
@@ -117,7 +117,7 @@ func (c *Console) loginSubmit(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	res, err := c.svc.Login(r.Context(), naive.LoginRequest{Email: lv.Email, Password: password})
+	res, err := c.svc.Login(naive.WithClient(r.Context(), naive.ClientOf(r)), naive.LoginRequest{Email: lv.Email, Password: password})
 	if err != nil {
 		e := naive.AsError(err)
 		if e.Status() >= 500 {
@@ -296,6 +296,9 @@ type detailView struct {
 	DenyError    string
 	// DenyReason refills the form after a refused deny.
 	DenyReason string
+	// ApproveError is a refused approve, shown above the decision (the
+	// approval stays pending).
+	ApproveError *formError
 }
 
 // pretty indents JSON for reading, with <, > and & as themselves rather
@@ -323,15 +326,16 @@ func pretty(raw json.RawMessage) string {
 // detail shows one approval: the frozen request, its cost against the
 // balance, the decision forms while pending, and the outcome after.
 func (c *Console) detail(w http.ResponseWriter, r *http.Request, s *session) error {
-	return c.showDetail(w, r, s, http.StatusOK, "", "")
+	return c.showDetail(w, r, s, http.StatusOK, "", "", nil)
 }
 
-func (c *Console) showDetail(w http.ResponseWriter, r *http.Request, s *session, status int, denyErr, reason string) error {
+func (c *Console) showDetail(w http.ResponseWriter, r *http.Request, s *session, status int, denyErr, reason string, approveErr *formError) error {
 	a, err := c.svc.GetApproval(s.ctx, r.PathValue("id"))
 	if err != nil {
 		return err
 	}
-	dv := detailView{row: c.names(s).row(*a), Payload: pretty(a.Payload), ResultJSON: pretty(a.Result), DenyError: denyErr, DenyReason: reason}
+	dv := detailView{row: c.names(s).row(*a), Payload: pretty(a.Payload), ResultJSON: pretty(a.Result), DenyError: denyErr, DenyReason: reason,
+		ApproveError: approveErr}
 	if by := a.ResolvedBy; by != nil {
 		dv.Decider = by.Type + " " + by.ID
 		if by.Type == string(naive.PrincipalHuman) && by.ID == s.p.UserID {
@@ -354,7 +358,7 @@ func (c *Console) showDetail(w http.ResponseWriter, r *http.Request, s *session,
 	case "approve":
 		v.Notice = "You approved this request; it ran once, as the agent that asked."
 		if a.Status == naive.ApprovalFailed {
-			v.Notice = "You approved this request; it ran once, as the agent that asked, and failed: see why below."
+			v.Notice, v.NoticeBad = "You approved this request; it ran once, as the agent that asked, and failed: see why below.", true
 		}
 	case "deny":
 		v.Notice = "You denied this request; nothing was bought or charged."
@@ -368,6 +372,14 @@ func (c *Console) showDetail(w http.ResponseWriter, r *http.Request, s *session,
 // shows its outcome, after a redirect so a reload does not post again.
 func (c *Console) approve(w http.ResponseWriter, r *http.Request, s *session) error {
 	a, err := c.svc.ApproveApproval(s.ctx, r.PathValue("id"))
+	if naive.ErrorCode(err) == naive.EInsufficientCredits {
+		// Refused before anything was spent: the approval is still
+		// pending. Say so, and what to do, in the console's words.
+		e := naive.AsError(err)
+		fe := &formError{Code: e.Code, Message: e.Message,
+			Hint: "Grant credits on the Credits page (/console/credits), then approve again: the request waits for you."}
+		return c.showDetail(w, r, s, http.StatusPaymentRequired, "", "", fe)
+	}
 	if err != nil {
 		return err
 	}
@@ -379,12 +391,12 @@ func (c *Console) approve(w http.ResponseWriter, r *http.Request, s *session) er
 func (c *Console) deny(w http.ResponseWriter, r *http.Request, s *session) error {
 	reason := r.PostFormValue("reason")
 	if naive.CheckText("reason", reason) != nil {
-		return c.showDetail(w, r, s, http.StatusBadRequest, unstorable("The reason")+" Remove it and deny again.", "")
+		return c.showDetail(w, r, s, http.StatusBadRequest, unstorable("The reason")+" Remove it and deny again.", "", nil)
 	}
 	a, err := c.svc.DenyApproval(s.ctx, r.PathValue("id"), naive.DenyRequest{Reason: reason})
 	var e *naive.Error
 	if errors.As(err, &e) && e.Code == naive.EInvalidInput && e.Param == "reason" {
-		return c.showDetail(w, r, s, http.StatusBadRequest, "A reason is required (at most 1000 characters); the agent is shown it.", reason)
+		return c.showDetail(w, r, s, http.StatusBadRequest, "A reason is required (at most 1000 characters); the agent is shown it.", reason, nil)
 	}
 	if err != nil {
 		return err

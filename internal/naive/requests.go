@@ -2,6 +2,8 @@ package naive
 
 import (
 	"context"
+	"net"
+	"net/http"
 	"time"
 )
 
@@ -179,6 +181,16 @@ type Preflight struct {
 type Client struct {
 	UserAgent string
 	Addr      string
+}
+
+// ClientOf is what a front door records of an HTTP request: its
+// User-Agent and the peer's address (a proxy in front shows as itself).
+func ClientOf(r *http.Request) Client {
+	addr := r.RemoteAddr
+	if host, _, err := net.SplitHostPort(addr); err == nil {
+		addr = host
+	}
+	return Client{UserAgent: r.UserAgent(), Addr: addr}
 }
 
 type clientKey struct{}
