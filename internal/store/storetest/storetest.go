@@ -102,6 +102,10 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"GetCaller", testGetCaller},
 		{"Versions", testVersions},
 		{"GetPhoneAndCampaign", testGetPhoneAndCampaign},
+		{"UserSessions", testUserSessions},
+		{"SetPhoneLabel", testSetPhoneLabel},
+		{"RecordResend", testRecordResend},
+		{"ApprovalReopen", testApprovalReopen},
 	}
 	t.Run("SeedOnce", func(t *testing.T) {
 		t.Parallel()
