@@ -295,7 +295,7 @@ func randomToken() string {
 func (c *Console) render(w http.ResponseWriter, r *http.Request, status int, name string, v *view) {
 	v.RequestID = w.Header().Get("Request-Id")
 	if v.LoggedIn && v.Notice == "" && status < 400 {
-		v.Notice = c.flash(w, r)
+		v.Notice, v.NoticeBad = c.flash(w, r)
 	}
 	var buf bytes.Buffer
 	if err := pages[name].ExecuteTemplate(&buf, "layout", v); err != nil {

@@ -110,25 +110,42 @@ func pagerFor(r *http.Request, next *string) pager {
 // done ends a successful form: a one-time notice for the page it lands on,
 // then a 303 to path, so a reload does not post again.
 func (c *Console) done(w http.ResponseWriter, r *http.Request, path, notice string) error {
+	return c.redirectWith(w, r, path, notice, false)
+}
+
+// The flash cookie holds the notice after a one-byte flag: ok or bad.
+const (
+	flashOK  = "+"
+	flashBad = "!"
+)
+
+// redirectWith is done with a notice that tells of a failure when bad (a
+// webhook test the endpoint refused): the notice is shown in red.
+func (c *Console) redirectWith(w http.ResponseWriter, r *http.Request, path, notice string, bad bool) error {
 	if notice != "" {
-		c.setCookie(w, r, FlashCookie, base64.RawURLEncoding.EncodeToString([]byte(notice)), time.Now().Add(time.Minute), http.SameSiteLaxMode)
+		flag := flashOK
+		if bad {
+			flag = flashBad
+		}
+		c.setCookie(w, r, FlashCookie, base64.RawURLEncoding.EncodeToString([]byte(flag+notice)), time.Now().Add(time.Minute), http.SameSiteLaxMode)
 	}
 	http.Redirect(w, r, localPath(path), http.StatusSeeOther)
 	return nil
 }
 
-// flash reads and clears the notice a redirect left.
-func (c *Console) flash(w http.ResponseWriter, r *http.Request) string {
+// flash reads and clears the notice a redirect left, and whether it tells
+// of a failure.
+func (c *Console) flash(w http.ResponseWriter, r *http.Request) (notice string, bad bool) {
 	ck, err := r.Cookie(FlashCookie)
 	if err != nil {
-		return ""
+		return "", false
 	}
 	c.clearCookie(w, r, FlashCookie)
 	b, err := base64.RawURLEncoding.DecodeString(ck.Value)
-	if err != nil || !utf8.Valid(b) || len(b) > 500 {
-		return ""
+	if err != nil || !utf8.Valid(b) || len(b) < 2 || len(b) > 600 {
+		return "", false
 	}
-	return string(b)
+	return string(b[1:]), string(b[:1]) == flashBad
 }
 
 // page registers a console page (GET) or action (POST) for logged-in
