@@ -56,6 +56,9 @@ func TestBrowserJourneys(t *testing.T) {
 		c.open("/console/numbers")
 		c.see("the numbers list", e164, "Front desk")
 		c.shot("numbers")
+		c.open("/console/numbers/" + phoneID + "/release")
+		c.see("the release confirmation", "permanent")
+		c.shot("number-release")
 	})
 
 	t.Run("grant credits", func(t *testing.T) {
@@ -134,11 +137,19 @@ func TestBrowserJourneys(t *testing.T) {
 
 	t.Run("events and agents", func(t *testing.T) {
 		c.t = t
+		human := s.loginToken(t, adminPassword)
+		st, kit := s.apiMode("POST", "/v1/account-kits", human, `{"name":"Careful","primitives_config":{"phone":{"enabled":true,"requiresApproval":true}}}`, "test")
+		if st != 201 {
+			t.Fatalf("create a kit: %d %v", st, kit)
+		}
+		c.open("/console/kits/" + kit["id"].(string))
+		c.see("the kit", "Careful")
+		c.shot("kit")
 		c.open("/console/events")
 		c.see("the events", "sms.received")
 		c.shot("events")
 		c.open("/console/agents")
-		c.shot("agents")
+		c.shot("agents-empty")
 		c.open("/console/overview")
 		c.shot("overview")
 	})
