@@ -67,10 +67,12 @@ const (
 )
 
 // Service is what the console needs: the contract every front door shares,
-// and session authentication. *service.Service implements it.
+// session authentication, and the Idempotency-Key records forms that
+// spend run once under. *service.Service implements it.
 type Service interface {
 	naive.Service
 	Authenticate(ctx context.Context, token, mode string) (naive.Principal, error)
+	Keys
 }
 
 // Config configures the console.

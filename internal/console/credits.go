@@ -1,11 +1,13 @@
 package console
 
 import (
+	"context"
 	"net/http"
 	"strconv"
 	"strings"
 
 	"github.com/naive-oss/naive/internal/naive"
+	"github.com/naive-oss/naive/internal/store"
 )
 
 // The credits area: the balance of the mode, the ledger with what each
@@ -135,7 +137,18 @@ func (c *Console) creditsGrant(w http.ResponseWriter, r *http.Request, s *sessio
 			WithHint("Type digits only, between 1 and %s.", credits(creditsMaxGrant))
 	} else {
 		var e *naive.LedgerEntry
-		e, err = c.svc.GrantCredits(s.ctx, naive.GrantRequest{Amount: n, Memo: memo})
+		var rec *store.IdempotencyRecord
+		rec, err = c.runOnce(w, r, s, func(ctx context.Context) (err error) {
+			e, err = c.svc.GrantCredits(ctx, naive.GrantRequest{Amount: n, Memo: memo})
+			return err
+		})
+		if rec != nil {
+			e = &naive.LedgerEntry{}
+			if err = replayed(rec, e); err == nil {
+				return c.done(w, r, Path+"/credits", "This form was already submitted: "+credits(e.Amount)+
+					" credits were granted then, once. Nothing more was granted.")
+			}
+		}
 		if err == nil {
 			return c.done(w, r, Path+"/credits", "Granted "+credits(e.Amount)+" credits in "+string(s.p.Mode)+
 				" mode. The balance is now "+credits(e.BalanceAfter)+".")

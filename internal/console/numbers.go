@@ -1,6 +1,7 @@
 package console
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -933,7 +934,22 @@ func (c *Console) numbersBuy(w http.ResponseWriter, r *http.Request, s *session)
 	if r.PostFormValue("op") == "check" {
 		return c.showNew(w, r, s, d, subject, req, nil, true)
 	}
-	res, err := c.svc.ProvisionPhone(s.ctx, subject, req)
+	var res *naive.ProvisionResult
+	rec, err := c.runOnce(w, r, s, func(ctx context.Context) (err error) {
+		res, err = c.svc.ProvisionPhone(ctx, subject, req)
+		return err
+	})
+	if rec != nil {
+		// This very form was submitted before: its outcome, not a second
+		// purchase.
+		var p naive.Provisioned
+		if err = replayed(rec, &p); err == nil && p.Phone.ID != "" {
+			return c.done(w, r, numberPath(&p.Phone), "This form was already submitted: "+p.Phone.E164+" was bought then, once. Nothing more was bought or charged.")
+		}
+		if err == nil {
+			err = errors.New("console: the stored purchase names no number")
+		}
+	}
 	if err == nil {
 		switch {
 		case res.Provisioned != nil:

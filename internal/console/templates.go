@@ -52,6 +52,7 @@ var funcs = template.FuncMap{
 	"has":     func(list []string, v string) bool { return slices.Contains(list, v) },
 	"qs":      qs,
 	"pretty":  pretty,
+	"formKey": randomToken,
 }
 
 // ago says how long ago t was, roughly.
