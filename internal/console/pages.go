@@ -424,12 +424,18 @@ type eventRow struct {
 }
 
 type overviewView struct {
-	Balance     int64
+	Balance int64
+	// Phones are the newest active numbers (overviewPhones of Total).
 	Phones      []phoneRow
+	Total       int
 	Outbound    int
 	Events      []eventRow
 	PhonesError string
 }
+
+// overviewPhones is how many of the newest numbers the overview lists;
+// the numbers page lists them all, page by page.
+const overviewPhones = 10
 
 // overview shows the balance, the numbers (and which can send SMS) and
 // the latest events of the mode.
@@ -460,6 +466,8 @@ func (c *Console) overview(w http.ResponseWriter, r *http.Request, s *session) e
 		}
 	}
 	slices.SortFunc(ov.Phones, func(a, b phoneRow) int { return b.CreatedAt.Compare(a.CreatedAt) })
+	ov.Total = len(ov.Phones)
+	ov.Phones = ov.Phones[:min(len(ov.Phones), overviewPhones)]
 	evs, err := c.svc.ListEvents(s.ctx, "", naive.ListParams{Limit: 15})
 	if err != nil {
 		return err
