@@ -473,6 +473,11 @@ func (s *Server) testWebhook(w http.ResponseWriter, r *http.Request) error {
 	return ok(w, http.StatusOK, res, err)
 }
 
+func (s *Server) getWebhook(w http.ResponseWriter, r *http.Request) error {
+	res, err := s.svc.GetWebhook(r.Context(), r.PathValue("id"))
+	return ok(w, http.StatusOK, res, err)
+}
+
 func (s *Server) resendDelivery(w http.ResponseWriter, r *http.Request) error {
 	res, err := s.svc.ResendDelivery(r.Context(), r.PathValue("id"), r.PathValue("delivery_id"))
 	return ok(w, http.StatusOK, res, err)

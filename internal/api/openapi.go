@@ -308,6 +308,8 @@ func operations() []op {
 		{method: "POST", path: "/v1/webhooks", id: "createWebhook", errs: []string{naive.EForbidden}, tag: "webhooks", auth: authAny, body: in[naive.WebhookRequest]("", "url"),
 			status: 201, out: typ[naive.WebhookEndpoint](),
 			summary: "Create a webhook endpoint", desc: "Events are delivered signed per Standard Webhooks (webhook-id, webhook-timestamp, webhook-signature) with `secret` (whsec_…, in this answer only), retried with backoff for at least 24 h. An empty event_types means all."},
+		{method: "GET", path: "/v1/webhooks/{id}", id: "getWebhook", errs: []string{naive.EForbidden}, tag: "webhooks", auth: authAny, status: 200, out: typ[naive.WebhookEndpoint](),
+			summary: "Get a webhook endpoint", desc: "Never its secret."},
 		{method: "DELETE", path: "/v1/webhooks/{id}", id: "deleteWebhook", errs: []string{naive.EForbidden}, tag: "webhooks", auth: authAny, status: 200, out: typ[deleted](),
 			summary: "Delete a webhook endpoint"},
 		{method: "POST", path: "/v1/webhooks/{id}/test", id: "testWebhook", errs: []string{naive.EForbidden}, tag: "webhooks", auth: authAny, status: 200, out: typ[naive.Delivery](),

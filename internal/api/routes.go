@@ -58,6 +58,7 @@ func (s *Server) routes() {
 
 	m.Handle("GET /v1/webhooks", s.authed(s.listWebhooks))
 	m.Handle("POST /v1/webhooks", s.authed(s.createWebhook))
+	m.Handle("GET /v1/webhooks/{id}", s.authed(s.getWebhook))
 	m.Handle("DELETE /v1/webhooks/{id}", s.authed(s.deleteWebhook))
 	m.Handle("POST /v1/webhooks/{id}/test", s.authed(s.testWebhook))
 	m.Handle("GET /v1/webhooks/{id}/deliveries", s.authed(s.deliveries))

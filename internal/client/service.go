@@ -332,6 +332,11 @@ func (c *Client) ListDeliveries(ctx context.Context, id string, lp naive.ListPar
 	return call[naive.List[naive.Delivery]](ctx, c, request{method: http.MethodGet, path: "/v1/webhooks/" + esc(id) + "/deliveries", query: listQuery(lp)})
 }
 
+// GetWebhook returns an endpoint (GET /v1/webhooks/{id}).
+func (c *Client) GetWebhook(ctx context.Context, id string) (*naive.WebhookEndpoint, error) {
+	return call[naive.WebhookEndpoint](ctx, c, request{method: http.MethodGet, path: "/v1/webhooks/" + esc(id)})
+}
+
 // ResendDelivery makes one more attempt of a finished delivery now
 // (POST /v1/webhooks/{id}/deliveries/{delivery_id}/resend).
 func (c *Client) ResendDelivery(ctx context.Context, endpointID, deliveryID string) (*naive.Delivery, error) {

@@ -26,27 +26,9 @@ func (c *Console) webhookRoutes() {
 	c.page("POST "+Path+"/webhooks/{id}/delete", c.webhooksDelete)
 }
 
-// webhooksFind returns one endpoint of the mode. There is no service call
-// to get one: it is found in the list (up to 2,000 endpoints), and
-// ListDeliveries answers not_found for any other id anyway.
+// webhooksFind returns one endpoint of the mode.
 func (c *Console) webhooksFind(s *session, id string) (*naive.WebhookEndpoint, error) {
-	lp := naive.ListParams{Limit: 200}
-	for range 10 {
-		l, err := c.svc.ListWebhooks(s.ctx, lp)
-		if err != nil {
-			return nil, err
-		}
-		for i := range l.Data {
-			if l.Data[i].ID == id {
-				return &l.Data[i], nil
-			}
-		}
-		if l.NextCursor == nil || *l.NextCursor == "" {
-			break
-		}
-		lp.Cursor = *l.NextCursor
-	}
-	return nil, naive.NotFound("webhook", id)
+	return c.svc.GetWebhook(s.ctx, id)
 }
 
 type webhooksListView struct {

@@ -133,6 +133,12 @@ func TestResendDelivery(t *testing.T) {
 		}))
 		defer srv.Close()
 		ep := h.must(201, h.call("POST", "/v1/webhooks", h.testKey, `{"url":"`+srv.URL+`"}`)).json(t)["id"].(string)
+		if g := h.must(200, h.call("GET", "/v1/webhooks/"+ep, h.testKey, nil)); strings.Contains(string(g.Body), "whsec_") || g.json(t)["url"] != srv.URL {
+			t.Fatalf("get webhook: %s", g.Body)
+		}
+		if r := h.call("GET", "/v1/webhooks/00000000-0000-7000-8000-000000000000", h.testKey, nil); r.Status != 404 {
+			t.Fatalf("get an unknown webhook: %d", r.Status)
+		}
 		d := h.must(200, h.call("POST", "/v1/webhooks/"+ep+"/test", h.testKey, nil)).json(t)
 		did := d["id"].(string)
 		if d["status"] != "failed" {

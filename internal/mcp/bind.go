@@ -189,6 +189,9 @@ func (b *bound) DeleteWebhook(ctx context.Context, id string) error {
 func (b *bound) TestWebhook(ctx context.Context, id string) (*naive.Delivery, error) {
 	return b.svc.TestWebhook(b.ctx(ctx), id)
 }
+func (b *bound) GetWebhook(ctx context.Context, id string) (*naive.WebhookEndpoint, error) {
+	return b.svc.GetWebhook(b.ctx(ctx), id)
+}
 func (b *bound) ResendDelivery(ctx context.Context, endpointID, deliveryID string) (*naive.Delivery, error) {
 	return b.svc.ResendDelivery(b.ctx(ctx), endpointID, deliveryID)
 }

@@ -136,6 +136,8 @@ type Service interface {
 	CreateWebhook(ctx context.Context, req WebhookRequest) (*WebhookEndpoint, error)
 	// ListWebhooks lists endpoints.
 	ListWebhooks(ctx context.Context, lp ListParams) (*List[WebhookEndpoint], error)
+	// GetWebhook returns an endpoint (never its secret). Errors: not_found.
+	GetWebhook(ctx context.Context, id string) (*WebhookEndpoint, error)
 	// DeleteWebhook removes an endpoint. Errors: not_found.
 	DeleteWebhook(ctx context.Context, id string) error
 	// TestWebhook sends a test event now. Errors: not_found.

@@ -78,6 +78,21 @@ func (s *Service) endpoint(ctx context.Context, p naive.Principal, id string) (*
 	return e, err
 }
 
+// GetWebhook returns one of the caller's endpoints, never its secret.
+func (s *Service) GetWebhook(ctx context.Context, id string) (*naive.WebhookEndpoint, error) {
+	p, err := s.operatorWide(ctx, "managing webhook endpoints")
+	if err != nil {
+		return nil, err
+	}
+	e, err := s.endpoint(ctx, p, id)
+	if err != nil {
+		return nil, err
+	}
+	out := *e
+	out.SigningSecret = "" // not even in process: no caller needs it
+	return &out, nil
+}
+
 // DeleteWebhook removes an endpoint; its pending deliveries stop.
 func (s *Service) DeleteWebhook(ctx context.Context, id string) error {
 	p, err := s.operatorWide(ctx, "managing webhook endpoints")
