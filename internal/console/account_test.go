@@ -1,7 +1,6 @@
 package console_test
 
 import (
-	"encoding/json"
 	"net/http"
 	"net/url"
 	"strings"
@@ -9,7 +8,7 @@ import (
 )
 
 // loginToken logs the admin in over REST and returns the session token.
-func (s *server) loginToken(t *testing.T, password string) string {
+func (s *server) loginToken(t testing.TB, password string) string {
 	t.Helper()
 	st, m := s.api("POST", "/v1/auth/login", "", `{"email":"`+adminEmail+`","password":"`+password+`"}`)
 	if st != 200 {
@@ -134,19 +133,5 @@ func TestApproveWithAShortBalance(t *testing.T) {
 // apiMode calls the REST API with a human session in a mode.
 func (s *server) apiMode(method, path, token, body, mode string) (int, map[string]any) {
 	s.t.Helper()
-	req, err := http.NewRequest(method, s.url+path, strings.NewReader(body))
-	if err != nil {
-		s.t.Fatal(err)
-	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Authorization", "Bearer "+token)
-	req.Header.Set("Naive-Mode", mode)
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		s.t.Fatalf("%s %s: %v", method, path, err)
-	}
-	defer res.Body.Close()
-	var m map[string]any
-	_ = json.NewDecoder(res.Body).Decode(&m)
-	return res.StatusCode, m
+	return s.api(method, path, token, body, "Naive-Mode", mode)
 }

@@ -42,13 +42,17 @@ type server struct {
 	testKey string
 }
 
-func start(t testing.TB) *server {
+func start(t testing.TB, opts ...func(*app.Options)) *server {
 	t.Helper()
-	a, err := app.Start(context.Background(), app.Options{
+	o := app.Options{
 		Addr: "127.0.0.1:0", DatabaseURL: "sqlite:" + filepath.Join(t.TempDir(), "naive.db"),
 		AdminPassword: adminPassword, SandboxReviewDelay: time.Hour, FormationDelay: 20 * time.Millisecond,
 		PollInterval: 100 * time.Millisecond,
-	})
+	}
+	for _, f := range opts {
+		f(&o)
+	}
+	a, err := app.Start(context.Background(), o)
 	if err != nil {
 		t.Fatalf("start server: %v", err)
 	}
@@ -60,8 +64,9 @@ func start(t testing.TB) *server {
 	return &server{t: t, app: a, url: a.URL(), testKey: a.Bootstrapped().TestKey}
 }
 
-// api calls the REST API with a bearer token and returns status and JSON.
-func (s *server) api(method, path, token, body string) (int, map[string]any) {
+// api calls the REST API with a bearer token (none when token is empty)
+// and header pairs, and returns status and JSON.
+func (s *server) api(method, path, token, body string, header ...string) (int, map[string]any) {
 	s.t.Helper()
 	var rd io.Reader
 	if body != "" {
@@ -74,7 +79,12 @@ func (s *server) api(method, path, token, body string) (int, map[string]any) {
 	if body != "" {
 		req.Header.Set("Content-Type", "application/json")
 	}
-	req.Header.Set("Authorization", "Bearer "+token)
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {
 		s.t.Fatalf("%s %s: %v", method, path, err)

@@ -1,10 +1,8 @@
 package console_test
 
 import (
-	"context"
 	"net/http"
 	"net/url"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -16,20 +14,9 @@ import (
 // texts (and be charged for them) within a test.
 func creditsStart(t testing.TB) *server {
 	t.Helper()
-	a, err := app.Start(context.Background(), app.Options{
-		Addr: "127.0.0.1:0", DatabaseURL: "sqlite:" + filepath.Join(t.TempDir(), "naive.db"),
-		AdminPassword: adminPassword, SandboxReviewDelay: 50 * time.Millisecond, FormationDelay: 20 * time.Millisecond,
-		PollInterval: 50 * time.Millisecond,
+	return start(t, func(o *app.Options) {
+		o.SandboxReviewDelay, o.PollInterval = 50*time.Millisecond, 50*time.Millisecond
 	})
-	if err != nil {
-		t.Fatalf("start server: %v", err)
-	}
-	t.Cleanup(func() {
-		if err := a.Close(); err != nil {
-			t.Errorf("close server: %v", err)
-		}
-	})
-	return &server{t: t, app: a, url: a.URL(), testKey: a.Bootstrapped().TestKey}
 }
 
 func TestCreditsPage(t *testing.T) {

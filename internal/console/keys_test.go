@@ -1,8 +1,6 @@
 package console_test
 
 import (
-	"encoding/json"
-	"io"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -23,39 +21,14 @@ type keysHuman struct {
 
 func keysLogin(t testing.TB, s *server) *keysHuman {
 	t.Helper()
-	st, m := s.api("POST", "/v1/auth/login", "", `{"email":"`+adminEmail+`","password":"`+adminPassword+`"}`)
-	if st != 200 {
-		t.Fatalf("REST login: %d %v", st, m)
-	}
-	return &keysHuman{t: t, s: s, token: m["token"].(string)}
+	return &keysHuman{t: t, s: s, token: s.loginToken(t, adminPassword)}
 }
 
 // call sends a REST request as the human in mode and returns the status
 // and JSON object answered.
 func (h *keysHuman) call(mode, method, path, body string) (int, map[string]any) {
 	h.t.Helper()
-	var rd io.Reader
-	if body != "" {
-		rd = strings.NewReader(body)
-	}
-	req, err := http.NewRequest(method, h.s.url+path, rd)
-	if err != nil {
-		h.t.Fatal(err)
-	}
-	if body != "" {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	req.Header.Set("Authorization", "Bearer "+h.token)
-	req.Header.Set("Naive-Mode", mode)
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		h.t.Fatalf("%s %s: %v", method, path, err)
-	}
-	defer res.Body.Close()
-	var m map[string]any
-	b, _ := io.ReadAll(res.Body)
-	_ = json.Unmarshal(b, &m)
-	return res.StatusCode, m
+	return h.s.api(method, path, h.token, body, "Naive-Mode", mode)
 }
 
 // keys lists the operator's keys over REST.

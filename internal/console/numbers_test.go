@@ -3,7 +3,6 @@ package console_test
 import (
 	"encoding/json"
 	"html"
-	"io"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -16,53 +15,12 @@ import (
 
 // ---- helpers of the numbers tests
 
-// numbersAPI calls the REST API with extra headers (a live-mode session, say).
-func numbersAPI(t testing.TB, s *server, method, path, token, body string, header ...string) (int, map[string]any) {
-	t.Helper()
-	var rd io.Reader
-	if body != "" {
-		rd = strings.NewReader(body)
-	}
-	req, err := http.NewRequest(method, s.url+path, rd)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if body != "" {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	for i := 0; i+1 < len(header); i += 2 {
-		req.Header.Set(header[i], header[i+1])
-	}
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatalf("%s %s: %v", method, path, err)
-	}
-	defer res.Body.Close()
-	var m map[string]any
-	b, _ := io.ReadAll(res.Body)
-	_ = json.Unmarshal(b, &m)
-	return res.StatusCode, m
-}
-
-// numbersHumanToken logs the admin in over REST and returns a session token.
-func numbersHumanToken(t testing.TB, s *server) string {
-	t.Helper()
-	st, m := numbersAPI(t, s, "POST", "/v1/auth/login", "", `{"email":"`+adminEmail+`","password":"`+adminPassword+`"}`)
-	if st != 200 {
-		t.Fatalf("login: %d %v", st, m)
-	}
-	return m["token"].(string)
-}
-
 // numbersLiveSubject returns the live default subject's id: an id of the
 // other mode while the console is in test mode.
 func numbersLiveSubject(t testing.TB, s *server) string {
 	t.Helper()
-	tok := numbersHumanToken(t, s)
-	st, m := numbersAPI(t, s, "GET", "/v1/subjects", tok, "", "Naive-Mode", "live")
+	tok := s.loginToken(t, adminPassword)
+	st, m := s.api("GET", "/v1/subjects", tok, "", "Naive-Mode", "live")
 	if st != 200 {
 		t.Fatalf("live subjects: %d %v", st, m)
 	}

@@ -1,8 +1,6 @@
 package console_test
 
 import (
-	"encoding/json"
-	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -16,32 +14,7 @@ import (
 // token) in mode, for what the agent's test key cannot see: live data.
 func subjectsHumanAPI(s *server, mode, method, path, body string) (int, map[string]any) {
 	s.t.Helper()
-	st, m := s.api("POST", "/v1/auth/login", "", `{"email":"`+adminEmail+`","password":"`+adminPassword+`"}`)
-	if st != 200 {
-		s.t.Fatalf("login: %d %v", st, m)
-	}
-	var rd io.Reader
-	if body != "" {
-		rd = strings.NewReader(body)
-	}
-	req, err := http.NewRequest(method, s.url+path, rd)
-	if err != nil {
-		s.t.Fatal(err)
-	}
-	if body != "" {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	req.Header.Set("Authorization", "Bearer "+m["token"].(string))
-	req.Header.Set("Naive-Mode", mode)
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		s.t.Fatalf("%s %s: %v", method, path, err)
-	}
-	defer res.Body.Close()
-	var out map[string]any
-	b, _ := io.ReadAll(res.Body)
-	_ = json.Unmarshal(b, &out)
-	return res.StatusCode, out
+	return s.api(method, path, s.loginToken(s.t, adminPassword), body, "Naive-Mode", mode)
 }
 
 // subjectsLiveSubject creates a subject in live mode: a foreign id for a
