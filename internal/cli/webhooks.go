@@ -220,17 +220,24 @@ func webhooksTestRun(ctx context.Context, opts *WebhookOptions) error {
 	if err != nil {
 		return err
 	}
-	out := opts.IO.Out
-	if opts.JSON {
+	verb := "accepted"
+	if d.Status != naive.DeliverySucceeded {
+		verb = "did not accept"
+	}
+	return reportDelivery(opts.IO.Out, opts.JSON, d, fmt.Sprintf("The endpoint %s the test event %s.", verb, d.EventID),
+		"webhook "+opts.ID+" did not accept the test event")
+}
+
+// reportDelivery prints a delivery just attempted — its JSON, or headline
+// and its attempts — and fails (exit 1) with failed and the last attempt's
+// outcome unless the endpoint took it.
+func reportDelivery(out io.Writer, asJSON bool, d *naive.Delivery, headline, failed string) error {
+	if asJSON {
 		if err := printJSON(out, d); err != nil {
 			return err
 		}
 	} else {
-		if d.Status == naive.DeliverySucceeded {
-			fmt.Fprintf(out, "The endpoint accepted the test event %s.\n", d.EventID)
-		} else {
-			fmt.Fprintf(out, "The endpoint did not accept the test event %s.\n", d.EventID)
-		}
+		fmt.Fprintln(out, headline)
 		printAttempts(out, d.Attempts)
 	}
 	if d.Status == naive.DeliverySucceeded {
@@ -240,7 +247,7 @@ func webhooksTestRun(ctx context.Context, opts *WebhookOptions) error {
 	if n := len(d.Attempts); n > 0 {
 		last = attemptOutcome(d.Attempts[n-1])
 	}
-	return &exitError{code: ExitError, err: errorf("webhook %s did not accept the test event: %s", opts.ID, last)}
+	return &exitError{code: ExitError, err: errorf("%s: %s", failed, last)}
 }
 
 func attemptOutcome(a naive.Attempt) string {
@@ -365,25 +372,10 @@ func webhooksResendRun(ctx context.Context, opts *WebhooksResendOptions) error {
 	if err != nil {
 		return err
 	}
-	out := opts.IO.Out
-	if opts.JSON {
-		if err := printJSON(out, d); err != nil {
-			return err
-		}
-	} else {
-		verb := "accepted"
-		if d.Status != naive.DeliverySucceeded {
-			verb = "did not accept"
-		}
-		fmt.Fprintf(out, "The endpoint %s event %s (%s) again.\n", verb, d.EventID, d.EventType)
-		printAttempts(out, d.Attempts)
+	verb := "accepted"
+	if d.Status != naive.DeliverySucceeded {
+		verb = "did not accept"
 	}
-	if d.Status == naive.DeliverySucceeded {
-		return nil
-	}
-	last := "no attempt was made"
-	if n := len(d.Attempts); n > 0 {
-		last = attemptOutcome(d.Attempts[n-1])
-	}
-	return &exitError{code: ExitError, err: errorf("webhook %s did not accept delivery %s: %s", opts.ID, opts.DeliveryID, last)}
+	return reportDelivery(opts.IO.Out, opts.JSON, d, fmt.Sprintf("The endpoint %s event %s (%s) again.", verb, d.EventID, d.EventType),
+		"webhook "+opts.ID+" did not accept delivery "+opts.DeliveryID)
 }

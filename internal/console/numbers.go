@@ -230,9 +230,20 @@ func (d *numbersDir) phone(id, subjectID string) (*naive.Phone, error) {
 	if subjectID != "" {
 		return get(subjectID)
 	}
-	ph, err := get("")
+	ph, err := inAnySubject(d, get)
+	if naive.ErrorCode(err) == naive.ENotFound {
+		d.phones[id] = nil
+		return nil, naive.NotFound("phone", id)
+	}
+	return ph, err
+}
+
+// inAnySubject looks an item up with get in the default subject, then in
+// the others, until one has it (or fails otherwise than not having it).
+func inAnySubject[T any](d *numbersDir, get func(subjectID string) (*T, error)) (*T, error) {
+	x, err := get("")
 	if err == nil || !numbersLookAgain(err) {
-		return ph, err
+		return x, err
 	}
 	subjects, serr := d.allSubjects()
 	if serr != nil {
@@ -242,13 +253,12 @@ func (d *numbersDir) phone(id, subjectID string) (*naive.Phone, error) {
 		if subj.IsDefault {
 			continue
 		}
-		ph, err := get(subj.ID)
+		x, err := get(subj.ID)
 		if err == nil || !numbersLookAgain(err) {
-			return ph, err
+			return x, err
 		}
 	}
-	d.phones[id] = nil
-	return nil, naive.NotFound("phone", id)
+	return nil, naive.NotFound("item", "")
 }
 
 // message finds a text by id in the default subject, then in the others.
@@ -269,25 +279,12 @@ func (d *numbersDir) message(id string) (*naive.Message, error) {
 		}
 		return m, err
 	}
-	m, err := get("")
-	if err == nil || !numbersLookAgain(err) {
-		return m, err
+	m, err := inAnySubject(d, get)
+	if naive.ErrorCode(err) == naive.ENotFound {
+		d.messages[id] = nil
+		return nil, naive.NotFound("message", id)
 	}
-	subjects, serr := d.allSubjects()
-	if serr != nil {
-		return nil, serr
-	}
-	for _, subj := range subjects {
-		if subj.IsDefault {
-			continue
-		}
-		m, err := get(subj.ID)
-		if err == nil || !numbersLookAgain(err) {
-			return m, err
-		}
-	}
-	d.messages[id] = nil
-	return nil, naive.NotFound("message", id)
+	return m, err
 }
 
 // campaign returns a number's campaign (nil when it has none or it could

@@ -78,13 +78,20 @@ func (s *Service) endpoint(ctx context.Context, p naive.Principal, id string) (*
 	return e, err
 }
 
-// GetWebhook returns one of the caller's endpoints, never its secret.
-func (s *Service) GetWebhook(ctx context.Context, id string) (*naive.WebhookEndpoint, error) {
+// callerEndpoint is the caller of an action on one of its endpoints, and
+// the endpoint (agents' own endpoints are not found here).
+func (s *Service) callerEndpoint(ctx context.Context, id string) (naive.Principal, *naive.WebhookEndpoint, error) {
 	p, err := s.operatorWide(ctx, "managing webhook endpoints")
 	if err != nil {
-		return nil, err
+		return p, nil, err
 	}
 	e, err := s.endpoint(ctx, p, id)
+	return p, e, err
+}
+
+// GetWebhook returns one of the caller's endpoints, never its secret.
+func (s *Service) GetWebhook(ctx context.Context, id string) (*naive.WebhookEndpoint, error) {
+	_, e, err := s.callerEndpoint(ctx, id)
 	if err != nil {
 		return nil, err
 	}
@@ -95,11 +102,8 @@ func (s *Service) GetWebhook(ctx context.Context, id string) (*naive.WebhookEndp
 
 // DeleteWebhook removes an endpoint; its pending deliveries stop.
 func (s *Service) DeleteWebhook(ctx context.Context, id string) error {
-	p, err := s.operatorWide(ctx, "managing webhook endpoints")
+	p, _, err := s.callerEndpoint(ctx, id)
 	if err != nil {
-		return err
-	}
-	if _, err := s.endpoint(ctx, p, id); err != nil {
 		return err
 	}
 	err = s.store.DeleteWebhookEndpoint(ctx, p.Scope(), id)
@@ -112,11 +116,7 @@ func (s *Service) DeleteWebhook(ctx context.Context, id string) error {
 // TestWebhook sends a signed webhook.test event to an endpoint now, once,
 // and answers the delivery with its attempt.
 func (s *Service) TestWebhook(ctx context.Context, id string) (*naive.Delivery, error) {
-	p, err := s.operatorWide(ctx, "managing webhook endpoints")
-	if err != nil {
-		return nil, err
-	}
-	e, err := s.endpoint(ctx, p, id)
+	p, e, err := s.callerEndpoint(ctx, id)
 	if err != nil {
 		return nil, err
 	}
@@ -138,11 +138,8 @@ func (s *Service) TestWebhook(ctx context.Context, id string) (*naive.Delivery, 
 
 // ListDeliveries lists an endpoint's deliveries with their attempts.
 func (s *Service) ListDeliveries(ctx context.Context, id string, lp naive.ListParams) (*naive.List[naive.Delivery], error) {
-	p, err := s.operatorWide(ctx, "managing webhook endpoints")
+	p, _, err := s.callerEndpoint(ctx, id)
 	if err != nil {
-		return nil, err
-	}
-	if _, err := s.endpoint(ctx, p, id); err != nil {
 		return nil, err
 	}
 	pg, limit, err := pageOf(lp)
@@ -163,11 +160,7 @@ func (s *Service) ListDeliveries(ctx context.Context, id string, lp naive.ListPa
 // receiver that took an earlier one deduplicates this one. A delivery still
 // pending (its retries scheduled) is refused: the next retry sends it.
 func (s *Service) ResendDelivery(ctx context.Context, endpointID, deliveryID string) (*naive.Delivery, error) {
-	p, err := s.operatorWide(ctx, "managing webhook endpoints")
-	if err != nil {
-		return nil, err
-	}
-	e, err := s.endpoint(ctx, p, endpointID)
+	p, e, err := s.callerEndpoint(ctx, endpointID)
 	if err != nil {
 		return nil, err
 	}
