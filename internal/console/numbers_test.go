@@ -251,7 +251,7 @@ func TestNumbersBuyFromTheConsole(t *testing.T) {
 	// Filtered by the agent it was bought for, and by another.
 	other := numbersAgent(t, s, "Other bot")
 	mustContain(t, b.raw("GET", "/console/numbers?agent="+agent, nil), "/console/numbers/"+id)
-	mustContain(t, b.raw("GET", "/console/numbers?agent="+other, nil), "has no numbers bought for this agent")
+	mustContain(t, b.raw("GET", "/console/numbers?agent="+other, nil), "has no numbers of this agent")
 
 	// Now the brand is registered: the form no longer asks for the EIN.
 	form = b.raw("GET", "/console/numbers/new", nil)

@@ -451,6 +451,7 @@ func (r *ProvisionResult) UnmarshalJSON(b []byte) error {
 
 // PhoneFilter narrows a phone list.
 type PhoneFilter struct {
+	// AgentID keeps the numbers bought for the agent or assigned to it.
 	AgentID string
 	Page
 }

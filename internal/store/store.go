@@ -262,7 +262,8 @@ type Store interface {
 	// GetPhoneAndCampaign is GetPhone with, read in the same statement, the
 	// phone's campaign (nil when it has none). Errors: ErrNotFound.
 	GetPhoneAndCampaign(ctx context.Context, sc naive.Scope, id string) (*naive.Phone, *naive.Campaign, error)
-	// ListPhones lists a subject's active and released phones, newest first.
+	// ListPhones lists a subject's active and released phones, newest
+	// first; f.AgentID keeps those bought for or assigned to the agent.
 	ListPhones(ctx context.Context, sc naive.Scope, subjectID string, f naive.PhoneFilter) ([]naive.Phone, error)
 	// CountPhones counts a subject's phones in any of statuses.
 	CountPhones(ctx context.Context, sc naive.Scope, subjectID string, statuses ...string) (int, error)

@@ -214,7 +214,8 @@ func (db *DB) GetPhoneAndCampaign(ctx context.Context, sc naive.Scope, id string
 func (db *DB) ListPhones(ctx context.Context, sc naive.Scope, subjectID string, f naive.PhoneFilter) ([]naive.Phone, error) {
 	rows, err := db.pool.Query(ctx, `SELECT `+phoneCols+` FROM phones
 		WHERE operator_id = $1 AND mode = $2 AND subject_id = $3 AND status IN ('active', 'released')
-		AND ($4 = '' OR agent_id = $4) AND ($5 = '' OR id < $5) ORDER BY id DESC LIMIT $6`,
+		AND ($4 = '' OR agent_id = $4 OR EXISTS (SELECT 1 FROM phone_assignments a WHERE a.phone_id = phones.id AND a.agent_id = $4))
+		AND ($5 = '' OR id < $5) ORDER BY id DESC LIMIT $6`,
 		sc.OperatorID, sc.Mode, subjectID, f.AgentID, f.After, limit(f.Limit))
 	return collect(rows, err, scanPhone)
 }

@@ -211,8 +211,9 @@ func (db *DB) GetPhoneAndCampaign(ctx context.Context, sc naive.Scope, id string
 func (db *DB) ListPhones(ctx context.Context, sc naive.Scope, subjectID string, f naive.PhoneFilter) ([]naive.Phone, error) {
 	rows, err := db.reader.QueryContext(ctx, `SELECT `+phoneCols+` FROM phones
 		WHERE operator_id = ? AND mode = ? AND subject_id = ? AND status IN ('active', 'released')
-		AND (? = '' OR agent_id = ?) AND (? = '' OR id < ?) ORDER BY id DESC LIMIT ?`,
-		sc.OperatorID, sc.Mode, subjectID, f.AgentID, f.AgentID, f.After, f.After, limit(f.Limit))
+		AND (? = '' OR agent_id = ? OR EXISTS (SELECT 1 FROM phone_assignments a WHERE a.phone_id = phones.id AND a.agent_id = ?))
+		AND (? = '' OR id < ?) ORDER BY id DESC LIMIT ?`,
+		sc.OperatorID, sc.Mode, subjectID, f.AgentID, f.AgentID, f.AgentID, f.After, f.After, limit(f.Limit))
 	return collect(rows, err, scanPhone)
 }
 
@@ -234,8 +235,6 @@ func (db *DB) CountPhones(ctx context.Context, sc naive.Scope, subjectID string,
 	return n, mapErr(err)
 }
 
-// MarkPhoneReleased marks an active phone in scope released and stores
-// events and pr with it.
 // SetPhoneLabel relabels an active phone in scope.
 func (db *DB) SetPhoneLabel(ctx context.Context, sc naive.Scope, id, label string) (*naive.Phone, error) {
 	var p *naive.Phone
@@ -267,6 +266,8 @@ func scopedPhoneMissing(ctx context.Context, tx *txn, sc naive.Scope, id string)
 	return store.ErrNotFound
 }
 
+// MarkPhoneReleased marks an active phone in scope released and stores
+// events and pr with it.
 func (db *DB) MarkPhoneReleased(ctx context.Context, sc naive.Scope, id string, at time.Time, events []*naive.Event, pr store.Progress) (*naive.Phone, error) {
 	for _, ev := range events {
 		if err := checkEvent("MarkPhoneReleased", ev); err != nil {

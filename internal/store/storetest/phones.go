@@ -129,6 +129,12 @@ func testPhones(t *testing.T, b *bundle) {
 	withAgent.Status, withAgent.E164, withAgent.CarrierID = naive.PhoneActive, "+14155550101", "pn_3"
 	equal(t, "phones of an agent", l, []naive.Phone{*withAgent})
 	empty(t, "phones of an unknown agent", must2(b.s.ListPhones(b.ctx, b.live, subj, naive.PhoneFilter{AgentID: newID()}))(t))
+	// An agent's numbers are also those it is assigned to.
+	assigned := b.newAgent(t, b.live)
+	must(t, b.s.UpsertAssignment(b.ctx, &naive.Assignment{PhoneID: p.ID, AgentID: assigned.ID, Permissions: []string{naive.PermReceiveSMS},
+		OperatorID: b.op.ID, Mode: naive.ModeLive, CreatedAt: now()}))
+	equal(t, "phones assigned to an agent", phoneIDs(must2(b.s.ListPhones(b.ctx, b.live, subj, naive.PhoneFilter{AgentID: assigned.ID}))(t)),
+		[]string{p.ID})
 	equal(t, "phones of the other subject", phoneIDs(must2(b.s.ListPhones(b.ctx, b.live, other.ID, naive.PhoneFilter{}))(t)),
 		[]string{ofOther.ID})
 
