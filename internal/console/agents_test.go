@@ -80,7 +80,7 @@ func TestAgentsCreateRenameWebhook(t *testing.T) {
 	}
 	id := agentsLocationRE.FindStringSubmatch(p.location)[1]
 	show := b.raw("GET", p.location, nil)
-	mustContain(t, show, "Support &lt;bot&gt;", id, "No key is bound", "No numbers were bought", `href="/console/keys/new?agent_id=`+id)
+	mustContain(t, show, "Support &lt;bot&gt;", id, "No key is bound", "This agent has no numbers", `href="/console/keys/new?agent_id=`+id)
 	mustShow(t, show, "Agent “Support <bot>” created.")
 	if st, a := agentsGet(t, s, id); st != 200 || a["name"] != "Support <bot>" {
 		t.Fatalf("REST agent: %d %v", st, a)
