@@ -1,11 +1,16 @@
 package e2e_test
 
 import (
+	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 )
 
 // TestPasswordAndSessions: a human sees their sessions, changes their
@@ -120,11 +125,19 @@ func TestResendDelivery(t *testing.T) {
 	eachDB(t, func(t *testing.T, db string) {
 		h := start(t, db)
 		var up atomic.Bool
-		var ids []string
-		var calls atomic.Int32
+		var (
+			mu    sync.Mutex
+			ids   []string // the webhook-ids of webhook.test deliveries
+			calls atomic.Int32
+		)
 		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			calls.Add(1)
-			ids = append(ids, r.Header.Get("webhook-id"))
+			body, _ := io.ReadAll(r.Body)
+			if strings.Contains(string(body), `"type":"webhook.test"`) {
+				calls.Add(1)
+				mu.Lock()
+				ids = append(ids, r.Header.Get("webhook-id"))
+				mu.Unlock()
+			}
 			if !up.Load() {
 				http.Error(w, "down", http.StatusInternalServerError)
 				return
@@ -144,6 +157,27 @@ func TestResendDelivery(t *testing.T) {
 		if d["status"] != "failed" {
 			t.Fatalf("test delivery to a failing endpoint: %v", d)
 		}
+		// An event's delivery the endpoint refuses is retried: pending, with
+		// the time of its next attempt, and not resent by hand meanwhile.
+		h.must(202, h.call("POST", "/v1/phone/provision", h.testKey, seedBody))
+		var pending map[string]any
+		waitFor(t, "a refused delivery of phone.provisioned", func() bool {
+			for _, x := range h.must(200, h.call("GET", "/v1/webhooks/"+ep+"/deliveries", h.testKey, nil)).json(t)["data"].([]any) {
+				if m := x.(map[string]any); m["event_type"] == "phone.provisioned" && len(m["attempts"].([]any)) > 0 {
+					pending = m
+					return true
+				}
+			}
+			return false
+		})
+		next, _ := time.Parse(time.RFC3339Nano, fmt.Sprint(pending["next_attempt_at"]))
+		if pending["status"] != "pending" || next.Before(time.Now().Add(-time.Second)) {
+			t.Fatalf("a refused delivery %v: want pending with its next attempt ahead", pending)
+		}
+		if r := h.call("POST", "/v1/webhooks/"+ep+"/deliveries/"+pending["id"].(string)+"/resend", h.testKey, nil); r.Status != 409 {
+			t.Fatalf("resend a delivery still being retried: %d %s", r.Status, r.Body)
+		}
+
 		up.Store(true)
 		path := "/v1/webhooks/" + ep + "/deliveries/" + did + "/resend"
 		r := h.must(200, h.call("POST", path, h.testKey, nil)).json(t)
@@ -152,12 +186,15 @@ func TestResendDelivery(t *testing.T) {
 			atts[1].(map[string]any)["attempt"] != float64(2) {
 			t.Fatalf("resend %v", r)
 		}
-		if calls.Load() != 2 || ids[0] != ids[1] || ids[0] == "" {
-			t.Fatalf("endpoint called %d times with webhook-ids %v: want 2 with the same id", calls.Load(), ids)
+		mu.Lock()
+		seen := slices.Clone(ids)
+		mu.Unlock()
+		if calls.Load() != 2 || seen[0] != seen[1] || seen[0] == "" {
+			t.Fatalf("endpoint called %d times with webhook-ids %v: want 2 with the same id", calls.Load(), seen)
 		}
-		l := h.must(200, h.call("GET", "/v1/webhooks/"+ep+"/deliveries", h.testKey, nil)).json(t)["data"].([]any)
-		if len(l) != 1 || len(l[0].(map[string]any)["attempts"].([]any)) != 2 {
-			t.Fatalf("deliveries %v", l)
+		got := h.must(200, h.call("GET", "/v1/webhooks/"+ep+"/deliveries", h.testKey, nil)).json(t)["data"].([]any)
+		if last := got[len(got)-1].(map[string]any); last["id"] != did || len(last["attempts"].([]any)) != 2 {
+			t.Fatalf("deliveries %v", got)
 		}
 		// A resend of a succeeded delivery sends it again (an explicit ask).
 		h.must(200, h.call("POST", path, h.testKey, nil))

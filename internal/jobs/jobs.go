@@ -350,7 +350,7 @@ func (Idle) ExpireApproval(context.Context, naive.Scope, string) (time.Time, err
 func (Idle) FanOutEvent(context.Context, string) ([]string, error) { return nil, nil }
 
 // AttemptDelivery does nothing.
-func (Idle) AttemptDelivery(context.Context, string, int, bool) error { return nil }
+func (Idle) AttemptDelivery(context.Context, string, int, time.Time) error { return nil }
 
 // ApprovalExpiries returns when each expiry job of an approval is due.
 func (q *Queue[TTx]) ApprovalExpiries(ctx context.Context, approvalID string) ([]time.Time, error) {

@@ -167,7 +167,7 @@ func (f *fake) PollCampaigns(context.Context)                            { f.pol
 func (f *fake) SweepApprovals(context.Context)                           { f.sweeps.Add(1) }
 func (f *fake) ReconcileProvisioning(context.Context)                    { f.reconciles.Add(1) }
 func (f *fake) FanOutEvent(context.Context, string) ([]string, error)    { return nil, nil }
-func (f *fake) AttemptDelivery(context.Context, string, int, bool) error { return nil }
+func (f *fake) AttemptDelivery(context.Context, string, int, time.Time) error { return nil }
 func (f *fake) ExpireApproval(_ context.Context, _ naive.Scope, id string) (time.Time, error) {
 	f.mu.Lock()
 	f.expired = append(f.expired, id)

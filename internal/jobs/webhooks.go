@@ -22,8 +22,9 @@ type Deliverer interface {
 	// FanOutEvent creates the deliveries of an event and returns their ids.
 	FanOutEvent(ctx context.Context, eventID string) ([]string, error)
 	// AttemptDelivery makes attempt n of a delivery; an error means try
-	// again later, and final marks the last attempt.
-	AttemptDelivery(ctx context.Context, deliveryID string, n int, final bool) error
+	// again later, at next (recorded with the attempt; zero on the last
+	// attempt, which ends the delivery).
+	AttemptDelivery(ctx context.Context, deliveryID string, n int, next time.Time) error
 }
 
 // EventFanOutArgs turns one stored event into its deliveries.
@@ -107,7 +108,11 @@ type deliverWorker struct {
 // it after NextRetry, until the last attempt marks it failed.
 func (w *deliverWorker) Work(ctx context.Context, job *river.Job[WebhookDeliverArgs]) error {
 	final := job.Attempt >= job.MaxAttempts
-	err := w.svc.AttemptDelivery(ctx, job.Args.DeliveryID, job.Attempt, final)
+	var next time.Time
+	if !final {
+		next = w.NextRetry(job)
+	}
+	err := w.svc.AttemptDelivery(ctx, job.Args.DeliveryID, job.Attempt, next)
 	if err != nil && final {
 		return river.JobCancel(err)
 	}

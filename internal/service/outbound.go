@@ -132,7 +132,7 @@ func (s *Service) TestWebhook(ctx context.Context, id string) (*naive.Delivery, 
 	if err != nil {
 		return nil, err
 	}
-	_ = s.AttemptDelivery(ctx, d.ID, 1, true)
+	_ = s.AttemptDelivery(ctx, d.ID, 1, time.Time{})
 	return s.store.GetDelivery(ctx, d.ID)
 }
 
@@ -285,10 +285,12 @@ var ErrDeliveryFailed = errors.New("webhook delivery failed")
 // AttemptDelivery makes attempt n of a delivery: a POST signed per
 // Standard Webhooks (webhook-id is the event id, stable across retries),
 // recorded with its status and duration. A 2xx answer succeeds; anything
-// else returns ErrDeliveryFailed, and the delivery ends failed when final.
+// else returns ErrDeliveryFailed and records next as the time of the next
+// attempt — or, when next is zero (the last attempt), ends the delivery
+// failed.
 // A delivery that is no longer pending (done, or its endpoint deleted) is
 // left alone and returns nil.
-func (s *Service) AttemptDelivery(ctx context.Context, deliveryID string, n int, final bool) error {
+func (s *Service) AttemptDelivery(ctx context.Context, deliveryID string, n int, next time.Time) error {
 	d, err := s.store.GetDelivery(ctx, deliveryID)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil
@@ -312,14 +314,14 @@ func (s *Service) AttemptDelivery(ctx context.Context, deliveryID string, n int,
 		return err
 	}
 	att.N = n
-	status := naive.DeliverySucceeded
+	status, nextAt := naive.DeliverySucceeded, (*time.Time)(nil)
 	if att.Error != "" {
-		status = naive.DeliveryPending
-		if final {
-			status = naive.DeliveryFailed
+		status = naive.DeliveryFailed
+		if !next.IsZero() {
+			status, nextAt = naive.DeliveryPending, &next
 		}
 	}
-	if rerr := s.store.RecordAttempt(context.WithoutCancel(ctx), d.ID, att, status, nil); rerr != nil && !errors.Is(rerr, store.ErrConflict) {
+	if rerr := s.store.RecordAttempt(context.WithoutCancel(ctx), d.ID, att, status, nextAt); rerr != nil && !errors.Is(rerr, store.ErrConflict) {
 		return rerr
 	}
 	if status != naive.DeliverySucceeded {
