@@ -163,10 +163,10 @@ type fake struct {
 	expireFunc                func(id string) (time.Time, error)
 }
 
-func (f *fake) PollCampaigns(context.Context)                            { f.polls.Add(1) }
-func (f *fake) SweepApprovals(context.Context)                           { f.sweeps.Add(1) }
-func (f *fake) ReconcileProvisioning(context.Context)                    { f.reconciles.Add(1) }
-func (f *fake) FanOutEvent(context.Context, string) ([]string, error)    { return nil, nil }
+func (f *fake) PollCampaigns(context.Context)                                 { f.polls.Add(1) }
+func (f *fake) SweepApprovals(context.Context)                                { f.sweeps.Add(1) }
+func (f *fake) ReconcileProvisioning(context.Context)                         { f.reconciles.Add(1) }
+func (f *fake) FanOutEvent(context.Context, string) ([]string, error)         { return nil, nil }
 func (f *fake) AttemptDelivery(context.Context, string, int, time.Time) error { return nil }
 func (f *fake) ExpireApproval(_ context.Context, _ naive.Scope, id string) (time.Time, error) {
 	f.mu.Lock()
