@@ -325,6 +325,7 @@ func (c *Console) fail(w http.ResponseWriter, r *http.Request, s *session, err e
 	if hint == "" {
 		hint = naive.DefaultHint(e)
 	}
+	hint = inConsoleWords(hint)
 	v := c.view(r, s, "Error", "")
 	v.Data = errorView{Status: status, StatusText: http.StatusText(status), Code: e.Code, Message: e.Message, Param: e.Param, Hint: hint}
 	c.render(w, r, status, "error", v)

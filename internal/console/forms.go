@@ -44,7 +44,7 @@ func inPlace(err error) (*formError, error) {
 	if hint == "" {
 		hint = naive.DefaultHint(e)
 	}
-	return &formError{Code: e.Code, Message: e.Message, Param: e.Param, Hint: hint}, nil
+	return &formError{Code: e.Code, Message: e.Message, Param: e.Param, Hint: inConsoleWords(hint)}, nil
 }
 
 // field returns the form value name, refusing text no database can store

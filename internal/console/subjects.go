@@ -259,14 +259,6 @@ func subjectsName(subj *naive.Subject) string {
 	return subj.LegalName
 }
 
-// subjectsConsoleHint replaces a hint written for API callers (naming
-// REST paths) with one in console words.
-func subjectsConsoleHint(fe *formError, hint string) {
-	if fe != nil && (strings.Contains(fe.Hint, "/v1/") || strings.Contains(fe.Hint, "`")) {
-		fe.Hint = hint
-	}
-}
-
 // subjectsAll lists every subject of the mode (up to 2000), for selects
 // and for the kits' subjects; more is true when some were left out.
 func (c *Console) subjectsAll(s *session) (all []naive.Subject, more bool, err error) {
@@ -709,7 +701,6 @@ func (c *Console) subjectsFormation(w http.ResponseWriter, r *http.Request, s *s
 	if err != nil {
 		return err
 	}
-	subjectsConsoleHint(fe, "Reload this page to see the formation's status.")
 	return c.subjectsShowPage(w, r, s, statusOf(fe), func(v *subjectsShowView) {
 		v.FormErr = fe
 		if f != nil {
@@ -782,7 +773,7 @@ func (c *Console) subjectsDelete(w http.ResponseWriter, r *http.Request, s *sess
 		if subj.IsDefault {
 			fe.Hint = "Calls that name no subject act on the default one; delete other subjects instead."
 		} else {
-			subjectsConsoleHint(fe, "Release its numbers first on the Numbers page (Numbers of this subject), then delete it.")
+			fe.Hint = "Release its numbers first on the Numbers page (Numbers of this subject), then delete it."
 		}
 	}
 	return c.subjectsDeletePage(w, r, s, fe)
