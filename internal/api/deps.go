@@ -24,6 +24,9 @@ type Deps struct {
 	Ready Pinger
 	// Phones finds the number a sandbox text is sent to (POST /v1/sandbox/sms).
 	Phones PhoneFinder
+	// Rates, when set, keeps the request rate limit's buckets in the
+	// database, so several processes share one limit per caller.
+	Rates RateTokens
 }
 
 // Authenticator resolves the bearer token of a request to its caller.

@@ -334,11 +334,11 @@ func (s *Server) getApproval(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) approve(w http.ResponseWriter, r *http.Request) error {
-	var in struct{}
+	var in naive.ApproveRequest
 	if err := decode(r, &in); err != nil {
 		return err
 	}
-	res, err := s.svc.ApproveApproval(r.Context(), r.PathValue("id"))
+	res, err := s.svc.ApproveApproval(r.Context(), r.PathValue("id"), in)
 	return ok(w, http.StatusOK, res, err)
 }
 

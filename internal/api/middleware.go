@@ -113,7 +113,7 @@ func (s *Server) authedRoute(h handlerFunc, phased bool) http.Handler {
 		if err != nil {
 			return err
 		}
-		if err := s.checkRate(w.Header(), p); err != nil {
+		if err := s.checkRate(r.Context(), w.Header(), p); err != nil {
 			return err
 		}
 		r = r.WithContext(naive.WithPrincipal(r.Context(), p))

@@ -122,6 +122,11 @@ var enums = map[string][]any{
 	"AssignRequest.permissions[]":  {naive.PermSendSMS, naive.PermReceiveSMS},
 	"WebhookRequest.event_types[]": anySlice(naive.EventTypes),
 	"PreflightCheck.status":        {naive.CheckOK, naive.CheckFailed, naive.CheckUnknown},
+	"User.role":                    anySlice(naive.Roles()),
+	"User.status":                  {naive.UserActive, naive.UserInvited},
+	"InviteRequest.role":           anySlice(naive.Roles()),
+	"UserPatch.role":               anySlice(naive.Roles()),
+	"Whoami.role":                  anySlice(naive.Roles()),
 }
 
 // Who may call an operation.
@@ -217,6 +222,22 @@ func operations() []op {
 			summary: "List your sessions", desc: "Your unexpired login sessions, newest first, each with the User-Agent and address it logged in from; current marks this one. Never their tokens." + humanOnly},
 		{method: "DELETE", path: "/v1/auth/sessions", id: "endSessions", tag: "auth", auth: authHuman, status: 200, out: typ[naive.SessionsEnded](),
 			summary: "Log out everywhere", desc: "Ends every session of yours, this one too; log in again to go on." + humanOnly},
+		{method: "POST", path: "/v1/auth/accept-invite", id: "acceptInvite", tag: "auth", auth: authNone,
+			body: in[naive.AcceptInviteRequest]("", "token", "password"), status: 200, out: typ[naive.LoginResult](), errs: []string{naive.EUnauthorized},
+			summary: "Accept an invite", desc: "Sets an invited human's password (12 to 256 characters) with the invite token an owner received from POST /v1/users, and opens a session, answered as POST /v1/auth/login. A token works once and for 7 days; an unknown, used or expired one is 401 unauthorized."},
+
+		// People: the operator's humans and their roles.
+		{method: "GET", path: "/v1/users", id: "listUsers", tag: "users", auth: authHuman, list: true, status: 200, out: typ[naive.List[naive.User]](),
+			summary: "List people", desc: "Lists the operator's humans, newest first, with their role (owner, approver, viewer) and status (active, or invited until they accept). Any human may." + humanOnly},
+		{method: "POST", path: "/v1/users", id: "inviteUser", tag: "users", auth: authHuman, body: in[naive.InviteRequest]("", "email", "role"),
+			status: 201, out: typ[naive.Invitation](), errs: []string{naive.EConflict},
+			summary: "Invite a human", desc: "Creates a human with a role and no usable password. `invite_token` is in this answer only; `invite_url` is the console page that accepts it, relative to this server (/console/invite?token=…). An email already used is 409 conflict. Owners only: other roles get 403 forbidden." + humanOnly},
+		{method: "PATCH", path: "/v1/users/{id}", id: "updateUser", tag: "users", auth: authHuman, body: in[naive.UserPatch]("", "role"),
+			status: 200, out: typ[naive.User](), errs: []string{naive.EConflict},
+			summary: "Change a role", desc: "Sets a human's role; it applies from their next request. Demoting the operator's last owner (with a password) is 409 conflict (`reason: last_owner`). Owners only." + humanOnly},
+		{method: "DELETE", path: "/v1/users/{id}", id: "deleteUser", tag: "users", auth: authHuman, status: 200, out: typ[deleted](),
+			errs:    []string{naive.EConflict},
+			summary: "Remove a human", desc: "Deletes a human and ends their sessions at once (their next request is 401). Removing the operator's last owner is 409 conflict (`reason: last_owner`). What they did stays in the history under their id. Owners only." + humanOnly},
 
 		// API keys.
 		{method: "GET", path: "/v1/keys", id: "listKeys", tag: "keys", auth: authHuman, list: true, status: 200, out: typ[naive.List[naive.APIKey]](),
@@ -292,9 +313,11 @@ func operations() []op {
 		{method: "GET", path: "/v1/approvals/{id}", id: "getApproval", tag: "approvals", auth: authAny, status: 200, out: typ[naive.Approval](),
 			summary: "Get an approval", desc: "Agents poll this until the approval is resolved; it then carries `result` or `error`."},
 		{method: "POST", path: "/v1/approvals/{id}/approve", id: "approveApproval", tag: "approvals", auth: authHuman,
-			body:   &body{t: typ[emptyBody](), optional: true},
-			status: 200, out: typ[naive.Approval](), errs: []string{naive.EConflict},
-			summary: "Approve", desc: "Executes the frozen request once, synchronously, as the requesting agent; the answer carries its `result` or `error`. Approving twice, or a resolved or expired approval, is 409 and executes nothing. The requester may not approve." + humanOnly},
+			body:   &body{t: typ[naive.ApproveRequest](), optional: true},
+			status: 200, out: typ[naive.Approval](), errs: []string{naive.EConflict, naive.EInsufficientCredits},
+			summary: "Approve", desc: "Executes the frozen request once, synchronously, as the requesting agent; the answer carries its `result` or `error`. Approving twice, or a resolved or expired approval, is 409 and executes nothing. The requester may not approve. " +
+				"A pending approval shows `requester` when an agent asked: if its key was revoked or its agent deleted since, approving is 409 (with `requester_key_revoked` / `requester_agent_deleted`) unless the body says `{\"confirm_revoked_requester\": true}`. " +
+				"With too few credits it is 402 and the approval stays pending: grant credits, then approve again." + humanOnly},
 		{method: "POST", path: "/v1/approvals/{id}/deny", id: "denyApproval", tag: "approvals", auth: authHuman, body: in[naive.DenyRequest]("", "reason"),
 			status: 200, out: typ[naive.Approval](), errs: []string{naive.EConflict},
 			summary: "Deny", desc: "Refuses a pending approval; the reason is shown to the agent." + humanOnly},
@@ -417,6 +440,7 @@ var tags = []tag{
 	{"agents", "The operator's AI agents."},
 	{"credits", "Balance, ledger and grants; integer credits."},
 	{"keys", "API keys (agent credentials)."},
+	{"users", "The operator's humans and their roles (owner, approver, viewer)."},
 	{"auth", "Human sessions and the caller's identity."},
 	{"events", "Stored events."},
 	{"webhooks", "Outgoing webhook endpoints and their deliveries."},
@@ -603,7 +627,7 @@ func buildOpenAPI() ([]byte, error) {
 // pathNouns name the resource of an {id} by the path segment before it.
 var pathNouns = map[string]string{
 	"keys": "API key", "agents": "agent", "account-kits": "Account Kit", "approvals": "approval",
-	"webhooks": "webhook endpoint", "phone": "phone number", "messages": "message",
+	"webhooks": "webhook endpoint", "phone": "phone number", "messages": "message", "users": "user",
 }
 
 func (g *schemaGen) operation(o op) (*operation, error) {

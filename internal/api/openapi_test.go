@@ -415,7 +415,7 @@ func TestOpenAPIDocumentIsValid(t *testing.T) {
 				t.Errorf("%s: 429 without Retry-After", at)
 			}
 		}
-		if (method == "post" || method == "delete") && path != "/v1/auth/login" && !strings.HasPrefix(path, "/webhooks/") && path != "/mcp" {
+		if (method == "post" || method == "delete") && path != "/v1/auth/login" && path != "/v1/auth/accept-invite" && !strings.HasPrefix(path, "/webhooks/") && path != "/mcp" {
 			if !slices.ContainsFunc(list(op["parameters"]), func(p any) bool { return d.deref(p)["name"] == "Idempotency-Key" }) {
 				t.Errorf("%s: no Idempotency-Key parameter", at)
 			}

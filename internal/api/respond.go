@@ -13,6 +13,7 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"os"
 	"strconv"
 	"strings"
 
@@ -161,6 +162,9 @@ func decodeError(err error) error {
 	case errors.As(err, &synErr):
 		return naive.Errorf(naive.EInvalidInput, "Malformed JSON at byte %d: %s.", synErr.Offset, synErr.Error()).
 			WithHint("Send a valid JSON object.")
+	case errors.Is(err, os.ErrDeadlineExceeded):
+		return (&naive.Error{Code: naive.EInvalidInput, Message: "The request body did not arrive in time; nothing was done."}).
+			WithHint("Send the whole body at once; the server stops reading a request after its read timeout (30 s by default).")
 	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
 		return naive.Errorf(naive.EInvalidInput, "The JSON body is empty or truncated.").WithHint("Send a complete JSON object.")
 	}

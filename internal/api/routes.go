@@ -21,6 +21,12 @@ func (s *Server) routes() {
 	m.Handle("POST /v1/auth/password", s.authed(s.changePassword))
 	m.Handle("GET /v1/auth/sessions", s.authed(s.listSessions))
 	m.Handle("DELETE /v1/auth/sessions", s.authed(s.endSessions))
+	m.Handle("POST /v1/auth/accept-invite", s.handle(s.acceptInvite))
+
+	m.Handle("GET /v1/users", s.authed(s.listUsers))
+	m.Handle("POST /v1/users", s.authed(s.inviteUser))
+	m.Handle("PATCH /v1/users/{id}", s.authed(s.updateUser))
+	m.Handle("DELETE /v1/users/{id}", s.authed(s.deleteUser))
 
 	m.Handle("GET /v1/keys", s.authed(s.listKeys))
 	m.Handle("POST /v1/keys", s.authed(s.createKey))

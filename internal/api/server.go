@@ -57,7 +57,7 @@ func NewServer(cfg Config, d Deps, log *slog.Logger) *Server {
 		cfg.IdempotencyWait = 30 * time.Second
 	}
 	s := &Server{cfg: cfg, svc: d.Service, auth: d.Auth, carrier: d.Carrier, idem: d.Idempotency, pinger: d.Ready, phones: d.Phones,
-		log: log, mux: http.NewServeMux(), limit: newLimiter(cfg.RateLimit, cfg.RateBurst)}
+		log: log, mux: http.NewServeMux(), limit: newLimiter(cfg.RateLimit, cfg.RateBurst, d.Rates, log)}
 	s.routes()
 	return s
 }

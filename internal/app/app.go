@@ -6,6 +6,7 @@ package app
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -23,6 +24,7 @@ import (
 	"github.com/naive-oss/naive/internal/console"
 	"github.com/naive-oss/naive/internal/jobs"
 	"github.com/naive-oss/naive/internal/mcp"
+	"github.com/naive-oss/naive/internal/metrics"
 	"github.com/naive-oss/naive/internal/naive"
 	"github.com/naive-oss/naive/internal/service"
 	"github.com/naive-oss/naive/internal/store"
@@ -53,11 +55,15 @@ type Options struct {
 	// WebhookBackoff is the first wait between outgoing webhook attempts,
 	// doubling up to an hour (default 10s).
 	WebhookBackoff time.Duration
-	// RateLimit is each caller's sustained requests per second per process
-	// (default 100; negative: no limit), RateBurst how many at once
-	// (default 500).
+	// RateLimit is each caller's sustained requests per second (default
+	// 100; negative: no limit), RateBurst how many at once (default 500).
+	// On PostgreSQL the limit holds across every process on the database;
+	// on SQLite it is per process.
 	RateLimit float64
 	RateBurst int
+	// ReadTimeout bounds reading one request, headers and body (default
+	// 30s): a client sending its body a byte at a time is cut off.
+	ReadTimeout time.Duration
 	// ApprovalTTL is how long an approval waits for a human (default 72h).
 	ApprovalTTL time.Duration
 	// LiveWindow is how long this process counts as alive after its last
@@ -77,6 +83,12 @@ type Options struct {
 	// the server's database: a restart, and every process on the
 	// database, serve the same test carrier.
 	SandboxURL string
+	// MetricsAddr, when set, is the address of a second listener serving
+	// GET /metrics (Prometheus) and net/http/pprof (/debug/pprof/): off by
+	// default, and never on Addr, the public port, since profiles reveal
+	// the process's internals and cost CPU. Bind it to loopback or a
+	// private network.
+	MetricsAddr string
 	// SandboxInMemory keeps the in-process simulator's state in this
 	// process's memory instead (it ends with the process and is not shared
 	// with other processes), for measurements of the server alone.
@@ -113,6 +125,11 @@ type App struct {
 	cancel   context.CancelFunc
 	wg       sync.WaitGroup
 	serveErr chan error
+	// metrics are the instruments; metricsLn and metricsSrv the metrics
+	// listener of Options.MetricsAddr (metrics.go).
+	metrics    *metrics.Metrics
+	metricsLn  net.Listener
+	metricsSrv *http.Server
 }
 
 // queue is River on the store's database (internal/jobs).
@@ -152,6 +169,9 @@ func (o *Options) defaults() error {
 	}
 	if o.RateBurst == 0 {
 		o.RateBurst = 500
+	}
+	if o.ReadTimeout == 0 {
+		o.ReadTimeout = 30 * time.Second
 	}
 	if o.PollInterval == 0 {
 		o.PollInterval = 2 * time.Second
@@ -203,10 +223,14 @@ func Start(ctx context.Context, opts Options) (*App, error) {
 	if err != nil {
 		return nil, fmt.Errorf("listen on %s: %w", opts.Addr, err)
 	}
+	if err := a.openMetrics(); err != nil {
+		return nil, err
+	}
 	var liveCarrier carrier.Carrier
 	if opts.Carrier == "surge" {
 		liveCarrier = surge.NewCarrier(surge.NewClient(surge.Options{BaseURL: opts.SurgeBaseURL, APIKey: opts.SurgeAPIKey,
-			HTTPClient: &http.Client{Timeout: opts.CarrierTimeout}}), opts.SurgeWebhookSecret)
+			HTTPClient: &http.Client{Transport: a.metrics.CarrierTransport("live", cmp.Or(opts.SurgeBaseURL, surge.DefaultBaseURL), nil),
+				Timeout: opts.CarrierTimeout}}), opts.SurgeWebhookSecret)
 	}
 	// Test mode's carrier is set below, once River is up: nothing calls a
 	// carrier before the server serves.
@@ -268,8 +292,15 @@ func Start(ctx context.Context, opts Options) (*App, error) {
 			return postInbound(opts.SandboxURL, surgesim.InboundRequest{To: to, From: from, Body: body})
 		}
 	}
-	handler := api.NewServer(apiCfg, api.Deps{Service: a.svc, Auth: a.svc, Carrier: a.svc, Idempotency: a.svc, Ready: st, Phones: a.svc}, opts.Logger)
-	a.srv = &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
+	deps := api.Deps{Service: a.svc, Auth: a.svc, Carrier: a.svc, Idempotency: a.svc, Ready: st, Phones: a.svc}
+	if _, ok := st.(*postgres.DB); ok {
+		// Several processes on one PostgreSQL share each caller's
+		// limit; on SQLite (one host) each process keeps its own.
+		deps.Rates = st
+	}
+	handler := api.NewServer(apiCfg, deps, opts.Logger)
+	a.srv = &http.Server{Handler: a.metrics.HTTP(handler), ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout: opts.ReadTimeout, IdleTimeout: 2 * time.Minute}
 	bg, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	a.cancel = cancel
 	// This process owns the runs it executes while it heartbeats.
@@ -291,6 +322,7 @@ func Start(ctx context.Context, opts Options) (*App, error) {
 		defer a.wg.Done()
 		a.serveErr <- a.srv.Serve(a.ln)
 	}()
+	a.serveMetrics()
 	opts.Logger.Info("listening", "url", a.URL(), "database", redact(opts.DatabaseURL))
 	if a.boot != nil {
 		printBanner(opts.Stdout, a.URL(), a.boot)
@@ -339,6 +371,7 @@ func (a *App) Close() error {
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
 	err := a.srv.Shutdown(ctx)
+	a.closeMetrics()
 	// Jobs still running get until the same deadline; one cut short runs
 	// again later, here or in another process.
 	if jerr := a.jobs.Stop(ctx); jerr != nil {
@@ -363,6 +396,9 @@ func (a *App) closeResources() {
 	if a.srv == nil && a.ln != nil {
 		_ = a.ln.Close() // never served: Shutdown will not close it
 	}
+	if a.metricsSrv == nil {
+		a.closeMetrics()
+	}
 	if a.sim != nil {
 		a.sim.Close()
 	}
@@ -378,7 +414,7 @@ func (a *App) openSandbox(ctx context.Context) (carrier.Carrier, error) {
 	opts := a.opts
 	if opts.SandboxURL != "" {
 		c := surge.NewClient(surge.Options{BaseURL: opts.SandboxURL, APIKey: "sk_sandbox",
-			HTTPClient: &http.Client{Timeout: opts.CarrierTimeout}})
+			HTTPClient: &http.Client{Transport: a.metrics.CarrierTransport("test", opts.SandboxURL, nil), Timeout: opts.CarrierTimeout}})
 		return surge.NewCarrier(c, opts.SandboxWebhookSecret), nil
 	}
 	cfg := surgesim.Config{APIKey: "sk_sandbox", ReviewDelay: opts.SandboxReviewDelay, Logger: opts.Logger,
@@ -391,7 +427,7 @@ func (a *App) openSandbox(ctx context.Context) (carrier.Carrier, error) {
 		return nil, err
 	}
 	c := surge.NewClient(surge.Options{BaseURL: "http://surge.sandbox", APIKey: "sk_sandbox",
-		HTTPClient: &http.Client{Transport: a.sim.Transport(), Timeout: opts.CarrierTimeout}})
+		HTTPClient: &http.Client{Transport: a.metrics.CarrierTransport("test", "http://surge.sandbox", a.sim.Transport()), Timeout: opts.CarrierTimeout}})
 	return surge.NewCarrier(c, a.sim.WebhookSecret()), nil
 }
 

@@ -141,6 +141,9 @@ type ApprovalOptions struct {
 	Service func() (naive.Service, error)
 	JSON    bool
 	ID      string
+	// ConfirmRevoked approves a request whose key was revoked or whose
+	// agent was deleted since it asked.
+	ConfirmRevoked bool
 }
 
 // NewCmdApprovalsGet is `naive approvals get <id>`.
@@ -180,13 +183,17 @@ func approvalsGetRun(ctx context.Context, opts *ApprovalOptions) error {
 // NewCmdApprovalsApprove is `naive approvals approve <id>`.
 func NewCmdApprovalsApprove(f *Factory, runF func(*ApprovalOptions) error) *cobra.Command {
 	opts := &ApprovalOptions{IO: f.IO, Service: f.Service}
-	return &cobra.Command{
-		Use:   "approve <approval-id>",
+	cmd := &cobra.Command{
+		Use:   "approve <approval-id> [--confirm-revoked-requester]",
 		Short: "Approve a pending approval: its request runs now, once (humans only)",
 		Long: `Approve a pending approval. Its frozen request runs now, exactly once, as if
 the agent had just sent it, and may spend credits (its cost is shown by
 ` + "`naive approvals get`" + `). The answer carries the result, or the error
-if the request failed (exit 1). Humans only: ` + "`naive login`" + ` first.`,
+if the request failed (exit 1). Humans only: ` + "`naive login`" + ` first.
+
+If the key that asked was revoked, or its agent deleted, since it asked, the
+approve is refused (exit 1) unless --confirm-revoked-requester says to run it
+anyway.`,
 		Args: exactArgs(1, "an approval id"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.JSON, opts.ID = f.JSONOutput(), args[0]
@@ -196,6 +203,8 @@ if the request failed (exit 1). Humans only: ` + "`naive login`" + ` first.`,
 			return approvalsApproveRun(cmd.Context(), opts)
 		},
 	}
+	cmd.Flags().BoolVar(&opts.ConfirmRevoked, "confirm-revoked-requester", false, "approve even though the requesting key was revoked or its agent deleted")
+	return cmd
 }
 
 func approvalsApproveRun(ctx context.Context, opts *ApprovalOptions) error {
@@ -203,7 +212,7 @@ func approvalsApproveRun(ctx context.Context, opts *ApprovalOptions) error {
 	if err != nil {
 		return err
 	}
-	a, err := svc.ApproveApproval(ctx, opts.ID)
+	a, err := svc.ApproveApproval(ctx, opts.ID, naive.ApproveRequest{ConfirmRevokedRequester: opts.ConfirmRevoked})
 	if err != nil {
 		return err
 	}

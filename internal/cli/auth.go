@@ -257,6 +257,7 @@ func whoamiRun(ctx context.Context, opts *WhoamiOptions) error {
 	tw := newTable(out)
 	if w.Kind == naive.PrincipalHuman {
 		fmt.Fprintf(tw, "Human:\t%s (%s)\n", orDash(w.Email), w.UserID)
+		fmt.Fprintf(tw, "Role:\t%s\n", orDash(string(w.Role)))
 	} else {
 		fmt.Fprintf(tw, "Agent key:\t%s\n", w.KeyID)
 		if w.AgentID != "" {

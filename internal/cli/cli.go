@@ -228,8 +228,8 @@ func newRoot(e *env) *cobra.Command {
 	add("phone", NewCmdPhone(f))
 	add("control", NewCmdApprovals(f), NewCmdAccountKits(f), NewCmdEvents(f), NewCmdWebhooks(f))
 	add("account", NewCmdCredits(f, nil), NewCmdLogin(f, nil), NewCmdLogout(f, nil), NewCmdWhoami(f, nil),
-		NewCmdKeys(f), NewCmdSubjects(f), NewCmdAgents(f), NewCmdConfig(f, nil))
-	add("server", newServeCmd(e), newBenchCmd(f), NewCmdMCP(f, nil), NewCmdSandbox(f))
+		NewCmdKeys(f), NewCmdUsers(f), NewCmdAcceptInvite(f, nil), NewCmdSubjects(f), NewCmdAgents(f), NewCmdConfig(f, nil))
+	add("server", newServeCmd(e), NewCmdAdmin(f), newBenchCmd(f), NewCmdMCP(f, nil), NewCmdSandbox(f))
 	root.SetHelpCommandGroupID("account")
 	root.SetCompletionCommandGroupID("account")
 	return root

@@ -29,6 +29,9 @@ type EventsListOptions struct {
 	Type    string
 	List    naive.ListParams
 	Follow  bool
+	// Since, with --follow, first prints the events since then (a
+	// duration ago, or a time); without it --follow prints only new ones.
+	Since string
 	// Interval is how often --follow polls.
 	Interval time.Duration
 }
@@ -47,11 +50,13 @@ func NewCmdEventsList(f *Factory, runF func(*EventsListOptions) error) *cobra.Co
 		Long: `List the operator's stored events (the same ones webhooks deliver), newest
 first. --type keeps one type: ` + strings.Join(eventTypes, ", ") + `.
 
---follow prints the latest events oldest first, then polls and prints each
-new event once, as it happens, until interrupted. With --json (or when piped)
-it prints one JSON object per line.`,
+--follow polls and prints each new event once, as it happens, oldest first,
+until interrupted; with --since (a duration such as 10m, or an RFC 3339 time)
+it first prints the events since then (at most --limit, the newest). With
+--json (or when piped) it prints one JSON object per line.`,
 		Example: `  naive events list --type sms.received --limit 5
-  naive events list --follow`,
+  naive events list --follow
+  naive events list --follow --since 1h`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			opts.JSON = f.JSONOutput()
@@ -60,6 +65,12 @@ it prints one JSON object per line.`,
 			}
 			if opts.Interval <= 0 {
 				return usageError{errorf("--interval must be positive")}
+			}
+			if opts.Since != "" && !opts.Follow {
+				return usageError{errorf("--since goes with --follow; a plain list is newest first, paged with --cursor")}
+			}
+			if _, err := sinceTime(opts.Since, time.Now()); err != nil {
+				return usageError{err}
 			}
 			if runF != nil {
 				return runF(opts)
@@ -74,6 +85,7 @@ it prints one JSON object per line.`,
 	fl.StringVar(&opts.Type, "type", "", "only events of this type, e.g. sms.received")
 	listFlags(cmd, &opts.List)
 	fl.BoolVarP(&opts.Follow, "follow", "f", false, "keep printing new events until interrupted")
+	fl.StringVar(&opts.Since, "since", "", "with --follow, first print the events since then: a duration ago (10m) or an RFC 3339 time")
 	fl.DurationVar(&opts.Interval, "interval", 2*time.Second, "how often --follow checks")
 	_ = fl.MarkHidden("interval")
 	return cmd
@@ -122,6 +134,8 @@ func eventsFollowRun(ctx context.Context, opts *EventsListOptions) error {
 	if limit <= 0 {
 		limit = 20
 	}
+	since, _ := sinceTime(opts.Since, time.Now()) // checked by the command
+
 	seen := map[string]bool{}
 	first := true
 	for {
@@ -129,7 +143,8 @@ func eventsFollowRun(ctx context.Context, opts *EventsListOptions) error {
 		// the newest seen (another process's clock), so each poll reads a
 		// whole page and prints what it has not printed before, and pages
 		// further back only while a page is all new. The first poll marks a
-		// whole page seen but prints only the newest --limit of it.
+		// whole page seen but prints only, with --since, the newest --limit
+		// of those since then.
 		var fresh []naive.Event
 		lp := naive.ListParams{Limit: followPage}
 		for pages := 0; pages < 10; pages++ {
@@ -156,8 +171,11 @@ func eventsFollowRun(ctx context.Context, opts *EventsListOptions) error {
 		for _, e := range fresh {
 			seen[e.ID] = true
 		}
-		if first && len(fresh) > limit {
-			fresh = fresh[:limit] // newest first: keep the newest
+		if first {
+			fresh = slices.DeleteFunc(fresh, func(e naive.Event) bool { return since.IsZero() || e.CreatedAt.Before(since) })
+			if len(fresh) > limit {
+				fresh = fresh[:limit] // newest first: keep the newest
+			}
 		}
 		slices.SortStableFunc(fresh, func(a, b naive.Event) int {
 			if c := a.CreatedAt.Compare(b.CreatedAt); c != 0 {
@@ -171,7 +189,7 @@ func eventsFollowRun(ctx context.Context, opts *EventsListOptions) error {
 			}
 		}
 		if first && !opts.JSON && len(fresh) == 0 {
-			fmt.Fprintln(opts.IO.ErrOut, "No events yet; waiting for new ones (Ctrl-C to stop).")
+			fmt.Fprintln(opts.IO.ErrOut, "Waiting for new events (Ctrl-C to stop); --since 1h shows the last hour's first.")
 		}
 		first = false
 		select {
@@ -222,4 +240,19 @@ func eventSummary(e naive.Event) string {
 		}
 	}
 	return strings.Join(parts, " ")
+}
+
+// sinceTime reads --since: a duration ago, or an RFC 3339 time; zero when
+// empty.
+func sinceTime(v string, now time.Time) (time.Time, error) {
+	if v == "" {
+		return time.Time{}, nil
+	}
+	if d, err := time.ParseDuration(v); err == nil && d >= 0 {
+		return now.Add(-d), nil
+	}
+	if t, err := time.Parse(time.RFC3339, v); err == nil {
+		return t, nil
+	}
+	return time.Time{}, errorf("--since %q: want a duration such as 10m or 2h, or an RFC 3339 time such as 2026-12-01T09:00:00Z", v)
 }

@@ -77,9 +77,10 @@ func (b *syncBuffer) String() string {
 	return b.b.String()
 }
 
-// TestEventsFollow checks --follow prints the newest --limit events oldest
-// first, then each new event once, newest last, including a burst larger
-// than a page, and ends normally when interrupted.
+// TestEventsFollow checks --follow --since prints the newest --limit events
+// since then oldest first, then each new event once, newest last,
+// including a burst larger than a page, and ends normally when
+// interrupted.
 func TestEventsFollow(t *testing.T) {
 	t.Parallel()
 	svc := &eventService{}
@@ -91,7 +92,8 @@ func TestEventsFollow(t *testing.T) {
 	f.IO.Out = &out
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	opts := &EventsListOptions{IO: f.IO, Service: f.Service, JSON: true, Follow: true, List: naive.ListParams{Limit: 2}, Interval: 5 * time.Millisecond}
+	opts := &EventsListOptions{IO: f.IO, Service: f.Service, JSON: true, Follow: true, List: naive.ListParams{Limit: 2}, Interval: 5 * time.Millisecond,
+		Since: "2025-12-31T00:00:00Z"}
 	go func() { done <- eventsFollowRun(ctx, opts) }()
 	waitUntil(t, func() bool { return strings.Count(out.String(), "\n") == 2 })
 	for range followPage + 30 { // more than one page arrives between two polls
@@ -120,6 +122,34 @@ func TestEventsFollow(t *testing.T) {
 		if want := fmt.Sprintf("ev-%03d", i+3); ids[i] != want {
 			t.Fatalf("event %d is %s, want %s (each once, newest last)", i, ids[i], want)
 		}
+	}
+}
+
+// TestEventsFollowNewOnly: without --since, --follow prints only the
+// events that happen after it starts.
+func TestEventsFollowNewOnly(t *testing.T) {
+	t.Parallel()
+	svc := &eventService{}
+	for range 5 {
+		svc.add("phone.provisioned")
+	}
+	var out syncBuffer
+	f, _, _ := testFactory(t, svc, false)
+	f.IO.Out = &out
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	opts := &EventsListOptions{IO: f.IO, Service: f.Service, JSON: true, Follow: true, Interval: 5 * time.Millisecond}
+	go func() { done <- eventsFollowRun(ctx, opts) }()
+	time.Sleep(30 * time.Millisecond) // a few polls
+	svc.add("sms.received")
+	waitUntil(t, func() bool { return strings.Contains(out.String(), "sms.received") })
+	time.Sleep(30 * time.Millisecond)
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("follow ended with %v", err)
+	}
+	if got := strings.Count(out.String(), "\n"); got != 1 || strings.Contains(out.String(), "phone.provisioned") {
+		t.Fatalf("follow without --since printed %d lines: %s", got, out.String())
 	}
 }
 

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -91,9 +92,15 @@ func newGroup(use, short string) *cobra.Command {
 	return &cobra.Command{
 		Use:   use,
 		Short: short,
+		// A typo one or two letters off a subcommand is suggested.
+		SuggestionsMinimumDistance: 2,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) > 0 {
-				return usageError{fmt.Errorf("unknown command %q for %q", args[0], cmd.CommandPath())}
+				msg := fmt.Sprintf("unknown command %q for %q", args[0], cmd.CommandPath())
+				if near := cmd.SuggestionsFor(args[0]); len(near) > 0 {
+					msg += fmt.Sprintf("; did you mean %q?", cmd.CommandPath()+" "+near[0])
+				}
+				return usageError{errors.New(msg)}
 			}
 			return cmd.Help()
 		},

@@ -22,6 +22,7 @@ type serveOptions struct {
 	rateLimit                   float64
 	rateBurst                   int
 	logLevel                    string
+	metricsAddr                 string
 }
 
 // newServeCmd is `naive serve`: flags fall back to NAIVE_* environment
@@ -53,9 +54,10 @@ key and a ready-to-paste curl.`,
 	f.DurationVar(&o.pollInterval, "poll-interval", 2*time.Second, "how often open campaigns are checked")
 	f.DurationVar(&o.approvalTTL, "approval-ttl", 72*time.Hour, "how long an approval waits for a human")
 	f.DurationVar(&o.webhookBackoff, "webhook-backoff", 10*time.Second, "first wait between outgoing webhook attempts, doubling up to 1h")
-	f.Float64Var(&o.rateLimit, "rate-limit", 100, "requests per second per API key or human, per process (negative: no limit)")
+	f.Float64Var(&o.rateLimit, "rate-limit", 100, "requests per second per API key or human; on PostgreSQL shared by every process, on SQLite per process (negative: no limit)")
 	f.IntVar(&o.rateBurst, "rate-burst", 500, "requests a caller may send at once before --rate-limit applies")
 	f.StringVar(&o.logLevel, "log-level", "info", "debug, info, warn or error")
+	f.StringVar(&o.metricsAddr, "metrics-addr", "", "serve GET /metrics (Prometheus) and /debug/pprof/ on this separate address, such as 127.0.0.1:9090; off by default, never on --addr")
 	f.VisitAll(func(fl *pflag.Flag) { fl.Usage += " (env " + envName(fl.Name) + ")" })
 	return cmd
 }
@@ -101,6 +103,7 @@ func runServe(cmd *cobra.Command, e *env, o *serveOptions) error {
 		SandboxReviewDelay:   o.reviewDelay,
 		PollInterval:         o.pollInterval,
 		SandboxURL:           o.sandboxURL,
+		MetricsAddr:          o.metricsAddr,
 		SandboxWebhookSecret: o.sandboxSecret,
 		ApprovalTTL:          o.approvalTTL,
 		Carrier:              o.carrier,

@@ -242,8 +242,8 @@ func (c *Client) GetApproval(ctx context.Context, id string) (*naive.Approval, e
 }
 
 // ApproveApproval approves and executes a pending approval (POST /v1/approvals/{id}/approve).
-func (c *Client) ApproveApproval(ctx context.Context, id string) (*naive.Approval, error) {
-	return call[naive.Approval](ctx, c, request{method: http.MethodPost, path: "/v1/approvals/" + esc(id) + "/approve"})
+func (c *Client) ApproveApproval(ctx context.Context, id string, req naive.ApproveRequest) (*naive.Approval, error) {
+	return call[naive.Approval](ctx, c, request{method: http.MethodPost, path: "/v1/approvals/" + esc(id) + "/approve", body: req})
 }
 
 // DenyApproval refuses a pending approval (POST /v1/approvals/{id}/deny).
@@ -365,4 +365,30 @@ func (c *Client) SandboxSMS(ctx context.Context, to, from, body string) (*Sandbo
 		Body string `json:"body"`
 	}{to, from, body}
 	return call[SandboxSMSResult](ctx, c, request{method: http.MethodPost, path: "/v1/sandbox/sms", body: in})
+}
+
+// ListUsers lists the operator's humans (GET /v1/users).
+func (c *Client) ListUsers(ctx context.Context, lp naive.ListParams) (*naive.List[naive.User], error) {
+	return call[naive.List[naive.User]](ctx, c, request{method: http.MethodGet, path: "/v1/users", query: listQuery(lp)})
+}
+
+// InviteUser invites a human with a role (POST /v1/users).
+func (c *Client) InviteUser(ctx context.Context, req naive.InviteRequest) (*naive.Invitation, error) {
+	return call[naive.Invitation](ctx, c, request{method: http.MethodPost, path: "/v1/users", body: req})
+}
+
+// UpdateUser changes a human's role (PATCH /v1/users/{id}).
+func (c *Client) UpdateUser(ctx context.Context, id string, patch naive.UserPatch) (*naive.User, error) {
+	return call[naive.User](ctx, c, request{method: http.MethodPatch, path: "/v1/users/" + esc(id), body: patch})
+}
+
+// DeleteUser removes a human (DELETE /v1/users/{id}).
+func (c *Client) DeleteUser(ctx context.Context, id string) error {
+	return c.do(ctx, request{method: http.MethodDelete, path: "/v1/users/" + esc(id)}, nil)
+}
+
+// AcceptInvite sets an invited human's password and opens a session
+// (POST /v1/auth/accept-invite). It sends no credentials, like Login.
+func (c *Client) AcceptInvite(ctx context.Context, req naive.AcceptInviteRequest) (*naive.LoginResult, error) {
+	return call[naive.LoginResult](ctx, c, request{method: http.MethodPost, path: "/v1/auth/accept-invite", body: req, noAuth: true})
 }

@@ -135,3 +135,41 @@ func (s *server) apiMode(method, path, token, body, mode string) (int, map[strin
 	s.t.Helper()
 	return s.api(method, path, token, body, "Naive-Mode", mode)
 }
+
+// TestApproveARevokedRequester: an approval whose key was revoked since it
+// asked says so, and is approved only with "Approve anyway" ticked.
+func TestApproveARevokedRequester(t *testing.T) {
+	t.Parallel()
+	s := start(t)
+	_, sid := s.pendingApproval(`{"ein":"12-3456789","area_code":"415"}`)
+	human := s.loginToken(t, adminPassword)
+	_, agent := s.apiMode("POST", "/v1/agents", human, `{"name":"asker"}`, "test")
+	_, key := s.apiMode("POST", "/v1/keys", human, `{"name":"asker","mode":"test","agent_id":"`+agent["id"].(string)+`"}`, "test")
+	st, m := s.api("POST", "/v1/subjects/"+sid+"/phone/provision", key["secret"].(string), `{"ein":"12-3456789","area_code":"415"}`)
+	if st != 202 || m["approval_id"] == nil {
+		t.Fatalf("provision with the bound key: %d %v", st, m)
+	}
+	id := m["approval_id"].(string)
+	if st, _ := s.api("DELETE", "/v1/keys/"+key["id"].(string), human, ""); st != 200 {
+		t.Fatalf("revoke: %d", st)
+	}
+	b := s.browser()
+	b.mustLogin()
+	b.testMode()
+	detail := b.raw("GET", "/console/approvals/"+id, nil)
+	mustContain(t, detail, `id="requester-gone"`, `name="confirm_revoked_requester"`)
+	mustShow(t, detail, "The API key that asked for this was revoked after asking.")
+	p := b.raw("POST", "/console/approvals/"+id+"/approve", url.Values{"csrf": {detail.csrf(t)}})
+	if p.status != http.StatusConflict {
+		t.Fatalf("approve without the confirmation: %d %.300s", p.status, p.body)
+	}
+	mustShow(t, p, "was revoked since; nothing was done", "Tick “Approve anyway”")
+	if s.approvalStatus(id) != "pending" {
+		t.Fatal("a refused approve decided")
+	}
+	p = b.follow("POST", "/console/approvals/"+id+"/approve", url.Values{"csrf": {detail.csrf(t)}, "confirm_revoked_requester": {"yes"}})
+	mustShow(t, p, "You approved this request")
+	if s.approvalStatus(id) != "executed" {
+		t.Fatalf("after approving anyway: %s", s.approvalStatus(id))
+	}
+}

@@ -123,6 +123,7 @@ func (c *Console) routes() {
 	c.webhookRoutes()
 	c.eventRoutes()
 	c.accountRoutes()
+	c.userRoutes()
 	c.mux.Handle(Path+"/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s, _ := c.session(r)
 		c.fail(w, r, s, (&naive.Error{Code: naive.ENotFound, Message: "There is no console page at " + r.URL.Path + "."}).

@@ -189,6 +189,11 @@ func (d *numbersDir) actor(a naive.Actor) string {
 			return who
 		}
 		return "agent key " + short(a.ID)
+	case "admin": // `naive admin …` on the server's host
+		if a.ID != "" {
+			return "the server's administrator (" + a.ID + ")"
+		}
+		return "the server's administrator"
 	case "system":
 		if a.ID == "bootstrap" {
 			return "naive, at the first start"

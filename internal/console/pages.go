@@ -299,6 +299,9 @@ type detailView struct {
 	// ApproveError is a refused approve, shown above the decision (the
 	// approval stays pending).
 	ApproveError *formError
+	// RequesterGone says the key that asked was revoked (AgentDeleted: its
+	// agent deleted) since it asked.
+	RequesterGone, AgentDeleted bool
 }
 
 // pretty indents JSON for reading, with <, > and & as themselves rather
@@ -335,7 +338,7 @@ func (c *Console) showDetail(w http.ResponseWriter, r *http.Request, s *session,
 		return err
 	}
 	dv := detailView{row: c.names(s).row(*a), Payload: pretty(a.Payload), ResultJSON: pretty(a.Result), DenyError: denyErr, DenyReason: reason,
-		ApproveError: approveErr}
+		ApproveError: approveErr, RequesterGone: a.Requester.Gone(), AgentDeleted: a.Requester != nil && a.Requester.AgentDeleted}
 	if by := a.ResolvedBy; by != nil {
 		dv.Decider = by.Type + " " + by.ID
 		if by.Type == string(naive.PrincipalHuman) && by.ID == s.p.UserID {
@@ -371,7 +374,15 @@ func (c *Console) showDetail(w http.ResponseWriter, r *http.Request, s *session,
 // approve executes the approval (exactly once: the service claims it) and
 // shows its outcome, after a redirect so a reload does not post again.
 func (c *Console) approve(w http.ResponseWriter, r *http.Request, s *session) error {
-	a, err := c.svc.ApproveApproval(s.ctx, r.PathValue("id"))
+	confirm := r.PostFormValue("confirm_revoked_requester") == "yes"
+	a, err := c.svc.ApproveApproval(s.ctx, r.PathValue("id"), naive.ApproveRequest{ConfirmRevokedRequester: confirm})
+	if e := naive.AsError(err); err != nil && e.Code == naive.EConflict && e.Fields["requester_key_revoked"] != nil {
+		// The agent that asked lost its key (or was deleted) since: say
+		// so and ask for the confirmation the service wants.
+		fe := &formError{Code: e.Code, Message: e.Message,
+			Hint: "Tick “Approve anyway” to run it as that agent all the same, or deny it."}
+		return c.showDetail(w, r, s, http.StatusConflict, "", "", fe)
+	}
 	if naive.ErrorCode(err) == naive.EInsufficientCredits {
 		// Refused before anything was spent: the approval is still
 		// pending. Say so, and what to do, in the console's words.

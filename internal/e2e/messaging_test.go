@@ -415,7 +415,9 @@ func TestSendLostAnswer(t *testing.T) {
 }
 
 // TestLiveWebhooksRefuseInternalTargets: a live endpoint cannot reach the
-// server's own network; test mode may (local development).
+// server's own network; test mode may reach loopback (local development)
+// and nothing else internal. The attempt says so without echoing the
+// address.
 func TestLiveWebhooksRefuseInternalTargets(t *testing.T) {
 	h := start(t, "sqlite:"+t.TempDir()+"/n.db")
 	rc, srv := newReceiver(t, 0)
@@ -424,7 +426,7 @@ func TestLiveWebhooksRefuseInternalTargets(t *testing.T) {
 	rc.setSecret(t, ep["secret"].(string))
 	d := h.must(200, h.call("POST", "/v1/webhooks/"+ep["id"].(string)+"/test", s, nil, "Naive-Mode", "live")).json(t)
 	att := d["attempts"].([]any)[0].(map[string]any)
-	if d["status"] != "failed" || !strings.Contains(att["error"].(string), "internal address") {
+	if d["status"] != "failed" || !strings.Contains(att["error"].(string), "address is internal") || strings.Contains(att["error"].(string), "127.0.0.1") {
 		t.Fatalf("live delivery to loopback: %v", d)
 	}
 	if a, _, _ := rc.got(); len(a) != 0 {
@@ -434,6 +436,15 @@ func TestLiveWebhooksRefuseInternalTargets(t *testing.T) {
 	rc.setSecret(t, ep2["secret"].(string))
 	if d := h.must(200, h.call("POST", "/v1/webhooks/"+ep2["id"].(string)+"/test", h.testKey, nil)).json(t); d["status"] != "succeeded" {
 		t.Fatalf("test-mode delivery: %v", d)
+	}
+	for _, target := range []string{"http://10.1.2.3:9/hook", "http://169.254.169.254/latest/meta-data", "http://192.168.0.1/"} {
+		ep := h.must(201, h.call("POST", "/v1/webhooks", h.testKey, map[string]any{"url": target})).json(t)
+		d := h.must(200, h.call("POST", "/v1/webhooks/"+ep["id"].(string)+"/test", h.testKey, nil)).json(t)
+		msg := d["attempts"].([]any)[0].(map[string]any)["error"].(string)
+		if d["status"] != "failed" || !strings.Contains(msg, "test mode reaches public and loopback addresses only") ||
+			strings.ContainsAny(msg, "0123456789") {
+			t.Fatalf("test-mode delivery to %s: %v", target, d)
+		}
 	}
 }
 

@@ -196,8 +196,11 @@ func TestMultiProcess(t *testing.T) {
 	for i := range procs {
 		wg.Go(func() {
 			var err error
+			// The three share one request budget per key (on PostgreSQL):
+			// raise it above the storms below.
 			procs[i], err = serve(t, bin, env, "--addr", "127.0.0.1:0", "--database-url", dbURL,
-				"--sandbox-url", simSrv.URL, "--poll-interval", "500ms", "--log-level", "warn")
+				"--sandbox-url", simSrv.URL, "--poll-interval", "500ms", "--log-level", "warn",
+				"--rate-limit", "1000", "--rate-burst", "5000")
 			if err != nil {
 				t.Errorf("process %d: %v", i, err)
 			}

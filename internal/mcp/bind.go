@@ -144,8 +144,8 @@ func (b *bound) ListApprovals(ctx context.Context, lp naive.ApprovalListParams) 
 func (b *bound) GetApproval(ctx context.Context, id string) (*naive.Approval, error) {
 	return b.svc.GetApproval(b.ctx(ctx), id)
 }
-func (b *bound) ApproveApproval(ctx context.Context, id string) (*naive.Approval, error) {
-	return b.svc.ApproveApproval(b.ctx(ctx), id)
+func (b *bound) ApproveApproval(ctx context.Context, id string, req naive.ApproveRequest) (*naive.Approval, error) {
+	return b.svc.ApproveApproval(b.ctx(ctx), id, req)
 }
 func (b *bound) DenyApproval(ctx context.Context, id string, req naive.DenyRequest) (*naive.Approval, error) {
 	return b.svc.DenyApproval(b.ctx(ctx), id, req)
@@ -197,4 +197,19 @@ func (b *bound) ResendDelivery(ctx context.Context, endpointID, deliveryID strin
 }
 func (b *bound) ListDeliveries(ctx context.Context, id string, lp naive.ListParams) (*naive.List[naive.Delivery], error) {
 	return b.svc.ListDeliveries(b.ctx(ctx), id, lp)
+}
+func (b *bound) ListUsers(ctx context.Context, lp naive.ListParams) (*naive.List[naive.User], error) {
+	return b.svc.ListUsers(b.ctx(ctx), lp)
+}
+func (b *bound) InviteUser(ctx context.Context, req naive.InviteRequest) (*naive.Invitation, error) {
+	return b.svc.InviteUser(b.ctx(ctx), req)
+}
+func (b *bound) UpdateUser(ctx context.Context, id string, patch naive.UserPatch) (*naive.User, error) {
+	return b.svc.UpdateUser(b.ctx(ctx), id, patch)
+}
+func (b *bound) DeleteUser(ctx context.Context, id string) error {
+	return b.svc.DeleteUser(b.ctx(ctx), id)
+}
+func (b *bound) AcceptInvite(ctx context.Context, req naive.AcceptInviteRequest) (*naive.LoginResult, error) {
+	return b.svc.AcceptInvite(ctx, req)
 }

@@ -351,7 +351,7 @@ func TestHTTP(t *testing.T) {
 		t.Fatal(err)
 	}
 	admin, _ := client.New(client.Options{BaseURL: a.URL(), Token: login0.Token, Mode: naive.ModeTest})
-	if _, err := admin.ApproveApproval(ctx, approvalID); err != nil {
+	if _, err := admin.ApproveApproval(ctx, approvalID, naive.ApproveRequest{}); err != nil {
 		t.Fatalf("approve: %v", err)
 	}
 	g := structured(t, call(t, cs, "naive_approvals_get", map[string]any{"id": approvalID}))

@@ -26,6 +26,26 @@ type ErrorObject struct {
 	Fields  map[string]any `json:"-"`
 }
 
+// RequesterState says what became, while an approval waits, of the agent
+// that asked for it.
+type RequesterState struct {
+	// KeyRevoked is set when the requesting key was revoked since.
+	KeyRevoked bool `json:"key_revoked"`
+	// AgentDeleted is set when the agent the key is bound to was deleted.
+	AgentDeleted bool `json:"agent_deleted"`
+}
+
+// Gone reports whether the requester can no longer act.
+func (r *RequesterState) Gone() bool { return r != nil && (r.KeyRevoked || r.AgentDeleted) }
+
+// ApproveRequest is the body of POST /v1/approvals/{id}/approve.
+type ApproveRequest struct {
+	// ConfirmRevokedRequester approves a request whose key was revoked or
+	// whose agent was deleted since it asked; without it such an approve
+	// is refused.
+	ConfirmRevokedRequester bool `json:"confirm_revoked_requester,omitempty"`
+}
+
 // Approval is an agent's gated request, frozen until a human decides.
 type Approval struct {
 	ID          string          `json:"id"`
@@ -45,7 +65,10 @@ type Approval struct {
 	Result      json.RawMessage `json:"result,omitempty"`
 	Error       *ErrorObject    `json:"error,omitempty"`
 	Reason      string          `json:"reason,omitempty"`
-	Mode        Mode            `json:"mode"`
+	// Requester, on a pending approval an agent asked for, says whether
+	// its key was revoked or its agent deleted since.
+	Requester *RequesterState `json:"requester,omitempty"`
+	Mode      Mode            `json:"mode"`
 
 	OperatorID string `json:"-"`
 	// RequesterAgentID is the agent the requesting key was bound to; the

@@ -43,6 +43,9 @@ type Principal struct {
 	UserID string
 	// SessionID is set for human principals.
 	SessionID string
+	// Role is a human principal's role ("" counts as owner; see
+	// EffectiveRole). Agents have none.
+	Role Role
 	// DefaultSubject is the scope's default subject as read with the
 	// credentials (nil when not read): a call on the default subject needs
 	// no second read. It lives for one request.
@@ -104,11 +107,15 @@ type Operator struct {
 
 // User is a human of an operator.
 type User struct {
-	ID           string    `json:"id"`
-	OperatorID   string    `json:"operator_id"`
-	Email        string    `json:"email"`
-	PasswordHash string    `json:"-"`
-	CreatedAt    time.Time `json:"created_at"`
+	ID           string `json:"id"`
+	OperatorID   string `json:"operator_id"`
+	Email        string `json:"email"`
+	PasswordHash string `json:"-"`
+	// Role is what the human may do ("" counts as owner).
+	Role Role `json:"role"`
+	// Status is "active", or "invited" until the invite is accepted.
+	Status    string    `json:"status,omitempty"`
+	CreatedAt time.Time `json:"created_at"`
 }
 
 // Session is a human's login session; only the token's hash is stored.
@@ -123,6 +130,8 @@ type Session struct {
 	// a human can tell their sessions apart.
 	UserAgent  string
 	ClientAddr string
+	// Role is the user's role, read with the session (GetSessionByHash).
+	Role Role
 }
 
 // APIKey is an agent credential; only its hash is stored.

@@ -24,7 +24,9 @@ type Whoami struct {
 	AgentID    string        `json:"agent_id,omitempty"`
 	UserID     string        `json:"user_id,omitempty"`
 	Email      string        `json:"email,omitempty"`
-	SubjectID  string        `json:"default_subject_id,omitempty"`
+	// Role is a human's role (owner, approver, viewer).
+	Role      Role   `json:"role,omitempty"`
+	SubjectID string `json:"default_subject_id,omitempty"`
 }
 
 // ListParams are the paging parameters of a list call.

@@ -25,6 +25,24 @@ type Service interface {
 	// (log out everywhere). Errors: forbidden (not a human).
 	EndSessions(ctx context.Context) (*SessionsEnded, error)
 
+	// ListUsers lists the operator's humans, newest first; any human may.
+	// Errors: forbidden (not a human), invalid_input (paging).
+	ListUsers(ctx context.Context, lp ListParams) (*List[User], error)
+	// InviteUser creates a human with a role and no usable password, and
+	// answers the invite token (shown once) that sets one. Owners only.
+	// Errors: forbidden, invalid_input, conflict (email taken).
+	InviteUser(ctx context.Context, req InviteRequest) (*Invitation, error)
+	// UpdateUser changes a human's role. Owners only. Errors: forbidden,
+	// invalid_input, not_found, conflict (the last owner).
+	UpdateUser(ctx context.Context, id string, patch UserPatch) (*User, error)
+	// DeleteUser removes a human and ends their sessions. Owners only.
+	// Errors: forbidden, not_found, conflict (the last owner).
+	DeleteUser(ctx context.Context, id string) error
+	// AcceptInvite sets an invited human's password, consumes the invite
+	// and opens a session, answered like Login. Needs no credentials.
+	// Errors: invalid_input, unauthorized (unknown, used or expired token).
+	AcceptInvite(ctx context.Context, req AcceptInviteRequest) (*LoginResult, error)
+
 	// CreateKey makes an API key, its secret shown once. Errors: forbidden, invalid_input.
 	CreateKey(ctx context.Context, req KeyRequest) (*APIKey, error)
 	// ListKeys lists keys without secrets. Errors: forbidden.
@@ -110,8 +128,10 @@ type Service interface {
 	// GetApproval returns an approval. Errors: not_found.
 	GetApproval(ctx context.Context, id string) (*Approval, error)
 	// ApproveApproval executes a pending approval once and returns it with
-	// its result or error. Errors: forbidden, not_found, conflict.
-	ApproveApproval(ctx context.Context, id string) (*Approval, error)
+	// its result or error. Errors: forbidden, not_found, conflict (not
+	// pending; or its requester's key was revoked or agent deleted and
+	// req does not confirm), insufficient_credits (it stays pending).
+	ApproveApproval(ctx context.Context, id string, req ApproveRequest) (*Approval, error)
 	// DenyApproval refuses a pending approval. Errors: forbidden, not_found, conflict, invalid_input.
 	DenyApproval(ctx context.Context, id string, req DenyRequest) (*Approval, error)
 

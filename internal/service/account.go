@@ -15,6 +15,9 @@ import (
 //
 // Errors: forbidden (not a human), invalid_input.
 func (s *Service) CreateKey(ctx context.Context, req naive.KeyRequest) (*naive.APIKey, error) {
+	if err := s.owner(ctx, "creating API keys"); err != nil {
+		return nil, err
+	}
 	p, err := s.human(ctx, "creating API keys")
 	if err != nil {
 		return nil, err
@@ -73,6 +76,9 @@ func (s *Service) ListKeys(ctx context.Context, lp naive.ListParams) (*naive.Lis
 //
 // Errors: forbidden, not_found.
 func (s *Service) RevokeKey(ctx context.Context, id string) (*naive.APIKey, error) {
+	if err := s.owner(ctx, "revoking API keys"); err != nil {
+		return nil, err
+	}
 	p, err := s.human(ctx, "revoking API keys")
 	if err != nil {
 		return nil, err
@@ -114,15 +120,15 @@ const MaxGrant = 10_000_000
 //
 // Errors: forbidden, invalid_input.
 func (s *Service) GrantCredits(ctx context.Context, req naive.GrantRequest) (*naive.LedgerEntry, error) {
+	if err := s.owner(ctx, "granting credits"); err != nil {
+		return nil, err
+	}
 	p, err := s.human(ctx, "granting credits")
 	if err != nil {
 		return nil, err
 	}
-	if req.Amount < 1 || req.Amount > MaxGrant {
-		return nil, naive.InvalidParam("amount", "amount must be between 1 and %d credits.", MaxGrant)
-	}
-	if len(req.Memo) > 255 {
-		return nil, naive.InvalidParam("memo", "memo must be at most 255 characters.")
+	if err := validateGrant(req); err != nil {
+		return nil, err
 	}
 	e := &naive.LedgerEntry{ID: newID(), OperatorID: p.OperatorID, Mode: p.Mode, Amount: req.Amount,
 		Reason: naive.LedgerGrant, Actor: p.Actor(), Memo: req.Memo, CreatedAt: s.now()}
@@ -231,21 +237,9 @@ func (s *Service) seed(ctx context.Context, cfg BootstrapConfig, generated bool,
 	if cfg.OperatorName == "" {
 		cfg.OperatorName = "Demo operator"
 	}
-	op := naive.Operator{ID: newID(), Name: cfg.OperatorName, CreatedAt: now}
+	data := newOperatorData(cfg.OperatorName, out.AdminEmail, passwordHash, now)
+	op, user, testSubj := data.Operator, data.User, data.Subjects[0]
 	out.OperatorID = op.ID
-	user := naive.User{ID: newID(), OperatorID: op.ID, Email: strings.ToLower(out.AdminEmail), PasswordHash: passwordHash, CreatedAt: now}
-	profile := naive.SubjectProfile{
-		LegalName: "Demo Company LLC", State: "DE", Website: "https://demo.example", Industry: "technology",
-		PrivacyPolicyURL: "https://demo.example/privacy", TermsURL: "https://demo.example/terms",
-		Address: naive.Address{Line1: "1 Main St", City: "San Francisco", Region: "CA", PostalCode: "94105", Country: "US"},
-		Contact: naive.Contact{FirstName: "Ada", LastName: "Lovelace", Email: "ada@demo.example", Phone: "+14155550100", Title: "ceo"},
-	}
-	testSubj := naive.Subject{ID: newID(), OperatorID: op.ID, Mode: naive.ModeTest, IsDefault: true, SubjectProfile: profile,
-		Formation: naive.Formation{Status: naive.FormationCompleted, EntityType: "LLC", State: "DE", LegalName: profile.LegalName, FormedAt: &now, SubmittedAt: &now},
-		CreatedAt: now, UpdatedAt: now}
-	liveSubj := naive.Subject{ID: newID(), OperatorID: op.ID, Mode: naive.ModeLive, IsDefault: true,
-		SubjectProfile: naive.SubjectProfile{LegalName: cfg.OperatorName}, Formation: naive.Formation{Status: naive.FormationNotStarted},
-		CreatedAt: now, UpdatedAt: now}
 	out.DefaultSubjectID = testSubj.ID
 	secret, prefix := newAPIKey(naive.ModeTest)
 	out.TestKey = secret
@@ -253,8 +247,9 @@ func (s *Service) seed(ctx context.Context, cfg BootstrapConfig, generated bool,
 		Hash: hashToken(secret), CreatedBy: user.ID, CreatedAt: now}
 	grant := naive.LedgerEntry{ID: newID(), OperatorID: op.ID, Mode: naive.ModeTest, Amount: SeedTestCredits, BalanceAfter: SeedTestCredits,
 		Reason: naive.LedgerGrant, Actor: naive.Actor{Type: "system", ID: "bootstrap"}, Memo: "first start", CreatedAt: now}
-	seeded, err := s.store.Seed(ctx, &store.SeedData{Operator: op, User: user, Subjects: []naive.Subject{testSubj, liveSubj},
-		Keys: []naive.APIKey{key}, Grants: []naive.LedgerEntry{grant}})
+	data.Keys = []naive.APIKey{key}
+	data.Grants = []naive.LedgerEntry{grant}
+	seeded, err := s.store.Seed(ctx, data)
 	if err != nil {
 		return nil, fmt.Errorf("seed first start: %w", err)
 	}

@@ -118,6 +118,9 @@ func (s *Service) ListApprovals(ctx context.Context, lp naive.ApprovalListParams
 	for i := range rows {
 		present(&rows[i])
 	}
+	if err := s.withRequesters(ctx, p.Scope(), rows); err != nil {
+		return nil, err
+	}
 	l := page(rows, limit, func(x naive.Approval) string { return x.ID })
 	return &l, nil
 }
@@ -160,7 +163,62 @@ func (s *Service) GetApproval(ctx context.Context, id string) (*naive.Approval, 
 		return nil, err
 	}
 	present(a)
+	if err := s.withRequesters(ctx, p.Scope(), []naive.Approval{*a}, a); err != nil {
+		return nil, err
+	}
 	return a, nil
+}
+
+// confirmRequester refuses to approve, without an explicit confirmation,
+// a request whose key was revoked or whose agent was deleted after it
+// asked: whoever revoked it may have meant to stop it.
+func (s *Service) confirmRequester(ctx context.Context, sc naive.Scope, a *naive.Approval, req naive.ApproveRequest) error {
+	if a.Status != naive.ApprovalPending || req.ConfirmRevokedRequester {
+		return nil
+	}
+	if err := s.withRequesters(ctx, sc, []naive.Approval{*a}, a); err != nil {
+		return err
+	}
+	if !a.Requester.Gone() {
+		return nil
+	}
+	what := "the API key that asked for it was revoked"
+	if a.Requester.AgentDeleted {
+		what = "the agent that asked for it was deleted"
+	}
+	return naive.Errorf(naive.EConflict, "Approval %s is pending, but %s since; nothing was done.", a.ID, what).
+		WithHint("Approve again with {\"confirm_revoked_requester\": true} to run it anyway (as that agent), or deny it.").
+		With("requester_key_revoked", a.Requester.KeyRevoked).With("requester_agent_deleted", a.Requester.AgentDeleted)
+}
+
+// withRequesters sets, on pending approvals agents asked for, whether the
+// requesting key was revoked or its agent deleted since (one read for
+// them all). into, when given, receives the states instead of as (the
+// same approvals, in order).
+func (s *Service) withRequesters(ctx context.Context, sc naive.Scope, as []naive.Approval, into ...*naive.Approval) error {
+	var pending []naive.Approval
+	for _, a := range as {
+		if a.Status == naive.ApprovalPending {
+			pending = append(pending, a)
+		}
+	}
+	if len(pending) == 0 {
+		return nil
+	}
+	states, err := s.store.RequesterStates(ctx, sc, pending)
+	if err != nil {
+		return err
+	}
+	for i := range as {
+		dst := &as[i]
+		if i < len(into) {
+			dst = into[i]
+		}
+		if st, ok := states[as[i].ID]; ok {
+			dst.Requester = &st
+		}
+	}
+	return nil
 }
 
 func (s *Service) loadApproval(ctx context.Context, sc naive.Scope, id string) (*naive.Approval, error) {
@@ -271,7 +329,7 @@ func (s *Service) ExpireApproval(ctx context.Context, sc naive.Scope, id string)
 //
 // Errors: forbidden (agent, or the requester), not_found, conflict (not
 // pending: resolved, expired or being executed).
-func (s *Service) ApproveApproval(ctx context.Context, id string) (*naive.Approval, error) {
+func (s *Service) ApproveApproval(ctx context.Context, id string, req naive.ApproveRequest) (*naive.Approval, error) {
 	p, err := s.decider(ctx)
 	if err != nil {
 		return nil, err
@@ -281,6 +339,9 @@ func (s *Service) ApproveApproval(ctx context.Context, id string) (*naive.Approv
 		return nil, err
 	}
 	if err := notRequester(p, a); err != nil {
+		return nil, err
+	}
+	if err := s.confirmRequester(ctx, p.Scope(), a, req); err != nil {
 		return nil, err
 	}
 	// The approver retrying (after a crash, with the same Idempotency-Key)
@@ -453,6 +514,9 @@ func (s *Service) decider(ctx context.Context) (naive.Principal, error) {
 	if p.Kind != naive.PrincipalHuman {
 		return p, (&naive.Error{Code: naive.EForbidden, Message: "Only a human can approve or deny; agents cannot decide their own requests."}).
 			WithHint("Ask a human of this operator to run `naive approvals approve <id>` (after `naive login`) or to approve it in the console; poll GET /v1/approvals/{id} meanwhile.")
+	}
+	if err := s.requireRole(ctx, "approving or denying approvals", naive.RoleOwner, naive.RoleApprover); err != nil {
+		return p, err
 	}
 	return p, nil
 }

@@ -149,7 +149,8 @@ func (s *Service) Authenticate(ctx context.Context, token string, mode string) (
 		if mode != "" {
 			m = naive.Mode(mode)
 		}
-		return naive.Principal{Kind: naive.PrincipalHuman, OperatorID: sess.OperatorID, Mode: m, UserID: sess.UserID, SessionID: sess.ID}, nil
+		return naive.Principal{Kind: naive.PrincipalHuman, OperatorID: sess.OperatorID, Mode: m, UserID: sess.UserID, SessionID: sess.ID,
+			Role: sess.Role.EffectiveRole()}, nil
 	}
 	return naive.Principal{}, errUnauthorized("Malformed bearer token.")
 }
@@ -163,16 +164,25 @@ func (s *Service) Login(ctx context.Context, req naive.LoginRequest) (*naive.Log
 	if password == "" {
 		return nil, naive.InvalidParam("password", "password is required.")
 	}
+	keys := loginKeys(email, naive.ClientFrom(ctx).Addr)
+	if err := s.loginThrottled(ctx, keys); err != nil {
+		return nil, err
+	}
 	u, err := s.store.GetUserByEmail(ctx, strings.TrimSpace(email))
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return nil, err
 	}
-	if u == nil {
+	if u == nil || u.PasswordHash == "" {
+		// No such human, or one invited who has set no password yet: as
+		// long as a wrong password takes, so timing tells neither.
 		CheckPassword(dummyHash(), password)
-		return nil, errUnauthorized("Wrong email or password.").WithHint("Check the credentials; the first start printed the admin's.")
+		return nil, s.loginFailed(ctx, keys)
 	}
 	if !CheckPassword(u.PasswordHash, password) {
-		return nil, errUnauthorized("Wrong email or password.").WithHint("Check the credentials; the first start printed the admin's.")
+		return nil, s.loginFailed(ctx, keys)
+	}
+	if err := s.store.ClearLoginFailures(ctx, keys[0]); err != nil {
+		s.log.Warn("clear login failures", "err", err)
 	}
 	tok := SessionPrefix + randomToken(24)
 	now := s.now()
@@ -195,6 +205,85 @@ func (s *Service) Logout(ctx context.Context) error {
 		return errHumanOnly("logging out")
 	}
 	return s.store.DeleteSession(ctx, p.SessionID)
+}
+
+// Login throttling. Failed logins are counted in the database per email
+// and per client address, so that every process agrees: after
+// LoginFreeFailures failures for an email (LoginFreeAddrFailures from one
+// address, which may be an office behind one NAT) each further attempt
+// waits twice as long as the last, from one second up to
+// LoginMaxBackoff, refused meanwhile with 429 before the password is even
+// checked. A success clears the email's count; counts lapse an hour after
+// their last failure.
+const (
+	LoginFreeFailures     = 5
+	LoginFreeAddrFailures = 20
+	LoginMaxBackoff       = 15 * time.Minute
+	loginFailureWindow    = time.Hour
+)
+
+// loginKeys are the counters a login attempt is throttled by: its email
+// first, then its client's address (when known).
+func loginKeys(email, addr string) []string {
+	keys := []string{"email:" + strings.ToLower(strings.TrimSpace(email))}
+	if addr != "" {
+		keys = append(keys, "addr:"+addr)
+	}
+	return keys
+}
+
+// loginBackoff is how long after its last failure a counter refuses
+// logins, for failures past free.
+func loginBackoff(failures, free int) time.Duration {
+	if failures < free {
+		return 0
+	}
+	d := time.Second << min(failures-free, 20)
+	return min(d, LoginMaxBackoff)
+}
+
+// loginThrottled refuses a login while any of its counters waits.
+func (s *Service) loginThrottled(ctx context.Context, keys []string) error {
+	now := s.now()
+	fs, err := s.store.LoginFailures(ctx, keys, now.Add(-loginFailureWindow))
+	if err != nil {
+		return err
+	}
+	var wait time.Duration
+	var by string
+	for _, k := range keys {
+		f, ok := fs[k]
+		if !ok {
+			continue
+		}
+		free := LoginFreeFailures
+		if strings.HasPrefix(k, "addr:") {
+			free = LoginFreeAddrFailures
+		}
+		if d := f.Last.Add(loginBackoff(f.Failures, free)).Sub(now); d > wait {
+			wait, by = d, k
+		}
+	}
+	if wait <= 0 {
+		return nil
+	}
+	what := "this email"
+	if strings.HasPrefix(by, "addr:") {
+		what = "your address"
+	}
+	secs := int((wait + time.Second - 1) / time.Second)
+	return (&naive.Error{Code: naive.ERateLimited, RetryAfter: time.Duration(secs) * time.Second,
+		Message: fmt.Sprintf("Too many failed logins for %s; nothing was checked. Try again in %d s.", what, secs)}).
+		WithHint("Wait for Retry-After seconds; each further failure doubles the wait. An owner can reset a forgotten password.")
+}
+
+// loginFailed counts a failed login and answers it.
+func (s *Service) loginFailed(ctx context.Context, keys []string) error {
+	now := s.now()
+	if err := s.store.RecordLoginFailure(context.WithoutCancel(ctx), keys, now, now.Add(-loginFailureWindow)); err != nil {
+		s.log.Warn("record a login failure", "err", err)
+	}
+	return errUnauthorized("Wrong email or password.").WithHint("Check the credentials; the first start printed the admin's.")
 }
 
 // clip cuts s to at most n bytes on a rune boundary, and drops what no
@@ -290,6 +379,7 @@ func (s *Service) Whoami(ctx context.Context) (*naive.Whoami, error) {
 	}
 	w := &naive.Whoami{Kind: p.Kind, OperatorID: p.OperatorID, Mode: p.Mode, KeyID: p.KeyID, AgentID: p.AgentID, UserID: p.UserID}
 	if p.Kind == naive.PrincipalHuman {
+		w.Role = p.Role.EffectiveRole()
 		if u, err := s.store.GetUser(ctx, p.UserID); err == nil {
 			w.Email = u.Email
 		}

@@ -62,6 +62,9 @@ func validateKit(req *naive.KitRequest, partial bool) error {
 //
 // Errors: forbidden, invalid_input.
 func (s *Service) CreateKit(ctx context.Context, req naive.KitRequest) (*naive.AccountKit, error) {
+	if err := s.owner(ctx, "editing Account Kits"); err != nil {
+		return nil, err
+	}
 	p, err := s.human(ctx, "editing Account Kits")
 	if err != nil {
 		return nil, err
@@ -113,6 +116,9 @@ func (s *Service) ListKits(ctx context.Context, lp naive.ListParams) (*naive.Lis
 //
 // Errors: forbidden, invalid_input, not_found.
 func (s *Service) UpdateKit(ctx context.Context, id string, req naive.KitRequest) (*naive.AccountKit, error) {
+	if err := s.owner(ctx, "editing Account Kits"); err != nil {
+		return nil, err
+	}
 	p, err := s.human(ctx, "editing Account Kits")
 	if err != nil {
 		return nil, err
@@ -139,6 +145,9 @@ func (s *Service) UpdateKit(ctx context.Context, id string, req naive.KitRequest
 
 // DeleteKit deletes a kit; its subjects fall back to the built-in default.
 func (s *Service) DeleteKit(ctx context.Context, id string) error {
+	if err := s.owner(ctx, "editing Account Kits"); err != nil {
+		return err
+	}
 	p, err := s.human(ctx, "editing Account Kits")
 	if err != nil {
 		return err
@@ -157,6 +166,9 @@ func (s *Service) DeleteKit(ctx context.Context, id string) error {
 //
 // Errors: forbidden, not_found.
 func (s *Service) AssignKit(ctx context.Context, kitID, subjectID string) (*naive.Subject, error) {
+	if err := s.owner(ctx, "assigning Account Kits"); err != nil {
+		return nil, err
+	}
 	p, err := s.human(ctx, "assigning Account Kits")
 	if err != nil {
 		return nil, err

@@ -41,6 +41,9 @@ func ValidE164(s string) bool {
 // on the number, kit), compliance_pending, conflict (opted-out recipient),
 // insufficient_credits, provider_error.
 func (s *Service) SendSMS(ctx context.Context, subjectID, phoneID string, req naive.SendRequest) (*naive.SendResult, error) {
+	if err := s.owner(ctx, "sending texts"); err != nil {
+		return nil, err
+	}
 	p, subj, err := s.phoneCall(ctx, subjectID)
 	if err != nil {
 		return nil, err
@@ -96,7 +99,7 @@ func (s *Service) SendSMS(ctx context.Context, subjectID, phoneID string, req na
 			return nil, e.WithHint("Fix the subject's profile and resubmit; GET /v1/phone/%s/campaign.", ph.ID).
 				With("campaign_status", status).With("retryable", false)
 		}
-		return nil, e.WithHint("Nothing was sent or charged. Retry once GET /v1/phone/%s/campaign shows active (usually 1-2 business days).", ph.ID).
+		return nil, e.WithHint("Nothing was sent or charged. Retry once GET /v1/phone/%s/campaign shows active (usually %s).", ph.ID, s.reviewTime(p.Mode, campaignKind(ph.Type))).
 			With("campaign_status", status).With("retryable", true)
 	}
 	if out, err := s.store.IsOptedOut(ctx, sc, ph.SubjectID, req.To); err != nil {
@@ -398,6 +401,9 @@ func (s *Service) GetMessage(ctx context.Context, subjectID, id string) (*naive.
 //
 // Errors: invalid_input, not_found.
 func (s *Service) AssignAgent(ctx context.Context, subjectID, phoneID string, req naive.AssignRequest) (*naive.Assignment, error) {
+	if err := s.owner(ctx, "assigning agents to numbers"); err != nil {
+		return nil, err
+	}
 	p, subj, err := s.phoneCall(ctx, subjectID)
 	if err != nil {
 		return nil, err
@@ -442,6 +448,9 @@ func (s *Service) AssignAgent(ctx context.Context, subjectID, phoneID string, re
 //
 // Errors: not_found.
 func (s *Service) UnassignAgent(ctx context.Context, subjectID, phoneID, agentID string) error {
+	if err := s.owner(ctx, "unassigning agents from numbers"); err != nil {
+		return err
+	}
 	p, subj, err := s.phoneCall(ctx, subjectID)
 	if err != nil {
 		return err

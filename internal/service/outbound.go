@@ -12,6 +12,7 @@ import (
 	"net/netip"
 	"slices"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -32,6 +33,9 @@ const EventWebhookTest = "webhook.test"
 //
 // Errors: invalid_input.
 func (s *Service) CreateWebhook(ctx context.Context, req naive.WebhookRequest) (*naive.WebhookEndpoint, error) {
+	if err := s.owner(ctx, "managing webhook endpoints"); err != nil {
+		return nil, err
+	}
 	p, err := s.operatorWide(ctx, "managing webhook endpoints")
 	if err != nil {
 		return nil, err
@@ -102,6 +106,9 @@ func (s *Service) GetWebhook(ctx context.Context, id string) (*naive.WebhookEndp
 
 // DeleteWebhook removes an endpoint; its pending deliveries stop.
 func (s *Service) DeleteWebhook(ctx context.Context, id string) error {
+	if err := s.owner(ctx, "managing webhook endpoints"); err != nil {
+		return err
+	}
 	p, _, err := s.callerEndpoint(ctx, id)
 	if err != nil {
 		return err
@@ -116,6 +123,9 @@ func (s *Service) DeleteWebhook(ctx context.Context, id string) error {
 // TestWebhook sends a signed webhook.test event to an endpoint now, once,
 // and answers the delivery with its attempt.
 func (s *Service) TestWebhook(ctx context.Context, id string) (*naive.Delivery, error) {
+	if err := s.owner(ctx, "sending test webhooks"); err != nil {
+		return nil, err
+	}
 	p, e, err := s.callerEndpoint(ctx, id)
 	if err != nil {
 		return nil, err
@@ -160,6 +170,9 @@ func (s *Service) ListDeliveries(ctx context.Context, id string, lp naive.ListPa
 // receiver that took an earlier one deduplicates this one. A delivery still
 // pending (its retries scheduled) is refused: the next retry sends it.
 func (s *Service) ResendDelivery(ctx context.Context, endpointID, deliveryID string) (*naive.Delivery, error) {
+	if err := s.owner(ctx, "resending webhook deliveries"); err != nil {
+		return nil, err
+	}
 	p, e, err := s.callerEndpoint(ctx, endpointID)
 	if err != nil {
 		return nil, err
@@ -368,7 +381,7 @@ func (s *Service) post(ctx context.Context, d *naive.Delivery, e *naive.WebhookE
 	att.DurationMS = time.Since(start).Milliseconds()
 	switch {
 	case err != nil:
-		att.Error = err.Error()
+		att.Error = deliveryError(err, d.Mode)
 	case att.StatusCode < 200 || att.StatusCode > 299:
 		att.Error = fmt.Sprintf("endpoint answered %d", att.StatusCode)
 	}
@@ -376,44 +389,98 @@ func (s *Service) post(ctx context.Context, d *naive.Delivery, e *naive.WebhookE
 }
 
 // webhookClient posts deliveries: bounded time, no redirects followed (a
-// redirect is an answer, not a delivery). Live-mode deliveries may not
-// reach loopback, private, link-local or otherwise internal addresses
+// redirect is an answer, not a delivery). Deliveries may not reach
+// private, link-local, carrier-grade NAT or otherwise internal addresses
 // (checked on the resolved address, at connect time), so an endpoint URL
-// cannot be used to probe the server's own network; test mode may, for
-// local development.
+// cannot be used to probe the server's own network; test mode may reach
+// loopback, for local development, and nothing else internal.
 func (s *Service) webhookClient(mode naive.Mode) *http.Client {
 	if s.cfg.WebhookClient != nil {
 		return s.cfg.WebhookClient
 	}
 	tr := http.DefaultTransport.(*http.Transport).Clone()
-	if mode == naive.ModeLive {
-		d := &net.Dialer{Timeout: 5 * time.Second, Control: publicOnly}
-		tr.DialContext = d.DialContext
-		tr.Proxy = nil
+	control := publicOnly
+	if mode == naive.ModeTest {
+		control = publicOrLoopback
 	}
-	return &http.Client{Timeout: 10 * time.Second, Transport: tr,
+	d := &net.Dialer{Timeout: 5 * time.Second, Control: control}
+	tr.DialContext = d.DialContext
+	tr.Proxy = nil
+	return &http.Client{Timeout: webhookTimeout, Transport: tr,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 }
+
+// webhookTimeout bounds one delivery attempt.
+const webhookTimeout = 10 * time.Second
 
 // errInternalAddress refuses a webhook target inside the server's network.
 var errInternalAddress = errors.New("webhook target resolves to an internal address")
 
 // publicOnly is a net.Dialer Control refusing non-public addresses.
 func publicOnly(_, address string, _ syscall.RawConn) error {
-	host, _, err := net.SplitHostPort(address)
+	ip, err := dialedIP(address)
 	if err != nil {
 		return err
 	}
-	ip, err := netip.ParseAddr(host)
-	if err != nil {
-		return err
-	}
-	ip = ip.Unmap()
-	if !ip.IsGlobalUnicast() || ip.IsPrivate() || ip.IsLoopback() || ip.IsLinkLocalUnicast() ||
-		netip.MustParsePrefix("100.64.0.0/10").Contains(ip) {
+	if internal(ip) {
 		return fmt.Errorf("%w (%s)", errInternalAddress, ip)
 	}
 	return nil
+}
+
+// publicOrLoopback is publicOnly that lets loopback through.
+func publicOrLoopback(_, address string, _ syscall.RawConn) error {
+	ip, err := dialedIP(address)
+	if err != nil {
+		return err
+	}
+	if internal(ip) && !ip.IsLoopback() {
+		return fmt.Errorf("%w (%s)", errInternalAddress, ip)
+	}
+	return nil
+}
+
+func dialedIP(address string) (netip.Addr, error) {
+	host, _, err := net.SplitHostPort(address)
+	if err != nil {
+		return netip.Addr{}, err
+	}
+	ip, err := netip.ParseAddr(host)
+	if err != nil {
+		return netip.Addr{}, err
+	}
+	return ip.Unmap(), nil
+}
+
+func internal(ip netip.Addr) bool {
+	return !ip.IsGlobalUnicast() || ip.IsPrivate() || ip.IsLoopback() || ip.IsLinkLocalUnicast() ||
+		netip.MustParsePrefix("100.64.0.0/10").Contains(ip)
+}
+
+// deliveryError says why an attempt did not reach the endpoint, in words
+// that tell the endpoint's owner what to fix and nothing of the server's
+// network (no internal addresses, ports or resolver details).
+func deliveryError(err error, mode naive.Mode) string {
+	var dnsErr *net.DNSError
+	var netErr net.Error
+	switch {
+	case errors.Is(err, errInternalAddress):
+		if mode == naive.ModeTest {
+			return "refused: the endpoint's address is internal (private, link-local or similar); test mode reaches public and loopback addresses only"
+		}
+		return "refused: the endpoint's address is internal (loopback, private, link-local or similar); deliveries go to public addresses only"
+	case errors.As(err, &dnsErr):
+		return "could not resolve the endpoint's host name"
+	case errors.As(err, &netErr) && netErr.Timeout():
+		return fmt.Sprintf("timed out (no answer within %s)", webhookTimeout)
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return "connection refused"
+	case errors.Is(err, syscall.ECONNRESET), errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+		return "the connection was closed before an answer"
+	case strings.Contains(err.Error(), "tls:") || strings.Contains(err.Error(), "x509:"):
+		return "TLS failed (check the endpoint's certificate)"
+	}
+	return "could not connect to the endpoint"
 }
 
 // operatorWide is the caller of an action on the operator's whole stream

@@ -34,19 +34,30 @@ func maskEIN(ein string) string {
 	return "**-***" + ein[len(ein)-4:]
 }
 
-func campaignETA(c *naive.Campaign) *string {
+// campaignETA says how long an open campaign's review usually takes: the
+// carriers' business days in live mode, the sandbox's review delay in
+// test mode.
+func (s *Service) campaignETA(c *naive.Campaign) *string {
 	if c == nil {
 		return nil
 	}
 	switch c.Status {
 	case naive.CampaignCreated, naive.CampaignInReview:
-		e := "1-2 business days"
-		if c.Kind == naive.CampaignTollFree {
-			e = "3-5 business days"
-		}
+		e := s.reviewTime(c.Mode, c.Kind)
 		return &e
 	}
 	return nil
+}
+
+// reviewTime is how long a campaign's review usually takes in mode.
+func (s *Service) reviewTime(mode naive.Mode, kind string) string {
+	if mode == naive.ModeTest {
+		return "about " + s.cfg.TestReviewDelay.Round(time.Second).String() + " (the sandbox's review delay)"
+	}
+	if kind == naive.CampaignTollFree {
+		return "3-5 business days"
+	}
+	return "1-2 business days"
 }
 
 // capabilities derives a number's capabilities: inbound at once, outbound
@@ -161,6 +172,9 @@ func (s *Service) GetPhone(ctx context.Context, subjectID, id string) (*naive.Ph
 // UpdatePhone relabels one of the subject's active numbers; an empty label
 // removes it.
 func (s *Service) UpdatePhone(ctx context.Context, subjectID, id string, patch naive.PhonePatch) (*naive.Phone, error) {
+	if err := s.owner(ctx, "relabeling numbers"); err != nil {
+		return nil, err
+	}
 	p, subj, err := s.phoneCall(ctx, subjectID)
 	if err != nil {
 		return nil, err
@@ -220,6 +234,9 @@ func (s *Service) phoneAndCampaign(ctx context.Context, p naive.Principal, subj 
 //
 // Errors: not_found, conflict (already released), provider_error.
 func (s *Service) ReleasePhone(ctx context.Context, subjectID, id string) (*naive.Phone, error) {
+	if err := s.owner(ctx, "releasing numbers"); err != nil {
+		return nil, err
+	}
 	p, subj, err := s.phoneCall(ctx, subjectID)
 	if err != nil {
 		return nil, err
@@ -305,7 +322,7 @@ func (s *Service) PhoneStatus(ctx context.Context, subjectID string) (*naive.Pho
 		return nil, err
 	}
 	for i := range camps {
-		camps[i].ETA = campaignETA(&camps[i])
+		camps[i].ETA = s.campaignETA(&camps[i])
 	}
 	st.Campaigns = camps
 	phones, err := s.store.ListPhones(ctx, sc, subj.ID, naive.PhoneFilter{Page: naive.Page{Limit: 200}})

@@ -149,6 +149,6 @@ func (s *Service) PhoneCampaign(ctx context.Context, subjectID, phoneID string) 
 	if err != nil {
 		return nil, err
 	}
-	c.ETA = campaignETA(c)
+	c.ETA = s.campaignETA(c)
 	return c, nil
 }

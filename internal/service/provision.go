@@ -42,6 +42,9 @@ type prechecked struct {
 // insufficient_credits, no_matching_numbers, provider_error, not_configured,
 // not_found (subject, agent).
 func (s *Service) ProvisionPhone(ctx context.Context, subjectID string, req naive.ProvisionRequest) (*naive.ProvisionResult, error) {
+	if err := s.owner(ctx, "buying numbers"); err != nil {
+		return nil, err
+	}
 	p, subj, cfg, err := s.guard(ctx, "phone", subjectID)
 	if err != nil {
 		return nil, err
@@ -212,7 +215,7 @@ func (s *Service) activate(ctx context.Context, r *run, cr carrier.Carrier, phon
 	ph.Capabilities = capabilities(&ph, camp)
 	res := &naive.Provisioned{
 		Phone:            ph,
-		Campaign:         naive.CampaignSummary{ID: camp.ID, Status: camp.Status, ETA: campaignETA(camp)},
+		Campaign:         naive.CampaignSummary{ID: camp.ID, Status: camp.Status, ETA: s.campaignETA(camp)},
 		CreditsUsed:      ph.Price,
 		CreditsRemaining: balance,
 	}
@@ -313,7 +316,7 @@ func (s *Service) settledElsewhere(ctx context.Context, r *run, phone *naive.Pho
 	}
 	res.Phone.Capabilities = capabilities(ph, camp)
 	if camp != nil {
-		res.Campaign = naive.CampaignSummary{ID: camp.ID, Status: camp.Status, ETA: campaignETA(camp)}
+		res.Campaign = naive.CampaignSummary{ID: camp.ID, Status: camp.Status, ETA: s.campaignETA(camp)}
 	}
 	if err := s.store.SaveProgress(ctx, r.finish(res, nil)); err != nil {
 		s.log.Warn("store the outcome of a provision settled meanwhile", "phone_id", ph.ID, "err", err)
@@ -364,7 +367,7 @@ func (s *Service) resumeReserved(ctx context.Context, r *run, subj *naive.Subjec
 		res := &naive.Provisioned{Phone: *phone, CreditsUsed: phone.Price, CreditsRemaining: balance}
 		res.Phone.Capabilities = capabilities(phone, camp)
 		if camp != nil {
-			res.Campaign = naive.CampaignSummary{ID: camp.ID, Status: camp.Status, ETA: campaignETA(camp)}
+			res.Campaign = naive.CampaignSummary{ID: camp.ID, Status: camp.Status, ETA: s.campaignETA(camp)}
 		}
 		if err := s.store.SaveProgress(ctx, r.finish(res, nil)); err != nil {
 			return nil, phaseError(err)

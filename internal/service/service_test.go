@@ -661,7 +661,7 @@ func TestApprovedProvisionShortOfCredits(t *testing.T) {
 		t.Fatal(err)
 	}
 	id := res.Pending.ApprovalID
-	a, err := pricey.ApproveApproval(f.human, id)
+	a, err := pricey.ApproveApproval(f.human, id, naive.ApproveRequest{})
 	if naive.ErrorCode(err) != naive.EInsufficientCredits || a != nil {
 		t.Fatalf("approve with a short balance: %+v %v, want insufficient_credits", a, err)
 	}
@@ -678,7 +678,7 @@ func TestApprovedProvisionShortOfCredits(t *testing.T) {
 	if _, err := pricey.GrantCredits(f.human, naive.GrantRequest{Amount: 4000, Memo: "for the approval"}); err != nil {
 		t.Fatal(err)
 	}
-	a, err = pricey.ApproveApproval(f.human, id)
+	a, err = pricey.ApproveApproval(f.human, id, naive.ApproveRequest{})
 	if err != nil || a.Status != naive.ApprovalExecuted {
 		t.Fatalf("approve after the grant: %+v %v", a, err)
 	}

@@ -16,6 +16,9 @@ import (
 //
 // Errors: invalid_input.
 func (s *Service) CreateSubject(ctx context.Context, prof naive.SubjectProfile) (*naive.Subject, error) {
+	if err := s.owner(ctx, "creating subjects"); err != nil {
+		return nil, err
+	}
 	p, err := s.principal(ctx)
 	if err != nil {
 		return nil, err
@@ -68,6 +71,9 @@ func (s *Service) ListSubjects(ctx context.Context, lp naive.ListParams) (*naive
 //
 // Errors: invalid_input, not_found, conflict.
 func (s *Service) UpdateSubject(ctx context.Context, id string, patch naive.SubjectPatch) (*naive.Subject, error) {
+	if err := s.owner(ctx, "editing subjects"); err != nil {
+		return nil, err
+	}
 	_, subj, err := s.read(ctx, id)
 	if err != nil {
 		return nil, err
@@ -113,6 +119,9 @@ func (s *Service) UpdateSubject(ctx context.Context, id string, patch naive.Subj
 //
 // Errors: not_found, conflict.
 func (s *Service) DeleteSubject(ctx context.Context, id string) error {
+	if err := s.owner(ctx, "deleting subjects"); err != nil {
+		return err
+	}
 	p, err := s.principal(ctx)
 	if err != nil {
 		return err
@@ -155,6 +164,9 @@ func (s *Service) GetFormation(ctx context.Context, subjectID string) (*naive.Fo
 // Errors: invalid_input, conflict (already submitted or completed),
 // forbidden (agent attesting), not_configured (live filing).
 func (s *Service) StartFormation(ctx context.Context, subjectID string, req naive.FormationRequest) (*naive.Formation, error) {
+	if err := s.owner(ctx, "starting or recording a formation"); err != nil {
+		return nil, err
+	}
 	p, subj, err := s.read(ctx, subjectID)
 	if err != nil {
 		return nil, err
@@ -210,6 +222,9 @@ func (s *Service) StartFormation(ctx context.Context, subjectID string, req naiv
 //
 // Errors: invalid_input.
 func (s *Service) CreateAgent(ctx context.Context, req naive.AgentRequest) (*naive.Agent, error) {
+	if err := s.owner(ctx, "creating agents"); err != nil {
+		return nil, err
+	}
 	p, err := s.principal(ctx)
 	if err != nil {
 		return nil, err
@@ -245,6 +260,9 @@ func (s *Service) CreateAgent(ctx context.Context, req naive.AgentRequest) (*nai
 //
 // Errors: invalid_input, not_found.
 func (s *Service) UpdateAgent(ctx context.Context, id string, patch naive.AgentPatch) (*naive.Agent, error) {
+	if err := s.owner(ctx, "editing agents"); err != nil {
+		return nil, err
+	}
 	a, err := s.GetAgent(ctx, id)
 	if err != nil {
 		return nil, err
@@ -282,6 +300,9 @@ func (s *Service) UpdateAgent(ctx context.Context, id string, patch naive.AgentP
 //
 // Errors: not_found, conflict.
 func (s *Service) DeleteAgent(ctx context.Context, id string) error {
+	if err := s.owner(ctx, "deleting agents"); err != nil {
+		return err
+	}
 	p, err := s.principal(ctx)
 	if err != nil {
 		return err

@@ -132,7 +132,7 @@ func (s *Service) advanceCampaign(ctx context.Context, c *naive.Campaign, status
 	sc := naive.Scope{OperatorID: c.OperatorID, Mode: c.Mode}
 	next := *c
 	next.Status, next.UpdatedAt = status, s.now()
-	next.ETA = campaignETA(&next)
+	next.ETA = s.campaignETA(&next)
 	upd, err := s.event(sc, naive.EventCampaignUpdated, CampaignUpdate{Campaign: next, PreviousStatus: c.Status})
 	if err != nil {
 		return false, err

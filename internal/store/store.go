@@ -100,6 +100,24 @@ type Store interface {
 	GetSessionByHash(ctx context.Context, hash string, now time.Time) (*naive.Session, error)
 	// DeleteSession ends a session.
 	DeleteSession(ctx context.Context, id string) error
+	// RequesterStates says, of each approval an agent asked for, whether
+	// its key is revoked and its agent deleted (keyed by approval id;
+	// approvals asked by humans are absent).
+	RequesterStates(ctx context.Context, sc naive.Scope, as []naive.Approval) (map[string]naive.RequesterState, error)
+	// TakeRateTokens leases up to take tokens from key's bucket (refilled
+	// at rps per second up to burst, as of now) and returns how many it
+	// got, 0 when the bucket is empty: one statement, so concurrent
+	// processes share one bucket.
+	TakeRateTokens(ctx context.Context, key string, take int, rps float64, burst int, now time.Time) (int, error)
+	// LoginFailures returns the failed logins counted under each of keys
+	// whose last failure is after since (keys with none are absent).
+	LoginFailures(ctx context.Context, keys []string, since time.Time) (map[string]LoginFailure, error)
+	// RecordLoginFailure counts a failed login at at under each key, in
+	// one transaction; a count whose last failure is not after since
+	// starts again at one.
+	RecordLoginFailure(ctx context.Context, keys []string, at, since time.Time) error
+	// ClearLoginFailures forgets the failures counted under key.
+	ClearLoginFailures(ctx context.Context, key string) error
 	// ListUserSessions lists a human's sessions unexpired at now, newest first.
 	ListUserSessions(ctx context.Context, userID string, now time.Time) ([]naive.Session, error)
 	// DeleteUserSessions ends every session of a human but keepID (""
@@ -109,6 +127,28 @@ type Store interface {
 	// of theirs but keepID, in one transaction; it returns how many ended.
 	// Errors: ErrNotFound.
 	SetPassword(ctx context.Context, userID, hash, keepID string) (int, error)
+
+	// ListUsers lists an operator's humans, oldest first, each with its
+	// Status (invited while an invite is unaccepted).
+	ListUsers(ctx context.Context, operatorID string, p naive.Page) ([]naive.User, error)
+	// CreateInvitedUser stores a human with no usable password and its
+	// invite (the token's hash, acceptable until expiresAt) in one
+	// transaction. Errors: ErrConflict (email taken).
+	CreateInvitedUser(ctx context.Context, u *naive.User, tokenHash string, expiresAt time.Time) error
+	// AcceptInvite consumes the unexpired invite of tokenHash, sets its
+	// user's password hash and stores sess (its UserID and OperatorID set
+	// from the invite), in one transaction: an invite is accepted once.
+	// Errors: ErrNotFound (no such invite, used or expired).
+	AcceptInvite(ctx context.Context, tokenHash, passwordHash string, now time.Time, sess *naive.Session) (*naive.User, error)
+	// UpdateUserRole sets the role of an operator's human. The operator's
+	// last owner with a password cannot be demoted: checked in the same
+	// transaction, under a lock on the operator, so two concurrent
+	// demotions cannot both pass. Errors: ErrNotFound, ErrConflict (last owner).
+	UpdateUserRole(ctx context.Context, operatorID, id string, role naive.Role) (*naive.User, error)
+	// DeleteUser deletes an operator's human, their sessions and invite,
+	// and returns how many sessions ended; the last owner cannot be
+	// deleted, as UpdateUserRole. Errors: ErrNotFound, ErrConflict (last owner).
+	DeleteUser(ctx context.Context, operatorID, id string) (int, error)
 
 	// CreateAPIKey stores a key (its hash only). A key bound to an agent
 	// (AgentID set) is stored only while that agent exists in the key's
@@ -310,6 +350,14 @@ type Store interface {
 	PurgeIdempotent(ctx context.Context, before time.Time) (int, error)
 	// CreateOperator stores another operator (tenant).
 	CreateOperator(ctx context.Context, o *naive.Operator) error
+	// CreateTenant stores a new operator with everything it starts with
+	// (its first human, subjects, keys, grants: a SeedData) in one
+	// transaction, whatever operators exist already. Errors: ErrConflict
+	// (the human's email, or an id, is taken), and nothing is stored.
+	CreateTenant(ctx context.Context, s *SeedData) error
+	// ListOperators lists operators oldest first (by id), after p.After,
+	// each with its humans oldest first.
+	ListOperators(ctx context.Context, p naive.Page) ([]OperatorUsers, error)
 
 	// CreateKit stores an Account Kit.
 	CreateKit(ctx context.Context, k *naive.AccountKit) error
@@ -467,6 +515,12 @@ type Store interface {
 	RecordResend(ctx context.Context, sc naive.Scope, endpointID, id string, a naive.Attempt, status string) (*naive.Delivery, error)
 }
 
+// OperatorUsers is an operator and its humans.
+type OperatorUsers struct {
+	Operator naive.Operator
+	Users    []naive.User
+}
+
 // SeedData is what a first start stores.
 type SeedData struct {
 	Operator naive.Operator
@@ -572,6 +626,12 @@ type ApprovalStep struct {
 	Reopen bool
 	Finish *naive.Approval
 	Event  *naive.Event
+}
+
+// LoginFailure is what is counted of failed logins under one key.
+type LoginFailure struct {
+	Failures int
+	Last     time.Time
 }
 
 // PhoneActivation is the last phase of a provision.

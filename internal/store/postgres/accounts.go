@@ -38,41 +38,8 @@ func (db *DB) Seed(ctx context.Context, s *store.SeedData) (bool, error) {
 		if exists {
 			return nil
 		}
-		if err := insertOperator(ctx, tx, "Seed", &s.Operator); err != nil {
+		if err := insertSeedData(ctx, tx, "Seed", s); err != nil {
 			return err
-		}
-		op := s.Operator.ID
-		if s.User.Email != "" {
-			if s.User.OperatorID == "" {
-				s.User.OperatorID = op
-			}
-			if err := insertUser(ctx, tx, "Seed", &s.User); err != nil {
-				return err
-			}
-		}
-		for i := range s.Subjects {
-			if s.Subjects[i].OperatorID == "" {
-				s.Subjects[i].OperatorID = op
-			}
-			if err := insertSubject(ctx, tx, "Seed", &s.Subjects[i]); err != nil {
-				return err
-			}
-		}
-		for i := range s.Keys {
-			if s.Keys[i].OperatorID == "" {
-				s.Keys[i].OperatorID = op
-			}
-			if err := insertAPIKey(ctx, tx, "Seed", &s.Keys[i]); err != nil {
-				return err
-			}
-		}
-		for i := range s.Grants {
-			if s.Grants[i].OperatorID == "" {
-				s.Grants[i].OperatorID = op
-			}
-			if _, err := applyLedger(ctx, tx, "Seed", &s.Grants[i]); err != nil {
-				return err
-			}
 		}
 		seeded = true
 		return nil
@@ -110,11 +77,11 @@ func (db *DB) GetOperator(ctx context.Context, id string) (*naive.Operator, erro
 	return &o, nil
 }
 
-const userCols = `id, operator_id, email, password_hash, created_at`
+const userCols = `id, operator_id, email, password_hash, role, created_at`
 
 func scanUser(r pgx.Row) (*naive.User, error) {
 	var u naive.User
-	if err := r.Scan(&u.ID, &u.OperatorID, &u.Email, &u.PasswordHash, &u.CreatedAt); err != nil {
+	if err := r.Scan(&u.ID, &u.OperatorID, &u.Email, &u.PasswordHash, &u.Role, &u.CreatedAt); err != nil {
 		return nil, err
 	}
 	return &u, nil
@@ -125,9 +92,10 @@ func insertUser(ctx context.Context, q querier, method string, u *naive.User) er
 		return required(method, "ID", "CreatedAt")
 	}
 	u.CreatedAt = norm(u.CreatedAt)
-	_, err := q.Exec(ctx, `INSERT INTO users (id, operator_id, email, email_lower, password_hash, created_at)
-		VALUES ($1, $2, $3, $4, $5, $6)`,
-		u.ID, u.OperatorID, u.Email, strings.ToLower(u.Email), u.PasswordHash, u.CreatedAt)
+	u.Role = u.Role.EffectiveRole()
+	_, err := q.Exec(ctx, `INSERT INTO users (id, operator_id, email, email_lower, password_hash, role, created_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+		u.ID, u.OperatorID, u.Email, strings.ToLower(u.Email), u.PasswordHash, u.Role, u.CreatedAt)
 	return mapErr(err)
 }
 
@@ -161,11 +129,11 @@ func (db *DB) CreateSession(ctx context.Context, s *naive.Session) error {
 
 // GetSessionByHash returns the session of a token hash if it expires after now.
 func (db *DB) GetSessionByHash(ctx context.Context, hash string, now time.Time) (*naive.Session, error) {
-	return one(db.pool.QueryRow(ctx, `SELECT id, user_id, operator_id, token_hash, created_at, expires_at
-		FROM sessions WHERE token_hash = $1 AND expires_at > $2`, hash, norm(now)),
+	return one(db.pool.QueryRow(ctx, `SELECT s.id, s.user_id, s.operator_id, s.token_hash, s.created_at, s.expires_at, u.role
+		FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1 AND s.expires_at > $2`, hash, norm(now)),
 		func(r pgx.Row) (*naive.Session, error) {
 			var s naive.Session
-			err := r.Scan(&s.ID, &s.UserID, &s.OperatorID, &s.TokenHash, &s.CreatedAt, &s.ExpiresAt)
+			err := r.Scan(&s.ID, &s.UserID, &s.OperatorID, &s.TokenHash, &s.CreatedAt, &s.ExpiresAt, &s.Role)
 			return &s, err
 		})
 }
@@ -324,4 +292,61 @@ func (db *DB) RevokeAPIKey(ctx context.Context, operatorID, id string, at time.T
 	return one(db.pool.QueryRow(ctx, `UPDATE api_keys SET revoked_at = $1
 		WHERE operator_id = $2 AND id = $3 AND revoked_at IS NULL RETURNING `+keyCols,
 		norm(at), operatorID, id), scanKey)
+}
+
+// LoginFailures returns the failures counted under keys since since, in
+// one statement.
+func (db *DB) LoginFailures(ctx context.Context, keys []string, since time.Time) (map[string]store.LoginFailure, error) {
+	rows, err := db.pool.Query(ctx, `SELECT key, failures, last_at FROM login_failures WHERE key = ANY($1) AND last_at > $2`,
+		keys, norm(since))
+	if err != nil {
+		return nil, mapErr(err)
+	}
+	defer rows.Close()
+	out := map[string]store.LoginFailure{}
+	for rows.Next() {
+		var k string
+		var f store.LoginFailure
+		if err := rows.Scan(&k, &f.Failures, &f.Last); err != nil {
+			return nil, mapErr(err)
+		}
+		out[k] = f
+	}
+	return out, mapErr(rows.Err())
+}
+
+// RecordLoginFailure counts a failure under each key in one transaction.
+func (db *DB) RecordLoginFailure(ctx context.Context, keys []string, at, since time.Time) error {
+	return mapErr(db.tx(ctx, func(tx pgx.Tx) error {
+		for _, k := range keys {
+			if _, err := tx.Exec(ctx, `INSERT INTO login_failures (key, failures, last_at) VALUES ($1, 1, $2)
+				ON CONFLICT (key) DO UPDATE SET failures = CASE WHEN login_failures.last_at > $3 THEN login_failures.failures + 1 ELSE 1 END,
+				last_at = excluded.last_at`, k, norm(at), norm(since)); err != nil {
+				return err
+			}
+		}
+		return nil
+	}))
+}
+
+// ClearLoginFailures forgets the failures counted under key.
+func (db *DB) ClearLoginFailures(ctx context.Context, key string) error {
+	_, err := db.pool.Exec(ctx, `DELETE FROM login_failures WHERE key = $1`, key)
+	return mapErr(err)
+}
+
+// TakeRateTokens leases up to take tokens from key's bucket, in one
+// statement under the row's lock.
+func (db *DB) TakeRateTokens(ctx context.Context, key string, take int, rps float64, burst int, now time.Time) (int, error) {
+	t := float64(now.UnixMicro()) / 1e6
+	var got int
+	err := db.pool.QueryRow(ctx, `INSERT INTO rate_buckets AS b (key, tokens, updated_at, granted)
+		VALUES ($1, $2::float8 - LEAST($3::int, FLOOR($2::float8)), $5::float8, LEAST($3::int, FLOOR($2::float8)))
+		ON CONFLICT (key) DO UPDATE SET
+			granted = LEAST($3::int, FLOOR(LEAST($2::float8, b.tokens + GREATEST($5::float8 - b.updated_at, 0) * $4::float8))),
+			tokens = LEAST($2::float8, b.tokens + GREATEST($5::float8 - b.updated_at, 0) * $4::float8)
+				- LEAST($3::int, FLOOR(LEAST($2::float8, b.tokens + GREATEST($5::float8 - b.updated_at, 0) * $4::float8))),
+			updated_at = GREATEST($5::float8, b.updated_at)
+		RETURNING granted`, key, float64(burst), take, rps, t).Scan(&got)
+	return got, mapErr(err)
 }

@@ -33,41 +33,8 @@ func (db *DB) Seed(ctx context.Context, s *store.SeedData) (bool, error) {
 		if exists {
 			return nil
 		}
-		if err := insertOperator(ctx, tx, "Seed", &s.Operator); err != nil {
+		if err := insertSeedData(ctx, tx, "Seed", s); err != nil {
 			return err
-		}
-		op := s.Operator.ID
-		if s.User.Email != "" {
-			if s.User.OperatorID == "" {
-				s.User.OperatorID = op
-			}
-			if err := insertUser(ctx, tx, "Seed", &s.User); err != nil {
-				return err
-			}
-		}
-		for i := range s.Subjects {
-			if s.Subjects[i].OperatorID == "" {
-				s.Subjects[i].OperatorID = op
-			}
-			if err := insertSubject(ctx, tx, "Seed", &s.Subjects[i]); err != nil {
-				return err
-			}
-		}
-		for i := range s.Keys {
-			if s.Keys[i].OperatorID == "" {
-				s.Keys[i].OperatorID = op
-			}
-			if err := insertAPIKey(ctx, tx, "Seed", &s.Keys[i]); err != nil {
-				return err
-			}
-		}
-		for i := range s.Grants {
-			if s.Grants[i].OperatorID == "" {
-				s.Grants[i].OperatorID = op
-			}
-			if _, err := applyLedger(ctx, tx, "Seed", &s.Grants[i]); err != nil {
-				return err
-			}
 		}
 		seeded = true
 		return nil
@@ -106,11 +73,11 @@ func (db *DB) GetOperator(ctx context.Context, id string) (*naive.Operator, erro
 	return &o, nil
 }
 
-const userCols = `id, operator_id, email, password_hash, created_at`
+const userCols = `id, operator_id, email, password_hash, role, created_at`
 
 func scanUser(s scanner) (*naive.User, error) {
 	var u naive.User
-	if err := s.Scan(&u.ID, &u.OperatorID, &u.Email, &u.PasswordHash, timeCol{&u.CreatedAt}); err != nil {
+	if err := s.Scan(&u.ID, &u.OperatorID, &u.Email, &u.PasswordHash, &u.Role, timeCol{&u.CreatedAt}); err != nil {
 		return nil, notFound(err)
 	}
 	return &u, nil
@@ -121,9 +88,10 @@ func insertUser(ctx context.Context, ex execer, method string, u *naive.User) er
 		return required(method, "ID", "CreatedAt")
 	}
 	u.CreatedAt = norm(u.CreatedAt)
-	_, err := ex.ExecContext(ctx, `INSERT INTO users (id, operator_id, email, email_lower, password_hash, created_at)
-		VALUES (?, ?, ?, ?, ?, ?)`,
-		u.ID, u.OperatorID, u.Email, strings.ToLower(u.Email), u.PasswordHash, ts(u.CreatedAt))
+	u.Role = u.Role.EffectiveRole()
+	_, err := ex.ExecContext(ctx, `INSERT INTO users (id, operator_id, email, email_lower, password_hash, role, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		u.ID, u.OperatorID, u.Email, strings.ToLower(u.Email), u.PasswordHash, u.Role, ts(u.CreatedAt))
 	return mapErr(err)
 }
 
@@ -158,9 +126,9 @@ func (db *DB) CreateSession(ctx context.Context, s *naive.Session) error {
 // GetSessionByHash returns the session of a token hash if it expires after now.
 func (db *DB) GetSessionByHash(ctx context.Context, hash string, now time.Time) (*naive.Session, error) {
 	var s naive.Session
-	err := db.reader.QueryRowContext(ctx, `SELECT id, user_id, operator_id, token_hash, created_at, expires_at
-		FROM sessions WHERE token_hash = ? AND expires_at > ?`, hash, ts(now)).
-		Scan(&s.ID, &s.UserID, &s.OperatorID, &s.TokenHash, timeCol{&s.CreatedAt}, timeCol{&s.ExpiresAt})
+	err := db.reader.QueryRowContext(ctx, `SELECT s.id, s.user_id, s.operator_id, s.token_hash, s.created_at, s.expires_at, u.role
+		FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ? AND s.expires_at > ?`, hash, ts(now)).
+		Scan(&s.ID, &s.UserID, &s.OperatorID, &s.TokenHash, timeCol{&s.CreatedAt}, timeCol{&s.ExpiresAt}, &s.Role)
 	if err != nil {
 		return nil, notFound(err)
 	}
@@ -323,4 +291,58 @@ func (db *DB) RevokeAPIKey(ctx context.Context, operatorID, id string, at time.T
 	return scanKey(db.writer.QueryRowContext(ctx, `UPDATE api_keys SET revoked_at = ?
 		WHERE operator_id = ? AND id = ? AND revoked_at IS NULL RETURNING `+keyCols,
 		ts(at), operatorID, id))
+}
+
+// LoginFailures returns the failures counted under keys since since.
+func (db *DB) LoginFailures(ctx context.Context, keys []string, since time.Time) (map[string]store.LoginFailure, error) {
+	out := map[string]store.LoginFailure{}
+	for _, k := range keys {
+		var f store.LoginFailure
+		err := db.reader.QueryRowContext(ctx, `SELECT failures, last_at FROM login_failures WHERE key = ? AND last_at > ?`,
+			k, ts(since)).Scan(&f.Failures, timeCol{&f.Last})
+		if errors.Is(err, sql.ErrNoRows) {
+			continue
+		}
+		if err != nil {
+			return nil, mapErr(err)
+		}
+		out[k] = f
+	}
+	return out, nil
+}
+
+// RecordLoginFailure counts a failure under each key in one transaction.
+func (db *DB) RecordLoginFailure(ctx context.Context, keys []string, at, since time.Time) error {
+	return db.tx(ctx, func(tx *txn) error {
+		for _, k := range keys {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO login_failures (key, failures, last_at) VALUES (?, 1, ?)
+				ON CONFLICT (key) DO UPDATE SET failures = CASE WHEN login_failures.last_at > ? THEN login_failures.failures + 1 ELSE 1 END,
+				last_at = excluded.last_at`, k, ts(at), ts(since)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// ClearLoginFailures forgets the failures counted under key.
+func (db *DB) ClearLoginFailures(ctx context.Context, key string) error {
+	_, err := db.writer.ExecContext(ctx, `DELETE FROM login_failures WHERE key = ?`, key)
+	return mapErr(err)
+}
+
+// TakeRateTokens leases up to take tokens from key's bucket, in one
+// statement under the write lock.
+func (db *DB) TakeRateTokens(ctx context.Context, key string, take int, rps float64, burst int, now time.Time) (int, error) {
+	t := float64(now.UnixMicro()) / 1e6
+	var got int
+	err := db.writer.QueryRowContext(ctx, `INSERT INTO rate_buckets AS b (key, tokens, updated_at, granted)
+		VALUES (?1, ?2 - MIN(?3, CAST(?2 AS INTEGER)), ?5, MIN(?3, CAST(?2 AS INTEGER)))
+		ON CONFLICT (key) DO UPDATE SET
+			granted = MIN(?3, CAST(MIN(?2, b.tokens + MAX(?5 - b.updated_at, 0) * ?4) AS INTEGER)),
+			tokens = MIN(?2, b.tokens + MAX(?5 - b.updated_at, 0) * ?4)
+				- MIN(?3, CAST(MIN(?2, b.tokens + MAX(?5 - b.updated_at, 0) * ?4) AS INTEGER)),
+			updated_at = MAX(?5, b.updated_at)
+		RETURNING granted`, key, float64(burst), take, rps, t).Scan(&got)
+	return got, mapErr(err)
 }

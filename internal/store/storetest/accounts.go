@@ -120,6 +120,7 @@ func testSessions(t *testing.T, b *bundle) {
 
 	got, err := b.s.GetSessionByHash(b.ctx, s.TokenHash, created.Add(time.Minute))
 	must(t, err)
+	s.Role = naive.RoleOwner // read with the session: the user's role
 	equal(t, "session", *got, *s)
 	_, err = b.s.GetSessionByHash(b.ctx, s.TokenHash, s.ExpiresAt)
 	wantErr(t, err, store.ErrNotFound)

@@ -1,6 +1,8 @@
 package storetest
 
 import (
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -133,5 +135,83 @@ func testApprovalReopen(t *testing.T, b *bundle) {
 	wantErr(t, err, store.ErrLockLost)
 	if got := b.approval(t, b.live, a.ID); got.Status != naive.ApprovalExecuting {
 		t.Fatalf("approval with a resource after a refused reopen: %s", got.Status)
+	}
+}
+
+func testLoginFailures(t *testing.T, b *bundle) {
+	at := now()
+	email, addr := "email:"+newID(), "addr:192.0.2."+newID()[:3]
+	got, err := b.s.LoginFailures(b.ctx, []string{email, addr}, at.Add(-time.Hour))
+	must(t, err)
+	equal(t, "failures before any", len(got), 0)
+	for i := range 3 {
+		must(t, b.s.RecordLoginFailure(b.ctx, []string{email, addr}, at.Add(time.Duration(i)*time.Second), at.Add(-time.Hour)))
+	}
+	must(t, b.s.RecordLoginFailure(b.ctx, []string{addr}, at.Add(5*time.Second), at.Add(-time.Hour)))
+	got, err = b.s.LoginFailures(b.ctx, []string{email, addr, "email:nobody"}, at.Add(-time.Hour))
+	must(t, err)
+	equal(t, "failures counted", got, map[string]store.LoginFailure{
+		email: {Failures: 3, Last: at.Add(2 * time.Second)}, addr: {Failures: 4, Last: at.Add(5 * time.Second)}})
+	// Counts whose last failure is too old are not read, and start again.
+	got, err = b.s.LoginFailures(b.ctx, []string{email}, at.Add(3*time.Second))
+	must(t, err)
+	equal(t, "failures past the window", len(got), 0)
+	must(t, b.s.RecordLoginFailure(b.ctx, []string{email}, at.Add(time.Hour), at.Add(time.Minute)))
+	got, err = b.s.LoginFailures(b.ctx, []string{email}, at)
+	must(t, err)
+	equal(t, "a lapsed count restarted", got[email].Failures, 1)
+	must(t, b.s.ClearLoginFailures(b.ctx, email))
+	got, err = b.s.LoginFailures(b.ctx, []string{email, addr}, at.Add(-time.Hour))
+	must(t, err)
+	if _, ok := got[email]; ok || got[addr].Failures != 4 {
+		t.Fatalf("after clearing the email: %v", got)
+	}
+}
+
+func testTakeRateTokens(t *testing.T, b *bundle) {
+	at := now()
+	key := "rate:" + newID()
+	take := func(n int, dt time.Duration) int {
+		t.Helper()
+		got, err := b.s.TakeRateTokens(b.ctx, key, n, 10, 25, at.Add(dt))
+		must(t, err)
+		return got
+	}
+	// A new bucket is full (25); leases come out of it until it is empty.
+	if got := []int{take(10, 0), take(10, 0), take(10, 0), take(10, 0)}; got[0] != 10 || got[1] != 10 || got[2] != 5 || got[3] != 0 {
+		t.Fatalf("leases from a full bucket of 25: %v, want 10 10 5 0", got)
+	}
+	// It refills at 10 a second, up to the burst.
+	if got := take(10, 500*time.Millisecond); got != 5 {
+		t.Fatalf("after half a second: %d, want 5", got)
+	}
+	if got := take(100, time.Hour); got != 25 {
+		t.Fatalf("after an hour: %d, want the burst, 25", got)
+	}
+	// A clock that goes back refills nothing.
+	if got := take(1, time.Hour-time.Minute); got != 0 {
+		t.Fatalf("with a clock going back: %d, want 0", got)
+	}
+	// Concurrent leases never hand out more than the bucket holds.
+	key = "rate:" + newID()
+	var total atomic.Int64
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range 5 {
+				got, err := b.s.TakeRateTokens(b.ctx, key, 3, 0.001, 40, at)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				total.Add(int64(got))
+			}
+		}()
+	}
+	wg.Wait()
+	if total.Load() != 40 {
+		t.Fatalf("8 processes leased %d tokens from a bucket of 40", total.Load())
 	}
 }

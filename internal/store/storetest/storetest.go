@@ -49,6 +49,9 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Idempotency", testIdempotency},
 		{"IdempotencyConcurrentBegin", testIdempotencyConcurrentBegin},
 		{"CreateOperator", testCreateOperator},
+		{"CreateTenant", testCreateTenant},
+		{"CreateTenantConcurrent", testCreateTenantConcurrent},
+		{"ListOperators", testListOperators},
 		{"Kits", testKits},
 		{"AssignKit", testAssignKit},
 		{"DeleteKit", testDeleteKit},
@@ -106,6 +109,11 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"SetPhoneLabel", testSetPhoneLabel},
 		{"RecordResend", testRecordResend},
 		{"ApprovalReopen", testApprovalReopen},
+		{"LoginFailures", testLoginFailures},
+		{"TakeRateTokens", testTakeRateTokens},
+		{"People", testPeople},
+		{"LastOwnerConcurrent", testLastOwnerConcurrent},
+		{"Stats", testStats},
 	}
 	t.Run("SeedOnce", func(t *testing.T) {
 		t.Parallel()
