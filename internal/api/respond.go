@@ -17,6 +17,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/naive-oss/naive/internal/hints"
 	"github.com/naive-oss/naive/internal/naive"
 )
 
@@ -65,7 +66,7 @@ func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err er
 		obj["param"] = e.Param
 	}
 	if e.Hint != "" {
-		obj["hint"] = e.Hint
+		obj["hint"] = hints.For(hintSurface(r), e.Hint)
 	} else if h := naive.DefaultHint(e); h != "" {
 		obj["hint"] = h
 	}
@@ -187,4 +188,17 @@ func jsonKind(goKind string) string {
 		return "array"
 	}
 	return "number"
+}
+
+// HintsHeader asks for error hints in another surface's words: "cli"
+// (naive's CLI sends it) names CLI commands instead of routes.
+const HintsHeader = "Naive-Hints"
+
+// hintSurface is the surface an error's hint is written for: the REST
+// API's routes, unless the request asks for the CLI's commands.
+func hintSurface(r *http.Request) hints.Surface {
+	if r != nil && strings.EqualFold(r.Header.Get(HintsHeader), "cli") {
+		return hints.CLI
+	}
+	return hints.REST
 }

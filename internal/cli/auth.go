@@ -193,7 +193,7 @@ func logoutRun(ctx context.Context, opts *LogoutOptions) error {
 	if err != nil {
 		return err
 	}
-	c, err := client.New(client.Options{BaseURL: set.APIURL, Token: cfg.SessionToken, UserAgent: "naive-cli"})
+	c, err := client.New(client.Options{BaseURL: set.APIURL, Token: cfg.SessionToken, UserAgent: "naive-cli", Hints: "cli"})
 	if err != nil {
 		return usageError{err}
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/naive-oss/naive/internal/client"
+	"github.com/naive-oss/naive/internal/hints"
 	"github.com/naive-oss/naive/internal/naive"
 )
 
@@ -143,7 +144,7 @@ func printError(w io.Writer, err error) {
 		}
 		fmt.Fprintf(w, "Error: %s (%s)\n", msg, ne.Code)
 		if ne.Hint != "" {
-			fmt.Fprintf(w, "Hint: %s\n", ne.Hint)
+			fmt.Fprintf(w, "Hint: %s\n", hints.For(hints.CLI, ne.Hint))
 		}
 		if ne.RetryAfter > 0 {
 			fmt.Fprintf(w, "Retry after: %s\n", ne.RetryAfter)

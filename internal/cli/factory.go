@@ -118,7 +118,7 @@ func (f *Factory) newClient(auth bool) (naive.Service, error) {
 	if err != nil {
 		return nil, err
 	}
-	opts := client.Options{BaseURL: s.APIURL, Subject: s.Subject, UserAgent: "naive-cli"}
+	opts := client.Options{BaseURL: s.APIURL, Subject: s.Subject, UserAgent: "naive-cli", Hints: "cli"}
 	if auth {
 		if s.Token == "" {
 			return nil, (&naive.Error{Code: naive.EUnauthorized, Message: "No API key or session."}).

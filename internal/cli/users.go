@@ -330,7 +330,7 @@ func acceptInviteRun(ctx context.Context, opts *AcceptInviteOptions) error {
 	}
 	cfg.SessionToken, cfg.BaseURL, cfg.Email = res.Token, set.APIURL, ""
 	role := naive.Role("")
-	if c, err := client.New(client.Options{BaseURL: set.APIURL, Token: res.Token, UserAgent: "naive-cli"}); err == nil {
+	if c, err := client.New(client.Options{BaseURL: set.APIURL, Token: res.Token, UserAgent: "naive-cli", Hints: "cli"}); err == nil {
 		if w, err := c.Whoami(ctx); err == nil {
 			cfg.Email, role = w.Email, w.Role
 		}

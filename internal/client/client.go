@@ -43,6 +43,9 @@ type Options struct {
 	HTTPClient *http.Client
 	// UserAgent (default "naive-go-client").
 	UserAgent string
+	// Hints, when "cli", asks the server for error hints naming CLI
+	// commands rather than REST routes (the Naive-Hints header).
+	Hints string
 	// Retries is how often a call is retried after a network failure or a
 	// 503/504 answer, with the same Idempotency-Key so a retry never acts
 	// twice (default 2; negative disables retries).
@@ -211,6 +214,9 @@ func (c *Client) send(ctx context.Context, req request, u string, body []byte, m
 	}
 	hr.Header.Set("Accept", "application/json")
 	hr.Header.Set("User-Agent", c.opts.UserAgent)
+	if c.opts.Hints != "" {
+		hr.Header.Set("Naive-Hints", c.opts.Hints)
+	}
 	if body != nil {
 		hr.Header.Set("Content-Type", "application/json")
 	}

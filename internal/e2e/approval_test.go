@@ -80,7 +80,7 @@ func TestApprovalJourney(t *testing.T) {
 		}
 		// Agents cannot decide, and are told the human path.
 		r = h.call("POST", "/v1/approvals/"+id+"/approve", h.testKey, nil)
-		if r.Status != 403 || !strings.Contains(r.errField(t, "hint").(string), "naive approvals approve") {
+		if r.Status != 403 || !strings.Contains(r.errField(t, "hint").(string), "POST /v1/approvals/{id}/approve") {
 			t.Fatalf("agent approve: %d %s", r.Status, r.Body)
 		}
 		if r := h.call("POST", "/v1/approvals/"+id+"/deny", h.testKey, `{"reason":"no"}`); r.Status != 403 {

@@ -9,6 +9,7 @@ import (
 
 	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
 
+	"github.com/naive-oss/naive/internal/hints"
 	"github.com/naive-oss/naive/internal/naive"
 )
 
@@ -71,7 +72,7 @@ func writeAuthError(w http.ResponseWriter, err error) {
 		obj["param"] = e.Param
 	}
 	if e.Hint != "" {
-		obj["hint"] = e.Hint
+		obj["hint"] = hints.For(hints.MCP, e.Hint)
 	}
 	if e.Code == naive.EUnauthorized {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="naive"`)

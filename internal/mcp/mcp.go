@@ -22,6 +22,7 @@ import (
 	"github.com/google/jsonschema-go/jsonschema"
 	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
 
+	"github.com/naive-oss/naive/internal/hints"
 	"github.com/naive-oss/naive/internal/naive"
 )
 
@@ -130,7 +131,7 @@ func errorResult(err error) (*sdk.CallToolResult, any, error) {
 	if !errors.As(err, &ne) || ne.Code == naive.EInternal {
 		return nil, nil, err
 	}
-	te := ToolError{Code: ne.Code, Message: ne.Message, Param: ne.Param, Hint: ne.Hint, Details: ne.Fields}
+	te := ToolError{Code: ne.Code, Message: ne.Message, Param: ne.Param, Hint: hints.For(hints.MCP, ne.Hint), Details: ne.Fields}
 	if ne.RetryAfter > 0 {
 		te.RetryAfterSeconds = int((ne.RetryAfter + 999_999_999) / 1_000_000_000)
 	}
@@ -139,8 +140,8 @@ func errorResult(err error) (*sdk.CallToolResult, any, error) {
 	if ne.Param != "" {
 		fmt.Fprintf(&text, " (param %s)", ne.Param)
 	}
-	if ne.Hint != "" {
-		fmt.Fprintf(&text, "\nHint: %s", ne.Hint)
+	if te.Hint != "" {
+		fmt.Fprintf(&text, "\nHint: %s", te.Hint)
 	}
 	if te.RetryAfterSeconds > 0 {
 		fmt.Fprintf(&text, "\nRetry after %d seconds.", te.RetryAfterSeconds)

@@ -513,7 +513,7 @@ func (s *Service) decider(ctx context.Context) (naive.Principal, error) {
 	}
 	if p.Kind != naive.PrincipalHuman {
 		return p, (&naive.Error{Code: naive.EForbidden, Message: "Only a human can approve or deny; agents cannot decide their own requests."}).
-			WithHint("Ask a human of this operator to run `naive approvals approve <id>` (after `naive login`) or to approve it in the console; poll GET /v1/approvals/{id} meanwhile.")
+			WithHint("Ask a human of this operator to approve it: POST /v1/approvals/{id}/approve, or in the console. Poll GET /v1/approvals/{id} meanwhile.")
 	}
 	if err := s.requireRole(ctx, "approving or denying approvals", naive.RoleOwner, naive.RoleApprover); err != nil {
 		return p, err
