@@ -301,7 +301,11 @@ func (c *Console) render(w http.ResponseWriter, r *http.Request, status int, nam
 		v.Notice, v.NoticeBad = c.flash(w, r)
 	}
 	var buf bytes.Buffer
-	if err := pages[name].ExecuteTemplate(&buf, "layout", v); err != nil {
+	t, err := pageTemplate(name)
+	if err == nil {
+		err = t.ExecuteTemplate(&buf, "layout", v)
+	}
+	if err != nil {
 		c.log.Error("console: render", "page", name, "err", err)
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		w.WriteHeader(http.StatusInternalServerError)

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -16,27 +17,52 @@ var templateFS embed.FS
 //go:embed static
 var staticFS embed.FS
 
-// pages are the parsed pages, each with the layout; html/template escapes
-// every value by its context.
 // Every file in templates/ is a page named after it, except layout.html
-// and partials.html, which every page includes.
-var pages = parsePages()
+// and partials.html, which every page includes; html/template escapes
+// every value by its context. A page is parsed the first time it is
+// shown (a server whose console nobody opens does not hold them all);
+// TestEveryPageParses parses every one, so a broken template fails the
+// tests, not a request.
+var (
+	pagesMu sync.Mutex
+	pages   = map[string]*template.Template{}
+)
 
-func parsePages() map[string]*template.Template {
-	base := template.Must(template.New("").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/partials.html"))
+// pageTemplate returns a parsed page.
+func pageTemplate(name string) (*template.Template, error) {
+	pagesMu.Lock()
+	defer pagesMu.Unlock()
+	if t, ok := pages[name]; ok {
+		return t, nil
+	}
+	if name == "layout" || name == "partials" || strings.ContainsAny(name, "/.") {
+		return nil, fmt.Errorf("console: no page %q", name)
+	}
+	base, err := template.New("").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/partials.html")
+	if err != nil {
+		return nil, err
+	}
+	t, err := base.ParseFS(templateFS, "templates/"+name+".html")
+	if err != nil {
+		return nil, fmt.Errorf("console: page %q: %w", name, err)
+	}
+	pages[name] = t
+	return t, nil
+}
+
+// pageNames lists every page.
+func pageNames() ([]string, error) {
 	entries, err := templateFS.ReadDir("templates")
 	if err != nil {
-		panic(err)
+		return nil, err
 	}
-	m := map[string]*template.Template{}
+	var names []string
 	for _, e := range entries {
-		n := strings.TrimSuffix(e.Name(), ".html")
-		if n == "layout" || n == "partials" {
-			continue
+		if n := strings.TrimSuffix(e.Name(), ".html"); n != "layout" && n != "partials" {
+			names = append(names, n)
 		}
-		m[n] = template.Must(template.Must(base.Clone()).ParseFS(templateFS, "templates/"+e.Name()))
 	}
-	return m
+	return names, nil
 }
 
 var funcs = template.FuncMap{

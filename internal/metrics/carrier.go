@@ -68,7 +68,13 @@ func Endpoint(method, path string) string {
 // is baseURL: every call (each retry too) is counted by endpoint and
 // status code, "error" when no response came, and timed until its
 // response headers.
+//
+// A nil *Metrics measures nothing: next is returned as it is (nil stays
+// nil, the client's default).
 func (m *Metrics) CarrierTransport(mode, baseURL string, next http.RoundTripper) http.RoundTripper {
+	if m == nil {
+		return next
+	}
 	if next == nil {
 		next = http.DefaultTransport
 	}

@@ -17,7 +17,12 @@ const Unmatched = "unmatched"
 // Pattern on that request, and HTTP reads it after next returns (the API
 // server, the console and the MCP endpoint share one mux, so their
 // patterns — /console/, /mcp — are labels too).
+//
+// A nil *Metrics measures nothing: next is served as it is.
 func (m *Metrics) HTTP(next http.Handler) http.Handler {
+	if m == nil {
+		return next
+	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		sw := &statusWriter{ResponseWriter: w}
