@@ -377,6 +377,22 @@ func TestMultiProcess(t *testing.T) {
 	if polls > periods+3 {
 		t.Fatalf("%d campaign polls in %d periods: more than the leader inserts them", polls, periods)
 	}
+
+	// Failed logins are counted in the database: five spread over the
+	// three processes lock the email at every one of them.
+	wrong := `{"email":"admin@localhost","password":"not the password"}`
+	for i := range 5 {
+		if r := hs[i%3].call("POST", "/v1/auth/login", "", wrong); r.Status != 401 {
+			t.Fatalf("wrong password %d at process %d: %d %s", i+1, i%3, r.Status, r.Body)
+		}
+	}
+	for i, h := range hs {
+		r := h.call("POST", "/v1/auth/login", "", `{"email":"admin@localhost","password":"`+password+`"}`)
+		if r.Status != 429 || r.Header.Get("Retry-After") == "" {
+			t.Fatalf("the right password at process %d after 5 failures elsewhere: %d %s", i, r.Status, r.Body)
+		}
+	}
+	t.Logf("5 failed logins over 3 processes: the email is throttled (429 + Retry-After) at all three")
 }
 
 // activePhones counts the default subject's active phones, page by page.
