@@ -58,7 +58,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 	if err := decode(r, &in); err != nil {
 		return err
 	}
-	res, err := s.svc.Login(naive.WithClient(r.Context(), naive.ClientOf(r)), in)
+	res, err := s.svc.Login(naive.WithClient(r.Context(), naive.ClientOf(r, s.cfg.TrustForwardedFor)), in)
 	return ok(w, http.StatusOK, res, err)
 }
 

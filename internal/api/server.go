@@ -27,6 +27,10 @@ type Config struct {
 	// MCP, when set, is mounted at /mcp: the streamable HTTP MCP endpoint,
 	// which authenticates every request itself.
 	MCP http.Handler
+	// TrustForwardedFor takes a login's client address (what failed logins
+	// are throttled by) from X-Forwarded-For, for a server behind a
+	// reverse proxy that sets it; otherwise it is the peer's address.
+	TrustForwardedFor bool
 	// Console, when set, is mounted at /console/: the web console for
 	// humans (internal/console). GET / then redirects a browser (Accept:
 	// text/html) to it; other clients keep the JSON 404.

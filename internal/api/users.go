@@ -45,6 +45,6 @@ func (s *Server) acceptInvite(w http.ResponseWriter, r *http.Request) error {
 	if err := decode(r, &in); err != nil {
 		return err
 	}
-	res, err := s.svc.AcceptInvite(naive.WithClient(r.Context(), naive.ClientOf(r)), in)
+	res, err := s.svc.AcceptInvite(naive.WithClient(r.Context(), naive.ClientOf(r, s.cfg.TrustForwardedFor)), in)
 	return ok(w, http.StatusOK, res, err)
 }

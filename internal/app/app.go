@@ -61,6 +61,10 @@ type Options struct {
 	// on SQLite it is per process.
 	RateLimit float64
 	RateBurst int
+	// TrustForwardedFor takes a login's client address from the last
+	// X-Forwarded-For entry: set it behind a reverse proxy (which sets
+	// it), or every failed login counts against the proxy's address.
+	TrustForwardedFor bool
 	// ReadTimeout bounds reading one request, headers and body (default
 	// 30s): a client sending its body a byte at a time is cut off.
 	ReadTimeout time.Duration
@@ -278,9 +282,10 @@ func Start(ctx context.Context, opts Options) (*App, error) {
 	if a.sim != nil {
 		sandbox = a.sim
 	}
-	apiCfg := api.Config{Sandbox: sandbox, MCP: mcpHandler, RateLimit: opts.RateLimit, RateBurst: opts.RateBurst}
+	apiCfg := api.Config{Sandbox: sandbox, MCP: mcpHandler, RateLimit: opts.RateLimit, RateBurst: opts.RateBurst,
+		TrustForwardedFor: opts.TrustForwardedFor}
 	// The web console: humans log in and approve what agents asked for.
-	apiCfg.Console = console.New(console.Config{Service: a.svc, Logger: opts.Logger})
+	apiCfg.Console = console.New(console.Config{Service: a.svc, Logger: opts.Logger, TrustForwardedFor: opts.TrustForwardedFor})
 	switch {
 	case a.sim != nil:
 		apiCfg.SandboxInbound = func(to, from, body string) error {

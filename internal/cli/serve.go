@@ -21,6 +21,7 @@ type serveOptions struct {
 	smsPrice                    int64
 	rateLimit                   float64
 	rateBurst                   int
+	trustForwardedFor           bool
 	logLevel                    string
 	metricsAddr                 string
 }
@@ -56,6 +57,7 @@ key and a ready-to-paste curl.`,
 	f.DurationVar(&o.webhookBackoff, "webhook-backoff", 10*time.Second, "first wait between outgoing webhook attempts, doubling up to 1h")
 	f.Float64Var(&o.rateLimit, "rate-limit", 100, "requests per second per API key or human; on PostgreSQL shared by every process, on SQLite per process (negative: no limit)")
 	f.IntVar(&o.rateBurst, "rate-burst", 500, "requests a caller may send at once before --rate-limit applies")
+	f.BoolVar(&o.trustForwardedFor, "trust-forwarded-for", false, "behind a reverse proxy: take a login's client address (failed logins are throttled by it) from X-Forwarded-For")
 	f.StringVar(&o.logLevel, "log-level", "info", "debug, info, warn or error")
 	f.StringVar(&o.metricsAddr, "metrics-addr", "", "serve GET /metrics (Prometheus) and /debug/pprof/ on this separate address, such as 127.0.0.1:9090; off by default, never on --addr")
 	f.VisitAll(func(fl *pflag.Flag) { fl.Usage += " (env " + envName(fl.Name) + ")" })
@@ -100,6 +102,7 @@ func runServe(cmd *cobra.Command, e *env, o *serveOptions) error {
 		WebhookBackoff:       o.webhookBackoff,
 		RateLimit:            o.rateLimit,
 		RateBurst:            o.rateBurst,
+		TrustForwardedFor:    o.trustForwardedFor,
 		SandboxReviewDelay:   o.reviewDelay,
 		PollInterval:         o.pollInterval,
 		SandboxURL:           o.sandboxURL,

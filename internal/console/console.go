@@ -81,14 +81,18 @@ type Config struct {
 	Service Service
 	// Logger (default: discard).
 	Logger *slog.Logger
+	// TrustForwardedFor takes a login's client address from
+	// X-Forwarded-For (behind a reverse proxy that sets it).
+	TrustForwardedFor bool
 }
 
 // Console is the web console, an http.Handler for the paths under Path.
 type Console struct {
-	svc Service
-	log *slog.Logger
-	mux *http.ServeMux
-	cop *http.CrossOriginProtection
+	svc            Service
+	log            *slog.Logger
+	trustForwarded bool
+	mux            *http.ServeMux
+	cop            *http.CrossOriginProtection
 }
 
 // New returns the console.
@@ -96,7 +100,7 @@ func New(cfg Config) *Console {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	c := &Console{svc: cfg.Service, log: cfg.Logger, mux: http.NewServeMux(), cop: http.NewCrossOriginProtection()}
+	c := &Console{svc: cfg.Service, log: cfg.Logger, trustForwarded: cfg.TrustForwardedFor, mux: http.NewServeMux(), cop: http.NewCrossOriginProtection()}
 	c.routes()
 	return c
 }

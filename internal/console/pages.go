@@ -117,7 +117,7 @@ func (c *Console) loginSubmit(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	res, err := c.svc.Login(naive.WithClient(r.Context(), naive.ClientOf(r)), naive.LoginRequest{Email: lv.Email, Password: password})
+	res, err := c.svc.Login(naive.WithClient(r.Context(), naive.ClientOf(r, c.trustForwarded)), naive.LoginRequest{Email: lv.Email, Password: password})
 	if err != nil {
 		e := naive.AsError(err)
 		if e.Status() >= 500 {

@@ -238,7 +238,7 @@ func (c *Console) inviteSubmit(w http.ResponseWriter, r *http.Request) {
 		c.showInvite(w, r, http.StatusBadRequest, iv)
 		return
 	}
-	res, err := c.svc.AcceptInvite(naive.WithClient(r.Context(), naive.ClientOf(r)), naive.AcceptInviteRequest{Token: tok, Password: password})
+	res, err := c.svc.AcceptInvite(naive.WithClient(r.Context(), naive.ClientOf(r, c.trustForwarded)), naive.AcceptInviteRequest{Token: tok, Password: password})
 	if err != nil {
 		e := naive.AsError(err)
 		if e.Status() >= 500 {

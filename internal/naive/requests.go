@@ -4,6 +4,8 @@ import (
 	"context"
 	"net"
 	"net/http"
+	"net/netip"
+	"strings"
 	"time"
 )
 
@@ -186,11 +188,23 @@ type Client struct {
 }
 
 // ClientOf is what a front door records of an HTTP request: its
-// User-Agent and the peer's address (a proxy in front shows as itself).
-func ClientOf(r *http.Request) Client {
+// User-Agent and the client's address — the peer's, or, when
+// trustForwarded (the server runs behind a reverse proxy that sets it),
+// the last address of X-Forwarded-For, the one the proxy saw.
+func ClientOf(r *http.Request, trustForwarded bool) Client {
 	addr := r.RemoteAddr
 	if host, _, err := net.SplitHostPort(addr); err == nil {
 		addr = host
+	}
+	if trustForwarded {
+		if xff := r.Header.Values("X-Forwarded-For"); len(xff) > 0 {
+			parts := strings.Split(xff[len(xff)-1], ",")
+			if last := strings.TrimSpace(parts[len(parts)-1]); last != "" {
+				if ip, err := netip.ParseAddr(last); err == nil {
+					addr = ip.String()
+				}
+			}
+		}
 	}
 	return Client{UserAgent: r.UserAgent(), Addr: addr}
 }
