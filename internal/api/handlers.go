@@ -246,7 +246,15 @@ func (s *Server) listPhones(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	res, err := s.svc.ListPhones(r.Context(), subjectID(r), r.URL.Query().Get("agent"), lp)
+	all, sid, err := phoneListSubject(r)
+	if err != nil {
+		return err
+	}
+	if all {
+		res, err := s.svc.ListAllPhones(r.Context(), r.URL.Query().Get("agent"), lp)
+		return ok(w, http.StatusOK, res, err)
+	}
+	res, err := s.svc.ListPhones(r.Context(), sid, r.URL.Query().Get("agent"), lp)
 	return ok(w, http.StatusOK, res, err)
 }
 

@@ -374,8 +374,12 @@ func operations() []op {
 			desc: "Buys a US number for the subject, live for inbound SMS at once, registers the carrier brand (the subject's first number needs `ein`) and a 10DLC campaign (or toll-free verification) that unlocks outbound SMS when the carriers approve it, and charges the price once. " +
 				"If the subject's Account Kit gates phone.provision and the caller is an agent, nothing is bought or charged and the answer is a PendingApproval instead." + idemNote},
 		{method: "GET", path: "/phone", id: "listPhones", tag: "phone", auth: authAny, scoped: true, list: true, status: 200, out: typ[naive.List[naive.Phone]](),
-			query:   []*param{q("agent", "Only numbers assigned to this agent (id).")},
-			summary: "List phone numbers", desc: "The subject's numbers, newest first."},
+			query: []*param{q("agent", "Only numbers assigned to this agent (id)."),
+				q("subject_id", "Under /v1 only (400 under /v1/subjects/{sid}): `all` lists the numbers of every subject of the mode; a subject id lists that subject's, as /v1/subjects/{sid}/phone does. Anything else is 400. It takes precedence over a Naive-Subject header.")},
+			errs:    []string{naive.EForbidden},
+			summary: "List phone numbers", desc: "The subject's numbers, active and released, newest first. " +
+				"`?subject_id=all` lists the numbers of every subject of the caller's mode at once, newest first, each with its `subject_id` (numbers of a deleted subject included: they were released before the delete); `agent`, `limit` and `cursor` apply as usual. " +
+				"A key bound to an agent gets 403 forbidden for `subject_id=all`; it lists its subject's numbers without it."},
 		{method: "GET", path: "/phone/status", id: "getPhoneStatus", tag: "phone", auth: authAny, scoped: true, status: 200, out: typ[naive.PhoneStatus](),
 			summary: "Phone pipeline status", desc: "The brand → campaign → numbers pipeline of the subject, and the next step. " +
 				"Once the brand is registered, one carrier request (the brand's numbers; never one per number) answers two checks: carrier_account (the carrier still has the brand's account) and carrier_numbers (it holds every active number listed, up to 200). " +

@@ -246,18 +246,22 @@ type PhoneListOptions struct {
 	JSON    bool
 	AgentID string
 	List    naive.ListParams
+	// AllSubjects lists the numbers of every subject of the mode.
+	AllSubjects bool
+	// Subject is --subject, which --all-subjects excludes.
+	Subject string
 }
 
 // NewCmdPhoneList is `naive phone list`.
 func NewCmdPhoneList(f *Factory, runF func(*PhoneListOptions) error) *cobra.Command {
 	opts := &PhoneListOptions{IO: f.IO, Service: f.Service}
 	cmd := &cobra.Command{
-		Use:     "list [--agent ID] [--limit N] [--cursor C]",
+		Use:     "list [--all-subjects] [--agent ID] [--limit N] [--cursor C]",
 		Aliases: []string{"ls"},
-		Short:   "List the subject's numbers",
+		Short:   "List the subject's numbers (or every subject's, with --all-subjects)",
 		Args:    noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			opts.JSON = f.JSONOutput()
+			opts.JSON, opts.Subject = f.JSONOutput(), f.Flags.Subject
 			if runF != nil {
 				return runF(opts)
 			}
@@ -265,6 +269,7 @@ func NewCmdPhoneList(f *Factory, runF func(*PhoneListOptions) error) *cobra.Comm
 		},
 	}
 	cmd.Flags().StringVar(&opts.AgentID, "agent", "", "only numbers of this agent")
+	cmd.Flags().BoolVar(&opts.AllSubjects, "all-subjects", false, "list the numbers of every subject of the mode (not for agent-bound keys)")
 	listFlags(cmd, &opts.List)
 	return cmd
 }
@@ -282,9 +287,15 @@ func moreHint(w io.Writer, cmd string, next *string) {
 }
 
 func phoneListRun(ctx context.Context, opts *PhoneListOptions) error {
+	if opts.AllSubjects && opts.Subject != "" {
+		return usageError{errorf("--all-subjects lists every subject; drop --subject")}
+	}
 	svc, err := opts.Service()
 	if err != nil {
 		return err
+	}
+	if opts.AllSubjects {
+		return phoneListAllRun(ctx, svc, opts)
 	}
 	l, err := svc.ListPhones(ctx, "", opts.AgentID, opts.List)
 	if err != nil {

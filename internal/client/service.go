@@ -164,6 +164,17 @@ func (c *Client) ListPhones(ctx context.Context, subjectID, agentID string, lp n
 	return call[naive.List[naive.Phone]](ctx, c, request{method: http.MethodGet, path: subjectPath(subjectID, "/phone"), query: q})
 }
 
+// ListAllPhones lists the numbers of every subject of the mode
+// (GET /v1/phone?subject_id=all[&agent=]).
+func (c *Client) ListAllPhones(ctx context.Context, agentID string, lp naive.ListParams) (*naive.List[naive.Phone], error) {
+	q := listQuery(lp)
+	q.Set("subject_id", "all")
+	if agentID != "" {
+		q.Set("agent", agentID)
+	}
+	return call[naive.List[naive.Phone]](ctx, c, request{method: http.MethodGet, path: "/v1/phone", query: q})
+}
+
 // GetPhone returns a number (GET …/phone/{id}).
 func (c *Client) GetPhone(ctx context.Context, subjectID, id string) (*naive.Phone, error) {
 	return call[naive.Phone](ctx, c, request{method: http.MethodGet, path: subjectPath(subjectID, "/phone/"+esc(id))})

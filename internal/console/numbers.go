@@ -413,21 +413,28 @@ type numbersAgentRow struct {
 
 type numbersRow struct {
 	naive.Phone
-	TypeText    string
-	StatusBadge string
-	SMS         numbersSMS
-	Agents      []numbersAgentRow
+	// SubjectName and SubjectKnown fill the subject column of the All
+	// subjects view (a deleted subject is not known).
+	SubjectName  string
+	SubjectKnown bool
+	TypeText     string
+	StatusBadge  string
+	SMS          numbersSMS
+	Agents       []numbersAgentRow
 }
 
 type numbersListView struct {
 	Subjects    []numbersSubjectOption
-	SubjectID   string // the subject shown (the default's id when none was chosen)
+	SubjectID   string // the subject shown (the default's id when none was chosen; "all")
 	SubjectName string
-	Agent       string
-	Agents      []naive.Agent
-	Rows        []numbersRow
-	Pager       pager
-	Err         *formError
+	// All is the All subjects view: every subject's numbers, with a
+	// subject column.
+	All    bool
+	Agent  string
+	Agents []naive.Agent
+	Rows   []numbersRow
+	Pager  pager
+	Err    *formError
 }
 
 // numbersSubjectOptions is the subject picker's list, the default first.
@@ -468,7 +475,14 @@ func (c *Console) numbersList(w http.ResponseWriter, r *http.Request, s *session
 	lv := numbersListView{Subjects: d.numbersSubjectOptions(), SubjectID: d.chosenSubject(q.Get("subject")),
 		Agent: q.Get("agent"), Agents: d.allAgents()}
 	lv.SubjectName = d.subjectName(lv.SubjectID)
-	l, err := c.svc.ListPhones(s.ctx, q.Get("subject"), lv.Agent, listParams(r))
+	var l *naive.List[naive.Phone]
+	var err error
+	if lv.SubjectID == numbersAll {
+		lv.All, lv.SubjectName = true, "all subjects"
+		l, err = c.svc.ListAllPhones(s.ctx, lv.Agent, listParams(r))
+	} else {
+		l, err = c.svc.ListPhones(s.ctx, q.Get("subject"), lv.Agent, listParams(r))
+	}
 	if naive.ErrorCode(err) == naive.ENotFound {
 		return err // a subject that is not this operator's, in this mode
 	}
@@ -479,6 +493,9 @@ func (c *Console) numbersList(w http.ResponseWriter, r *http.Request, s *session
 		for _, ph := range l.Data {
 			row := numbersRow{Phone: ph, TypeText: numbersTypeText(ph.Type), StatusBadge: numbersStatusBadge(ph.Status),
 				SMS: numbersState(&ph, d.campaign(&ph))}
+			if lv.All {
+				row.SubjectName, row.SubjectKnown = d.rowSubjectName(ph.SubjectID)
+			}
 			if ph.Status != naive.PhoneReleased {
 				if as, err := c.svc.ListAssignments(s.ctx, ph.SubjectID, ph.ID); err == nil {
 					for _, a := range as.Data {

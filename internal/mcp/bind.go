@@ -108,6 +108,9 @@ func (b *bound) ProvisionPhone(ctx context.Context, subjectID string, req naive.
 func (b *bound) ListPhones(ctx context.Context, subjectID, agentID string, lp naive.ListParams) (*naive.List[naive.Phone], error) {
 	return b.svc.ListPhones(b.ctx(ctx), b.sub(subjectID), agentID, lp)
 }
+func (b *bound) ListAllPhones(ctx context.Context, agentID string, lp naive.ListParams) (*naive.List[naive.Phone], error) {
+	return b.svc.ListAllPhones(b.ctx(ctx), agentID, lp)
+}
 func (b *bound) GetPhone(ctx context.Context, subjectID, id string) (*naive.Phone, error) {
 	return b.svc.GetPhone(b.ctx(ctx), b.sub(subjectID), id)
 }

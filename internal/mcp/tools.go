@@ -102,8 +102,10 @@ func provisionOutput(res *naive.ProvisionResult) *ProvisionOutput {
 type PhoneListInput struct {
 	SubjectID string `json:"subject_id,omitempty" jsonschema:"UUID of the subject (company); omit for the default subject"`
 	AgentID   string `json:"agent_id,omitempty" jsonschema:"only numbers connected to this agent"`
-	Limit     int    `json:"limit,omitempty" jsonschema:"page size, 1 to 200 (default 50)"`
-	Cursor    string `json:"cursor,omitempty" jsonschema:"next_cursor of the previous page, to read the next one"`
+	// AllSubjects lists every subject's numbers (not for agent-bound keys).
+	AllSubjects bool   `json:"all_subjects,omitempty" jsonschema:"list the numbers of every subject (company) of the mode, each with its subject_id; not with subject_id, and refused for a key bound to an agent"`
+	Limit       int    `json:"limit,omitempty" jsonschema:"page size, 1 to 200 (default 50)"`
+	Cursor      string `json:"cursor,omitempty" jsonschema:"next_cursor of the previous page, to read the next one"`
 }
 
 // PhoneListOutput is one page of numbers.
@@ -117,10 +119,21 @@ func newPhoneListTool() tool {
 		Name:  "naive_phone_list",
 		Title: "List phone numbers",
 		Description: "List the company's phone numbers with their capabilities (whether they can send SMS yet). " +
-			"Use it to find a number's id or to check which numbers exist before provisioning another.",
+			"Use it to find a number's id or to check which numbers exist before provisioning another. " +
+			"With all_subjects it lists the numbers of every company at once (operator keys only).",
 		Annotations: &sdk.ToolAnnotations{Title: "List phone numbers", ReadOnlyHint: true, IdempotentHint: true, OpenWorldHint: ptr(false)},
 	}, nil, func(ctx context.Context, svc naive.Service, in PhoneListInput) (*PhoneListOutput, error) {
-		l, err := svc.ListPhones(ctx, in.SubjectID, in.AgentID, naive.ListParams{Limit: in.Limit, Cursor: in.Cursor})
+		lp := naive.ListParams{Limit: in.Limit, Cursor: in.Cursor}
+		var l *naive.List[naive.Phone]
+		var err error
+		switch {
+		case in.AllSubjects && in.SubjectID != "":
+			return nil, naive.InvalidParam("all_subjects", "Send subject_id or all_subjects, not both.")
+		case in.AllSubjects:
+			l, err = svc.ListAllPhones(ctx, in.AgentID, lp)
+		default:
+			l, err = svc.ListPhones(ctx, in.SubjectID, in.AgentID, lp)
+		}
 		if err != nil {
 			return nil, err
 		}

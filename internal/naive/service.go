@@ -96,6 +96,10 @@ type Service interface {
 	ProvisionPhone(ctx context.Context, subjectID string, req ProvisionRequest) (*ProvisionResult, error)
 	// ListPhones lists numbers, optionally of one agent. Errors: invalid_input, not_found.
 	ListPhones(ctx context.Context, subjectID, agentID string, lp ListParams) (*List[Phone], error)
+	// ListAllPhones lists the numbers of every subject of the mode, newest
+	// first, optionally of one agent. Errors: invalid_input, forbidden
+	// (a key bound to an agent).
+	ListAllPhones(ctx context.Context, agentID string, lp ListParams) (*List[Phone], error)
 	// GetPhone returns a number. Errors: not_found.
 	GetPhone(ctx context.Context, subjectID, id string) (*Phone, error)
 	// UpdatePhone relabels a number. Errors: invalid_input, not_found, conflict (released).

@@ -305,6 +305,9 @@ type Store interface {
 	// ListPhones lists a subject's active and released phones, newest
 	// first; f.AgentID keeps those bought for or assigned to the agent.
 	ListPhones(ctx context.Context, sc naive.Scope, subjectID string, f naive.PhoneFilter) ([]naive.Phone, error)
+	// ListAllPhones is ListPhones across every subject in scope, deleted
+	// subjects included (their numbers were released before the delete).
+	ListAllPhones(ctx context.Context, sc naive.Scope, f naive.PhoneFilter) ([]naive.Phone, error)
 	// CountPhones counts a subject's phones in any of statuses.
 	CountPhones(ctx context.Context, sc naive.Scope, subjectID string, statuses ...string) (int, error)
 	// MarkPhoneReleased marks an active phone released and stores events

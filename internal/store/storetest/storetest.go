@@ -38,6 +38,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Ledger", testLedger},
 		{"LedgerConcurrentDebits", testLedgerConcurrentDebits},
 		{"Phones", testPhones},
+		{"ListAllPhones", testListAllPhones},
 		{"ReservePhoneConcurrent", testReservePhoneConcurrent},
 		{"FailPhoneRefundsOnce", testFailPhoneRefundsOnce},
 		{"Brand", testBrand},
