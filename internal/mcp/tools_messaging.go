@@ -13,22 +13,24 @@ import (
 
 // Message is one SMS on a number, as tools show it.
 type Message struct {
-	ID            string       `json:"id" jsonschema:"the message's id (UUID)"`
-	PhoneID       string       `json:"phone_id" jsonschema:"the number it was sent from or received on"`
-	Direction     string       `json:"direction" jsonschema:"inbound (received) or outbound (sent)"`
-	From          string       `json:"from" jsonschema:"sender, E.164"`
-	To            string       `json:"to" jsonschema:"recipient, E.164"`
-	Body          string       `json:"body" jsonschema:"the text"`
-	Status        string       `json:"status" jsonschema:"received (inbound); queued, sent, delivered or failed (outbound)"`
-	Segments      int          `json:"segments,omitempty" jsonschema:"SMS segments an outbound text took"`
-	CreditsUsed   int64        `json:"credits_used,omitempty" jsonschema:"credits an outbound text cost"`
-	FailureReason string       `json:"failure_reason,omitempty" jsonschema:"why an outbound text failed"`
-	Attachments   []Attachment `json:"attachments,omitempty" jsonschema:"media of an MMS"`
-	CreatedAt     string       `json:"created_at" jsonschema:"when it was stored (RFC 3339)"`
-	ReceivedAt    string       `json:"received_at,omitempty" jsonschema:"when an inbound text arrived (RFC 3339)"`
-	SentAt        string       `json:"sent_at,omitempty" jsonschema:"when the carrier sent it (RFC 3339)"`
-	DeliveredAt   string       `json:"delivered_at,omitempty" jsonschema:"when the handset got it (RFC 3339)"`
-	FailedAt      string       `json:"failed_at,omitempty" jsonschema:"when it failed (RFC 3339)"`
+	ID            string `json:"id" jsonschema:"the message's id (UUID)"`
+	PhoneID       string `json:"phone_id" jsonschema:"the number it was sent from or received on"`
+	Direction     string `json:"direction" jsonschema:"inbound (received) or outbound (sent)"`
+	From          string `json:"from" jsonschema:"sender, E.164"`
+	To            string `json:"to" jsonschema:"recipient, E.164"`
+	Body          string `json:"body" jsonschema:"the text"`
+	Status        string `json:"status" jsonschema:"received (inbound); queued, sent, delivered or failed (outbound)"`
+	Segments      int    `json:"segments,omitempty" jsonschema:"SMS segments an outbound text took"`
+	CreditsUsed   int64  `json:"credits_used,omitempty" jsonschema:"credits an outbound text cost"`
+	FailureReason string `json:"failure_reason,omitempty" jsonschema:"why an outbound text failed"`
+	// CarrierMessageID is the carrier's id of an outbound text.
+	CarrierMessageID string       `json:"carrier_message_id,omitempty" jsonschema:"the carrier's id of the text, once it took it"`
+	Attachments      []Attachment `json:"attachments,omitempty" jsonschema:"media of an MMS"`
+	CreatedAt        string       `json:"created_at" jsonschema:"when it was stored (RFC 3339)"`
+	ReceivedAt       string       `json:"received_at,omitempty" jsonschema:"when an inbound text arrived (RFC 3339)"`
+	SentAt           string       `json:"sent_at,omitempty" jsonschema:"when the carrier sent it (RFC 3339)"`
+	DeliveredAt      string       `json:"delivered_at,omitempty" jsonschema:"when the handset got it (RFC 3339)"`
+	FailedAt         string       `json:"failed_at,omitempty" jsonschema:"when it failed (RFC 3339)"`
 }
 
 // Attachment is a media item of a message.
@@ -39,7 +41,8 @@ type Attachment struct {
 
 func messageOut(m *naive.Message) Message {
 	out := Message{ID: m.ID, PhoneID: m.PhoneID, Direction: m.Direction, From: m.From, To: m.To, Body: m.Body, Status: m.Status,
-		Segments: m.Segments, CreditsUsed: m.CreditsUsed, FailureReason: m.FailureReason, CreatedAt: rfc3339(m.CreatedAt)}
+		Segments: m.Segments, CreditsUsed: m.CreditsUsed, FailureReason: m.FailureReason, CarrierMessageID: m.CarrierID,
+		CreatedAt: rfc3339(m.CreatedAt)}
 	if len(m.Attachments) > 0 {
 		var as []Attachment
 		if json.Unmarshal(m.Attachments, &as) == nil && len(as) > 0 {
@@ -78,6 +81,7 @@ type SendOutput struct {
 	Segments         int    `json:"segments" jsonschema:"SMS segments the text takes"`
 	CreditsUsed      int64  `json:"credits_used" jsonschema:"credits charged (per segment)"`
 	CreditsRemaining int64  `json:"credits_remaining" jsonschema:"credit balance after the charge"`
+	CarrierMessageID string `json:"carrier_message_id,omitempty" jsonschema:"the carrier's id of the text, once it took it"`
 	NextStep         string `json:"next_step" jsonschema:"what to do next"`
 }
 
@@ -98,8 +102,8 @@ func newPhoneSendTool() tool {
 			return nil, err
 		}
 		return &SendOutput{ID: r.ID, From: r.From, To: r.To, Status: r.Status, Segments: r.Segments, CreditsUsed: r.CreditsUsed,
-			CreditsRemaining: r.CreditsRemaining,
-			NextStep:         fmt.Sprintf("The text is queued. naive_phone_read with id %s shows when it is delivered or why it failed.", r.ID)}, nil
+			CreditsRemaining: r.CreditsRemaining, CarrierMessageID: r.CarrierMessageID,
+			NextStep: fmt.Sprintf("The text is queued. naive_phone_read with id %s shows when it is delivered or why it failed.", r.ID)}, nil
 	})
 }
 

@@ -52,8 +52,20 @@ type Message struct {
 	DeliveredAt   *time.Time      `json:"delivered_at,omitempty"`
 	FailedAt      *time.Time      `json:"failed_at,omitempty"`
 	Mode          Mode            `json:"mode"`
-	OperatorID    string          `json:"-"`
-	CarrierID     string          `json:"-"`
+	// CarrierID is the carrier's id of the text (Surge's msg_…), once the
+	// carrier took it; SurgeMessageID repeats it under the name the hosted
+	// service uses, and is written from CarrierID.
+	CarrierID      string `json:"carrier_message_id,omitempty"`
+	SurgeMessageID string `json:"surge_message_id,omitempty"`
+	OperatorID     string `json:"-"`
+}
+
+// MarshalJSON writes m with surge_message_id equal to carrier_message_id.
+func (m Message) MarshalJSON() ([]byte, error) {
+	type plain Message
+	p := plain(m)
+	p.SurgeMessageID = p.CarrierID
+	return json.Marshal(p)
 }
 
 // SendResult is the 201 answer of POST /v1/phone/{id}/sms.
@@ -65,6 +77,10 @@ type SendResult struct {
 	Segments         int    `json:"segments"`
 	CreditsUsed      int64  `json:"credits_used"`
 	CreditsRemaining int64  `json:"credits_remaining"`
+	// CarrierMessageID is the carrier's id of the text; SurgeMessageID
+	// repeats it, as the hosted service names it.
+	CarrierMessageID string `json:"carrier_message_id,omitempty"`
+	SurgeMessageID   string `json:"surge_message_id,omitempty"`
 }
 
 // SendRequest is the body of POST /v1/phone/{id}/sms.

@@ -82,7 +82,7 @@ func (s *Service) messageStatus(ctx context.Context, mode naive.Mode, d *carrier
 		ref = ""
 	}
 	changed, err := s.store.AdvanceMessage(ctx, &store.MessageAdvance{Mode: mode, CarrierID: d.ID, Ref: ref, Status: d.Status,
-		Reason: d.FailureReason, At: at}, func(m *naive.Message) (*naive.Event, error) {
+		Reason: d.FailureReason, At: at, RefundFor: s.refundFor}, func(m *naive.Message) (*naive.Event, error) {
 		return s.event(naive.Scope{OperatorID: m.OperatorID, Mode: m.Mode}, naive.EventSMSStatus, m)
 	}, ce)
 	if changed {

@@ -213,6 +213,7 @@ func errUndecidedSend(r *run, id string) error {
 
 // sent is a send's last phase: the carrier's id and the outcome.
 func (s *Service) sent(ctx context.Context, r *run, m *naive.Message, carrierID string, res *naive.SendResult) (*naive.SendResult, error) {
+	res.CarrierMessageID, res.SurgeMessageID = carrierID, carrierID
 	if err := s.store.SetMessageCarrierID(ctx, m.ID, carrierID, r.finish(res, nil)); err != nil {
 		// The text went out; its status webhook names it, and a retry or
 		// the background pass records the id.
@@ -304,11 +305,26 @@ func (s *Service) resumeSend(ctx context.Context, r *run, cr carrier.Carrier, br
 }
 
 // smsCarrierError maps a send refusal; the carrier's opt-out list is the
-// authority when ours has not heard of the STOP yet.
+// authority when ours has not heard of the STOP yet. Every refusal is
+// refunded (failSend), which the hints say.
 func smsCarrierError(err error) error {
 	if carrier.Is(err, carrier.OptedOut) {
 		return (&naive.Error{Code: naive.EConflict, Param: "to", Message: "The recipient opted out of texts from this company.", Err: err}).
-			WithHint("Do not text them again; they can opt back in by texting START.").With("reason", "opted_out")
+			WithHint("Its credits were refunded. Do not text them again; they can opt back in by texting START.").With("reason", "opted_out")
+	}
+	var ce *carrier.Error
+	if errors.As(err, &ce) && ce.Kind == carrier.Invalid {
+		fields := ce.Fields
+		if fields == nil {
+			fields = []string{}
+		}
+		e := &naive.Error{Code: naive.EInvalidInput, Message: "The carrier refused the text: " + ce.Message, Err: err}
+		if slices.Contains(fields, "to") {
+			e.Param = "to"
+		} else if slices.Contains(fields, "body") {
+			e.Param = "body"
+		}
+		return e.WithHint("Its credits were refunded. Check the recipient's number and the body, then send again.").With("carrier_fields", fields)
 	}
 	return carrierError("send the text", err)
 }

@@ -458,7 +458,8 @@ type Store interface {
 	// in the same transaction, only when it changed. A message not known by
 	// its carrier id but whose id is a.Ref and that has no carrier id yet
 	// gets a.CarrierID first. ce is as in AdvanceCampaign. A message not
-	// found is not an error: it reports false.
+	// found is not an error: it reports false. a.RefundFor's entry, when
+	// any, is applied with the change.
 	AdvanceMessage(ctx context.Context, a *MessageAdvance, evFor func(*naive.Message) (*naive.Event, error), ce *CarrierEvent) (bool, error)
 	// ListStaleQueued lists outbound messages of every tenant still queued
 	// without a carrier id, created before the given time: sends a process
@@ -675,6 +676,13 @@ type MessageAdvance struct {
 	Status string
 	Reason string
 	At     time.Time
+	// RefundFor, when set, is called by the one call that changes the
+	// row, with the stored message (sent_at as it was before); a non-nil
+	// entry it returns is applied in the same transaction, defaulting to
+	// the message's scope and id. Since the status only moves forward, a
+	// message is refunded this way at most once. It runs inside the
+	// transaction and must not use the store.
+	RefundFor func(*naive.Message) *naive.LedgerEntry
 }
 
 // CarrierEvent is one webhook received from the carrier.

@@ -297,9 +297,10 @@ const messageRankSQL = `CASE status WHEN 'queued' THEN 1 WHEN 'sent' THEN 2 WHEN
 // changes nothing. A message the carrier id is not recorded on yet (its
 // send's answer was lost) first gets it by a.Ref, when no message of the
 // mode has it. Only the call that changes the row calls evFor, with the
-// stored message, and stores its event in the same transaction. evFor
-// runs inside the transaction (again if it is retried) and must not use
-// the store. An unknown status or message changes nothing (false, nil);
+// stored message, and stores its event in the same transaction, with the
+// refund a.RefundFor returns (so a failure refunds at most once). evFor
+// and a.RefundFor run inside the transaction (again if it is retried) and
+// must not use the store. An unknown status or message changes nothing (false, nil);
 // a ce recorded before stores nothing.
 func (db *DB) AdvanceMessage(ctx context.Context, a *store.MessageAdvance, evFor func(*naive.Message) (*naive.Event, error), ce *store.CarrierEvent) (bool, error) {
 	if a.At.IsZero() {
@@ -344,6 +345,14 @@ func (db *DB) AdvanceMessage(ctx context.Context, a *store.MessageAdvance, evFor
 			return err
 		}
 		changed = true
+		if a.RefundFor != nil {
+			if refund := a.RefundFor(m); refund != nil {
+				fillEntry(refund, m.OperatorID, m.Mode, m.ID)
+				if _, err := applyLedger(ctx, tx, "AdvanceMessage", refund); err != nil {
+					return err
+				}
+			}
+		}
 		if evFor == nil {
 			return nil
 		}

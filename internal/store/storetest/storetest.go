@@ -75,6 +75,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"FailMessageRefundsOnce", testFailMessageRefundsOnce},
 		{"RecordInboundConcurrent", testRecordInboundConcurrent},
 		{"AdvanceMessageConcurrent", testAdvanceMessageConcurrent},
+		{"AdvanceMessageRefundsOnce", testAdvanceMessageRefundsOnce},
 		{"OptOuts", testOptOuts},
 		{"Assignments", testAssignments},
 		{"WebhookEndpoints", testWebhookEndpoints},
