@@ -39,6 +39,10 @@ active (naive_phone_status shows the pipeline; before that sending answers compl
 Some subjects need a human to approve a purchase first: the answer is then status
 "pending_approval" with an approval id, and nothing was bought or charged; follow it with
 naive_approvals_get (agents cannot approve). naive_phone_assign connects other agents to a number.
+To onboard another company: naive_subjects_create, then fill what naive_phone_preflight's fields_needed
+lists with naive_subjects_update, naive_formation_start (and naive_formation_get until it is
+formation_completed), then naive_phone_provision with its subject_id. naive_credits_get,
+naive_credits_ledger and naive_events_list show the money and what happened.
 Errors carry a code and a hint that says what to do next.`
 
 // NewServer returns an MCP server whose tools act through svc. For the

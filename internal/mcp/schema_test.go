@@ -70,7 +70,9 @@ func TestToolContract(t *testing.T) {
 	}
 	want := []string{"naive_status", "naive_phone_provision", "naive_phone_list", "naive_phone_get", "naive_phone_status",
 		"naive_phone_release", "naive_phone_preflight", "naive_phone_send", "naive_phone_messages", "naive_phone_read",
-		"naive_phone_assign", "naive_phone_assignments", "naive_approvals_list", "naive_approvals_get"}
+		"naive_phone_assign", "naive_phone_assignments", "naive_approvals_list", "naive_approvals_get",
+		"naive_subjects_list", "naive_subjects_get", "naive_subjects_create", "naive_subjects_update",
+		"naive_formation_get", "naive_formation_start", "naive_credits_get", "naive_credits_ledger", "naive_events_list"}
 	if !slices.Equal(names, want) {
 		t.Fatalf("tools %v, want %v", names, want)
 	}
@@ -124,6 +126,14 @@ func TestToolContract(t *testing.T) {
 		case "naive_phone_assign":
 			if a.ReadOnlyHint || !*a.DestructiveHint || !a.IdempotentHint {
 				t.Errorf("assign annotations %+v: assigning again replaces permissions, with the same end state", a)
+			}
+		case "naive_subjects_create", "naive_formation_start":
+			if a.ReadOnlyHint || *a.DestructiveHint || a.IdempotentHint {
+				t.Errorf("%s annotations %+v: it writes, adds, and a second call creates (or is refused) again", tool.Name, a)
+			}
+		case "naive_subjects_update":
+			if a.ReadOnlyHint || *a.DestructiveHint || !a.IdempotentHint {
+				t.Errorf("update annotations %+v: the same patch twice leaves the same profile", a)
 			}
 		default:
 			if !a.ReadOnlyHint || !a.IdempotentHint {

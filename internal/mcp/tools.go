@@ -26,6 +26,15 @@ var tools = []tool{
 	newPhoneAssignmentsTool(),
 	newApprovalsListTool(),
 	newApprovalsGetTool(),
+	newSubjectsListTool(),
+	newSubjectsGetTool(),
+	newSubjectsCreateTool(),
+	newSubjectsUpdateTool(),
+	newFormationGetTool(),
+	newFormationStartTool(),
+	newCreditsGetTool(),
+	newCreditsLedgerTool(),
+	newEventsListTool(),
 }
 
 func ptr[T any](v T) *T { return &v }
