@@ -372,6 +372,7 @@ func operations() []op {
 			errs:    []string{naive.EFormationIncomplete, naive.EConflict, naive.EInsufficientCredits, naive.ENoMatchingNumbers, naive.ENotConfigured},
 			summary: "Provision a phone number",
 			desc: "Buys a US number for the subject, live for inbound SMS at once, registers the carrier brand (the subject's first number needs `ein`) and a 10DLC campaign (or toll-free verification) that unlocks outbound SMS when the carriers approve it, and charges the price once. " +
+				"`e164`, one number GET /v1/phone/available listed, buys exactly that number (type and area_code, if sent, must agree with it: 400 otherwise); one taken meanwhile or never offered answers 422 no_matching_numbers, nothing charged. " +
 				"If the subject's Account Kit gates phone.provision and the caller is an agent, nothing is bought or charged and the answer is a PendingApproval instead." + idemNote},
 		{method: "GET", path: "/phone", id: "listPhones", tag: "phone", auth: authAny, scoped: true, list: true, status: 200, out: typ[naive.List[naive.Phone]](),
 			query: []*param{q("agent", "Only numbers assigned to this agent (id)."),
@@ -394,6 +395,16 @@ func operations() []op {
 			summary: "Check what provisioning needs", desc: "Lists every requirement of a provision with these parameters and whether it is met, before anything is spent. " +
 				"Once the brand is registered, carrier_account asks the carrier (one request, 5 s at most) whether it still has the brand's account: failed when it does not, unknown when the carrier could not be asked (retry later; the account is not said to be missing). " +
 				"ready is true only when every check is ok. The carrier being down never makes this answer a 5xx."},
+		{method: "GET", path: "/phone/available", id: "searchNumbers", tag: "phone", auth: authAny, scoped: true, carrier: true, status: 200,
+			out: typ[naive.List[naive.AvailableNumber]](), errs: []string{naive.EConflict, naive.EForbidden},
+			query: []*param{
+				q("type", "The number type; local when omitted.", phoneKinds...),
+				q("area_code", "Only numbers of this area code (a toll-free prefix for toll_free)."),
+				q("limit", "How many numbers to list, 1 to 50; 20 when omitted."),
+			},
+			summary: "Search numbers for sale", desc: "Lists numbers the carrier offers for sale right now (e164, type, area_code, country; locality and region when the carrier gives them — Surge does not), in one page: next_cursor is always null. " +
+				"POST /v1/phone/provision with one's `e164` buys exactly that number; nothing is reserved, so it may be gone by then (422 no_matching_numbers: search again). " +
+				"An area code without inventory lists nothing. It needs what preflight needs (the subject's Account Kit enables phone) and the subject's carrier brand, through whose account the carrier is searched: before the subject's first number registers it, the answer is 409 conflict (`reason: brand_not_registered`). Nothing is charged."},
 		{method: "GET", path: "/phone/{id}", id: "getPhone", tag: "phone", auth: authAny, scoped: true, status: 200, out: typ[naive.Phone](),
 			summary: "Get a phone number"},
 		{method: "PATCH", path: "/phone/{id}", id: "updatePhone", tag: "phone", auth: authAny, scoped: true, body: in[naive.PhonePatch]("", "label"),
@@ -403,7 +414,12 @@ func operations() []op {
 			errs:    []string{naive.EConflict},
 			summary: "Release a phone number", desc: "Releases the number at the carrier, permanently."},
 		{method: "GET", path: "/phone/{id}/campaign", id: "getPhoneCampaign", tag: "phone", auth: authAny, scoped: true, status: 200, out: typ[naive.Campaign](),
-			summary: "Get a number's campaign", desc: "created → in_review → active | rejected; outbound SMS unlocks when it is active."},
+			summary: "Get a number's campaign", desc: "created → in_review → active | rejected; outbound SMS unlocks when it is active. A rejected campaign carries the carrier's `rejection_reason` (null otherwise): fix what it names and resubmit with POST /v1/phone/campaign/resubmit."},
+		{method: "POST", path: "/phone/campaign/resubmit", id: "resubmitCampaign", tag: "phone", auth: authAny, scoped: true, carrier: true,
+			body: in[naive.CampaignResubmission](""), status: 200, out: typ[naive.Campaign](), errs: []string{naive.EConflict},
+			summary: "Resubmit a rejected campaign", desc: "Sends the subject's rejected 10DLC campaign back to the carrier's review, rebuilt from the subject's current profile (fix it first with PATCH /v1/subjects/{id} when the reason is about the company) with the body's changes, all optional: `description` and `consent_flow` (40–4096 characters), `message_samples` (2–5 texts), `privacy_policy_url`, `terms_url`. " +
+				"The campaign moves rejected → in_review (its `rejection_reason` cleared) and then, after the carrier's review, to active or rejected again. A campaign that is not rejected is 409 conflict (with its `status`); of two concurrent resubmissions one wins and the other is 409. " +
+				"Free: nothing is charged, and numbers bought while the campaign was rejected stay yours (inbound SMS works throughout)."},
 		{method: "POST", path: "/phone/{id}/sms", id: "sendSMS", tag: "messaging", auth: authAny, scoped: true, carrier: true,
 			body: in[naive.SendRequest]("", "to", "body"), status: 201, out: typ[naive.SendResult](),
 			errs:    []string{naive.ECompliancePending, naive.EConflict, naive.EInsufficientCredits},

@@ -81,10 +81,12 @@ func (s *Server) routes() {
 		m.Handle("POST "+prefix+"/phone/provision", s.phased(s.provision))
 		m.Handle("GET "+prefix+"/phone", s.authed(s.listPhones))
 		m.Handle("GET "+prefix+"/phone/status", s.authed(s.phoneStatus))
+		m.Handle("POST "+prefix+"/phone/campaign/resubmit", s.authed(s.resubmitCampaign))
 		m.Handle("GET "+prefix+"/phone/{id}", s.authed(s.getPhone))
 		m.Handle("DELETE "+prefix+"/phone/{id}", s.phased(s.releasePhone))
 		m.Handle("PATCH "+prefix+"/phone/{id}", s.authed(s.updatePhone))
 		m.Handle("GET "+prefix+"/phone/preflight", s.authed(s.preflight))
+		m.Handle("GET "+prefix+"/phone/available", s.authed(s.searchNumbers))
 		m.Handle("POST "+prefix+"/phone/{id}/sms", s.phased(s.sendSMS))
 		// GET /phone/{id}/campaign|messages|assignments and
 		// GET /phone/messages/{id} overlap as patterns; one route reads both.

@@ -45,12 +45,22 @@ type Carrier interface {
 	// FindCampaign returns the brand's campaign, if it has one: a campaign
 	// whose creation's answer was lost is adopted rather than created again.
 	FindCampaign(ctx context.Context, brandID string) (Campaign, bool, error)
-	// CampaignStatus reads a campaign's status (naive's campaign statuses).
-	CampaignStatus(ctx context.Context, campaignID string) (string, error)
+	// CampaignStatus reads a campaign's status (naive's campaign statuses)
+	// and, for a rejected one, the carrier's reason when it gives one.
+	CampaignStatus(ctx context.Context, campaignID string) (Campaign, error)
+	// ResubmitCampaign replaces a rejected campaign's content with c and
+	// sends it back to review. Errors: Invalid (content refused, or the
+	// campaign is not in a state the carrier lets be updated).
+	ResubmitCampaign(ctx context.Context, campaignID string, c CampaignRequest) (Campaign, error)
 
 	// BuyNumber buys a number for a brand, naming it with order.Ref (our
 	// phone id) so a purchase whose answer was lost can be found.
 	BuyNumber(ctx context.Context, brandID string, order NumberOrder) (Number, error)
+	// AvailableNumbers lists numbers the carrier offers for sale now,
+	// searched through the brand's account (inventory is the carrier's,
+	// not the brand's). Errors: NotFound (the brand), Invalid, RateLimited,
+	// Unavailable.
+	AvailableNumbers(ctx context.Context, brandID string, f NumberFilter) ([]AvailableNumber, error)
 	// ListNumbers lists the numbers a brand holds.
 	ListNumbers(ctx context.Context, brandID string) ([]Number, error)
 	// FindNumber finds the brand's number named ref, if any.
@@ -119,6 +129,9 @@ type Campaign struct {
 	ID string
 	// Status is one of naive's campaign statuses.
 	Status string
+	// Reason is why the carrier rejected it ("" when it is not rejected or
+	// the carrier gives no reason).
+	Reason string
 }
 
 // NumberOrder is a number to buy.
@@ -126,6 +139,9 @@ type NumberOrder struct {
 	// Type is naive.PhoneLocal or naive.PhoneTollFree.
 	Type     string
 	AreaCode string
+	// E164, when set, is the exact number to buy (one AvailableNumbers
+	// offered); the carrier answers NoInventory if it is no longer for sale.
+	E164 string
 	// Ref names the number (our phone id).
 	Ref string
 }

@@ -29,7 +29,7 @@ reaches the naive server at NAIVE_API_URL with the agent key NAIVE_API_KEY
 (or --api-url, --api-key, the config file).
 
 Tools: naive_status, naive_phone_provision, naive_phone_list, naive_phone_get,
-naive_phone_status, naive_phone_release, naive_phone_preflight, naive_phone_send,
+naive_phone_status, naive_phone_release, naive_phone_preflight, naive_phone_search, naive_phone_send,
 naive_phone_messages, naive_phone_read, naive_phone_assign,
 naive_phone_assignments, naive_approvals_list, naive_approvals_get (there is no
 approve or deny tool: only humans decide). ` + "`naive serve`" + ` also serves them over

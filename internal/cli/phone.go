@@ -21,7 +21,7 @@ func NewCmdPhone(f *Factory) *cobra.Command {
 A number receives SMS as soon as it is provisioned; sending unlocks when the
 carrier approves the subject's campaign (` + "`naive phone status`" + ` shows it).`
 	cmd.AddCommand(NewCmdPhoneProvision(f, nil), NewCmdPhoneList(f, nil), NewCmdPhoneGet(f, nil),
-		NewCmdPhoneStatus(f, nil), NewCmdPhoneRelabel(f, nil), NewCmdPhoneRelease(f, nil), NewCmdPhonePreflight(f, nil), NewCmdPhoneCampaign(f, nil),
+		NewCmdPhoneStatus(f, nil), NewCmdPhoneRelabel(f, nil), NewCmdPhoneRelease(f, nil), NewCmdPhonePreflight(f, nil), NewCmdPhoneSearch(f, nil), NewCmdPhoneCampaign(f, nil),
 		NewCmdPhoneSend(f, nil), NewCmdPhoneMessages(f, nil), NewCmdPhoneRead(f, nil),
 		NewCmdPhoneAssign(f, nil), NewCmdPhoneUnassign(f, nil), NewCmdPhoneAssignments(f, nil))
 	return cmd
@@ -46,19 +46,21 @@ type PhoneProvisionOptions struct {
 func NewCmdPhoneProvision(f *Factory, runF func(*PhoneProvisionOptions) error) *cobra.Command {
 	opts := &PhoneProvisionOptions{IO: f.IO, Service: f.Service, Now: time.Now}
 	cmd := &cobra.Command{
-		Use:   "provision [--ein EIN] [--area-code NNN] [--type local|toll_free] [--label TEXT] [--agent-id ID] [--wait]",
+		Use:   "provision [--ein EIN] [--area-code NNN] [--type local|toll_free] [--e164 +1NNNNNNNNNN] [--label TEXT] [--agent-id ID] [--wait]",
 		Short: "Buy a US phone number for the subject",
 		Long: `Buy a US phone number for the subject (the company the call acts for).
 
 The subject's first number registers the carrier brand, so it needs --ein.
-The number receives SMS at once; sending unlocks when the carrier campaign is
+--e164 buys exactly a number ` + "`naive phone search`" + ` listed (one taken meanwhile
+fails with no_matching_numbers, nothing charged: search again). The number receives SMS at once; sending unlocks when the carrier campaign is
 active. With --wait the command follows the campaign until it is active
 (exit 0) or rejected (exit 1), or gives up after --timeout (exit 8).
 
 If the subject's policy needs a human to approve, nothing is bought: the
 approval id is printed and the exit code is 6.`,
 		Example: `  naive phone provision --ein 12-3456789 --area-code 415 --label Support
-  naive phone provision --area-code 212 --wait --timeout 5m`,
+  naive phone provision --area-code 212 --wait --timeout 5m
+  naive phone provision --e164 +14155551234`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			opts.JSON = f.JSONOutput()
@@ -80,6 +82,7 @@ approval id is printed and the exit code is 6.`,
 	fl.StringVar(&opts.Request.Type, "type", "", "local (default) or toll_free")
 	fl.StringVar(&opts.Request.Label, "label", "", "friendly name, at most 64 characters")
 	fl.StringVar(&opts.Request.AgentID, "agent-id", "", "connect the number to this agent")
+	fl.StringVar(&opts.Request.E164, "e164", "", "buy exactly this number, one that naive phone search listed")
 	fl.BoolVar(&opts.Wait, "wait", false, "wait until the carrier campaign is active or rejected")
 	fl.DurationVar(&opts.Timeout, "timeout", 10*time.Minute, "how long --wait waits")
 	fl.DurationVar(&opts.Interval, "interval", 2*time.Second, "how often --wait checks")
@@ -451,6 +454,9 @@ func phoneStatusRun(ctx context.Context, opts *PhoneStatusOptions) error {
 			eta = ", eta " + *c.ETA
 		}
 		fmt.Fprintf(tw, "Campaign:\t%s %s (%s%s)\n", c.ID, c.Kind, c.Status, eta)
+		if c.RejectionReason != nil {
+			fmt.Fprintf(tw, "\trejected: %s (fix it, then `naive phone campaign resubmit`)\n", *c.RejectionReason)
+		}
 	}
 	tw.Flush()
 	if len(st.Numbers) > 0 {

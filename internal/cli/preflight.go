@@ -234,10 +234,13 @@ type PhoneCampaignOptions struct {
 // NewCmdPhoneCampaign is `naive phone campaign <phone-id>`.
 func NewCmdPhoneCampaign(f *Factory, runF func(*PhoneCampaignOptions) error) *cobra.Command {
 	opts := &PhoneCampaignOptions{IO: f.IO, Service: f.Service}
-	return &cobra.Command{
+	cmd := &cobra.Command{
 		Use:   "campaign <phone-id>",
 		Short: "Show the carrier campaign of a number (sending unlocks when it is active)",
-		Args:  exactArgs(1, "a phone id"),
+		Long: `Show the carrier campaign of a number: created → in_review → active | rejected;
+sending unlocks when it is active. A rejected campaign shows the carrier's
+reason; fix what it names and run ` + "`naive phone campaign resubmit`" + `.`,
+		Args: exactArgs(1, "a phone id"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.JSON, opts.PhoneID = f.JSONOutput(), args[0]
 			if runF != nil {
@@ -246,6 +249,8 @@ func NewCmdPhoneCampaign(f *Factory, runF func(*PhoneCampaignOptions) error) *co
 			return phoneCampaignRun(cmd.Context(), opts)
 		},
 	}
+	cmd.AddCommand(NewCmdPhoneCampaignResubmit(f, nil))
+	return cmd
 }
 
 func phoneCampaignRun(ctx context.Context, opts *PhoneCampaignOptions) error {
@@ -265,6 +270,9 @@ func phoneCampaignRun(ctx context.Context, opts *PhoneCampaignOptions) error {
 	fmt.Fprintf(tw, "Campaign:\t%s\n", c.ID)
 	fmt.Fprintf(tw, "Kind:\t%s\n", c.Kind)
 	fmt.Fprintf(tw, "Status:\t%s\n", c.Status)
+	if c.RejectionReason != nil {
+		fmt.Fprintf(tw, "Reason:\t%s\n", *c.RejectionReason)
+	}
 	if c.ETA != nil && c.Status != naive.CampaignActive && c.Status != naive.CampaignRejected {
 		fmt.Fprintf(tw, "ETA:\t%s\n", *c.ETA)
 	}
@@ -276,7 +284,8 @@ func phoneCampaignRun(ctx context.Context, opts *PhoneCampaignOptions) error {
 	case naive.CampaignActive:
 		nextSteps(out, "naive phone send --from "+opts.PhoneID+" --to +1… --body \"…\"", "send a text")
 	case naive.CampaignRejected:
-		nextSteps(out, "naive subjects get "+c.SubjectID, "check the legal profile the carriers reviewed")
+		nextSteps(out, "naive subjects get "+c.SubjectID, "check the legal profile the carriers reviewed",
+			"naive phone campaign resubmit", "send the fixed campaign back to review (free)")
 	default:
 		nextSteps(out, "naive phone campaign "+opts.PhoneID, "check again later; the number already receives SMS")
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"strconv"
 
 	"github.com/naive-oss/naive/internal/naive"
 )
@@ -282,9 +283,29 @@ func (c *Client) Preflight(ctx context.Context, subjectID string, req naive.Prov
 	return call[naive.Preflight](ctx, c, request{method: http.MethodGet, path: subjectPath(subjectID, "/phone/preflight"), query: q})
 }
 
+// SearchNumbers lists numbers the carrier offers for sale (GET …/phone/available).
+func (c *Client) SearchNumbers(ctx context.Context, subjectID string, req naive.NumberSearch) (*naive.List[naive.AvailableNumber], error) {
+	q := url.Values{}
+	for k, v := range map[string]string{"type": req.Type, "area_code": req.AreaCode} {
+		if v != "" {
+			q.Set(k, v)
+		}
+	}
+	if req.Limit != 0 {
+		q.Set("limit", strconv.Itoa(req.Limit))
+	}
+	return call[naive.List[naive.AvailableNumber]](ctx, c, request{method: http.MethodGet, path: subjectPath(subjectID, "/phone/available"), query: q})
+}
+
 // PhoneCampaign returns a number's carrier campaign (GET …/phone/{id}/campaign).
 func (c *Client) PhoneCampaign(ctx context.Context, subjectID, phoneID string) (*naive.Campaign, error) {
 	return call[naive.Campaign](ctx, c, request{method: http.MethodGet, path: subjectPath(subjectID, "/phone/"+esc(phoneID)+"/campaign")})
+}
+
+// ResubmitCampaign sends the subject's rejected campaign back to review
+// (POST …/phone/campaign/resubmit).
+func (c *Client) ResubmitCampaign(ctx context.Context, subjectID string, req naive.CampaignResubmission) (*naive.Campaign, error) {
+	return call[naive.Campaign](ctx, c, request{method: http.MethodPost, path: subjectPath(subjectID, "/phone/campaign/resubmit"), body: req})
 }
 
 // SendSMS sends a text from a number (POST …/phone/{id}/sms).

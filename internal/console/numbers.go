@@ -347,9 +347,13 @@ func numbersState(ph *naive.Phone, camp *naive.Campaign) numbersSMS {
 	}
 	switch camp.Status {
 	case naive.CampaignRejected:
+		reason := "it gave no reason"
+		if camp.RejectionReason != nil {
+			reason = *camp.RejectionReason
+		}
 		return numbersSMS{Badge: "failed", Text: kind + " rejected",
-			Explain: "The carrier rejected the subject's " + kind + ", so this number receives texts but cannot send them. " +
-				"Check the subject's legal profile on its page, then contact support to resubmit the campaign."}
+			Explain: "The carrier rejected the subject's " + kind + " (" + reason + "), so this number receives texts but cannot send them. " +
+				"Fix what it names, then resubmit the campaign from the subject's page; resubmitting is free and this number stays yours."}
 	case naive.CampaignActive:
 		return numbersSMS{Badge: "executed", Text: kind + " active"}
 	}

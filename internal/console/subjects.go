@@ -23,6 +23,7 @@ func (c *Console) subjectRoutes() {
 	c.page("POST "+Path+"/subjects/{id}/edit", c.subjectsUpdate)
 	c.page("POST "+Path+"/subjects/{id}/formation", c.subjectsFormation)
 	c.page("POST "+Path+"/subjects/{id}/kit", c.subjectsAssignKit)
+	c.page("POST "+Path+"/subjects/{id}/campaign/resubmit", c.subjectsResubmit)
 	c.page("GET "+Path+"/subjects/{id}/delete", c.subjectsDeleteConfirm)
 	c.page("POST "+Path+"/subjects/{id}/delete", c.subjectsDelete)
 }
@@ -486,6 +487,10 @@ type subjectsShowView struct {
 	FormErr                                *formError
 	FormState, FormLegalName, FormFormedAt string
 	FormAttest                             bool
+
+	// ResubmitErr and ResubmitDescription are a refused resubmission's.
+	ResubmitErr         *formError
+	ResubmitDescription string
 }
 
 func (c *Console) subjectsShow(w http.ResponseWriter, r *http.Request, s *session) error {
@@ -652,7 +657,7 @@ func (c *Console) subjectsPipeline(v *subjectsShowView, ps *naive.PhoneStatus) {
 	case len(v.Needed) > 0:
 		v.NextStep = "Fill in what carrier registration needs in the profile, then buy a number."
 	case rejected > 0:
-		v.NextStep = "Fix the profile, then contact support to resubmit the campaign."
+		v.NextStep = "Fix what the carrier's reason names (step 3), then resubmit the campaign."
 	case len(ps.Numbers) == 0:
 		v.NextStep = "Buy a number: the first one registers the brand and the campaign."
 	case active > 0:

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+
+	"github.com/naive-oss/naive/internal/surge/surgesim"
 )
 
 // subjectsHumanAPI calls the REST API as the admin human (a session
@@ -288,8 +290,22 @@ func TestSubjectsFormationAndPipeline(t *testing.T) {
 		time.Sleep(50 * time.Millisecond)
 	}
 	page = b.follow("GET", "/console/subjects/"+def, nil)
-	mustShow(t, page, "rejected", "The carriers rejected this campaign.", "fix the profile", "contact support to resubmit",
-		"The numbers still receive SMS", `href="/console/subjects/`+def+`/edit"`)
+	mustShow(t, page, "rejected", "The carriers rejected this campaign.", "fix the profile", surgesim.RejectReason,
+		"still receive SMS", `href="/console/subjects/`+def+`/edit"`, `action="/console/subjects/`+def+`/campaign/resubmit"`,
+		"Resubmit the campaign")
+	if strings.Contains(page.body, "contact support") {
+		t.Fatal("the rejected campaign still says to contact support")
+	}
+	// A bad description is refused in place; an empty one resubmits.
+	if p := b.raw("POST", "/console/subjects/"+def+"/campaign/resubmit", url.Values{"csrf": {csrf}, "description": {"short"}}); p.status != 400 ||
+		!strings.Contains(p.body, "40 to 4096") {
+		t.Fatalf("short description: %d", p.status)
+	}
+	page = b.follow("POST", "/console/subjects/"+def+"/campaign/resubmit", url.Values{"csrf": {csrf}})
+	mustShow(t, page, "Campaign resubmitted", "in review")
+	if p := b.raw("POST", "/console/subjects/"+def+"/campaign/resubmit", url.Values{"csrf": {csrf}}); p.status != 409 {
+		t.Fatalf("second resubmit: %d", p.status)
+	}
 
 	// Foreign and unknown subjects: 404, nothing filed.
 	live := subjectsLiveSubject(s)

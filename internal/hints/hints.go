@@ -49,6 +49,8 @@ var routes = []route{
 	{re: pattern(`POST /v1/phone/provision`), cli: "`naive phone provision`", mcp: "naive_phone_provision", console: "the Buy a number page (/console/numbers/new)"},
 	{re: pattern(`GET /v1/phone/preflight`), cli: "`naive phone preflight`", mcp: "naive_phone_preflight",
 		console: "the Buy a number page (/console/numbers/new), which checks first"},
+	{re: pattern(`GET /v1/phone/available`), cli: "`naive phone search`", mcp: "naive_phone_search",
+		console: "the CLI's `naive phone search` (the console lists no numbers for sale)"},
 	{re: pattern(`GET /v1/phone/status`), cli: "`naive phone status`", mcp: "naive_phone_status", console: "the subject's page (its pipeline)"},
 	{re: pattern(`GET /v1/phone/messages/(ID)`), cli: "`naive phone read $1`", mcp: "naive_phone_read", console: "the number's page (its texts)"},
 	{re: pattern(`(GET|DELETE) /v1/phone/(ID)/campaign`), cli: "`naive phone campaign $2`", mcp: "naive_phone_status",

@@ -159,8 +159,15 @@ func (b *bound) ListEvents(ctx context.Context, typ string, lp naive.ListParams)
 func (b *bound) Preflight(ctx context.Context, subjectID string, req naive.ProvisionRequest) (*naive.Preflight, error) {
 	return b.svc.Preflight(b.ctx(ctx), b.sub(subjectID), req)
 }
+
+func (b *bound) SearchNumbers(ctx context.Context, subjectID string, req naive.NumberSearch) (*naive.List[naive.AvailableNumber], error) {
+	return b.svc.SearchNumbers(b.ctx(ctx), b.sub(subjectID), req)
+}
 func (b *bound) PhoneCampaign(ctx context.Context, subjectID, phoneID string) (*naive.Campaign, error) {
 	return b.svc.PhoneCampaign(b.ctx(ctx), b.sub(subjectID), phoneID)
+}
+func (b *bound) ResubmitCampaign(ctx context.Context, subjectID string, req naive.CampaignResubmission) (*naive.Campaign, error) {
+	return b.svc.ResubmitCampaign(b.ctx(ctx), b.sub(subjectID), req)
 }
 func (b *bound) SendSMS(ctx context.Context, subjectID, phoneID string, req naive.SendRequest) (*naive.SendResult, error) {
 	return b.svc.SendSMS(b.ctx(ctx), b.sub(subjectID), phoneID, req)

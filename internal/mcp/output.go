@@ -38,6 +38,8 @@ type Campaign struct {
 	Status string `json:"status" jsonschema:"created, in_review, active (outbound SMS unlocked) or rejected"`
 	ETA    string `json:"eta,omitempty" jsonschema:"human estimate of the review time"`
 	Kind   string `json:"kind,omitempty" jsonschema:"10dlc for local numbers, toll_free_verification for toll-free ones"`
+	// RejectionReason is set while the campaign is rejected.
+	RejectionReason string `json:"rejection_reason,omitempty" jsonschema:"why the carrier rejected it (only when rejected): fix it, then naive_campaign_resubmit"`
 }
 
 // Brand is the subject's carrier brand.
@@ -110,6 +112,9 @@ func campaignOut(c naive.Campaign) Campaign {
 	out := Campaign{ID: c.ID, Status: c.Status, Kind: c.Kind}
 	if c.ETA != nil {
 		out.ETA = *c.ETA
+	}
+	if c.RejectionReason != nil {
+		out.RejectionReason = *c.RejectionReason
 	}
 	return out
 }

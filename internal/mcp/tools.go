@@ -19,11 +19,13 @@ var tools = []tool{
 	newPhoneStatusTool(),
 	newPhoneReleaseTool(),
 	newPhonePreflightTool(),
+	newPhoneSearchTool(),
 	newPhoneSendTool(),
 	newPhoneMessagesTool(),
 	newPhoneReadTool(),
 	newPhoneAssignTool(),
 	newPhoneAssignmentsTool(),
+	newCampaignResubmitTool(),
 	newApprovalsListTool(),
 	newApprovalsGetTool(),
 	newSubjectsListTool(),
@@ -47,6 +49,7 @@ type ProvisionInput struct {
 	Type      string `json:"type,omitempty" jsonschema:"local (default) or toll_free"`
 	Label     string `json:"label,omitempty" jsonschema:"friendly name for the number, at most 64 characters (e.g. Support)"`
 	AgentID   string `json:"agent_id,omitempty" jsonschema:"UUID of an existing agent to connect to the number"`
+	E164      string `json:"e164,omitempty" jsonschema:"the exact number to buy (+14155551234), one naive_phone_search listed; omit for any number of the area code"`
 	SubjectID string `json:"subject_id,omitempty" jsonschema:"UUID of the subject (company) to act for; omit for the default subject"`
 }
 
@@ -78,7 +81,7 @@ func newPhoneProvisionTool() tool {
 		s.Properties["type"].Enum = []any{naive.PhoneLocal, naive.PhoneTollFree}
 	}, func(ctx context.Context, svc naive.Service, in ProvisionInput) (*ProvisionOutput, error) {
 		res, err := svc.ProvisionPhone(ctx, in.SubjectID, naive.ProvisionRequest{EIN: in.EIN, AreaCode: in.AreaCode,
-			Type: in.Type, Label: in.Label, AgentID: in.AgentID})
+			Type: in.Type, Label: in.Label, AgentID: in.AgentID, E164: in.E164})
 		if err != nil {
 			return nil, err
 		}

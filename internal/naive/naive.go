@@ -283,7 +283,8 @@ type Phone struct {
 	Price      int64  `json:"-"`
 }
 
-// Campaign statuses, in their only order (rejected is terminal).
+// Campaign statuses, in their only order (rejected is terminal, except
+// that resubmitting a rejected campaign returns it to in_review).
 const (
 	CampaignCreated  = "created"
 	CampaignInReview = "in_review"
@@ -313,16 +314,19 @@ func CampaignRank(status string) int {
 
 // Campaign is the carrier registration that unlocks outbound SMS.
 type Campaign struct {
-	ID         string    `json:"id"`
-	SubjectID  string    `json:"subject_id"`
-	Kind       string    `json:"kind"`
-	Status     string    `json:"status"`
-	ETA        *string   `json:"eta"`
-	CreatedAt  time.Time `json:"created_at"`
-	UpdatedAt  time.Time `json:"updated_at"`
-	OperatorID string    `json:"-"`
-	Mode       Mode      `json:"-"`
-	CarrierID  string    `json:"-"`
+	ID        string  `json:"id"`
+	SubjectID string  `json:"subject_id"`
+	Kind      string  `json:"kind"`
+	Status    string  `json:"status"`
+	ETA       *string `json:"eta"`
+	// RejectionReason is the carrier's reason while the campaign is
+	// rejected (null otherwise); fix it and resubmit the campaign.
+	RejectionReason *string   `json:"rejection_reason"`
+	CreatedAt       time.Time `json:"created_at"`
+	UpdatedAt       time.Time `json:"updated_at"`
+	OperatorID      string    `json:"-"`
+	Mode            Mode      `json:"-"`
+	CarrierID       string    `json:"-"`
 	// ClaimToken is set while a process is registering the campaign;
 	// ClaimedBy is that process.
 	ClaimToken string    `json:"-"`
@@ -401,6 +405,10 @@ type ProvisionRequest struct {
 	Type     string `json:"type,omitempty"`
 	Label    string `json:"label,omitempty"`
 	AgentID  string `json:"agent_id,omitempty"`
+	// E164, when set, is the exact number to buy, one GET
+	// /v1/phone/available listed; type and area_code, if given, must
+	// agree with it.
+	E164 string `json:"e164,omitempty"`
 }
 
 // CampaignSummary is the campaign part of a provision answer.

@@ -109,10 +109,21 @@ type Service interface {
 	// Preflight lists what provisioning needs and what is missing, before
 	// anything is spent. Errors: not_found, forbidden (kit).
 	Preflight(ctx context.Context, subjectID string, req ProvisionRequest) (*Preflight, error)
+	// SearchNumbers lists numbers the carrier offers for sale now (the
+	// subject matters for its kit and its brand's carrier account, through
+	// which the carrier is searched). Errors: invalid_input, not_found,
+	// forbidden (kit), conflict (no brand yet), provider_error, rate_limited.
+	SearchNumbers(ctx context.Context, subjectID string, req NumberSearch) (*List[AvailableNumber], error)
 	// PhoneCampaign returns a number's campaign. Errors: not_found.
 	PhoneCampaign(ctx context.Context, subjectID, phoneID string) (*Campaign, error)
 	// PhoneStatus returns the brand → campaign → numbers pipeline. Errors: not_found.
 	PhoneStatus(ctx context.Context, subjectID string) (*PhoneStatus, error)
+	// ResubmitCampaign sends the subject's rejected 10DLC campaign back to
+	// the carrier's review, rebuilt from the subject's current profile with
+	// req's changes; it returns the campaign, now in_review. Free of
+	// charge. Errors: invalid_input, not_found (no 10DLC campaign),
+	// conflict (not rejected), not_configured, provider_error.
+	ResubmitCampaign(ctx context.Context, subjectID string, req CampaignResubmission) (*Campaign, error)
 
 	// CreateKit stores an Account Kit. Errors: forbidden (not a human), invalid_input.
 	CreateKit(ctx context.Context, req KitRequest) (*AccountKit, error)

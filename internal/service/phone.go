@@ -366,7 +366,7 @@ func (s *Service) PhoneStatus(ctx context.Context, subjectID string) (*naive.Pho
 				st.NextStep = "Ready: numbers receive and send SMS."
 			}
 			if c.Status == naive.CampaignRejected {
-				st.NextStep = "The campaign was rejected: fix the subject's profile and contact support to resubmit."
+				st.NextStep = "The campaign was rejected (" + rejectionReason(deref(c.RejectionReason)) + "): fix what it names (the subject's profile with PATCH /v1/subjects/{id}, or the campaign's content in the resubmission), then POST /v1/phone/campaign/resubmit. Numbers still receive SMS."
 			}
 		}
 		for _, c := range st.Checks {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"time"
 
+	"github.com/naive-oss/naive/internal/carrier"
 	"github.com/naive-oss/naive/internal/naive"
 	"github.com/naive-oss/naive/internal/store"
 )
@@ -31,48 +32,48 @@ func (s *Service) PollCampaigns(ctx context.Context) {
 		if ctx.Err() != nil {
 			return
 		}
-		status, ok := s.campaignStatusNow(ctx, &c)
-		if !ok || naive.CampaignRank(status) <= naive.CampaignRank(c.Status) {
+		now, ok := s.campaignStatusNow(ctx, &c)
+		if !ok || naive.CampaignRank(now.Status) <= naive.CampaignRank(c.Status) {
 			continue
 		}
-		if _, err := s.advanceCampaign(ctx, &c, status, nil); err != nil {
+		if _, err := s.advanceCampaign(ctx, &c, now.Status, now.Reason, nil); err != nil {
 			s.log.Error("advance campaign", "campaign_id", c.ID, "err", err)
 		}
 	}
 }
 
 // campaignStatusNow asks where a campaign stands.
-func (s *Service) campaignStatusNow(ctx context.Context, c *naive.Campaign) (string, bool) {
+func (s *Service) campaignStatusNow(ctx context.Context, c *naive.Campaign) (carrier.Campaign, bool) {
 	if c.Kind == naive.CampaignTollFree {
 		// Toll-free verification has no carrier API; in test mode it is
 		// simulated on the same schedule as the sandbox's 10DLC review.
 		if c.Mode != naive.ModeTest {
-			return "", false
+			return carrier.Campaign{}, false
 		}
 		age := s.now().Sub(c.CreatedAt)
 		switch {
 		case age >= s.cfg.TestReviewDelay:
-			return naive.CampaignActive, true
+			return carrier.Campaign{Status: naive.CampaignActive}, true
 		case age >= min(time.Second, s.cfg.TestReviewDelay/2):
-			return naive.CampaignInReview, true
+			return carrier.Campaign{Status: naive.CampaignInReview}, true
 		}
-		return "", false
+		return carrier.Campaign{}, false
 	}
 	if c.CarrierID == "" {
-		return "", false
+		return carrier.Campaign{}, false
 	}
 	cr := s.cfg.Carrier(c.Mode)
 	if cr == nil {
-		return "", false
+		return carrier.Campaign{}, false
 	}
-	status, err := cr.CampaignStatus(ctx, c.CarrierID)
+	now, err := cr.CampaignStatus(ctx, c.CarrierID)
 	if err != nil {
 		if ctx.Err() == nil {
 			s.log.Warn("poll campaign", "campaign_id", c.ID, "err", err)
 		}
-		return "", false
+		return carrier.Campaign{}, false
 	}
-	return status, true
+	return now, true
 }
 
 // ProvisionStale is how old a provisioning phone must be before the

@@ -49,6 +49,7 @@ func (s *Service) ProvisionPhone(ctx context.Context, subjectID string, req naiv
 	if err != nil {
 		return nil, err
 	}
+	prepareChosenNumber(&req)
 	applyDefaults(&req, cfg.Defaults)
 	if err := ValidateProvision(&req); err != nil {
 		return nil, err
@@ -149,7 +150,7 @@ func (s *Service) completeProvision(ctx context.Context, r *run, cr carrier.Carr
 		return nil, undecided(r) // the run stays reserved; a retry or the background pass decides
 	}
 	if err != nil {
-		return s.failProvision(ctx, r, phone, carrierError("buy a number", err))
+		return s.failProvision(ctx, r, phone, buyError(req, err))
 	}
 	return s.activate(ctx, r, cr, phone, num, camp, balance)
 }
@@ -191,7 +192,7 @@ func (s *Service) buyNumber(ctx context.Context, cr carrier.Carrier, brandID str
 		if err := s.mayAct(); err != nil {
 			return carrier.Number{}, err
 		}
-		n, err := cr.BuyNumber(ctx, brandID, carrier.NumberOrder{Type: req.Type, AreaCode: req.AreaCode, Ref: phone.ID})
+		n, err := cr.BuyNumber(ctx, brandID, carrier.NumberOrder{Type: req.Type, AreaCode: req.AreaCode, E164: req.E164, Ref: phone.ID})
 		if err == nil || !errors.Is(err, carrier.ErrUnknownOutcome) {
 			return n, err
 		}

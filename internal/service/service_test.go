@@ -122,13 +122,19 @@ func (f *fakeCarrier) FindCampaign(_ context.Context, brandID string) (carrier.C
 	id, ok := f.camps[brandID]
 	return carrier.Campaign{ID: id, Status: naive.CampaignCreated}, ok, nil
 }
-func (f *fakeCarrier) CampaignStatus(context.Context, string) (string, error) {
-	return naive.CampaignInReview, nil
+func (f *fakeCarrier) CampaignStatus(_ context.Context, id string) (carrier.Campaign, error) {
+	return carrier.Campaign{ID: id, Status: naive.CampaignInReview}, nil
+}
+func (f *fakeCarrier) ResubmitCampaign(_ context.Context, id string, _ carrier.CampaignRequest) (carrier.Campaign, error) {
+	return carrier.Campaign{ID: id, Status: naive.CampaignInReview}, nil
 }
 func (f *fakeCarrier) BuyNumber(_ context.Context, brandID string, o carrier.NumberOrder) (carrier.Number, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	n := carrier.Number{ID: f.id("num"), E164: fmt.Sprintf("+1%s555%04d", o.AreaCode, f.seq), Ref: o.Ref}
+	if o.E164 != "" {
+		n.E164 = o.E164
+	}
 	if f.dropBuys {
 		return carrier.Number{}, f.buyOutcome
 	}

@@ -83,6 +83,9 @@ func ValidateProvision(r *naive.ProvisionRequest) *naive.Error {
 	if r.Type != naive.PhoneLocal && r.Type != naive.PhoneTollFree {
 		return naive.InvalidParam("type", "type must be \"local\" or \"toll_free\"; got %q.", r.Type)
 	}
+	if err := validateChosenNumber(r); err != nil {
+		return err // before area_code's checks: an area code filled from e164 is not the caller's
+	}
 	if r.EIN != "" {
 		ein, err := NormalizeEIN(r.EIN)
 		if err != nil {

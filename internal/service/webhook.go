@@ -108,7 +108,7 @@ func (s *Service) advanceByCarrierID(ctx context.Context, mode naive.Mode, carri
 	if err != nil {
 		return err
 	}
-	_, err = s.advanceCampaign(ctx, c, status, ce)
+	_, err = s.advanceCampaign(ctx, c, status, "", ce)
 	return err
 }
 
@@ -122,7 +122,9 @@ type CampaignUpdate struct {
 // stores campaign.updated and — when it becomes active — one
 // phone.outbound_enabled per active number of its kind; ce, the carrier
 // event reporting the change (nil when polled), is recorded with it.
-func (s *Service) advanceCampaign(ctx context.Context, c *naive.Campaign, status string, ce *store.CarrierEvent) (bool, error) {
+// reason is the carrier's reason for a rejection ("" when it gives none:
+// then a generic one is stored).
+func (s *Service) advanceCampaign(ctx context.Context, c *naive.Campaign, status, reason string, ce *store.CarrierEvent) (bool, error) {
 	if naive.CampaignRank(status) <= naive.CampaignRank(c.Status) {
 		if ce != nil {
 			return false, s.record(ctx, ce)
@@ -133,6 +135,11 @@ func (s *Service) advanceCampaign(ctx context.Context, c *naive.Campaign, status
 	next := *c
 	next.Status, next.UpdatedAt = status, s.now()
 	next.ETA = s.campaignETA(&next)
+	next.RejectionReason = nil
+	if status == naive.CampaignRejected {
+		reason = rejectionReason(reason)
+		next.RejectionReason = &reason
+	}
 	upd, err := s.event(sc, naive.EventCampaignUpdated, CampaignUpdate{Campaign: next, PreviousStatus: c.Status})
 	if err != nil {
 		return false, err
@@ -156,7 +163,7 @@ func (s *Service) advanceCampaign(ctx context.Context, c *naive.Campaign, status
 			events = append(events, ev)
 		}
 	}
-	changed, err := s.store.AdvanceCampaign(ctx, c.ID, status, s.now(), events, ce)
+	changed, err := s.store.AdvanceCampaign(ctx, c.ID, status, reason, s.now(), events, ce)
 	if changed {
 		s.log.Info("campaign updated", "campaign_id", c.ID, "subject_id", c.SubjectID, "from", c.Status, "to", status)
 	}

@@ -270,8 +270,16 @@ type Store interface {
 	// when it changed, so one transition yields its events exactly once.
 	// When ce is not nil (the change comes from a carrier webhook) it is
 	// recorded first in the same transaction; a ce recorded before (a
-	// redelivery) makes the call store nothing and report false.
-	AdvanceCampaign(ctx context.Context, id, status string, at time.Time, events []*naive.Event, ce *CarrierEvent) (bool, error)
+	// redelivery) makes the call store nothing and report false. reason is
+	// stored as the rejection reason when status is rejected (NULL for ""
+	// and for any other status).
+	AdvanceCampaign(ctx context.Context, id, status, reason string, at time.Time, events []*naive.Event, ce *CarrierEvent) (bool, error)
+	// ResubmitCampaign is the one move back: it sets a rejected campaign
+	// to in_review, clears its rejection reason and stores events, in one
+	// statement conditional on the status still being rejected, so of two
+	// concurrent resubmissions exactly one wins. Errors: ErrNotFound (no
+	// such campaign in scope), ErrConflict (it is not rejected).
+	ResubmitCampaign(ctx context.Context, sc naive.Scope, id string, at time.Time, events []*naive.Event) error
 	// GetCampaignByCarrierID finds a campaign of any tenant in mode by its
 	// carrier id. Errors: ErrNotFound.
 	GetCampaignByCarrierID(ctx context.Context, mode naive.Mode, carrierID string) (*naive.Campaign, error)

@@ -109,18 +109,24 @@ func (a *Carrier) FindCampaign(ctx context.Context, brandID string) (carrier.Cam
 	return carrier.Campaign{ID: cps[0].ID, Status: campaignStatus(cps[0].Status)}, true, nil
 }
 
-// CampaignStatus reads a campaign's status.
-func (a *Carrier) CampaignStatus(ctx context.Context, campaignID string) (string, error) {
+// CampaignStatus reads a campaign's status and rejection reason.
+func (a *Carrier) CampaignStatus(ctx context.Context, campaignID string) (carrier.Campaign, error) {
 	cp, err := a.c.GetCampaign(ctx, campaignID)
 	if err != nil {
-		return "", translate(err)
+		return carrier.Campaign{}, translate(err)
 	}
-	return campaignStatus(cp.Status), nil
+	return reviewed(cp), nil
 }
 
-// BuyNumber buys a number named order.Ref.
+// BuyNumber buys a number named order.Ref: exactly order.E164 when it is
+// set (Surge then ignores every search field), else one of the type and
+// area code.
 func (a *Carrier) BuyNumber(ctx context.Context, brandID string, order carrier.NumberOrder) (carrier.Number, error) {
-	pn, err := a.c.PurchaseNumber(ctx, brandID, NumberPurchase{Type: order.Type, AreaCode: order.AreaCode, Name: order.Ref})
+	in := NumberPurchase{Type: order.Type, AreaCode: order.AreaCode, Name: order.Ref}
+	if order.E164 != "" {
+		in = NumberPurchase{PhoneNumber: order.E164, Name: order.Ref}
+	}
+	pn, err := a.c.PurchaseNumber(ctx, brandID, in)
 	if err != nil {
 		return carrier.Number{}, translate(err)
 	}

@@ -234,11 +234,15 @@ func TestNumbers(t *testing.T) {
 	if n := buy(surge.NumberPurchase{AreaCode: "212"}); n.Number != "+12125551235" {
 		t.Fatalf("second 212 %+v", n)
 	}
-	if n := buy(surge.NumberPurchase{PhoneNumber: "+13035550000"}); n.Number != "+13035550000" {
+	if n := buy(surge.NumberPurchase{PhoneNumber: "+13035559999"}); n.Number != "+13035559999" {
 		t.Fatalf("exact %+v", n)
 	}
-	_, err := b.client.PurchaseNumber(ctx, acct.ID, surge.NumberPurchase{PhoneNumber: "+13035550000"})
-	apiErr(t, err, 422, "no_matching_numbers")
+	_, err := b.client.PurchaseNumber(ctx, acct.ID, surge.NumberPurchase{PhoneNumber: "+13035559999"})
+	apiErr(t, err, 422, "no_matching_numbers") // taken
+	_, err = b.client.PurchaseNumber(ctx, acct.ID, surge.NumberPurchase{PhoneNumber: "+13035550000"})
+	apiErr(t, err, 422, "no_matching_numbers") // not in the inventory
+	_, err = b.client.PurchaseNumber(ctx, acct.ID, surge.NumberPurchase{PhoneNumber: "+15555551234"})
+	apiErr(t, err, 422, "no_matching_numbers") // the no-inventory area code
 
 	if got := must(b.client.GetNumber(ctx, a.ID)); got.ID != a.ID || got.Number != a.Number {
 		t.Fatalf("get %+v", got)
@@ -248,12 +252,17 @@ func TestNumbers(t *testing.T) {
 		t.Fatalf("renamed %+v", renamed)
 	}
 	avail := must(b.client.AvailableNumbers(ctx, acct.ID, surge.NumberLocal, "212"))
-	if len(avail) != 10 || avail[0].Number != "+12125551236" || avail[0].Country != "US" {
+	if len(avail) != 50 || avail[0].Number != "+12125551236" || avail[0].Country != "US" || avail[49].Number != "+12125551285" {
 		t.Fatalf("available %+v", avail)
 	}
 	if none := must(b.client.AvailableNumbers(ctx, acct.ID, surge.NumberLocal, "555")); len(none) != 0 {
 		t.Fatalf("available in 555: %+v", none)
 	}
+	if tf := must(b.client.AvailableNumbers(ctx, acct.ID, surge.NumberTollFree, "212")); len(tf) != 0 {
+		t.Fatalf("toll-free numbers in 212: %+v", tf)
+	}
+	_, err = b.client.AvailableNumbers(ctx, acct.ID, surge.NumberLocal, "500")
+	apiErr(t, err, 503, "service_unavailable")
 
 	released := must(b.client.ReleaseNumber(ctx, a.ID))
 	if released.ID != a.ID || *released.Name != "Reception" {

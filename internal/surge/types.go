@@ -169,6 +169,10 @@ type Campaign struct {
 	Volume                string   `json:"volume"`
 	LinkSample            *string  `json:"link_sample,omitempty"`
 	TermsAndConditionsURL *string  `json:"terms_and_conditions_url,omitempty"`
+	// RejectionReason is not in Surge's documented Campaign object (Surge
+	// emails reviewers' notes instead); it is read when present, and the
+	// simulator sets it on a rejected campaign.
+	RejectionReason *string `json:"rejection_reason,omitempty"`
 }
 
 // CampaignCreate is the body of POST /accounts/{id}/campaigns and PATCH /campaigns/{id}; set TCRID alone for an externally registered campaign.

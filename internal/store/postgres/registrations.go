@@ -170,12 +170,16 @@ func (db *DB) GetBrandByCarrierID(ctx context.Context, mode naive.Mode, carrierI
 		WHERE mode = $1 AND carrier_id = $2 AND status = 'registered'`, mode, carrierID), scanBrand)
 }
 
-const campaignCols = `id, subject_id, operator_id, mode, kind, status, eta, carrier_id, claim_token, claimed_by,
+// campaignInsertCols are the columns a new campaign is inserted with;
+// campaignCols are those read back.
+const campaignInsertCols = `id, subject_id, operator_id, mode, kind, status, eta, carrier_id, claim_token, claimed_by,
 	claimed_at, created_at, updated_at`
+
+const campaignCols = campaignInsertCols + `, rejection_reason`
 
 func campaignDests(c *naive.Campaign) []any {
 	return []any{&c.ID, &c.SubjectID, &c.OperatorID, &c.Mode, &c.Kind, &c.Status, &c.ETA, &c.CarrierID, &c.ClaimToken,
-		&c.ClaimedBy, &c.ClaimedAt, &c.CreatedAt, &c.UpdatedAt}
+		&c.ClaimedBy, &c.ClaimedAt, &c.CreatedAt, &c.UpdatedAt, &c.RejectionReason}
 }
 
 func scanCampaign(r pgx.Row) (*naive.Campaign, error) {
@@ -218,7 +222,7 @@ func (db *DB) ClaimCampaign(ctx context.Context, c *naive.Campaign, staleBefore,
 		claimed = false
 		for range claimAttempts {
 			var err error
-			out, err = scanCampaign(tx.QueryRow(ctx, `INSERT INTO campaigns (`+campaignCols+`)
+			out, err = scanCampaign(tx.QueryRow(ctx, `INSERT INTO campaigns (`+campaignInsertCols+`)
 				VALUES ($1, $2, $3, $4, $5, $6, $7, '', $8, $9, $10, $11, $12)
 				ON CONFLICT (subject_id, kind) DO NOTHING RETURNING `+campaignCols,
 				c.ID, c.SubjectID, c.OperatorID, c.Mode, c.Kind, c.Status, c.ETA, c.ClaimToken, c.ClaimedBy,
@@ -315,7 +319,7 @@ const rankSQL = `CASE status WHEN 'created' THEN 1 WHEN 'in_review' THEN 2 WHEN 
 // AdvanceCampaign records ce, then stores status if it ranks above the
 // stored one, with events; an unknown campaign or status changes nothing,
 // and a ce recorded before stores nothing.
-func (db *DB) AdvanceCampaign(ctx context.Context, id, status string, at time.Time, events []*naive.Event, ce *store.CarrierEvent) (bool, error) {
+func (db *DB) AdvanceCampaign(ctx context.Context, id, status, reason string, at time.Time, events []*naive.Event, ce *store.CarrierEvent) (bool, error) {
 	for _, ev := range events {
 		if err := checkEvent("AdvanceCampaign", ev); err != nil {
 			return false, err
@@ -334,8 +338,8 @@ func (db *DB) AdvanceCampaign(ctx context.Context, id, status string, at time.Ti
 		if fresh, err := insertCarrierEvent(ctx, tx, ce); err != nil || !fresh || rank == 0 {
 			return err
 		}
-		tag, err := tx.Exec(ctx, `UPDATE campaigns SET status = $1, updated_at = $2
-			WHERE id = $3 AND `+rankSQL+` < $4`, status, norm(at), id, rank)
+		tag, err := tx.Exec(ctx, `UPDATE campaigns SET status = $1, updated_at = $2, rejection_reason = $5
+			WHERE id = $3 AND `+rankSQL+` < $4`, status, norm(at), id, rank, store.RejectionReason(status, reason))
 		if err != nil || tag.RowsAffected() == 0 {
 			return err
 		}

@@ -145,24 +145,32 @@ func (db *DB) GetBrandByCarrierID(ctx context.Context, mode naive.Mode, carrierI
 		WHERE mode = ? AND carrier_id = ? AND status = 'registered'`, mode, carrierID))
 }
 
-const campaignCols = `id, subject_id, operator_id, mode, kind, status, eta, carrier_id, claim_token, claimed_by, claimed_at,
+// campaignInsertCols are the columns a new campaign is inserted with;
+// campaignCols are those read back.
+const campaignInsertCols = `id, subject_id, operator_id, mode, kind, status, eta, carrier_id, claim_token, claimed_by, claimed_at,
 	created_at, updated_at`
+
+const campaignCols = campaignInsertCols + `, rejection_reason`
 
 // campaignRow is a campaign as scanned (see subjectRow).
 type campaignRow struct {
-	c   naive.Campaign
-	eta sql.NullString
+	c      naive.Campaign
+	eta    sql.NullString
+	reason sql.NullString
 }
 
 func (x *campaignRow) dests() []any {
 	c := &x.c
 	return []any{&c.ID, &c.SubjectID, &c.OperatorID, &c.Mode, &c.Kind, &c.Status, &x.eta, &c.CarrierID, &c.ClaimToken,
-		&c.ClaimedBy, timeCol{&c.ClaimedAt}, timeCol{&c.CreatedAt}, timeCol{&c.UpdatedAt}}
+		&c.ClaimedBy, timeCol{&c.ClaimedAt}, timeCol{&c.CreatedAt}, timeCol{&c.UpdatedAt}, &x.reason}
 }
 
 func (x *campaignRow) finish() *naive.Campaign {
 	if x.eta.Valid {
 		x.c.ETA = &x.eta.String
+	}
+	if x.reason.Valid {
+		x.c.RejectionReason = &x.reason.String
 	}
 	return &x.c
 }
@@ -214,7 +222,7 @@ func (db *DB) ClaimCampaign(ctx context.Context, c *naive.Campaign, staleBefore,
 			WHERE subject_id = ? AND kind = ?`, c.SubjectID, c.Kind))
 		switch {
 		case errors.Is(err, store.ErrNotFound):
-			out, err = scanCampaign(tx.QueryRowContext(ctx, `INSERT INTO campaigns (`+campaignCols+`)
+			out, err = scanCampaign(tx.QueryRowContext(ctx, `INSERT INTO campaigns (`+campaignInsertCols+`)
 				VALUES (?, ?, ?, ?, ?, ?, ?, '', ?, ?, ?, ?, ?) RETURNING `+campaignCols,
 				c.ID, c.SubjectID, c.OperatorID, c.Mode, c.Kind, c.Status, nullString(c.ETA), c.ClaimToken, c.ClaimedBy,
 				ts(c.ClaimedAt), ts(c.CreatedAt), ts(c.UpdatedAt)))
@@ -292,7 +300,7 @@ const rankSQL = `CASE status WHEN 'created' THEN 1 WHEN 'in_review' THEN 2 WHEN 
 // AdvanceCampaign records ce, then stores status if it ranks above the
 // stored one, in one transaction; an unknown campaign or status changes
 // nothing, and a ce recorded before stores nothing.
-func (db *DB) AdvanceCampaign(ctx context.Context, id, status string, at time.Time, events []*naive.Event, ce *store.CarrierEvent) (bool, error) {
+func (db *DB) AdvanceCampaign(ctx context.Context, id, status, reason string, at time.Time, events []*naive.Event, ce *store.CarrierEvent) (bool, error) {
 	for _, ev := range events {
 		if err := checkEvent("AdvanceCampaign", ev); err != nil {
 			return false, err
@@ -310,8 +318,8 @@ func (db *DB) AdvanceCampaign(ctx context.Context, id, status string, at time.Ti
 		if fresh, err := insertCarrierEvent(ctx, tx, ce); err != nil || !fresh || rank == 0 {
 			return err
 		}
-		res, err := tx.ExecContext(ctx, `UPDATE campaigns SET status = ?, updated_at = ?
-			WHERE id = ? AND `+rankSQL+` < ?`, status, ts(at), id, rank)
+		res, err := tx.ExecContext(ctx, `UPDATE campaigns SET status = ?, updated_at = ?, rejection_reason = ?
+			WHERE id = ? AND `+rankSQL+` < ?`, status, ts(at), store.RejectionReason(status, reason), id, rank)
 		if err != nil {
 			return err
 		}

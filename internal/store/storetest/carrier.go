@@ -21,7 +21,7 @@ func testCampaignEvents(t *testing.T, b *bundle) {
 	evs := make([]*naive.Event, 20)
 	concurrently(20, func(i int) {
 		evs[i] = mk()
-		changed, err := b.s.AdvanceCampaign(b.ctx, c.ID, naive.CampaignActive, now(), []*naive.Event{evs[i]}, nil)
+		changed, err := b.s.AdvanceCampaign(b.ctx, c.ID, naive.CampaignActive, "", now(), []*naive.Event{evs[i]}, nil)
 		if err != nil {
 			t.Errorf("AdvanceCampaign: %v", err)
 		}
@@ -195,7 +195,7 @@ func testCarrierEventDedupe(t *testing.T, b *bundle) {
 	cce := carrierEvent("evt_cmp_"+newID(), "campaign.updated")
 	cev := &naive.Event{ID: newID(), Type: naive.EventCampaignUpdated, Data: []byte(`{}`), CreatedAt: now(),
 		Mode: b.live.Mode, OperatorID: b.live.OperatorID}
-	changed, err := b.s.AdvanceCampaign(b.ctx, c.ID, naive.CampaignInReview, now(), []*naive.Event{cev}, cce)
+	changed, err := b.s.AdvanceCampaign(b.ctx, c.ID, naive.CampaignInReview, "", now(), []*naive.Event{cev}, cce)
 	must(t, err)
 	if !changed {
 		t.Fatal("AdvanceCampaign of a new event did not change")
@@ -204,7 +204,7 @@ func testCarrierEventDedupe(t *testing.T, b *bundle) {
 	cdup.Payload = []byte(`{"status":"active"}`)
 	cev2 := &naive.Event{ID: newID(), Type: naive.EventCampaignUpdated, Data: []byte(`{}`), CreatedAt: now(),
 		Mode: b.live.Mode, OperatorID: b.live.OperatorID}
-	changed, err = b.s.AdvanceCampaign(b.ctx, c.ID, naive.CampaignActive, now(), []*naive.Event{cev2}, &cdup)
+	changed, err = b.s.AdvanceCampaign(b.ctx, c.ID, naive.CampaignActive, "", now(), []*naive.Event{cev2}, &cdup)
 	must(t, err)
 	if changed || b.campaignStatus(t, c.ID) != naive.CampaignInReview {
 		t.Fatalf("AdvanceCampaign of a redelivered event: changed %v, status %s", changed, b.campaignStatus(t, c.ID))
@@ -212,7 +212,7 @@ func testCarrierEventDedupe(t *testing.T, b *bundle) {
 	b.wantNoEvent(t, "campaign event of a redelivery", cev2)
 	// An event about no campaign is recorded all the same.
 	lost := carrierEvent("evt_cmp_"+newID(), "campaign.updated")
-	if changed, err := b.s.AdvanceCampaign(b.ctx, newID(), naive.CampaignActive, now(), nil, lost); err != nil || changed {
+	if changed, err := b.s.AdvanceCampaign(b.ctx, newID(), naive.CampaignActive, "", now(), nil, lost); err != nil || changed {
 		t.Fatalf("AdvanceCampaign of an unknown campaign = %v, %v; want false", changed, err)
 	}
 	if fresh, err := b.s.RecordCarrierEvent(b.ctx, lost); err != nil || fresh {

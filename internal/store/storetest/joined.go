@@ -116,7 +116,7 @@ func testVersions(t *testing.T, b *bundle) {
 		must(t, b.s.CompleteCampaign(b.ctx, c.ID, c.ClaimToken, "cmp_versions", naive.CampaignInReview, now()))
 	})
 	moved("AdvanceCampaign", false, true, func() {
-		_, err := b.s.AdvanceCampaign(b.ctx, c.ID, naive.CampaignActive, now(), nil, nil)
+		_, err := b.s.AdvanceCampaign(b.ctx, c.ID, naive.CampaignActive, "", now(), nil, nil)
 		must(t, err)
 	})
 	moved("ActivatePhone", false, true, func() {

@@ -363,7 +363,7 @@ func testAdvanceCampaign(t *testing.T, b *bundle) {
 		{naive.CampaignActive, false, naive.CampaignActive},
 	} {
 		at := now()
-		changed, err := b.s.AdvanceCampaign(b.ctx, c.ID, step.status, at, nil, nil)
+		changed, err := b.s.AdvanceCampaign(b.ctx, c.ID, step.status, "", at, nil, nil)
 		must(t, err)
 		if changed != step.changed {
 			t.Fatalf("AdvanceCampaign(%s) changed = %v, want %v", step.status, changed, step.changed)
@@ -382,19 +382,19 @@ func testAdvanceCampaign(t *testing.T, b *bundle) {
 	_, _, err := b.s.ClaimCampaign(b.ctx, c2, now().Add(-time.Hour), b.liveAfter)
 	must(t, err)
 	must(t, b.s.CompleteCampaign(b.ctx, c2.ID, c2.ClaimToken, "cmp_2", naive.CampaignInReview, now()))
-	changed, err := b.s.AdvanceCampaign(b.ctx, c2.ID, naive.CampaignRejected, now(), nil, nil)
+	changed, err := b.s.AdvanceCampaign(b.ctx, c2.ID, naive.CampaignRejected, "", now(), nil, nil)
 	must(t, err)
 	if !changed {
 		t.Fatal("in_review → rejected did not change")
 	}
 	for _, s := range []string{naive.CampaignActive, naive.CampaignInReview, naive.CampaignCreated} {
-		changed, err := b.s.AdvanceCampaign(b.ctx, c2.ID, s, now(), nil, nil)
+		changed, err := b.s.AdvanceCampaign(b.ctx, c2.ID, s, "", now(), nil, nil)
 		must(t, err)
 		if changed || b.campaignStatus(t, c2.ID) != naive.CampaignRejected {
 			t.Fatalf("rejected moved to %s", s)
 		}
 	}
-	changed, err = b.s.AdvanceCampaign(b.ctx, newID(), naive.CampaignActive, now(), nil, nil)
+	changed, err = b.s.AdvanceCampaign(b.ctx, newID(), naive.CampaignActive, "", now(), nil, nil)
 	if err == nil && changed {
 		t.Fatal("AdvanceCampaign of an unknown campaign changed something")
 	}
@@ -412,7 +412,7 @@ func testAdvanceCampaignConcurrent(t *testing.T, b *bundle) {
 	rand.Shuffle(len(updates), func(i, j int) { updates[i], updates[j] = updates[j], updates[i] })
 	var changes atomic.Int32
 	concurrently(len(updates), func(i int) {
-		changed, err := b.s.AdvanceCampaign(b.ctx, c.ID, updates[i], now(), nil, nil)
+		changed, err := b.s.AdvanceCampaign(b.ctx, c.ID, updates[i], "", now(), nil, nil)
 		if err != nil {
 			t.Errorf("AdvanceCampaign: %v", err)
 		}
@@ -438,7 +438,7 @@ func testAdvanceCampaignConcurrent(t *testing.T, b *bundle) {
 		if i%2 == 1 {
 			status = naive.CampaignRejected
 		}
-		changed, err := b.s.AdvanceCampaign(b.ctx, c2.ID, status, now(), nil, nil)
+		changed, err := b.s.AdvanceCampaign(b.ctx, c2.ID, status, "", now(), nil, nil)
 		if err != nil {
 			t.Errorf("AdvanceCampaign: %v", err)
 		}

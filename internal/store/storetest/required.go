@@ -200,11 +200,11 @@ func testRequired(t *testing.T, b *bundle) {
 			return err
 		}},
 		{"AdvanceCampaign with an event without an id", func() error {
-			_, err := b.s.AdvanceCampaign(b.ctx, camp.ID, naive.CampaignActive, now(), []*naive.Event{ev(), noID(ev())}, nil)
+			_, err := b.s.AdvanceCampaign(b.ctx, camp.ID, naive.CampaignActive, "", now(), []*naive.Event{ev(), noID(ev())}, nil)
 			return err
 		}},
 		{"AdvanceCampaign with an event without created_at", func() error {
-			_, err := b.s.AdvanceCampaign(b.ctx, camp.ID, naive.CampaignActive, now(), []*naive.Event{noTime(ev())}, nil)
+			_, err := b.s.AdvanceCampaign(b.ctx, camp.ID, naive.CampaignActive, "", now(), []*naive.Event{noTime(ev())}, nil)
 			return err
 		}},
 		{"ReservePhone without an id", func() error {
@@ -372,7 +372,7 @@ func testRequired(t *testing.T, b *bundle) {
 			return err
 		}},
 		{"AdvanceCampaign with a carrier event without received_at", func() error {
-			_, err := b.s.AdvanceCampaign(b.ctx, camp.ID, naive.CampaignActive, now(), nil,
+			_, err := b.s.AdvanceCampaign(b.ctx, camp.ID, naive.CampaignActive, "", now(), nil,
 				&store.CarrierEvent{ID: "evt_required_2", Mode: b.live.Mode, Type: "campaign.updated", Payload: []byte(`{}`)})
 			return err
 		}},
@@ -434,7 +434,7 @@ func testRequired(t *testing.T, b *bundle) {
 		t.Fatalf("delivery after a refused attempt: %s with %d attempts", got.Status, len(got.Attempts))
 	}
 	// The carrier event of a refused advance was not recorded.
-	if changed, err := b.s.AdvanceCampaign(b.ctx, camp.ID, naive.CampaignInReview, now(), nil,
+	if changed, err := b.s.AdvanceCampaign(b.ctx, camp.ID, naive.CampaignInReview, "", now(), nil,
 		&store.CarrierEvent{ID: "evt_required_2", Mode: b.live.Mode, Type: "campaign.updated", Payload: []byte(`{}`),
 			ReceivedAt: now()}); err != nil || !changed {
 		t.Fatalf("AdvanceCampaign after a refused one = %v, %v; want changed", changed, err)

@@ -47,6 +47,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"CampaignConcurrentClaims", testCampaignConcurrentClaims},
 		{"AdvanceCampaign", testAdvanceCampaign},
 		{"AdvanceCampaignConcurrent", testAdvanceCampaignConcurrent},
+		{"CampaignRejection", testCampaignRejection},
 		{"Idempotency", testIdempotency},
 		{"IdempotencyConcurrentBegin", testIdempotencyConcurrentBegin},
 		{"CreateOperator", testCreateOperator},

@@ -14,6 +14,10 @@ import (
 // MagicReject in a campaign description makes its review end "rejected" instead of "active".
 const MagicReject = "[sandbox:reject]"
 
+// RejectReason is the reason a rejected campaign carries (rejection_reason; Surge's documented
+// object has no such field, its reviewers email their notes).
+const RejectReason = "The brand's website could not be verified against the campaign's description."
+
 var (
 	campaignStatuses = []string{surge.CampaignCreated, surge.CampaignInReview, surge.CampaignActive,
 		surge.CampaignRejected, surge.CampaignCanceled, surge.CampaignDeactivated}
@@ -151,6 +155,10 @@ func (c *campaign) statusAt(now time.Time, delay time.Duration) string {
 func (s *Server) renderCampaign(c *campaign, now time.Time) surge.Campaign {
 	out := c.Campaign
 	out.Status = c.statusAt(now, s.reviewDelay)
+	if out.Status == surge.CampaignRejected {
+		reason := RejectReason
+		out.RejectionReason = &reason
+	}
 	return out
 }
 

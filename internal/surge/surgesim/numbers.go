@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
+	"strconv"
 
 	"github.com/naive-oss/naive/internal/surge"
 )
@@ -47,6 +48,24 @@ func defaultArea(typ string) string {
 		return DefaultTollFreeAreaCode
 	}
 	return DefaultLocalAreaCode
+}
+
+// inventoryArea returns the area code of a number of the inventory
+// (+1 {area} 555 {line}, line in firstLine..lastLine).
+func inventoryArea(e164 string) (string, bool) {
+	if len(e164) != 12 || e164[:2] != "+1" || !isAreaCode(e164[2:5]) || e164[5:8] != "555" {
+		return "", false
+	}
+	line, err := strconv.Atoi(e164[8:])
+	if err != nil || line < firstLine || line > lastLine {
+		return "", false
+	}
+	return e164[2:5], true
+}
+
+// outageNumber reports whether an exact purchase is in the outage area code.
+func outageNumber(e164 string) bool {
+	return len(e164) == 12 && e164[:2] == "+1" && e164[2:5] == MagicOutageAreaCode
 }
 
 func lineNumber(area string, line int) string { return fmt.Sprintf("+1%s555%04d", area, line) }
@@ -98,15 +117,13 @@ func validatePurchase(in surge.NumberPurchase) map[string][]string {
 // pickNumberLocked chooses the number a valid purchase gets, or reports no inventory.
 func (s *Server) pickNumberLocked(in surge.NumberPurchase) (e164, typ string, ok bool) {
 	if in.PhoneNumber != "" {
-		typ = surge.NumberLocal
-		if len(in.PhoneNumber) == 12 && in.PhoneNumber[:2] == "+1" {
-			area := in.PhoneNumber[2:5]
-			if area == MagicNoInventoryAreaCode {
-				return "", "", false
-			}
-			typ = areaType(area)
+		// Only numbers of the inventory (the ones available_phone_numbers
+		// lists) are for sale: +1 {area} 555 {1234..9999}, never in 555.
+		area, ok := inventoryArea(in.PhoneNumber)
+		if !ok || area == MagicNoInventoryAreaCode {
+			return "", "", false
 		}
-		return in.PhoneNumber, typ, !s.inUse[in.PhoneNumber]
+		return in.PhoneNumber, areaType(area), !s.inUse[in.PhoneNumber]
 	}
 	typ, area := in.Type, in.AreaCode
 	if typ == "" {

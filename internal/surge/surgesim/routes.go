@@ -327,7 +327,7 @@ func (s *Server) purchaseNumber(r *http.Request, body []byte) (int, any, error) 
 	if detail := validatePurchase(in); len(detail) > 0 {
 		return 0, nil, validation(detail)
 	}
-	if in.AreaCode == MagicOutageAreaCode {
+	if in.AreaCode == MagicOutageAreaCode || outageNumber(in.PhoneNumber) {
 		return 0, nil, &apiError{http.StatusServiceUnavailable, "service_unavailable",
 			"The service is temporarily unavailable. Please try again later.", nil}
 	}
@@ -446,12 +446,18 @@ func (s *Server) availableNumbers(r *http.Request, _ []byte) (int, any, error) {
 	if len(detail) > 0 {
 		return 0, nil, validation(detail)
 	}
+	if area == MagicOutageAreaCode {
+		return 0, nil, &apiError{http.StatusServiceUnavailable, "service_unavailable",
+			"The service is temporarily unavailable. Please try again later.", nil}
+	}
 	page := surge.Page[surge.AvailableNumber]{Data: []surge.AvailableNumber{}}
 	if area == "" {
 		area = defaultArea(typ)
 	}
+	// The first availablePage free numbers of the area, in order: what a
+	// purchase of the area code would take first comes first.
 	if areaType(area) == typ && area != MagicNoInventoryAreaCode {
-		for nnnn := firstLine; nnnn <= lastLine && len(page.Data) < 10; nnnn++ {
+		for nnnn := firstLine; nnnn <= lastLine && len(page.Data) < availablePage; nnnn++ {
 			if e := lineNumber(area, nnnn); !s.inUse[e] {
 				page.Data = append(page.Data, surge.AvailableNumber{Country: "US", Number: e, Type: typ})
 			}
@@ -459,6 +465,9 @@ func (s *Server) availableNumbers(r *http.Request, _ []byte) (int, any, error) {
 	}
 	return http.StatusOK, page, nil
 }
+
+// availablePage is how many numbers one inventory search lists.
+const availablePage = 50
 
 // --- pagination ---
 

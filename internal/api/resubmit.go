@@ -1,0 +1,16 @@
+package api
+
+import (
+	"net/http"
+
+	"github.com/naive-oss/naive/internal/naive"
+)
+
+func (s *Server) resubmitCampaign(w http.ResponseWriter, r *http.Request) error {
+	var in naive.CampaignResubmission
+	if err := decode(r, &in); err != nil {
+		return err
+	}
+	res, err := s.svc.ResubmitCampaign(r.Context(), subjectID(r), in)
+	return ok(w, http.StatusOK, res, err)
+}

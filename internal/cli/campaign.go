@@ -1,0 +1,70 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/naive-oss/naive/internal/naive"
+)
+
+// PhoneCampaignResubmitOptions are the inputs of `naive phone campaign resubmit`.
+type PhoneCampaignResubmitOptions struct {
+	IO      *IOStreams
+	Service func() (naive.Service, error)
+	JSON    bool
+	Request naive.CampaignResubmission
+}
+
+// NewCmdPhoneCampaignResubmit is `naive phone campaign resubmit`.
+func NewCmdPhoneCampaignResubmit(f *Factory, runF func(*PhoneCampaignResubmitOptions) error) *cobra.Command {
+	opts := &PhoneCampaignResubmitOptions{IO: f.IO, Service: f.Service}
+	cmd := &cobra.Command{
+		Use:   "resubmit [--description TEXT] [--message-sample TEXT]... [--consent-flow TEXT] [--privacy-policy-url URL] [--terms-url URL]",
+		Short: "Send the subject's rejected campaign back to the carrier's review (free)",
+		Long: `Send the subject's rejected 10DLC campaign back to the carrier's review. It is
+rebuilt from the subject's current profile (fix that first with
+` + "`naive subjects update`" + ` when the reason is about the company), with the
+changes given here; every flag is optional. The campaign moves to in_review,
+then to active or rejected again. Nothing is charged, and the subject's
+numbers stay yours and keep receiving SMS meanwhile.
+
+A campaign that is not rejected cannot be resubmitted (conflict).`,
+		Example: `  naive phone campaign resubmit
+  naive phone campaign resubmit --description "Acme Robotics uses SMS to answer customer care requests of customers who opted in."
+  naive phone campaign resubmit --message-sample "You are now opted in to Acme texts. Reply STOP to opt out." --message-sample "Acme: your ticket [id] was updated. Reply STOP to opt out."`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			opts.JSON = f.JSONOutput()
+			if runF != nil {
+				return runF(opts)
+			}
+			return phoneCampaignResubmitRun(cmd.Context(), opts)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&opts.Request.Description, "description", "", "what the company does and how it uses SMS (40–4096 characters)")
+	fl.StringArrayVar(&opts.Request.MessageSamples, "message-sample", nil, "an example text; repeat 2–5 times (the first is usually the opt-in confirmation)")
+	fl.StringVar(&opts.Request.ConsentFlow, "consent-flow", "", "how recipients opt in (40–4096 characters)")
+	fl.StringVar(&opts.Request.PrivacyPolicyURL, "privacy-policy-url", "", "the privacy policy's URL")
+	fl.StringVar(&opts.Request.TermsURL, "terms-url", "", "the terms' URL")
+	return cmd
+}
+
+func phoneCampaignResubmitRun(ctx context.Context, opts *PhoneCampaignResubmitOptions) error {
+	svc, err := opts.Service()
+	if err != nil {
+		return err
+	}
+	c, err := svc.ResubmitCampaign(ctx, "", opts.Request)
+	if err != nil {
+		return err
+	}
+	if opts.JSON {
+		return printJSON(opts.IO.Out, c)
+	}
+	fmt.Fprintf(opts.IO.Out, "Campaign %s resubmitted: %s.\n", c.ID, c.Status)
+	nextSteps(opts.IO.Out, "naive phone status", "follow the review; sending unlocks when it is active")
+	return nil
+}

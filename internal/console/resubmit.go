@@ -1,0 +1,29 @@
+package console
+
+import (
+	"net/http"
+
+	"github.com/naive-oss/naive/internal/naive"
+)
+
+// subjectsResubmit sends the subject's rejected campaign back to review,
+// with the description typed on the page when there is one.
+func (c *Console) subjectsResubmit(w http.ResponseWriter, r *http.Request, s *session) error {
+	id := r.PathValue("id")
+	f, err := fields(r, "description")
+	if err == nil {
+		if _, err = c.svc.ResubmitCampaign(s.ctx, id, naive.CampaignResubmission{Description: f["description"]}); err == nil {
+			return c.done(w, r, Path+"/subjects/"+id, "Campaign resubmitted: the carrier is reviewing it again. Reload to follow it.")
+		}
+	}
+	fe, err := inPlace(err)
+	if err != nil {
+		return err
+	}
+	return c.subjectsShowPage(w, r, s, statusOf(fe), func(v *subjectsShowView) {
+		v.ResubmitErr = fe
+		if f != nil {
+			v.ResubmitDescription = f["description"]
+		}
+	})
+}

@@ -1,0 +1,48 @@
+package mcp
+
+import (
+	"context"
+
+	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
+
+	"github.com/naive-oss/naive/internal/naive"
+)
+
+// CampaignResubmitInput is the input of naive_campaign_resubmit.
+type CampaignResubmitInput struct {
+	SubjectID        string   `json:"subject_id,omitempty" jsonschema:"UUID of the subject (company); omit for the default subject"`
+	Description      string   `json:"description,omitempty" jsonschema:"the company's purpose and how it uses SMS, 40 to 4096 characters; omit to rebuild it from the subject's profile"`
+	MessageSamples   []string `json:"message_samples,omitempty" jsonschema:"2 to 5 example texts, the first usually the opt-in confirmation; omit to rebuild them from the profile"`
+	ConsentFlow      string   `json:"consent_flow,omitempty" jsonschema:"how recipients opt in, 40 to 4096 characters; omit to rebuild it from the profile"`
+	PrivacyPolicyURL string   `json:"privacy_policy_url,omitempty" jsonschema:"http(s) URL of the privacy policy; omit for the profile's"`
+	TermsURL         string   `json:"terms_url,omitempty" jsonschema:"http(s) URL of the terms; omit for the profile's"`
+}
+
+// CampaignResubmitOutput is the resubmitted campaign.
+type CampaignResubmitOutput struct {
+	Campaign Campaign `json:"campaign" jsonschema:"the campaign, now in_review"`
+	NextStep string   `json:"next_step" jsonschema:"what to do next"`
+}
+
+func newCampaignResubmitTool() tool {
+	return newTool(sdk.Tool{
+		Name:  "naive_campaign_resubmit",
+		Title: "Resubmit a rejected campaign",
+		Description: "Send the company's rejected 10DLC campaign back to the carrier's review. naive_phone_status shows a " +
+			"rejected campaign's rejection_reason: fix what it names first (the company's profile with " +
+			"naive_subjects_update, or the campaign's own text here). The campaign is rebuilt from the current profile " +
+			"with the changes given; every field is optional. It moves to in_review, then active or rejected again. " +
+			"Free; the numbers keep receiving SMS meanwhile. A campaign that is not rejected answers conflict: do " +
+			"not call again while it is in review.",
+		Annotations: &sdk.ToolAnnotations{Title: "Resubmit a rejected campaign", ReadOnlyHint: false,
+			DestructiveHint: ptr(false), IdempotentHint: false, OpenWorldHint: ptr(true)},
+	}, nil, func(ctx context.Context, svc naive.Service, in CampaignResubmitInput) (*CampaignResubmitOutput, error) {
+		c, err := svc.ResubmitCampaign(ctx, in.SubjectID, naive.CampaignResubmission{Description: in.Description,
+			MessageSamples: in.MessageSamples, ConsentFlow: in.ConsentFlow, PrivacyPolicyURL: in.PrivacyPolicyURL, TermsURL: in.TermsURL})
+		if err != nil {
+			return nil, err
+		}
+		return &CampaignResubmitOutput{Campaign: campaignOut(*c),
+			NextStep: "The carrier is reviewing the campaign again; follow it with naive_phone_status. Outbound SMS unlocks when it is active."}, nil
+	})
+}
