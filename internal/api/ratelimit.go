@@ -48,9 +48,10 @@ func newLimiter(rps float64, burst int, shared RateTokens, log *slog.Logger) *li
 		burst = int(rps)
 	}
 	burst = max(burst, 1)
-	// A lease is a tenth of a second's worth, at least one token, at
-	// most the burst: few database writes, little slack.
-	lease := min(max(int(rps/10), 1), burst)
+	// A lease is a quarter second's worth, at least one token, at most
+	// the burst: few database writes for a busy caller (one per 25
+	// requests at the default 100/s), little slack.
+	lease := min(max(int(rps/4), 1), burst)
 	return &limiter{rps: rate.Limit(rps), burst: burst, shared: shared, lease: lease, b: map[string]*bucket{}, swept: time.Now(), log: log}
 }
 

@@ -107,7 +107,9 @@ func crashSuite(t *testing.T, bin, dbURL string) {
 	env := serveEnv(password)
 	srv := &crashServer{t: t, bin: bin, env: env, url: "http://" + addr,
 		args: []string{"--addr", addr, "--database-url", dbURL, "--sandbox-url", simSrv.URL,
-			"--sandbox-webhook-secret", secret, "--poll-interval", "1s", "--log-level", "info"}}
+			"--sandbox-webhook-secret", secret, "--poll-interval", "1s", "--log-level", "info",
+			// Recovery is under test, not the request budget.
+			"--rate-limit", "-1"}}
 	srv.start()
 	m := testKeyRE.FindStringSubmatch(srv.proc.banner)
 	if m == nil {
