@@ -190,18 +190,31 @@ func TestReconcileChosenNumber(t *testing.T) {
 			Type: naive.PhoneLocal, AreaCode: "212", Status: naive.PhoneProvisioning, Price: 50, CreatedAt: old}
 		debit := &naive.LedgerEntry{ID: uuid.Must(uuid.NewV7()).String(), OperatorID: sc.OperatorID, Mode: sc.Mode, Amount: -50,
 			Reason: naive.LedgerPhoneProvision, ReferenceID: ph.ID, Actor: naive.Actor{Type: "agent", ID: "test"}, CreatedAt: old}
-		if _, err := st.ReservePhone(ctx, ph, debit, store.Progress{}); err != nil {
-			t.Fatal(err)
-		}
-		// The purchase the dead process made, through the adapter.
+		// The purchase the dead process made, through the adapter — made
+		// before the reserve is stored, so that the server's own
+		// background pass, which may run at any moment, finds it too
+		// rather than refunding a stale reserve with no number.
 		cr := surge.NewCarrier(surge.NewClient(surge.Options{BaseURL: "http://sandbox", APIKey: "sk_sandbox",
 			HTTPClient: &http.Client{Transport: h.app.Sandbox().Transport()}}), "whsec_unused")
 		n, err := cr.BuyNumber(ctx, brand.CarrierID, carrier.NumberOrder{Type: naive.PhoneLocal, AreaCode: "212", E164: "+12125559000", Ref: ph.ID})
 		if err != nil || n.E164 != "+12125559000" {
 			t.Fatalf("buy chosen: %+v %v", n, err)
 		}
+		if _, err := st.ReservePhone(ctx, ph, debit, store.Progress{}); err != nil {
+			t.Fatal(err)
+		}
 		h.app.Service().ReconcileProvisioning(ctx)
-		got := h.must(200, h.call("GET", "/v1/phone/"+ph.ID, h.testKey, nil)).json(t)
+		// This pass, or the server's own running at the same moment,
+		// records it.
+		var got map[string]any
+		waitFor(t, "the reconciled phone", func() bool {
+			r := h.call("GET", "/v1/phone/"+ph.ID, h.testKey, nil)
+			if r.Status != 200 {
+				return false
+			}
+			got = r.json(t)
+			return true
+		})
 		if got["e164"] != "+12125559000" || got["status"] != "active" {
 			t.Fatalf("reconciled phone %v", got)
 		}
