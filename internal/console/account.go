@@ -5,6 +5,7 @@ import (
 	"strconv"
 
 	"github.com/naive-oss/naive/internal/naive"
+	"github.com/naive-oss/naive/internal/service"
 )
 
 // The account page: who you are, your password, your sessions.
@@ -18,7 +19,6 @@ func (c *Console) accountRoutes() {
 
 type accountView struct {
 	Email    string
-	UserID   string
 	Sessions []naive.SessionInfo
 	Err      *formError
 	// MinPassword is the shortest new password the service takes.
@@ -34,7 +34,7 @@ func (c *Console) showAccount(w http.ResponseWriter, r *http.Request, s *session
 	if err != nil {
 		return err
 	}
-	av := accountView{Email: s.email, UserID: s.p.UserID, Sessions: l.Data, Err: fe, MinPassword: 12}
+	av := accountView{Email: s.email, Sessions: l.Data, Err: fe, MinPassword: service.MinPassword}
 	return c.show(w, r, s, statusOf(fe), "account", "Your account", "account", av)
 }
 

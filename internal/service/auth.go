@@ -184,11 +184,8 @@ func (s *Service) Login(ctx context.Context, req naive.LoginRequest) (*naive.Log
 	if err := s.store.ClearLoginFailures(ctx, keys[0]); err != nil {
 		s.log.Warn("clear login failures", "err", err)
 	}
-	tok := SessionPrefix + randomToken(24)
-	now := s.now()
-	cl := naive.ClientFrom(ctx)
-	sess := &naive.Session{ID: newID(), UserID: u.ID, OperatorID: u.OperatorID, TokenHash: hashToken(tok), CreatedAt: now,
-		ExpiresAt: now.Add(SessionLifetime), UserAgent: clip(cl.UserAgent, 255), ClientAddr: clip(cl.Addr, 64)}
+	tok, sess := s.newSession(ctx)
+	sess.UserID, sess.OperatorID = u.ID, u.OperatorID
 	if err := s.store.CreateSession(ctx, sess); err != nil {
 		return nil, err
 	}
@@ -286,6 +283,26 @@ func (s *Service) loginFailed(ctx context.Context, keys []string) error {
 	return errUnauthorized("Wrong email or password.").WithHint("Check the credentials; the first start printed the admin's.")
 }
 
+// newSession makes a session token and its record (the human's ids are
+// the caller's to set), with what the request came from.
+func (s *Service) newSession(ctx context.Context) (string, *naive.Session) {
+	tok := SessionPrefix + randomToken(24)
+	now := s.now()
+	cl := naive.ClientFrom(ctx)
+	return tok, &naive.Session{ID: newID(), TokenHash: hashToken(tok), CreatedAt: now, ExpiresAt: now.Add(SessionLifetime),
+		UserAgent: clip(cl.UserAgent, 255), ClientAddr: clip(cl.Addr, 64)}
+}
+
+// checkNewPassword refuses a password outside MinPassword..MaxPassword
+// characters, naming param.
+func checkNewPassword(param, pw string) error {
+	if n := utf8.RuneCountInString(pw); n < MinPassword || len(pw) > MaxPassword {
+		return naive.InvalidParam(param, "%s must be %d to %d characters long.", param, MinPassword, MaxPassword).
+			WithHint("Choose a longer passphrase, for example four unrelated words.")
+	}
+	return nil
+}
+
 // clip cuts s to at most n bytes on a rune boundary, and drops what no
 // database can store (it is informational, never refused).
 func clip(s string, n int) string {
@@ -315,9 +332,8 @@ func (s *Service) ChangePassword(ctx context.Context, req naive.PasswordRequest)
 	if req.CurrentPassword == "" {
 		return nil, naive.InvalidParam("current_password", "current_password is required.")
 	}
-	if n := utf8.RuneCountInString(req.NewPassword); n < MinPassword || len(req.NewPassword) > MaxPassword {
-		return nil, naive.InvalidParam("new_password", "new_password must be %d to %d characters long.", MinPassword, MaxPassword).
-			WithHint("Choose a longer passphrase, for example four unrelated words.")
+	if err := checkNewPassword("new_password", req.NewPassword); err != nil {
+		return nil, err
 	}
 	if req.NewPassword == req.CurrentPassword {
 		return nil, naive.InvalidParam("new_password", "new_password is the same as the current one.")

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"net/mail"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/naive-oss/naive/internal/naive"
 	"github.com/naive-oss/naive/internal/store"
@@ -192,21 +191,16 @@ func (s *Service) AcceptInvite(ctx context.Context, req naive.AcceptInviteReques
 	if req.Token == "" {
 		return nil, naive.InvalidParam("token", "token is required: the invite token an owner received (nv_inv_…).")
 	}
-	if n := utf8.RuneCountInString(req.Password); n < MinPassword || len(req.Password) > MaxPassword {
-		return nil, naive.InvalidParam("password", "password must be %d to %d characters long.", MinPassword, MaxPassword).
-			WithHint("Choose a longer passphrase, for example four unrelated words.")
+	if err := checkNewPassword("password", req.Password); err != nil {
+		return nil, err
 	}
 	errBad := (&naive.Error{Code: naive.EUnauthorized, Message: "Unknown, used or expired invite token."}).
 		WithHint("Ask an owner for a new invite: they remove you and invite you again (naive users invite).")
 	if !strings.HasPrefix(req.Token, InvitePrefix) || len(req.Token) > 128 {
 		return nil, errBad
 	}
-	tok := SessionPrefix + randomToken(24)
-	now := s.now()
-	cl := naive.ClientFrom(ctx)
-	sess := &naive.Session{ID: newID(), TokenHash: hashToken(tok), CreatedAt: now, ExpiresAt: now.Add(SessionLifetime),
-		UserAgent: clip(cl.UserAgent, 255), ClientAddr: clip(cl.Addr, 64)}
-	u, err := s.store.AcceptInvite(ctx, hashToken(req.Token), HashPassword(req.Password), now, sess)
+	tok, sess := s.newSession(ctx)
+	u, err := s.store.AcceptInvite(ctx, hashToken(req.Token), HashPassword(req.Password), sess.CreatedAt, sess)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, errBad
 	}

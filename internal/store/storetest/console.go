@@ -215,3 +215,39 @@ func testTakeRateTokens(t *testing.T, b *bundle) {
 		t.Fatalf("8 processes leased %d tokens from a bucket of 40", total.Load())
 	}
 }
+
+func testRequesterStates(t *testing.T, b *bundle) {
+	asked := func(key *naive.APIKey) naive.Approval {
+		a := newApproval(b.live, b.liveSubject.ID, now().Add(time.Hour))
+		a.RequestedBy.ID, a.RequesterAgentID = key.ID, key.AgentID
+		return *a
+	}
+	keep, revoked, gone := b.newAgent(t, b.live), b.newAgent(t, b.live), b.newAgent(t, b.live)
+	keys := []*naive.APIKey{b.boundKey(b.live, keep.ID), b.boundKey(b.live, revoked.ID), b.boundKey(b.live, gone.ID)}
+	for _, k := range keys {
+		must(t, b.s.CreateAPIKey(b.ctx, k))
+	}
+	must2(b.s.RevokeAPIKey(b.ctx, b.op.ID, keys[1].ID, now()))(t)
+	must2(b.s.RevokeAPIKey(b.ctx, b.op.ID, keys[2].ID, now()))(t)
+	must(t, b.s.DeleteAgent(b.ctx, b.live, gone.ID))
+	unbound := &naive.APIKey{ID: newID(), OperatorID: b.op.ID, Mode: naive.ModeLive, Name: "operator", Prefix: "nv_sk_live",
+		Hash: "hash-" + newID(), CreatedAt: now()}
+	must(t, b.s.CreateAPIKey(b.ctx, unbound))
+	human := newApproval(b.live, b.liveSubject.ID, now().Add(time.Hour))
+	human.RequestedBy = naive.Actor{Type: string(naive.PrincipalHuman), ID: b.user.ID}
+	as := []naive.Approval{asked(keys[0]), asked(keys[1]), asked(keys[2]), asked(unbound), *human}
+	unknown := newApproval(b.live, b.liveSubject.ID, now().Add(time.Hour)) // its key never existed
+	as = append(as, *unknown)
+	got, err := b.s.RequesterStates(b.ctx, b.live, as)
+	must(t, err)
+	equal(t, "requester states", got, map[string]naive.RequesterState{
+		as[0].ID: {}, as[1].ID: {KeyRevoked: true}, as[2].ID: {KeyRevoked: true, AgentDeleted: true}, as[3].ID: {},
+		as[5].ID: {KeyRevoked: true, AgentDeleted: true}})
+	// Another operator's scope sees every key as gone.
+	got, err = b.s.RequesterStates(b.ctx, b.other, as[:1])
+	must(t, err)
+	equal(t, "another operator's requester", got[as[0].ID], naive.RequesterState{KeyRevoked: true, AgentDeleted: true})
+	got, err = b.s.RequesterStates(b.ctx, b.live, nil)
+	must(t, err)
+	equal(t, "no approvals", len(got), 0)
+}

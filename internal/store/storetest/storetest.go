@@ -113,6 +113,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"RecordResend", testRecordResend},
 		{"ApprovalReopen", testApprovalReopen},
 		{"LoginFailures", testLoginFailures},
+		{"RequesterStates", testRequesterStates},
 		{"TakeRateTokens", testTakeRateTokens},
 		{"People", testPeople},
 		{"LastOwnerConcurrent", testLastOwnerConcurrent},
