@@ -80,4 +80,9 @@ type PhoneFinder interface {
 	// GetPhoneByNumber returns the caller's active number e164.
 	// Errors: invalid_input (not E.164), not_found.
 	GetPhoneByNumber(ctx context.Context, e164 string) (*naive.Phone, error)
+	// AwaitingVerification checks that the caller has a sole proprietor's
+	// brand awaiting a verification reply from contactPhone (the
+	// sandbox's verification number takes replies only then).
+	// Errors: not_found.
+	AwaitingVerification(ctx context.Context, contactPhone string) error
 }

@@ -387,7 +387,7 @@ func (s *Server) phoneCampaign(w http.ResponseWriter, r *http.Request) error {
 func (s *Server) preflight(w http.ResponseWriter, r *http.Request) error {
 	var req naive.ProvisionRequest
 	q := r.URL.Query()
-	req.EIN, req.AreaCode, req.Type = q.Get("ein"), q.Get("area_code"), q.Get("type")
+	req.EIN, req.AreaCode, req.Type, req.Tier = q.Get("ein"), q.Get("area_code"), q.Get("type"), q.Get("tier")
 	res, err := s.svc.Preflight(r.Context(), subjectID(r), req)
 	return ok(w, http.StatusOK, res, err)
 }
@@ -519,7 +519,12 @@ func (s *Server) sandboxSMS(w http.ResponseWriter, r *http.Request) error {
 	if s.cfg.SandboxInbound == nil {
 		return naive.Errorf(naive.ENotConfigured, "This server has no sandbox carrier.")
 	}
-	if _, err := s.phones.GetPhoneByNumber(r.Context(), in.To); err != nil {
+	if in.To != "" && in.To == s.cfg.SandboxVerificationNumber {
+		// The owner's reply to a sole proprietor's verification text.
+		if err := s.phones.AwaitingVerification(r.Context(), in.From); err != nil {
+			return err
+		}
+	} else if _, err := s.phones.GetPhoneByNumber(r.Context(), in.To); err != nil {
 		return err
 	}
 	if in.From == "" {

@@ -108,25 +108,30 @@ var variants = map[reflect.Type][]reflect.Type{
 // enums narrows string properties ("Schema.property", "Schema.property[]"
 // for array items) to the values the domain defines.
 var enums = map[string][]any{
-	"Phone.type":                   {naive.PhoneLocal, naive.PhoneTollFree},
-	"ProvisionRequest.type":        {naive.PhoneLocal, naive.PhoneTollFree},
-	"Campaign.kind":                {naive.Campaign10DLC, naive.CampaignTollFree},
-	"Campaign.status":              {naive.CampaignCreated, naive.CampaignInReview, naive.CampaignActive, naive.CampaignRejected},
-	"CampaignSummary.status":       {naive.CampaignCreated, naive.CampaignInReview, naive.CampaignActive, naive.CampaignRejected},
-	"Formation.status":             {naive.FormationNotStarted, naive.FormationSubmitted, naive.FormationCompleted, naive.FormationFailed},
-	"PendingApproval.status":       {"pending_approval"},
-	"Message.direction":            {naive.DirectionInbound, naive.DirectionOutbound},
-	"Message.status":               {naive.MessageQueued, naive.MessageSent, naive.MessageDelivered, naive.MessageFailed, naive.MessageReceived},
-	"Delivery.status":              {naive.DeliveryPending, naive.DeliverySucceeded, naive.DeliveryFailed},
-	"Assignment.permissions[]":     {naive.PermSendSMS, naive.PermReceiveSMS},
-	"AssignRequest.permissions[]":  {naive.PermSendSMS, naive.PermReceiveSMS},
-	"WebhookRequest.event_types[]": anySlice(naive.EventTypes),
-	"PreflightCheck.status":        {naive.CheckOK, naive.CheckFailed, naive.CheckUnknown},
-	"User.role":                    anySlice(naive.Roles()),
-	"User.status":                  {naive.UserActive, naive.UserInvited},
-	"InviteRequest.role":           anySlice(naive.Roles()),
-	"UserPatch.role":               anySlice(naive.Roles()),
-	"Whoami.role":                  anySlice(naive.Roles()),
+	"Phone.type":                     {naive.PhoneLocal, naive.PhoneTollFree},
+	"ProvisionRequest.type":          {naive.PhoneLocal, naive.PhoneTollFree},
+	"ProvisionRequest.tier":          {naive.TierStandard, naive.TierSoleProprietor},
+	"Brand.tier":                     {naive.TierStandard, naive.TierSoleProprietor},
+	"Preflight.tier":                 {naive.TierStandard, naive.TierSoleProprietor},
+	"Brand.verification":             {naive.BrandVerificationPendingOTP, naive.BrandVerificationVerified},
+	"Provisioned.brand_verification": {naive.BrandVerificationPendingOTP, naive.BrandVerificationVerified},
+	"Campaign.kind":                  {naive.Campaign10DLC, naive.CampaignTollFree},
+	"Campaign.status":                {naive.CampaignCreated, naive.CampaignInReview, naive.CampaignActive, naive.CampaignRejected},
+	"CampaignSummary.status":         {naive.CampaignCreated, naive.CampaignInReview, naive.CampaignActive, naive.CampaignRejected},
+	"Formation.status":               {naive.FormationNotStarted, naive.FormationSubmitted, naive.FormationCompleted, naive.FormationFailed},
+	"PendingApproval.status":         {"pending_approval"},
+	"Message.direction":              {naive.DirectionInbound, naive.DirectionOutbound},
+	"Message.status":                 {naive.MessageQueued, naive.MessageSent, naive.MessageDelivered, naive.MessageFailed, naive.MessageReceived},
+	"Delivery.status":                {naive.DeliveryPending, naive.DeliverySucceeded, naive.DeliveryFailed},
+	"Assignment.permissions[]":       {naive.PermSendSMS, naive.PermReceiveSMS},
+	"AssignRequest.permissions[]":    {naive.PermSendSMS, naive.PermReceiveSMS},
+	"WebhookRequest.event_types[]":   anySlice(naive.EventTypes),
+	"PreflightCheck.status":          {naive.CheckOK, naive.CheckFailed, naive.CheckUnknown},
+	"User.role":                      anySlice(naive.Roles()),
+	"User.status":                    {naive.UserActive, naive.UserInvited},
+	"InviteRequest.role":             anySlice(naive.Roles()),
+	"UserPatch.role":                 anySlice(naive.Roles()),
+	"Whoami.role":                    anySlice(naive.Roles()),
 }
 
 // Who may call an operation.
@@ -373,7 +378,9 @@ func operations() []op {
 			summary: "Provision a phone number",
 			desc: "Buys a US number for the subject, live for inbound SMS at once, registers the carrier brand (the subject's first number needs `ein`) and a 10DLC campaign (or toll-free verification) that unlocks outbound SMS when the carriers approve it, and charges the price once. " +
 				"`e164`, one number GET /v1/phone/available listed, buys exactly that number (type and area_code, if sent, must agree with it: 400 otherwise); one taken meanwhile or never offered answers 422 no_matching_numbers, nothing charged. " +
-				"If the subject's Account Kit gates phone.provision and the caller is an agent, nothing is bought or charged and the answer is a PendingApproval instead." + idemNote},
+				"`tier`: `standard` (the default: a company with an EIN, after its LLC formation) or `sole_proprietor` — one person without an LLC or an EIN: the subject's `contact.phone` must be a US mobile number, the brand is registered as the carrier's sole_proprietor type, the answer carries `brand_verification: \"pending_otp\"` and the number is live for inbound SMS at once; the owner replies YES to the carrier's verification text (resend it with POST /v1/phone/brand-verification/resend), after which the campaign is registered and reviewed. A sole proprietor holds one number, and its campaign sends at lower throughput. Later numbers follow the brand's tier; another tier is 409 conflict. " +
+				"If the subject's Account Kit gates phone.provision and the caller is an agent, nothing is bought or charged and the answer is a PendingApproval instead. " +
+				"A provision that registers the 10DLC campaign first runs the compliance rules on its content (GET /v1/campaign-content) and the company's pages (docs/compliance.md): a failing rule is 400 invalid_input with `campaign_checks` (each: rule, ok, status, message, fix), nothing charged; a human may accept named rules with `override_checks`, recorded on the campaign (GET /v1/phone/{id}/campaign, `checks_overridden`); an agent naming any gets 403." + idemNote},
 		{method: "GET", path: "/phone", id: "listPhones", tag: "phone", auth: authAny, scoped: true, list: true, status: 200, out: typ[naive.List[naive.Phone]](),
 			query: []*param{q("agent", "Only numbers assigned to this agent (id)."),
 				q("subject_id", "Under /v1 only (400 under /v1/subjects/{sid}): `all` lists the numbers of every subject of the mode; a subject id lists that subject's, as /v1/subjects/{sid}/phone does. Anything else is 400. It takes precedence over a Naive-Subject header.")},
@@ -391,8 +398,12 @@ func operations() []op {
 				q("ein", "The EIN a provision would send."),
 				q("area_code", "The area code a provision would ask for."),
 				q("type", "The number type a provision would ask for.", phoneKinds...),
+				q("tier", "The tier a provision would send: standard (a company with an EIN) or sole_proprietor (one person; no formation, no EIN, the contact's US mobile verified by text). Omitted: the brand's tier, else standard.",
+					naive.TierStandard, naive.TierSoleProprietor),
+				q("override_checks", "Compliance rules a human would override on the provision, comma-separated (agents' are ignored)."),
 			},
 			summary: "Check what provisioning needs", desc: "Lists every requirement of a provision with these parameters and whether it is met, before anything is spent. " +
+				"When the provision would register the 10DLC campaign, `campaign_checks` lists every compliance rule run on its content and the company's pages (rule, ok, status, message, fix; docs/compliance.md), summed up by the campaign_content check: failed while a rule fails and is not overridden; an unknown rule (a page test mode does not fetch) is a warning. " +
 				"Once the brand is registered, carrier_account asks the carrier (one request, 5 s at most) whether it still has the brand's account: failed when it does not, unknown when the carrier could not be asked (retry later; the account is not said to be missing). " +
 				"ready is true only when every check is ok. The carrier being down never makes this answer a 5xx."},
 		{method: "GET", path: "/phone/available", id: "searchNumbers", tag: "phone", auth: authAny, scoped: true, carrier: true, status: 200,
@@ -417,9 +428,14 @@ func operations() []op {
 			summary: "Get a number's campaign", desc: "created → in_review → active | rejected; outbound SMS unlocks when it is active. A rejected campaign carries the carrier's `rejection_reason` (null otherwise): fix what it names and resubmit with POST /v1/phone/campaign/resubmit."},
 		{method: "POST", path: "/phone/campaign/resubmit", id: "resubmitCampaign", tag: "phone", auth: authAny, scoped: true, carrier: true,
 			body: in[naive.CampaignResubmission](""), status: 200, out: typ[naive.Campaign](), errs: []string{naive.EConflict},
-			summary: "Resubmit a rejected campaign", desc: "Sends the subject's rejected 10DLC campaign back to the carrier's review, rebuilt from the subject's current profile (fix it first with PATCH /v1/subjects/{id} when the reason is about the company) with the body's changes, all optional: `description` and `consent_flow` (40–4096 characters), `message_samples` (2–5 texts), `privacy_policy_url`, `terms_url`. " +
+			summary: "Resubmit a rejected campaign", desc: "Sends the subject's rejected 10DLC campaign back to the carrier's review: its campaign content (GET /v1/campaign-content: what it set, defaults from its current profile — fix that first with PATCH /v1/subjects/{id} when the reason is about the company) with the body's changes, all optional: `description` and `consent_flow` (40–4096 characters), `message_samples` (2–5 texts), `privacy_policy_url`, `terms_url`. " +
 				"The campaign moves rejected → in_review (its `rejection_reason` cleared) and then, after the carrier's review, to active or rejected again. A campaign that is not rejected is 409 conflict (with its `status`); of two concurrent resubmissions one wins and the other is 409. " +
-				"Free: nothing is charged, and numbers bought while the campaign was rejected stay yours (inbound SMS works throughout)."},
+				"Free: nothing is charged, and numbers bought while the campaign was rejected stay yours (inbound SMS works throughout). " +
+				"The changes are kept as the subject's campaign content (GET /v1/campaign-content), which is what is sent. Before anything changes the compliance rules run (docs/compliance.md): a failing one is 400 invalid_input with `campaign_checks`; a human may accept named rules with `override_checks` (recorded on the campaign's `checks_overridden`), an agent naming any gets 403."},
+		{method: "POST", path: "/phone/brand-verification/resend", id: "resendBrandVerification", tag: "phone", auth: authAny, scoped: true, carrier: true,
+			status: 200, out: typ[naive.BrandVerificationResend](), errs: []string{naive.EConflict, naive.ERateLimited},
+			summary: "Resend a sole proprietor's verification text", desc: "A sole proprietor's brand (provisioned with `\"tier\": \"sole_proprietor\"`) is verified by a text the carrier sends to the subject's `contact.phone`; the owner replies YES to it. " +
+				"This asks the carrier to send it again. At most one per minute per brand (429 with Retry-After otherwise); a brand that is a company's, or verified already, is 409 conflict. No body. Free."},
 		{method: "POST", path: "/phone/{id}/sms", id: "sendSMS", tag: "messaging", auth: authAny, scoped: true, carrier: true,
 			body: in[naive.SendRequest]("", "to", "body"), status: 201, out: typ[naive.SendResult](),
 			errs:    []string{naive.ECompliancePending, naive.EConflict, naive.EInsufficientCredits},

@@ -14,3 +14,12 @@ func (s *Server) resubmitCampaign(w http.ResponseWriter, r *http.Request) error 
 	res, err := s.svc.ResubmitCampaign(r.Context(), subjectID(r), in)
 	return ok(w, http.StatusOK, res, err)
 }
+
+func (s *Server) resendBrandVerification(w http.ResponseWriter, r *http.Request) error {
+	var in struct{}
+	if err := decode(r, &in); err != nil { // no parameters: {} or no body
+		return err
+	}
+	res, err := s.svc.ResendBrandVerification(r.Context(), subjectID(r))
+	return ok(w, http.StatusOK, res, err)
+}

@@ -24,6 +24,10 @@ type Config struct {
 	// SandboxInbound, when set, makes the sandbox carrier deliver an inbound
 	// text (POST /v1/sandbox/sms, test mode only).
 	SandboxInbound func(to, from, body string) error
+	// SandboxVerificationNumber is the sandbox's number that sole
+	// proprietors' verification texts come from; a text to it from the
+	// contact's phone is the owner's reply (YES verifies).
+	SandboxVerificationNumber string
 	// MCP, when set, is mounted at /mcp: the streamable HTTP MCP endpoint,
 	// which authenticates every request itself.
 	MCP http.Handler

@@ -297,6 +297,9 @@ func Start(ctx context.Context, opts Options) (*App, error) {
 			return postInbound(opts.SandboxURL, surgesim.InboundRequest{To: to, From: from, Body: body})
 		}
 	}
+	if apiCfg.SandboxInbound != nil {
+		apiCfg.SandboxVerificationNumber = surgesim.VerificationNumber
+	}
 	deps := api.Deps{Service: a.svc, Auth: a.svc, Carrier: a.svc, Idempotency: a.svc, Ready: st, Phones: a.svc}
 	if _, ok := st.(*postgres.DB); ok {
 		// Several processes on one PostgreSQL share each caller's

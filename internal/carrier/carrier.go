@@ -33,6 +33,11 @@ type Carrier interface {
 	UpdateBrand(ctx context.Context, brandID string, b BrandRegistration) error
 	// BrandStatus reads a brand's readiness to register campaigns.
 	BrandStatus(ctx context.Context, brandID string) (Brand, error)
+	// ResendBrandVerification asks the carrier to text a sole
+	// proprietor's contact the identity-verification message again.
+	// Errors: Invalid (the brand needs no verification, or has it
+	// already), NotFound, RateLimited, Unavailable.
+	ResendBrandVerification(ctx context.Context, brandID string) error
 	// ArchiveBrand retires a brand at the carrier for good: its numbers
 	// are released, its campaigns deactivated, and it can send no more.
 	// It is idempotent: a brand already archived, or one the carrier does
@@ -86,10 +91,13 @@ type Carrier interface {
 }
 
 // BrandRegistration is what registering a brand needs: the subject's legal
-// profile and its EIN.
+// profile and its EIN, or, for a sole proprietor (Tier
+// naive.TierSoleProprietor), no EIN: the carrier verifies the person by a
+// text to the contact's mobile number (Profile.Contact.Phone).
 type BrandRegistration struct {
 	Profile naive.SubjectProfile
 	EIN     string
+	Tier    string
 }
 
 // Brand is a company registered at the carrier.
@@ -102,6 +110,10 @@ type Brand struct {
 	FieldsNeeded []string
 	// Problems are fields the carrier found wrong.
 	Problems []Problem
+	// Verification is naive.BrandVerificationPendingOTP while a sole
+	// proprietor has not confirmed the carrier's verification text (the
+	// brand is then not Ready); "" otherwise.
+	Verification string
 }
 
 // Problem is one field the carrier rejected.

@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/naive-oss/naive/internal/naive"
+	"github.com/naive-oss/naive/internal/surge/surgesim"
 )
 
 // PhoneCampaignResubmitOptions are the inputs of `naive phone campaign resubmit`.
@@ -66,5 +67,61 @@ func phoneCampaignResubmitRun(ctx context.Context, opts *PhoneCampaignResubmitOp
 	}
 	fmt.Fprintf(opts.IO.Out, "Campaign %s resubmitted: %s.\n", c.ID, c.Status)
 	nextSteps(opts.IO.Out, "naive phone status", "follow the review; sending unlocks when it is active")
+	return nil
+}
+
+// PhoneBrandVerificationOptions are the inputs of `naive phone brand-verification resend`.
+type PhoneBrandVerificationOptions struct {
+	IO      *IOStreams
+	Service func() (naive.Service, error)
+	JSON    bool
+}
+
+// NewCmdPhoneBrandVerification is `naive phone brand-verification resend`.
+func NewCmdPhoneBrandVerification(f *Factory, runF func(*PhoneBrandVerificationOptions) error) *cobra.Command {
+	cmd := newGroup("brand-verification", "A sole proprietor's verification text")
+	cmd.Long = `A sole proprietor's brand (` + "`naive phone provision --tier sole_proprietor`" + `) is
+verified by a text the carrier sends to the subject's contact.phone; the owner
+replies YES to it, and the campaign is registered after that. In test mode
+the sandbox sends no real text: reply with
+` + "`naive sandbox sms --to " + surgesim.VerificationNumber + " --from <contact.phone> --body YES`" + `.`
+	opts := &PhoneBrandVerificationOptions{IO: f.IO, Service: f.Service}
+	resend := &cobra.Command{
+		Use:   "resend",
+		Short: "Ask the carrier to text the owner the verification message again (once a minute at most)",
+		Long: `Ask the carrier to text the sole proprietor's contact.phone the verification
+message again. At most one resend a minute per brand (rate_limited, with the
+wait, otherwise). A company's brand, or one verified already, needs none
+(conflict).`,
+		Example: `  naive phone brand-verification resend
+  naive --subject 01f0… phone brand-verification resend`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			opts.JSON = f.JSONOutput()
+			if runF != nil {
+				return runF(opts)
+			}
+			return phoneBrandVerificationResendRun(cmd.Context(), opts)
+		},
+	}
+	cmd.AddCommand(resend)
+	return cmd
+}
+
+func phoneBrandVerificationResendRun(ctx context.Context, opts *PhoneBrandVerificationOptions) error {
+	svc, err := opts.Service()
+	if err != nil {
+		return err
+	}
+	res, err := svc.ResendBrandVerification(ctx, "")
+	if err != nil {
+		return err
+	}
+	if opts.JSON {
+		return printJSON(opts.IO.Out, res)
+	}
+	fmt.Fprintf(opts.IO.Out, "The carrier is texting the verification message to %s again.\n", res.SentTo)
+	fmt.Fprintln(opts.IO.Out, "The owner replies YES to it; the campaign is registered once they do.")
+	nextSteps(opts.IO.Out, "naive phone status", "see when the brand is verified and the campaign in review")
 	return nil
 }

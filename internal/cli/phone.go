@@ -22,6 +22,7 @@ A number receives SMS as soon as it is provisioned; sending unlocks when the
 carrier approves the subject's campaign (` + "`naive phone status`" + ` shows it).`
 	cmd.AddCommand(NewCmdPhoneProvision(f, nil), NewCmdPhoneList(f, nil), NewCmdPhoneGet(f, nil),
 		NewCmdPhoneStatus(f, nil), NewCmdPhoneRelabel(f, nil), NewCmdPhoneRelease(f, nil), NewCmdPhonePreflight(f, nil), NewCmdPhoneSearch(f, nil), NewCmdPhoneCampaign(f, nil),
+		NewCmdPhoneBrandVerification(f, nil),
 		NewCmdPhoneSend(f, nil), NewCmdPhoneMessages(f, nil), NewCmdPhoneRead(f, nil),
 		NewCmdPhoneAssign(f, nil), NewCmdPhoneUnassign(f, nil), NewCmdPhoneAssignments(f, nil))
 	return cmd
@@ -46,11 +47,15 @@ type PhoneProvisionOptions struct {
 func NewCmdPhoneProvision(f *Factory, runF func(*PhoneProvisionOptions) error) *cobra.Command {
 	opts := &PhoneProvisionOptions{IO: f.IO, Service: f.Service, Now: time.Now}
 	cmd := &cobra.Command{
-		Use:   "provision [--ein EIN] [--area-code NNN] [--type local|toll_free] [--e164 +1NNNNNNNNNN] [--label TEXT] [--agent-id ID] [--wait]",
+		Use:   "provision [--ein EIN | --tier sole_proprietor] [--area-code NNN] [--type local|toll_free] [--e164 +1NNNNNNNNNN] [--label TEXT] [--agent-id ID] [--wait]",
 		Short: "Buy a US phone number for the subject",
 		Long: `Buy a US phone number for the subject (the company the call acts for).
 
 The subject's first number registers the carrier brand, so it needs --ein.
+--tier sole_proprietor registers one person without an LLC or an EIN instead:
+the subject's contact.phone must be a US mobile number, which the carrier
+texts; the owner replies YES (` + "`naive phone brand-verification resend`" + ` sends it
+again), then the campaign is registered. A sole proprietor holds one number.
 --e164 buys exactly a number ` + "`naive phone search`" + ` listed (one taken meanwhile
 fails with no_matching_numbers, nothing charged: search again). The number receives SMS at once; sending unlocks when the carrier campaign is
 active. With --wait the command follows the campaign until it is active
@@ -60,7 +65,8 @@ If the subject's policy needs a human to approve, nothing is bought: the
 approval id is printed and the exit code is 6.`,
 		Example: `  naive phone provision --ein 12-3456789 --area-code 415 --label Support
   naive phone provision --area-code 212 --wait --timeout 5m
-  naive phone provision --e164 +14155551234`,
+  naive phone provision --e164 +14155551234
+  naive phone provision --tier sole_proprietor --area-code 415`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			opts.JSON = f.JSONOutput()
@@ -78,6 +84,7 @@ approval id is printed and the exit code is 6.`,
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&opts.Request.EIN, "ein", "", "the company's EIN (needed for its first number)")
+	fl.StringVar(&opts.Request.Tier, "tier", "", "standard (a company with an EIN; the default) or sole_proprietor (one person, no EIN)")
 	fl.StringVar(&opts.Request.AreaCode, "area-code", "", "3-digit area code")
 	fl.StringVar(&opts.Request.Type, "type", "", "local (default) or toll_free")
 	fl.StringVar(&opts.Request.Label, "label", "", "friendly name, at most 64 characters")
@@ -210,6 +217,9 @@ func printProvisioned(w io.Writer, p *naive.Provisioned) {
 		eta = ", eta " + *p.Campaign.ETA
 	}
 	fmt.Fprintf(tw, "  Campaign:\t%s (%s%s)\n", p.Campaign.ID, p.Campaign.Status, eta)
+	if p.BrandVerification == naive.BrandVerificationPendingOTP {
+		fmt.Fprintf(tw, "  Brand:\tawaiting the owner's YES to the carrier's verification text (the campaign is registered after it)\n")
+	}
 	fmt.Fprintf(tw, "  Credits:\t%d used, %d remaining\n", p.CreditsUsed, p.CreditsRemaining)
 	tw.Flush()
 }
@@ -444,7 +454,14 @@ func phoneStatusRun(ctx context.Context, opts *PhoneStatusOptions) error {
 	fmt.Fprintf(tw, "Subject:\t%s\n", st.SubjectID)
 	fmt.Fprintf(tw, "Formation:\t%s\n", st.Formation.Status)
 	if st.Brand != nil {
-		fmt.Fprintf(tw, "Brand:\t%s (EIN %s)\n", st.Brand.Status, st.Brand.EIN)
+		switch {
+		case st.Brand.Tier == naive.TierSoleProprietor && st.Brand.Verification == naive.BrandVerificationPendingOTP:
+			fmt.Fprintf(tw, "Brand:\t%s, sole proprietor, awaiting the owner's YES to the verification text (`naive phone brand-verification resend`)\n", st.Brand.Status)
+		case st.Brand.Tier == naive.TierSoleProprietor:
+			fmt.Fprintf(tw, "Brand:\t%s, sole proprietor (%s)\n", st.Brand.Status, orDash(st.Brand.Verification))
+		default:
+			fmt.Fprintf(tw, "Brand:\t%s (EIN %s)\n", st.Brand.Status, st.Brand.EIN)
+		}
 	} else {
 		fmt.Fprintf(tw, "Brand:\tnot registered (the first number registers it)\n")
 	}

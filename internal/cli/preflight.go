@@ -24,7 +24,7 @@ type PhonePreflightOptions struct {
 func NewCmdPhonePreflight(f *Factory, runF func(*PhonePreflightOptions) error) *cobra.Command {
 	opts := &PhonePreflightOptions{IO: f.IO, Service: f.Service}
 	cmd := &cobra.Command{
-		Use:   "preflight [--ein EIN] [--area-code NNN] [--type local|toll_free]",
+		Use:   "preflight [--ein EIN | --tier sole_proprietor] [--area-code NNN] [--type local|toll_free]",
 		Short: "Check what provisioning a number needs, before anything is spent",
 		Long: `Check, before anything is spent, whether ` + "`naive phone provision`" + ` with the same
 flags would pass: the LLC formation, the EIN, the legal profile the carriers
@@ -48,6 +48,7 @@ could not be checked.`,
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&opts.Request.EIN, "ein", "", "the company's EIN (needed for its first number)")
+	fl.StringVar(&opts.Request.Tier, "tier", "", "standard (a company with an EIN) or sole_proprietor (one person, no EIN)")
 	fl.StringVar(&opts.Request.AreaCode, "area-code", "", "3-digit area code")
 	fl.StringVar(&opts.Request.Type, "type", "", "local (default) or toll_free")
 	return cmd
@@ -136,6 +137,9 @@ func printPreflight(w io.Writer, pf *naive.Preflight, req naive.ProvisionRequest
 		cmd := "naive phone provision"
 		if req.EIN != "" {
 			cmd += " --ein " + req.EIN
+		}
+		if req.Tier != "" {
+			cmd += " --tier " + req.Tier
 		}
 		if req.AreaCode != "" {
 			cmd += " --area-code " + req.AreaCode

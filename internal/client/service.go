@@ -275,7 +275,7 @@ func (c *Client) ListEvents(ctx context.Context, typ string, lp naive.ListParams
 // Preflight lists what provisioning needs and what is missing (GET …/phone/preflight).
 func (c *Client) Preflight(ctx context.Context, subjectID string, req naive.ProvisionRequest) (*naive.Preflight, error) {
 	q := url.Values{}
-	for k, v := range map[string]string{"ein": req.EIN, "area_code": req.AreaCode, "type": req.Type} {
+	for k, v := range map[string]string{"ein": req.EIN, "area_code": req.AreaCode, "type": req.Type, "tier": req.Tier} {
 		if v != "" {
 			q.Set(k, v)
 		}
@@ -300,6 +300,12 @@ func (c *Client) SearchNumbers(ctx context.Context, subjectID string, req naive.
 // PhoneCampaign returns a number's carrier campaign (GET …/phone/{id}/campaign).
 func (c *Client) PhoneCampaign(ctx context.Context, subjectID, phoneID string) (*naive.Campaign, error) {
 	return call[naive.Campaign](ctx, c, request{method: http.MethodGet, path: subjectPath(subjectID, "/phone/"+esc(phoneID)+"/campaign")})
+}
+
+// ResendBrandVerification asks for a sole proprietor's verification text
+// again (POST …/phone/brand-verification/resend).
+func (c *Client) ResendBrandVerification(ctx context.Context, subjectID string) (*naive.BrandVerificationResend, error) {
+	return call[naive.BrandVerificationResend](ctx, c, request{method: http.MethodPost, path: subjectPath(subjectID, "/phone/brand-verification/resend")})
 }
 
 // ResubmitCampaign sends the subject's rejected campaign back to review

@@ -803,6 +803,13 @@ type numbersNewView struct {
 	// ErrLink is where the error's fix is, when it is elsewhere.
 	ErrLink, ErrLinkText string
 	Checked              bool // the human asked to check again
+
+	// Searched is set when the human asked for numbers for sale:
+	// Available lists them (each one fills the exact number), SearchErr
+	// says why there are none to show.
+	Searched  bool
+	Available []naive.AvailableNumber
+	SearchErr *formError
 }
 
 // numbersReq reads a provision request from query or form values.
@@ -810,6 +817,7 @@ func numbersReq(get func(string) string) naive.ProvisionRequest {
 	return naive.ProvisionRequest{
 		EIN: strings.TrimSpace(get("ein")), AreaCode: strings.TrimSpace(get("area_code")), Type: strings.TrimSpace(get("type")),
 		Label: strings.TrimSpace(get("label")), AgentID: strings.TrimSpace(get("agent_id")),
+		Tier: strings.TrimSpace(get("tier")), E164: strings.TrimSpace(get("e164")),
 	}
 }
 
@@ -818,12 +826,33 @@ func numbersReq(get func(string) string) naive.ProvisionRequest {
 func (c *Console) numbersNew(w http.ResponseWriter, r *http.Request, s *session) error {
 	q := r.URL.Query()
 	req := numbersReq(q.Get)
-	for name, v := range map[string]string{"ein": req.EIN, "area_code": req.AreaCode, "type": req.Type, "label": req.Label, "agent_id": req.AgentID} {
+	for name, v := range map[string]string{"ein": req.EIN, "area_code": req.AreaCode, "type": req.Type, "label": req.Label, "agent_id": req.AgentID,
+		"tier": req.Tier, "e164": req.E164} {
 		if err := naive.CheckText(name, v); err != nil {
 			return naive.InvalidParam(name, "%s", unstorable("The field “"+name+"”"))
 		}
 	}
 	return c.showNew(w, r, s, c.numbersDir(s), q.Get("subject"), req, nil, false)
+}
+
+// numbersSearch lists, on the buy page, numbers the carrier offers for the
+// typed type and area code.
+func (c *Console) numbersSearch(ctx context.Context, subject string, nv *numbersNewView) error {
+	nv.Searched = true
+	l, err := c.svc.SearchNumbers(ctx, subject, naive.NumberSearch{Type: nv.Req.Type, AreaCode: nv.Req.AreaCode, Limit: naive.DefaultNumberSearch})
+	if err == nil {
+		nv.Available = l.Data
+		return nil
+	}
+	fe, err := inPlace(err)
+	if err != nil {
+		return err
+	}
+	if fe.Code == naive.EConflict {
+		fe.Hint = "Numbers for sale are listed once the subject's first number registered its carrier brand: buy any number of the area code first."
+	}
+	nv.SearchErr = fe
+	return nil
 }
 
 func (c *Console) showNew(w http.ResponseWriter, r *http.Request, s *session, d *numbersDir, subject string, req naive.ProvisionRequest, fe *formError, checked bool) error {
@@ -852,8 +881,17 @@ func (c *Console) showNew(w http.ResponseWriter, r *http.Request, s *session, d 
 			}
 		}
 	}
-	// The EIN is asked only until the subject's brand is registered.
-	nv.ShowEIN = !einOK || req.EIN != ""
+	// The EIN is asked only until the subject's brand is registered, and
+	// never of a sole proprietor.
+	nv.ShowEIN = (!einOK || req.EIN != "") && (pf == nil || pf.Tier != naive.TierSoleProprietor)
+	if pf != nil {
+		nv.Req.Tier = pf.Tier
+	}
+	if r.FormValue("op") == "search" {
+		if err := c.numbersSearch(s.ctx, nv.SubjectID, &nv); err != nil {
+			return err
+		}
+	}
 	if cr, err := c.svc.Credits(s.ctx); err == nil {
 		nv.Balance = cr.Balance
 	} else if pf != nil {
@@ -895,7 +933,9 @@ func numbersCheck(ch naive.PreflightCheck, subjectID string) numbersCheckRow {
 	row.Fix = ch.Fix
 	switch ch.Check {
 	case "formation":
-		row.Fix, row.Link, row.LinkText = "Complete the subject's LLC formation on its page.", subjectPage, "Open the subject"
+		row.Fix, row.Link, row.LinkText = "Complete the subject's LLC formation on its page, or choose the sole proprietor tier for one person without an EIN.", subjectPage, "Open the subject"
+	case "tier", "numbers":
+		row.Fix = ch.Fix
 	case "profile":
 		row.Fix, row.Link, row.LinkText = "Fill in “"+ch.Field+"” in the subject's legal profile.", subjectPage, "Open the subject"
 	case "ein":
@@ -929,7 +969,11 @@ func numbersBuyHint(fe *formError) {
 	case fe.Code == naive.ENoMatchingNumbers:
 		fe.Hint = "Nothing was bought or charged. Try a nearby area code, or leave the area code empty for any available number."
 	case fe.Code == naive.EFormationIncomplete:
-		fe.Hint = "Nothing was bought or charged. Complete the subject's LLC formation on its page, then buy again."
+		fe.Hint = "Nothing was bought or charged. Complete the subject's LLC formation on its page, then buy again — or choose the sole proprietor tier for one person without an EIN."
+	case fe.Param == "tier":
+		fe.Hint = "Nothing was bought or charged. A sole proprietor holds one number, and a subject's brand keeps the tier it was registered with."
+	case fe.Param == "e164":
+		fe.Hint = "Nothing was bought or charged. Leave the exact number empty to buy any number of the area code, or pick another from `naive phone search`."
 	case numbersIsProfileField(fe.Param):
 		fe.Hint = "Nothing was bought or charged. Fill in the subject's legal profile on its page (carrier registration needs it), then buy again."
 	case fe.Param == "ein":
@@ -947,15 +991,15 @@ func numbersBuyHint(fe *formError) {
 // (op=check) without buying.
 func (c *Console) numbersBuy(w http.ResponseWriter, r *http.Request, s *session) error {
 	d := c.numbersDir(s)
-	vals, err := fields(r, "subject", "ein", "area_code", "type", "label", "agent_id")
+	vals, err := fields(r, "subject", "ein", "area_code", "type", "label", "agent_id", "tier", "e164")
 	if err != nil {
 		fe, _ := inPlace(err)
 		return c.showNew(w, r, s, d, "", naive.ProvisionRequest{}, fe, false)
 	}
 	subject := vals["subject"]
 	req := numbersReq(func(k string) string { return vals[k] })
-	if r.PostFormValue("op") == "check" {
-		return c.showNew(w, r, s, d, subject, req, nil, true)
+	if op := r.PostFormValue("op"); op == "check" || op == "search" {
+		return c.showNew(w, r, s, d, subject, req, nil, op == "check")
 	}
 	var res *naive.ProvisionResult
 	rec, err := c.runOnce(w, r, s, func(ctx context.Context) (err error) {
@@ -979,7 +1023,9 @@ func (c *Console) numbersBuy(w http.ResponseWriter, r *http.Request, s *session)
 			ph := res.Provisioned.Phone
 			notice := fmt.Sprintf("Bought %s for %s credits (%s left). It receives texts now.", ph.E164,
 				credits(res.Provisioned.CreditsUsed), credits(res.Provisioned.CreditsRemaining))
-			if !ph.Capabilities.SMSOutbound {
+			if res.Provisioned.BrandVerification == naive.BrandVerificationPendingOTP {
+				notice += " The carrier texted the owner's mobile to verify them: once they reply YES, the campaign is registered and reviewed."
+			} else if !ph.Capabilities.SMSOutbound {
 				notice += " Sending texts turns on once the carrier approves the subject's campaign."
 			}
 			return c.done(w, r, numberPath(&ph), notice)

@@ -27,3 +27,19 @@ func (c *Console) subjectsResubmit(w http.ResponseWriter, r *http.Request, s *se
 		}
 	})
 }
+
+// subjectsResendVerification asks the carrier to text a sole proprietor's
+// owner the verification message again.
+func (c *Console) subjectsResendVerification(w http.ResponseWriter, r *http.Request, s *session) error {
+	id := r.PathValue("id")
+	res, err := c.svc.ResendBrandVerification(s.ctx, id)
+	if err == nil {
+		return c.done(w, r, Path+"/subjects/"+id, "The carrier is texting the verification message to "+res.SentTo+
+			" again. Once the owner replies YES, the campaign is registered.")
+	}
+	fe, err := inPlace(err)
+	if err != nil {
+		return err
+	}
+	return c.subjectsShowPage(w, r, s, statusOf(fe), func(v *subjectsShowView) { v.ResendErr = fe })
+}

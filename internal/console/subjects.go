@@ -24,6 +24,7 @@ func (c *Console) subjectRoutes() {
 	c.page("POST "+Path+"/subjects/{id}/formation", c.subjectsFormation)
 	c.page("POST "+Path+"/subjects/{id}/kit", c.subjectsAssignKit)
 	c.page("POST "+Path+"/subjects/{id}/campaign/resubmit", c.subjectsResubmit)
+	c.page("POST "+Path+"/subjects/{id}/brand-verification/resend", c.subjectsResendVerification)
 	c.page("GET "+Path+"/subjects/{id}/delete", c.subjectsDeleteConfirm)
 	c.page("POST "+Path+"/subjects/{id}/delete", c.subjectsDelete)
 }
@@ -475,12 +476,17 @@ type subjectsShowView struct {
 	Formation    subjectsStep
 	Brand        subjectsStep
 	BrandEIN     string
-	Campaign     subjectsStep
-	Campaigns    []subjectsCampaign
-	Numbers      subjectsStep
-	Phones       []naive.Phone
-	Checks       []naive.PreflightCheck
-	NextStep     string
+	// AwaitingOTP is set for a sole proprietor whose owner has not yet
+	// replied to the carrier's verification text (the page offers a
+	// resend); ResendErr is a refused resend.
+	AwaitingOTP bool
+	ResendErr   *formError
+	Campaign    subjectsStep
+	Campaigns   []subjectsCampaign
+	Numbers     subjectsStep
+	Phones      []naive.Phone
+	Checks      []naive.PreflightCheck
+	NextStep    string
 
 	// The formation form: shown while it can be started.
 	CanForm                                bool
@@ -576,6 +582,13 @@ func (c *Console) subjectsPipeline(v *subjectsShowView, ps *naive.PhoneStatus) {
 		} else {
 			v.Brand.Text = "Waits for the formation."
 		}
+	case ps.Brand.Status == naive.BrandRegistered && ps.Brand.Verification == naive.BrandVerificationPendingOTP:
+		v.Brand.Badge = subjectsBadge{"awaiting the owner", "pending"}
+		v.Brand.Text = "A sole proprietor, registered with the carrier: the carrier texted the owner's mobile (contact.phone). Once they reply YES, the campaign is registered and reviewed; the number receives texts meanwhile."
+		v.AwaitingOTP = true
+	case ps.Brand.Status == naive.BrandRegistered && ps.Brand.Tier == naive.TierSoleProprietor:
+		v.Brand.Badge = subjectsBadge{"registered", "executed"}
+		v.Brand.Text = "A sole proprietor, registered with the carrier and verified by the owner. Sole-proprietor campaigns send at lower throughput, and the brand holds one number."
 	case ps.Brand.Status == naive.BrandRegistered:
 		v.Brand.Badge = subjectsBadge{"registered", "executed"}
 		v.Brand.Text = "Registered with the carrier."

@@ -166,6 +166,10 @@ func (b *bound) SearchNumbers(ctx context.Context, subjectID string, req naive.N
 func (b *bound) PhoneCampaign(ctx context.Context, subjectID, phoneID string) (*naive.Campaign, error) {
 	return b.svc.PhoneCampaign(b.ctx(ctx), b.sub(subjectID), phoneID)
 }
+func (b *bound) ResendBrandVerification(ctx context.Context, subjectID string) (*naive.BrandVerificationResend, error) {
+	return b.svc.ResendBrandVerification(b.ctx(ctx), b.sub(subjectID))
+}
+
 func (b *bound) ResubmitCampaign(ctx context.Context, subjectID string, req naive.CampaignResubmission) (*naive.Campaign, error) {
 	return b.svc.ResubmitCampaign(b.ctx(ctx), b.sub(subjectID), req)
 }

@@ -44,8 +44,10 @@ type Campaign struct {
 
 // Brand is the subject's carrier brand.
 type Brand struct {
-	Status string `json:"status" jsonschema:"registering or registered"`
-	EIN    string `json:"ein" jsonschema:"the registered EIN, masked"`
+	Status       string `json:"status" jsonschema:"registering or registered"`
+	EIN          string `json:"ein" jsonschema:"the registered EIN, masked (empty for a sole proprietor)"`
+	Tier         string `json:"tier,omitempty" jsonschema:"standard (a company with an EIN) or sole_proprietor"`
+	Verification string `json:"verification,omitempty" jsonschema:"sole proprietors: pending_otp until the owner replies YES to the carrier's text, then verified"`
 }
 
 // Formation is a subject's LLC formation.

@@ -70,7 +70,7 @@ func TestToolContract(t *testing.T) {
 	}
 	want := []string{"naive_status", "naive_phone_provision", "naive_phone_list", "naive_phone_get", "naive_phone_status",
 		"naive_phone_release", "naive_phone_preflight", "naive_phone_search", "naive_phone_send", "naive_phone_messages", "naive_phone_read",
-		"naive_phone_assign", "naive_phone_assignments", "naive_campaign_resubmit", "naive_approvals_list", "naive_approvals_get",
+		"naive_phone_assign", "naive_phone_assignments", "naive_campaign_resubmit", "naive_brand_verification_resend", "naive_approvals_list", "naive_approvals_get",
 		"naive_subjects_list", "naive_subjects_get", "naive_subjects_create", "naive_subjects_update",
 		"naive_formation_get", "naive_formation_start", "naive_credits_get", "naive_credits_ledger", "naive_events_list"}
 	if !slices.Equal(names, want) {
@@ -93,7 +93,7 @@ func TestToolContract(t *testing.T) {
 		keys = append(keys, k)
 	}
 	slices.Sort(keys)
-	if !slices.Equal(keys, []string{"agent_id", "area_code", "e164", "ein", "label", "subject_id", "type"}) {
+	if !slices.Equal(keys, []string{"agent_id", "area_code", "e164", "ein", "label", "subject_id", "tier", "type"}) {
 		t.Fatalf("naive_phone_provision input properties %v", keys)
 	}
 	if req := schema("naive_phone_provision")["required"]; req != nil {
@@ -131,7 +131,7 @@ func TestToolContract(t *testing.T) {
 			if a.ReadOnlyHint || *a.DestructiveHint || a.IdempotentHint {
 				t.Errorf("%s annotations %+v: it writes, adds, and a second call creates (or is refused) again", tool.Name, a)
 			}
-		case "naive_campaign_resubmit":
+		case "naive_campaign_resubmit", "naive_brand_verification_resend":
 			if a.ReadOnlyHint || *a.DestructiveHint || a.IdempotentHint || !*a.OpenWorldHint {
 				t.Errorf("resubmit annotations %+v: it writes, destroys nothing, a second call is refused, and it reaches the carrier", a)
 			}

@@ -26,6 +26,7 @@ var tools = []tool{
 	newPhoneAssignTool(),
 	newPhoneAssignmentsTool(),
 	newCampaignResubmitTool(),
+	newBrandVerificationResendTool(),
 	newApprovalsListTool(),
 	newApprovalsGetTool(),
 	newSubjectsListTool(),
@@ -50,6 +51,7 @@ type ProvisionInput struct {
 	Label     string `json:"label,omitempty" jsonschema:"friendly name for the number, at most 64 characters (e.g. Support)"`
 	AgentID   string `json:"agent_id,omitempty" jsonschema:"UUID of an existing agent to connect to the number"`
 	E164      string `json:"e164,omitempty" jsonschema:"the exact number to buy (+14155551234), one naive_phone_search listed; omit for any number of the area code"`
+	Tier      string `json:"tier,omitempty" jsonschema:"standard (default: a company with an EIN and a completed LLC formation) or sole_proprietor (one person without an LLC or EIN; the subject's contact.phone must be a US mobile, which the carrier texts for the owner to reply YES; one number per brand, lower throughput)"`
 	SubjectID string `json:"subject_id,omitempty" jsonschema:"UUID of the subject (company) to act for; omit for the default subject"`
 }
 
@@ -60,8 +62,10 @@ type ProvisionOutput struct {
 	Campaign         *Campaign `json:"campaign,omitempty" jsonschema:"the carrier campaign that unlocks outbound SMS when active (status provisioned)"`
 	CreditsUsed      int64     `json:"credits_used,omitempty" jsonschema:"credits charged for the number"`
 	CreditsRemaining int64     `json:"credits_remaining,omitempty" jsonschema:"credit balance after the charge"`
-	Approval         *Approval `json:"approval,omitempty" jsonschema:"the approval a human must grant (status pending_approval)"`
-	NextStep         string    `json:"next_step" jsonschema:"what to do next"`
+	// BrandVerification is a sole proprietor's brand verification.
+	BrandVerification string    `json:"brand_verification,omitempty" jsonschema:"sole proprietors only: pending_otp until the owner replies YES to the carrier's verification text (the campaign is registered after it), then verified"`
+	Approval          *Approval `json:"approval,omitempty" jsonschema:"the approval a human must grant (status pending_approval)"`
+	NextStep          string    `json:"next_step" jsonschema:"what to do next"`
 }
 
 func newPhoneProvisionTool() tool {
@@ -79,9 +83,10 @@ func newPhoneProvisionTool() tool {
 			DestructiveHint: ptr(false), IdempotentHint: false, OpenWorldHint: ptr(true)},
 	}, func(s *jsonschema.Schema) {
 		s.Properties["type"].Enum = []any{naive.PhoneLocal, naive.PhoneTollFree}
+		s.Properties["tier"].Enum = []any{naive.TierStandard, naive.TierSoleProprietor}
 	}, func(ctx context.Context, svc naive.Service, in ProvisionInput) (*ProvisionOutput, error) {
 		res, err := svc.ProvisionPhone(ctx, in.SubjectID, naive.ProvisionRequest{EIN: in.EIN, AreaCode: in.AreaCode,
-			Type: in.Type, Label: in.Label, AgentID: in.AgentID, E164: in.E164})
+			Type: in.Type, Label: in.Label, AgentID: in.AgentID, E164: in.E164, Tier: in.Tier})
 		if err != nil {
 			return nil, err
 		}
@@ -106,8 +111,13 @@ func provisionOutput(res *naive.ProvisionResult) *ProvisionOutput {
 	if p.Phone.Capabilities.SMSOutbound {
 		next = fmt.Sprintf("The number %s receives and sends SMS now.", ph.E164)
 	}
+	if p.BrandVerification == naive.BrandVerificationPendingOTP {
+		next = fmt.Sprintf("The number %s receives SMS now. The carrier texted the owner's mobile (the subject's contact.phone) to verify them: "+
+			"ask them to reply YES (naive_brand_verification_resend sends it again). The campaign is registered after that; "+
+			"outbound SMS unlocks when it is active: check naive_phone_status.", ph.E164)
+	}
 	return &ProvisionOutput{Status: "provisioned", Phone: &ph, Campaign: c, CreditsUsed: p.CreditsUsed,
-		CreditsRemaining: p.CreditsRemaining, NextStep: next}
+		CreditsRemaining: p.CreditsRemaining, BrandVerification: p.BrandVerification, NextStep: next}
 }
 
 // PhoneListInput is the input of naive_phone_list.
@@ -233,7 +243,7 @@ func newPhoneStatusTool() tool {
 		out := &PhoneStatusOutput{SubjectID: st.SubjectID, Formation: formationOut(st.Formation), NextStep: st.NextStep,
 			Campaigns: make([]Campaign, 0, len(st.Campaigns)), Numbers: make([]Phone, 0, len(st.Numbers))}
 		if b := st.Brand; b != nil {
-			out.Brand = &Brand{Status: b.Status, EIN: b.EIN}
+			out.Brand = &Brand{Status: b.Status, EIN: b.EIN, Tier: b.Tier, Verification: b.Verification}
 		}
 		for _, c := range st.Campaigns {
 			out.Campaigns = append(out.Campaigns, campaignOut(c))

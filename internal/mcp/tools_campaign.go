@@ -2,6 +2,7 @@ package mcp
 
 import (
 	"context"
+	"time"
 
 	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
 
@@ -44,5 +45,32 @@ func newCampaignResubmitTool() tool {
 		}
 		return &CampaignResubmitOutput{Campaign: campaignOut(*c),
 			NextStep: "The carrier is reviewing the campaign again; follow it with naive_phone_status. Outbound SMS unlocks when it is active."}, nil
+	})
+}
+
+// BrandVerificationResendOutput is the answer of naive_brand_verification_resend.
+type BrandVerificationResendOutput struct {
+	SentTo       string `json:"sent_to" jsonschema:"the owner's number the text goes to, all but its last four digits hidden"`
+	NextResendAt string `json:"next_resend_at" jsonschema:"RFC 3339 time before which another resend is refused"`
+	NextStep     string `json:"next_step" jsonschema:"what to do next"`
+}
+
+func newBrandVerificationResendTool() tool {
+	return newTool(sdk.Tool{
+		Name:  "naive_brand_verification_resend",
+		Title: "Resend a sole proprietor's verification text",
+		Description: "A sole proprietor's brand (provisioned with tier sole_proprietor) is verified by a text the carrier sends " +
+			"to the owner's mobile (the subject's contact.phone); the owner replies YES and the campaign is registered after it. " +
+			"Use this when the owner did not get the text or it expired: it asks the carrier to send it again. At most once a " +
+			"minute (rate_limited otherwise: wait, do not loop). A company's brand, or one verified already, answers conflict.",
+		Annotations: &sdk.ToolAnnotations{Title: "Resend a sole proprietor's verification text", ReadOnlyHint: false,
+			DestructiveHint: ptr(false), IdempotentHint: false, OpenWorldHint: ptr(true)},
+	}, nil, func(ctx context.Context, svc naive.Service, in SubjectInput) (*BrandVerificationResendOutput, error) {
+		res, err := svc.ResendBrandVerification(ctx, in.SubjectID)
+		if err != nil {
+			return nil, err
+		}
+		return &BrandVerificationResendOutput{SentTo: res.SentTo, NextResendAt: res.NextResendAt.UTC().Format(time.RFC3339),
+			NextStep: "Ask the owner to reply YES to the text; then follow the campaign with naive_phone_status."}, nil
 	})
 }

@@ -336,13 +336,23 @@ type Campaign struct {
 
 // Brand is the subject's carrier brand (a Surge account).
 type Brand struct {
-	SubjectID  string    `json:"subject_id"`
-	EIN        string    `json:"ein"`
-	CarrierID  string    `json:"carrier_account_id,omitempty"`
-	Status     string    `json:"status"`
-	CreatedAt  time.Time `json:"created_at"`
-	OperatorID string    `json:"-"`
-	Mode       Mode      `json:"-"`
+	SubjectID string `json:"subject_id"`
+	EIN       string `json:"ein"`
+	CarrierID string `json:"carrier_account_id,omitempty"`
+	Status    string `json:"status"`
+	// Tier is TierStandard or TierSoleProprietor.
+	Tier string `json:"tier"`
+	// Verification is the identity verification of a sole proprietor's
+	// brand: BrandVerificationPendingOTP until the contact confirms the
+	// carrier's text, then BrandVerificationVerified; "" for a standard
+	// brand, which needs none.
+	Verification string `json:"verification,omitempty"`
+	// VerificationSentAt is when the last verification text was asked
+	// for (resends are throttled by it).
+	VerificationSentAt *time.Time `json:"-"`
+	CreatedAt          time.Time  `json:"created_at"`
+	OperatorID         string     `json:"-"`
+	Mode               Mode       `json:"-"`
 	// ClaimToken is set while a process is registering the brand;
 	// ClaimedBy is that process.
 	ClaimToken string    `json:"-"`
@@ -354,6 +364,20 @@ type Brand struct {
 const (
 	BrandRegistering = "registering"
 	BrandRegistered  = "registered"
+)
+
+// Registration tiers. A standard brand is a company with an EIN (an LLC
+// formed first); a sole proprietor is one person without an EIN, verified
+// by a text the carrier sends to the contact's mobile number.
+const (
+	TierStandard       = "standard"
+	TierSoleProprietor = "sole_proprietor"
+)
+
+// Brand verification states (sole proprietors only).
+const (
+	BrandVerificationPendingOTP = "pending_otp"
+	BrandVerificationVerified   = "verified"
 )
 
 // LedgerEntry is one movement of credits; the balance is their sum.
@@ -409,6 +433,9 @@ type ProvisionRequest struct {
 	// /v1/phone/available listed; type and area_code, if given, must
 	// agree with it.
 	E164 string `json:"e164,omitempty"`
+	// Tier is TierStandard or TierSoleProprietor; "" is the subject's
+	// brand's tier, or standard before its first number.
+	Tier string `json:"tier,omitempty"`
 }
 
 // CampaignSummary is the campaign part of a provision answer.
@@ -424,6 +451,10 @@ type Provisioned struct {
 	Campaign         CampaignSummary `json:"campaign"`
 	CreditsUsed      int64           `json:"credits_used"`
 	CreditsRemaining int64           `json:"credits_remaining"`
+	// BrandVerification is set for a sole proprietor's brand: pending_otp
+	// until the contact confirms the carrier's text (the campaign is
+	// registered after it), then verified.
+	BrandVerification string `json:"brand_verification,omitempty"`
 }
 
 // PendingApproval is the 202 answer of a gated action.
@@ -485,4 +516,17 @@ type PhoneStatus struct {
 	// (carrier_account) and active numbers (carrier_numbers); empty before
 	// the brand is registered with the carrier.
 	Checks []PreflightCheck `json:"checks"`
+}
+
+// BrandVerificationResend is the answer of POST
+// /v1/phone/brand-verification/resend.
+type BrandVerificationResend struct {
+	SubjectID         string `json:"subject_id"`
+	BrandVerification string `json:"brand_verification"`
+	// Status is "sent": the carrier queued the text.
+	Status string `json:"status"`
+	// SentTo is the contact's number, all but its last four digits hidden.
+	SentTo string `json:"sent_to"`
+	// NextResendAt is the earliest time another resend is accepted.
+	NextResendAt time.Time `json:"next_resend_at"`
 }

@@ -178,6 +178,9 @@ type Preflight struct {
 	Balance          int64            `json:"balance"`
 	FieldsNeeded     []string         `json:"fields_needed"`
 	Checks           []PreflightCheck `json:"checks"`
+	// Tier is the registration tier checked: the request's, else the
+	// brand's, else standard.
+	Tier string `json:"tier"`
 }
 
 // Client is what a front door knows of the program that sent a request,

@@ -124,6 +124,11 @@ type Service interface {
 	// charge. Errors: invalid_input, not_found (no 10DLC campaign),
 	// conflict (not rejected), not_configured, provider_error.
 	ResubmitCampaign(ctx context.Context, subjectID string, req CampaignResubmission) (*Campaign, error)
+	// ResendBrandVerification asks the carrier to text a sole proprietor's
+	// contact the identity-verification message again (at most once a
+	// minute). Errors: conflict (no brand awaiting verification),
+	// rate_limited, not_configured, provider_error, not_found.
+	ResendBrandVerification(ctx context.Context, subjectID string) (*BrandVerificationResend, error)
 
 	// CreateKit stores an Account Kit. Errors: forbidden (not a human), invalid_input.
 	CreateKit(ctx context.Context, req KitRequest) (*AccountKit, error)

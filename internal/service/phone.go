@@ -348,9 +348,10 @@ func (s *Service) PhoneStatus(ctx context.Context, subjectID string) (*naive.Pho
 		}
 		return nil
 	}
+	soleProp := st.Brand != nil && st.Brand.Tier == naive.TierSoleProprietor
 	switch {
-	case st.Formation.Status != naive.FormationCompleted:
-		st.NextStep = fmt.Sprintf("Complete the LLC formation: POST /v1/subjects/%s/formation.", subj.ID)
+	case st.Formation.Status != naive.FormationCompleted && !soleProp:
+		st.NextStep = fmt.Sprintf("Complete the LLC formation: POST /v1/subjects/%s/formation (or, for one person without an EIN, provision with \"tier\": \"sole_proprietor\").", subj.ID)
 	case st.Brand == nil:
 		st.NextStep = "Provision the first number with the company's EIN: POST /v1/phone/provision {\"ein\":\"12-3456789\"}."
 	case failed(checkCarrierAccount) != nil:
@@ -359,6 +360,9 @@ func (s *Service) PhoneStatus(ctx context.Context, subjectID string) (*naive.Pho
 		st.NextStep = "The carrier has lost some of the subject's numbers. " + failed(checkCarrierNumbers).Fix
 	case len(st.Numbers) == 0:
 		st.NextStep = "Provision a number: POST /v1/phone/provision."
+	case soleProp && st.Brand.Verification == naive.BrandVerificationPendingOTP:
+		st.NextStep = "The owner must reply YES to the carrier's verification text sent to " + maskPhone(subj.Contact.Phone) +
+			" (resend it with POST /v1/phone/brand-verification/resend); the campaign is registered once they do. Inbound SMS works now."
 	default:
 		st.NextStep = "Inbound SMS works now; outbound unlocks when the campaign is active."
 		for _, c := range camps {

@@ -32,11 +32,17 @@ func (s *Service) PollCampaigns(ctx context.Context) {
 		if ctx.Err() != nil {
 			return
 		}
+		if c.Kind == naive.Campaign10DLC && c.CarrierID == "" {
+			s.startDeferredCampaign(ctx, &c) // a sole proprietor's, waiting for the brand's verification
+			continue
+		}
 		now, ok := s.campaignStatusNow(ctx, &c)
 		if !ok || naive.CampaignRank(now.Status) <= naive.CampaignRank(c.Status) {
 			continue
 		}
-		if _, err := s.advanceCampaign(ctx, &c, now.Status, now.Reason, nil); err != nil {
+		// Fenced by the campaign as listed: an answer about the campaign
+		// before a resubmission (or any change since) is not stored.
+		if _, err := s.advanceCampaign(ctx, &c, now.Status, now.Reason, nil, true); err != nil {
 			s.log.Error("advance campaign", "campaign_id", c.ID, "err", err)
 		}
 	}

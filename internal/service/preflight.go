@@ -39,16 +39,28 @@ func (s *Service) Preflight(ctx context.Context, subjectID string, req naive.Pro
 	} else {
 		add(naive.PreflightCheck{Check: "carrier", OK: true, Detail: fmt.Sprintf("%s mode uses the %s carrier.", p.Mode, carrierName(p.Mode))})
 	}
+	brand, err := s.store.GetBrand(ctx, sc, subj.ID)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return nil, err
+	}
+	tier := tierOf(req, brand)
+	out.Tier = tier
+	if tier == naive.TierSoleProprietor {
+		if err := s.soleProprietorPreflight(ctx, sc, subj, brand, out); err != nil {
+			return nil, err
+		}
+		return s.preflightCredits(ctx, p, subj, cfg, out)
+	}
+	if brand != nil && brand.Tier != tier {
+		add(naive.PreflightCheck{Check: "tier", Field: "tier", Detail: "The brand is registered as " + brand.Tier + ".",
+			Fix: "Omit tier, or send \"tier\": \"" + brand.Tier + "\"."})
+	}
 	f := subj.Formation.Effective(s.now())
 	if f.Status == naive.FormationCompleted {
 		add(naive.PreflightCheck{Check: "formation", OK: true, Detail: "The LLC formation is completed."})
 	} else {
 		add(naive.PreflightCheck{Check: "formation", Detail: "The LLC formation is " + f.Status + ".",
-			Fix: fmt.Sprintf("POST /v1/subjects/%s/formation {\"entity_type\":\"LLC\",\"state\":\"DE\"}, then wait for formation_completed.", subj.ID)})
-	}
-	brand, err := s.store.GetBrand(ctx, sc, subj.ID)
-	if err != nil && !errors.Is(err, store.ErrNotFound) {
-		return nil, err
+			Fix: fmt.Sprintf("POST /v1/subjects/%s/formation {\"entity_type\":\"LLC\",\"state\":\"DE\"}, then wait for formation_completed (or, for one person without an EIN, send \"tier\": \"sole_proprietor\").", subj.ID)})
 	}
 	switch {
 	case brand == nil && req.EIN == "":
@@ -91,7 +103,14 @@ func (s *Service) Preflight(ctx context.Context, subjectID string, req naive.Pro
 	if len(missing) == 0 {
 		add(naive.PreflightCheck{Check: "profile", OK: true, Detail: "The legal profile has what carrier registration needs."})
 	}
-	bal, err := s.store.Balance(ctx, sc)
+	return s.preflightCredits(ctx, p, subj, cfg, out)
+}
+
+// preflightCredits adds the credits check and the approval rule, and
+// settles Ready.
+func (s *Service) preflightCredits(ctx context.Context, p naive.Principal, subj *naive.Subject, cfg naive.PrimitiveConfig, out *naive.Preflight) (*naive.Preflight, error) {
+	add := func(c naive.PreflightCheck) { out.Checks = append(out.Checks, c) }
+	bal, err := s.store.Balance(ctx, p.Scope())
 	if err != nil {
 		return nil, err
 	}

@@ -32,6 +32,7 @@ import (
 type prechecked struct {
 	brand    *naive.Brand    // nil before the first number
 	campaign *naive.Campaign // the registered campaign of the number's kind, if any
+	tier     string          // the brand's tier, or the one it registers in
 }
 
 // ProvisionPhone buys a number for a subject. subjectID "" means the
@@ -134,7 +135,7 @@ func (s *Service) completeProvision(ctx context.Context, r *run, cr carrier.Carr
 	brand := pre.brand
 	if brand == nil || brand.Status != naive.BrandRegistered {
 		var err error
-		if brand, err = s.ensureBrand(ctx, cr, r.p, subj, req.EIN); err != nil {
+		if brand, err = s.ensureBrand(ctx, cr, r.p, subj, req.EIN, pre.tier); err != nil {
 			return s.failProvision(ctx, r, phone, err)
 		}
 	}
@@ -152,7 +153,7 @@ func (s *Service) completeProvision(ctx context.Context, r *run, cr carrier.Carr
 	if err != nil {
 		return s.failProvision(ctx, r, phone, buyError(req, err))
 	}
-	return s.activate(ctx, r, cr, phone, num, camp, balance)
+	return s.activate(ctx, r, cr, phone, num, camp, brand.Verification, balance)
 }
 
 // errUndecided: the carrier could not tell whether it carried a purchase
@@ -210,15 +211,17 @@ func (s *Service) buyNumber(ctx context.Context, cr carrier.Carrier, brandID str
 }
 
 // activate is the provision's last phase.
-func (s *Service) activate(ctx context.Context, r *run, cr carrier.Carrier, phone *naive.Phone, num carrier.Number, camp *naive.Campaign, balance int64) (*naive.Provisioned, error) {
+func (s *Service) activate(ctx context.Context, r *run, cr carrier.Carrier, phone *naive.Phone, num carrier.Number, camp *naive.Campaign,
+	verification string, balance int64) (*naive.Provisioned, error) {
 	ph := *phone
 	ph.Status, ph.E164, ph.CarrierID, ph.CampaignID = naive.PhoneActive, num.E164, num.ID, camp.ID
 	ph.Capabilities = capabilities(&ph, camp)
 	res := &naive.Provisioned{
-		Phone:            ph,
-		Campaign:         naive.CampaignSummary{ID: camp.ID, Status: camp.Status, ETA: s.campaignETA(camp)},
-		CreditsUsed:      ph.Price,
-		CreditsRemaining: balance,
+		Phone:             ph,
+		Campaign:          naive.CampaignSummary{ID: camp.ID, Status: camp.Status, ETA: s.campaignETA(camp)},
+		CreditsUsed:       ph.Price,
+		CreditsRemaining:  balance,
+		BrandVerification: verification,
 	}
 	ev, err := s.event(naive.Scope{OperatorID: ph.OperatorID, Mode: ph.Mode}, naive.EventPhoneProvisioned, &ph)
 	if err != nil {
@@ -386,7 +389,7 @@ func (s *Service) resumeReserved(ctx context.Context, r *run, subj *naive.Subjec
 				return nil, undecided(r)
 			}
 			if ok {
-				return s.activate(ctx, r, cr, phone, n, camp, balance)
+				return s.activate(ctx, r, cr, phone, n, camp, brand.Verification, balance)
 			}
 		}
 	}
@@ -503,7 +506,22 @@ func (s *Service) provisionPrecheck(ctx context.Context, p naive.Principal, subj
 		return nil, err
 	}
 	sc := p.Scope()
-	// 1. Formation.
+	brand, err := s.store.GetBrand(ctx, sc, subj.ID)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return nil, err
+	}
+	tier := tierOf(req, brand)
+	if brand != nil && brand.Tier != tier {
+		return nil, errTierMismatch(brand, tier)
+	}
+	if tier == naive.TierSoleProprietor {
+		pre, err := s.soleProprietorChecks(ctx, p, subj, req, brand)
+		if pre != nil {
+			pre.tier = tier
+		}
+		return pre, err
+	}
+	// 1. Formation (a company's: a sole proprietor forms none).
 	if f := subj.Formation.Effective(s.now()); f.Status != naive.FormationCompleted {
 		return nil, (&naive.Error{Code: naive.EFormationIncomplete,
 			Message: fmt.Sprintf("The subject's LLC formation is %s; a number needs a completed formation.", f.Status)}).
@@ -511,20 +529,11 @@ func (s *Service) provisionPrecheck(ctx context.Context, p naive.Principal, subj
 			With("formation_status", f.Status)
 	}
 	// 2. The agent to connect.
-	if req.AgentID != "" {
-		if _, err := s.store.GetAgent(ctx, sc, req.AgentID); errors.Is(err, store.ErrNotFound) {
-			return nil, naive.InvalidParam("agent_id", "No agent with id %q.", req.AgentID).
-				WithHint("Create one with POST /v1/agents, or list them with GET /v1/agents.")
-		} else if err != nil {
-			return nil, err
-		}
-	}
-	// 3. The brand: EIN on the first number, the same EIN afterwards.
-	pre := &prechecked{}
-	brand, err := s.store.GetBrand(ctx, sc, subj.ID)
-	if err != nil && !errors.Is(err, store.ErrNotFound) {
+	if err := s.agentExists(ctx, sc, req.AgentID); err != nil {
 		return nil, err
 	}
+	// 3. The brand: EIN on the first number, the same EIN afterwards.
+	pre := &prechecked{tier: tier}
 	registered := brand != nil && brand.Status == naive.BrandRegistered
 	if registered {
 		pre.brand = brand
@@ -546,16 +555,58 @@ func (s *Service) provisionPrecheck(ctx context.Context, p naive.Principal, subj
 		return pre, nil
 	}
 	// 4. The campaign of the number's kind, once registered.
+	return pre, s.precheckedCampaign(ctx, sc, subj, req, pre)
+}
+
+// agentExists checks the agent a provision connects, if any.
+func (s *Service) agentExists(ctx context.Context, sc naive.Scope, agentID string) error {
+	if agentID == "" {
+		return nil
+	}
+	if _, err := s.store.GetAgent(ctx, sc, agentID); errors.Is(err, store.ErrNotFound) {
+		return naive.InvalidParam("agent_id", "No agent with id %q.", agentID).
+			WithHint("Create one with POST /v1/agents, or list them with GET /v1/agents.")
+	} else if err != nil {
+		return err
+	}
+	return nil
+}
+
+// precheckedCampaign reads the subject's registered campaign of the
+// number's kind into pre.
+func (s *Service) precheckedCampaign(ctx context.Context, sc naive.Scope, subj *naive.Subject, req naive.ProvisionRequest, pre *prechecked) error {
 	camps, err := s.store.ListCampaigns(ctx, sc, subj.ID)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	for i := range camps {
 		if camps[i].Kind == campaignKind(req.Type) && camps[i].ClaimToken == "" {
 			pre.campaign = &camps[i]
 		}
 	}
-	return pre, nil
+	return nil
+}
+
+// soleProprietorChecks is the precheck of a sole proprietor's provision:
+// no formation and no EIN; the profile with the contact's US mobile
+// number; one number per brand.
+func (s *Service) soleProprietorChecks(ctx context.Context, p naive.Principal, subj *naive.Subject, req naive.ProvisionRequest, brand *naive.Brand) (*prechecked, error) {
+	sc := p.Scope()
+	if err := s.agentExists(ctx, sc, req.AgentID); err != nil {
+		return nil, err
+	}
+	if err := s.soleProprietorPrecheck(ctx, sc, subj); err != nil {
+		return nil, err
+	}
+	pre := &prechecked{}
+	if brand == nil || brand.Status != naive.BrandRegistered {
+		if err := soleProprietorProfile(subj); err != nil {
+			return nil, err
+		}
+		return pre, nil
+	}
+	pre.brand = brand
+	return pre, s.precheckedCampaign(ctx, sc, subj, req, pre)
 }
 
 // ensureBrand returns the subject's registered brand, registering it with
@@ -564,13 +615,13 @@ func (s *Service) provisionPrecheck(ctx context.Context, p naive.Principal, subj
 // process died is taken over at once; a brand the carrier created but
 // found not ready keeps its carrier id, so a retry after the profile is
 // fixed updates it rather than creating another.
-func (s *Service) ensureBrand(ctx context.Context, cr carrier.Carrier, p naive.Principal, subj *naive.Subject, ein string) (*naive.Brand, error) {
+func (s *Service) ensureBrand(ctx context.Context, cr carrier.Carrier, p naive.Principal, subj *naive.Subject, ein, tier string) (*naive.Brand, error) {
 	deadline := s.now().Add(s.cfg.ClaimWait)
 	for {
 		token := newID()
 		now := s.now()
 		b, claimed, err := s.store.ClaimBrand(ctx, &naive.Brand{SubjectID: subj.ID, OperatorID: p.OperatorID, Mode: p.Mode,
-			EIN: ein, Status: naive.BrandRegistering, ClaimToken: token, ClaimedBy: s.cfg.ProcessID, ClaimedAt: now, CreatedAt: now},
+			EIN: ein, Tier: tier, Status: naive.BrandRegistering, ClaimToken: token, ClaimedBy: s.cfg.ProcessID, ClaimedAt: now, CreatedAt: now},
 			now.Add(-s.cfg.ClaimStale), s.liveAfter())
 		if err != nil {
 			return nil, err
@@ -603,7 +654,7 @@ func (s *Service) registerBrand(ctx context.Context, cr carrier.Carrier, subj *n
 			s.log.Error("abandon brand claim", "subject_id", subj.ID, "err", err)
 		}
 	}
-	reg := carrier.BrandRegistration{Profile: subj.SubjectProfile, EIN: b.EIN}
+	reg := carrier.BrandRegistration{Profile: subj.SubjectProfile, EIN: b.EIN, Tier: b.Tier}
 	if err := s.mayAct(); err != nil {
 		abandon()
 		return nil, err
@@ -628,14 +679,23 @@ func (s *Service) registerBrand(ctx context.Context, cr carrier.Carrier, subj *n
 		abandon()
 		return nil, carrierError("check the brand", err)
 	}
+	verification := ""
+	if b.Tier == naive.TierSoleProprietor {
+		// Registered, awaiting the contact's reply to the carrier's
+		// text: the number can be bought, the campaign waits.
+		verification = naive.BrandVerificationVerified
+		if !st.Ready && st.Verification == naive.BrandVerificationPendingOTP && len(st.FieldsNeeded) == 0 && len(st.Problems) == 0 {
+			verification, st.Ready = naive.BrandVerificationPendingOTP, true
+		}
+	}
 	if !st.Ready {
 		abandon()
 		return nil, brandNotReady(subj, st)
 	}
-	if err := s.store.CompleteBrand(ctx, subj.ID, token, b.CarrierID, s.now()); err != nil {
+	if err := s.store.CompleteBrand(ctx, subj.ID, token, b.CarrierID, verification, s.now()); err != nil {
 		return nil, err
 	}
-	b.Status, b.ClaimToken = naive.BrandRegistered, ""
+	b.Status, b.ClaimToken, b.Verification = naive.BrandRegistered, "", verification
 	s.log.Info("brand registered", "subject_id", subj.ID, "carrier_brand", b.CarrierID)
 	return b, nil
 }
@@ -731,7 +791,10 @@ func (s *Service) ensureCampaign(ctx context.Context, cr carrier.Carrier, p naiv
 // brand (its creation's answer was lost), so none is created twice.
 func (s *Service) registerCampaign(ctx context.Context, cr carrier.Carrier, subj *naive.Subject, brand *naive.Brand, c *naive.Campaign, token string) (*naive.Campaign, error) {
 	carrierID, status := "", naive.CampaignCreated
-	if c.Kind == naive.Campaign10DLC {
+	// A sole proprietor's campaign waits for the brand's verification: it
+	// is recorded now, and the background pass creates it at the carrier
+	// once the contact confirmed the text (startDeferredCampaign).
+	if c.Kind == naive.Campaign10DLC && brand.Verification != naive.BrandVerificationPendingOTP {
 		err := s.mayAct()
 		var (
 			cp    carrier.Campaign

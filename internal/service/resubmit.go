@@ -85,7 +85,7 @@ func (s *Service) ResubmitCampaign(ctx context.Context, subjectID string, req na
 		// naive holds came from a poll that raced an earlier resubmission.
 		if now, serr := cr.CampaignStatus(ctx, c.CarrierID); serr == nil && now.Status != naive.CampaignRejected {
 			if naive.CampaignRank(now.Status) > naive.CampaignRank(next.Status) {
-				if _, aerr := s.advanceCampaign(ctx, &next, now.Status, "", nil); aerr != nil {
+				if _, aerr := s.advanceCampaign(ctx, &next, now.Status, "", nil, true); aerr != nil {
 					return nil, aerr
 				}
 				next.Status = now.Status
@@ -95,7 +95,7 @@ func (s *Service) ResubmitCampaign(ctx context.Context, subjectID string, req na
 			return &next, nil
 		}
 		// Refused for certain: back to rejected, with the reason it had.
-		if _, aerr := s.advanceCampaign(ctx, &next, naive.CampaignRejected, prevReason, nil); aerr != nil {
+		if _, aerr := s.advanceCampaign(ctx, &next, naive.CampaignRejected, prevReason, nil, true); aerr != nil {
 			s.log.Error("restore rejected campaign", "campaign_id", c.ID, "err", aerr)
 		}
 		return nil, carrierError("resubmit the campaign", err)

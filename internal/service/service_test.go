@@ -51,11 +51,15 @@ type fakeCarrier struct {
 	archived      []string
 	archiveErr    error
 	onCreateBrand func(id string)
+	// unverified are sole proprietors' brands awaiting the owner's reply;
+	// resends counts ResendBrandVerification calls.
+	unverified map[string]bool
+	resends    int
 }
 
 func newFakeCarrier() *fakeCarrier {
 	return &fakeCarrier{brands: map[string]bool{}, camps: map[string]string{}, numbers: map[string]carrier.Number{},
-		sent: map[string]carrier.SentMessage{}, forgotten: map[string]bool{}}
+		sent: map[string]carrier.SentMessage{}, forgotten: map[string]bool{}, unverified: map[string]bool{}}
 }
 
 func (f *fakeCarrier) id(prefix string) string { f.seq++; return fmt.Sprintf("%s_%d", prefix, f.seq) }
@@ -66,6 +70,9 @@ func (f *fakeCarrier) CreateBrand(ctx context.Context, b carrier.BrandRegistrati
 	defer f.mu.Unlock()
 	id := f.id("brand")
 	f.brands[id] = true
+	if b.Tier == naive.TierSoleProprietor {
+		f.unverified[id] = true
+	}
 	if f.onCreateBrand != nil {
 		f.onCreateBrand(id)
 	}
@@ -95,7 +102,30 @@ func (f *fakeCarrier) BrandStatus(_ context.Context, id string) (carrier.Brand, 
 	if err := f.lookup(id); err != nil {
 		return carrier.Brand{ID: id}, err
 	}
+	if f.unverified[id] {
+		return carrier.Brand{ID: id, Verification: naive.BrandVerificationPendingOTP}, nil
+	}
 	return carrier.Brand{ID: id, Ready: true}, nil
+}
+
+func (f *fakeCarrier) ResendBrandVerification(_ context.Context, id string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if err := f.lookup(id); err != nil {
+		return err
+	}
+	if !f.unverified[id] {
+		return &carrier.Error{Kind: carrier.Invalid, Message: "no verification pending"}
+	}
+	f.resends++
+	return nil
+}
+
+// verify is the owner's YES to the verification text of every brand.
+func (f *fakeCarrier) verify() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	clear(f.unverified)
 }
 
 // lookup counts a read of brand id and fails it as the knobs say.

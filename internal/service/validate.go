@@ -86,6 +86,9 @@ func ValidateProvision(r *naive.ProvisionRequest) *naive.Error {
 	if err := validateChosenNumber(r); err != nil {
 		return err // before area_code's checks: an area code filled from e164 is not the caller's
 	}
+	if err := validateTier(r); err != nil {
+		return err
+	}
 	if r.EIN != "" {
 		ein, err := NormalizeEIN(r.EIN)
 		if err != nil {

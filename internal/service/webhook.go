@@ -108,7 +108,7 @@ func (s *Service) advanceByCarrierID(ctx context.Context, mode naive.Mode, carri
 	if err != nil {
 		return err
 	}
-	_, err = s.advanceCampaign(ctx, c, status, "", ce)
+	_, err = s.advanceCampaign(ctx, c, status, "", ce, false) // the carrier's word now: not fenced
 	return err
 }
 
@@ -124,7 +124,7 @@ type CampaignUpdate struct {
 // event reporting the change (nil when polled), is recorded with it.
 // reason is the carrier's reason for a rejection ("" when it gives none:
 // then a generic one is stored).
-func (s *Service) advanceCampaign(ctx context.Context, c *naive.Campaign, status, reason string, ce *store.CarrierEvent) (bool, error) {
+func (s *Service) advanceCampaign(ctx context.Context, c *naive.Campaign, status, reason string, ce *store.CarrierEvent, fenced bool) (bool, error) {
 	if naive.CampaignRank(status) <= naive.CampaignRank(c.Status) {
 		if ce != nil {
 			return false, s.record(ctx, ce)
@@ -163,7 +163,12 @@ func (s *Service) advanceCampaign(ctx context.Context, c *naive.Campaign, status
 			events = append(events, ev)
 		}
 	}
-	changed, err := s.store.AdvanceCampaign(ctx, c.ID, status, reason, s.now(), events, ce)
+	var changed bool
+	if fenced {
+		changed, err = s.store.AdvanceCampaignFrom(ctx, c.ID, c.UpdatedAt, status, reason, s.now(), events)
+	} else {
+		changed, err = s.store.AdvanceCampaign(ctx, c.ID, status, reason, s.now(), events, ce)
+	}
 	if changed {
 		s.log.Info("campaign updated", "campaign_id", c.ID, "subject_id", c.SubjectID, "from", c.Status, "to", status)
 	}

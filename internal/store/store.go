@@ -233,9 +233,18 @@ type Store interface {
 	// with claimToken: the carrier created it, whether or not it is ready.
 	// Errors: ErrConflict (the claim was lost).
 	SetBrandCarrierID(ctx context.Context, subjectID, claimToken, carrierID string, at time.Time) error
-	// CompleteBrand marks a claimed brand registered with its carrier id.
+	// CompleteBrand marks a claimed brand registered with its carrier id
+	// and verification ("" or naive.BrandVerificationPendingOTP).
 	// Errors: ErrConflict (the claim was lost).
-	CompleteBrand(ctx context.Context, subjectID, claimToken, carrierID string, at time.Time) error
+	CompleteBrand(ctx context.Context, subjectID, claimToken, carrierID, verification string, at time.Time) error
+	// VerifyBrand marks a registered brand awaiting its verification text
+	// verified; false when it awaits none.
+	VerifyBrand(ctx context.Context, subjectID string, at time.Time) (bool, error)
+	// SetBrandVerificationSent moves the time a pending brand's
+	// verification text was last asked for from from to to (nil: never),
+	// if it still is from: false when another request moved it first or
+	// the brand awaits no verification.
+	SetBrandVerificationSent(ctx context.Context, sc naive.Scope, subjectID string, from, to *time.Time, at time.Time) (bool, error)
 	// AbandonBrand gives a claim up: a registering brand claimed with
 	// claimToken that has no carrier id is deleted; one with a carrier id
 	// keeps its row (EIN and carrier id) with its claim released, so the
@@ -255,6 +264,18 @@ type Store interface {
 	// CompleteCampaign stores the carrier id and status of a claimed
 	// campaign. Errors: ErrConflict (claim lost).
 	CompleteCampaign(ctx context.Context, id, claimToken, carrierID, status string, at time.Time) error
+	// ClaimDeferredCampaign claims a registered 10DLC campaign the carrier
+	// does not have yet (deferred until its brand was verified), for
+	// creating it there: false when a fresh claim of a live process
+	// holds it, or it is no longer deferred. The campaign stays
+	// registered meanwhile.
+	ClaimDeferredCampaign(ctx context.Context, id, token, owner string, at, staleBefore, liveAfter time.Time) (bool, error)
+	// CompleteDeferredCampaign stores the carrier's id and status of a
+	// deferred campaign claimed with token. Errors: ErrConflict (the
+	// claim was lost).
+	CompleteDeferredCampaign(ctx context.Context, id, token, carrierID, status string, at time.Time) error
+	// ReleaseDeferredCampaign lets go of a deferred campaign's claim.
+	ReleaseDeferredCampaign(ctx context.Context, id, token string) error
 	// AbandonCampaign deletes a campaign still claimed with claimToken.
 	AbandonCampaign(ctx context.Context, id, claimToken string) error
 	// GetCampaign returns a campaign in scope. Errors: ErrNotFound.
@@ -274,6 +295,12 @@ type Store interface {
 	// stored as the rejection reason when status is rejected (NULL for ""
 	// and for any other status).
 	AdvanceCampaign(ctx context.Context, id, status, reason string, at time.Time, events []*naive.Event, ce *CarrierEvent) (bool, error)
+	// AdvanceCampaignFrom is AdvanceCampaign for a status learnt from the
+	// campaign as read when its updated_at was readAt (a poll): it stores
+	// nothing if the campaign changed since — a resubmission, another
+	// poll, a webhook — so an answer the carrier gave before a
+	// resubmission cannot overwrite it.
+	AdvanceCampaignFrom(ctx context.Context, id string, readAt time.Time, status, reason string, at time.Time, events []*naive.Event) (bool, error)
 	// ResubmitCampaign is the one move back: it sets a rejected campaign
 	// to in_review, clears its rejection reason and stores events, in one
 	// statement conditional on the status still being rejected, so of two

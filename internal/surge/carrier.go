@@ -64,6 +64,12 @@ func (a *Carrier) BrandStatus(ctx context.Context, brandID string) (carrier.Bran
 		out.FieldsNeeded = append(out.FieldsNeeded, fieldToParam(f))
 	}
 	for _, e := range cs.Errors {
+		if e.Type == StatusBrandVerificationPending {
+			// Not a wrong field: the sole proprietor has yet to confirm
+			// the verification text.
+			out.Verification = naive.BrandVerificationPendingOTP
+			continue
+		}
 		p := carrier.Problem{Field: fieldToParam(e.Field), Code: e.Type, Message: e.Message}
 		if e.Type == "ein_mismatch" {
 			p.Field = "ein"
@@ -71,6 +77,19 @@ func (a *Carrier) BrandStatus(ctx context.Context, brandID string) (carrier.Bran
 		out.Problems = append(out.Problems, p)
 	}
 	return out, nil
+}
+
+// ResendBrandVerification enqueues the sole proprietor's verification text
+// again (POST /accounts/{id}/brand_verification_messages). Surge does not
+// document its refusal of an account that awaits no verification; any 422
+// is read as that (Invalid).
+func (a *Carrier) ResendBrandVerification(ctx context.Context, brandID string) error {
+	_, err := a.c.SendBrandVerification(ctx, brandID)
+	var se *Error
+	if errors.As(err, &se) && se.StatusCode == http.StatusUnprocessableEntity {
+		return &carrier.Error{Kind: carrier.Invalid, Message: se.Message, Err: err}
+	}
+	return translate(err)
 }
 
 // ArchiveBrand archives the account (DELETE /accounts/{id}): Surge releases its
@@ -378,6 +397,9 @@ func translate(err error) error {
 // accountCreate builds the Surge account of a brand registration.
 func accountCreate(b carrier.BrandRegistration) AccountCreate {
 	p := b.Profile
+	if b.Tier == naive.TierSoleProprietor {
+		return soleProprietorAccount(p)
+	}
 	return AccountCreate{
 		Name: p.LegalName,
 		Organization: &Organization{
@@ -388,6 +410,37 @@ func accountCreate(b carrier.BrandRegistration) AccountCreate {
 			Country:            String("US"),
 			Website:            ptr(p.Website),
 			Email:              ptr(p.Contact.Email),
+			Industry:           ptr(p.Industry),
+			RegionsOfOperation: []string{"usa_and_canada"},
+			Address: &Address{
+				Line1: ptr(p.Address.Line1), Line2: ptr(p.Address.Line2), Locality: ptr(p.Address.City),
+				Region: ptr(p.Address.Region), PostalCode: ptr(p.Address.PostalCode), Country: String("US"),
+			},
+			Contact: &Contact{
+				FirstName: ptr(p.Contact.FirstName), LastName: ptr(p.Contact.LastName), Email: ptr(p.Contact.Email),
+				PhoneNumber: ptr(p.Contact.Phone), Title: ptr(p.Contact.Title),
+			},
+		},
+	}
+}
+
+// soleProprietorAccount is the account of one person trading without an
+// EIN: organization type sole_proprietor, no identifier, and the contact's
+// mobile number, which receives the carrier's verification text.
+func soleProprietorAccount(p naive.SubjectProfile) AccountCreate {
+	name := p.LegalName
+	if name == "" {
+		name = strings.TrimSpace(p.Contact.FirstName + " " + p.Contact.LastName)
+	}
+	return AccountCreate{
+		Name: name,
+		Organization: &Organization{
+			Type:               String("sole_proprietor"),
+			RegisteredName:     ptr(name),
+			Country:            String("US"),
+			Website:            ptr(p.Website),
+			Email:              ptr(p.Contact.Email),
+			MobileNumber:       ptr(p.Contact.Phone),
 			Industry:           ptr(p.Industry),
 			RegionsOfOperation: []string{"usa_and_canada"},
 			Address: &Address{
@@ -420,7 +473,7 @@ func fieldToParam(f string) string {
 		return "ein"
 	case "address.locality":
 		return "address.city"
-	case "contact.phone_number":
+	case "contact.phone_number", "mobile_number":
 		return "contact.phone"
 	case "email":
 		return "contact.email"

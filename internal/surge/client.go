@@ -144,6 +144,21 @@ func (c *Client) ArchiveAccount(ctx context.Context, id string) (Account, error)
 	return out, err
 }
 
+// BrandVerification is the answer of POST
+// /accounts/{id}/brand_verification_messages.
+type BrandVerification struct {
+	Status string `json:"status"` // "enqueued"
+}
+
+// SendBrandVerification enqueues the SMS one-time verification text for a
+// sole proprietor's account awaiting identity verification. It sends no
+// body (and, as every request, Content-Type: application/json).
+func (c *Client) SendBrandVerification(ctx context.Context, accountID string) (BrandVerification, error) {
+	var out BrandVerification
+	err := c.do(ctx, http.MethodPost, "/accounts/"+url.PathEscape(accountID)+"/brand_verification_messages", nil, nil, &out)
+	return out, err
+}
+
 // AccountStatus reports the account's readiness for the given capabilities (default local_messaging).
 func (c *Client) AccountStatus(ctx context.Context, accountID string, capabilities ...string) (AccountStatus, error) {
 	if len(capabilities) == 0 {

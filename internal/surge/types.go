@@ -45,6 +45,12 @@ const (
 	CapabilityReady      = "ready"
 	CapabilityIncomplete = "incomplete"
 	CapabilityError      = "error"
+
+	// StatusBrandVerificationPending is the type of the status error of a
+	// sole proprietor's account whose contact has not yet confirmed the
+	// verification text. Surge does not document how it reports this
+	// state; the adapter reads it so and the simulator answers so.
+	StatusBrandVerificationPending = "brand_verification_pending"
 )
 
 // CapabilityLocalMessaging is the capability needed to register 10DLC campaigns.

@@ -21,12 +21,13 @@ var errClaimVanished = errors.New("postgres: registration kept vanishing while b
 // claimAttempts bounds the insert-or-lock loop of the claims.
 const claimAttempts = 5
 
-const brandCols = `subject_id, operator_id, mode, ein, carrier_id, status, claim_token, claimed_by, claimed_at, created_at`
+const brandCols = `subject_id, operator_id, mode, ein, carrier_id, status, claim_token, claimed_by, claimed_at, created_at,
+	tier, verification, verification_sent_at`
 
 func scanBrand(r pgx.Row) (*naive.Brand, error) {
 	var b naive.Brand
 	if err := r.Scan(&b.SubjectID, &b.OperatorID, &b.Mode, &b.EIN, &b.CarrierID, &b.Status, &b.ClaimToken,
-		&b.ClaimedBy, &b.ClaimedAt, &b.CreatedAt); err != nil {
+		&b.ClaimedBy, &b.ClaimedAt, &b.CreatedAt, &b.Tier, &b.Verification, &b.VerificationSentAt); err != nil {
 		return nil, err
 	}
 	return &b, nil
@@ -57,6 +58,9 @@ func (db *DB) ClaimBrand(ctx context.Context, b *naive.Brand, staleBefore, liveA
 	b.CarrierID = ""
 	b.ClaimedAt = norm(b.ClaimedAt)
 	b.CreatedAt = norm(b.CreatedAt)
+	if b.Tier == "" {
+		b.Tier = naive.TierStandard
+	}
 	staleBefore, liveAfter = norm(staleBefore), norm(liveAfter)
 	var (
 		out     *naive.Brand
@@ -69,9 +73,9 @@ func (db *DB) ClaimBrand(ctx context.Context, b *naive.Brand, staleBefore, liveA
 			// The foreign key to (subject, operator, mode) rejects a
 			// subject of another scope as not found.
 			out, err = scanBrand(tx.QueryRow(ctx, `INSERT INTO brands (`+brandCols+`, updated_at)
-				VALUES ($1, $2, $3, $4, '', $5, $6, $7, $8, $9, $9)
+				VALUES ($1, $2, $3, $4, '', $5, $6, $7, $8, $9, $10, '', NULL, $9)
 				ON CONFLICT (subject_id) DO NOTHING RETURNING `+brandCols,
-				b.SubjectID, b.OperatorID, b.Mode, b.EIN, b.Status, b.ClaimToken, b.ClaimedBy, b.ClaimedAt, b.CreatedAt))
+				b.SubjectID, b.OperatorID, b.Mode, b.EIN, b.Status, b.ClaimToken, b.ClaimedBy, b.ClaimedAt, b.CreatedAt, b.Tier))
 			if err == nil {
 				claimed = true
 				return nil
@@ -127,15 +131,83 @@ func (db *DB) SetBrandCarrierID(ctx context.Context, subjectID, claimToken, carr
 	return affected(tag, err, store.ErrConflict)
 }
 
-// CompleteBrand marks the brand registered if claimToken still holds its claim.
-func (db *DB) CompleteBrand(ctx context.Context, subjectID, claimToken, carrierID string, at time.Time) error {
+// CompleteBrand marks the brand registered, with its verification, if
+// claimToken still holds its claim.
+func (db *DB) CompleteBrand(ctx context.Context, subjectID, claimToken, carrierID, verification string, at time.Time) error {
 	if claimToken == "" {
 		return store.ErrConflict
 	}
-	tag, err := db.pool.Exec(ctx, `UPDATE brands SET status = 'registered', carrier_id = $1, claim_token = '', updated_at = $2
-		WHERE subject_id = $3 AND claim_token = $4 AND status = 'registering'`,
-		carrierID, norm(at), subjectID, claimToken)
+	tag, err := db.pool.Exec(ctx, `UPDATE brands SET status = 'registered', carrier_id = $1, claim_token = '',
+		verification = $2, updated_at = $3
+		WHERE subject_id = $4 AND claim_token = $5 AND status = 'registering'`,
+		carrierID, verification, norm(at), subjectID, claimToken)
 	return affected(tag, err, store.ErrConflict)
+}
+
+// VerifyBrand marks a registered brand awaiting its verification text
+// verified; false when it awaits none (verified already, or standard).
+func (db *DB) VerifyBrand(ctx context.Context, subjectID string, at time.Time) (bool, error) {
+	tag, err := db.pool.Exec(ctx, `UPDATE brands SET verification = 'verified', updated_at = $1
+		WHERE subject_id = $2 AND status = 'registered' AND verification = 'pending_otp'`, norm(at), subjectID)
+	return claimedRow(tag, err)
+}
+
+// SetBrandVerificationSent moves a pending brand's verification_sent_at
+// from from to to, if it still is from (nil: never sent).
+func (db *DB) SetBrandVerificationSent(ctx context.Context, sc naive.Scope, subjectID string, from, to *time.Time, at time.Time) (bool, error) {
+	tag, err := db.pool.Exec(ctx, `UPDATE brands SET verification_sent_at = $1, updated_at = $2
+		WHERE operator_id = $3 AND mode = $4 AND subject_id = $5 AND status = 'registered' AND verification = 'pending_otp'
+		AND verification_sent_at IS NOT DISTINCT FROM $6::timestamptz`,
+		normPtr(to), norm(at), sc.OperatorID, sc.Mode, subjectID, normPtr(from))
+	return claimedRow(tag, err)
+}
+
+// ClaimDeferredCampaign claims a registered 10DLC campaign the carrier does
+// not have yet (a sole proprietor's, deferred until the brand is verified)
+// for creating it there: it sets deferred_claim to token unless a fresh
+// claim of a live process holds it. The campaign stays registered (its
+// claim_token is not touched), so numbers and lists keep seeing it.
+func (db *DB) ClaimDeferredCampaign(ctx context.Context, id, token, owner string, at, staleBefore, liveAfter time.Time) (bool, error) {
+	if token == "" {
+		return false, errNoClaimToken
+	}
+	tag, err := db.pool.Exec(ctx, `UPDATE campaigns SET deferred_claim = $1, claimed_by = $2, claimed_at = $3
+		WHERE id = $4 AND kind = '10dlc' AND carrier_id = '' AND status = 'created' AND claim_token = ''
+		AND (deferred_claim = '' OR claimed_at < $5 OR `+claimerGone("6")+`)`,
+		token, owner, norm(at), id, norm(staleBefore), norm(liveAfter))
+	return claimedRow(tag, err)
+}
+
+// CompleteDeferredCampaign stores the carrier's id and status of a
+// deferred campaign still claimed with token, ending the claim.
+func (db *DB) CompleteDeferredCampaign(ctx context.Context, id, token, carrierID, status string, at time.Time) error {
+	if token == "" {
+		return store.ErrConflict
+	}
+	tag, err := db.pool.Exec(ctx, `UPDATE campaigns SET carrier_id = $1, status = $2, deferred_claim = '', updated_at = $3
+		WHERE id = $4 AND deferred_claim = $5 AND carrier_id = ''`, carrierID, status, norm(at), id, token)
+	return affected(tag, err, store.ErrConflict)
+}
+
+// ReleaseDeferredCampaign lets go of a deferred campaign's claim, changing
+// nothing else.
+func (db *DB) ReleaseDeferredCampaign(ctx context.Context, id, token string) error {
+	if token == "" {
+		return nil
+	}
+	_, err := db.pool.Exec(ctx, `UPDATE campaigns SET deferred_claim = '' WHERE id = $1 AND deferred_claim = $2`, id, token)
+	return mapErr(err)
+}
+
+// claimedRow reports whether a conditional write matched its row.
+func claimedRow(tag pgconnTag, err error) (bool, error) {
+	if err := affected(tag, err, store.ErrConflict); err != nil {
+		if errors.Is(err, store.ErrConflict) {
+			return false, nil
+		}
+		return false, err
+	}
+	return true, nil
 }
 
 // AbandonBrand gives up a registering brand's claim held with claimToken:
@@ -320,6 +392,18 @@ const rankSQL = `CASE status WHEN 'created' THEN 1 WHEN 'in_review' THEN 2 WHEN 
 // stored one, with events; an unknown campaign or status changes nothing,
 // and a ce recorded before stores nothing.
 func (db *DB) AdvanceCampaign(ctx context.Context, id, status, reason string, at time.Time, events []*naive.Event, ce *store.CarrierEvent) (bool, error) {
+	return db.advanceCampaign(ctx, id, status, reason, at, nil, events, ce)
+}
+
+// AdvanceCampaignFrom is AdvanceCampaign for a status learnt from the
+// campaign as read at readAt (its updated_at): it stores nothing if the
+// campaign changed since.
+func (db *DB) AdvanceCampaignFrom(ctx context.Context, id string, readAt time.Time, status, reason string, at time.Time, events []*naive.Event) (bool, error) {
+	readAt = norm(readAt)
+	return db.advanceCampaign(ctx, id, status, reason, at, &readAt, events, nil)
+}
+
+func (db *DB) advanceCampaign(ctx context.Context, id, status, reason string, at time.Time, readAt *time.Time, events []*naive.Event, ce *store.CarrierEvent) (bool, error) {
 	for _, ev := range events {
 		if err := checkEvent("AdvanceCampaign", ev); err != nil {
 			return false, err
@@ -339,7 +423,8 @@ func (db *DB) AdvanceCampaign(ctx context.Context, id, status, reason string, at
 			return err
 		}
 		tag, err := tx.Exec(ctx, `UPDATE campaigns SET status = $1, updated_at = $2, rejection_reason = $5
-			WHERE id = $3 AND `+rankSQL+` < $4`, status, norm(at), id, rank, store.RejectionReason(status, reason))
+			WHERE id = $3 AND `+rankSQL+` < $4 AND ($6::timestamptz IS NULL OR updated_at = $6)`,
+			status, norm(at), id, rank, store.RejectionReason(status, reason), readAt)
 		if err != nil || tag.RowsAffected() == 0 {
 			return err
 		}

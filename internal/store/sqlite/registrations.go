@@ -13,12 +13,14 @@ import (
 // errNoClaimToken guards Complete* from matching a row by an empty token.
 var errNoClaimToken = errors.New("sqlite: empty claim token")
 
-const brandCols = `subject_id, operator_id, mode, ein, carrier_id, status, claim_token, claimed_by, claimed_at, created_at`
+const brandCols = `subject_id, operator_id, mode, ein, carrier_id, status, claim_token, claimed_by, claimed_at, created_at,
+	tier, verification, verification_sent_at`
 
 func scanBrand(s scanner) (*naive.Brand, error) {
 	var b naive.Brand
 	if err := s.Scan(&b.SubjectID, &b.OperatorID, &b.Mode, &b.EIN, &b.CarrierID, &b.Status, &b.ClaimToken,
-		&b.ClaimedBy, timeCol{&b.ClaimedAt}, timeCol{&b.CreatedAt}); err != nil {
+		&b.ClaimedBy, timeCol{&b.ClaimedAt}, timeCol{&b.CreatedAt}, &b.Tier, &b.Verification,
+		nullTimeCol{&b.VerificationSentAt}); err != nil {
 		return nil, notFound(err)
 	}
 	return &b, nil
@@ -44,6 +46,9 @@ func (db *DB) ClaimBrand(ctx context.Context, b *naive.Brand, staleBefore, liveA
 	b.CarrierID = ""
 	b.ClaimedAt = norm(b.ClaimedAt)
 	b.CreatedAt = norm(b.CreatedAt)
+	if b.Tier == "" {
+		b.Tier = naive.TierStandard
+	}
 	var (
 		out     *naive.Brand
 		claimed bool
@@ -55,9 +60,9 @@ func (db *DB) ClaimBrand(ctx context.Context, b *naive.Brand, staleBefore, liveA
 			// The foreign key to (subject, operator, mode) rejects a
 			// subject of another scope as not found.
 			out, err = scanBrand(tx.QueryRowContext(ctx, `INSERT INTO brands (`+brandCols+`, updated_at)
-				VALUES (?, ?, ?, ?, '', ?, ?, ?, ?, ?, ?) RETURNING `+brandCols,
+				VALUES (?, ?, ?, ?, '', ?, ?, ?, ?, ?, ?, '', NULL, ?) RETURNING `+brandCols,
 				b.SubjectID, b.OperatorID, b.Mode, b.EIN, b.Status, b.ClaimToken, b.ClaimedBy, ts(b.ClaimedAt),
-				ts(b.CreatedAt), ts(b.CreatedAt)))
+				ts(b.CreatedAt), b.Tier, ts(b.CreatedAt)))
 			claimed = err == nil
 			return err
 		case err != nil:
@@ -98,15 +103,34 @@ func (db *DB) SetBrandCarrierID(ctx context.Context, subjectID, claimToken, carr
 	return affected(res, err, store.ErrConflict)
 }
 
-// CompleteBrand marks the brand registered if claimToken still holds its claim.
-func (db *DB) CompleteBrand(ctx context.Context, subjectID, claimToken, carrierID string, at time.Time) error {
+// CompleteBrand marks the brand registered, with its verification, if
+// claimToken still holds its claim.
+func (db *DB) CompleteBrand(ctx context.Context, subjectID, claimToken, carrierID, verification string, at time.Time) error {
 	if claimToken == "" {
 		return store.ErrConflict
 	}
-	res, err := db.writer.ExecContext(ctx, `UPDATE brands SET status = 'registered', carrier_id = ?, claim_token = '', updated_at = ?
+	res, err := db.writer.ExecContext(ctx, `UPDATE brands SET status = 'registered', carrier_id = ?, claim_token = '',
+		verification = ?, updated_at = ?
 		WHERE subject_id = ? AND claim_token = ? AND status = 'registering'`,
-		carrierID, ts(at), subjectID, claimToken)
+		carrierID, verification, ts(at), subjectID, claimToken)
 	return affected(res, err, store.ErrConflict)
+}
+
+// VerifyBrand marks a registered brand awaiting its verification text
+// verified; false when it awaits none (verified already, or standard).
+func (db *DB) VerifyBrand(ctx context.Context, subjectID string, at time.Time) (bool, error) {
+	res, err := db.writer.ExecContext(ctx, `UPDATE brands SET verification = 'verified', updated_at = ?
+		WHERE subject_id = ? AND status = 'registered' AND verification = 'pending_otp'`, ts(at), subjectID)
+	return claimedRow(res, err)
+}
+
+// SetBrandVerificationSent moves a pending brand's verification_sent_at
+// from from to to, if it still is from (nil: never sent).
+func (db *DB) SetBrandVerificationSent(ctx context.Context, sc naive.Scope, subjectID string, from, to *time.Time, at time.Time) (bool, error) {
+	res, err := db.writer.ExecContext(ctx, `UPDATE brands SET verification_sent_at = ?, updated_at = ?
+		WHERE operator_id = ? AND mode = ? AND subject_id = ? AND status = 'registered' AND verification = 'pending_otp'
+		AND verification_sent_at IS ?`, nts(to), ts(at), sc.OperatorID, sc.Mode, subjectID, nts(from))
+	return claimedRow(res, err)
 }
 
 // AbandonBrand gives up a registering brand's claim held with claimToken:
@@ -261,6 +285,54 @@ func (db *DB) CompleteCampaign(ctx context.Context, id, claimToken, carrierID, s
 	return affected(res, err, store.ErrConflict)
 }
 
+// ClaimDeferredCampaign claims a registered 10DLC campaign the carrier does
+// not have yet (a sole proprietor's, deferred until the brand is verified)
+// for creating it there: it sets deferred_claim to token unless a fresh
+// claim of a live process holds it. The campaign stays registered (its
+// claim_token is not touched), so numbers and lists keep seeing it.
+func (db *DB) ClaimDeferredCampaign(ctx context.Context, id, token, owner string, at, staleBefore, liveAfter time.Time) (bool, error) {
+	if token == "" {
+		return false, errNoClaimToken
+	}
+	res, err := db.writer.ExecContext(ctx, `UPDATE campaigns SET deferred_claim = ?, claimed_by = ?, claimed_at = ?
+		WHERE id = ? AND kind = '10dlc' AND carrier_id = '' AND status = 'created' AND claim_token = ''
+		AND (deferred_claim = '' OR claimed_at < ? OR `+claimerGone+`)`,
+		token, owner, ts(at), id, ts(staleBefore), ts(liveAfter))
+	return claimedRow(res, err)
+}
+
+// CompleteDeferredCampaign stores the carrier's id and status of a
+// deferred campaign still claimed with token, ending the claim.
+func (db *DB) CompleteDeferredCampaign(ctx context.Context, id, token, carrierID, status string, at time.Time) error {
+	if token == "" {
+		return store.ErrConflict
+	}
+	res, err := db.writer.ExecContext(ctx, `UPDATE campaigns SET carrier_id = ?, status = ?, deferred_claim = '', updated_at = ?
+		WHERE id = ? AND deferred_claim = ? AND carrier_id = ''`, carrierID, status, ts(at), id, token)
+	return affected(res, err, store.ErrConflict)
+}
+
+// ReleaseDeferredCampaign lets go of a deferred campaign's claim, changing
+// nothing else.
+func (db *DB) ReleaseDeferredCampaign(ctx context.Context, id, token string) error {
+	if token == "" {
+		return nil
+	}
+	_, err := db.writer.ExecContext(ctx, `UPDATE campaigns SET deferred_claim = '' WHERE id = ? AND deferred_claim = ?`, id, token)
+	return mapErr(err)
+}
+
+// claimedRow reports whether a conditional write matched its row.
+func claimedRow(res sql.Result, err error) (bool, error) {
+	if err := affected(res, err, store.ErrConflict); err != nil {
+		if errors.Is(err, store.ErrConflict) {
+			return false, nil
+		}
+		return false, err
+	}
+	return true, nil
+}
+
 // AbandonCampaign deletes an unregistered campaign still claimed with
 // claimToken; with the claim lost it does nothing.
 func (db *DB) AbandonCampaign(ctx context.Context, id, claimToken string) error {
@@ -301,6 +373,17 @@ const rankSQL = `CASE status WHEN 'created' THEN 1 WHEN 'in_review' THEN 2 WHEN 
 // stored one, in one transaction; an unknown campaign or status changes
 // nothing, and a ce recorded before stores nothing.
 func (db *DB) AdvanceCampaign(ctx context.Context, id, status, reason string, at time.Time, events []*naive.Event, ce *store.CarrierEvent) (bool, error) {
+	return db.advanceCampaign(ctx, id, status, reason, at, nil, events, ce)
+}
+
+// AdvanceCampaignFrom is AdvanceCampaign for a status learnt from the
+// campaign as read at readAt (its updated_at): it stores nothing if the
+// campaign changed since.
+func (db *DB) AdvanceCampaignFrom(ctx context.Context, id string, readAt time.Time, status, reason string, at time.Time, events []*naive.Event) (bool, error) {
+	return db.advanceCampaign(ctx, id, status, reason, at, &readAt, events, nil)
+}
+
+func (db *DB) advanceCampaign(ctx context.Context, id, status, reason string, at time.Time, readAt *time.Time, events []*naive.Event, ce *store.CarrierEvent) (bool, error) {
 	for _, ev := range events {
 		if err := checkEvent("AdvanceCampaign", ev); err != nil {
 			return false, err
@@ -319,7 +402,8 @@ func (db *DB) AdvanceCampaign(ctx context.Context, id, status, reason string, at
 			return err
 		}
 		res, err := tx.ExecContext(ctx, `UPDATE campaigns SET status = ?, updated_at = ?, rejection_reason = ?
-			WHERE id = ? AND `+rankSQL+` < ?`, status, ts(at), store.RejectionReason(status, reason), id, rank)
+			WHERE id = ? AND `+rankSQL+` < ? AND (? IS NULL OR updated_at = ?)`,
+			status, ts(at), store.RejectionReason(status, reason), id, rank, nts(readAt), nts(readAt))
 		if err != nil {
 			return err
 		}

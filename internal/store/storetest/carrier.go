@@ -90,7 +90,7 @@ func testBrandByCarrierID(t *testing.T, b *bundle) {
 	if _, err := b.s.GetBrandByCarrierID(b.ctx, naive.ModeLive, "acct_x"); err != store.ErrNotFound {
 		t.Fatalf("registering brand found: %v", err)
 	}
-	must(t, b.s.CompleteBrand(b.ctx, br.SubjectID, br.ClaimToken, "acct_x", now()))
+	must(t, b.s.CompleteBrand(b.ctx, br.SubjectID, br.ClaimToken, "acct_x", "", now()))
 	got, err := b.s.GetBrandByCarrierID(b.ctx, naive.ModeLive, "acct_x")
 	must(t, err)
 	if got.SubjectID != br.SubjectID || got.OperatorID != b.live.OperatorID {

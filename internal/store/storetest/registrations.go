@@ -58,20 +58,20 @@ func testBrand(t *testing.T, b *bundle) {
 	want := *first
 	want.ClaimToken, want.ClaimedBy, want.ClaimedAt, want.EIN = second.ClaimToken, second.ClaimedBy, second.ClaimedAt, second.EIN
 	equal(t, "taken-over brand", *got, want)
-	wantErr(t, b.s.CompleteBrand(b.ctx, subj, first.ClaimToken, "acct_1", now()), store.ErrConflict)
+	wantErr(t, b.s.CompleteBrand(b.ctx, subj, first.ClaimToken, "acct_1", "", now()), store.ErrConflict)
 	must(t, b.s.AbandonBrand(b.ctx, subj, first.ClaimToken)) // a lost claim abandons nothing
 	if _, err := b.s.GetBrand(b.ctx, b.live, subj); err != nil {
 		t.Fatalf("AbandonBrand with a lost claim deleted the brand: %v", err)
 	}
 
 	// Complete with the live claim.
-	must(t, b.s.CompleteBrand(b.ctx, subj, second.ClaimToken, "acct_2", now()))
+	must(t, b.s.CompleteBrand(b.ctx, subj, second.ClaimToken, "acct_2", "", now()))
 	got, err = b.s.GetBrand(b.ctx, b.live, subj)
 	must(t, err)
 	if got.Status != naive.BrandRegistered || got.CarrierID != "acct_2" || got.EIN != second.EIN || got.SubjectID != subj {
 		t.Fatalf("registered brand = %s", show(got))
 	}
-	wantErr(t, b.s.CompleteBrand(b.ctx, subj, second.ClaimToken, "acct_3", now()), store.ErrConflict)
+	wantErr(t, b.s.CompleteBrand(b.ctx, subj, second.ClaimToken, "acct_3", "", now()), store.ErrConflict)
 
 	// A registered brand is never taken over, however old its claim.
 	third := b.brandFor(b.live, subj)
@@ -141,7 +141,7 @@ func testBrandConcurrentClaims(t *testing.T, b *bundle) {
 		if i > 0 {
 			tok = newID()
 		}
-		if err := b.s.CompleteBrand(b.ctx, b.liveSubject.ID, tok, "acct", now()); err == nil {
+		if err := b.s.CompleteBrand(b.ctx, b.liveSubject.ID, tok, "acct", "", now()); err == nil {
 			completed.Add(1)
 		}
 	})

@@ -855,7 +855,7 @@ func testClaimsDeadClaimers(t *testing.T, b *bundle) {
 	if !claimed || got.CarrierID != "acct_1" || got.EIN != "98-7654321" || got.ClaimToken != fourth.ClaimToken {
 		t.Fatalf("claim of an abandoned brand: claimed %v, %s", claimed, show(got))
 	}
-	must(t, b.s.CompleteBrand(b.ctx, subj, fourth.ClaimToken, "acct_1", now()))
+	must(t, b.s.CompleteBrand(b.ctx, subj, fourth.ClaimToken, "acct_1", "", now()))
 	wantErr(t, b.s.SetBrandCarrierID(b.ctx, subj, fourth.ClaimToken, "acct_3", now()), store.ErrConflict)
 
 	// Campaigns: the same.

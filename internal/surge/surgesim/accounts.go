@@ -185,6 +185,14 @@ func capabilityStatus(o surge.Organization, capability string) surge.CapabilityS
 		}
 	}
 	fields := slices.Concat(localMessagingFields, capabilityExtras[capability])
+	if isSoleProprietor(o) {
+		// One person, no EIN: the mobile number that receives the
+		// verification text stands in for the identifier.
+		fields = slices.DeleteFunc(fields, func(f string) bool { return f == "identifier_type" || f == "identifier" })
+		if !slices.Contains(fields, "mobile_number") {
+			fields = append(fields, "mobile_number")
+		}
+	}
 	if o.Contact != nil && o.Contact.Title != nil && *o.Contact.Title == "other" {
 		fields = append(fields, "contact.title_other")
 	}
@@ -209,6 +217,10 @@ func capabilityStatus(o surge.Organization, capability string) surge.CapabilityS
 			st.Errors = append(st.Errors, surge.StatusError{Field: "organization.identifier", Type: "ein_mismatch",
 				Message: "The EIN does not match the registered name in IRS records."})
 		}
+	}
+	if isSoleProprietor(o) && present("mobile_number") && !usMobile(o.MobileNumber) {
+		st.Errors = append(st.Errors, surge.StatusError{Field: "organization.mobile_number", Type: "invalid_mobile_number",
+			Message: "A sole proprietor's mobile number must be a US or Canadian mobile number, in E.164."})
 	}
 	switch {
 	case len(st.Errors) > 0:

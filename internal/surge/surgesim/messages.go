@@ -692,6 +692,9 @@ func (s *Server) inboundLocked(to, from, body string, attachments []string) (sur
 	if len(d) > 0 {
 		return surge.Event{}, validation(d)
 	}
+	if to == VerificationNumber {
+		return s.verificationReplyLocked(from, body)
+	}
 	var n *number
 	for _, cand := range s.numbers {
 		if cand.ID == to || cand.Number == to {

@@ -37,9 +37,12 @@ type recKey struct{ kind, id string }
 // The records' JSON: every field of the state objects, exported.
 type (
 	accountRec struct {
-		Seq      int64         `json:"seq"`
-		Archived bool          `json:"archived,omitempty"`
-		Account  surge.Account `json:"account"`
+		Seq          int64         `json:"seq"`
+		Archived     bool          `json:"archived,omitempty"`
+		Verification string        `json:"verification,omitempty"`
+		OTPSends     int           `json:"otp_sends,omitempty"`
+		OTPSentAt    time.Time     `json:"otp_sent_at,omitzero"`
+		Account      surge.Account `json:"account"`
 	}
 	campaignRec struct {
 		Seq       int64          `json:"seq"`
@@ -160,7 +163,8 @@ func (s *Server) objectLocked(k recKey) (any, bool) {
 	switch k.kind {
 	case kindAccount:
 		if a, ok := s.accounts[k.id]; ok {
-			return accountRec{Seq: a.seq, Archived: a.archived, Account: a.Account}, true
+			return accountRec{Seq: a.seq, Archived: a.archived, Verification: a.verification, OTPSends: a.otpSends,
+				OTPSentAt: a.otpSentAt, Account: a.Account}, true
 		}
 	case kindCampaign:
 		if c, ok := s.campaigns[k.id]; ok {
@@ -240,7 +244,8 @@ func (s *Server) applyOneLocked(r Record) error {
 			a = &account{}
 			s.accounts[r.ID] = a
 		}
-		*a = account{seq: v.Seq, archived: v.Archived, Account: v.Account}
+		*a = account{seq: v.Seq, archived: v.Archived, verification: v.Verification, otpSends: v.OTPSends,
+			otpSentAt: v.OTPSentAt, Account: v.Account}
 	case kindCampaign:
 		if gone {
 			delete(s.campaigns, r.ID)

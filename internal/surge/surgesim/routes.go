@@ -22,29 +22,30 @@ import (
 // POST /accounts/{account_id}/archive is a Surge route.
 func (s *Server) routes() {
 	for pattern, h := range map[string]handlerFunc{
-		"POST /accounts":                                     s.createAccount,
-		"GET /accounts":                                      s.listAccounts,
-		"GET /accounts/{account_id}":                         s.getAccount,
-		"PATCH /accounts/{account_id}":                       s.updateAccount,
-		"DELETE /accounts/{account_id}":                      s.archiveAccount,
-		"GET /accounts/{account_id}/status":                  s.accountStatus,
-		"POST /accounts/{account_id}/campaigns":              s.createCampaign,
-		"GET /accounts/{account_id}/campaigns":               s.listCampaigns,
-		"GET /campaigns/{id}":                                s.getCampaign,
-		"PATCH /campaigns/{id}":                              s.updateCampaign,
-		"POST /accounts/{account_id}/phone_numbers":          s.purchaseNumber,
-		"GET /accounts/{account_id}/phone_numbers":           s.listNumbers,
-		"GET /accounts/{account_id}/available_phone_numbers": s.availableNumbers,
-		"GET /phone_numbers/{id}":                            s.getNumber,
-		"PATCH /phone_numbers/{id}":                          s.updateNumber,
-		"DELETE /phone_numbers/{id}":                         s.releaseNumber,
-		"POST /accounts/{account_id}/messages":               s.createMessage,
-		"GET /accounts/{account_id}/messages":                s.listMessages,
-		"GET /messages/{id}":                                 s.getMessage,
-		"POST /accounts/{account_id}/contacts":               s.createContact,
-		"GET /accounts/{account_id}/contacts":                s.listContacts,
-		"GET /contacts/{id}":                                 s.getContact,
-		"PATCH /contacts/{id}":                               s.updateContact,
+		"POST /accounts":                                          s.createAccount,
+		"GET /accounts":                                           s.listAccounts,
+		"GET /accounts/{account_id}":                              s.getAccount,
+		"PATCH /accounts/{account_id}":                            s.updateAccount,
+		"DELETE /accounts/{account_id}":                           s.archiveAccount,
+		"GET /accounts/{account_id}/status":                       s.accountStatus,
+		"POST /accounts/{account_id}/brand_verification_messages": s.sendBrandVerification,
+		"POST /accounts/{account_id}/campaigns":                   s.createCampaign,
+		"GET /accounts/{account_id}/campaigns":                    s.listCampaigns,
+		"GET /campaigns/{id}":                                     s.getCampaign,
+		"PATCH /campaigns/{id}":                                   s.updateCampaign,
+		"POST /accounts/{account_id}/phone_numbers":               s.purchaseNumber,
+		"GET /accounts/{account_id}/phone_numbers":                s.listNumbers,
+		"GET /accounts/{account_id}/available_phone_numbers":      s.availableNumbers,
+		"GET /phone_numbers/{id}":                                 s.getNumber,
+		"PATCH /phone_numbers/{id}":                               s.updateNumber,
+		"DELETE /phone_numbers/{id}":                              s.releaseNumber,
+		"POST /accounts/{account_id}/messages":                    s.createMessage,
+		"GET /accounts/{account_id}/messages":                     s.listMessages,
+		"GET /messages/{id}":                                      s.getMessage,
+		"POST /accounts/{account_id}/contacts":                    s.createContact,
+		"GET /accounts/{account_id}/contacts":                     s.listContacts,
+		"GET /contacts/{id}":                                      s.getContact,
+		"PATCH /contacts/{id}":                                    s.updateContact,
 		// Sandbox-only extension, NOT a Surge route: simulates an inbound text so that
 		// `naive sandbox sms` and tests can drive message.received and STOP/START. It takes
 		// an InboundRequest, needs the same bearer key and answers 201 with the
@@ -128,6 +129,7 @@ func (s *Server) createAccount(r *http.Request, body []byte) (int, any, error) {
 	if in.Organization != nil {
 		a.Organization = mergeOrganization(surge.Organization{}, *in.Organization)
 	}
+	s.verifyLocked(a, s.now())
 	s.accounts[a.ID] = a
 	s.touch(kindAccount, a.ID)
 	return http.StatusCreated, renderAccount(a.Account), nil
@@ -180,6 +182,7 @@ func (s *Server) updateAccount(r *http.Request, body []byte) (int, any, error) {
 		next.Organization = mergeOrganization(a.Organization, *in.Organization)
 	}
 	a.Account = next
+	s.verifyLocked(a, s.now())
 	s.touch(kindAccount, a.ID)
 	return http.StatusOK, renderAccount(a.Account), nil
 }
@@ -232,7 +235,7 @@ func (s *Server) accountStatus(r *http.Request, _ []byte) (int, any, error) {
 		if _, ok := capabilityExtras[c]; !ok {
 			return 0, nil, validation(map[string][]string{"capabilities": {"has an unsupported value: " + c}})
 		}
-		out.Capabilities[c] = capabilityStatus(a.Organization, c)
+		out.Capabilities[c] = s.capabilityOf(a, c)
 	}
 	return http.StatusOK, out, nil
 }
@@ -251,7 +254,7 @@ func (s *Server) createCampaign(r *http.Request, body []byte) (int, any, error) 
 	if detail := validateCampaign(in); len(detail) > 0 {
 		return 0, nil, validation(detail)
 	}
-	if capabilityStatus(a.Organization, surge.CapabilityLocalMessaging).Status != surge.CapabilityReady {
+	if s.capabilityOf(a, surge.CapabilityLocalMessaging).Status != surge.CapabilityReady {
 		return 0, nil, &apiError{http.StatusUnprocessableEntity, "account_not_ready",
 			"The account is missing information required to register a campaign. See GET /accounts/" + a.ID + "/status?capabilities=local_messaging.", nil}
 	}

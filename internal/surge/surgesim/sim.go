@@ -186,6 +186,11 @@ type Server struct {
 type account struct {
 	seq      int64
 	archived bool // DELETE /accounts/{id}: final, and not on the wire
+	// A sole proprietor's verification (verification.go): "", pending or
+	// verified; how many verification texts were sent, the last when.
+	verification string
+	otpSends     int
+	otpSentAt    time.Time
 	surge.Account
 }
 
