@@ -388,6 +388,7 @@ func (s *Server) preflight(w http.ResponseWriter, r *http.Request) error {
 	var req naive.ProvisionRequest
 	q := r.URL.Query()
 	req.EIN, req.AreaCode, req.Type, req.Tier = q.Get("ein"), q.Get("area_code"), q.Get("type"), q.Get("tier")
+	req.OverrideChecks = overrideChecks(q.Get("override_checks"))
 	res, err := s.svc.Preflight(r.Context(), subjectID(r), req)
 	return ok(w, http.StatusOK, res, err)
 }

@@ -127,6 +127,10 @@ var enums = map[string][]any{
 	"AssignRequest.permissions[]":    {naive.PermSendSMS, naive.PermReceiveSMS},
 	"WebhookRequest.event_types[]":   anySlice(naive.EventTypes),
 	"PreflightCheck.status":          {naive.CheckOK, naive.CheckFailed, naive.CheckUnknown},
+	"CampaignCheck.status":           {naive.CheckOK, naive.CheckFailed, naive.CheckUnknown},
+	"CampaignContent.volume":         {"low", "high"},
+	"CampaignContent.use_cases[]":    anySlice(naive.CampaignUseCases),
+	"CheckOverride.submission":       {naive.SubmissionRegistration, naive.SubmissionResubmission},
 	"User.role":                      anySlice(naive.Roles()),
 	"User.status":                    {naive.UserActive, naive.UserInvited},
 	"InviteRequest.role":             anySlice(naive.Roles()),
@@ -372,6 +376,15 @@ func operations() []op {
 			body: in[naive.FormationRequest]("", "entity_type", "state"), status: 202, out: typ[naive.Formation](),
 			errs:    []string{naive.EConflict, naive.EForbidden, naive.ENotConfigured},
 			summary: "Start the subject's formation", desc: "Test mode simulates filing an LLC, which completes within seconds. Live mode records an existing LLC that a human attests (legal_name, formed_at, attest); filing with a state is not_configured."},
+		{method: "GET", path: "/campaign-content", id: "getCampaignContent", tag: "phone", auth: authAny, scoped: true, status: 200, out: typ[naive.CampaignContent](),
+			summary: "Get the subject's campaign content", desc: "What the subject's 10DLC campaign submits to the carrier, before the first provision too: `description`, `message_samples`, `consent_flow`, `use_cases`, `volume`, `help_message`, `opt_out_message`, `privacy_policy_url`, `terms_url`. " +
+				"Each field is what the subject set (named in `customized`) or the default built from its profile, rebuilt whenever the profile changes — exactly what registration and resubmission send. " +
+				"`editable` is false while the campaign is registered and not rejected; `campaign_status` is null before the first provision. help_message and opt_out_message are checked, not sent: Surge's campaign API has no fields for them."},
+		{method: "PATCH", path: "/campaign-content", id: "updateCampaignContent", tag: "phone", auth: authAny, scoped: true,
+			body: in[naive.CampaignContentPatch](""), status: 200, out: typ[naive.CampaignContent](), errs: []string{naive.EConflict, naive.EForbidden},
+			summary: "Change the subject's campaign content", desc: "Sets the fields sent; an omitted field stays, an empty one (\"\" or []) goes back to its default. Limits (the carrier's): description and consent_flow 40–4096 characters, message_samples 2–5 texts of 1–1024, use_cases 1–5 of Surge's list, volume low or high, help_message and opt_out_message 1–320, http(s) URLs of at most 255; a NUL byte or invalid UTF-8 is 400. " +
+				"While the 10DLC campaign is registered (or being registered) and not rejected the answer is 409 conflict with its `status`: the carrier holds the content; after a rejection, change it and resubmit (POST /v1/phone/campaign/resubmit sends it). " +
+				"Agents may, as they may edit the subject; humans need the owner role. The compliance rules (docs/compliance.md) run at preflight, provision and resubmission, not here."},
 		{method: "POST", path: "/phone/provision", id: "provisionPhone", tag: "phone", auth: authAny, scoped: true, carrier: true,
 			body: in[naive.ProvisionRequest](""), status: 202, out: typ[naive.ProvisionResult](),
 			errs:    []string{naive.EFormationIncomplete, naive.EConflict, naive.EInsufficientCredits, naive.ENoMatchingNumbers, naive.ENotConfigured},

@@ -619,6 +619,10 @@ func TestOpenAPIAnswersMatch(t *testing.T) {
 	check("/v1/openapi.json", 200, h.call("GET", "/v1/openapi.json", "", nil))
 
 	// The seed request, then reads of what it made.
+	check("/v1/phone/preflight", 200, h.call("GET", "/v1/phone/preflight?ein=12-3456789", key, nil))
+	check("/v1/campaign-content", 200, h.call("GET", "/v1/campaign-content", key, nil))
+	check("/v1/campaign-content", 200, h.call("PATCH", "/v1/campaign-content", key, `{"volume":"low","use_cases":["customer_care"]}`))
+	check("/v1/campaign-content", 400, h.call("PATCH", "/v1/campaign-content", key, `{"volume":"huge"}`))
 	prov := check("/v1/phone/provision", 202, h.call("POST", "/v1/phone/provision", key, `{"ein":"12-3456789","area_code":"415","label":"Support"}`))
 	phone := prov.str(t, "phone", "id")
 	e164 := prov.str(t, "phone", "e164")
@@ -626,6 +630,7 @@ func TestOpenAPIAnswersMatch(t *testing.T) {
 	check("/v1/phone", 200, h.call("GET", "/v1/phone?limit=1", key, nil))
 	check("/v1/phone/{id}", 200, h.call("GET", "/v1/phone/"+phone, key, nil))
 	check("/v1/phone/{id}/campaign", 200, h.call("GET", "/v1/phone/"+phone+"/campaign", key, nil))
+	check("/v1/campaign-content", 409, h.call("PATCH", "/v1/campaign-content", key, `{"volume":"high"}`))
 	check("/v1/phone/{id}/messages", 200, h.call("GET", "/v1/phone/"+phone+"/messages", key, nil))
 	check("/v1/phone/{id}/assignments", 200, h.call("GET", "/v1/phone/"+phone+"/assignments", key, nil))
 	check("/v1/phone/status", 200, h.call("GET", "/v1/phone/status", key, nil))

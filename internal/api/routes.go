@@ -77,6 +77,8 @@ func (s *Server) routes() {
 	for _, prefix := range []string{"/v1", "/v1/subjects/{sid}"} {
 		m.Handle("GET "+prefix+"/formation", s.authed(s.getFormation))
 		m.Handle("POST "+prefix+"/formation", s.authed(s.startFormation))
+		m.Handle("GET "+prefix+"/campaign-content", s.authed(s.getCampaignContent))
+		m.Handle("PATCH "+prefix+"/campaign-content", s.authed(s.updateCampaignContent))
 
 		m.Handle("POST "+prefix+"/phone/provision", s.phased(s.provision))
 		m.Handle("GET "+prefix+"/phone", s.authed(s.listPhones))

@@ -25,9 +25,11 @@ func NewCmdPhoneCampaignResubmit(f *Factory, runF func(*PhoneCampaignResubmitOpt
 		Use:   "resubmit [--description TEXT] [--message-sample TEXT]... [--consent-flow TEXT] [--privacy-policy-url URL] [--terms-url URL]",
 		Short: "Send the subject's rejected campaign back to the carrier's review (free)",
 		Long: `Send the subject's rejected 10DLC campaign back to the carrier's review. It is
-rebuilt from the subject's current profile (fix that first with
-` + "`naive subjects update`" + ` when the reason is about the company), with the
-changes given here; every flag is optional. The campaign moves to in_review,
+the subject's campaign content (` + "`naive subjects campaign-content get`" + `; fix the
+profile first with ` + "`naive subjects update`" + ` when the reason is about the
+company), with the changes given here, which are kept; every flag is optional.
+The compliance rules run first (` + "`naive phone preflight`" + ` shows them): a failing one
+refuses it, unless a human accepts it with --override-check RULE. The campaign moves to in_review,
 then to active or rejected again. Nothing is charged, and the subject's
 numbers stay yours and keep receiving SMS meanwhile.
 
@@ -50,6 +52,7 @@ A campaign that is not rejected cannot be resubmitted (conflict).`,
 	fl.StringVar(&opts.Request.ConsentFlow, "consent-flow", "", "how recipients opt in (40–4096 characters)")
 	fl.StringVar(&opts.Request.PrivacyPolicyURL, "privacy-policy-url", "", "the privacy policy's URL")
 	fl.StringVar(&opts.Request.TermsURL, "terms-url", "", "the terms' URL")
+	fl.StringArrayVar(&opts.Request.OverrideChecks, "override-check", nil, "a failing compliance rule to accept anyway (humans only; recorded on the campaign); repeatable")
 	return cmd
 }
 

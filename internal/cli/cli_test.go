@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -96,7 +97,7 @@ func TestProvisionFlags(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := naive.ProvisionRequest{EIN: "12-3456789", AreaCode: "415", Type: "toll_free", Label: "Support", AgentID: "ag-1"}
-	if got.Request != want || !got.Wait || got.Timeout != 90*time.Second || !got.JSON {
+	if !reflect.DeepEqual(got.Request, want) || !got.Wait || got.Timeout != 90*time.Second || !got.JSON {
 		t.Fatalf("options %+v", got)
 	}
 

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -199,7 +200,7 @@ func TestPreflight(t *testing.T) {
 		if ExitCode(err) != ExitError || !strings.Contains(err.Error(), "3 of 4 checks fail") {
 			t.Fatalf("tty=%v: exit %d (%v)", tty, ExitCode(err), err)
 		}
-		if svc.got != (naive.ProvisionRequest{EIN: "12-3456789", AreaCode: "415", Type: "local"}) {
+		if !reflect.DeepEqual(svc.got, naive.ProvisionRequest{EIN: "12-3456789", AreaCode: "415", Type: "local"}) {
 			t.Fatalf("request %+v", svc.got)
 		}
 		if tty {

@@ -90,6 +90,7 @@ approval id is printed and the exit code is 6.`,
 	fl.StringVar(&opts.Request.Label, "label", "", "friendly name, at most 64 characters")
 	fl.StringVar(&opts.Request.AgentID, "agent-id", "", "connect the number to this agent")
 	fl.StringVar(&opts.Request.E164, "e164", "", "buy exactly this number, one that naive phone search listed")
+	fl.StringArrayVar(&opts.Request.OverrideChecks, "override-check", nil, "a failing campaign compliance rule to accept anyway (humans only; recorded on the campaign); repeatable")
 	fl.BoolVar(&opts.Wait, "wait", false, "wait until the carrier campaign is active or rejected")
 	fl.DurationVar(&opts.Timeout, "timeout", 10*time.Minute, "how long --wait waits")
 	fl.DurationVar(&opts.Interval, "interval", 2*time.Second, "how often --wait checks")

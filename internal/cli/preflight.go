@@ -51,6 +51,7 @@ could not be checked.`,
 	fl.StringVar(&opts.Request.Tier, "tier", "", "standard (a company with an EIN) or sole_proprietor (one person, no EIN)")
 	fl.StringVar(&opts.Request.AreaCode, "area-code", "", "3-digit area code")
 	fl.StringVar(&opts.Request.Type, "type", "", "local (default) or toll_free")
+	fl.StringArrayVar(&opts.Request.OverrideChecks, "override-check", nil, "a campaign compliance rule a human would override; repeatable")
 	return cmd
 }
 
@@ -128,6 +129,7 @@ func printPreflight(w io.Writer, pf *naive.Preflight, req naive.ProvisionRequest
 		fmt.Fprintf(w, "Subject %s could not be checked in full: retry the ? checks in a minute.\n\n", pf.SubjectID)
 	}
 	printChecks(w, "  ", pf.Checks, func(c naive.PreflightCheck) string { return preflightCommand(pf.SubjectID, c, req) })
+	printCampaignChecks(w, pf.CampaignChecks) // campaigncontent.go
 	approval := "not needed"
 	if pf.ApprovalRequired {
 		approval = "a human must approve an agent's number (exit 6 on provision)"

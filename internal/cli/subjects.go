@@ -20,7 +20,7 @@ func NewCmdSubjects(f *Factory) *cobra.Command {
 legal profile and an LLC formation; phone numbers need the formation completed.
 Commands act on the default subject unless --subject names another.`
 	cmd.AddCommand(NewCmdSubjectsList(f, nil), NewCmdSubjectsGet(f, nil), NewCmdSubjectsCreate(f, nil),
-		NewCmdSubjectsUpdate(f, nil), NewCmdSubjectsDelete(f, nil), NewCmdSubjectsFormation(f, nil))
+		NewCmdSubjectsUpdate(f, nil), NewCmdSubjectsDelete(f, nil), NewCmdSubjectsFormation(f, nil), NewCmdSubjectsCampaignContent(f))
 	return cmd
 }
 

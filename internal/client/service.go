@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 
 	"github.com/naive-oss/naive/internal/naive"
 )
@@ -275,7 +276,8 @@ func (c *Client) ListEvents(ctx context.Context, typ string, lp naive.ListParams
 // Preflight lists what provisioning needs and what is missing (GET …/phone/preflight).
 func (c *Client) Preflight(ctx context.Context, subjectID string, req naive.ProvisionRequest) (*naive.Preflight, error) {
 	q := url.Values{}
-	for k, v := range map[string]string{"ein": req.EIN, "area_code": req.AreaCode, "type": req.Type, "tier": req.Tier} {
+	for k, v := range map[string]string{"ein": req.EIN, "area_code": req.AreaCode, "type": req.Type, "tier": req.Tier,
+		"override_checks": strings.Join(req.OverrideChecks, ",")} {
 		if v != "" {
 			q.Set(k, v)
 		}

@@ -24,6 +24,8 @@ func (c *Console) subjectRoutes() {
 	c.page("POST "+Path+"/subjects/{id}/formation", c.subjectsFormation)
 	c.page("POST "+Path+"/subjects/{id}/kit", c.subjectsAssignKit)
 	c.page("POST "+Path+"/subjects/{id}/campaign/resubmit", c.subjectsResubmit)
+	c.page("GET "+Path+"/subjects/{id}/campaign-content", c.campaignContentShow)
+	c.page("POST "+Path+"/subjects/{id}/campaign-content", c.campaignContentSave)
 	c.page("POST "+Path+"/subjects/{id}/brand-verification/resend", c.subjectsResendVerification)
 	c.page("GET "+Path+"/subjects/{id}/delete", c.subjectsDeleteConfirm)
 	c.page("POST "+Path+"/subjects/{id}/delete", c.subjectsDelete)

@@ -173,6 +173,12 @@ func (b *bound) ResendBrandVerification(ctx context.Context, subjectID string) (
 func (b *bound) ResubmitCampaign(ctx context.Context, subjectID string, req naive.CampaignResubmission) (*naive.Campaign, error) {
 	return b.svc.ResubmitCampaign(b.ctx(ctx), b.sub(subjectID), req)
 }
+func (b *bound) GetCampaignContent(ctx context.Context, subjectID string) (*naive.CampaignContent, error) {
+	return b.svc.GetCampaignContent(b.ctx(ctx), b.sub(subjectID))
+}
+func (b *bound) UpdateCampaignContent(ctx context.Context, subjectID string, patch naive.CampaignContentPatch) (*naive.CampaignContent, error) {
+	return b.svc.UpdateCampaignContent(b.ctx(ctx), b.sub(subjectID), patch)
+}
 func (b *bound) SendSMS(ctx context.Context, subjectID, phoneID string, req naive.SendRequest) (*naive.SendResult, error) {
 	return b.svc.SendSMS(b.ctx(ctx), b.sub(subjectID), phoneID, req)
 }

@@ -72,6 +72,7 @@ func TestToolContract(t *testing.T) {
 		"naive_phone_release", "naive_phone_preflight", "naive_phone_search", "naive_phone_send", "naive_phone_messages", "naive_phone_read",
 		"naive_phone_assign", "naive_phone_assignments", "naive_campaign_resubmit", "naive_brand_verification_resend", "naive_approvals_list", "naive_approvals_get",
 		"naive_subjects_list", "naive_subjects_get", "naive_subjects_create", "naive_subjects_update",
+		"naive_campaign_content_get", "naive_campaign_content_update",
 		"naive_formation_get", "naive_formation_start", "naive_credits_get", "naive_credits_ledger", "naive_events_list"}
 	if !slices.Equal(names, want) {
 		t.Fatalf("tools %v, want %v", names, want)
@@ -135,7 +136,7 @@ func TestToolContract(t *testing.T) {
 			if a.ReadOnlyHint || *a.DestructiveHint || a.IdempotentHint || !*a.OpenWorldHint {
 				t.Errorf("resubmit annotations %+v: it writes, destroys nothing, a second call is refused, and it reaches the carrier", a)
 			}
-		case "naive_subjects_update":
+		case "naive_subjects_update", "naive_campaign_content_update":
 			if a.ReadOnlyHint || *a.DestructiveHint || !a.IdempotentHint {
 				t.Errorf("update annotations %+v: the same patch twice leaves the same profile", a)
 			}

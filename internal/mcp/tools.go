@@ -33,6 +33,8 @@ var tools = []tool{
 	newSubjectsGetTool(),
 	newSubjectsCreateTool(),
 	newSubjectsUpdateTool(),
+	newCampaignContentGetTool(),
+	newCampaignContentUpdateTool(),
 	newFormationGetTool(),
 	newFormationStartTool(),
 	newCreditsGetTool(),

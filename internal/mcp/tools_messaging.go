@@ -272,6 +272,7 @@ type PreflightOutput struct {
 	Balance          int64            `json:"balance" jsonschema:"credits available"`
 	FieldsNeeded     []string         `json:"fields_needed" jsonschema:"legal profile fields the carriers need that are missing"`
 	Checks           []PreflightCheck `json:"checks" jsonschema:"every check, met or not, with its fix"`
+	CampaignChecks   []CampaignCheck  `json:"campaign_checks" jsonschema:"the compliance rules run on the campaign content the provision would register (none when it registers none)"`
 	NextStep         string           `json:"next_step" jsonschema:"what to do next"`
 }
 
@@ -293,6 +294,7 @@ func newPhonePreflightTool() tool {
 		}
 		out := &PreflightOutput{SubjectID: pf.SubjectID, Ready: pf.Ready, ApprovalRequired: pf.ApprovalRequired, Price: pf.Price,
 			Balance: pf.Balance, FieldsNeeded: append([]string{}, pf.FieldsNeeded...), Checks: make([]PreflightCheck, 0, len(pf.Checks))}
+		out.CampaignChecks = campaignChecksOut(pf.CampaignChecks)
 		failed := 0
 		for _, c := range pf.Checks {
 			out.Checks = append(out.Checks, PreflightCheck{Check: c.Check, OK: c.OK, Field: c.Field, Detail: c.Detail, Fix: c.Fix})

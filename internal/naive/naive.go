@@ -321,12 +321,15 @@ type Campaign struct {
 	ETA       *string `json:"eta"`
 	// RejectionReason is the carrier's reason while the campaign is
 	// rejected (null otherwise); fix it and resubmit the campaign.
-	RejectionReason *string   `json:"rejection_reason"`
-	CreatedAt       time.Time `json:"created_at"`
-	UpdatedAt       time.Time `json:"updated_at"`
-	OperatorID      string    `json:"-"`
-	Mode            Mode      `json:"-"`
-	CarrierID       string    `json:"-"`
+	RejectionReason *string `json:"rejection_reason"`
+	// ChecksOverridden are the compliance rules a human overrode on its
+	// submissions (GET /v1/phone/{id}/campaign shows them).
+	ChecksOverridden []CheckOverride `json:"checks_overridden,omitempty"`
+	CreatedAt        time.Time       `json:"created_at"`
+	UpdatedAt        time.Time       `json:"updated_at"`
+	OperatorID       string          `json:"-"`
+	Mode             Mode            `json:"-"`
+	CarrierID        string          `json:"-"`
 	// ClaimToken is set while a process is registering the campaign;
 	// ClaimedBy is that process.
 	ClaimToken string    `json:"-"`
@@ -436,6 +439,10 @@ type ProvisionRequest struct {
 	// Tier is TierStandard or TierSoleProprietor; "" is the subject's
 	// brand's tier, or standard before its first number.
 	Tier string `json:"tier,omitempty"`
+	// OverrideChecks names failing compliance rules of the campaign's
+	// content a human accepts anyway (humans only; recorded on the
+	// campaign).
+	OverrideChecks []string `json:"override_checks,omitempty"`
 }
 
 // CampaignSummary is the campaign part of a provision answer.

@@ -181,6 +181,10 @@ type Preflight struct {
 	// Tier is the registration tier checked: the request's, else the
 	// brand's, else standard.
 	Tier string `json:"tier"`
+	// CampaignChecks are the compliance rules run on the campaign content
+	// the provision would submit (none when it submits none); the
+	// campaign_content check sums them up.
+	CampaignChecks []CampaignCheck `json:"campaign_checks"`
 }
 
 // Client is what a front door knows of the program that sent a request,

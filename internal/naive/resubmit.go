@@ -1,11 +1,12 @@
 package naive
 
 // CampaignResubmission is what changes when a rejected campaign is
-// resubmitted. Every field is optional: one left empty is rebuilt, as when
-// the campaign was first registered, from the subject's current profile
+// resubmitted. Every field is optional: one left empty is the subject's
+// campaign content, or its default built from the current profile
 // (so fix the profile with PATCH /v1/subjects/{id} first when the reason
-// is about the company). Changes are sent to the carrier, not kept: a
-// later resubmission starts from the profile again.
+// is about the company). Changes are kept as the subject's campaign
+// content (GET /v1/subjects/{id}/campaign-content), so a later
+// resubmission starts from them.
 type CampaignResubmission struct {
 	// Description is the company's purpose and how it uses SMS (40–4096
 	// characters).
@@ -19,4 +20,7 @@ type CampaignResubmission struct {
 	// characters.
 	PrivacyPolicyURL string `json:"privacy_policy_url,omitempty"`
 	TermsURL         string `json:"terms_url,omitempty"`
+	// OverrideChecks names failing compliance rules a human accepts
+	// anyway (humans only; recorded on the campaign).
+	OverrideChecks []string `json:"override_checks,omitempty"`
 }

@@ -90,7 +90,8 @@ type Service interface {
 	GrantCredits(ctx context.Context, req GrantRequest) (*LedgerEntry, error)
 
 	// ProvisionPhone buys a number or answers a pending approval.
-	// Errors: invalid_input, formation_incomplete, conflict,
+	// Errors: invalid_input (campaign_checks: a compliance rule fails),
+	// forbidden (an agent's override_checks), formation_incomplete, conflict,
 	// insufficient_credits, no_matching_numbers, provider_error,
 	// not_configured, not_found.
 	ProvisionPhone(ctx context.Context, subjectID string, req ProvisionRequest) (*ProvisionResult, error)
@@ -119,16 +120,27 @@ type Service interface {
 	// PhoneStatus returns the brand → campaign → numbers pipeline. Errors: not_found.
 	PhoneStatus(ctx context.Context, subjectID string) (*PhoneStatus, error)
 	// ResubmitCampaign sends the subject's rejected 10DLC campaign back to
-	// the carrier's review, rebuilt from the subject's current profile with
-	// req's changes; it returns the campaign, now in_review. Free of
-	// charge. Errors: invalid_input, not_found (no 10DLC campaign),
-	// conflict (not rejected), not_configured, provider_error.
+	// the carrier's review: its campaign content with req's changes (kept
+	// as the content), once the compliance rules pass; it returns the
+	// campaign, now in_review. Free of charge. Errors: invalid_input
+	// (campaign_checks), forbidden (an agent's override_checks),
+	// not_found (no 10DLC campaign), conflict (not rejected),
+	// not_configured, provider_error.
 	ResubmitCampaign(ctx context.Context, subjectID string, req CampaignResubmission) (*Campaign, error)
 	// ResendBrandVerification asks the carrier to text a sole proprietor's
 	// contact the identity-verification message again (at most once a
 	// minute). Errors: conflict (no brand awaiting verification),
 	// rate_limited, not_configured, provider_error, not_found.
 	ResendBrandVerification(ctx context.Context, subjectID string) (*BrandVerificationResend, error)
+	// GetCampaignContent returns what the subject's 10DLC campaign submits:
+	// the fields it set, defaults from its profile for the others.
+	// Errors: not_found.
+	GetCampaignContent(ctx context.Context, subjectID string) (*CampaignContent, error)
+	// UpdateCampaignContent changes the subject's campaign content; an
+	// empty field goes back to its default. Errors: invalid_input,
+	// not_found, forbidden (role), conflict (the campaign is registered
+	// and not rejected: the carrier holds it).
+	UpdateCampaignContent(ctx context.Context, subjectID string, patch CampaignContentPatch) (*CampaignContent, error)
 
 	// CreateKit stores an Account Kit. Errors: forbidden (not a human), invalid_input.
 	CreateKit(ctx context.Context, req KitRequest) (*AccountKit, error)

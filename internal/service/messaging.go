@@ -37,9 +37,15 @@ func ValidE164(s string) bool {
 // the number's campaign is active it refuses with compliance_pending and
 // sends and charges nothing. Credits are charged per segment.
 //
+// A kit may require consent (a text to a contact the number holds no
+// consent record for is refused) and set quiet hours (a text outside the
+// recipient's window is refused with retry_at, or with req.Schedule
+// scheduled for the window's start and charged when it goes); both are
+// checked before anything is reserved.
+//
 // Errors: invalid_input, not_found, forbidden (agent key without send_sms
-// on the number, kit), compliance_pending, conflict (opted-out recipient),
-// insufficient_credits, provider_error.
+// on the number, kit), compliance_pending, conflict (opted-out recipient,
+// consent_required, quiet_hours), insufficient_credits, provider_error.
 func (s *Service) SendSMS(ctx context.Context, subjectID, phoneID string, req naive.SendRequest) (*naive.SendResult, error) {
 	if err := s.owner(ctx, "sending texts"); err != nil {
 		return nil, err

@@ -39,6 +39,7 @@ func (s *Service) Preflight(ctx context.Context, subjectID string, req naive.Pro
 	} else {
 		add(naive.PreflightCheck{Check: "carrier", OK: true, Detail: fmt.Sprintf("%s mode uses the %s carrier.", p.Mode, carrierName(p.Mode))})
 	}
+	out.CampaignChecks = s.preflightCampaign(ctx, p, subj, req, add) // compliance.go
 	brand, err := s.store.GetBrand(ctx, sc, subj.ID)
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return nil, err
@@ -169,5 +170,8 @@ func (s *Service) PhoneCampaign(ctx context.Context, subjectID, phoneID string) 
 		return nil, err
 	}
 	c.ETA = s.campaignETA(c)
+	if c.ChecksOverridden, err = s.store.ListCheckOverrides(ctx, p.Scope(), c.ID); err != nil {
+		return nil, err
+	}
 	return c, nil
 }

@@ -145,6 +145,7 @@ func (s *Service) completeProvision(ctx context.Context, r *run, cr carrier.Carr
 		if camp, err = s.ensureCampaign(ctx, cr, r.p, subj, brand, campaignKind(req.Type)); err != nil {
 			return s.failProvision(ctx, r, phone, err)
 		}
+		s.recordOverrides(ctx, r.p, subj, camp, req) // compliance.go
 	}
 	num, err := s.buyNumber(ctx, cr, brand.CarrierID, phone, req, resumed)
 	if errors.Is(err, errUndecided) {
@@ -506,6 +507,11 @@ func (s *Service) provisionPrecheck(ctx context.Context, p naive.Principal, subj
 		return nil, err
 	}
 	sc := p.Scope()
+	// The campaign content this provision would submit: its compliance
+	// rules, before any fee (compliance.go).
+	if err := s.campaignPrecheck(ctx, p, subj, req); err != nil {
+		return nil, err
+	}
 	brand, err := s.store.GetBrand(ctx, sc, subj.ID)
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return nil, err
@@ -804,7 +810,7 @@ func (s *Service) registerCampaign(ctx context.Context, cr carrier.Carrier, subj
 			cp, found, err = cr.FindCampaign(ctx, brand.CarrierID)
 		}
 		if err == nil && !found {
-			cp, err = cr.CreateCampaign(ctx, brand.CarrierID, campaignCreate(subj))
+			cp, err = s.createCampaign(ctx, cr, brand.CarrierID, subj) // its campaign content (campaigncontent.go)
 		}
 		if err != nil {
 			if aerr := s.store.AbandonCampaign(ctx, c.ID, token); aerr != nil {

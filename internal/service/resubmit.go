@@ -52,6 +52,12 @@ func (s *Service) ResubmitCampaign(ctx context.Context, subjectID string, req na
 	if c.Status != naive.CampaignRejected {
 		return nil, notRejected(c)
 	}
+	// What it sends: the campaign content with req's changes (kept as the
+	// content), if the compliance rules pass (compliance.go).
+	content, overrides, err := s.planResubmission(ctx, p, subj, req)
+	if err != nil {
+		return nil, err
+	}
 	prevReason := ""
 	if c.RejectionReason != nil {
 		prevReason = *c.RejectionReason
@@ -78,7 +84,13 @@ func (s *Service) ResubmitCampaign(ctx context.Context, subjectID string, req na
 	// The store now says in_review: finish at the carrier even if the
 	// caller goes away.
 	ctx = context.WithoutCancel(ctx)
-	_, err = cr.ResubmitCampaign(ctx, c.CarrierID, resubmission(subj, req))
+	if len(overrides) > 0 {
+		if err := s.store.AddCheckOverrides(ctx, sc, c.ID, overrides); err != nil {
+			s.log.Error("record compliance overrides", "campaign_id", c.ID, "err", err)
+		}
+		next.ChecksOverridden = overrides
+	}
+	_, err = cr.ResubmitCampaign(ctx, c.CarrierID, request(content))
 	if err != nil && !errors.Is(err, carrier.ErrUnknownOutcome) {
 		// Refused. A carrier that no longer has it rejected (Surge locks a
 		// campaign in review or approved) already reviews it: the rejection
@@ -127,28 +139,6 @@ func notRejected(c *naive.Campaign) error {
 		WithHint("Follow it with GET /v1/phone/status; resubmit only after it is rejected.").With("status", c.Status)
 }
 
-// resubmission is the campaign registered for subj (campaignCreate, from
-// its current profile) with req's changes.
-func resubmission(subj *naive.Subject, req naive.CampaignResubmission) carrier.CampaignRequest {
-	out := campaignCreate(subj)
-	if req.Description != "" {
-		out.Description = req.Description
-	}
-	if len(req.MessageSamples) > 0 {
-		out.MessageSamples = append([]string(nil), req.MessageSamples...)
-	}
-	if req.ConsentFlow != "" {
-		out.ConsentFlow = req.ConsentFlow
-	}
-	if req.PrivacyPolicyURL != "" {
-		out.PrivacyPolicyURL = req.PrivacyPolicyURL
-	}
-	if req.TermsURL != "" {
-		out.TermsURL = req.TermsURL
-	}
-	return out
-}
-
 // validateResubmission checks req's fields against the carrier's limits,
 // so a bad one is refused before anything changes.
 func validateResubmission(req naive.CampaignResubmission) error {
@@ -161,7 +151,7 @@ func validateResubmission(req naive.CampaignResubmission) error {
 		}
 		if n := utf8.RuneCountInString(strings.TrimSpace(v)); n < 40 || n > 4096 {
 			return naive.InvalidParam(param, "%s must be 40 to 4096 characters (it has %d).", param, n).
-				WithHint("Omit %s to keep the one built from the subject's profile.", param)
+				WithHint("Omit %s to keep the subject's campaign content (GET /v1/campaign-content).", param)
 		}
 		return nil
 	}

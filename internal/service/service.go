@@ -66,6 +66,10 @@ type Config struct {
 	// owner stopped beating is taken over by a retry or the background
 	// pass.
 	LiveWindow time.Duration
+	// PageFetcher fetches the company's pages for the campaign compliance
+	// check (default: HTTP with the webhooks' address guard, 5s, 512 KiB,
+	// a one-minute cache; compliance.go).
+	PageFetcher PageFetcher
 	// Now is the clock (default time.Now).
 	Now func() time.Time
 	// Logger (default slog.Default()).
@@ -143,6 +147,9 @@ func New(cfg Config) (*Service, error) {
 	}
 	if cfg.LiveWindow < 50*time.Millisecond {
 		return nil, errors.New("service: Config.LiveWindow must be at least 50ms")
+	}
+	if cfg.PageFetcher == nil {
+		cfg.PageFetcher = newPageCache(httpPages{}, compliancePageCacheTTL)
 	}
 	return &Service{cfg: cfg, store: cfg.Store, log: cfg.Logger}, nil
 }

@@ -189,7 +189,7 @@ func (s *Service) createOrAdoptCampaign(ctx context.Context, cr carrier.Carrier,
 	if err != nil || found {
 		return cp, err
 	}
-	return cr.CreateCampaign(ctx, brandID, campaignCreate(subj))
+	return s.createCampaign(ctx, cr, brandID, subj) // its campaign content (campaigncontent.go)
 }
 
 // ResendBrandVerification asks the carrier to text the sole proprietor's

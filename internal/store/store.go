@@ -307,6 +307,19 @@ type Store interface {
 	// concurrent resubmissions exactly one wins. Errors: ErrNotFound (no
 	// such campaign in scope), ErrConflict (it is not rejected).
 	ResubmitCampaign(ctx context.Context, sc naive.Scope, id string, at time.Time, events []*naive.Event) error
+	// GetCampaignContent returns the campaign content fields a subject set
+	// (campaigncontent.go in internal/service builds the rest). Errors:
+	// ErrNotFound (it set none).
+	GetCampaignContent(ctx context.Context, sc naive.Scope, subjectID string) (*CampaignContent, error)
+	// PutCampaignContent stores (replaces) the fields a subject set.
+	// Errors: ErrNotFound (no such subject in scope).
+	PutCampaignContent(ctx context.Context, c *CampaignContent) error
+	// AddCheckOverrides records humans' overrides of compliance rules on a
+	// campaign's submission. Errors: ErrNotFound (no such campaign in
+	// scope; nothing stored).
+	AddCheckOverrides(ctx context.Context, sc naive.Scope, campaignID string, o []naive.CheckOverride) error
+	// ListCheckOverrides lists a campaign's overrides, oldest first.
+	ListCheckOverrides(ctx context.Context, sc naive.Scope, campaignID string) ([]naive.CheckOverride, error)
 	// GetCampaignByCarrierID finds a campaign of any tenant in mode by its
 	// carrier id. Errors: ErrNotFound.
 	GetCampaignByCarrierID(ctx context.Context, mode naive.Mode, carrierID string) (*naive.Campaign, error)
@@ -552,6 +565,17 @@ type Store interface {
 	// failed) in one transaction, answering it with its attempts. Errors:
 	// ErrNotFound, ErrConflict (pending: its retries run).
 	RecordResend(ctx context.Context, sc naive.Scope, endpointID, id string, a naive.Attempt, status string) (*naive.Delivery, error)
+}
+
+// CampaignContent is what a subject set of its campaign's content: Fields
+// holds the fields set (nil ones take their default).
+type CampaignContent struct {
+	SubjectID  string
+	OperatorID string
+	Mode       naive.Mode
+	Fields     naive.CampaignContentPatch
+	UpdatedBy  naive.Actor
+	UpdatedAt  time.Time
 }
 
 // OperatorUsers is an operator and its humans.

@@ -51,6 +51,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"AdvanceCampaign", testAdvanceCampaign},
 		{"AdvanceCampaignConcurrent", testAdvanceCampaignConcurrent},
 		{"CampaignRejection", testCampaignRejection},
+		{"CampaignContent", testCampaignContent},
+		{"CheckOverrides", testCheckOverrides},
 		{"Idempotency", testIdempotency},
 		{"IdempotencyConcurrentBegin", testIdempotencyConcurrentBegin},
 		{"CreateOperator", testCreateOperator},
