@@ -412,7 +412,7 @@ func (s *Server) listMessages(w http.ResponseWriter, r *http.Request) error {
 }
 
 // phoneSub serves GET /phone/{id}/campaign, /phone/{id}/messages,
-// /phone/{id}/assignments and /phone/messages/{id}.
+// /phone/{id}/assignments, /phone/{id}/contacts and /phone/messages/{id}.
 func (s *Server) phoneSub(w http.ResponseWriter, r *http.Request) error {
 	id, sub := r.PathValue("id"), r.PathValue("sub")
 	if id == "messages" {
@@ -426,9 +426,34 @@ func (s *Server) phoneSub(w http.ResponseWriter, r *http.Request) error {
 		return s.listMessages(w, r)
 	case "assignments":
 		return s.assignments(w, r)
+	case "contacts":
+		return s.listContacts(w, r)
 	}
 	return (&naive.Error{Code: naive.ENotFound, Message: "No route GET " + r.URL.Path + "."}).
-		WithHint("Phone sub-resources are campaign, messages and assignments.")
+		WithHint("Phone sub-resources are campaign, messages, assignments and contacts.")
+}
+
+func (s *Server) cancelMessage(w http.ResponseWriter, r *http.Request) error {
+	res, err := s.svc.CancelMessage(r.Context(), subjectID(r), r.PathValue("id"))
+	return ok(w, http.StatusOK, res, err)
+}
+
+func (s *Server) listContacts(w http.ResponseWriter, r *http.Request) error {
+	lp, err := listParams(r)
+	if err != nil {
+		return err
+	}
+	res, err := s.svc.ListContacts(r.Context(), subjectID(r), r.PathValue("id"), lp)
+	return ok(w, http.StatusOK, res, err)
+}
+
+func (s *Server) recordConsent(w http.ResponseWriter, r *http.Request) error {
+	var in naive.ConsentRequest
+	if err := decode(r, &in); err != nil {
+		return err
+	}
+	res, err := s.svc.RecordConsent(r.Context(), subjectID(r), r.PathValue("id"), r.PathValue("e164"), in)
+	return ok(w, http.StatusOK, res, err)
 }
 
 func (s *Server) assign(w http.ResponseWriter, r *http.Request) error {

@@ -452,11 +452,31 @@ func operations() []op {
 		{method: "POST", path: "/phone/{id}/sms", id: "sendSMS", tag: "messaging", auth: authAny, scoped: true, carrier: true,
 			body: in[naive.SendRequest]("", "to", "body"), status: 201, out: typ[naive.SendResult](),
 			errs:    []string{naive.ECompliancePending, naive.EConflict, naive.EInsufficientCredits},
-			summary: "Send an SMS", desc: "Sends a text from the number, charging per segment. Until the campaign is active the answer is 409 compliance_pending (with campaign_status and retryable); nothing is sent or charged." + idemNote},
+			summary: "Send an SMS", desc: "Sends a text from the number, charging per segment. Until the campaign is active the answer is 409 compliance_pending (with campaign_status and retryable); nothing is sent or charged. " +
+				"The subject's Account Kit may require consent (`primitives_config.phone.consent: \"required\"`): a text to a contact the number holds no consent record for is 409 conflict with `reason: \"consent_required\"`. " +
+				"It may set quiet hours (`primitives_config.phone.quiet_hours`, in the recipient's local time by area code): a text outside them is 409 conflict with `reason: \"quiet_hours\"` and `retry_at`, or, with `\"schedule\": true`, 201 with status `scheduled` and `send_at` — sent then by a background job and charged only then (cancel it with DELETE /v1/phone/messages/{id}). " +
+				"Neither refusal sends or charges anything. The answer's `consent_basis` is the basis the text went on (`none` without a record, where the kit does not require one)." + idemNote},
+		{method: "DELETE", path: "/phone/messages/{id}", id: "cancelMessage", tag: "messaging", auth: authAny, scoped: true, status: 200, out: typ[naive.Message](),
+			errs:    []string{naive.EConflict},
+			summary: "Cancel a scheduled text", desc: "Cancels a text while it is `scheduled` (quiet hours): it becomes `canceled` and is never sent nor charged. A text already handed to the carrier, failed or canceled is 409 conflict with its `status`. Bound keys need `send_sms` on the number."},
+		{method: "GET", path: "/phone/{id}/contacts", id: "listContacts", tag: "messaging", auth: authAny, scoped: true, list: true, status: 200, out: typ[naive.List[naive.PhoneContact]](),
+			summary: "List a number's contacts", desc: "Everyone the number holds a consent record for, and everyone who opted out of the subject's texts (STOP; `opted_out`, which wins over any consent), by number. Bound keys need `send_sms` on the number."},
+		{method: "POST", path: "/phone/{id}/contacts/{e164}/consent", id: "recordConsent", tag: "messaging", auth: authAny, scoped: true,
+			body: in[naive.ConsentRequest]("", "basis"), status: 200, out: typ[naive.PhoneContact](),
+			summary: "Record a contact's consent", desc: "Records how the contact opted in to the number's texts, replacing the record it held: `basis` is express_written, express_oral, conversation or existing_customer; `evidence_url` (https, at most 500 characters) and `note` (at most 500) are optional. " +
+				"A contact's first text to the number records `conversation` on its own. Humans with the owner role, operator keys, and agent keys holding `send_sms` on the number may record consent. It does not undo a STOP: only the contact's START does."},
 		{method: "GET", path: "/phone/{id}/messages", id: "listMessages", tag: "messaging", auth: authAny, scoped: true, list: true, status: 200, out: typ[naive.List[naive.Message]](),
 			summary: "List a number's messages", desc: "Both directions, newest first."},
 		{method: "GET", path: "/phone/messages/{id}", id: "getMessage", tag: "messaging", auth: authAny, scoped: true, status: 200, out: typ[naive.Message](),
 			summary: "Get a message"},
+		{method: "GET", path: "/phone/{id}/messages/next", id: "nextMessage", tag: "messaging", auth: authAny, scoped: true, status: 200, out: typ[naive.Message](),
+			alt: map[int]reflect.Type{204: nil}, errs: []string{naive.EConflict},
+			query: []*param{
+				q("after", "A message id, or a cursor of the message list: the answer is the first inbound text after it. Omitted: the first to arrive after this request."),
+				q("timeout", "How long to wait: a duration such as 30s or 1m, or whole seconds; 1s to 60s, 30s when omitted."),
+			},
+			summary: "Wait for the next inbound text", desc: "Holds the request open until the number receives an inbound text after `after`, on whichever server process receives it, and answers it at once (200, the message with its `codes`); 204 No Content when none arrived within `timeout` (or the server is stopping): ask again with the same `after`. " +
+				"A text already stored after `after` answers at once, so passing the id of the last text read never misses one. Reading rules are those of the message list (bound keys need `receive_sms`); a released number is 409 conflict."},
 		{method: "POST", path: "/phone/{id}/assign", id: "assignAgent", tag: "messaging", auth: authAny, scoped: true,
 			body: in[naive.AssignRequest]("", "agent_id"), status: 201, out: typ[naive.Assignment](),
 			summary: "Assign an agent to a number", desc: "Grants an agent send_sms and/or receive_sms on the number (both by default). An agent-bound key may not assign."},
@@ -705,6 +725,8 @@ func (g *schemaGen) operation(o op) (*operation, error) {
 		switch name {
 		case "agent":
 			desc = "The agent's id."
+		case "e164":
+			desc = "The contact's number in E.164, such as +14155550123 (the + may be written %2B)."
 		case "id":
 			noun, ok := pathNouns[segs[i-1]]
 			if !ok {

@@ -44,7 +44,7 @@ var undocumentedPatterns = map[string]string{
 // dispatched maps a pattern suffix that one handler serves for several
 // documented paths (handlers.go, phoneSub) to those paths' suffixes.
 var dispatched = map[string][]string{
-	"/phone/{id}/{sub}": {"/phone/{id}/campaign", "/phone/{id}/messages", "/phone/{id}/assignments", "/phone/messages/{id}"},
+	"/phone/{id}/{sub}": {"/phone/{id}/campaign", "/phone/{id}/messages", "/phone/{id}/assignments", "/phone/{id}/contacts", "/phone/messages/{id}"},
 }
 
 var methods = []string{"get", "put", "post", "delete", "options", "head", "patch", "trace"}
@@ -498,7 +498,7 @@ func TestOpenAPIDocumentsEveryRoute(t *testing.T) {
 	if _, p := routes(append(slices.Clone(patterns), "GET /v1/brand-new"), d); len(p) != len(problems)+1 {
 		t.Fatalf("an undocumented route went unnoticed: %v", p)
 	}
-	if _, p := routes(append(slices.Clone(patterns), "POST /v1/subjects/{sid}/phone/{id}/{sub}"), d); len(p) != len(problems)+4 {
+	if _, p := routes(append(slices.Clone(patterns), "POST /v1/subjects/{sid}/phone/{id}/{sub}"), d); len(p) != len(problems)+len(dispatched["/phone/{id}/{sub}"]) {
 		t.Fatalf("an undocumented method on the dispatcher went unnoticed: %v", p)
 	}
 }
@@ -683,6 +683,10 @@ func TestOpenAPIAnswersMatch(t *testing.T) {
 
 	// Test mode's inbound text.
 	check("/v1/sandbox/sms", 202, h.call("POST", "/v1/sandbox/sms", key, map[string]any{"to": e164, "body": "hello"}))
+	// Waiting for it: the text (however soon it lands), then nothing more.
+	nextText := check("/v1/phone/{id}/messages/next", 200, h.call("GET", "/v1/phone/"+phone+"/messages/next?after=00000000-0000-0000-0000-000000000000&timeout=10s", key, nil))
+	check("/v1/phone/{id}/messages/next", 204, h.call("GET", "/v1/phone/"+phone+"/messages/next?timeout=1s&after="+nextText.str(t, "id"), key, nil))
+	check("/v1/phone/{id}/messages/next", 400, h.call("GET", "/v1/phone/"+phone+"/messages/next?timeout=forever", key, nil))
 
 	// Webhook endpoints, on this server: no delivery leaves the test.
 	hook := check("/v1/webhooks", 201, h.call("POST", "/v1/webhooks", key,

@@ -94,8 +94,11 @@ func (s *Server) routes() {
 		// GET /phone/{id}/campaign|messages|assignments and
 		// GET /phone/messages/{id} overlap as patterns; one route reads both.
 		m.Handle("GET "+prefix+"/phone/{id}/{sub}", s.authed(s.phoneSub))
+		m.Handle("GET "+prefix+"/phone/{id}/messages/next", s.authed(s.nextMessage))
 		m.Handle("POST "+prefix+"/phone/{id}/assign", s.authed(s.assign))
 		m.Handle("DELETE "+prefix+"/phone/{id}/assign/{agent}", s.authed(s.unassign))
+		m.Handle("DELETE "+prefix+"/phone/messages/{id}", s.authed(s.cancelMessage))
+		m.Handle("POST "+prefix+"/phone/{id}/contacts/{e164}/consent", s.authed(s.recordConsent))
 	}
 
 	if s.cfg.MCP != nil {

@@ -114,6 +114,9 @@ type Options struct {
 	Stdout io.Writer
 	// Logger (default: discard).
 	Logger *slog.Logger
+	// Now is the service's clock (default time.Now), for tests that need
+	// a given hour (quiet hours); background jobs keep real time.
+	Now func() time.Time
 }
 
 // App is a running server.
@@ -134,6 +137,8 @@ type App struct {
 	metrics    *metrics.Metrics
 	metricsLn  net.Listener
 	metricsSrv *http.Server
+	// closeInbox stops the listener that wakes waits for texts, if any.
+	closeInbox func()
 }
 
 // queue is River on the store's database (internal/jobs).
@@ -239,8 +244,10 @@ func Start(ctx context.Context, opts Options) (*App, error) {
 	// Test mode's carrier is set below, once River is up: nothing calls a
 	// carrier before the server serves.
 	var sandboxCarrier carrier.Carrier
+	inbox := a.openInbox(st)
 	a.svc, err = service.New(service.Config{
 		Store:           st,
+		Inbox:           inbox,
 		PhonePrice:      opts.PhonePrice,
 		SMSPrice:        opts.SMSPrice,
 		FormationDelay:  opts.FormationDelay,
@@ -249,6 +256,7 @@ func Start(ctx context.Context, opts Options) (*App, error) {
 		Encode:          api.EncodeOutcome,
 		LiveWindow:      opts.LiveWindow,
 		Logger:          opts.Logger,
+		Now:             opts.Now,
 		Carrier: func(m naive.Mode) carrier.Carrier {
 			if m == naive.ModeTest {
 				return sandboxCarrier
@@ -378,6 +386,9 @@ func (a *App) Wait(ctx context.Context) error {
 func (a *App) Close() error {
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
+	// Requests waiting for a text answer "nothing yet" now rather than
+	// hold the shutdown; their clients ask another process.
+	a.svc.StopWaiting()
 	err := a.srv.Shutdown(ctx)
 	a.closeMetrics()
 	// Jobs still running get until the same deadline; one cut short runs
@@ -410,6 +421,9 @@ func (a *App) closeResources() {
 	if a.sim != nil {
 		a.sim.Close()
 	}
+	if a.closeInbox != nil {
+		a.closeInbox()
+	}
 	if a.store != nil {
 		_ = a.store.Close()
 	}
@@ -437,6 +451,20 @@ func (a *App) openSandbox(ctx context.Context) (carrier.Carrier, error) {
 	c := surge.NewClient(surge.Options{BaseURL: "http://surge.sandbox", APIKey: "sk_sandbox",
 		HTTPClient: &http.Client{Transport: a.metrics.CarrierTransport("test", "http://surge.sandbox", a.sim.Transport()), Timeout: opts.CarrierTimeout}})
 	return surge.NewCarrier(c, a.sim.WebhookSecret()), nil
+}
+
+// openInbox returns the store's adapter of the service's inbox: on
+// PostgreSQL one LISTEN connection of this process, closed with the app.
+func (a *App) openInbox(st store.Store) service.Inbox {
+	switch db := st.(type) {
+	case *postgres.DB:
+		in := postgres.NewInbox(db, a.opts.Logger)
+		a.closeInbox = in.Close
+		return in
+	case *sqlite.DB:
+		return sqlite.NewInbox()
+	}
+	return nil
 }
 
 // openJobs sets up River on the store's database and makes the store

@@ -180,17 +180,22 @@ func NewCmdKitsCreate(f *Factory, runF func(*KitsCreateOptions) error) *cobra.Co
 		name, requires       string
 		disabled             bool
 		areaCode, typ, label string
+		consent, quiet       string
 	)
 	cmd := &cobra.Command{
-		Use:   "create --name NAME [--requires-approval true|false] [--disabled] [--default-area-code NNN]",
+		Use:   "create --name NAME [--requires-approval true|false] [--disabled] [--default-area-code NNN] [--consent required] [--quiet-hours 08:00-21:00]",
 		Short: "Create an Account Kit (humans only)",
 		Long: `Create an Account Kit. Without phone flags it keeps the built-in phone
 policy. --requires-approval true makes every agent provision on its subjects
 wait for a human; false lifts the gate; --disabled refuses every phone action
 (forbidden, primitive_disabled_by_kit). The --default-* flags fill the
-provision fields an agent leaves empty.`,
+provision fields an agent leaves empty. --consent required refuses texts to
+contacts a number holds no consent record for (` + "`naive phone consent`" + `);
+--quiet-hours START-END lets texts go only in that window of the recipient's
+local day (docs/consent.md).`,
 		Example: `  naive account-kits create --name trusted --requires-approval false --default-area-code 415
-  naive account-kits create --name locked --disabled`,
+  naive account-kits create --name locked --disabled
+  naive account-kits create --name careful --consent required --quiet-hours 08:00-21:00`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			opts.JSON = f.JSONOutput()
@@ -221,6 +226,19 @@ provision fields an agent leaves empty.`,
 					pc.Defaults[d.key], set = d.v, true
 				}
 			}
+			if fl.Changed("consent") {
+				if consent != naive.KitConsentRequired && consent != naive.KitConsentNotRequired {
+					return usageError{errorf("--consent takes required or not_required, not %q", consent)}
+				}
+				pc.Consent, set = consent, true
+			}
+			if fl.Changed("quiet-hours") {
+				start, end, ok := strings.Cut(quiet, "-")
+				if !ok {
+					return usageError{errorf("--quiet-hours takes START-END, such as 08:00-21:00, not %q", quiet)}
+				}
+				pc.QuietHours, set = &naive.QuietHours{Start: strings.TrimSpace(start), End: strings.TrimSpace(end)}, true
+			}
 			if set {
 				opts.Request.PrimitivesConfig = map[string]naive.PrimitiveConfig{"phone": pc}
 			}
@@ -237,6 +255,8 @@ provision fields an agent leaves empty.`,
 	fl.StringVar(&areaCode, "default-area-code", "", "area code for provisions that name none")
 	fl.StringVar(&typ, "default-type", "", "local or toll_free for provisions that name none")
 	fl.StringVar(&label, "default-label", "", "label for provisions that name none")
+	fl.StringVar(&consent, "consent", "", "required: texts need the contact's consent record; not_required (default)")
+	fl.StringVar(&quiet, "quiet-hours", "", "START-END (HH:MM-HH:MM): texts go only in this window of the recipient's local day")
 	return cmd
 }
 

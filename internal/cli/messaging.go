@@ -34,9 +34,16 @@ segment (160 GSM-7 or 70 UCS-2 characters; 153/67 when concatenated).
 Until the carriers approve the subject's campaign the server refuses with
 compliance_pending (exit 1) and the campaign status: nothing is sent or
 charged, and the same command works once ` + "`naive phone campaign <phone-id>`" + `
-shows active.`,
-		Example: `  naive phone send --from 01f0… --to +14155550123 --body "Your order shipped"`,
-		Args:    noArgs,
+shows active.
+
+The subject's Account Kit may require consent (record it with
+` + "`naive phone consent`" + `) and set quiet hours in the recipient's local time:
+outside them the text is refused with retry_at, or, with --schedule, kept
+as scheduled and sent (and charged) when the window opens; cancel it with
+` + "`naive phone cancel <message-id>`" + ` until then.`,
+		Example: `  naive phone send --from 01f0… --to +14155550123 --body "Your order shipped"
+  naive phone send --from 01f0… --to +14155550123 --body "Good morning" --schedule`,
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			opts.JSON = f.JSONOutput()
 			var missing []string
@@ -58,6 +65,7 @@ shows active.`,
 	fl.StringVar(&opts.PhoneID, "from", "", "the id of the number to send from (see `naive phone list`)")
 	fl.StringVar(&opts.Request.To, "to", "", "the recipient in E.164, e.g. +14155550123")
 	fl.StringVar(&opts.Request.Body, "body", "", "the text")
+	fl.BoolVar(&opts.Request.Schedule, "schedule", false, "outside the kit's quiet hours, schedule the text for the window's start instead of refusing it")
 	return cmd
 }
 
@@ -78,6 +86,15 @@ func phoneSendRun(ctx context.Context, opts *PhoneSendOptions) error {
 	tw := newTable(out)
 	fmt.Fprintf(tw, "  Message id:\t%s\n", res.ID)
 	fmt.Fprintf(tw, "  Segments:\t%d\n", res.Segments)
+	if res.ConsentBasis != "" {
+		fmt.Fprintf(tw, "  Consent:\t%s\n", res.ConsentBasis)
+	}
+	if res.Status == naive.MessageScheduled && res.SendAt != nil {
+		fmt.Fprintf(tw, "  Sends at:\t%s (charged then; %d credits remaining now)\n", when(*res.SendAt), res.CreditsRemaining)
+		tw.Flush()
+		nextSteps(out, "naive phone cancel "+res.ID, "cancel it before it goes")
+		return nil
+	}
 	fmt.Fprintf(tw, "  Credits:\t%d used, %d remaining\n", res.CreditsUsed, res.CreditsRemaining)
 	tw.Flush()
 	nextSteps(out, "naive phone read "+res.ID, "follow its delivery (queued → sent → delivered | failed)")
@@ -214,10 +231,13 @@ func printMessage(w io.Writer, m *naive.Message) {
 	if m.Segments > 0 {
 		fmt.Fprintf(tw, "Segments:\t%d (%d credits)\n", m.Segments, m.CreditsUsed)
 	}
+	if m.ConsentBasis != "" {
+		fmt.Fprintf(tw, "Consent:\t%s\n", m.ConsentBasis)
+	}
 	for _, t := range []struct {
 		name string
 		at   *time.Time
-	}{{"Received", m.ReceivedAt}, {"Sent", m.SentAt}, {"Delivered", m.DeliveredAt}, {"Failed", m.FailedAt}} {
+	}{{"Received", m.ReceivedAt}, {"Send at", m.SendAt}, {"Sent", m.SentAt}, {"Delivered", m.DeliveredAt}, {"Failed", m.FailedAt}, {"Canceled", m.CanceledAt}} {
 		if t.at != nil {
 			fmt.Fprintf(tw, "%s:\t%s\n", t.name, when(*t.at))
 		}

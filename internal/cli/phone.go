@@ -23,7 +23,8 @@ carrier approves the subject's campaign (` + "`naive phone status`" + ` shows it
 	cmd.AddCommand(NewCmdPhoneProvision(f, nil), NewCmdPhoneList(f, nil), NewCmdPhoneGet(f, nil),
 		NewCmdPhoneStatus(f, nil), NewCmdPhoneRelabel(f, nil), NewCmdPhoneRelease(f, nil), NewCmdPhonePreflight(f, nil), NewCmdPhoneSearch(f, nil), NewCmdPhoneCampaign(f, nil),
 		NewCmdPhoneBrandVerification(f, nil),
-		NewCmdPhoneSend(f, nil), NewCmdPhoneMessages(f, nil), NewCmdPhoneRead(f, nil),
+		NewCmdPhoneSend(f, nil), NewCmdPhoneMessages(f, nil), NewCmdPhoneRead(f, nil), NewCmdPhoneCancel(f, nil),
+		NewCmdPhoneContacts(f, nil), NewCmdPhoneConsent(f, nil), NewCmdPhoneWait(f, nil),
 		NewCmdPhoneAssign(f, nil), NewCmdPhoneUnassign(f, nil), NewCmdPhoneAssignments(f, nil))
 	return cmd
 }

@@ -154,6 +154,9 @@ type request struct {
 	body   any
 	// noAuth marks the calls that send no credentials (login).
 	noAuth bool
+	// wait is how long the server may hold the request before answering
+	// (a long poll); the HTTP client's timeout is lengthened by it.
+	wait time.Duration
 }
 
 // do sends req and decodes a 2xx answer into out (nil: discard). Non-2xx
@@ -232,7 +235,13 @@ func (c *Client) send(ctx context.Context, req request, u string, body []byte, m
 	if mutating {
 		hr.Header.Set("Idempotency-Key", key)
 	}
-	return c.opts.HTTPClient.Do(hr)
+	hc := c.opts.HTTPClient
+	if req.wait > 0 && hc.Timeout > 0 {
+		long := *hc
+		long.Timeout += req.wait
+		hc = &long
+	}
+	return hc.Do(hr)
 }
 
 // retryable reports whether a transport error may be retried: a connection

@@ -332,6 +332,28 @@ func (c *Client) GetMessage(ctx context.Context, subjectID, id string) (*naive.M
 	return call[naive.Message](ctx, c, request{method: http.MethodGet, path: subjectPath(subjectID, "/phone/messages/"+esc(id))})
 }
 
+// NextMessage waits for the number's first inbound text after req.After
+// (GET …/phone/{id}/messages/next); nil when none arrived within
+// req.Timeout (204). The request may outlast the HTTP client's timeout by
+// the wait: it gets the wait plus that timeout.
+func (c *Client) NextMessage(ctx context.Context, subjectID, phoneID string, req naive.NextMessageRequest) (*naive.Message, error) {
+	q := url.Values{}
+	if req.After != "" {
+		q.Set("after", req.After)
+	}
+	wait := naive.DefaultWait
+	if req.Timeout != 0 {
+		wait = req.Timeout
+		q.Set("timeout", req.Timeout.String())
+	}
+	var out *naive.Message
+	if err := c.do(ctx, request{method: http.MethodGet, path: subjectPath(subjectID, "/phone/"+esc(phoneID)+"/messages/next"),
+		query: q, wait: wait}, &out); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // AssignAgent connects an agent to a number (POST …/phone/{id}/assign).
 func (c *Client) AssignAgent(ctx context.Context, subjectID, phoneID string, req naive.AssignRequest) (*naive.Assignment, error) {
 	return call[naive.Assignment](ctx, c, request{method: http.MethodPost, path: subjectPath(subjectID, "/phone/"+esc(phoneID)+"/assign"), body: req})
@@ -340,6 +362,25 @@ func (c *Client) AssignAgent(ctx context.Context, subjectID, phoneID string, req
 // UnassignAgent disconnects an agent from a number (DELETE …/phone/{id}/assign/{agent_id}).
 func (c *Client) UnassignAgent(ctx context.Context, subjectID, phoneID, agentID string) error {
 	return c.do(ctx, request{method: http.MethodDelete, path: subjectPath(subjectID, "/phone/"+esc(phoneID)+"/assign/"+esc(agentID))}, nil)
+}
+
+// CancelMessage cancels a scheduled text (DELETE …/phone/messages/{id}).
+func (c *Client) CancelMessage(ctx context.Context, subjectID, id string) (*naive.Message, error) {
+	return call[naive.Message](ctx, c, request{method: http.MethodDelete, path: subjectPath(subjectID, "/phone/messages/"+esc(id))})
+}
+
+// RecordConsent records a contact's opt-in on a number
+// (POST …/phone/{id}/contacts/{e164}/consent).
+func (c *Client) RecordConsent(ctx context.Context, subjectID, phoneID, contact string, req naive.ConsentRequest) (*naive.PhoneContact, error) {
+	return call[naive.PhoneContact](ctx, c, request{method: http.MethodPost,
+		path: subjectPath(subjectID, "/phone/"+esc(phoneID)+"/contacts/"+esc(contact)+"/consent"), body: req})
+}
+
+// ListContacts lists a number's contacts with their consent and opt-out
+// state (GET …/phone/{id}/contacts).
+func (c *Client) ListContacts(ctx context.Context, subjectID, phoneID string, lp naive.ListParams) (*naive.List[naive.PhoneContact], error) {
+	return call[naive.List[naive.PhoneContact]](ctx, c, request{method: http.MethodGet,
+		path: subjectPath(subjectID, "/phone/"+esc(phoneID)+"/contacts"), query: listQuery(lp)})
 }
 
 // ListAssignments lists a number's agents (GET …/phone/{id}/assignments).

@@ -642,7 +642,7 @@ func numbersMessageBadge(status string) string {
 		return "executed"
 	case naive.MessageFailed:
 		return "failed"
-	case naive.MessageQueued:
+	case naive.MessageQueued, naive.MessageScheduled:
 		return "pending"
 	}
 	return ""

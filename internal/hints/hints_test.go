@@ -54,6 +54,10 @@ func TestEachSurfaceWords(t *testing.T) {
 			"Fill these fields with the subject's profile in the console (a human's job), then retry."},
 		{"Send from an active number: GET /v1/phone.", "Send from an active number: GET /v1/phone.",
 			"Send from an active number: `naive phone list`.", "Send from an active number: naive_phone_list."},
+		{"Its texts stay readable at GET /v1/phone/" + id + "/messages; wait on GET /v1/phone/" + id + "/messages/next.",
+			"Its texts stay readable at GET /v1/phone/" + id + "/messages; wait on GET /v1/phone/" + id + "/messages/next.",
+			"Its texts stay readable at `naive phone messages " + id + "`; wait on `naive phone wait " + id + "`.",
+			"Its texts stay readable at naive_phone_messages; wait on naive_phone_wait_for_text."},
 	} {
 		for s, want := range map[Surface]string{REST: c.rest, CLI: c.cli, MCP: c.mcp} {
 			if got := For(s, c.in); got != want {

@@ -51,6 +51,8 @@ type Service interface {
 	ExpireApproval(ctx context.Context, sc naive.Scope, id string) (retryAt time.Time, err error)
 	// Deliverer sends events to webhook endpoints.
 	Deliverer
+	// ScheduledSender sends scheduled texts.
+	ScheduledSender
 }
 
 // Job kinds, as stored in River's river_job.kind.
@@ -183,6 +185,7 @@ func newQueue[TTx any](driver riverdriver.Driver[TTx], cfg Config) (*Queue[TTx],
 		river.AddWorker(workers, &approvalExpireWorker{svc: cfg.Service})
 		river.AddWorker(workers, fanOut)
 		river.AddWorker(workers, &deliverWorker{svc: cfg.Service, base: cfg.DeliveryBackoff})
+		river.AddWorker(workers, &scheduledSMSWorker{svc: cfg.Service})
 		periodics = []*river.PeriodicJob{
 			// The poll's period is short: its first run waits for it. The
 			// sweeps' is long: a new leader runs them at once, which

@@ -168,6 +168,9 @@ func (f *fake) SweepApprovals(context.Context)                                { 
 func (f *fake) ReconcileProvisioning(context.Context)                         { f.reconciles.Add(1) }
 func (f *fake) FanOutEvent(context.Context, string) ([]string, error)         { return nil, nil }
 func (f *fake) AttemptDelivery(context.Context, string, int, time.Time) error { return nil }
+func (f *fake) SendScheduled(context.Context, naive.Scope, string, []byte) (time.Time, error) {
+	return time.Time{}, nil
+}
 func (f *fake) ExpireApproval(_ context.Context, _ naive.Scope, id string) (time.Time, error) {
 	f.mu.Lock()
 	f.expired = append(f.expired, id)

@@ -188,6 +188,18 @@ func (b *bound) ListMessages(ctx context.Context, subjectID, phoneID string, lp 
 func (b *bound) GetMessage(ctx context.Context, subjectID, id string) (*naive.Message, error) {
 	return b.svc.GetMessage(b.ctx(ctx), b.sub(subjectID), id)
 }
+func (b *bound) CancelMessage(ctx context.Context, subjectID, id string) (*naive.Message, error) {
+	return b.svc.CancelMessage(b.ctx(ctx), b.sub(subjectID), id)
+}
+func (b *bound) RecordConsent(ctx context.Context, subjectID, phoneID, contact string, req naive.ConsentRequest) (*naive.PhoneContact, error) {
+	return b.svc.RecordConsent(b.ctx(ctx), b.sub(subjectID), phoneID, contact, req)
+}
+func (b *bound) ListContacts(ctx context.Context, subjectID, phoneID string, lp naive.ListParams) (*naive.List[naive.PhoneContact], error) {
+	return b.svc.ListContacts(b.ctx(ctx), b.sub(subjectID), phoneID, lp)
+}
+func (b *bound) NextMessage(ctx context.Context, subjectID, phoneID string, req naive.NextMessageRequest) (*naive.Message, error) {
+	return b.svc.NextMessage(b.ctx(ctx), b.sub(subjectID), phoneID, req)
+}
 func (b *bound) AssignAgent(ctx context.Context, subjectID, phoneID string, req naive.AssignRequest) (*naive.Assignment, error) {
 	return b.svc.AssignAgent(b.ctx(ctx), b.sub(subjectID), phoneID, req)
 }

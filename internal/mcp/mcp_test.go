@@ -499,6 +499,22 @@ func TestMessagingStdio(t *testing.T) {
 	if read["body"] != "Is my order ready?" || read["received_at"] == "" {
 		t.Fatalf("read %v", read)
 	}
+	// Waiting for the next text: nothing within a second, then the code
+	// as soon as it arrives.
+	none := structured(t, call(t, cs, "naive_phone_wait_for_text", map[string]any{"phone_id": phoneID, "after": in["id"], "timeout_seconds": 1}))
+	if none["received"] != false || len(none["codes"].([]any)) != 0 || none["next_step"] == "" {
+		t.Fatalf("wait without a text %v", none)
+	}
+	go func() {
+		time.Sleep(300 * time.Millisecond)
+		_, _ = agent.SandboxSMS(ctx, e164, "+18885550123", "G-123456 is your Google verification code.")
+	}()
+	got := structured(t, call(t, cs, "naive_phone_wait_for_text", map[string]any{"phone_id": phoneID, "after": in["id"], "timeout_seconds": 20}))
+	if got["received"] != true || fmt.Sprint(got["codes"]) != "[G-123456 123456]" ||
+		got["message"].(map[string]any)["body"] != "G-123456 is your Google verification code." ||
+		fmt.Sprint(got["message"].(map[string]any)["codes"]) != "[G-123456 123456]" {
+		t.Fatalf("wait %v", got)
+	}
 
 	for _, c := range a.Sandbox().Campaigns() {
 		if err := a.Sandbox().SetCampaignStatus(c.ID, "active"); err != nil {

@@ -70,7 +70,7 @@ func TestToolContract(t *testing.T) {
 	}
 	want := []string{"naive_status", "naive_phone_provision", "naive_phone_list", "naive_phone_get", "naive_phone_status",
 		"naive_phone_release", "naive_phone_preflight", "naive_phone_search", "naive_phone_send", "naive_phone_messages", "naive_phone_read",
-		"naive_phone_assign", "naive_phone_assignments", "naive_campaign_resubmit", "naive_brand_verification_resend", "naive_approvals_list", "naive_approvals_get",
+		"naive_phone_wait_for_text", "naive_phone_cancel", "naive_phone_contacts", "naive_phone_record_consent", "naive_phone_assign", "naive_phone_assignments", "naive_campaign_resubmit", "naive_brand_verification_resend", "naive_approvals_list", "naive_approvals_get",
 		"naive_subjects_list", "naive_subjects_get", "naive_subjects_create", "naive_subjects_update",
 		"naive_campaign_content_get", "naive_campaign_content_update",
 		"naive_formation_get", "naive_formation_start", "naive_credits_get", "naive_credits_ledger", "naive_events_list"}
@@ -127,6 +127,14 @@ func TestToolContract(t *testing.T) {
 		case "naive_phone_assign":
 			if a.ReadOnlyHint || !*a.DestructiveHint || !a.IdempotentHint {
 				t.Errorf("assign annotations %+v: assigning again replaces permissions, with the same end state", a)
+			}
+		case "naive_phone_record_consent":
+			if a.ReadOnlyHint || !*a.DestructiveHint || !a.IdempotentHint || *a.OpenWorldHint {
+				t.Errorf("record consent annotations %+v: it replaces the contact's record, with the same end state twice", a)
+			}
+		case "naive_phone_cancel":
+			if a.ReadOnlyHint || !*a.DestructiveHint || a.IdempotentHint {
+				t.Errorf("cancel annotations %+v: it ends a scheduled text; a second call is refused", a)
 			}
 		case "naive_subjects_create", "naive_formation_start":
 			if a.ReadOnlyHint || *a.DestructiveHint || a.IdempotentHint {

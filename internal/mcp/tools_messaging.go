@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"time"
 
 	"github.com/google/jsonschema-go/jsonschema"
 	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
@@ -19,7 +20,7 @@ type Message struct {
 	From          string `json:"from" jsonschema:"sender, E.164"`
 	To            string `json:"to" jsonschema:"recipient, E.164"`
 	Body          string `json:"body" jsonschema:"the text"`
-	Status        string `json:"status" jsonschema:"received (inbound); queued, sent, delivered or failed (outbound)"`
+	Status        string `json:"status" jsonschema:"received (inbound); queued, sent, delivered or failed (outbound); scheduled (held by quiet hours, not charged yet) or canceled"`
 	Segments      int    `json:"segments,omitempty" jsonschema:"SMS segments an outbound text took"`
 	CreditsUsed   int64  `json:"credits_used,omitempty" jsonschema:"credits an outbound text cost"`
 	FailureReason string `json:"failure_reason,omitempty" jsonschema:"why an outbound text failed"`
@@ -31,6 +32,10 @@ type Message struct {
 	SentAt           string       `json:"sent_at,omitempty" jsonschema:"when the carrier sent it (RFC 3339)"`
 	DeliveredAt      string       `json:"delivered_at,omitempty" jsonschema:"when the handset got it (RFC 3339)"`
 	FailedAt         string       `json:"failed_at,omitempty" jsonschema:"when it failed (RFC 3339)"`
+	Codes            []string     `json:"codes,omitempty" jsonschema:"one-time codes found in an inbound text's body (e.g. 482913 of 'Your verification code is 482913'), most likely first; absent when none"`
+	ConsentBasis     string       `json:"consent_basis,omitempty" jsonschema:"the consent basis an outbound text was sent on (express_written, express_oral, conversation, existing_customer; none without a record)"`
+	SendAt           string       `json:"send_at,omitempty" jsonschema:"when a scheduled text goes (RFC 3339)"`
+	CanceledAt       string       `json:"canceled_at,omitempty" jsonschema:"when a scheduled text was canceled (RFC 3339)"`
 }
 
 // Attachment is a media item of a message.
@@ -42,7 +47,18 @@ type Attachment struct {
 func messageOut(m *naive.Message) Message {
 	out := Message{ID: m.ID, PhoneID: m.PhoneID, Direction: m.Direction, From: m.From, To: m.To, Body: m.Body, Status: m.Status,
 		Segments: m.Segments, CreditsUsed: m.CreditsUsed, FailureReason: m.FailureReason, CarrierMessageID: m.CarrierID,
-		CreatedAt: rfc3339(m.CreatedAt)}
+		CreatedAt: rfc3339(m.CreatedAt), ConsentBasis: m.ConsentBasis}
+	if m.SendAt != nil {
+		out.SendAt = rfc3339(*m.SendAt)
+	}
+	if m.CanceledAt != nil {
+		out.CanceledAt = rfc3339(*m.CanceledAt)
+	}
+	if m.Direction == naive.DirectionInbound {
+		if codes := naive.FindCodes(m.Body); len(codes) > 0 {
+			out.Codes = codes
+		}
+	}
 	if len(m.Attachments) > 0 {
 		var as []Attachment
 		if json.Unmarshal(m.Attachments, &as) == nil && len(as) > 0 {
@@ -69,6 +85,7 @@ type SendInput struct {
 	PhoneID   string `json:"phone_id" jsonschema:"id of the number to send from (UUID), from naive_phone_list"`
 	To        string `json:"to" jsonschema:"recipient in E.164, e.g. +14155550123"`
 	Body      string `json:"body" jsonschema:"the text; 160 GSM-7 or 70 Unicode characters make one segment, longer texts are split and each segment is charged"`
+	Schedule  bool   `json:"schedule,omitempty" jsonschema:"when the text falls in the company's quiet hours (the recipient's night), schedule it for the window's start instead of refusing it; it is charged when it goes"`
 	SubjectID string `json:"subject_id,omitempty" jsonschema:"UUID of the subject (company) that owns the number; omit for the default subject"`
 }
 
@@ -77,11 +94,13 @@ type SendOutput struct {
 	ID               string `json:"id" jsonschema:"the message's id; read its delivery status with naive_phone_read"`
 	From             string `json:"from" jsonschema:"the sending number, E.164"`
 	To               string `json:"to" jsonschema:"the recipient, E.164"`
-	Status           string `json:"status" jsonschema:"queued: accepted; it moves to sent, then delivered or failed"`
+	Status           string `json:"status" jsonschema:"queued: accepted; it moves to sent, then delivered or failed. scheduled: held by quiet hours until send_at (not charged yet)"`
 	Segments         int    `json:"segments" jsonschema:"SMS segments the text takes"`
-	CreditsUsed      int64  `json:"credits_used" jsonschema:"credits charged (per segment)"`
+	CreditsUsed      int64  `json:"credits_used" jsonschema:"credits charged (per segment); 0 for a scheduled text until it goes"`
 	CreditsRemaining int64  `json:"credits_remaining" jsonschema:"credit balance after the charge"`
 	CarrierMessageID string `json:"carrier_message_id,omitempty" jsonschema:"the carrier's id of the text, once it took it"`
+	ConsentBasis     string `json:"consent_basis,omitempty" jsonschema:"the consent basis the text went on; none when the number holds no consent record"`
+	SendAt           string `json:"send_at,omitempty" jsonschema:"when a scheduled text goes (RFC 3339)"`
 	NextStep         string `json:"next_step" jsonschema:"what to do next"`
 }
 
@@ -93,17 +112,28 @@ func newPhoneSendTool() tool {
 			"for texting someone. It costs credits per segment. Outbound SMS works only once the number's carrier " +
 			"campaign is active: before that the result is an error compliance_pending with details.campaign_status " +
 			"and retryable true; nothing was sent or charged, so retry later (naive_phone_status shows the campaign). " +
-			"A recipient who replied STOP is refused (conflict). Each call sends another text: do not retry a success.",
+			"A recipient who replied STOP is refused (conflict). The company's Account Kit may require consent: a recipient " +
+			"without a consent record is refused (conflict, reason consent_required; record it with " +
+			"naive_phone_record_consent). It may set quiet hours in the recipient's local time: outside them the text is " +
+			"refused (conflict, reason quiet_hours, details.retry_at), or with schedule true kept as scheduled and sent " +
+			"and charged at send_at (naive_phone_cancel cancels it before). Each call sends another text: do not retry a success.",
 		Annotations: &sdk.ToolAnnotations{Title: "Send an SMS", ReadOnlyHint: false,
 			DestructiveHint: ptr(false), IdempotentHint: false, OpenWorldHint: ptr(true)},
 	}, nil, func(ctx context.Context, svc naive.Service, in SendInput) (*SendOutput, error) {
-		r, err := svc.SendSMS(ctx, in.SubjectID, in.PhoneID, naive.SendRequest{To: in.To, Body: in.Body})
+		r, err := svc.SendSMS(ctx, in.SubjectID, in.PhoneID, naive.SendRequest{To: in.To, Body: in.Body, Schedule: in.Schedule})
 		if err != nil {
 			return nil, err
 		}
-		return &SendOutput{ID: r.ID, From: r.From, To: r.To, Status: r.Status, Segments: r.Segments, CreditsUsed: r.CreditsUsed,
-			CreditsRemaining: r.CreditsRemaining, CarrierMessageID: r.CarrierMessageID,
-			NextStep: fmt.Sprintf("The text is queued. naive_phone_read with id %s shows when it is delivered or why it failed.", r.ID)}, nil
+		out := &SendOutput{ID: r.ID, From: r.From, To: r.To, Status: r.Status, Segments: r.Segments, CreditsUsed: r.CreditsUsed,
+			CreditsRemaining: r.CreditsRemaining, CarrierMessageID: r.CarrierMessageID, ConsentBasis: r.ConsentBasis,
+			NextStep: fmt.Sprintf("The text is queued. naive_phone_read with id %s shows when it is delivered or why it failed.", r.ID)}
+		if r.SendAt != nil {
+			out.SendAt = rfc3339(*r.SendAt)
+		}
+		if r.Status == naive.MessageScheduled {
+			out.NextStep = fmt.Sprintf("The text is scheduled for %s, the start of the recipient's allowed hours, and is charged then. naive_phone_cancel with id %s cancels it before.", out.SendAt, r.ID)
+		}
+		return out, nil
 	})
 }
 
@@ -139,6 +169,57 @@ func newPhoneMessagesTool() tool {
 		}
 		if l.NextCursor != nil {
 			out.NextCursor = *l.NextCursor
+		}
+		return out, nil
+	})
+}
+
+// WaitInput is the input of naive_phone_wait_for_text.
+type WaitInput struct {
+	PhoneID        string `json:"phone_id" jsonschema:"id of the number (UUID), from naive_phone_list"`
+	After          string `json:"after,omitempty" jsonschema:"id of the last message you read on the number (from naive_phone_messages or a previous wait): the answer is the first inbound text after it, even one that already arrived; omit to wait for the next text to arrive"`
+	TimeoutSeconds int    `json:"timeout_seconds,omitempty" jsonschema:"how long to wait, 1 to 60 seconds (default 30)"`
+	SubjectID      string `json:"subject_id,omitempty" jsonschema:"UUID of the subject (company) that owns the number; omit for the default subject"`
+}
+
+// WaitOutput is the text that arrived, or none.
+type WaitOutput struct {
+	Received bool     `json:"received" jsonschema:"true when a text arrived; false when the wait timed out"`
+	Message  *Message `json:"message,omitempty" jsonschema:"the inbound text (when received)"`
+	Codes    []string `json:"codes" jsonschema:"one-time codes found in the text (e.g. 482913, or G-123456 and 123456), most likely first; empty when none or nothing arrived"`
+	NextStep string   `json:"next_step" jsonschema:"what to do next"`
+}
+
+func newPhoneWaitTool() tool {
+	return newTool(sdk.Tool{
+		Name:  "naive_phone_wait_for_text",
+		Title: "Wait for a text",
+		Description: "Wait until the number receives an inbound SMS and return it with the one-time codes found in it: " +
+			"use it right after triggering a verification code (a sign-up, a login) instead of polling " +
+			"naive_phone_messages. It returns as soon as the text arrives, or received false after timeout_seconds " +
+			"(default 30, at most 60): then call it again with the same after. Pass after (the id of the last message " +
+			"you read) so a text that arrived before this call is not missed.",
+		Annotations: &sdk.ToolAnnotations{Title: "Wait for a text", ReadOnlyHint: true, IdempotentHint: true, OpenWorldHint: ptr(false)},
+	}, nil, func(ctx context.Context, svc naive.Service, in WaitInput) (*WaitOutput, error) {
+		m, err := svc.NextMessage(ctx, in.SubjectID, in.PhoneID,
+			naive.NextMessageRequest{After: in.After, Timeout: time.Duration(in.TimeoutSeconds) * time.Second})
+		if err != nil {
+			return nil, err
+		}
+		if m == nil {
+			after := in.After
+			if after == "" {
+				after = "the id of the newest message (naive_phone_messages)"
+			}
+			return &WaitOutput{Codes: []string{}, NextStep: fmt.Sprintf("No text arrived yet. Call naive_phone_wait_for_text again with after %s to keep waiting.", after)}, nil
+		}
+		msg := messageOut(m)
+		out := &WaitOutput{Received: true, Message: &msg, Codes: naive.FindCodes(m.Body)}
+		switch len(out.Codes) {
+		case 0:
+			out.NextStep = fmt.Sprintf("The text carries no code. To wait for the next one, call again with after %s.", m.ID)
+		default:
+			out.NextStep = fmt.Sprintf("Use the code %s. To wait for the next text, call again with after %s.", out.Codes[0], m.ID)
 		}
 		return out, nil
 	})

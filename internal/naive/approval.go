@@ -96,6 +96,13 @@ type PrimitiveConfig struct {
 	RequiresApproval *bool `json:"requiresApproval,omitempty"`
 	// Defaults fill a request's empty fields (phone: area_code, type, label).
 	Defaults map[string]string `json:"defaults,omitempty"`
+	// Consent (phone): "required" refuses a text to a contact the number
+	// holds no consent record for; "not_required" or "" (the default)
+	// sends and records basis "none".
+	Consent string `json:"consent,omitempty"`
+	// QuietHours (phone): texts go only inside this window of the
+	// recipient's local day; nil: any time.
+	QuietHours *QuietHours `json:"quiet_hours,omitempty"`
 }
 
 // AccountKit is a named policy assigned to subjects.

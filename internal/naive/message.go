@@ -6,7 +6,9 @@ import (
 )
 
 // Message directions and statuses. Outbound status only moves forward:
-// queued → sent → delivered | failed.
+// queued → sent → delivered | failed. A text held by quiet hours starts
+// scheduled (not charged) and becomes queued when it goes, or canceled
+// (never sent, never charged).
 const (
 	DirectionInbound  = "inbound"
 	DirectionOutbound = "outbound"
@@ -16,6 +18,8 @@ const (
 	MessageDelivered = "delivered"
 	MessageFailed    = "failed"
 	MessageReceived  = "received"
+	MessageScheduled = "scheduled"
+	MessageCanceled  = "canceled"
 )
 
 // MessageRank orders outbound statuses so they only move forward.
@@ -51,22 +55,67 @@ type Message struct {
 	SentAt        *time.Time      `json:"sent_at,omitempty"`
 	DeliveredAt   *time.Time      `json:"delivered_at,omitempty"`
 	FailedAt      *time.Time      `json:"failed_at,omitempty"`
-	Mode          Mode            `json:"mode"`
+	// ConsentBasis is the consent basis an outbound text was sent (or
+	// scheduled) on: a naive.ConsentBases value, or "none".
+	ConsentBasis string `json:"consent_basis,omitempty"`
+	// SendAt is when a scheduled text goes (once it went: when it was
+	// handed to the carrier); CanceledAt when a scheduled one was canceled.
+	SendAt     *time.Time `json:"send_at,omitempty"`
+	CanceledAt *time.Time `json:"canceled_at,omitempty"`
+	Mode       Mode       `json:"mode"`
 	// CarrierID is the carrier's id of the text (Surge's msg_…), once the
 	// carrier took it; SurgeMessageID repeats it under the name the hosted
 	// service uses, and is written from CarrierID.
 	CarrierID      string `json:"carrier_message_id,omitempty"`
 	SurgeMessageID string `json:"surge_message_id,omitempty"`
-	OperatorID     string `json:"-"`
+	// Codes are the one-time codes an inbound text carries (FindCodes of
+	// its body), written on every inbound message ([] when none) and on
+	// no outbound one.
+	Codes      []string `json:"codes,omitempty"`
+	OperatorID string   `json:"-"`
 }
 
-// MarshalJSON writes m with surge_message_id equal to carrier_message_id.
+// MarshalJSON writes m with surge_message_id equal to carrier_message_id
+// and, when inbound, the codes of its body.
 func (m Message) MarshalJSON() ([]byte, error) {
 	type plain Message
 	p := plain(m)
 	p.SurgeMessageID = p.CarrierID
-	return json.Marshal(p)
+	if m.Direction != DirectionInbound {
+		p.Codes = nil
+		return json.Marshal(p)
+	}
+	return json.Marshal(struct {
+		plain
+		Codes []string `json:"codes"`
+	}{p, FindCodes(m.Body)})
 }
+
+// WithCodes returns m with Codes set from its body when it is inbound.
+func (m Message) WithCodes() Message {
+	if m.Direction == DirectionInbound {
+		m.Codes = FindCodes(m.Body)
+	}
+	return m
+}
+
+// NextMessageRequest asks for a number's first inbound text after a point
+// (GET /v1/phone/{id}/messages/next).
+type NextMessageRequest struct {
+	// After is a message id (or a cursor of the message list): the answer
+	// is the first inbound text after it. Empty: the first to arrive after
+	// the request started.
+	After string
+	// Timeout is how long to wait for one (0: DefaultWait; at most MaxWait).
+	Timeout time.Duration
+}
+
+// How long a wait for the next text lasts by default and at most: one
+// request, held open; a longer wait is several in turn.
+const (
+	DefaultWait = 30 * time.Second
+	MaxWait     = 60 * time.Second
+)
 
 // SendResult is the 201 answer of POST /v1/phone/{id}/sms.
 type SendResult struct {
@@ -81,12 +130,20 @@ type SendResult struct {
 	// repeats it, as the hosted service names it.
 	CarrierMessageID string `json:"carrier_message_id,omitempty"`
 	SurgeMessageID   string `json:"surge_message_id,omitempty"`
+	// ConsentBasis is the basis the text was sent (or scheduled) on.
+	ConsentBasis string `json:"consent_basis,omitempty"`
+	// SendAt is when a scheduled text (status scheduled) goes; it is
+	// charged then, not now.
+	SendAt *time.Time `json:"send_at,omitempty"`
 }
 
 // SendRequest is the body of POST /v1/phone/{id}/sms.
 type SendRequest struct {
 	To   string `json:"to"`
 	Body string `json:"body"`
+	// Schedule, for a text that falls in the kit's quiet hours, schedules
+	// it for the window's next start instead of refusing it.
+	Schedule bool `json:"schedule,omitempty"`
 }
 
 // Permissions an agent can hold on a number.

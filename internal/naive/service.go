@@ -177,6 +177,20 @@ type Service interface {
 	ListMessages(ctx context.Context, subjectID, phoneID string, lp ListParams) (*List[Message], error)
 	// GetMessage returns a message. Errors: not_found, forbidden.
 	GetMessage(ctx context.Context, subjectID, id string) (*Message, error)
+	// CancelMessage cancels a scheduled text (never sent, never charged).
+	// Errors: not_found, forbidden, conflict (not scheduled any more).
+	CancelMessage(ctx context.Context, subjectID, id string) (*Message, error)
+	// RecordConsent records a contact's opt-in on a number. Errors:
+	// invalid_input, not_found, forbidden.
+	RecordConsent(ctx context.Context, subjectID, phoneID, contact string, req ConsentRequest) (*PhoneContact, error)
+	// ListContacts lists a number's contacts with their consent and
+	// opt-out state. Errors: invalid_input, not_found, forbidden.
+	ListContacts(ctx context.Context, subjectID, phoneID string, lp ListParams) (*List[PhoneContact], error)
+	// NextMessage waits for the number's first inbound text after
+	// req.After and returns it as soon as it is stored, or nil when
+	// req.Timeout passes first (or the server stops). Errors:
+	// invalid_input, not_found, forbidden, conflict (released number).
+	NextMessage(ctx context.Context, subjectID, phoneID string, req NextMessageRequest) (*Message, error)
 	// AssignAgent connects an agent to a number. Errors: invalid_input, not_found, forbidden.
 	AssignAgent(ctx context.Context, subjectID, phoneID string, req AssignRequest) (*Assignment, error)
 	// UnassignAgent disconnects an agent. Errors: not_found, forbidden.

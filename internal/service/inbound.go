@@ -18,8 +18,8 @@ var (
 )
 
 // receive stores an inbound text on the number it was sent to, with its
-// sms.received event and, for a STOP or START keyword, the sender's
-// opt-out, in one transaction with the carrier event's record: once per
+// sms.received event, the conversation it opens (consent) and, for a STOP
+// or START keyword, the sender's opt-out, in one transaction with the carrier event's record: once per
 // carrier message id and once per event id.
 func (s *Service) receive(ctx context.Context, mode naive.Mode, d *carrier.MessageEvent, ce *store.CarrierEvent) error {
 	to := d.To
@@ -57,12 +57,20 @@ func (s *Service) receive(ctx context.Context, mode naive.Mode, d *carrier.Messa
 	if optOutWords[word] || optInWords[word] {
 		in.OptOut = &store.OptOut{Scope: sc, SubjectID: ph.SubjectID, Contact: from, OptedOut: optOutWords[word], At: at}
 	}
+	if !optOutWords[word] && ValidE164(from) {
+		// Texting the number opens a conversation: consent to answer, in
+		// the transaction that stores the text (unless the number holds a
+		// consent for them already, which stays). A STOP opens none.
+		in.Consent = &store.ConsentRecord{Scope: sc, PhoneID: ph.ID, Contact: from, Consent: naive.Consent{
+			Basis: naive.ConsentConversation, MessageID: m.ID, RecordedBy: inboundConsentActor, CreatedAt: m.CreatedAt, UpdatedAt: m.CreatedAt}}
+	}
 	stored, err := s.store.RecordInbound(ctx, in, ce)
 	if err != nil {
 		return err
 	}
 	if stored {
 		s.log.Info("sms received", "message_id", m.ID, "phone_id", ph.ID)
+		s.notifyInbound(ctx, ph.ID)
 	}
 	return nil
 }

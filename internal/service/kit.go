@@ -33,6 +33,17 @@ func validateKit(req *naive.KitRequest, partial bool) error {
 			return naive.InvalidParam("primitives_config."+prim, "Unknown primitive %q; this server has: phone.", prim).
 				WithHint("Configure primitives_config.phone.")
 		}
+		switch cfg.Consent {
+		case "", naive.KitConsentRequired, naive.KitConsentNotRequired:
+		default:
+			return naive.InvalidParam("primitives_config.phone.consent", "consent must be %q or %q; got %q.",
+				naive.KitConsentRequired, naive.KitConsentNotRequired, cfg.Consent)
+		}
+		if cfg.QuietHours != nil {
+			if err := validQuietHours(cfg.QuietHours); err != nil {
+				return err
+			}
+		}
 		for k, v := range cfg.Defaults {
 			if !phoneDefaults[k] {
 				return naive.InvalidParam("primitives_config.phone.defaults."+k, "phone defaults may set area_code, type and label; not %q.", k)

@@ -50,7 +50,7 @@ func (s *Service) SendSMS(ctx context.Context, subjectID, phoneID string, req na
 	if err := s.owner(ctx, "sending texts"); err != nil {
 		return nil, err
 	}
-	p, subj, err := s.phoneCall(ctx, subjectID)
+	p, subj, cfg, err := s.guard(ctx, "phone", subjectID)
 	if err != nil {
 		return nil, err
 	}
@@ -115,11 +115,25 @@ func (s *Service) SendSMS(ctx context.Context, subjectID, phoneID string, req na
 			Message: fmt.Sprintf("%s opted out of texts from this company (replied STOP).", req.To)}).
 			WithHint("Do not text them again; they can opt back in by texting START to the number.").With("reason", "opted_out")
 	}
+	basis, err := s.sendBasis(ctx, sc, cfg, ph, req.To)
+	if err != nil {
+		return nil, err
+	}
+	if w, ok := windowOf(cfg.QuietHours); ok {
+		now, locs := s.now(), RecipientZones(req.To)
+		if !w.holdsAll(now, locs) {
+			next := w.next(now, locs)
+			if !req.Schedule || next.IsZero() {
+				return nil, errQuietHours(ph, req.To, cfg.QuietHours, next)
+			}
+			return s.scheduleSend(ctx, p, ph, req, basis, next)
+		}
+	}
 	cr, brand, err := s.sendingFrom(ctx, p, ph)
 	if err != nil {
 		return nil, err
 	}
-	return s.send(ctx, s.directRun(ctx, p, ActionSMSSend), cr, brand, ph, req)
+	return s.send(ctx, s.directRun(ctx, p, ActionSMSSend), cr, brand, ph, req, basis)
 }
 
 // sendingFrom returns the carrier and the brand a number sends through.
@@ -141,22 +155,34 @@ func (s *Service) sendingFrom(ctx context.Context, p naive.Principal, ph *naive.
 // send whose answer was lost is looked for at the carrier by our id, and
 // one nobody can tell about stays queued and charged until a retry (or the
 // background pass) finds out — never sent twice.
-func (s *Service) send(ctx context.Context, r *run, cr carrier.Carrier, brand *naive.Brand, ph *naive.Phone, req naive.SendRequest) (*naive.SendResult, error) {
+func (s *Service) send(ctx context.Context, r *run, cr carrier.Carrier, brand *naive.Brand, ph *naive.Phone, req naive.SendRequest, basis string) (*naive.SendResult, error) {
 	p := r.p
 	_, segs := Segments(req.Body)
 	cost := int64(segs) * s.cfg.SMSPrice
 	now := s.now()
 	m := &naive.Message{ID: newID(), OperatorID: p.OperatorID, Mode: p.Mode, PhoneID: ph.ID, SubjectID: ph.SubjectID,
 		Direction: naive.DirectionOutbound, From: ph.E164, To: req.To, Body: req.Body, Attachments: json.RawMessage("[]"),
-		Status: naive.MessageQueued, Segments: segs, CreditsUsed: cost, AgentID: p.AgentID, CreatedAt: now}
-	var debit *naive.LedgerEntry
-	if cost > 0 {
-		debit = &naive.LedgerEntry{ID: newID(), OperatorID: p.OperatorID, Mode: p.Mode, Amount: -cost,
-			Reason: naive.LedgerSMSSend, ReferenceID: m.ID, Actor: p.Actor(), CreatedAt: now}
-	}
+		Status: naive.MessageQueued, Segments: segs, CreditsUsed: cost, AgentID: p.AgentID, CreatedAt: now, ConsentBasis: basis}
+	debit := smsDebit(p, m, now)
 	// From the reserve on the run ends recorded whatever the caller does.
 	ctx = context.WithoutCancel(ctx)
 	balance, err := s.store.ReserveMessage(ctx, m, debit, r.begin(store.PointReserved, m.ID, ph.SubjectID, sendPayload{PhoneID: ph.ID, SendRequest: req}))
+	return s.reserved(ctx, r, cr, brand, ph, m, balance, err)
+}
+
+// smsDebit is the charge of m (nil when it costs nothing).
+func smsDebit(p naive.Principal, m *naive.Message, now time.Time) *naive.LedgerEntry {
+	if m.CreditsUsed <= 0 {
+		return nil
+	}
+	return &naive.LedgerEntry{ID: newID(), OperatorID: p.OperatorID, Mode: p.Mode, Amount: -m.CreditsUsed,
+		Reason: naive.LedgerSMSSend, ReferenceID: m.ID, Actor: p.Actor(), CreatedAt: now}
+}
+
+// reserved goes on from a send's reserve phase (its outcome err): the
+// carrier's send, then the outcome's phase.
+func (s *Service) reserved(ctx context.Context, r *run, cr carrier.Carrier, brand *naive.Brand, ph *naive.Phone, m *naive.Message, balance int64, err error) (*naive.SendResult, error) {
+	p, segs, cost := r.p, m.Segments, m.CreditsUsed
 	switch {
 	case errors.Is(err, store.ErrInsufficientCredits):
 		bal, _ := s.store.Balance(ctx, p.Scope())
@@ -172,8 +198,8 @@ func (s *Service) send(ctx context.Context, r *run, cr carrier.Carrier, brand *n
 		return nil, s.failSend(ctx, r, m, err)
 	}
 	res := &naive.SendResult{ID: m.ID, To: m.To, From: m.From, Status: naive.MessageQueued, Segments: segs,
-		CreditsUsed: cost, CreditsRemaining: balance}
-	sent, err := cr.SendMessage(ctx, brand.CarrierID, carrier.OutboundMessage{FromNumberID: ph.CarrierID, To: req.To, Body: req.Body, Ref: m.ID})
+		CreditsUsed: cost, CreditsRemaining: balance, ConsentBasis: m.ConsentBasis, SendAt: m.SendAt}
+	sent, err := cr.SendMessage(ctx, brand.CarrierID, carrier.OutboundMessage{FromNumberID: ph.CarrierID, To: m.To, Body: m.Body, Ref: m.ID})
 	if err != nil && errors.Is(err, carrier.ErrUnknownOutcome) {
 		// The send may have happened: look for it by our id. Not finding
 		// it at once proves nothing (the carrier may still be taking it):
@@ -271,14 +297,14 @@ func (s *Service) resumeSend(ctx context.Context, r *run, cr carrier.Carrier, br
 		balance = e.BalanceAfter
 	}
 	res := &naive.SendResult{ID: m.ID, To: m.To, From: m.From, Status: naive.MessageQueued, Segments: m.Segments,
-		CreditsUsed: m.CreditsUsed, CreditsRemaining: balance}
+		CreditsUsed: m.CreditsUsed, CreditsRemaining: balance, ConsentBasis: m.ConsentBasis, SendAt: m.SendAt}
 	switch {
 	case m.CarrierID != "":
 		// Sent, and its id recorded (by the status webhook, say).
 		return s.sent(ctx, r, m, m.CarrierID, res)
 	case m.Status == naive.MessageQueued:
 		found, ok, err := s.findMessage(ctx, cr, brand.CarrierID, m.ID)
-		if err != nil || (!ok && s.now().Sub(m.CreatedAt) < SendSettle) {
+		if err != nil || (!ok && s.now().Sub(queuedAt(m)) < SendSettle) {
 			// Not found yet may still land: only a send that long ago
 			// is surely not at the carrier.
 			r.release(ctx)
@@ -307,7 +333,16 @@ func (s *Service) resumeSend(ctx context.Context, r *run, cr carrier.Carrier, br
 		return nil, (&naive.Error{Code: naive.EProviderError, Message: "The send was interrupted before the text reached the carrier; it was refunded."}).
 			WithHint("Send it again.").With("retryable", true)
 	}
-	return s.send(ctx, s.directRun(naive.WithIdempotency(ctx, r.idem), r.p, ActionSMSSend), cr, brand, ph, req)
+	return s.send(ctx, s.directRun(naive.WithIdempotency(ctx, r.idem), r.p, ActionSMSSend), cr, brand, ph, req, m.ConsentBasis)
+}
+
+// queuedAt is when a text was handed to the carrier's send: when it was
+// created, or, for a scheduled one, when its time came (SendAt).
+func queuedAt(m *naive.Message) time.Time {
+	if m.SendAt != nil {
+		return *m.SendAt
+	}
+	return m.CreatedAt
 }
 
 // smsCarrierError maps a send refusal; the carrier's opt-out list is the
@@ -385,6 +420,9 @@ func (s *Service) ListMessages(ctx context.Context, subjectID, phoneID string, l
 	if err != nil {
 		return nil, err
 	}
+	for i := range rows {
+		rows[i] = rows[i].WithCodes()
+	}
 	l := page(rows, limit, func(x naive.Message) string { return x.ID })
 	return &l, nil
 }
@@ -416,7 +454,8 @@ func (s *Service) GetMessage(ctx context.Context, subjectID, id string) (*naive.
 	if err := s.requirePermission(ctx, p, ph, perm); err != nil {
 		return nil, err
 	}
-	return m, nil
+	out := m.WithCodes()
+	return &out, nil
 }
 
 // AssignAgent connects an agent to a number with permissions.

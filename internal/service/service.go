@@ -70,6 +70,9 @@ type Config struct {
 	// check (default: HTTP with the webhooks' address guard, 5s, 512 KiB,
 	// a one-minute cache; compliance.go).
 	PageFetcher PageFetcher
+	// Inbox wakes requests waiting for a text (NextMessage): the store's
+	// adapter (default: this process only, polling every second).
+	Inbox Inbox
 	// Now is the clock (default time.Now).
 	Now func() time.Time
 	// Logger (default slog.Default()).
@@ -90,6 +93,9 @@ type Service struct {
 	versionReads versionReads
 	// beat is when this process last heartbeat (UnixNano).
 	beat atomic.Int64
+	// inbox wakes waits for texts, which waits ends (wait.go).
+	inbox Inbox
+	waits waits
 }
 
 // New returns a Service.
@@ -151,7 +157,10 @@ func New(cfg Config) (*Service, error) {
 	if cfg.PageFetcher == nil {
 		cfg.PageFetcher = newPageCache(httpPages{}, compliancePageCacheTTL)
 	}
-	return &Service{cfg: cfg, store: cfg.Store, log: cfg.Logger}, nil
+	if cfg.Inbox == nil {
+		cfg.Inbox = store.NewHub(time.Second)
+	}
+	return &Service{cfg: cfg, store: cfg.Store, log: cfg.Logger, inbox: cfg.Inbox}, nil
 }
 
 // Actions, as named in approvals, kits and run records.

@@ -485,6 +485,32 @@ type Store interface {
 	// the balance after. Errors: ErrInsufficientCredits, ErrKeyExists,
 	// ErrLockLost (nothing stored).
 	ReserveMessage(ctx context.Context, m *naive.Message, debit *naive.LedgerEntry, pr Progress) (int64, error)
+	// ScheduleMessage inserts an outbound message with status scheduled
+	// (its SendAt set, nothing charged) and pr, and enqueues the job that
+	// sends it at SendAt, in one transaction: the job exists exactly when
+	// the message does.
+	ScheduleMessage(ctx context.Context, m *naive.Message, job ScheduledSend, pr Progress) error
+	// ReserveScheduled is a scheduled message's reserve phase: it moves
+	// the message from scheduled to queued with m's Segments, CreditsUsed,
+	// ConsentBasis and SendAt, applies debit (when not nil) and pr, in one
+	// transaction; it returns the balance after. Of concurrent calls one
+	// wins. Errors: ErrConflict (not scheduled: canceled, or taken by
+	// another process), ErrNotFound, ErrInsufficientCredits, ErrKeyExists.
+	ReserveScheduled(ctx context.Context, m *naive.Message, debit *naive.LedgerEntry, pr Progress) (int64, error)
+	// EndScheduled moves a scheduled message of scope to status canceled
+	// (canceled_at = at) or failed (failure_reason = reason, failed_at =
+	// at), charging nothing, and returns it. Errors: ErrNotFound,
+	// ErrConflict (not scheduled).
+	EndScheduled(ctx context.Context, sc naive.Scope, id, status, reason string, at time.Time) (*naive.Message, error)
+	// UpsertConsent records a number's consent for a contact, replacing
+	// the one it held. Errors: ErrNotFound (no such phone in scope).
+	UpsertConsent(ctx context.Context, c *ConsentRecord) error
+	// GetConsent returns a number's consent for a contact. Errors: ErrNotFound.
+	GetConsent(ctx context.Context, sc naive.Scope, phoneID, contact string) (*naive.Consent, error)
+	// ListContacts lists a number's contacts — those it holds a consent
+	// record for and those who opted out of its subject's texts — by
+	// contact after f.After, with both states.
+	ListContacts(ctx context.Context, sc naive.Scope, f ContactFilter) ([]naive.PhoneContact, error)
 	// SetMessageCarrierID records the carrier's id of a sent message, with
 	// pr. Errors: ErrNotFound, ErrLockLost.
 	SetMessageCarrierID(ctx context.Context, id, carrierID string, pr Progress) error
@@ -517,6 +543,9 @@ type Store interface {
 	GetMessage(ctx context.Context, sc naive.Scope, id string) (*naive.Message, error)
 	// ListMessages lists a phone's messages, newest first.
 	ListMessages(ctx context.Context, sc naive.Scope, f naive.MessageFilter) ([]naive.Message, error)
+	// NextInbound returns the phone's oldest inbound message whose id is
+	// after after ("": the oldest of all). Errors: ErrNotFound.
+	NextInbound(ctx context.Context, sc naive.Scope, phoneID, after string) (*naive.Message, error)
 
 	// SetOptOut records whether a contact opted out of a subject's texts;
 	// an older report never undoes a newer one. ce is as in
@@ -713,6 +742,35 @@ type Inbound struct {
 	Event   *naive.Event
 	// OptOut, when set, records a STOP or START keyword with the text.
 	OptOut *OptOut
+	// Consent, when set, is the conversation the text opens: stored only
+	// if the text is and the number holds no consent for the sender yet.
+	Consent *ConsentRecord
+}
+
+// ScheduledSend is the job of a scheduled text: Due is when River runs
+// it, on the server's real clock; the service checks the message's SendAt
+// against its own clock when it runs.
+type ScheduledSend struct {
+	Due time.Time
+	// Principal is who scheduled it, as JSON: the send runs as them.
+	Principal []byte
+}
+
+// ConsentRecord is a consent as stored: a number's, for one contact.
+type ConsentRecord struct {
+	Scope   naive.Scope
+	PhoneID string
+	Contact string
+	naive.Consent
+}
+
+// ContactFilter narrows a contact list: one phone (of SubjectID, whose
+// opt-outs apply), contacts after After, at most Limit.
+type ContactFilter struct {
+	PhoneID   string
+	SubjectID string
+	After     string
+	Limit     int
 }
 
 // OptOut is a contact's opt-out (or opt-in) of a subject's texts.

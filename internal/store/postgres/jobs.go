@@ -30,6 +30,9 @@ type Jobs interface {
 	EventCreated(ctx context.Context, tx pgx.Tx, ev *naive.Event) error
 	// SandboxTaskDue enqueues a sandbox task, due at t.Due. An error rolls the sandbox write back.
 	SandboxTaskDue(ctx context.Context, tx pgx.Tx, t store.SandboxTask) error
+	// MessageScheduled enqueues the send of a scheduled text, due at
+	// job.Due. An error rolls the message back.
+	MessageScheduled(ctx context.Context, tx pgx.Tx, m *naive.Message, job store.ScheduledSend) error
 }
 
 // SetJobs makes the store enqueue its rows' jobs through j (nil: none).

@@ -22,15 +22,20 @@ func (db *DB) GetPhoneByE164(ctx context.Context, mode naive.Mode, e164 string) 
 		WHERE mode = $1 AND e164 = $2 AND status = 'active' ORDER BY id DESC LIMIT 1`, mode, e164), scanPhone)
 }
 
-const messageCols = `id, operator_id, mode, phone_id, subject_id, direction, from_number, to_number, body, attachments,
+// messageInsertCols are the columns every message is inserted with;
+// messageCols those it reads back (an outbound one also sets
+// consent_basis and send_at, insertOutboundSQL).
+const messageInsertCols = `id, operator_id, mode, phone_id, subject_id, direction, from_number, to_number, body, attachments,
 	status, segments, credits_used, failure_reason, agent_id, carrier_id, created_at, received_at, sent_at,
 	delivered_at, failed_at`
+
+const messageCols = messageInsertCols + `, consent_basis, send_at, canceled_at`
 
 func scanMessage(r pgx.Row) (*naive.Message, error) {
 	var m naive.Message
 	if err := r.Scan(&m.ID, &m.OperatorID, &m.Mode, &m.PhoneID, &m.SubjectID, &m.Direction, &m.From, &m.To, &m.Body,
 		(*[]byte)(&m.Attachments), &m.Status, &m.Segments, &m.CreditsUsed, &m.FailureReason, &m.AgentID, &m.CarrierID,
-		&m.CreatedAt, &m.ReceivedAt, &m.SentAt, &m.DeliveredAt, &m.FailedAt); err != nil {
+		&m.CreatedAt, &m.ReceivedAt, &m.SentAt, &m.DeliveredAt, &m.FailedAt, &m.ConsentBasis, &m.SendAt, &m.CanceledAt); err != nil {
 		return nil, err
 	}
 	return &m, nil
@@ -47,14 +52,20 @@ func prepareMessage(method string, m *naive.Message) error {
 	m.SentAt = normPtr(m.SentAt)
 	m.DeliveredAt = normPtr(m.DeliveredAt)
 	m.FailedAt = normPtr(m.FailedAt)
+	m.SendAt = normPtr(m.SendAt)
+	m.CanceledAt = normPtr(m.CanceledAt)
 	m.Attachments = normRaw(m.Attachments)
 	return nil
 }
 
-// insertMessageSQL inserts a message with messageArgs; its foreign keys
-// reject a phone or subject of another scope as not found.
-const insertMessageSQL = `INSERT INTO messages (` + messageCols + `)
-	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)`
+// insertOutboundSQL inserts an outbound message with outboundArgs; its
+// foreign keys reject a phone or subject of another scope as not found.
+const insertOutboundSQL = `INSERT INTO messages (` + messageInsertCols + `, consent_basis, send_at)
+	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23)`
+
+func outboundArgs(m *naive.Message) []any {
+	return append(messageArgs(m), m.ConsentBasis, m.SendAt)
+}
 
 func messageArgs(m *naive.Message) []any {
 	return []any{m.ID, m.OperatorID, m.Mode, m.PhoneID, m.SubjectID, m.Direction, m.From, m.To, m.Body, m.Attachments,
@@ -87,7 +98,7 @@ func (db *DB) ReserveMessage(ctx context.Context, m *naive.Message, debit *naive
 			} else {
 				q.balance(naive.Scope{OperatorID: m.OperatorID, Mode: m.Mode}, &bal)
 			}
-			q.exec(insertMessageSQL, messageArgs(m)...)
+			q.exec(insertOutboundSQL, outboundArgs(m)...)
 		}})
 	if err != nil {
 		return 0, err
@@ -164,7 +175,9 @@ func (db *DB) FailMessage(ctx context.Context, id, reason string, refund *naive.
 // one before: the carrier event ($7: there is one) unless known, then —
 // only if it was new — the message unless its carrier id is stored in
 // its mode, its event ($35: there is one) only if the message was stored,
-// and the opt-out ($42: there is one). The unique keys decide between
+// and the opt-out ($42: there is one), and the conversation's consent
+// ($57: there is one) only if the message was stored and the number
+// holds none for the sender. The unique keys decide between
 // concurrent deliveries: a second waits for the first to commit, then
 // inserts nothing. It returns whether the carrier event let it go on,
 // whether it stored the message, and the stored event's scope, type and
@@ -175,7 +188,7 @@ var inboundSQL = `WITH ce AS (
 		ON CONFLICT (id) DO NOTHING RETURNING 1),
 	go AS (SELECT 1 WHERE NOT $7 OR EXISTS (SELECT 1 FROM ce)),
 	m AS (
-		INSERT INTO messages (` + messageCols + `)
+		INSERT INTO messages (` + messageInsertCols + `)
 		SELECT $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28
 		FROM go ON CONFLICT (mode, carrier_id) WHERE carrier_id <> '' DO NOTHING RETURNING operator_id, mode),
 	e AS (
@@ -188,7 +201,11 @@ var inboundSQL = `WITH ce AS (
 		SELECT $36, $37, $38, $39, $40, $41 FROM go WHERE $42
 		ON CONFLICT (operator_id, mode, subject_id, contact) DO UPDATE
 		SET opted_out = excluded.opted_out, updated_at = excluded.updated_at
-		WHERE excluded.updated_at >= opt_outs.updated_at)
+		WHERE excluded.updated_at >= opt_outs.updated_at),
+	k AS (
+		INSERT INTO consents (` + consentCols + `)
+		SELECT $45, $46, $47, $48, $49, $50, $51, $52, $53, $54, $55, $56 FROM m WHERE $57
+		ON CONFLICT (phone_id, contact) DO NOTHING)
 	SELECT EXISTS (SELECT 1 FROM go), EXISTS (SELECT 1 FROM m),
 		COALESCE((SELECT operator_id FROM e), ''), COALESCE((SELECT mode FROM e), ''),
 		COALESCE((SELECT type FROM e), ''),
@@ -224,7 +241,7 @@ func (db *DB) RecordInbound(ctx context.Context, in *store.Inbound, ce *store.Ca
 	if m.Status == "" {
 		m.Status = naive.MessageReceived
 	}
-	args := make([]any, 0, 44)
+	args := make([]any, 0, 57)
 	if ce != nil {
 		ce.ReceivedAt = norm(ce.ReceivedAt)
 		args = append(args, ce.ID, ce.Mode, ce.Type, ce.AccountID, string(ce.Payload), ce.ReceivedAt, true)
@@ -246,6 +263,7 @@ func (db *DB) RecordInbound(ctx context.Context, in *store.Inbound, ce *store.Ca
 		args = append(args, "", "", "", "", false, time.Time{}, false)
 	}
 	args = append(args, db.jobs != nil, nil)
+	args = append(args, consentArgs(in.Consent)...)
 	var scopes []naive.Scope
 	if ev != nil {
 		sc := naive.Scope{OperatorID: ev.OperatorID, Mode: ev.Mode}
@@ -257,10 +275,11 @@ func (db *DB) RecordInbound(ctx context.Context, in *store.Inbound, ce *store.Ca
 	stored := false
 	err := db.runPhase(ctx, &phase{method: "RecordInbound", pr: &store.Progress{}, scopes: scopes,
 		own: func(q *queue) {
+			// $44: hookSQL's code, before the consent's parameters.
 			if q.piped {
-				args[len(args)-1] = codeHooked
+				args[43] = codeHooked
 			} else {
-				args[len(args)-1] = nil
+				args[43] = nil
 			}
 			q.row(func(r pgx.Row) error {
 				var (
@@ -382,6 +401,14 @@ func (db *DB) ListMessages(ctx context.Context, sc naive.Scope, f naive.MessageF
 		ORDER BY id DESC LIMIT $5`,
 		sc.OperatorID, sc.Mode, f.PhoneID, f.After, limit(f.Limit))
 	return collect(rows, err, scanMessage)
+}
+
+// NextInbound returns the phone's oldest inbound message after the id
+// after (ids sort as they were made), read on messages_phone.
+func (db *DB) NextInbound(ctx context.Context, sc naive.Scope, phoneID, after string) (*naive.Message, error) {
+	return one(db.pool.QueryRow(ctx, `SELECT `+messageCols+` FROM messages
+		WHERE operator_id = $1 AND mode = $2 AND phone_id = $3 AND id > $4 AND direction = 'inbound'
+		ORDER BY id LIMIT 1`, sc.OperatorID, sc.Mode, phoneID, after), scanMessage)
 }
 
 // checkOptOut is the error of method given an opt-out, not nil, without
@@ -522,7 +549,7 @@ func (db *DB) ListAssignments(ctx context.Context, sc naive.Scope, phoneID strin
 // ListStaleQueued lists unfinished outbound sends of every tenant.
 func (db *DB) ListStaleQueued(ctx context.Context, before time.Time, n int) ([]naive.Message, error) {
 	rows, err := db.pool.Query(ctx, `SELECT `+messageCols+` FROM messages
-		WHERE direction = 'outbound' AND status = 'queued' AND carrier_id = '' AND created_at < $1
+		WHERE direction = 'outbound' AND status = 'queued' AND carrier_id = '' AND COALESCE(send_at, created_at) < $1
 		ORDER BY created_at, id LIMIT $2`, norm(before), limit(n))
 	return collect(rows, err, scanMessage)
 }

@@ -43,6 +43,9 @@ type fakeJobs struct{ events atomic.Int64 }
 
 func (j *fakeJobs) ApprovalCreated(context.Context, pgx.Tx, *naive.Approval) error  { return nil }
 func (j *fakeJobs) SandboxTaskDue(context.Context, pgx.Tx, store.SandboxTask) error { return nil }
+func (j *fakeJobs) MessageScheduled(context.Context, pgx.Tx, *naive.Message, store.ScheduledSend) error {
+	return nil
+}
 func (j *fakeJobs) EventCreated(context.Context, pgx.Tx, *naive.Event) error {
 	j.events.Add(1)
 	return nil

@@ -23,14 +23,14 @@ func (db *DB) GetPhoneByE164(ctx context.Context, mode naive.Mode, e164 string) 
 
 const messageCols = `id, operator_id, mode, phone_id, subject_id, direction, from_number, to_number, body, attachments,
 	status, segments, credits_used, failure_reason, agent_id, carrier_id, created_at, received_at, sent_at,
-	delivered_at, failed_at`
+	delivered_at, failed_at, consent_basis, send_at, canceled_at`
 
 func scanMessage(s scanner) (*naive.Message, error) {
 	var m naive.Message
 	if err := s.Scan(&m.ID, &m.OperatorID, &m.Mode, &m.PhoneID, &m.SubjectID, &m.Direction, &m.From, &m.To, &m.Body,
 		(*[]byte)(&m.Attachments), &m.Status, &m.Segments, &m.CreditsUsed, &m.FailureReason, &m.AgentID, &m.CarrierID,
 		timeCol{&m.CreatedAt}, nullTimeCol{&m.ReceivedAt}, nullTimeCol{&m.SentAt}, nullTimeCol{&m.DeliveredAt},
-		nullTimeCol{&m.FailedAt}); err != nil {
+		nullTimeCol{&m.FailedAt}, &m.ConsentBasis, nullTimeCol{&m.SendAt}, nullTimeCol{&m.CanceledAt}); err != nil {
 		return nil, notFound(err)
 	}
 	return &m, nil
@@ -47,6 +47,8 @@ func prepareMessage(method string, m *naive.Message) error {
 	m.SentAt = normPtr(m.SentAt)
 	m.DeliveredAt = normPtr(m.DeliveredAt)
 	m.FailedAt = normPtr(m.FailedAt)
+	m.SendAt = normPtr(m.SendAt)
+	m.CanceledAt = normPtr(m.CanceledAt)
 	m.Attachments = normRaw(m.Attachments)
 	return nil
 }
@@ -58,14 +60,14 @@ func prepareMessage(method string, m *naive.Message) error {
 // inserted reports false.
 func insertMessage(ctx context.Context, tx *txn, m *naive.Message, dedupe bool) (inserted bool, err error) {
 	q := `INSERT INTO messages (` + messageCols + `)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 	if dedupe {
 		q += ` ON CONFLICT (mode, carrier_id) WHERE carrier_id <> '' DO NOTHING`
 	}
 	res, err := tx.ExecContext(ctx, q,
 		m.ID, m.OperatorID, m.Mode, m.PhoneID, m.SubjectID, m.Direction, m.From, m.To, m.Body, rawJSON(m.Attachments),
 		m.Status, m.Segments, m.CreditsUsed, m.FailureReason, m.AgentID, m.CarrierID, ts(m.CreatedAt),
-		nts(m.ReceivedAt), nts(m.SentAt), nts(m.DeliveredAt), nts(m.FailedAt))
+		nts(m.ReceivedAt), nts(m.SentAt), nts(m.DeliveredAt), nts(m.FailedAt), m.ConsentBasis, nts(m.SendAt), nts(m.CanceledAt))
 	if err != nil {
 		return false, err
 	}
@@ -219,6 +221,12 @@ func (db *DB) RecordInbound(ctx context.Context, in *store.Inbound, ce *store.Ca
 				return err
 			}
 		}
+		if stored && in.Consent != nil {
+			// A conversation never replaces a consent already recorded.
+			if err := insertConsent(ctx, tx, in.Consent, false); err != nil {
+				return err
+			}
+		}
 		if in.OptOut != nil {
 			return setOptOut(ctx, tx, in.OptOut)
 		}
@@ -322,6 +330,14 @@ func (db *DB) ListMessages(ctx context.Context, sc naive.Scope, f naive.MessageF
 		ORDER BY id DESC LIMIT ?`,
 		sc.OperatorID, sc.Mode, f.PhoneID, f.PhoneID, f.After, f.After, limit(f.Limit))
 	return collect(rows, err, scanMessage)
+}
+
+// NextInbound returns the phone's oldest inbound message after the id
+// after (ids sort as they were made), read on messages_phone.
+func (db *DB) NextInbound(ctx context.Context, sc naive.Scope, phoneID, after string) (*naive.Message, error) {
+	return scanMessage(db.reader.QueryRowContext(ctx, `SELECT `+messageCols+` FROM messages
+		WHERE operator_id = ? AND mode = ? AND phone_id = ? AND id > ? AND direction = 'inbound'
+		ORDER BY id LIMIT 1`, sc.OperatorID, sc.Mode, phoneID, after))
 }
 
 // checkOptOut is the error of method given an opt-out, not nil, without
@@ -470,7 +486,7 @@ func (db *DB) ListAssignments(ctx context.Context, sc naive.Scope, phoneID strin
 // ListStaleQueued lists unfinished outbound sends of every tenant.
 func (db *DB) ListStaleQueued(ctx context.Context, before time.Time, n int) ([]naive.Message, error) {
 	rows, err := db.reader.QueryContext(ctx, `SELECT `+messageCols+` FROM messages
-		WHERE direction = 'outbound' AND status = 'queued' AND carrier_id = '' AND created_at < ?
+		WHERE direction = 'outbound' AND status = 'queued' AND carrier_id = '' AND COALESCE(send_at, created_at) < ?
 		ORDER BY created_at, id LIMIT ?`, ts(before), limit(n))
 	return collect(rows, err, scanMessage)
 }

@@ -117,6 +117,11 @@ type Jobs[TTx any] struct {
 // ApprovalCreated does nothing.
 func (j *Jobs[TTx]) ApprovalCreated(context.Context, TTx, *naive.Approval) error { return nil }
 
+// MessageScheduled does nothing.
+func (j *Jobs[TTx]) MessageScheduled(context.Context, TTx, *naive.Message, store.ScheduledSend) error {
+	return nil
+}
+
 // EventCreated records ev's id.
 func (j *Jobs[TTx]) EventCreated(_ context.Context, _ TTx, ev *naive.Event) error {
 	j.mu.Lock()
