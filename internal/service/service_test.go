@@ -55,6 +55,11 @@ type fakeCarrier struct {
 	// resends counts ResendBrandVerification calls.
 	unverified map[string]bool
 	resends    int
+	// sendLost, when set, is returned by SendMessage after it sent the
+	// text (an answer lost on the way back) — or without sending when
+	// dropSends is set.
+	sendLost  error
+	dropSends bool
 }
 
 func newFakeCarrier() *fakeCarrier {
@@ -210,7 +215,12 @@ func (f *fakeCarrier) SendMessage(_ context.Context, _ string, m carrier.Outboun
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	s := carrier.SentMessage{ID: f.id("msg")}
-	f.sent[m.Ref] = s
+	if !f.dropSends {
+		f.sent[m.Ref] = s
+	}
+	if f.sendLost != nil {
+		return carrier.SentMessage{}, f.sendLost
+	}
 	return s, nil
 }
 func (f *fakeCarrier) FindMessage(_ context.Context, _ string, ref string) (carrier.SentMessage, bool, error) {
