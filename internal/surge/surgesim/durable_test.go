@@ -461,3 +461,49 @@ func TestDurableLostTaskReplaced(t *testing.T) {
 		t.Fatalf("a send 10s after a lost task's due time scheduled %d advances and %d drains, want one of each", a, d)
 	}
 }
+
+// TestDurableSkipsForeignRecords: a storage shared with another simulator
+// (the Telnyx one writes kinds "telnyx.…") opens, reads and writes as if
+// those records were not there, and leaves them as they are.
+func TestDurableSkipsForeignRecords(t *testing.T) {
+	st := surgesim.NewMemoryStorage()
+	foreign := []surgesim.Record{{Kind: "telnyx.brand", ID: "b1", Data: []byte(`{"seq":1,"brand":{"brandId":"b1"}}`)},
+		{Kind: "telnyx.meta", ID: "seq", Data: []byte(`{"seq":7}`)}}
+	if _, err := st.Update(t.Context(), 0, func([]surgesim.Record) ([]surgesim.Record, []surgesim.Task, error) {
+		return foreign, nil, nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	a, ca := durableSim(t, st, surgesim.Config{})
+	acct := readyAccount(t, ca)
+	// Written after a has read: b's and a's next reads see them as changes.
+	if _, err := st.Update(t.Context(), 0, func([]surgesim.Record) ([]surgesim.Record, []surgesim.Task, error) {
+		return []surgesim.Record{{Kind: "telnyx.campaign", ID: "c1", Data: []byte(`{"seq":2}`)}}, nil, nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	b, cb := durableSim(t, st, surgesim.Config{})
+	if got := must(cb.GetAccount(t.Context(), acct.ID)); got.ID != acct.ID {
+		t.Fatalf("account %+v on a second simulator", got)
+	}
+	must(ca.UpdateAccount(t.Context(), acct.ID, surge.AccountUpdate{Name: surge.String("Renamed")}))
+	if da, db := a.DumpState(), b.DumpState(); da != db {
+		t.Fatalf("the two simulators differ:\nA: %s\nB: %s", da, db)
+	}
+	if len(a.Accounts()) != 1 {
+		t.Fatalf("accounts %+v", a.Accounts())
+	}
+	recs, _, err := st.Changes(t.Context(), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kept := 0
+	for _, r := range recs {
+		if strings.HasPrefix(r.Kind, "telnyx.") {
+			kept++
+		}
+	}
+	if kept != 3 {
+		t.Fatalf("%d foreign records left in the storage, want 3", kept)
+	}
+}

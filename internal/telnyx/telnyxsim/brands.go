@@ -46,7 +46,6 @@ type campaign struct {
 	reject  bool
 	reason  string
 	pinned  string // SetCampaignStatus
-	emitted map[string]bool
 	telnyx.Campaign
 }
 
@@ -66,6 +65,7 @@ func (s *Server) createBrand(r *http.Request, body []byte) (int, any, error) {
 	b.CreatedAt, b.UpdatedAt = stamp(now), stamp(now)
 	s.judgeBrand(b)
 	s.brands[b.BrandID] = b
+	s.touch(kindBrand, b.BrandID)
 	return http.StatusOK, b.Brand, nil
 }
 
@@ -159,6 +159,7 @@ func (s *Server) updateBrand(r *http.Request, body []byte) (int, any, error) {
 	b.Brand = in
 	b.BrandID, b.TCRBrandID, b.CreatedAt, b.UpdatedAt, b.IdentityStatus = id, tcr, created, stamp(s.now()), identity
 	s.judgeBrand(b)
+	s.touch(kindBrand, b.BrandID)
 	return http.StatusOK, b.Brand, nil
 }
 
@@ -179,6 +180,7 @@ func (s *Server) deleteBrand(r *http.Request, _ []byte) (int, any, error) {
 		return 0, nil, err
 	}
 	delete(s.brands, b.BrandID)
+	s.touch(kindBrand, b.BrandID)
 	return http.StatusNoContent, nil, nil
 }
 
@@ -213,6 +215,7 @@ func (s *Server) triggerOTP(r *http.Request, body []byte) (int, any, error) {
 	b.otpPin = fmt.Sprintf("%06d", mrand.IntN(1000000))
 	b.otpRef, b.otpAt = s.newID(), s.now()
 	b.otpSends++
+	s.touch(kindBrand, b.BrandID)
 	return http.StatusOK, telnyx.OTPTriggered{BrandID: b.BrandID, ReferenceID: b.otpRef}, nil
 }
 
@@ -243,13 +246,14 @@ func (s *Server) verifyOTP(r *http.Request, body []byte) (int, any, error) {
 		return 0, nil, one(http.StatusBadRequest, telnyx.CodeBadRequest, "Invalid OTP", "The OTP PIN is invalid or expired.", "/otpPin")
 	}
 	b.IdentityStatus, b.otpPin = telnyx.IdentityVerified, ""
+	s.touch(kindBrand, b.BrandID)
 	return http.StatusNoContent, nil, nil
 }
 
 // BrandOTP returns the PIN last texted to a sole proprietor brand's
 // contact and how many were sent ("" and 0 if none).
 func (s *Server) BrandOTP(brandID string) (pin string, sends int) {
-	s.mu.Lock()
+	s.lockInspected(false)
 	defer s.mu.Unlock()
 	if b, ok := s.brands[brandID]; ok {
 		return b.otpPin, b.otpSends
@@ -259,19 +263,20 @@ func (s *Server) BrandOTP(brandID string) (pin string, sends int) {
 
 // VerifyBrand marks a brand's identity VERIFIED, as the contact's OTP reply would.
 func (s *Server) VerifyBrand(brandID string) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	b, ok := s.brands[brandID]
-	if !ok {
-		return fmt.Errorf("telnyxsim: no brand %q", brandID)
-	}
-	b.IdentityStatus, b.otpPin = telnyx.IdentityVerified, ""
-	return nil
+	return s.mutate(func() error {
+		b, ok := s.brands[brandID]
+		if !ok {
+			return fmt.Errorf("telnyxsim: no brand %q", brandID)
+		}
+		b.IdentityStatus, b.otpPin = telnyx.IdentityVerified, ""
+		s.touch(kindBrand, b.BrandID)
+		return nil
+	})
 }
 
 // Brands returns every brand in creation order.
 func (s *Server) Brands() []telnyx.Brand {
-	s.mu.Lock()
+	s.lockInspected(false)
 	defer s.mu.Unlock()
 	var out []telnyx.Brand
 	for _, b := range sortedBySeq(s.brands, func(b *brand) int64 { return b.seq }) {
@@ -322,12 +327,13 @@ func (s *Server) createCampaign(r *http.Request, body []byte) (int, any, error) 
 			"A SOLE_PROPRIETOR brand may have one campaign.", "/brandId")
 	}
 	now := s.now()
-	c := &campaign{seq: s.nextSeq(), started: now, delay: s.reviewDelay, emitted: map[string]bool{}, Campaign: in}
+	c := &campaign{seq: s.nextSeq(), started: now, delay: s.reviewDelay, Campaign: in}
 	c.reject = strings.Contains(in.Description, RejectToken)
 	c.CampaignID, c.TCRCampaignID = s.newID(), "C"+strings.ToUpper(s.newID()[:6])
 	c.CreateDate, c.Status, c.SubmissionStatus = stamp(now), "ACTIVE", "CREATED"
 	c.CampaignStatus = telnyx.CampaignTCRPending
 	s.campaigns[c.CampaignID] = c
+	s.touch(kindCampaign, c.CampaignID)
 	return http.StatusOK, c.Campaign, nil
 }
 
@@ -368,7 +374,13 @@ func (s *Server) advanceCampaignLocked(c *campaign, now time.Time) {
 	if st == c.CampaignStatus {
 		return
 	}
+	if c.CampaignStatus == telnyx.CampaignTCRPending && c.pinned == "" && st != telnyx.CampaignTCRAccepted {
+		// A clock that jumped past the whole review: its first step was
+		// taken all the same.
+		s.campaignEventLocked(c, telnyx.CampaignEventRegistration, telnyx.CampaignEventSuccess, "The campaign was registered with TCR.")
+	}
 	c.CampaignStatus = st
+	s.touch(kindCampaign, c.CampaignID)
 	switch st {
 	case telnyx.CampaignTCRAccepted:
 		s.campaignEventLocked(c, telnyx.CampaignEventRegistration, telnyx.CampaignEventSuccess, "The campaign was registered with TCR.")
@@ -453,6 +465,7 @@ func (s *Server) updateCampaign(r *http.Request, body []byte) (int, any, error) 
 	set(&c.Sample4, in.Sample4)
 	set(&c.Sample5, in.Sample5)
 	set(&c.WebhookURL, in.WebhookURL)
+	s.touch(kindCampaign, c.CampaignID)
 	return http.StatusOK, c.Campaign, nil
 }
 
@@ -478,6 +491,7 @@ func (s *Server) appealCampaign(r *http.Request, body []byte) (int, any, error) 
 	c.pinned, c.started, c.delay = "", now.Add(-min(time.Second, s.reviewDelay/2)), s.reviewDelay
 	c.reject, c.reason = strings.Contains(in.AppealReason, RejectToken), ""
 	c.CampaignStatus, c.FailureReasons = telnyx.CampaignTCRAccepted, ""
+	s.touch(kindCampaign, c.CampaignID)
 	return http.StatusOK, telnyx.CampaignAppealed{AppealedAt: now.UTC()}, nil
 }
 
@@ -488,9 +502,11 @@ func (s *Server) deactivateCampaign(r *http.Request, _ []byte) (int, any, error)
 	}
 	c.Status = "EXPIRED"
 	c.CampaignStatus = telnyx.CampaignTCRExpired
+	s.touch(kindCampaign, c.CampaignID)
 	for e164, a := range s.assignments {
 		if a.CampaignID == c.CampaignID {
 			delete(s.assignments, e164)
+			s.touch(kindAssignment, e164)
 		}
 	}
 	return http.StatusOK, telnyx.CampaignDeactivated{Time: float64(s.now().Unix()), Message: "Campaign deactivated", RecordType: "campaign"}, nil
@@ -498,22 +514,22 @@ func (s *Server) deactivateCampaign(r *http.Request, _ []byte) (int, any, error)
 
 // SetCampaignStatus pins a campaign's status (a Campaign* constant); the clock stops for it.
 func (s *Server) SetCampaignStatus(id, status string) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	c, ok := s.campaigns[id]
-	if !ok {
-		return fmt.Errorf("telnyxsim: no campaign %q", id)
-	}
-	c.pinned = status
-	s.advanceCampaignLocked(c, s.now())
-	return nil
+	return s.mutate(func() error {
+		c, ok := s.campaigns[id]
+		if !ok {
+			return fmt.Errorf("telnyxsim: no campaign %q", id)
+		}
+		c.pinned = status
+		s.touch(kindCampaign, id)
+		s.advanceCampaignLocked(c, s.now())
+		return nil
+	})
 }
 
 // Campaigns returns every campaign in creation order, as of Now.
 func (s *Server) Campaigns() []telnyx.Campaign {
-	s.mu.Lock()
+	s.lockInspected(true)
 	defer s.mu.Unlock()
-	s.advanceLocked(s.now())
 	var out []telnyx.Campaign
 	for _, c := range sortedBySeq(s.campaigns, func(c *campaign) int64 { return c.seq }) {
 		out = append(out, c.Campaign)

@@ -84,8 +84,10 @@ var (
 type message struct {
 	seq      int64
 	accepted time.Time
-	stage    int // 0 queued, 1 sent, 2 finalized
+	delay    time.Duration // Config.DeliveryDelay when it was sent
+	stage    int           // 0 queued, 1 sent, 2 finalized
 	fail     *telnyx.APIError
+	mdr      *telnyx.MessageRecord // its detail record, once sent
 	telnyx.Message
 }
 
@@ -135,7 +137,7 @@ func (s *Server) createMessage(r *http.Request, body []byte) (int, any, error) {
 			"The recipient replied STOP to this messaging profile.", "/to")
 	}
 	now := s.now()
-	msg := &message{seq: s.nextSeq(), accepted: now, Message: telnyx.Message{ID: s.newID(), RecordType: "message", Direction: "outbound", Type: "SMS",
+	msg := &message{seq: s.nextSeq(), accepted: now, delay: s.deliveryDelay, Message: telnyx.Message{ID: s.newID(), RecordType: "message", Direction: "outbound", Type: "SMS",
 		From: telnyx.Endpoint{PhoneNumber: in.From, Carrier: "Telnyx", LineType: "Wireless"},
 		To:   []telnyx.Endpoint{{PhoneNumber: in.To, Carrier: "T-Mobile USA", LineType: "Wireless", Status: telnyx.DeliveryQueued}},
 		Text: in.Text, MessagingProfileID: n.MessagingProfileID, WebhookURL: in.WebhookURL, WebhookFailoverURL: in.WebhookFailoverURL,
@@ -149,6 +151,7 @@ func (s *Server) createMessage(r *http.Request, body []byte) (int, any, error) {
 			Detail: "The sending number is not assigned to an active 10DLC campaign."}
 	}
 	s.messages[msg.ID] = msg
+	s.touch(kindMessage, msg.ID)
 	return http.StatusOK, map[string]any{"data": msg.Message}, nil
 }
 
@@ -167,28 +170,28 @@ func (s *Server) advanceMessageLocked(m *message, now time.Time) {
 	if m.Direction != "outbound" {
 		return
 	}
-	if m.stage == 0 && now.Sub(m.accepted) >= s.deliveryDelay {
+	if m.stage == 0 && now.Sub(m.accepted) >= m.delay {
 		m.stage = 1
-		at := m.accepted.Add(s.deliveryDelay).UTC()
+		s.touch(kindMessage, m.ID)
+		at := m.accepted.Add(m.delay).UTC()
 		m.SentAt, m.To[0].Status = &at, telnyx.DeliverySent
-		s.records = append(s.records, telnyx.MessageRecord{UUID: m.ID, RecordType: "message_detail_record", Direction: "outbound", Status: "sent",
+		m.mdr = &telnyx.MessageRecord{UUID: m.ID, RecordType: "message_detail_record", Direction: "outbound", Status: "sent",
 			CLI: m.From.PhoneNumber, CLD: m.To[0].PhoneNumber, ProfileID: m.MessagingProfileID, DeliveryStatusWebhookURL: m.WebhookURL,
-			CreatedAt: m.accepted.UTC(), SentAt: at})
+			CreatedAt: m.accepted.UTC(), SentAt: at}
 		s.emitLocked(m.WebhookURL, telnyx.EventMessageSent, s.envelopeLocked(telnyx.EventMessageSent, at, m.Message, m.WebhookURL))
 	}
-	if m.stage == 1 && now.Sub(m.accepted) >= 2*s.deliveryDelay {
+	if m.stage == 1 && now.Sub(m.accepted) >= 2*m.delay {
 		m.stage = 2
-		at := m.accepted.Add(2 * s.deliveryDelay).UTC()
+		s.touch(kindMessage, m.ID)
+		at := m.accepted.Add(2 * m.delay).UTC()
 		m.CompletedAt, m.To[0].Status = &at, telnyx.DeliveryDelivered
 		if m.fail != nil {
 			m.To[0].Status, m.Errors = telnyx.DeliveryFailed, []telnyx.APIError{*m.fail}
 		}
-		for i := range s.records {
-			if s.records[i].UUID == m.ID {
-				s.records[i].Status = map[bool]string{true: "failed", false: "delivered"}[m.fail != nil]
-				if m.fail != nil {
-					s.records[i].Errors = []string{m.fail.Code}
-				}
+		if m.mdr != nil {
+			m.mdr.Status = map[bool]string{true: "failed", false: "delivered"}[m.fail != nil]
+			if m.fail != nil {
+				m.mdr.Errors = []string{m.fail.Code}
 			}
 		}
 		s.emitLocked(m.WebhookURL, telnyx.EventMessageFinalized, s.envelopeLocked(telnyx.EventMessageFinalized, at, m.Message, m.WebhookURL))
@@ -212,7 +215,11 @@ func (s *Server) detailRecords(r *http.Request, _ []byte) (int, any, error) {
 			"The sandbox models only filter[record_type]=messaging.", "/filter/record_type")
 	}
 	var out []telnyx.MessageRecord
-	for _, rec := range s.records {
+	for _, m := range sortedBySeq(s.messages, func(m *message) int64 { return m.seq }) {
+		if m.mdr == nil {
+			continue
+		}
+		rec := *m.mdr
 		keep := true
 		for k, v := range map[string]string{"direction": rec.Direction, "status": rec.Status, "cli": rec.CLI, "cld": rec.CLD,
 			"profile_id": rec.ProfileID, "delivery_status_webhook_url": rec.DeliveryStatusWebhookURL, "uuid": rec.UUID} {
@@ -250,9 +257,12 @@ func (s *Server) sandboxInbound(r *http.Request, body []byte) (int, any, error) 
 // message.received goes to Config.WebhookURL, and STOP or START words opt
 // the sender out or in.
 func (s *Server) Inbound(from, to, text string) (telnyx.Message, error) {
-	s.mu.Lock()
-	m, err := s.inboundLocked(InboundRequest{From: from, To: to, Text: text})
-	s.mu.Unlock()
+	var m telnyx.Message
+	err := s.mutate(func() error {
+		var err error
+		m, err = s.inboundLocked(InboundRequest{From: from, To: to, Text: text})
+		return err
+	})
 	s.kick()
 	return m, err
 }
@@ -271,11 +281,13 @@ func (s *Server) inboundLocked(in InboundRequest) (telnyx.Message, error) {
 	for _, w := range OptOutWords {
 		if word == w {
 			s.optOuts[s.optKey(n, in.From)] = true
+			s.touch(kindOptOut, s.optKey(n, in.From))
 		}
 	}
 	for _, w := range OptInWords {
 		if word == w {
 			delete(s.optOuts, s.optKey(n, in.From))
+			s.touch(kindOptOut, s.optKey(n, in.From))
 		}
 	}
 	now := s.now().UTC()
@@ -284,13 +296,14 @@ func (s *Server) inboundLocked(in InboundRequest) (telnyx.Message, error) {
 		To:   []telnyx.Endpoint{{PhoneNumber: in.To, Carrier: "Telnyx", LineType: "Wireless", Status: "webhook_delivered"}},
 		Text: in.Text, MessagingProfileID: n.MessagingProfileID, Encoding: "GSM-7", Parts: 1, Errors: []telnyx.APIError{}, ReceivedAt: &now}
 	s.messages[m.ID] = &message{seq: s.nextSeq(), accepted: now, stage: 2, Message: m}
+	s.touch(kindMessage, m.ID)
 	s.emitLocked("", telnyx.EventMessageReceived, s.envelopeLocked(telnyx.EventMessageReceived, now, m, ""))
 	return m, nil
 }
 
 // OptedOut reports whether contact opted out of texts from the number's messaging profile.
 func (s *Server) OptedOut(number, contact string) bool {
-	s.mu.Lock()
+	s.lockInspected(false)
 	defer s.mu.Unlock()
 	id, ok := s.inUse[number]
 	if !ok {
@@ -301,7 +314,7 @@ func (s *Server) OptedOut(number, contact string) bool {
 
 // Messages returns every message, sent and received, in order.
 func (s *Server) Messages() []telnyx.Message {
-	s.mu.Lock()
+	s.lockInspected(false)
 	defer s.mu.Unlock()
 	var out []telnyx.Message
 	for _, m := range sortedBySeq(s.messages, func(m *message) int64 { return m.seq }) {

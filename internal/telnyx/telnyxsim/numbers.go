@@ -35,6 +35,7 @@ var e164 = regexp.MustCompile(`^\+1[2-9]\d{9}$`)
 type order struct {
 	seq     int64
 	created time.Time
+	delay   time.Duration // Config.OrderDelay when it was placed
 	telnyx.NumberOrder
 }
 
@@ -148,7 +149,7 @@ func (s *Server) createOrder(r *http.Request, body []byte) (int, any, error) {
 		}
 	}
 	now := s.now()
-	o := &order{seq: s.nextSeq(), created: now, NumberOrder: telnyx.NumberOrder{ID: s.newID(), RecordType: "number_order", Status: telnyx.OrderPending,
+	o := &order{seq: s.nextSeq(), created: now, delay: s.cfg.OrderDelay, NumberOrder: telnyx.NumberOrder{ID: s.newID(), RecordType: "number_order", Status: telnyx.OrderPending,
 		CustomerReference: in.CustomerReference, MessagingProfileID: in.MessagingProfileID, ConnectionID: in.ConnectionID,
 		PhoneNumbersCount: len(in.PhoneNumbers), RequirementsMet: true, CreatedAt: now.UTC(), UpdatedAt: now.UTC()}}
 	for _, pn := range in.PhoneNumbers {
@@ -156,6 +157,7 @@ func (s *Server) createOrder(r *http.Request, body []byte) (int, any, error) {
 			PhoneNumber: pn.PhoneNumber, PhoneNumberType: numberType(pn.PhoneNumber), Status: telnyx.OrderPending, RequirementsMet: true})
 	}
 	s.orders[o.ID] = o
+	s.touch(kindOrder, o.ID)
 	s.advanceOrderLocked(o, now)
 	return http.StatusOK, map[string]any{"data": o.NumberOrder}, nil
 }
@@ -169,9 +171,10 @@ func numberType(n string) string {
 
 // advanceOrderLocked decides a pending order once OrderDelay has passed.
 func (s *Server) advanceOrderLocked(o *order, now time.Time) {
-	if o.Status != telnyx.OrderPending || now.Sub(o.created) < s.cfg.OrderDelay {
+	if o.Status != telnyx.OrderPending || now.Sub(o.created) < o.delay {
 		return
 	}
+	s.touch(kindOrder, o.ID)
 	ok := 0
 	for i := range o.PhoneNumbers {
 		on := &o.PhoneNumbers[i]
@@ -186,6 +189,7 @@ func (s *Server) advanceOrderLocked(o *order, now time.Time) {
 			MessagingProfileID: o.MessagingProfileID, ConnectionID: o.ConnectionID, PurchasedAt: stamp(now), CreatedAt: stamp(now), UpdatedAt: stamp(now)}}
 		s.numbers[n.ID] = n
 		s.inUse[n.PhoneNumber.PhoneNumber] = n.ID
+		s.touch(kindNumber, n.ID)
 	}
 	o.Status, o.UpdatedAt = telnyx.OrderFailure, now.UTC()
 	if ok > 0 {
@@ -262,6 +266,7 @@ func (s *Server) updateNumber(r *http.Request, body []byte) (int, any, error) {
 		n.Tags = slices.Clone(in.Tags)
 	}
 	n.UpdatedAt = stamp(s.now())
+	s.touch(kindNumber, n.ID)
 	return http.StatusOK, map[string]any{"data": n.PhoneNumber}, nil
 }
 
@@ -275,6 +280,8 @@ func (s *Server) deleteNumber(r *http.Request, _ []byte) (int, any, error) {
 	delete(s.numbers, n.ID)
 	delete(s.inUse, n.PhoneNumber.PhoneNumber)
 	delete(s.assignments, n.PhoneNumber.PhoneNumber)
+	s.touch(kindNumber, n.ID)
+	s.touch(kindAssignment, n.PhoneNumber.PhoneNumber)
 	out := n.PhoneNumber
 	out.Status = "deleted"
 	return http.StatusOK, map[string]any{"data": out}, nil
@@ -303,6 +310,7 @@ func (s *Server) updateMessaging(r *http.Request, body []byte) (int, any, error)
 		return 0, nil, err
 	}
 	n.MessagingProfileID, n.UpdatedAt = in.MessagingProfileID, stamp(s.now())
+	s.touch(kindNumber, n.ID)
 	return http.StatusOK, map[string]any{"data": s.numberMessaging(n)}, nil
 }
 
@@ -355,6 +363,7 @@ func (s *Server) assign(r *http.Request, body []byte) (int, any, error) {
 	a := &telnyx.NumberCampaign{PhoneNumber: in.PhoneNumber, CampaignID: c.CampaignID, BrandID: c.BrandID, TelnyxCampaignID: c.CampaignID,
 		AssignmentStatus: telnyx.AssignmentAssigned, CreatedAt: now, UpdatedAt: now}
 	s.assignments[in.PhoneNumber] = a
+	s.touch(kindAssignment, in.PhoneNumber)
 	return http.StatusOK, *a, nil
 }
 
@@ -385,6 +394,7 @@ func (s *Server) unassign(r *http.Request, _ []byte) (int, any, error) {
 		return 0, nil, notFound("phone number campaign")
 	}
 	delete(s.assignments, a.PhoneNumber)
+	s.touch(kindAssignment, a.PhoneNumber)
 	out := *a
 	out.AssignmentStatus = telnyx.UnassignmentPending
 	return http.StatusOK, out, nil
@@ -392,7 +402,7 @@ func (s *Server) unassign(r *http.Request, _ []byte) (int, any, error) {
 
 // Numbers returns every number the account holds, in purchase order.
 func (s *Server) Numbers() []telnyx.PhoneNumber {
-	s.mu.Lock()
+	s.lockInspected(false)
 	defer s.mu.Unlock()
 	var out []telnyx.PhoneNumber
 	for _, n := range sortedBySeq(s.numbers, func(n *number) int64 { return n.seq }) {
@@ -403,7 +413,7 @@ func (s *Server) Numbers() []telnyx.PhoneNumber {
 
 // Assignment returns a number's campaign assignment, if any.
 func (s *Server) Assignment(e164 string) (telnyx.NumberCampaign, bool) {
-	s.mu.Lock()
+	s.lockInspected(false)
 	defer s.mu.Unlock()
 	a, ok := s.assignments[e164]
 	if !ok {

@@ -3,11 +3,16 @@
 // envelope ({"errors":[{"code","title","detail","source"}]}) and
 // Ed25519-signed webhooks as Telnyx, for tests, test mode and local
 // development. Mount it with httptest.NewServer and point a telnyx.Client
-// at <server URL>/v2. Its state lives in this process's memory (durable
-// state, as surgesim has, is not modelled yet). It exposes fault knobs and
-// inspection helpers, and panics on any route it does not model so that a
-// gap fails loudly in tests, unless Config.Standalone is set, when such a
-// route gets a Telnyx-shaped 404 naming it.
+// at <server URL>/v2. New keeps its state in this process's memory; Open
+// keeps it in a surgesim.Storage (the server's own database in test mode,
+// shared with the Surge simulator: every record kind here starts with
+// "telnyx."), shared by every simulator on it — other processes, and later
+// starts of this one — with its clock-driven transitions and webhooks as
+// Tasks the storage schedules durably (see durable.go). It exposes fault
+// knobs (per process) and inspection helpers, and panics on any route it
+// does not model so that a gap fails loudly in tests, unless
+// Config.Standalone is set, when such a route gets a Telnyx-shaped 404
+// naming it.
 //
 // Modelled: 10DLC brands (create, read, replace, list, delete, feedback,
 // the sole proprietor's SMS OTP), campaigns (campaign builder, read, list
@@ -48,13 +53,14 @@
 // profile (later sends get 400 with error 40300) and START or UNSTOP opts
 // it back in.
 //
-// Not modelled: durable state, brand vetting, toll-free verification,
-// MMS media, number pools, messaging profiles as resources (any id is
-// accepted), number limits, brand status webhooks.
+// Not modelled: brand vetting, toll-free verification, MMS media, number
+// pools, messaging profiles as resources (any id is accepted), number
+// limits, brand status webhooks.
 package telnyxsim
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/ed25519"
 	"crypto/rand"
@@ -66,11 +72,13 @@ import (
 	"log/slog"
 	mrand "math/rand/v2"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/naive-oss/naive/internal/surge/surgesim"
 	"github.com/naive-oss/naive/internal/telnyx"
 )
 
@@ -165,11 +173,26 @@ type Server struct {
 	inUse       map[string]string  // E.164 → number id
 	assignments map[string]*telnyx.NumberCampaign
 	messages    map[string]*message
-	records     []telnyx.MessageRecord
 	optOuts     map[string]bool // profile (or number) + "|" + contact
-	events      []Delivery
+	events      []event         // in sequence order
+	eventAt     map[string]int  // event id → index in events
 	outbox      []Delivery
 	closed      bool
+
+	// With a Storage (durable.go): the version of the state in memory,
+	// whether a failed write left it unsure, and the objects touched and
+	// tasks scheduled by the write under way (nil outside one).
+	store   surgesim.Storage
+	version int64
+	stale   bool
+	dirty   map[recKey]struct{}
+	tasks   []surgesim.Task
+	// advanceDue is when the earliest TaskAdvance scheduled is due (zero:
+	// none); undelivered are the events a webhook drain has still to send,
+	// and drainScheduled when the last drain was scheduled.
+	advanceDue     time.Time
+	undelivered    map[string]bool
+	drainScheduled time.Time
 
 	wake      chan struct{}
 	done      chan struct{}
@@ -187,8 +210,41 @@ type Delivery struct {
 	Body []byte
 }
 
-// New returns a simulator for cfg; call Close to stop its goroutines.
+// event is an emitted webhook as the state keeps it: its id (its sequence
+// number) and the URL it named itself (a text's webhook_url, a campaign's
+// webhookURL; "" for Config.WebhookURL, which Delivery.URL resolves).
+type event struct {
+	seq int64
+	id  string
+	own string
+	Delivery
+}
+
+// New returns a simulator for cfg whose state lives in this process's
+// memory; call Close to stop its goroutines. Open keeps it in a Storage.
 func New(cfg Config) *Server {
+	s := newServer(cfg)
+	if s.priv == nil {
+		s.priv = newKey()
+	}
+	s.wg.Add(2)
+	go s.tickLoop()
+	go s.deliverLoop()
+	return s
+}
+
+// newKey generates a webhook signing key.
+func newKey() ed25519.PrivateKey {
+	_, priv, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		panic(fmt.Sprintf("telnyxsim: generate webhook key: %v", err))
+	}
+	return priv
+}
+
+// newServer is a simulator with an empty state and its routes, without a
+// key unless cfg has one, and without goroutines.
+func newServer(cfg Config) *Server {
 	s := &Server{
 		cfg:           cfg,
 		now:           cfg.Now,
@@ -201,17 +257,10 @@ func New(cfg Config) *Server {
 		rng:           mrand.New(mrand.NewPCG(0, 0)),
 		before:        cfg.BeforeFunc,
 		counts:        map[string]int{},
-		brands:        map[string]*brand{},
-		campaigns:     map[string]*campaign{},
-		orders:        map[string]*order{},
-		numbers:       map[string]*number{},
-		inUse:         map[string]string{},
-		assignments:   map[string]*telnyx.NumberCampaign{},
-		messages:      map[string]*message{},
-		optOuts:       map[string]bool{},
 		wake:          make(chan struct{}, 1),
 		done:          make(chan struct{}),
 	}
+	s.resetStateLocked()
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	if s.now == nil {
 		s.now = time.Now
@@ -222,13 +271,6 @@ func New(cfg Config) *Server {
 	if s.deliveryDelay <= 0 {
 		s.deliveryDelay = DefaultDeliveryDelay
 	}
-	if s.priv == nil {
-		_, priv, err := ed25519.GenerateKey(rand.Reader)
-		if err != nil {
-			panic(fmt.Sprintf("telnyxsim: generate webhook key: %v", err))
-		}
-		s.priv = priv
-	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
@@ -236,15 +278,30 @@ func New(cfg Config) *Server {
 		s.hc = &http.Client{Timeout: 10 * time.Second}
 	}
 	s.routes()
-	s.wg.Add(2)
-	go s.tickLoop()
-	go s.deliverLoop()
 	return s
 }
 
+// resetStateLocked empties the state (not the settings, nor the key).
+func (s *Server) resetStateLocked() {
+	s.seq = 0
+	s.brands = map[string]*brand{}
+	s.campaigns = map[string]*campaign{}
+	s.orders = map[string]*order{}
+	s.numbers = map[string]*number{}
+	s.inUse = map[string]string{}
+	s.assignments = map[string]*telnyx.NumberCampaign{}
+	s.messages = map[string]*message{}
+	s.optOuts = map[string]bool{}
+	s.events, s.eventAt = nil, map[string]int{}
+	s.advanceDue, s.undelivered, s.drainScheduled = time.Time{}, map[string]bool{}, time.Time{}
+}
+
 // PublicKey is the base64 Ed25519 key webhooks verify with, as Telnyx's
-// portal shows an account's (telnyx.CarrierConfig.PublicKey).
+// portal shows an account's (telnyx.CarrierConfig.PublicKey). With a
+// Storage it is the storage's key (see Open), the same after a restart.
 func (s *Server) PublicKey() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	return base64.StdEncoding.EncodeToString(s.priv.Public().(ed25519.PublicKey))
 }
 
@@ -340,12 +397,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, h handlerFunc) {
 		return
 	}
 
-	status, v, err := func() (int, any, error) {
-		s.mu.Lock()
-		defer s.mu.Unlock() // a handler's loud failure (panic) must not leave the state locked
-		s.advanceLocked(s.now())
-		return h(r, body)
-	}()
+	status, v, err := s.act(r, func() (int, any, error) { return h(r, body) })
 	s.kick()
 
 	if fl == faultLose {
@@ -467,6 +519,39 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	_, _ = w.Write(append(b, '\n'))
 }
 
+// act runs a handler on the state. In memory it runs under the lock after
+// the transitions due by now. With a Storage, a GET reads what other
+// simulators wrote first; anything else is a durable write, answered only
+// once stored. A handler's loud failure (panic) never leaves the state
+// locked.
+func (s *Server) act(r *http.Request, h func() (int, any, error)) (int, any, error) {
+	if s.store == nil {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		s.advanceLocked(s.now())
+		return h()
+	}
+	if r.Method == http.MethodGet {
+		err := s.lockSynced(r.Context())
+		defer s.mu.Unlock()
+		if err != nil {
+			s.log.Error("telnyxsim: storage", "err", err)
+			return 0, nil, errStorage
+		}
+		return h()
+	}
+	var (
+		status int
+		v      any
+		herr   error
+	)
+	if err := s.write(r.Context(), func() { status, v, herr = h() }); err != nil {
+		s.log.Error("telnyxsim: storage", "err", err)
+		return 0, nil, errStorage
+	}
+	return status, v, herr
+}
+
 // decode reads a JSON body; unknown fields are ignored, as Telnyx does.
 func decode(body []byte, v any) error {
 	if len(bytes.TrimSpace(body)) == 0 {
@@ -481,9 +566,16 @@ func decode(body []byte, v any) error {
 // --- clock ---
 
 // Tick applies every clock-driven transition due at Now (reviews, orders,
-// deliveries); a background ticker calls it too, and tests with a fake
-// clock call it to fire webhooks deterministically.
+// deliveries); in memory a background ticker calls it too, and tests with a
+// fake clock call it to fire webhooks deterministically. With a Storage it
+// is a write that stores them (their webhooks wait for a TaskWebhook).
 func (s *Server) Tick() {
+	if s.store != nil {
+		if err := s.write(context.Background(), nil); err != nil {
+			s.log.Error("telnyxsim: storage", "err", err)
+		}
+		return
+	}
 	s.mu.Lock()
 	s.advanceLocked(s.now())
 	s.mu.Unlock()
@@ -512,23 +604,77 @@ func (s *Server) advanceLocked(now time.Time) {
 	for _, o := range sortedBySeq(s.orders, func(o *order) int64 { return o.seq }) {
 		s.advanceOrderLocked(o, now)
 	}
-	for _, m := range sortedBySeq(s.messages, func(m *message) int64 { return m.seq }) {
+	for _, m := range s.pendingMessagesLocked() {
 		s.advanceMessageLocked(m, now)
 	}
+}
+
+// pendingMessagesLocked returns the outbound texts not finalized yet, in
+// order.
+func (s *Server) pendingMessagesLocked() []*message {
+	var out []*message
+	for _, m := range s.messages {
+		if m.Direction == "outbound" && m.stage < 2 {
+			out = append(out, m)
+		}
+	}
+	slices.SortFunc(out, func(a, b *message) int { return cmp.Compare(a.seq, b.seq) })
+	return out
 }
 
 // --- webhooks ---
 
 // emitLocked records an event and queues its delivery to url (or
-// Config.WebhookURL when url is "").
+// Config.WebhookURL when url is ""). With a Storage the event is stored
+// with the write under way and sent by a TaskWebhook, from whichever
+// process runs it (to that process's Config.WebhookURL when url is "").
 func (s *Server) emitLocked(url, typ string, body []byte) {
-	if url == "" {
-		url = s.cfg.WebhookURL
+	seq := s.nextSeq()
+	ev := event{seq: seq, id: eventID(seq), own: url, Delivery: Delivery{URL: cmp.Or(url, s.cfg.WebhookURL), Type: typ, Body: body}}
+	s.addEventLocked(ev)
+	if s.store != nil {
+		s.touch(kindEvent, ev.id)
+		if ev.URL != "" {
+			s.queueWebhookLocked(ev.id, s.now())
+		}
+		return
 	}
-	d := Delivery{URL: url, Type: typ, Body: body}
-	s.events = append(s.events, d)
-	if url != "" && !s.closed {
-		s.outbox = append(s.outbox, d)
+	if ev.URL != "" && !s.closed {
+		s.outbox = append(s.outbox, ev.Delivery)
+	}
+}
+
+// deliverTo is where this simulator sends a webhook addressed to u. The
+// sandbox stands in for a carrier whose one customer is the server that
+// runs it, so an event's own URL keeps its path and query but goes to the
+// host of this simulator's Config.WebhookURL: a URL recorded by a process
+// that has since restarted on another address still reaches the server
+// (real Telnyx would keep calling the old address).
+func (s *Server) deliverTo(u string) string {
+	if s.cfg.WebhookURL == "" || u == "" {
+		return u
+	}
+	base, err := url.Parse(s.cfg.WebhookURL)
+	if err != nil {
+		return u
+	}
+	own, err := url.Parse(u)
+	if err != nil {
+		return u
+	}
+	own.Scheme, own.Host = base.Scheme, base.Host
+	return own.String()
+}
+
+// addEventLocked records an event in sequence order.
+func (s *Server) addEventLocked(ev event) {
+	i := len(s.events)
+	for i > 0 && s.events[i-1].seq > ev.seq {
+		i--
+	}
+	s.events = slices.Insert(s.events, i, ev)
+	for j := i; j < len(s.events); j++ {
+		s.eventAt[s.events[j].id] = j
 	}
 }
 
@@ -585,7 +731,7 @@ func (s *Server) deliver(d Delivery) {
 		if attempt > 0 && !s.wait(s.ctx, 100*time.Millisecond<<(attempt-1)) {
 			return
 		}
-		err := s.post(d)
+		err := s.post(s.ctx, s.priv, d)
 		if err == nil {
 			return
 		}
@@ -594,15 +740,15 @@ func (s *Server) deliver(d Delivery) {
 	s.log.Error("telnyxsim: webhook dropped after retries", "type", d.Type)
 }
 
-// post sends one signed delivery.
-func (s *Server) post(d Delivery) error {
-	ctx, cancel := context.WithTimeout(s.ctx, 10*time.Second)
+// post sends one delivery signed with priv.
+func (s *Server) post(ctx context.Context, priv ed25519.PrivateKey, d Delivery) error {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, d.URL, bytes.NewReader(d.Body))
 	if err != nil {
 		return err
 	}
-	for k, v := range telnyx.SignWebhook(s.priv, s.now(), d.Body) {
+	for k, v := range telnyx.SignWebhook(priv, s.now(), d.Body) {
 		req.Header[k] = v
 	}
 	req.Header.Set("Content-Type", "application/json")
@@ -621,9 +767,47 @@ func (s *Server) post(d Delivery) error {
 
 // Events returns every webhook emitted so far, delivered or not.
 func (s *Server) Events() []Delivery {
-	s.mu.Lock()
+	s.lockInspected(false)
 	defer s.mu.Unlock()
-	return slices.Clone(s.events)
+	out := make([]Delivery, len(s.events))
+	for i, ev := range s.events {
+		out[i] = ev.Delivery
+	}
+	return out
+}
+
+// lockInspected locks the state for an inspection helper, readied: with a
+// Storage it reads what other simulators wrote (a failure is logged: the
+// helpers answer from memory); in memory, when advance, it runs the
+// transitions due by now, as a request would.
+func (s *Server) lockInspected(advance bool) {
+	if s.store != nil {
+		if err := s.lockSynced(context.Background()); err != nil {
+			s.log.Error("telnyxsim: storage", "err", err)
+		}
+		return
+	}
+	s.mu.Lock()
+	if advance {
+		s.advanceLocked(s.now())
+	}
+}
+
+// mutate runs fn on the state for a helper that changes it: in memory
+// under the lock after the transitions due, with a Storage as a durable
+// write. It returns fn's error, or the storage's.
+func (s *Server) mutate(fn func() error) error {
+	if s.store == nil {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		s.advanceLocked(s.now())
+		return fn()
+	}
+	var err error
+	if serr := s.write(context.Background(), func() { err = fn() }); serr != nil {
+		return serr
+	}
+	return err
 }
 
 // RequestCount returns how many requests reached a route pattern, e.g.
@@ -637,6 +821,7 @@ func (s *Server) RequestCount(method, pattern string) int {
 // --- helpers ---
 
 func (s *Server) nextSeq() int64 {
+	s.touch(kindMeta, metaSeq)
 	s.seq++
 	return s.seq
 }
