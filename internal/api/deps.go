@@ -45,6 +45,9 @@ type CarrierWebhookReceiver interface {
 	// Errors: unauthorized (missing, bad or stale signature),
 	// invalid_input (not a carrier event).
 	HandleCarrierWebhook(ctx context.Context, h http.Header, body []byte) error
+	// HandleCarrierWebhookFrom is HandleCarrierWebhook for one named
+	// carrier (POST /webhooks/surge, /webhooks/telnyx).
+	HandleCarrierWebhookFrom(ctx context.Context, carrier string, h http.Header, body []byte) error
 }
 
 // IdempotencyStore keeps one record per (caller, Idempotency-Key) in the

@@ -373,7 +373,19 @@ func (s *Server) surgeWebhook(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return decodeError(err)
 	}
-	if err := s.carrier.HandleCarrierWebhook(r.Context(), r.Header, body); err != nil {
+	if err := s.carrier.HandleCarrierWebhookFrom(r.Context(), naive.CarrierSurge, r.Header, body); err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, map[string]bool{"received": true})
+}
+
+// telnyxWebhook receives Telnyx's webhooks (Ed25519-signed).
+func (s *Server) telnyxWebhook(w http.ResponseWriter, r *http.Request) error {
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		return decodeError(err)
+	}
+	if err := s.carrier.HandleCarrierWebhookFrom(r.Context(), naive.CarrierTelnyx, r.Header, body); err != nil {
 		return err
 	}
 	return writeJSON(w, http.StatusOK, map[string]bool{"received": true})
@@ -545,13 +557,16 @@ func (s *Server) sandboxSMS(w http.ResponseWriter, r *http.Request) error {
 	if s.cfg.SandboxInbound == nil {
 		return naive.Errorf(naive.ENotConfigured, "This server has no sandbox carrier.")
 	}
+	carrierName := naive.CarrierSurge
 	if in.To != "" && in.To == s.cfg.SandboxVerificationNumber {
 		// The owner's reply to a sole proprietor's verification text.
 		if err := s.phones.AwaitingVerification(r.Context(), in.From); err != nil {
 			return err
 		}
-	} else if _, err := s.phones.GetPhoneByNumber(r.Context(), in.To); err != nil {
+	} else if ph, err := s.phones.GetPhoneByNumber(r.Context(), in.To); err != nil {
 		return err
+	} else if ph.Carrier != "" {
+		carrierName = ph.Carrier // the simulator of the number's carrier
 	}
 	if in.From == "" {
 		in.From = "+14155550199"
@@ -559,7 +574,7 @@ func (s *Server) sandboxSMS(w http.ResponseWriter, r *http.Request) error {
 	if in.Body == "" {
 		return naive.InvalidParam("body", "body is required.")
 	}
-	if err := s.cfg.SandboxInbound(in.To, in.From, in.Body); err != nil {
+	if err := s.cfg.SandboxInbound(carrierName, in.To, in.From, in.Body); err != nil {
 		return naive.Errorf(naive.EInvalidInput, "The sandbox refused the text: %v", err)
 	}
 	return writeJSON(w, http.StatusAccepted, map[string]string{"status": "sent", "to": in.To, "from": in.From})

@@ -82,6 +82,13 @@ type (
 		AccountID string          `json:"account_id"`
 		Data      json.RawMessage `json:"data"`
 	}
+	telnyxEvent struct {
+		Data struct {
+			ID        string          `json:"id"`
+			EventType string          `json:"event_type" jsonschema:"Telnyx event type, e.g. message.received or message.finalized; unknown types are accepted and ignored."`
+			Payload   json.RawMessage `json:"payload"`
+		} `json:"data"`
+	}
 	webhookReceived struct {
 		Received bool `json:"received"`
 	}
@@ -96,6 +103,7 @@ var docNames = map[reflect.Type]string{
 	reflect.TypeFor[sandboxSMSRequest](): "SandboxSMSRequest",
 	reflect.TypeFor[sandboxSMSSent]():    "SandboxSMSSent",
 	reflect.TypeFor[carrierEvent]():      "CarrierEvent",
+	reflect.TypeFor[telnyxEvent]():       "TelnyxEvent",
 	reflect.TypeFor[webhookReceived]():   "WebhookReceived",
 }
 
@@ -147,6 +155,7 @@ const (
 	authHuman                   // a human session; API keys get 403 forbidden
 	authBearer                  // an API key or a session token, as a bearer header only (/mcp)
 	authWebhook                 // a Standard Webhooks signature (carrier webhooks)
+	authTelnyx                  // a Telnyx Ed25519 signature (Telnyx's webhooks)
 )
 
 // body is an operation's request body: a Go type decoded from JSON (nil t:
@@ -362,6 +371,9 @@ func operations() []op {
 		{method: "POST", path: "/webhooks/surge", id: "receiveCarrierWebhook", tag: "carrier", auth: authWebhook,
 			body: &body{t: typ[carrierEvent](), required: []string{"type"}, open: true}, status: 200, out: typ[webhookReceived](),
 			summary: "Carrier webhook (Surge)", desc: "Surge's events (message.received, message.sent/delivered/failed, campaign.approved, phone_number.attached_to_campaign, contact.opted_out), signed per Standard Webhooks with the carrier's whsec_ secret; the secret that verifies the signature tells the mode. A bad or stale (±5 min) signature is 401; a replayed event id is acknowledged and not applied again. Not for API clients."},
+		{method: "POST", path: "/webhooks/telnyx", id: "receiveTelnyxWebhook", tag: "carrier", auth: authTelnyx,
+			body: &body{t: typ[telnyxEvent](), required: []string{"data"}, open: true}, status: 200, out: typ[webhookReceived](),
+			summary: "Carrier webhook (Telnyx)", desc: "Telnyx's events (message.received, message.sent, message.finalized, 10DLC campaign status), signed with Ed25519: telnyx-signature-ed25519 over telnyx-timestamp|body, verified with the account's public key (TELNYX_PUBLIC_KEY; test mode's simulator has its own); the key that verifies tells the mode. A bad or stale (±5 min) signature is 401; a replayed event id is acknowledged and not applied again. Not for API clients."},
 		{method: "POST", path: "/mcp", id: "mcp", tag: "mcp", auth: authBearer,
 			body:   &body{name: "JSONRPCMessage", open: true},
 			status: 200, outRaw: jsonRPC("A JSON-RPC 2.0 response."),
@@ -755,6 +767,12 @@ func (g *schemaGen) operation(o op) (*operation, error) {
 				Description: "Standard Webhooks: the event id, the Unix time of sending, and v1,<base64 HMAC-SHA256 of id.timestamp.body>."})
 		}
 	}
+	if o.auth == authTelnyx {
+		for _, h := range []string{"telnyx-timestamp", "telnyx-signature-ed25519"} {
+			oo.Parameters = append(oo.Parameters, &param{Name: h, In: "header", Required: true, Schema: str(""),
+				Description: "Telnyx: the Unix time of sending, and the base64 Ed25519 signature of timestamp|body."})
+		}
+	}
 
 	// Request body.
 	if o.body != nil {
@@ -807,7 +825,7 @@ func (g *schemaGen) operation(o op) (*operation, error) {
 	if o.carrier {
 		add(naive.ERateLimited, naive.EProviderError, naive.ENotConfigured)
 	}
-	if o.auth == authWebhook {
+	if o.auth == authWebhook || o.auth == authTelnyx {
 		add(naive.EUnauthorized, naive.EInvalidInput)
 	}
 

@@ -73,6 +73,7 @@ func (s *Server) routes() {
 	m.Handle("POST /v1/sandbox/sms", s.authed(s.sandboxSMS))
 
 	m.Handle("POST /webhooks/surge", s.handle(s.surgeWebhook))
+	m.Handle("POST /webhooks/telnyx", s.handle(s.telnyxWebhook))
 
 	for _, prefix := range []string{"/v1", "/v1/subjects/{sid}"} {
 		m.Handle("GET "+prefix+"/formation", s.authed(s.getFormation))

@@ -23,7 +23,7 @@ type Config struct {
 	Sandbox http.Handler
 	// SandboxInbound, when set, makes the sandbox carrier deliver an inbound
 	// text (POST /v1/sandbox/sms, test mode only).
-	SandboxInbound func(to, from, body string) error
+	SandboxInbound func(carrier, to, from, body string) error
 	// SandboxVerificationNumber is the sandbox's number that sole
 	// proprietors' verification texts come from; a text to it from the
 	// contact's phone is the owner's reply (YES verifies).

@@ -6,7 +6,6 @@ package app
 
 import (
 	"bytes"
-	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -17,6 +16,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/naive-oss/naive/internal/api"
@@ -32,6 +32,7 @@ import (
 	"github.com/naive-oss/naive/internal/store/sqlite"
 	"github.com/naive-oss/naive/internal/surge"
 	"github.com/naive-oss/naive/internal/surge/surgesim"
+	"github.com/naive-oss/naive/internal/telnyx/telnyxsim"
 	"github.com/naive-oss/naive/internal/webhooksig"
 )
 
@@ -102,8 +103,22 @@ type Options struct {
 	// status is still read by polling.
 	SandboxWebhookSecret string
 	// Carrier for live mode: "" or "none" (live phone calls answer
-	// not_configured) or "surge".
+	// not_configured), "surge", "telnyx", or both as "surge,telnyx" (the
+	// first is the default; carriers.go).
 	Carrier string
+	// FallbackCarrier, one of Carrier's other than the default, takes a
+	// subject's first number while the default carrier is down.
+	FallbackCarrier string
+	// TelnyxAPIKey, TelnyxBaseURL, TelnyxMessagingProfileID configure the
+	// live Telnyx carrier; TelnyxPublicKey (base64 Ed25519) verifies its
+	// webhooks; TelnyxWebhookURL is this server's public
+	// POST /webhooks/telnyx, which texts carry so their status events
+	// (and a lost send) can be matched.
+	TelnyxAPIKey, TelnyxBaseURL, TelnyxMessagingProfileID, TelnyxPublicKey, TelnyxWebhookURL string
+	// SandboxCarrier is test mode's default carrier, "surge" (the
+	// default) or "telnyx"; SandboxFallback, the other one or "", its
+	// fallback for first numbers.
+	SandboxCarrier, SandboxFallback string
 	// SurgeAPIKey and SurgeBaseURL configure the live Surge carrier.
 	SurgeAPIKey, SurgeBaseURL string
 	// SurgeWebhookSecret verifies live carrier webhooks (whsec_…).
@@ -125,6 +140,7 @@ type App struct {
 	store    store.Store
 	svc      *service.Service
 	sim      *surgesim.Server
+	tsim     *telnyxsim.Server
 	jobs     queue
 	srv      *http.Server
 	ln       net.Listener
@@ -191,14 +207,8 @@ func (o *Options) defaults() error {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
-	switch o.Carrier {
-	case "", "none":
-	case "surge":
-		if o.SurgeAPIKey == "" {
-			return errors.New("--carrier surge needs SURGE_API_KEY")
-		}
-	default:
-		return fmt.Errorf("unknown carrier %q: use \"surge\" or \"none\"", o.Carrier)
+	if err := o.checkCarriers(); err != nil {
+		return err
 	}
 	if o.PhonePrice < 0 {
 		return errors.New("phone price must be positive")
@@ -235,15 +245,14 @@ func Start(ctx context.Context, opts Options) (*App, error) {
 	if err := a.openMetrics(); err != nil {
 		return nil, err
 	}
-	var liveCarrier carrier.Carrier
-	if opts.Carrier == "surge" {
-		liveCarrier = surge.NewCarrier(surge.NewClient(surge.Options{BaseURL: opts.SurgeBaseURL, APIKey: opts.SurgeAPIKey,
-			HTTPClient: &http.Client{Transport: a.metrics.CarrierTransport("live", cmp.Or(opts.SurgeBaseURL, surge.DefaultBaseURL), nil),
-				Timeout: opts.CarrierTimeout}}), opts.SurgeWebhookSecret)
+	live, err := a.openLiveCarriers()
+	if err != nil {
+		return nil, err
 	}
-	// Test mode's carrier is set below, once River is up: nothing calls a
-	// carrier before the server serves.
-	var sandboxCarrier carrier.Carrier
+	// Test mode's carriers are set below, once River is up: nothing calls
+	// a carrier before the server serves (until then the set is empty).
+	var sandboxSet atomic.Pointer[service.CarrierSet]
+	sandboxSet.Store(&service.CarrierSet{})
 	inbox := a.openInbox(st)
 	a.svc, err = service.New(service.Config{
 		Store:           st,
@@ -257,11 +266,11 @@ func Start(ctx context.Context, opts Options) (*App, error) {
 		LiveWindow:      opts.LiveWindow,
 		Logger:          opts.Logger,
 		Now:             opts.Now,
-		Carrier: func(m naive.Mode) carrier.Carrier {
+		Carriers: func(m naive.Mode) service.CarrierSet {
 			if m == naive.ModeTest {
-				return sandboxCarrier
+				return *sandboxSet.Load()
 			}
-			return liveCarrier
+			return live
 		},
 	})
 	if err != nil {
@@ -280,9 +289,16 @@ func Start(ctx context.Context, opts Options) (*App, error) {
 		return nil, berr
 	}
 	a.boot = boot
-	if sandboxCarrier, err = a.openSandbox(ctx); err != nil {
+	surgeSandbox, err := a.openSandbox(ctx)
+	if err != nil {
 		return nil, err
 	}
+	telnyxSandbox, err := a.openTelnyxSandbox(ctx)
+	if err != nil {
+		return nil, err
+	}
+	sandboxSet.Store(&service.CarrierSet{Default: opts.SandboxCarrier, Fallback: opts.SandboxFallback,
+		ByName: map[string]carrier.Carrier{naive.CarrierSurge: surgeSandbox, naive.CarrierTelnyx: telnyxSandbox}})
 	// The MCP endpoint runs the same tools as `naive mcp`, over the
 	// in-process service, authenticating the bearer key on every request.
 	mcpHandler := mcp.NewHTTPHandler(a.svc, opts.Logger)
@@ -296,12 +312,20 @@ func Start(ctx context.Context, opts Options) (*App, error) {
 	apiCfg.Console = console.New(console.Config{Service: a.svc, Logger: opts.Logger, TrustForwardedFor: opts.TrustForwardedFor})
 	switch {
 	case a.sim != nil:
-		apiCfg.SandboxInbound = func(to, from, body string) error {
+		apiCfg.SandboxInbound = func(cr, to, from, body string) error {
+			if cr == naive.CarrierTelnyx {
+				_, err := a.tsim.Inbound(from, to, body)
+				return err
+			}
 			_, err := a.sim.Inbound(to, from, body)
 			return err
 		}
 	case opts.SandboxURL != "":
-		apiCfg.SandboxInbound = func(to, from, body string) error {
+		apiCfg.SandboxInbound = func(cr, to, from, body string) error {
+			if cr == naive.CarrierTelnyx {
+				_, err := a.tsim.Inbound(from, to, body)
+				return err
+			}
 			return postInbound(opts.SandboxURL, surgesim.InboundRequest{To: to, From: from, Body: body})
 		}
 	}
@@ -420,6 +444,9 @@ func (a *App) closeResources() {
 	}
 	if a.sim != nil {
 		a.sim.Close()
+	}
+	if a.tsim != nil {
+		a.tsim.Close()
 	}
 	if a.closeInbox != nil {
 		a.closeInbox()

@@ -2,12 +2,14 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
 	"github.com/naive-oss/naive/internal/jobs"
 	"github.com/naive-oss/naive/internal/store"
 	"github.com/naive-oss/naive/internal/surge/surgesim"
+	"github.com/naive-oss/naive/internal/telnyx/telnyxsim"
 )
 
 // sandboxStorage keeps the Surge simulator's state in the store's sandbox
@@ -119,4 +121,26 @@ func (s *Standalone) Close(ctx context.Context) error {
 		err = cerr
 	}
 	return err
+}
+
+// sandboxRunner runs a sandbox task on the simulator whose task it is: the
+// Telnyx simulator's kinds are prefixed, every other is Surge's. A process
+// without the simulator a task is for fails it, and River retries it where
+// one is (or here once it opens).
+type sandboxRunner struct {
+	surge  *surgesim.Server
+	telnyx *telnyxsim.Server
+}
+
+func (r sandboxRunner) RunTask(ctx context.Context, kind, ref string) error {
+	if telnyxsim.IsTask(kind) {
+		if r.telnyx == nil {
+			return errors.New("no Telnyx simulator in this process")
+		}
+		return r.telnyx.RunTask(ctx, kind, ref)
+	}
+	if r.surge == nil {
+		return errors.New("no Surge simulator in this process")
+	}
+	return r.surge.RunTask(ctx, kind, ref)
 }

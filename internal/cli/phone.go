@@ -86,6 +86,7 @@ approval id is printed and the exit code is 6.`,
 	fl := cmd.Flags()
 	fl.StringVar(&opts.Request.EIN, "ein", "", "the company's EIN (needed for its first number)")
 	fl.StringVar(&opts.Request.Tier, "tier", "", "standard (a company with an EIN; the default) or sole_proprietor (one person, no EIN)")
+	fl.StringVar(&opts.Request.Carrier, "carrier", "", "the carrier of the subject's first number: surge or telnyx (default: the server's; later numbers follow the brand)")
 	fl.StringVar(&opts.Request.AreaCode, "area-code", "", "3-digit area code")
 	fl.StringVar(&opts.Request.Type, "type", "", "local (default) or toll_free")
 	fl.StringVar(&opts.Request.Label, "label", "", "friendly name, at most 64 characters")
@@ -206,6 +207,13 @@ func printProvisioned(w io.Writer, p *naive.Provisioned) {
 	fmt.Fprintf(w, "Provisioned %s (%s) for subject %s\n", p.Phone.E164, p.Phone.Type, p.Phone.SubjectID)
 	tw := newTable(w)
 	fmt.Fprintf(tw, "  Phone id:\t%s\n", p.Phone.ID)
+	if p.Carrier != "" {
+		carrier := p.Carrier
+		if p.FailoverFrom != "" {
+			carrier += " (failed over: " + p.FailoverFrom + " was down)"
+		}
+		fmt.Fprintf(tw, "  Carrier:\t%s\n", carrier)
+	}
 	if p.Phone.Label != "" {
 		fmt.Fprintf(tw, "  Label:\t%s\n", p.Phone.Label)
 	}

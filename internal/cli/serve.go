@@ -24,6 +24,9 @@ type serveOptions struct {
 	trustForwardedFor           bool
 	logLevel                    string
 	metricsAddr                 string
+	fallbackCarrier             string
+	sandboxCarrier              string
+	sandboxFallback             string
 }
 
 // newServeCmd is `naive serve`: flags fall back to NAIVE_* environment
@@ -48,7 +51,10 @@ key and a ready-to-paste curl.`,
 	f.StringVar(&o.databaseURL, "database-url", "sqlite:./naive.db", "sqlite:PATH or postgres://…")
 	f.StringVar(&o.sandboxURL, "sandbox-url", "", "test mode's carrier: a standalone sandbox (Surge simulator) shared by several processes; default one in-process")
 	f.StringVar(&o.sandboxSecret, "sandbox-webhook-secret", "", "the whsec_… secret of the --sandbox-url sandbox's webhooks")
-	f.StringVar(&o.carrier, "carrier", "none", "live-mode carrier: none or surge (with SURGE_API_KEY, SURGE_BASE_URL, SURGE_WEBHOOK_SECRET)")
+	f.StringVar(&o.carrier, "carrier", "none", "live-mode carriers: none, surge (SURGE_API_KEY, SURGE_BASE_URL, SURGE_WEBHOOK_SECRET), telnyx (TELNYX_API_KEY, TELNYX_MESSAGING_PROFILE_ID, TELNYX_PUBLIC_KEY, TELNYX_WEBHOOK_URL), or both as surge,telnyx (the first is the default)")
+	f.StringVar(&o.fallbackCarrier, "fallback-carrier", "", "live mode: the carrier a subject's first number goes to while the default carrier is down (one of --carrier's)")
+	f.StringVar(&o.sandboxCarrier, "sandbox-carrier", "surge", "test mode's default carrier: surge or telnyx (both simulators run; a provision may choose with \"carrier\")")
+	f.StringVar(&o.sandboxFallback, "sandbox-fallback-carrier", "", "test mode: the other sandbox carrier, to fail first numbers over to while the default is down")
 	f.Int64Var(&o.price, "phone-price", 50, "credits per number")
 	f.Int64Var(&o.smsPrice, "sms-price", 1, "credits per outbound SMS segment")
 	f.DurationVar(&o.reviewDelay, "sandbox-review-delay", 20*time.Second, "test-mode campaign review time")
@@ -95,28 +101,36 @@ func runServe(cmd *cobra.Command, e *env, o *serveOptions) error {
 	}
 	logger := slog.New(slog.NewJSONHandler(e.stderr, &slog.HandlerOptions{Level: level}))
 	a, err := app.Start(cmd.Context(), app.Options{
-		Addr:                 o.addr,
-		DatabaseURL:          o.databaseURL,
-		PhonePrice:           o.price,
-		SMSPrice:             o.smsPrice,
-		WebhookBackoff:       o.webhookBackoff,
-		RateLimit:            o.rateLimit,
-		RateBurst:            o.rateBurst,
-		TrustForwardedFor:    o.trustForwardedFor,
-		SandboxReviewDelay:   o.reviewDelay,
-		PollInterval:         o.pollInterval,
-		SandboxURL:           o.sandboxURL,
-		MetricsAddr:          o.metricsAddr,
-		SandboxWebhookSecret: o.sandboxSecret,
-		ApprovalTTL:          o.approvalTTL,
-		Carrier:              o.carrier,
-		SurgeAPIKey:          e.getenv("SURGE_API_KEY"),
-		SurgeBaseURL:         e.getenv("SURGE_BASE_URL"),
-		SurgeWebhookSecret:   e.getenv("SURGE_WEBHOOK_SECRET"),
-		AdminEmail:           e.getenv("NAIVE_ADMIN_EMAIL"),
-		AdminPassword:        e.getenv("NAIVE_ADMIN_PASSWORD"),
-		Stdout:               e.stdout,
-		Logger:               logger,
+		Addr:                     o.addr,
+		DatabaseURL:              o.databaseURL,
+		PhonePrice:               o.price,
+		SMSPrice:                 o.smsPrice,
+		WebhookBackoff:           o.webhookBackoff,
+		RateLimit:                o.rateLimit,
+		RateBurst:                o.rateBurst,
+		TrustForwardedFor:        o.trustForwardedFor,
+		SandboxReviewDelay:       o.reviewDelay,
+		PollInterval:             o.pollInterval,
+		SandboxURL:               o.sandboxURL,
+		MetricsAddr:              o.metricsAddr,
+		SandboxWebhookSecret:     o.sandboxSecret,
+		ApprovalTTL:              o.approvalTTL,
+		Carrier:                  o.carrier,
+		FallbackCarrier:          o.fallbackCarrier,
+		SandboxCarrier:           o.sandboxCarrier,
+		SandboxFallback:          o.sandboxFallback,
+		TelnyxAPIKey:             e.getenv("TELNYX_API_KEY"),
+		TelnyxBaseURL:            e.getenv("TELNYX_BASE_URL"),
+		TelnyxMessagingProfileID: e.getenv("TELNYX_MESSAGING_PROFILE_ID"),
+		TelnyxPublicKey:          e.getenv("TELNYX_PUBLIC_KEY"),
+		TelnyxWebhookURL:         e.getenv("TELNYX_WEBHOOK_URL"),
+		SurgeAPIKey:              e.getenv("SURGE_API_KEY"),
+		SurgeBaseURL:             e.getenv("SURGE_BASE_URL"),
+		SurgeWebhookSecret:       e.getenv("SURGE_WEBHOOK_SECRET"),
+		AdminEmail:               e.getenv("NAIVE_ADMIN_EMAIL"),
+		AdminPassword:            e.getenv("NAIVE_ADMIN_PASSWORD"),
+		Stdout:                   e.stdout,
+		Logger:                   logger,
 	})
 	if err != nil {
 		return err

@@ -20,6 +20,7 @@ type Phone struct {
 	AgentID      string       `json:"agent_id,omitempty" jsonschema:"the agent connected to the number"`
 	SubjectID    string       `json:"subject_id" jsonschema:"the subject (company) that owns the number"`
 	CampaignID   string       `json:"campaign_id,omitempty" jsonschema:"the carrier campaign the number belongs to"`
+	Carrier      string       `json:"carrier,omitempty" jsonschema:"the carrier the number is at: surge or telnyx"`
 	CreatedAt    string       `json:"created_at" jsonschema:"when it was bought (RFC 3339)"`
 	ReleasedAt   string       `json:"released_at,omitempty" jsonschema:"when it was released (RFC 3339)"`
 }
@@ -47,6 +48,7 @@ type Brand struct {
 	Status       string `json:"status" jsonschema:"registering or registered"`
 	EIN          string `json:"ein" jsonschema:"the registered EIN, masked (empty for a sole proprietor)"`
 	Tier         string `json:"tier,omitempty" jsonschema:"standard (a company with an EIN) or sole_proprietor"`
+	Carrier      string `json:"carrier,omitempty" jsonschema:"the carrier the brand lives at (surge or telnyx); every number of the subject follows it"`
 	Verification string `json:"verification,omitempty" jsonschema:"sole proprietors: pending_otp until the owner replies YES to the carrier's text, then verified"`
 }
 
@@ -101,7 +103,7 @@ func rfc3339(t time.Time) string {
 
 func phoneOut(p naive.Phone) Phone {
 	out := Phone{ID: p.ID, E164: p.E164, Type: p.Type, Status: p.Status, Label: p.Label, AgentID: p.AgentID,
-		SubjectID: p.SubjectID, CampaignID: p.CampaignID, CreatedAt: rfc3339(p.CreatedAt),
+		SubjectID: p.SubjectID, CampaignID: p.CampaignID, Carrier: p.Carrier, CreatedAt: rfc3339(p.CreatedAt),
 		Capabilities: Capabilities{Voice: p.Capabilities.Voice, SMSInbound: p.Capabilities.SMSInbound,
 			SMSOutbound: p.Capabilities.SMSOutbound, MMS: p.Capabilities.MMS}}
 	if p.ReleasedAt != nil {

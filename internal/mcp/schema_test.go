@@ -94,7 +94,7 @@ func TestToolContract(t *testing.T) {
 		keys = append(keys, k)
 	}
 	slices.Sort(keys)
-	if !slices.Equal(keys, []string{"agent_id", "area_code", "e164", "ein", "label", "subject_id", "tier", "type"}) {
+	if !slices.Equal(keys, []string{"agent_id", "area_code", "carrier", "e164", "ein", "label", "subject_id", "tier", "type"}) {
 		t.Fatalf("naive_phone_provision input properties %v", keys)
 	}
 	if req := schema("naive_phone_provision")["required"]; req != nil {

@@ -57,6 +57,7 @@ type ProvisionInput struct {
 	Label     string `json:"label,omitempty" jsonschema:"friendly name for the number, at most 64 characters (e.g. Support)"`
 	AgentID   string `json:"agent_id,omitempty" jsonschema:"UUID of an existing agent to connect to the number"`
 	E164      string `json:"e164,omitempty" jsonschema:"the exact number to buy (+14155551234), one naive_phone_search listed; omit for any number of the area code"`
+	Carrier   string `json:"carrier,omitempty" jsonschema:"surge or telnyx: the carrier of the subject's first number (its brand's); omit for the server's default; later numbers follow the brand"`
 	Tier      string `json:"tier,omitempty" jsonschema:"standard (default: a company with an EIN and a completed LLC formation) or sole_proprietor (one person without an LLC or EIN; the subject's contact.phone must be a US mobile, which the carrier texts for the owner to reply YES; one number per brand, lower throughput)"`
 	SubjectID string `json:"subject_id,omitempty" jsonschema:"UUID of the subject (company) to act for; omit for the default subject"`
 }
@@ -90,9 +91,10 @@ func newPhoneProvisionTool() tool {
 	}, func(s *jsonschema.Schema) {
 		s.Properties["type"].Enum = []any{naive.PhoneLocal, naive.PhoneTollFree}
 		s.Properties["tier"].Enum = []any{naive.TierStandard, naive.TierSoleProprietor}
+		s.Properties["carrier"].Enum = []any{naive.CarrierSurge, naive.CarrierTelnyx}
 	}, func(ctx context.Context, svc naive.Service, in ProvisionInput) (*ProvisionOutput, error) {
 		res, err := svc.ProvisionPhone(ctx, in.SubjectID, naive.ProvisionRequest{EIN: in.EIN, AreaCode: in.AreaCode,
-			Type: in.Type, Label: in.Label, AgentID: in.AgentID, E164: in.E164, Tier: in.Tier})
+			Type: in.Type, Label: in.Label, AgentID: in.AgentID, E164: in.E164, Tier: in.Tier, Carrier: in.Carrier})
 		if err != nil {
 			return nil, err
 		}
@@ -249,7 +251,7 @@ func newPhoneStatusTool() tool {
 		out := &PhoneStatusOutput{SubjectID: st.SubjectID, Formation: formationOut(st.Formation), NextStep: st.NextStep,
 			Campaigns: make([]Campaign, 0, len(st.Campaigns)), Numbers: make([]Phone, 0, len(st.Numbers))}
 		if b := st.Brand; b != nil {
-			out.Brand = &Brand{Status: b.Status, EIN: b.EIN, Tier: b.Tier, Verification: b.Verification}
+			out.Brand = &Brand{Status: b.Status, EIN: b.EIN, Tier: b.Tier, Verification: b.Verification, Carrier: b.Carrier}
 		}
 		for _, c := range st.Campaigns {
 			out.Campaigns = append(out.Campaigns, campaignOut(c))

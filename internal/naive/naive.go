@@ -278,6 +278,10 @@ type Phone struct {
 	CreatedAt    time.Time    `json:"created_at"`
 	ReleasedAt   *time.Time   `json:"released_at,omitempty"`
 
+	// Carrier is the carrier the number was bought at ("" while it is
+	// being bought).
+	Carrier string `json:"carrier,omitempty"`
+
 	OperatorID string `json:"-"`
 	CarrierID  string `json:"-"`
 	Price      int64  `json:"-"`
@@ -345,6 +349,9 @@ type Brand struct {
 	Status    string `json:"status"`
 	// Tier is TierStandard or TierSoleProprietor.
 	Tier string `json:"tier"`
+	// Carrier is the carrier the brand lives at ("surge", "telnyx"):
+	// every number, campaign and text of the subject follows it.
+	Carrier string `json:"carrier"`
 	// Verification is the identity verification of a sole proprietor's
 	// brand: BrandVerificationPendingOTP until the contact confirms the
 	// carrier's text, then BrandVerificationVerified; "" for a standard
@@ -362,6 +369,14 @@ type Brand struct {
 	ClaimedBy  string    `json:"-"`
 	ClaimedAt  time.Time `json:"-"`
 }
+
+// Carriers naive can run on. DefaultCarrier is the one brands registered
+// before a choice existed live at.
+const (
+	CarrierSurge   = "surge"
+	CarrierTelnyx  = "telnyx"
+	DefaultCarrier = CarrierSurge
+)
 
 // Brand statuses.
 const (
@@ -439,6 +454,9 @@ type ProvisionRequest struct {
 	// Tier is TierStandard or TierSoleProprietor; "" is the subject's
 	// brand's tier, or standard before its first number.
 	Tier string `json:"tier,omitempty"`
+	// Carrier chooses the carrier of the subject's first number (its
+	// brand's); "" is the mode's default. Later numbers follow the brand.
+	Carrier string `json:"carrier,omitempty"`
 	// OverrideChecks names failing compliance rules of the campaign's
 	// content a human accepts anyway (humans only; recorded on the
 	// campaign).
@@ -458,6 +476,11 @@ type Provisioned struct {
 	Campaign         CampaignSummary `json:"campaign"`
 	CreditsUsed      int64           `json:"credits_used"`
 	CreditsRemaining int64           `json:"credits_remaining"`
+	// Carrier is the carrier the number was bought at; FailoverFrom, when
+	// set, is the default carrier that was down, so the number (and the
+	// subject's brand) went to the fallback.
+	Carrier      string `json:"carrier"`
+	FailoverFrom string `json:"failover_from,omitempty"`
 	// BrandVerification is set for a sole proprietor's brand: pending_otp
 	// until the contact confirms the carrier's text (the campaign is
 	// registered after it), then verified.

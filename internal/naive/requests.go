@@ -181,6 +181,9 @@ type Preflight struct {
 	// Tier is the registration tier checked: the request's, else the
 	// brand's, else standard.
 	Tier string `json:"tier"`
+	// Carrier is the carrier the number would be bought at ("" when none
+	// is configured).
+	Carrier string `json:"carrier"`
 	// CampaignChecks are the compliance rules run on the campaign content
 	// the provision would submit (none when it submits none); the
 	// campaign_content check sums them up.

@@ -4,18 +4,87 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 
 	"github.com/naive-oss/naive/internal/carrier"
 	"github.com/naive-oss/naive/internal/naive"
+	"github.com/naive-oss/naive/internal/store"
 )
 
-func (s *Service) carrier(mode naive.Mode) (carrier.Carrier, error) {
+// CarrierSet is the carriers of a mode: each by its name ("surge",
+// "telnyx"), the default a subject's first number registers its brand
+// with, and the fallback a first number goes to when the default is down
+// ("" for none). A subject's brand lives at one carrier; everything of
+// the subject follows it.
+type CarrierSet struct {
+	Default, Fallback string
+	ByName            map[string]carrier.Carrier
+}
+
+// carriers is the mode's CarrierSet.
+func (s *Service) carriers(mode naive.Mode) CarrierSet {
+	if s.cfg.Carriers != nil {
+		return s.cfg.Carriers(mode)
+	}
 	c := s.cfg.Carrier(mode)
 	if c == nil {
-		return nil, (&naive.Error{Code: naive.ENotConfigured, Message: "No carrier is configured for live mode."}).
-			WithHint("Start the server with --carrier surge and SURGE_API_KEY, or use a test key (nv_sk_test_…) with the sandbox carrier.")
+		return CarrierSet{}
 	}
-	return c, nil
+	return CarrierSet{Default: c.Name(), ByName: map[string]carrier.Carrier{c.Name(): c}}
+}
+
+// carrier is the mode's default carrier.
+func (s *Service) carrier(mode naive.Mode) (carrier.Carrier, error) {
+	return s.carrierNamed(mode, "")
+}
+
+// carrierNamed is the mode's carrier name ("" for the default).
+func (s *Service) carrierNamed(mode naive.Mode, name string) (carrier.Carrier, error) {
+	set := s.carriers(mode)
+	if name == "" {
+		name = set.Default
+	}
+	if c := set.ByName[name]; c != nil {
+		return c, nil
+	}
+	if name == "" || len(set.ByName) == 0 {
+		return nil, (&naive.Error{Code: naive.ENotConfigured, Message: fmt.Sprintf("No carrier is configured for %s mode.", mode)}).
+			WithHint("Start the server with --carrier surge (and SURGE_API_KEY) or --carrier telnyx (and TELNYX_API_KEY), or use a test key (nv_sk_test_…) with the sandbox carrier.")
+	}
+	return nil, (&naive.Error{Code: naive.ENotConfigured,
+		Message: fmt.Sprintf("The %s carrier is not configured for %s mode on this server.", name, mode)}).
+		WithHint("Configured here: %s. The server's administrator adds one with --carrier.", strings.Join(s.carrierNames(mode), ", ")).
+		With("carrier", name)
+}
+
+// carrierNames lists the mode's configured carriers, sorted.
+func (s *Service) carrierNames(mode naive.Mode) []string {
+	var out []string
+	for n := range s.carriers(mode).ByName {
+		out = append(out, n)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// brandCarrier is the carrier a subject's brand lives at.
+func (s *Service) brandCarrier(mode naive.Mode, b *naive.Brand) (carrier.Carrier, error) {
+	name := ""
+	if b != nil {
+		name = b.Carrier
+	}
+	return s.carrierNamed(mode, name)
+}
+
+// carrierOrNil is brandCarrier for the background passes: nil when the
+// brand's carrier is not configured (they skip it).
+func (s *Service) carrierOrNil(mode naive.Mode, b *naive.Brand) carrier.Carrier {
+	c, err := s.brandCarrier(mode, b)
+	if err != nil {
+		return nil
+	}
+	return c
 }
 
 // carrierError maps a carrier failure to a naive error the caller can act on.
@@ -77,4 +146,58 @@ func campaignCreate(subj *naive.Subject) carrier.CampaignRequest {
 		UseCases:         []string{"customer_care", "account_notification"},
 		Volume:           "low",
 	}
+}
+
+// provisionCarrier is the carrier a provision registers and buys with: the
+// subject's brand's (a request naming another is a conflict), else the
+// request's, else the mode's default. An unknown or unconfigured name is
+// invalid_input.
+func (s *Service) provisionCarrier(mode naive.Mode, req naive.ProvisionRequest, brand *naive.Brand) (string, error) {
+	if brand != nil {
+		if req.Carrier != "" && req.Carrier != brand.Carrier {
+			return "", (&naive.Error{Code: naive.EConflict, Param: "carrier",
+				Message: fmt.Sprintf("The subject's brand lives at %s; carrier %s was sent.", brand.Carrier, req.Carrier)}).
+				WithHint("Omit carrier (later numbers follow the brand), or create another subject for the other carrier.").
+				With("brand_carrier", brand.Carrier)
+		}
+		_, err := s.brandCarrier(mode, brand)
+		return brand.Carrier, err
+	}
+	if req.Carrier == "" {
+		c, err := s.carrier(mode)
+		if err != nil {
+			return "", err
+		}
+		return c.Name(), nil
+	}
+	if _, err := s.carrierNamed(mode, req.Carrier); err != nil {
+		return "", naive.InvalidParam("carrier", "Carrier %q is not configured for %s mode on this server.", req.Carrier, mode).
+			WithHint("Send one of %s, or omit carrier for the default.", strings.Join(s.carrierNames(mode), ", "))
+	}
+	return req.Carrier, nil
+}
+
+// failover returns the mode's fallback carrier for a first number whose
+// brand registration failed at the default carrier because it is down
+// (unavailable: a 5xx or no answer) and left no brand recorded, or nil
+// when the provision must fail as it is. A 5xx to a creation may hide a
+// brand the default carrier made after all; a retry there could not find
+// it either (the carrier has no idempotency keys), so failing over costs
+// no more than retrying, and it is logged.
+func (s *Service) failover(ctx context.Context, p naive.Principal, subj *naive.Subject, req naive.ProvisionRequest, from carrier.Carrier, err error) carrier.Carrier {
+	set := s.carriers(p.Mode)
+	if set.Fallback == "" || set.Fallback == from.Name() || req.Carrier != "" || from.Name() != set.Default {
+		return nil // no fallback, or the caller chose the carrier
+	}
+	if !carrier.Is(err, carrier.Unavailable) {
+		return nil
+	}
+	if errors.Is(err, carrier.ErrUnknownOutcome) {
+		s.log.Warn("failing over after a brand registration whose outcome is unknown: the default carrier may hold an unused brand",
+			"subject_id", subj.ID, "carrier", from.Name())
+	}
+	if _, gerr := s.store.GetBrand(ctx, p.Scope(), subj.ID); gerr == nil || !errors.Is(gerr, store.ErrNotFound) {
+		return nil // the default carrier holds (or may hold) the brand
+	}
+	return set.ByName[set.Fallback]
 }

@@ -112,7 +112,7 @@ func (s *Service) applyOptEvent(ctx context.Context, mode naive.Mode, ev *carrie
 	if err != nil {
 		return err
 	}
-	cr := s.cfg.Carrier(mode)
+	cr := s.carrierOrNil(mode, brand)
 	if cr == nil {
 		return s.record(ctx, ce)
 	}

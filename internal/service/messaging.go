@@ -138,11 +138,11 @@ func (s *Service) SendSMS(ctx context.Context, subjectID, phoneID string, req na
 
 // sendingFrom returns the carrier and the brand a number sends through.
 func (s *Service) sendingFrom(ctx context.Context, p naive.Principal, ph *naive.Phone) (carrier.Carrier, *naive.Brand, error) {
-	cr, err := s.carrier(p.Mode)
+	brand, err := s.store.GetBrand(ctx, p.Scope(), ph.SubjectID)
 	if err != nil {
 		return nil, nil, err
 	}
-	brand, err := s.store.GetBrand(ctx, p.Scope(), ph.SubjectID)
+	cr, err := s.brandCarrier(p.Mode, brand)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -249,7 +249,7 @@ func (s *Service) ReleasePhone(ctx context.Context, subjectID, id string) (*naiv
 		return nil, naive.Errorf(naive.EConflict, "Phone %s was already released.", id).
 			WithHint("Released numbers cannot be recovered; provision a new one with POST /v1/phone/provision.")
 	}
-	cr, err := s.carrier(p.Mode)
+	cr, err := s.carrierNamed(p.Mode, ph.Carrier)
 	if err != nil {
 		return nil, err
 	}
@@ -338,7 +338,7 @@ func (s *Service) PhoneStatus(ctx context.Context, subjectID string) (*naive.Pho
 		return nil, err
 	}
 	if st.Brand != nil && st.Brand.CarrierID != "" {
-		st.Checks = s.checkAtCarrier(ctx, p.Mode, st.Brand.CarrierID, st.Numbers)
+		st.Checks = s.checkAtCarrier(ctx, p.Mode, st.Brand, st.Numbers)
 	}
 	failed := func(check string) *naive.PreflightCheck {
 		for i, c := range st.Checks {
@@ -385,9 +385,10 @@ func (s *Service) PhoneStatus(ctx context.Context, subjectID string) (*naive.Pho
 
 // checkAtCarrier asks the carrier, in one request, whether it still has the
 // brand's account and holds the active numbers.
-func (s *Service) checkAtCarrier(ctx context.Context, mode naive.Mode, brandID string, active []naive.Phone) []naive.PreflightCheck {
+func (s *Service) checkAtCarrier(ctx context.Context, mode naive.Mode, brand *naive.Brand, active []naive.Phone) []naive.PreflightCheck {
 	const again = "GET /v1/phone/status"
-	cr, err := s.carrier(mode)
+	brandID := brand.CarrierID
+	cr, err := s.brandCarrier(mode, brand)
 	if err != nil {
 		e := naive.AsError(err)
 		return []naive.PreflightCheck{{Check: checkCarrierAccount, Status: naive.CheckUnknown, Detail: e.Message, Fix: e.Hint}}

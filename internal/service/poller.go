@@ -68,7 +68,11 @@ func (s *Service) campaignStatusNow(ctx context.Context, c *naive.Campaign) (car
 	if c.CarrierID == "" {
 		return carrier.Campaign{}, false
 	}
-	cr := s.cfg.Carrier(c.Mode)
+	brand, err := s.store.GetBrand(ctx, naive.Scope{OperatorID: c.OperatorID, Mode: c.Mode}, c.SubjectID)
+	if err != nil {
+		return carrier.Campaign{}, false
+	}
+	cr := s.carrierOrNil(c.Mode, brand)
 	if cr == nil {
 		return carrier.Campaign{}, false
 	}
@@ -118,11 +122,14 @@ func (s *Service) settleOrphanPhones(ctx context.Context) {
 	for i := range phones {
 		ph := &phones[i]
 		sc := naive.Scope{OperatorID: ph.OperatorID, Mode: ph.Mode}
-		cr := s.cfg.Carrier(ph.Mode)
+		brand, err := s.store.GetBrand(ctx, sc, ph.SubjectID)
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			continue // try again next round
+		}
+		cr := s.carrierOrNil(ph.Mode, brand)
 		if cr == nil {
 			continue
 		}
-		brand, err := s.store.GetBrand(ctx, sc, ph.SubjectID)
 		if err == nil && brand.CarrierID != "" {
 			n, found, err := cr.FindNumber(ctx, brand.CarrierID, ph.ID)
 			if err != nil {
@@ -136,14 +143,14 @@ func (s *Service) settleOrphanPhones(ctx context.Context) {
 					campID = camp.ID
 				}
 				cp := *ph
-				cp.Status, cp.E164, cp.CarrierID, cp.CampaignID = naive.PhoneActive, n.E164, n.ID, campID
+				cp.Status, cp.E164, cp.CarrierID, cp.CampaignID, cp.Carrier = naive.PhoneActive, n.E164, n.ID, campID, brand.Carrier
 				cp.Capabilities = capabilities(&cp, camp)
 				var events []*naive.Event
 				if ev, err := s.event(sc, naive.EventPhoneProvisioned, &cp); err == nil {
 					events = append(events, ev)
 				}
 				if err := s.store.ActivatePhone(ctx, &store.PhoneActivation{ID: ph.ID, E164: n.E164, CarrierID: n.ID, CampaignID: campID,
-					Events: events}, store.Progress{}); err != nil {
+					Carrier: brand.Carrier, Events: events}, store.Progress{}); err != nil {
 					s.log.Error("reconcile: record number", "phone_id", ph.ID, "err", err)
 				} else {
 					s.log.Info("reconcile: recorded a purchase whose answer was lost", "phone_id", ph.ID, "e164", n.E164)

@@ -32,18 +32,27 @@ func (s *Service) Preflight(ctx context.Context, subjectID string, req naive.Pro
 	if verr := ValidateProvision(&req); verr != nil {
 		add(naive.PreflightCheck{Check: "request", Field: verr.Param, Detail: verr.Message, Fix: verr.Hint})
 	}
-	cr, cerr := s.carrier(p.Mode)
-	if cerr != nil {
-		e := naive.AsError(cerr)
-		add(naive.PreflightCheck{Check: "carrier", Detail: e.Message, Fix: e.Hint})
-	} else {
-		add(naive.PreflightCheck{Check: "carrier", OK: true, Detail: fmt.Sprintf("%s mode uses the %s carrier.", p.Mode, carrierName(p.Mode))})
-	}
-	out.CampaignChecks = s.preflightCampaign(ctx, p, subj, req, add) // compliance.go
 	brand, err := s.store.GetBrand(ctx, sc, subj.ID)
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return nil, err
 	}
+	var cr carrier.Carrier
+	name, cerr := s.provisionCarrier(p.Mode, req, brand)
+	if cerr == nil {
+		cr, cerr = s.carrierNamed(p.Mode, name)
+	}
+	if cerr != nil {
+		e := naive.AsError(cerr)
+		add(naive.PreflightCheck{Check: "carrier", Field: e.Param, Detail: e.Message, Fix: e.Hint})
+	} else {
+		detail := fmt.Sprintf("The number is bought at %s.", carrierName(p.Mode, cr.Name()))
+		if brand != nil {
+			detail = fmt.Sprintf("The subject's brand lives at %s; its numbers are bought there.", carrierName(p.Mode, cr.Name()))
+		}
+		add(naive.PreflightCheck{Check: "carrier", OK: true, Detail: detail})
+		out.Carrier = cr.Name()
+	}
+	out.CampaignChecks = s.preflightCampaign(ctx, p, subj, req, add) // compliance.go
 	tier := tierOf(req, brand)
 	out.Tier = tier
 	if tier == naive.TierSoleProprietor {
@@ -140,11 +149,16 @@ func (s *Service) preflightCredits(ctx context.Context, p naive.Principal, subj 
 	return out, nil
 }
 
-func carrierName(m naive.Mode) string {
-	if m == naive.ModeTest {
-		return "sandbox (simulated Surge)"
+// carrierName is a carrier as people read it.
+func carrierName(m naive.Mode, name string) string {
+	title := map[string]string{naive.CarrierSurge: "Surge", naive.CarrierTelnyx: "Telnyx"}[name]
+	if title == "" {
+		title = name
 	}
-	return "Surge"
+	if m == naive.ModeTest {
+		return "the sandbox (simulated " + title + ")"
+	}
+	return title
 }
 
 // PhoneCampaign returns the campaign (or toll-free verification) of a number.

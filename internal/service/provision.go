@@ -33,6 +33,7 @@ type prechecked struct {
 	brand    *naive.Brand    // nil before the first number
 	campaign *naive.Campaign // the registered campaign of the number's kind, if any
 	tier     string          // the brand's tier, or the one it registers in
+	carrier  string          // the brand's carrier, or the one it registers with
 }
 
 // ProvisionPhone buys a number for a subject. subjectID "" means the
@@ -88,7 +89,7 @@ func provisioned(out *naive.Provisioned, err error) (*naive.ProvisionResult, err
 
 // provision runs a provision from its first phase.
 func (s *Service) provision(ctx context.Context, r *run, subj *naive.Subject, req naive.ProvisionRequest, pre *prechecked) (*naive.Provisioned, error) {
-	cr, err := s.carrier(r.p.Mode)
+	cr, err := s.carrierNamed(r.p.Mode, pre.carrier)
 	if err != nil {
 		return nil, err
 	}
@@ -96,7 +97,7 @@ func (s *Service) provision(ctx context.Context, r *run, subj *naive.Subject, re
 	phone := &naive.Phone{
 		ID: newID(), OperatorID: p.OperatorID, Mode: p.Mode, SubjectID: subj.ID, Type: req.Type,
 		Status: naive.PhoneProvisioning, Label: req.Label, AgentID: req.AgentID, AreaCode: req.AreaCode,
-		Price: s.cfg.PhonePrice, CreatedAt: now,
+		Price: s.cfg.PhonePrice, CreatedAt: now, Carrier: cr.Name(),
 	}
 	debit := &naive.LedgerEntry{ID: newID(), OperatorID: p.OperatorID, Mode: p.Mode, Amount: -s.cfg.PhonePrice,
 		Reason: naive.LedgerPhoneProvision, ReferenceID: phone.ID, Actor: p.Actor(), CreatedAt: now}
@@ -136,7 +137,18 @@ func (s *Service) completeProvision(ctx context.Context, r *run, cr carrier.Carr
 	if brand == nil || brand.Status != naive.BrandRegistered {
 		var err error
 		if brand, err = s.ensureBrand(ctx, cr, r.p, subj, req.EIN, pre.tier); err != nil {
-			return s.failProvision(ctx, r, phone, err)
+			alt := s.failover(ctx, r.p, subj, req, cr, err)
+			if alt == nil {
+				return s.failProvision(ctx, r, phone, err)
+			}
+			// The default carrier is down and the subject has no brand
+			// there: the brand and the number go to the fallback, in
+			// this same run (charged once, by its reserve).
+			r.failoverFrom, cr = cr.Name(), alt
+			s.log.Warn("provision fails over to the fallback carrier", "phone_id", phone.ID, "from", r.failoverFrom, "to", alt.Name(), "err", err)
+			if brand, err = s.ensureBrand(ctx, cr, r.p, subj, req.EIN, pre.tier); err != nil {
+				return s.failProvision(ctx, r, phone, err)
+			}
 		}
 	}
 	camp := pre.campaign
@@ -215,7 +227,7 @@ func (s *Service) buyNumber(ctx context.Context, cr carrier.Carrier, brandID str
 func (s *Service) activate(ctx context.Context, r *run, cr carrier.Carrier, phone *naive.Phone, num carrier.Number, camp *naive.Campaign,
 	verification string, balance int64) (*naive.Provisioned, error) {
 	ph := *phone
-	ph.Status, ph.E164, ph.CarrierID, ph.CampaignID = naive.PhoneActive, num.E164, num.ID, camp.ID
+	ph.Status, ph.E164, ph.CarrierID, ph.CampaignID, ph.Carrier = naive.PhoneActive, num.E164, num.ID, camp.ID, cr.Name()
 	ph.Capabilities = capabilities(&ph, camp)
 	res := &naive.Provisioned{
 		Phone:             ph,
@@ -223,12 +235,15 @@ func (s *Service) activate(ctx context.Context, r *run, cr carrier.Carrier, phon
 		CreditsUsed:       ph.Price,
 		CreditsRemaining:  balance,
 		BrandVerification: verification,
+		Carrier:           cr.Name(),
+		FailoverFrom:      r.failoverFrom,
 	}
 	ev, err := s.event(naive.Scope{OperatorID: ph.OperatorID, Mode: ph.Mode}, naive.EventPhoneProvisioned, &ph)
 	if err != nil {
 		return nil, err
 	}
-	act := &store.PhoneActivation{ID: ph.ID, E164: ph.E164, CarrierID: ph.CarrierID, CampaignID: ph.CampaignID, Events: []*naive.Event{ev}}
+	act := &store.PhoneActivation{ID: ph.ID, E164: ph.E164, CarrierID: ph.CarrierID, CampaignID: ph.CampaignID, Carrier: ph.Carrier,
+		Events: []*naive.Event{ev}}
 	if ph.AgentID != "" {
 		act.Assignment = &naive.Assignment{PhoneID: ph.ID, AgentID: ph.AgentID, OperatorID: ph.OperatorID, Mode: ph.Mode,
 			Permissions: []string{naive.PermReceiveSMS, naive.PermSendSMS}, CreatedAt: s.now()}
@@ -315,7 +330,7 @@ func (s *Service) settledElsewhere(ctx context.Context, r *run, phone *naive.Pho
 	if err != nil || ph.Status != naive.PhoneActive || (carrierID != "" && ph.CarrierID != carrierID) {
 		return nil, false, nil
 	}
-	res = &naive.Provisioned{Phone: *ph, CreditsUsed: ph.Price}
+	res = &naive.Provisioned{Phone: *ph, CreditsUsed: ph.Price, Carrier: ph.Carrier}
 	if e, err := s.store.GetLedgerEntry(ctx, sc, naive.LedgerPhoneProvision, ph.ID); err == nil {
 		res.CreditsRemaining = e.BalanceAfter
 	}
@@ -354,7 +369,7 @@ func (s *Service) resumeReserved(ctx context.Context, r *run, subj *naive.Subjec
 	if err != nil {
 		return nil, err
 	}
-	cr, err := s.carrier(r.p.Mode)
+	cr, err := s.carrierNamed(r.p.Mode, phone.Carrier)
 	if err != nil {
 		return nil, err
 	}
@@ -369,7 +384,7 @@ func (s *Service) resumeReserved(ctx context.Context, r *run, subj *naive.Subjec
 	switch phone.Status {
 	case naive.PhoneActive, naive.PhoneReleased:
 		// Activated (by the reconciler) but the outcome was not stored.
-		res := &naive.Provisioned{Phone: *phone, CreditsUsed: phone.Price, CreditsRemaining: balance}
+		res := &naive.Provisioned{Phone: *phone, CreditsUsed: phone.Price, CreditsRemaining: balance, Carrier: phone.Carrier}
 		res.Phone.Capabilities = capabilities(phone, camp)
 		if camp != nil {
 			res.Campaign = naive.CampaignSummary{ID: camp.ID, Status: camp.Status, ETA: s.campaignETA(camp)}
@@ -503,9 +518,6 @@ func campaignKind(phoneType string) string {
 // a doomed request, and again when an approval is executed, since things
 // may change while it waits. It returns the brand and campaign it read.
 func (s *Service) provisionPrecheck(ctx context.Context, p naive.Principal, subj *naive.Subject, req naive.ProvisionRequest) (*prechecked, error) {
-	if _, err := s.carrier(p.Mode); err != nil {
-		return nil, err
-	}
 	sc := p.Scope()
 	// The campaign content this provision would submit: its compliance
 	// rules, before any fee (compliance.go).
@@ -516,6 +528,10 @@ func (s *Service) provisionPrecheck(ctx context.Context, p naive.Principal, subj
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return nil, err
 	}
+	carrierName, err := s.provisionCarrier(p.Mode, req, brand)
+	if err != nil {
+		return nil, err
+	}
 	tier := tierOf(req, brand)
 	if brand != nil && brand.Tier != tier {
 		return nil, errTierMismatch(brand, tier)
@@ -523,7 +539,7 @@ func (s *Service) provisionPrecheck(ctx context.Context, p naive.Principal, subj
 	if tier == naive.TierSoleProprietor {
 		pre, err := s.soleProprietorChecks(ctx, p, subj, req, brand)
 		if pre != nil {
-			pre.tier = tier
+			pre.tier, pre.carrier = tier, carrierName
 		}
 		return pre, err
 	}
@@ -539,7 +555,7 @@ func (s *Service) provisionPrecheck(ctx context.Context, p naive.Principal, subj
 		return nil, err
 	}
 	// 3. The brand: EIN on the first number, the same EIN afterwards.
-	pre := &prechecked{tier: tier}
+	pre := &prechecked{tier: tier, carrier: carrierName}
 	registered := brand != nil && brand.Status == naive.BrandRegistered
 	if registered {
 		pre.brand = brand
@@ -627,7 +643,7 @@ func (s *Service) ensureBrand(ctx context.Context, cr carrier.Carrier, p naive.P
 		token := newID()
 		now := s.now()
 		b, claimed, err := s.store.ClaimBrand(ctx, &naive.Brand{SubjectID: subj.ID, OperatorID: p.OperatorID, Mode: p.Mode,
-			EIN: ein, Tier: tier, Status: naive.BrandRegistering, ClaimToken: token, ClaimedBy: s.cfg.ProcessID, ClaimedAt: now, CreatedAt: now},
+			EIN: ein, Tier: tier, Carrier: cr.Name(), Status: naive.BrandRegistering, ClaimToken: token, ClaimedBy: s.cfg.ProcessID, ClaimedAt: now, CreatedAt: now},
 			now.Add(-s.cfg.ClaimStale), s.liveAfter())
 		if err != nil {
 			return nil, err

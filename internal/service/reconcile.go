@@ -38,7 +38,7 @@ func (s *Service) ReleaseLeakedNumbers(ctx context.Context) int {
 }
 
 func (s *Service) releaseLeaksOf(ctx context.Context, b *naive.Brand) int {
-	cr := s.cfg.Carrier(b.Mode)
+	cr := s.carrierOrNil(b.Mode, b)
 	if cr == nil || b.CarrierID == "" {
 		return 0
 	}
@@ -103,13 +103,13 @@ func (s *Service) SettleStaleSends(ctx context.Context) {
 		return
 	}
 	for _, m := range msgs {
-		cr := s.cfg.Carrier(m.Mode)
-		if cr == nil {
-			continue
-		}
 		sc := naive.Scope{OperatorID: m.OperatorID, Mode: m.Mode}
 		brand, err := s.store.GetBrand(ctx, sc, m.SubjectID)
 		if err != nil {
+			continue
+		}
+		cr := s.carrierOrNil(m.Mode, brand)
+		if cr == nil {
 			continue
 		}
 		found, ok, lerr := s.findMessage(ctx, cr, brand.CarrierID, m.ID)
@@ -186,7 +186,10 @@ func (s *Service) resumeInBackground(ctx context.Context, rec *store.Idempotency
 		_ = json.Unmarshal(pl.Request, &req)
 		ph, perr := s.store.GetPhone(ctx, sc, req.PhoneID)
 		brand, berr := s.store.GetBrand(ctx, sc, pl.SubjectID)
-		cr := s.cfg.Carrier(pl.Principal.Mode)
+		var cr carrier.Carrier
+		if berr == nil {
+			cr = s.carrierOrNil(pl.Principal.Mode, brand)
+		}
 		if perr != nil || berr != nil || cr == nil {
 			r.release(ctx)
 			return false

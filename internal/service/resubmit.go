@@ -41,7 +41,11 @@ func (s *Service) ResubmitCampaign(ctx context.Context, subjectID string, req na
 		return nil, err
 	}
 	sc := p.Scope()
-	cr, err := s.carrier(p.Mode)
+	brand, err := s.store.GetBrand(ctx, sc, subj.ID)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return nil, err
+	}
+	cr, err := s.brandCarrier(p.Mode, brand)
 	if err != nil {
 		return nil, err
 	}

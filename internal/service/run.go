@@ -40,6 +40,9 @@ type run struct {
 	// done is set once the outcome is stored or the record let go;
 	// released tells the second.
 	done, released bool
+	// failoverFrom is the default carrier a provision left for the
+	// fallback, that one being down.
+	failoverFrom string
 	// reopened is set when the run's approval went back to pending: it
 	// was refused before spending anything, for a reason a human can
 	// fix (a short balance).

@@ -26,12 +26,12 @@ func (s *Service) SearchNumbers(ctx context.Context, subjectID string, req naive
 	if err := ValidateNumberSearch(&req); err != nil {
 		return nil, err
 	}
-	cr, err := s.carrier(p.Mode)
-	if err != nil {
-		return nil, err
-	}
 	brand, err := s.store.GetBrand(ctx, p.Scope(), subj.ID)
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return nil, err
+	}
+	cr, err := s.brandCarrier(p.Mode, brand)
+	if err != nil {
 		return nil, err
 	}
 	if brand == nil || brand.CarrierID == "" {

@@ -32,6 +32,9 @@ type Config struct {
 	// test, the configured carrier (or nil: not_configured) for live. Each
 	// verifies its own webhooks.
 	Carrier func(naive.Mode) carrier.Carrier
+	// Carriers, when set, lists every carrier of a mode (CarrierSet); it
+	// supersedes Carrier, which then names a mode's one carrier.
+	Carriers func(naive.Mode) CarrierSet
 	// WebhookClient posts outgoing webhooks (default: 10s timeout, no redirects).
 	WebhookClient *http.Client
 	// PhonePrice is the credits charged per number (default 50).

@@ -122,7 +122,7 @@ func (s *Service) startDeferredCampaign(ctx context.Context, c *naive.Campaign) 
 	if err != nil || brand.Status != naive.BrandRegistered || brand.CarrierID == "" {
 		return
 	}
-	cr := s.cfg.Carrier(c.Mode)
+	cr := s.carrierOrNil(c.Mode, brand)
 	if cr == nil {
 		return
 	}
@@ -206,16 +206,16 @@ func (s *Service) ResendBrandVerification(ctx context.Context, subjectID string)
 		return nil, err
 	}
 	sc := p.Scope()
-	cr, err := s.carrier(p.Mode)
-	if err != nil {
-		return nil, err
-	}
 	brand, err := s.store.GetBrand(ctx, sc, subj.ID)
 	if errors.Is(err, store.ErrNotFound) || (err == nil && brand.Status != naive.BrandRegistered) {
 		return nil, (&naive.Error{Code: naive.EConflict, Message: "The subject has no registered brand to verify."}).
 			WithHint("Provision its first number with \"tier\": \"sole_proprietor\" (POST /v1/phone/provision); the carrier texts the contact then.").
 			With("reason", "brand_not_registered")
 	}
+	if err != nil {
+		return nil, err
+	}
+	cr, err := s.brandCarrier(p.Mode, brand)
 	if err != nil {
 		return nil, err
 	}

@@ -89,6 +89,10 @@ func ValidateProvision(r *naive.ProvisionRequest) *naive.Error {
 	if err := validateTier(r); err != nil {
 		return err
 	}
+	if r.Carrier != "" && r.Carrier != naive.CarrierSurge && r.Carrier != naive.CarrierTelnyx {
+		return naive.InvalidParam("carrier", "carrier must be \"surge\" or \"telnyx\"; got %q.", r.Carrier).
+			WithHint("Omit carrier for the server's default carrier.")
+	}
 	if r.EIN != "" {
 		ein, err := NormalizeEIN(r.EIN)
 		if err != nil {

@@ -23,7 +23,14 @@ import (
 // Errors: unauthorized (missing, bad or stale signature), invalid_input
 // (not a carrier event).
 func (s *Service) HandleCarrierWebhook(ctx context.Context, h http.Header, body []byte) error {
-	mode, ev, err := s.verifyWebhook(h, body)
+	return s.HandleCarrierWebhookFrom(ctx, "", h, body)
+}
+
+// HandleCarrierWebhookFrom is HandleCarrierWebhook for the carrier named
+// (POST /webhooks/{carrier}): only that carrier's adapters, of each mode,
+// are asked to verify it; "" asks every carrier.
+func (s *Service) HandleCarrierWebhookFrom(ctx context.Context, name string, h http.Header, body []byte) error {
+	mode, ev, err := s.verifyWebhook(name, h, body)
 	if errors.Is(err, carrier.ErrUnreadable) && ev == nil {
 		return naive.Errorf(naive.EInvalidInput, "The body is not a carrier event.").WithHint("Send the carrier's webhook envelope {id, type, data}.")
 	}
@@ -57,30 +64,36 @@ func (s *Service) record(ctx context.Context, ce *store.CarrierEvent) error {
 
 // verifyWebhook finds the mode whose carrier verifies the request and
 // returns the event it parsed.
-func (s *Service) verifyWebhook(h http.Header, body []byte) (naive.Mode, *carrier.Event, error) {
-	if h.Get(webhooksig.HeaderSignature) == "" || h.Get(webhooksig.HeaderID) == "" || h.Get(webhooksig.HeaderTimestamp) == "" {
+func (s *Service) verifyWebhook(name string, h http.Header, body []byte) (naive.Mode, *carrier.Event, error) {
+	if name == naive.CarrierSurge &&
+		(h.Get(webhooksig.HeaderSignature) == "" || h.Get(webhooksig.HeaderID) == "" || h.Get(webhooksig.HeaderTimestamp) == "") {
 		return "", nil, errUnauthorized("Missing webhook signature headers.").
 			WithHint("Carrier webhooks must carry webhook-id, webhook-timestamp and webhook-signature (Standard Webhooks).")
 	}
 	stale := false
 	for _, m := range []naive.Mode{naive.ModeLive, naive.ModeTest} {
-		cr := s.cfg.Carrier(m)
-		if cr == nil {
-			continue
-		}
-		ev, err := cr.ParseWebhook(h, body, s.now())
-		switch {
-		case err == nil, errors.Is(err, carrier.ErrUnreadable):
-			return m, ev, err
-		case errors.Is(err, carrier.ErrStaleSignature):
-			stale = true
+		for n, cr := range s.carriers(m).ByName {
+			if cr == nil || (name != "" && n != name) {
+				continue
+			}
+			ev, err := cr.ParseWebhook(h, body, s.now())
+			switch {
+			case err == nil, errors.Is(err, carrier.ErrUnreadable):
+				return m, ev, err
+			case errors.Is(err, carrier.ErrStaleSignature):
+				stale = true
+			}
 		}
 	}
 	msg := "The webhook signature does not verify."
 	if stale {
 		msg = "The webhook timestamp is outside the 5-minute tolerance."
 	}
-	return "", nil, errUnauthorized(msg).WithHint("Check SURGE_WEBHOOK_SECRET matches the carrier's signing secret, and the clocks.")
+	hint := "Check SURGE_WEBHOOK_SECRET matches the carrier's signing secret, and the clocks."
+	if name == naive.CarrierTelnyx {
+		hint = "Check TELNYX_PUBLIC_KEY is the account's public key (Mission Control → Keys), and the clocks."
+	}
+	return "", nil, errUnauthorized(msg).WithHint("%s", hint)
 }
 
 // applyCarrierEvent acts on one verified carrier event.

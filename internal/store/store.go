@@ -729,6 +729,9 @@ type LoginFailure struct {
 // PhoneActivation is the last phase of a provision.
 type PhoneActivation struct {
 	ID, E164, CarrierID, CampaignID string
+	// Carrier names the carrier the number was bought at ("" keeps the
+	// phone's).
+	Carrier string
 	// Assignment, when set, connects an agent in the same transaction;
 	// an agent gone meanwhile fails the phase with ErrNotFound.
 	Assignment *naive.Assignment

@@ -12,11 +12,11 @@ import (
 )
 
 const phoneCols = `id, operator_id, mode, subject_id, e164, type, status, label, agent_id, campaign_id,
-	area_code, carrier_id, price, created_at, released_at`
+	area_code, carrier_id, price, created_at, released_at, carrier`
 
 func phoneDests(p *naive.Phone) []any {
 	return []any{&p.ID, &p.OperatorID, &p.Mode, &p.SubjectID, &p.E164, &p.Type, &p.Status, &p.Label, &p.AgentID,
-		&p.CampaignID, &p.AreaCode, &p.CarrierID, &p.Price, &p.CreatedAt, &p.ReleasedAt}
+		&p.CampaignID, &p.AreaCode, &p.CarrierID, &p.Price, &p.CreatedAt, &p.ReleasedAt, &p.Carrier}
 }
 
 func scanPhone(r pgx.Row) (*naive.Phone, error) {
@@ -58,11 +58,11 @@ func (db *DB) ReservePhone(ctx context.Context, p *naive.Phone, debit *naive.Led
 			// a DeleteSubject holding the row and then finds it deleted;
 			// a DeleteSubject coming second waits for this one to commit.
 			q.exec(`WITH p AS (INSERT INTO phones (`+phoneCols+`)
-				SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15 FROM subjects
+				SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16 FROM subjects
 				WHERE id = $4 AND operator_id = $2 AND mode = $3 AND deleted_at IS NULL FOR SHARE RETURNING 1)
 				SELECT naive_fail(CASE WHEN NOT EXISTS (SELECT 1 FROM p) THEN '`+codeNotFound+`' END)`,
 				p.ID, p.OperatorID, p.Mode, p.SubjectID, p.E164, p.Type, p.Status, p.Label, p.AgentID, p.CampaignID,
-				p.AreaCode, p.CarrierID, p.Price, p.CreatedAt, p.ReleasedAt)
+				p.AreaCode, p.CarrierID, p.Price, p.CreatedAt, p.ReleasedAt, p.Carrier)
 		}})
 	if err != nil {
 		return 0, err
@@ -104,12 +104,13 @@ func (db *DB) ActivatePhone(ctx context.Context, a *store.PhoneActivation, pr st
 		scopes: append(eventScopes(a.Events...), approvalEventScopes(&pr)...),
 		own: func(q *queue) {
 			q.exec(`WITH u AS (UPDATE phones SET status = 'active', e164 = $1, carrier_id = $2,
-					campaign_id = CASE WHEN $3 = '' THEN campaign_id ELSE $3 END
+					campaign_id = CASE WHEN $3 = '' THEN campaign_id ELSE $3 END,
+					carrier = CASE WHEN $5 = '' THEN carrier ELSE $5 END
 					WHERE id = $4 AND status = 'provisioning' RETURNING 1)
 				SELECT naive_fail(CASE WHEN EXISTS (SELECT 1 FROM u) THEN NULL
 					WHEN EXISTS (SELECT 1 FROM phones WHERE id = $4) THEN '`+codeConflict+`'
 					ELSE '`+codeNotFound+`' END)`,
-				a.E164, a.CarrierID, a.CampaignID, a.ID)
+				a.E164, a.CarrierID, a.CampaignID, a.ID, a.Carrier)
 			if asg := a.Assignment; asg != nil {
 				// The scope defaults to the phone's; the foreign keys
 				// reject an agent gone or of another scope as not found.

@@ -22,12 +22,12 @@ var errClaimVanished = errors.New("postgres: registration kept vanishing while b
 const claimAttempts = 5
 
 const brandCols = `subject_id, operator_id, mode, ein, carrier_id, status, claim_token, claimed_by, claimed_at, created_at,
-	tier, verification, verification_sent_at`
+	tier, verification, verification_sent_at, carrier`
 
 func scanBrand(r pgx.Row) (*naive.Brand, error) {
 	var b naive.Brand
 	if err := r.Scan(&b.SubjectID, &b.OperatorID, &b.Mode, &b.EIN, &b.CarrierID, &b.Status, &b.ClaimToken,
-		&b.ClaimedBy, &b.ClaimedAt, &b.CreatedAt, &b.Tier, &b.Verification, &b.VerificationSentAt); err != nil {
+		&b.ClaimedBy, &b.ClaimedAt, &b.CreatedAt, &b.Tier, &b.Verification, &b.VerificationSentAt, &b.Carrier); err != nil {
 		return nil, err
 	}
 	return &b, nil
@@ -61,6 +61,9 @@ func (db *DB) ClaimBrand(ctx context.Context, b *naive.Brand, staleBefore, liveA
 	if b.Tier == "" {
 		b.Tier = naive.TierStandard
 	}
+	if b.Carrier == "" {
+		b.Carrier = naive.DefaultCarrier
+	}
 	staleBefore, liveAfter = norm(staleBefore), norm(liveAfter)
 	var (
 		out     *naive.Brand
@@ -73,9 +76,9 @@ func (db *DB) ClaimBrand(ctx context.Context, b *naive.Brand, staleBefore, liveA
 			// The foreign key to (subject, operator, mode) rejects a
 			// subject of another scope as not found.
 			out, err = scanBrand(tx.QueryRow(ctx, `INSERT INTO brands (`+brandCols+`, updated_at)
-				VALUES ($1, $2, $3, $4, '', $5, $6, $7, $8, $9, $10, '', NULL, $9)
+				VALUES ($1, $2, $3, $4, '', $5, $6, $7, $8, $9, $10, '', NULL, $11, $9)
 				ON CONFLICT (subject_id) DO NOTHING RETURNING `+brandCols,
-				b.SubjectID, b.OperatorID, b.Mode, b.EIN, b.Status, b.ClaimToken, b.ClaimedBy, b.ClaimedAt, b.CreatedAt, b.Tier))
+				b.SubjectID, b.OperatorID, b.Mode, b.EIN, b.Status, b.ClaimToken, b.ClaimedBy, b.ClaimedAt, b.CreatedAt, b.Tier, b.Carrier))
 			if err == nil {
 				claimed = true
 				return nil

@@ -12,12 +12,12 @@ import (
 )
 
 const phoneCols = `id, operator_id, mode, subject_id, e164, type, status, label, agent_id, campaign_id,
-	area_code, carrier_id, price, created_at, released_at`
+	area_code, carrier_id, price, created_at, released_at, carrier`
 
 func phoneDests(p *naive.Phone) []any {
 	return []any{&p.ID, &p.OperatorID, &p.Mode, &p.SubjectID, &p.E164, &p.Type, &p.Status, &p.Label, &p.AgentID,
 		&p.CampaignID, &p.AreaCode, &p.CarrierID, &p.Price,
-		timeCol{&p.CreatedAt}, nullTimeCol{&p.ReleasedAt}}
+		timeCol{&p.CreatedAt}, nullTimeCol{&p.ReleasedAt}, &p.Carrier}
 }
 
 func scanPhone(s scanner) (*naive.Phone, error) {
@@ -62,10 +62,10 @@ func (db *DB) ReservePhone(ctx context.Context, p *naive.Phone, debit *naive.Led
 		// A deleted subject gets no number: under the write lock this
 		// check is atomic with DeleteSubject's.
 		res, err := tx.ExecContext(ctx, `INSERT INTO phones (`+phoneCols+`)
-			SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?
+			SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?
 			WHERE EXISTS (SELECT 1 FROM subjects WHERE id = ? AND operator_id = ? AND mode = ? AND deleted_at IS NULL)`,
 			p.ID, p.OperatorID, p.Mode, p.SubjectID, p.E164, p.Type, p.Status, p.Label, p.AgentID, p.CampaignID,
-			p.AreaCode, p.CarrierID, p.Price, ts(p.CreatedAt), nts(p.ReleasedAt),
+			p.AreaCode, p.CarrierID, p.Price, ts(p.CreatedAt), nts(p.ReleasedAt), p.Carrier,
 			p.SubjectID, p.OperatorID, p.Mode)
 		if err := affected(res, err, store.ErrNotFound); err != nil {
 			return err
@@ -103,9 +103,9 @@ func (db *DB) ActivatePhone(ctx context.Context, a *store.PhoneActivation, pr st
 	return db.tx(ctx, func(tx *txn) error {
 		var sc naive.Scope
 		err := tx.QueryRowContext(ctx, `UPDATE phones SET status = 'active', e164 = ?, carrier_id = ?,
-			campaign_id = CASE WHEN ? = '' THEN campaign_id ELSE ? END
+			campaign_id = CASE WHEN ? = '' THEN campaign_id ELSE ? END, carrier = CASE WHEN ? = '' THEN carrier ELSE ? END
 			WHERE id = ? AND status = 'provisioning' RETURNING operator_id, mode`,
-			a.E164, a.CarrierID, a.CampaignID, a.CampaignID, a.ID).Scan(&sc.OperatorID, &sc.Mode)
+			a.E164, a.CarrierID, a.CampaignID, a.CampaignID, a.Carrier, a.Carrier, a.ID).Scan(&sc.OperatorID, &sc.Mode)
 		if errors.Is(err, sql.ErrNoRows) {
 			return phoneMissing(ctx, tx, a.ID)
 		}

@@ -14,13 +14,13 @@ import (
 var errNoClaimToken = errors.New("sqlite: empty claim token")
 
 const brandCols = `subject_id, operator_id, mode, ein, carrier_id, status, claim_token, claimed_by, claimed_at, created_at,
-	tier, verification, verification_sent_at`
+	tier, verification, verification_sent_at, carrier`
 
 func scanBrand(s scanner) (*naive.Brand, error) {
 	var b naive.Brand
 	if err := s.Scan(&b.SubjectID, &b.OperatorID, &b.Mode, &b.EIN, &b.CarrierID, &b.Status, &b.ClaimToken,
 		&b.ClaimedBy, timeCol{&b.ClaimedAt}, timeCol{&b.CreatedAt}, &b.Tier, &b.Verification,
-		nullTimeCol{&b.VerificationSentAt}); err != nil {
+		nullTimeCol{&b.VerificationSentAt}, &b.Carrier); err != nil {
 		return nil, notFound(err)
 	}
 	return &b, nil
@@ -49,6 +49,9 @@ func (db *DB) ClaimBrand(ctx context.Context, b *naive.Brand, staleBefore, liveA
 	if b.Tier == "" {
 		b.Tier = naive.TierStandard
 	}
+	if b.Carrier == "" {
+		b.Carrier = naive.DefaultCarrier
+	}
 	var (
 		out     *naive.Brand
 		claimed bool
@@ -60,9 +63,9 @@ func (db *DB) ClaimBrand(ctx context.Context, b *naive.Brand, staleBefore, liveA
 			// The foreign key to (subject, operator, mode) rejects a
 			// subject of another scope as not found.
 			out, err = scanBrand(tx.QueryRowContext(ctx, `INSERT INTO brands (`+brandCols+`, updated_at)
-				VALUES (?, ?, ?, ?, '', ?, ?, ?, ?, ?, ?, '', NULL, ?) RETURNING `+brandCols,
+				VALUES (?, ?, ?, ?, '', ?, ?, ?, ?, ?, ?, '', NULL, ?, ?) RETURNING `+brandCols,
 				b.SubjectID, b.OperatorID, b.Mode, b.EIN, b.Status, b.ClaimToken, b.ClaimedBy, ts(b.ClaimedAt),
-				ts(b.CreatedAt), b.Tier, ts(b.CreatedAt)))
+				ts(b.CreatedAt), b.Tier, b.Carrier, ts(b.CreatedAt)))
 			claimed = err == nil
 			return err
 		case err != nil:
