@@ -185,3 +185,17 @@ func (r *recorder) Write(b []byte) (int, error) {
 	r.WriteHeader(http.StatusOK)
 	return r.body.Write(b)
 }
+
+// SandboxNumberCount is how many numbers both test-mode simulators hold,
+// for tests that check nothing was bought twice, whichever carrier they
+// run on.
+func (a *App) SandboxNumberCount() int {
+	n := 0
+	if a.sim != nil {
+		n += len(a.sim.AllNumbers())
+	}
+	if a.tsim != nil {
+		n += len(a.tsim.Numbers())
+	}
+	return n
+}

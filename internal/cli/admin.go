@@ -57,7 +57,7 @@ API, its keys or sessions. A database they open is migrated as a start migrates 
 	cmd.PersistentFlags().StringVar(&opts.DatabaseURL, "database-url", "",
 		"the server's database: sqlite:PATH or postgres://… (env NAIVE_DATABASE_URL, default "+defaultDatabaseURL+")")
 	operators := newGroup("operators", "Create and list operators (tenants)")
-	operators.AddCommand(newCmdAdminOperatorsCreate(f, opts), newCmdAdminOperatorsList(f, opts))
+	operators.AddCommand(newCmdAdminOperatorsCreate(f, opts), newCmdAdminOperatorsList(f, opts), newCmdAdminOperatorsSetCarrier(f, opts))
 	credits := newGroup("credits", "Grant credits to an operator")
 	credits.AddCommand(newCmdAdminCreditsGrant(f, opts))
 	cmd.AddCommand(operators, credits, newCmdAdminBackup(f, opts))

@@ -54,7 +54,7 @@ func TestApprovalJourney(t *testing.T) {
 		if len(p) != 6 {
 			t.Fatalf("pending answer has extra fields: %v", p)
 		}
-		if h.balance(h.testKey) != 1000 || len(h.app.Sandbox().AllNumbers()) != 0 {
+		if h.balance(h.testKey) != 1000 || h.app.SandboxNumberCount() != 0 {
 			t.Fatal("a pending request bought or charged")
 		}
 		// The same key replays the same pending answer, with no second approval.
@@ -96,7 +96,7 @@ func TestApprovalJourney(t *testing.T) {
 		if phone["subject_id"] != sid || res["credits_remaining"] != 950.0 || phone["status"] != "active" {
 			t.Fatalf("result %v", res)
 		}
-		if h.balance(h.testKey) != 950 || len(h.app.Sandbox().AllNumbers()) != 1 {
+		if h.balance(h.testKey) != 950 || h.app.SandboxNumberCount() != 1 {
 			t.Fatal("approval did not buy exactly one number")
 		}
 		// The ledger charge is the agent's, not the human's.
@@ -115,7 +115,7 @@ func TestApprovalJourney(t *testing.T) {
 				t.Fatalf("%s again: %d %s", c.path, r.Status, r.Body)
 			}
 		}
-		if len(h.app.Sandbox().AllNumbers()) != 1 || h.balance(h.testKey) != 950 {
+		if h.app.SandboxNumberCount() != 1 || h.balance(h.testKey) != 950 {
 			t.Fatal("second decision executed")
 		}
 		// The agent polls the approval for its result.
@@ -165,7 +165,7 @@ func TestApprovalDenyExpireAndFailure(t *testing.T) {
 		if f["status"] != "failed" || e == nil || e["code"] != "no_matching_numbers" || e["hint"] == nil || f["result"] != nil {
 			t.Fatalf("failed approval %v", f)
 		}
-		if h.balance(h.testKey) != 1000 || len(h.app.Sandbox().AllNumbers()) != 0 {
+		if h.balance(h.testKey) != 1000 || h.app.SandboxNumberCount() != 0 {
 			t.Fatal("a failed approval charged or bought")
 		}
 		// After its lifetime an approval is expired, on read and for approve.
@@ -253,7 +253,7 @@ func TestConcurrentApproves(t *testing.T) {
 		if ok != 1 || conflict != 19 {
 			t.Fatalf("%d executed, %d conflicts", ok, conflict)
 		}
-		if n := len(h.app.Sandbox().AllNumbers()); n != 1 {
+		if n := h.app.SandboxNumberCount(); n != 1 {
 			t.Fatalf("%d numbers bought", n)
 		}
 		if b := h.balance(h.testKey); b != 950 {
@@ -366,7 +366,7 @@ func TestOtherOperatorIs404(t *testing.T) {
 		if n := len(h.must(200, h.call("GET", "/v1/approvals", eve, nil, "Naive-Mode", "test")).json(t)["data"].([]any)); n != 0 {
 			t.Fatalf("other operator lists %d approvals", n)
 		}
-		if n := len(h.app.Sandbox().AllNumbers()); n != 1 {
+		if n := h.app.SandboxNumberCount(); n != 1 {
 			t.Fatalf("%d numbers", n)
 		}
 	})

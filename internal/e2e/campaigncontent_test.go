@@ -19,6 +19,7 @@ import (
 // registers exactly the content shown; then the content is locked (409,
 // naming the resubmit route).
 func TestCampaignContent(t *testing.T) {
+	surgeOnly(t)
 	eachDB(t, func(t *testing.T, db string) {
 		h := start(t, db, fastFormation)
 		human := h.login()
@@ -144,6 +145,7 @@ func newPagesServer(t *testing.T) *pagesServer {
 // agent may not override; a human's override is recorded on the campaign;
 // a resubmission is checked too, and stores its changes as the content.
 func TestCampaignCompliance(t *testing.T) {
+	surgeOnly(t)
 	eachDB(t, func(t *testing.T, db string) {
 		h := start(t, db, fastFormation, func(o *app.Options) { o.SandboxReviewDelay = 300 * time.Millisecond })
 		human := h.login()

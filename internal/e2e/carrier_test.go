@@ -32,6 +32,7 @@ func (h *harness) signed(secret, id string, ts time.Time, body string) resp {
 // TestCarrierWebhooks: the sandbox approves the campaign and tells us with
 // a signed webhook, like Surge; outbound unlocks with its events once.
 func TestCarrierWebhooks(t *testing.T) {
+	surgeOnly(t)
 	eachDB(t, func(t *testing.T, db string) {
 		// A long poll interval: the webhook, not the poller, must do it.
 		h := start(t, db, func(o *app.Options) { o.SandboxReviewDelay = time.Second; o.PollInterval = time.Hour })
@@ -96,6 +97,7 @@ func TestCarrierWebhooks(t *testing.T) {
 // TestCampaignStatusNeverMovesBack: a late in_review (a duplicate webhook,
 // an old poll) after active changes nothing.
 func TestCampaignStatusNeverMovesBack(t *testing.T) {
+	surgeOnly(t)
 	h := start(t, "sqlite:"+t.TempDir()+"/n.db", func(o *app.Options) { o.PollInterval = time.Hour })
 	r := h.must(202, h.call("POST", "/v1/phone/provision", h.testKey, seedBody)).json(t)
 	pid := r["phone"].(map[string]any)["id"].(string)
@@ -158,7 +160,7 @@ func TestCarrierOutage(t *testing.T) {
 		if r.Status != 502 || r.errCode(t) != "provider_error" || r.errField(t, "retryable") != true {
 			t.Fatalf("%d %s", r.Status, r.Body)
 		}
-		if h.balance(h.testKey) != 1000 || len(h.app.Sandbox().AllNumbers()) != 0 {
+		if h.balance(h.testKey) != 1000 || h.app.SandboxNumberCount() != 0 {
 			t.Fatal("outage charged or bought")
 		}
 		// Not stored under its Idempotency-Key: the retry runs again.
@@ -215,6 +217,7 @@ func TestPreflight(t *testing.T) {
 // once reconciled: no number bought twice, none leaked, every kept charge
 // has its number, every failed call refunded.
 func TestCarrierFaults(t *testing.T) {
+	surgeOnly(t)
 	eachDB(t, func(t *testing.T, db string) {
 		h := start(t, db, func(o *app.Options) { o.CarrierTimeout = 300 * time.Millisecond; o.PollInterval = time.Hour })
 		human := h.login()
@@ -338,6 +341,7 @@ func TestCarrierFaults(t *testing.T) {
 // TestSharedSandboxInbound: with a standalone sandbox (--sandbox-url), the
 // sandbox SMS route forwards to it.
 func TestSharedSandboxInbound(t *testing.T) {
+	surgeOnly(t)
 	sim := surgesim.New(surgesim.Config{APIKey: "sk_sandbox"})
 	t.Cleanup(sim.Close)
 	srv := httptest.NewServer(sim)

@@ -1,6 +1,7 @@
 package e2e_test
 
 import (
+	"context"
 	"database/sql"
 	"net/http"
 	"path/filepath"
@@ -8,6 +9,8 @@ import (
 	"time"
 
 	"github.com/naive-oss/naive/internal/app"
+	"github.com/naive-oss/naive/internal/naive"
+	"github.com/naive-oss/naive/internal/service"
 )
 
 // eachCarrier runs fn once per carrier test mode can use as its default,
@@ -85,7 +88,7 @@ func TestJourneyOnEachCarrier(t *testing.T) {
 // is a conflict; an unknown carrier is invalid.
 func TestCarrierChosenPerSubject(t *testing.T) {
 	eachDB(t, func(t *testing.T, db string) {
-		h := start(t, db, fastFormation)
+		h := start(t, db, fastFormation, sandboxCarrier("surge"))
 		human := h.login()
 		sid := h.formedSubject()
 		base := "/v1/subjects/" + sid + "/phone"
@@ -190,7 +193,7 @@ func TestFailoverForFirstNumbers(t *testing.T) {
 		return 0, nil, false
 	}
 	eachDB(t, func(t *testing.T, db string) {
-		h := start(t, db, func(o *app.Options) { o.SandboxFallback = "telnyx" })
+		h := start(t, db, sandboxCarrier("surge"), func(o *app.Options) { o.SandboxFallback = "telnyx" })
 		h.app.Sandbox().SetBeforeFunc(down)
 		before := h.balance(h.testKey)
 		prov := h.must(202, h.call("POST", "/v1/phone/provision", h.testKey, seedBody)).json(t)
@@ -210,7 +213,7 @@ func TestFailoverForFirstNumbers(t *testing.T) {
 		}
 	})
 	eachDB(t, func(t *testing.T, db string) {
-		h := start(t, db)
+		h := start(t, db, sandboxCarrier("surge"))
 		h.app.Sandbox().SetBeforeFunc(down)
 		before := h.balance(h.testKey)
 		r := h.call("POST", "/v1/phone/provision", h.testKey, seedBody)
@@ -219,6 +222,44 @@ func TestFailoverForFirstNumbers(t *testing.T) {
 		}
 		if h.balance(h.testKey) != before {
 			t.Fatal("charged for a provision that failed")
+		}
+	})
+}
+
+// TestOperatorCarrier: the administrator gives an operator its own default
+// carrier in a mode; its subjects' first numbers register there, the other
+// mode and subjects with a brand are unchanged, and a carrier the server
+// does not run is refused as not configured.
+func TestOperatorCarrier(t *testing.T) {
+	eachDB(t, func(t *testing.T, db string) {
+		h := start(t, db, sandboxCarrier("surge"))
+		op := h.must(200, h.call("GET", "/v1/auth/whoami", h.testKey, nil)).json(t)["operator_id"].(string)
+		ctx := context.Background()
+		svc := h.app.Service()
+		if _, err := svc.AdminSetCarriers(ctx, service.AdminCarriersRequest{OperatorID: op, Mode: naive.ModeTest, Default: "twilio"}); naive.ErrorCode(err) != naive.EInvalidInput {
+			t.Fatalf("unknown carrier: %v", err)
+		}
+		if _, err := svc.AdminSetCarriers(ctx, service.AdminCarriersRequest{OperatorID: "nope", Mode: naive.ModeTest, Default: "telnyx"}); naive.ErrorCode(err) != naive.ENotFound {
+			t.Fatalf("unknown operator: %v", err)
+		}
+		if _, err := svc.AdminSetCarriers(ctx, service.AdminCarriersRequest{OperatorID: op, Mode: naive.ModeTest, Default: "telnyx"}); err != nil {
+			t.Fatal(err)
+		}
+		pf := h.must(200, h.call("GET", "/v1/phone/preflight?ein=12-3456789", h.testKey, nil)).json(t)
+		if pf["carrier"] != "telnyx" {
+			t.Fatalf("preflight carrier %v, want the operator's telnyx", pf["carrier"])
+		}
+		prov := h.must(202, h.call("POST", "/v1/phone/provision", h.testKey, seedBody)).json(t)
+		if prov["carrier"] != "telnyx" {
+			t.Fatalf("first number at %v, want the operator's telnyx", prov["carrier"])
+		}
+		// Live mode has no carrier on this server: naming one there is not configured.
+		if _, err := svc.AdminSetCarriers(ctx, service.AdminCarriersRequest{OperatorID: op, Mode: naive.ModeLive, Default: "surge"}); err != nil {
+			t.Fatal(err)
+		}
+		human := h.login()
+		if r := h.call("POST", "/v1/phone/provision", human, seedBody); r.errCode(t) != "not_configured" {
+			t.Fatalf("live provision without a live carrier: %d %s", r.Status, r.Body)
 		}
 	})
 }

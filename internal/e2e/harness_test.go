@@ -32,6 +32,26 @@ func backends(t *testing.T) map[string]func(t *testing.T) string {
 	return m
 }
 
+// testCarrier is the test-mode carrier the suite runs on: NAIVE_TEST_CARRIER
+// (surge or telnyx), Surge by default. .ci/run runs the suite once per
+// carrier; tests that drive one simulator's own knobs say so (surgeOnly).
+func testCarrier() string {
+	if c := os.Getenv("NAIVE_TEST_CARRIER"); c != "" {
+		return c
+	}
+	return "surge"
+}
+
+// surgeOnly skips a test that drives the Surge simulator itself (its
+// fault knobs, its inspection, its webhook format) when the suite runs on
+// another carrier; the journeys it covers run on every carrier elsewhere.
+func surgeOnly(t *testing.T) {
+	t.Helper()
+	if c := testCarrier(); c != "surge" {
+		t.Skipf("drives the Surge simulator itself; the suite runs on %s", c)
+	}
+}
+
 // eachDB runs fn once per database, as subtests.
 func eachDB(t *testing.T, fn func(t *testing.T, dbURL string)) {
 	for name, open := range backends(t) {
@@ -59,7 +79,7 @@ func start(t testing.TB, dbURL string, o ...opts) *harness {
 	t.Helper()
 	var out bytes.Buffer
 	options := app.Options{Addr: "127.0.0.1:0", DatabaseURL: dbURL, AdminPassword: "correct horse battery staple",
-		SandboxReviewDelay: 30 * time.Second, PollInterval: 100 * time.Millisecond, Stdout: &out}
+		SandboxReviewDelay: 30 * time.Second, PollInterval: 100 * time.Millisecond, Stdout: &out, SandboxCarrier: testCarrier()}
 	for _, f := range o {
 		f(&options)
 	}

@@ -363,6 +363,7 @@ func TestOutgoingWebhooks(t *testing.T) {
 // (contact.opted_out, not a STOP we saw) is recorded too, and opted_in
 // lifts it.
 func TestCarrierOptOutEvent(t *testing.T) {
+	surgeOnly(t)
 	eachDB(t, func(t *testing.T, db string) {
 		h := start(t, db, fastReview)
 		id, _ := h.activeNumber()
@@ -393,6 +394,7 @@ func TestCarrierOptOutEvent(t *testing.T) {
 // (resending could text twice) until the carrier's status webhook, which
 // names our id in its metadata, settles it.
 func TestSendLostAnswer(t *testing.T) {
+	surgeOnly(t)
 	eachDB(t, func(t *testing.T, db string) {
 		h := start(t, db, fastReview)
 		id, _ := h.activeNumber()

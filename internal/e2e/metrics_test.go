@@ -19,6 +19,7 @@ import (
 // the sandbox carrier's calls by endpoint, and the counts read from the
 // database (both databases' queries) at scrape time.
 func TestMetrics(t *testing.T) {
+	surgeOnly(t)
 	eachDB(t, func(t *testing.T, dbURL string) {
 		h := start(t, dbURL, fastFormation, func(o *app.Options) { o.MetricsAddr = "127.0.0.1:0" })
 		murl := h.app.MetricsURL()

@@ -177,6 +177,7 @@ var testKeyRE = regexp.MustCompile(`(?m)^Test API key \(shown once; store it now
 // negative balance, one number per idempotent request, one execution per
 // approval, whichever process each request reaches.
 func TestMultiProcess(t *testing.T) {
+	surgeOnly(t)
 	admin := os.Getenv("NAIVE_TEST_POSTGRES_URL")
 	if admin == "" {
 		t.Skip("NAIVE_TEST_POSTGRES_URL not set; skipping the multi-process test (three naive serve processes on one PostgreSQL)")

@@ -19,6 +19,7 @@ var seedBody = `{ "ein": "12-3456789", "area_code": "415", "label": "Support" }`
 // TestFirstStartAndSeedRequest runs the seed request's curl exactly as the first
 // start prints it and checks the answer field by field.
 func TestFirstStartAndSeedRequest(t *testing.T) {
+	surgeOnly(t)
 	eachDB(t, func(t *testing.T, db string) {
 		h := start(t, db)
 		if h.testKey == "" || !strings.HasPrefix(h.testKey, "nv_sk_test_") {
@@ -160,7 +161,7 @@ func TestProvisionValidation(t *testing.T) {
 		if b := h.balance(h.testKey); b != 1000 {
 			t.Fatalf("balance %d after refused calls", b)
 		}
-		if n := len(h.app.Sandbox().AllNumbers()); n != 0 {
+		if n := h.app.SandboxNumberCount(); n != 0 {
 			t.Fatalf("%d numbers bought by refused calls", n)
 		}
 		ledger := h.must(200, h.call("GET", "/v1/credits/ledger", h.testKey, nil)).json(t)["data"].([]any)
@@ -312,7 +313,7 @@ func TestInsufficientCredits(t *testing.T) {
 		if r.Status != 402 || r.errCode(t) != "insufficient_credits" {
 			t.Fatalf("%d %s", r.Status, r.Body)
 		}
-		if h.balance(h.testKey) != 200 || len(h.app.Sandbox().AllNumbers()) != 2 {
+		if h.balance(h.testKey) != 200 || h.app.SandboxNumberCount() != 2 {
 			t.Fatal("402 changed something")
 		}
 	})
@@ -359,7 +360,7 @@ func TestIdempotency(t *testing.T) {
 				t.Fatalf("request %d got a different answer", i)
 			}
 		}
-		if n := len(h.app.Sandbox().AllNumbers()); n != 2 {
+		if n := h.app.SandboxNumberCount(); n != 2 {
 			t.Fatalf("carrier has %d numbers, want 2", n)
 		}
 		if b := h.balance(h.testKey); b != 900 {
@@ -417,7 +418,7 @@ func TestConcurrentProvisioning(t *testing.T) {
 		if b := h.balance(h.testKey); b != 0 {
 			t.Fatalf("balance %d, want 0", b)
 		}
-		if c := len(h.app.Sandbox().AllNumbers()); c != 100 {
+		if c := h.app.SandboxNumberCount(); c != 100 {
 			t.Fatalf("carrier has %d numbers, want 100", c)
 		}
 		checkLedger(t, h, 0, 100)
@@ -523,7 +524,7 @@ func TestReleasePhone(t *testing.T) {
 		if r["status"] != "released" || r["capabilities"].(map[string]any)["sms_inbound"] != false {
 			t.Fatalf("released %v", r)
 		}
-		if n := len(h.app.Sandbox().AllNumbers()); n != 0 {
+		if n := h.app.SandboxNumberCount(); n != 0 {
 			t.Fatalf("carrier still has %d numbers", n)
 		}
 		r2 := h.call("DELETE", "/v1/phone/"+id, h.testKey, nil)

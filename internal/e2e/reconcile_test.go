@@ -17,6 +17,7 @@ import (
 // and recording leaves a phone provisioning. The reconciler records it when
 // the carrier holds a number named with its id, and refunds it otherwise.
 func TestReconcileUnfinishedProvisions(t *testing.T) {
+	surgeOnly(t)
 	eachDB(t, func(t *testing.T, db string) {
 		h := start(t, db)
 		ctx := context.Background()

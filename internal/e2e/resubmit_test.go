@@ -17,6 +17,7 @@ import (
 // description passes review and the number sends. A campaign that is not
 // rejected cannot be resubmitted.
 func TestCampaignResubmit(t *testing.T) {
+	surgeOnly(t)
 	eachDB(t, func(t *testing.T, db string) {
 		h := start(t, db, fastFormation, func(o *app.Options) { o.SandboxReviewDelay = 500 * time.Millisecond })
 		human := h.login()

@@ -36,11 +36,11 @@ func TestRevokedRequesterNeedsConfirmation(t *testing.T) {
 		if r.Status != 409 || r.errField(t, "requester_key_revoked") != true || r.errField(t, "hint") == nil {
 			t.Fatalf("approve with a revoked requester: %d %s", r.Status, r.Body)
 		}
-		if get(id)["status"] != "pending" || len(h.app.Sandbox().AllNumbers()) != 0 {
+		if get(id)["status"] != "pending" || h.app.SandboxNumberCount() != 0 {
 			t.Fatal("a refused approve ran or decided")
 		}
 		a := h.must(200, h.call("POST", "/v1/approvals/"+id+"/approve", human, `{"confirm_revoked_requester":true}`, "Naive-Mode", "test")).json(t)
-		if a["status"] != "executed" || len(h.app.Sandbox().AllNumbers()) != 1 {
+		if a["status"] != "executed" || h.app.SandboxNumberCount() != 1 {
 			t.Fatalf("approve with the confirmation: %v", a)
 		}
 

@@ -28,7 +28,16 @@ import (
 // flags but a short campaign review, so a review outlives a restart.
 func sandboxArgs(dbURL string) []string {
 	return []string{"--addr", "127.0.0.1:0", "--database-url", dbURL, "--sandbox-review-delay", "4s",
-		"--poll-interval", "300ms", "--log-level", "warn"}
+		"--poll-interval", "300ms", "--log-level", "warn", "--sandbox-carrier", testCarrier()}
+}
+
+// sandboxKinds are the sandbox record kinds of a brand and a number of the
+// simulator the suite runs on.
+func sandboxKinds() (brand, number string) {
+	if testCarrier() == "telnyx" {
+		return "telnyx.brand", "telnyx.number"
+	}
+	return "account", "number"
 }
 
 // waitLong is waitFor with a deadline for what crosses a restart.
@@ -90,6 +99,7 @@ func outbound(t *testing.T, h *harness, id string) bool {
 // second, graceful restart a new number joins the same brand and the
 // first is released.
 func TestSandboxSurvivesRestart(t *testing.T) {
+	surgeOnly(t)
 	bin := buildNaive(t)
 	path := filepath.Join(t.TempDir(), "naive.db")
 	dbURL := "sqlite:" + path
@@ -254,11 +264,12 @@ func TestSandboxAcrossProcesses(t *testing.T) {
 	// In the database: one carrier account, the numbers left at the
 	// carrier are exactly our active ones, the balance is what was spent.
 	var accounts, carrierNumbers, active int
+	brandKind, numberKind := sandboxKinds()
 	query(t, dbURL, func(c *pgx.Conn) error {
 		return c.QueryRow(t.Context(), `SELECT
-			(SELECT count(*) FROM sandbox_records WHERE kind = 'account' AND data IS NOT NULL),
-			(SELECT count(*) FROM sandbox_records WHERE kind = 'number' AND data IS NOT NULL),
-			(SELECT count(*) FROM phones WHERE status = 'active')`).Scan(&accounts, &carrierNumbers, &active)
+			(SELECT count(*) FROM sandbox_records WHERE kind = $1 AND data IS NOT NULL),
+			(SELECT count(*) FROM sandbox_records WHERE kind = $2 AND data IS NOT NULL),
+			(SELECT count(*) FROM phones WHERE status = 'active')`, brandKind, numberKind).Scan(&accounts, &carrierNumbers, &active)
 	})
 	if accounts != 1 || carrierNumbers != n-3 || active != n-3 {
 		t.Fatalf("%d carrier accounts, %d carrier numbers, %d active phones; want 1, %d, %d", accounts, carrierNumbers, active, n-3, n-3)

@@ -71,6 +71,7 @@ func messageEvent(evID, typ, brand, carrierID, reason string) string {
 // then delivered (or undelivered) keeps its charge. Answers carry the
 // carrier's message id as carrier_message_id and surge_message_id.
 func TestSMSRefund(t *testing.T) {
+	surgeOnly(t)
 	eachDB(t, func(t *testing.T, db string) {
 		h := start(t, db, fastReview, func(o *app.Options) { o.PollInterval = time.Hour })
 		id, _ := h.activeNumber()

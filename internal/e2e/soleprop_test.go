@@ -21,6 +21,7 @@ var soleProfile = strings.NewReplacer(`"Acme Robotics LLC"`, `"Ada Lovelace"`, `
 // registered — once — reviewed and sending unlocks. A sole proprietor holds
 // one number, and its brand keeps its tier.
 func TestSoleProprietor(t *testing.T) {
+	surgeOnly(t)
 	eachDB(t, func(t *testing.T, db string) {
 		h := start(t, db, func(o *app.Options) { o.SandboxReviewDelay = 500 * time.Millisecond })
 		human := h.login()

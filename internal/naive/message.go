@@ -68,6 +68,9 @@ type Message struct {
 	// service uses, and is written from CarrierID.
 	CarrierID      string `json:"carrier_message_id,omitempty"`
 	SurgeMessageID string `json:"surge_message_id,omitempty"`
+	// Carrier is the carrier of the number the text went through (set
+	// when read: a number's texts are all at its carrier).
+	Carrier string `json:"carrier,omitempty"`
 	// Codes are the one-time codes an inbound text carries (FindCodes of
 	// its body), written on every inbound message ([] when none) and on
 	// no outbound one.

@@ -323,6 +323,9 @@ type Campaign struct {
 	Kind      string  `json:"kind"`
 	Status    string  `json:"status"`
 	ETA       *string `json:"eta"`
+	// Carrier is the carrier the campaign is registered at, its brand's
+	// (set when read).
+	Carrier string `json:"carrier,omitempty"`
 	// RejectionReason is the carrier's reason while the campaign is
 	// rejected (null otherwise); fix it and resubmit the campaign.
 	RejectionReason *string `json:"rejection_reason"`
@@ -377,6 +380,15 @@ const (
 	CarrierTelnyx  = "telnyx"
 	DefaultCarrier = CarrierSurge
 )
+
+// OperatorCarriers are the carriers the server's administrator gave an
+// operator in a mode: the default its subjects' first numbers register
+// with, and the fallback ("" for none).
+type OperatorCarriers struct {
+	Default   string    `json:"default"`
+	Fallback  string    `json:"fallback,omitempty"`
+	UpdatedAt time.Time `json:"updated_at"`
+}
 
 // Brand statuses.
 const (

@@ -34,11 +34,6 @@ func (s *Service) carriers(mode naive.Mode) CarrierSet {
 	return CarrierSet{Default: c.Name(), ByName: map[string]carrier.Carrier{c.Name(): c}}
 }
 
-// carrier is the mode's default carrier.
-func (s *Service) carrier(mode naive.Mode) (carrier.Carrier, error) {
-	return s.carrierNamed(mode, "")
-}
-
 // carrierNamed is the mode's carrier name ("" for the default).
 func (s *Service) carrierNamed(mode naive.Mode, name string) (carrier.Carrier, error) {
 	set := s.carriers(mode)
@@ -152,7 +147,8 @@ func campaignCreate(subj *naive.Subject) carrier.CampaignRequest {
 // subject's brand's (a request naming another is a conflict), else the
 // request's, else the mode's default. An unknown or unconfigured name is
 // invalid_input.
-func (s *Service) provisionCarrier(mode naive.Mode, req naive.ProvisionRequest, brand *naive.Brand) (string, error) {
+func (s *Service) provisionCarrier(ctx context.Context, sc naive.Scope, req naive.ProvisionRequest, brand *naive.Brand) (string, error) {
+	mode := sc.Mode
 	if brand != nil {
 		if req.Carrier != "" && req.Carrier != brand.Carrier {
 			return "", (&naive.Error{Code: naive.EConflict, Param: "carrier",
@@ -164,7 +160,11 @@ func (s *Service) provisionCarrier(mode naive.Mode, req naive.ProvisionRequest, 
 		return brand.Carrier, err
 	}
 	if req.Carrier == "" {
-		c, err := s.carrier(mode)
+		set, err := s.operatorSet(ctx, sc)
+		if err != nil {
+			return "", err
+		}
+		c, err := s.carrierNamed(mode, set.Default)
 		if err != nil {
 			return "", err
 		}
@@ -185,8 +185,8 @@ func (s *Service) provisionCarrier(mode naive.Mode, req naive.ProvisionRequest, 
 // it either (the carrier has no idempotency keys), so failing over costs
 // no more than retrying, and it is logged.
 func (s *Service) failover(ctx context.Context, p naive.Principal, subj *naive.Subject, req naive.ProvisionRequest, from carrier.Carrier, err error) carrier.Carrier {
-	set := s.carriers(p.Mode)
-	if set.Fallback == "" || set.Fallback == from.Name() || req.Carrier != "" || from.Name() != set.Default {
+	set, serr := s.operatorSet(ctx, p.Scope())
+	if serr != nil || set.Fallback == "" || set.Fallback == from.Name() || req.Carrier != "" || from.Name() != set.Default {
 		return nil // no fallback, or the caller chose the carrier
 	}
 	if !carrier.Is(err, carrier.Unavailable) {
@@ -200,4 +200,65 @@ func (s *Service) failover(ctx context.Context, p naive.Principal, subj *naive.S
 		return nil // the default carrier holds (or may hold) the brand
 	}
 	return set.ByName[set.Fallback]
+}
+
+// operatorSet is the mode's carriers as the operator sees them: the
+// server's, with the default and fallback the administrator gave the
+// operator, if any (a carrier the server does not run stays named, so a
+// provision says it is not configured).
+func (s *Service) operatorSet(ctx context.Context, sc naive.Scope) (CarrierSet, error) {
+	set := s.carriers(sc.Mode)
+	oc, err := s.store.GetOperatorCarriers(ctx, sc)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return set, nil
+	case err != nil:
+		return set, err
+	}
+	set.Default, set.Fallback = oc.Default, oc.Fallback
+	return set, nil
+}
+
+// AdminCarriersRequest gives an operator its own carriers in a mode.
+type AdminCarriersRequest struct {
+	OperatorID string
+	Mode       naive.Mode
+	// Default is the carrier its subjects' first numbers register with;
+	// Fallback ("" for none) takes them while Default is down.
+	Default, Fallback string
+}
+
+// AdminSetCarriers records, as the server's administrator, an operator's
+// default and fallback carrier in a mode (each must be one the servers
+// run: a provision names one they do not as not configured). Subjects
+// whose brand exists keep their brand's carrier.
+//
+// Errors: invalid_input, not_found (no such operator).
+func (s *Service) AdminSetCarriers(ctx context.Context, req AdminCarriersRequest) (*naive.OperatorCarriers, error) {
+	if req.Mode != naive.ModeTest && req.Mode != naive.ModeLive {
+		return nil, naive.InvalidParam("mode", "mode must be test or live; got %q.", req.Mode)
+	}
+	known := func(n string) bool { return n == naive.CarrierSurge || n == naive.CarrierTelnyx }
+	switch {
+	case !known(req.Default):
+		return nil, naive.InvalidParam("carrier", "carrier must be surge or telnyx; got %q.", req.Default)
+	case req.Fallback != "" && !known(req.Fallback):
+		return nil, naive.InvalidParam("fallback", "fallback must be surge or telnyx; got %q.", req.Fallback)
+	case req.Fallback == req.Default:
+		return nil, naive.InvalidParam("fallback", "The fallback must be another carrier than the default.")
+	}
+	if err := plainText("operator", req.OperatorID); err != nil {
+		return nil, err
+	}
+	sc := naive.Scope{OperatorID: req.OperatorID, Mode: req.Mode}
+	now := s.now()
+	if err := s.store.SetOperatorCarriers(ctx, sc, req.Default, req.Fallback, now); err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			return nil, naive.NotFound("operator", req.OperatorID).WithHint("List the operators with `naive admin operators list`.")
+		}
+		return nil, err
+	}
+	s.log.Info("operator carriers set by the administrator", "operator_id", req.OperatorID, "mode", req.Mode,
+		"default", req.Default, "fallback", req.Fallback)
+	return &naive.OperatorCarriers{Default: req.Default, Fallback: req.Fallback, UpdatedAt: now}, nil
 }

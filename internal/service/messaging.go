@@ -422,6 +422,7 @@ func (s *Service) ListMessages(ctx context.Context, subjectID, phoneID string, l
 	}
 	for i := range rows {
 		rows[i] = rows[i].WithCodes()
+		rows[i].Carrier = ph.Carrier
 	}
 	l := page(rows, limit, func(x naive.Message) string { return x.ID })
 	return &l, nil
@@ -455,6 +456,7 @@ func (s *Service) GetMessage(ctx context.Context, subjectID, id string) (*naive.
 		return nil, err
 	}
 	out := m.WithCodes()
+	out.Carrier = ph.Carrier
 	return &out, nil
 }
 

@@ -323,6 +323,9 @@ func (s *Service) PhoneStatus(ctx context.Context, subjectID string) (*naive.Pho
 	}
 	for i := range camps {
 		camps[i].ETA = s.campaignETA(&camps[i])
+		if st.Brand != nil {
+			camps[i].Carrier = st.Brand.Carrier
+		}
 	}
 	st.Campaigns = camps
 	phones, err := s.store.ListPhones(ctx, sc, subj.ID, naive.PhoneFilter{Page: naive.Page{Limit: 200}})

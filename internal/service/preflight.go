@@ -37,7 +37,7 @@ func (s *Service) Preflight(ctx context.Context, subjectID string, req naive.Pro
 		return nil, err
 	}
 	var cr carrier.Carrier
-	name, cerr := s.provisionCarrier(p.Mode, req, brand)
+	name, cerr := s.provisionCarrier(ctx, sc, req, brand)
 	if cerr == nil {
 		cr, cerr = s.carrierNamed(p.Mode, name)
 	}
@@ -183,7 +183,7 @@ func (s *Service) PhoneCampaign(ctx context.Context, subjectID, phoneID string) 
 	if err != nil {
 		return nil, err
 	}
-	c.ETA = s.campaignETA(c)
+	c.ETA, c.Carrier = s.campaignETA(c), ph.Carrier
 	if c.ChecksOverridden, err = s.store.ListCheckOverrides(ctx, p.Scope(), c.ID); err != nil {
 		return nil, err
 	}

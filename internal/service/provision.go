@@ -528,7 +528,7 @@ func (s *Service) provisionPrecheck(ctx context.Context, p naive.Principal, subj
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return nil, err
 	}
-	carrierName, err := s.provisionCarrier(p.Mode, req, brand)
+	carrierName, err := s.provisionCarrier(ctx, sc, req, brand)
 	if err != nil {
 		return nil, err
 	}

@@ -253,6 +253,12 @@ type Store interface {
 	// GetBrandByCarrierID finds a registered brand of any tenant in mode by
 	// its carrier account id. Errors: ErrNotFound.
 	GetBrandByCarrierID(ctx context.Context, mode naive.Mode, carrierID string) (*naive.Brand, error)
+	// GetOperatorCarriers returns the carriers the administrator gave an
+	// operator in a mode. Errors: ErrNotFound (none given).
+	GetOperatorCarriers(ctx context.Context, sc naive.Scope) (*naive.OperatorCarriers, error)
+	// SetOperatorCarriers stores (replaces) an operator's default and
+	// fallback carrier in a mode. Errors: ErrNotFound (no such operator).
+	SetOperatorCarriers(ctx context.Context, sc naive.Scope, def, fallback string, at time.Time) error
 	// GetBrand returns a subject's brand. Errors: ErrNotFound.
 	GetBrand(ctx context.Context, sc naive.Scope, subjectID string) (*naive.Brand, error)
 

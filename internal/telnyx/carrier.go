@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/ed25519"
 	"errors"
+	"math/rand/v2"
 	"net/http"
 	"net/url"
 	"slices"
@@ -549,17 +550,46 @@ func availableFilter(typ, areaCode string, limit int) AvailableFilter {
 // sale (NoInventory). Past the order, any failure is an unknown outcome:
 // FindNumber finds the number by its reference and finishes the job.
 func (a *Carrier) BuyNumber(ctx context.Context, brandID string, order carrier.NumberOrder) (carrier.Number, error) {
-	e164 := order.E164
-	if e164 == "" {
-		nums, err := a.c.AvailableNumbers(ctx, availableFilter(order.Type, order.AreaCode, 1))
+	if order.E164 != "" {
+		return a.buyExact(ctx, brandID, order, order.E164)
+	}
+	// Telnyx orders exact numbers: search, then order one. Another buyer
+	// (another request of ours, or anyone's) may order the same number
+	// between the two; an order that surely failed bought nothing, so
+	// another candidate is ordered instead. Candidates are tried in a
+	// random order, so concurrent buyers of one area code spread over the
+	// search's numbers rather than all racing for the first; a round
+	// whose numbers were all taken searches again.
+	var last error
+	for range buyRounds {
+		nums, err := a.c.AvailableNumbers(ctx, availableFilter(order.Type, order.AreaCode, buyCandidates))
 		if err != nil {
 			return carrier.Number{}, translate(err)
 		}
 		if len(nums) == 0 {
 			return carrier.Number{}, &carrier.Error{Kind: carrier.NoInventory, Message: "Telnyx has no number for sale of that type and area code."}
 		}
-		e164 = nums[0].PhoneNumber
+		rand.Shuffle(len(nums), func(i, j int) { nums[i], nums[j] = nums[j], nums[i] })
+		for _, cand := range nums {
+			n, err := a.buyExact(ctx, brandID, order, cand.PhoneNumber)
+			if err == nil || !carrier.Is(err, carrier.NoInventory) {
+				return n, err
+			}
+			last = err
+		}
 	}
+	return carrier.Number{}, last
+}
+
+// A purchase without an exact number tries up to buyCandidates numbers of
+// a search, for up to buyRounds searches, while others take them first.
+const (
+	buyCandidates = 20
+	buyRounds     = 4
+)
+
+// buyExact orders exactly e164 for the brand, named order.Ref.
+func (a *Carrier) buyExact(ctx context.Context, brandID string, order carrier.NumberOrder, e164 string) (carrier.Number, error) {
 	no, err := a.c.CreateNumberOrder(ctx, NumberOrderCreate{PhoneNumbers: []OrderNumber{{PhoneNumber: e164}},
 		CustomerReference: order.Ref, MessagingProfileID: a.cfg.MessagingProfileID})
 	if err != nil {

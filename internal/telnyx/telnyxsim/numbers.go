@@ -22,7 +22,7 @@ const (
 const defaultAreaCode = "415"
 
 // tollFreeCodes are the toll-free prefixes of the inventory.
-var tollFreeCodes = []string{"833", "844", "855"}
+var tollFreeCodes = []string{"833", "844", "855", "866", "877", "888"}
 
 // areas names a few area codes' state and city; others get none.
 var areas = map[string][2]string{
@@ -45,16 +45,17 @@ type number struct {
 }
 
 // inventory is the numbers for sale of an area code (or toll-free prefix):
-// +1 <code> 555 01NN for a local code, +1 <code> 555 02NN for a toll-free
-// one, less those owned.
+// +1 <code> 555 0100–0699 for a local code, +1 <code> 555 0700–1199 for a
+// toll-free one, less those owned — below the Surge simulator's lines
+// (1234 up), so the two sandboxes never sell the same number.
 func (s *Server) inventoryLocked(code string) []string {
-	mid := "01"
+	first, count := 100, 600
 	if slices.Contains(tollFreeCodes, code) {
-		mid = "02"
+		first, count = 700, 500
 	}
 	var out []string
-	for i := range 50 {
-		n := fmt.Sprintf("+1%s555%s%02d", code, mid, i)
+	for i := range count {
+		n := fmt.Sprintf("+1%s555%04d", code, first+i)
 		if _, owned := s.inUse[n]; !owned {
 			out = append(out, n)
 		}
