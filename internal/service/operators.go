@@ -233,3 +233,47 @@ func (s *Service) AdminGrantCredits(ctx context.Context, req AdminGrantRequest) 
 	s.log.Info("credits granted by the administrator", "operator_id", req.OperatorID, "mode", req.Mode, "amount", req.Amount)
 	return e, nil
 }
+
+// AdminCarriersRequest gives an operator its own carriers in a mode.
+type AdminCarriersRequest struct {
+	OperatorID string
+	Mode       naive.Mode
+	// Default is the carrier its subjects' first numbers register with;
+	// Fallback ("" for none) takes them while Default is down.
+	Default, Fallback string
+}
+
+// AdminSetCarriers records, as the server's administrator, an operator's
+// default and fallback carrier in a mode (each must be one the servers
+// run: a provision names one they do not as not configured). Subjects
+// whose brand exists keep their brand's carrier.
+//
+// Errors: invalid_input, not_found (no such operator).
+func (s *Service) AdminSetCarriers(ctx context.Context, req AdminCarriersRequest) (*naive.OperatorCarriers, error) {
+	if req.Mode != naive.ModeTest && req.Mode != naive.ModeLive {
+		return nil, naive.InvalidParam("mode", "mode must be test or live; got %q.", req.Mode)
+	}
+	known := func(n string) bool { return n == naive.CarrierSurge || n == naive.CarrierTelnyx }
+	switch {
+	case !known(req.Default):
+		return nil, naive.InvalidParam("carrier", "carrier must be surge or telnyx; got %q.", req.Default)
+	case req.Fallback != "" && !known(req.Fallback):
+		return nil, naive.InvalidParam("fallback", "fallback must be surge or telnyx; got %q.", req.Fallback)
+	case req.Fallback == req.Default:
+		return nil, naive.InvalidParam("fallback", "The fallback must be another carrier than the default.")
+	}
+	if err := plainText("operator", req.OperatorID); err != nil {
+		return nil, err
+	}
+	sc := naive.Scope{OperatorID: req.OperatorID, Mode: req.Mode}
+	now := s.now()
+	if err := s.store.SetOperatorCarriers(ctx, sc, req.Default, req.Fallback, now); err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			return nil, naive.NotFound("operator", req.OperatorID).WithHint("List the operators with `naive admin operators list`.")
+		}
+		return nil, err
+	}
+	s.log.Info("operator carriers set by the administrator", "operator_id", req.OperatorID, "mode", req.Mode,
+		"default", req.Default, "fallback", req.Fallback)
+	return &naive.OperatorCarriers{Default: req.Default, Fallback: req.Fallback, UpdatedAt: now}, nil
+}
