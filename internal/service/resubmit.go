@@ -73,7 +73,32 @@ func (s *Service) ResubmitCampaign(ctx context.Context, subjectID string, req na
 	if err != nil {
 		return nil, err
 	}
-	switch err := s.store.ResubmitCampaign(ctx, sc, c.ID, next.UpdatedAt, []*naive.Event{ev}); {
+	// Marked first, while still rejected (no poll reads a rejected
+	// campaign), so that no poll stores an answer the carrier gives
+	// between the move to in_review and its taking the update; of two
+	// concurrent resubmissions one marks it, the other is a conflict.
+	token := newID()
+	marked, err := s.store.MarkResubmitting(ctx, sc, c.ID, token, s.cfg.ProcessID, s.now(), s.now().Add(-s.cfg.ClaimStale))
+	if err != nil {
+		return nil, err
+	}
+	if !marked {
+		cur, gerr := s.store.GetCampaign(ctx, sc, c.ID)
+		if gerr != nil {
+			return nil, gerr
+		}
+		return nil, notRejected(cur)
+	}
+	unmark := func() {
+		if err := s.store.ReleaseDeferredCampaign(context.WithoutCancel(ctx), c.ID, token); err != nil {
+			s.log.Error("release the resubmission mark", "campaign_id", c.ID, "err", err)
+		}
+	}
+	err = s.store.ResubmitCampaign(ctx, sc, c.ID, next.UpdatedAt, []*naive.Event{ev})
+	if err != nil {
+		unmark()
+	}
+	switch {
 	case errors.Is(err, store.ErrConflict):
 		cur, gerr := s.store.GetCampaign(ctx, sc, c.ID)
 		if gerr != nil {
@@ -95,6 +120,9 @@ func (s *Service) ResubmitCampaign(ctx context.Context, subjectID string, req na
 		next.ChecksOverridden = overrides
 	}
 	_, err = cr.ResubmitCampaign(ctx, c.CarrierID, request(content))
+	// The carrier has answered (or the answer is lost): polls may store
+	// what it says from now on.
+	unmark()
 	if err != nil && !errors.Is(err, carrier.ErrUnknownOutcome) {
 		// Refused. A carrier that no longer has it rejected (Surge locks a
 		// campaign in review or approved) already reviews it: the rejection

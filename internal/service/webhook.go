@@ -178,7 +178,7 @@ func (s *Service) advanceCampaign(ctx context.Context, c *naive.Campaign, status
 	}
 	var changed bool
 	if fenced {
-		changed, err = s.store.AdvanceCampaignFrom(ctx, c.ID, c.UpdatedAt, status, reason, s.now(), events)
+		changed, err = s.store.AdvanceCampaignFrom(ctx, c.ID, c.UpdatedAt, status, reason, s.now(), s.now().Add(-s.cfg.ClaimStale), events)
 	} else {
 		changed, err = s.store.AdvanceCampaign(ctx, c.ID, status, reason, s.now(), events, ce)
 	}

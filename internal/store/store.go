@@ -306,7 +306,15 @@ type Store interface {
 	// nothing if the campaign changed since — a resubmission, another
 	// poll, a webhook — so an answer the carrier gave before a
 	// resubmission cannot overwrite it.
-	AdvanceCampaignFrom(ctx context.Context, id string, readAt time.Time, status, reason string, at time.Time, events []*naive.Event) (bool, error)
+	// It stores nothing either while a resubmission holds the campaign
+	// (MarkResubmitting), unless its mark is older than staleBefore.
+	AdvanceCampaignFrom(ctx context.Context, id string, readAt time.Time, status, reason string, at, staleBefore time.Time, events []*naive.Event) (bool, error)
+	// MarkResubmitting marks a rejected campaign as being resubmitted by
+	// owner (deferred_claim = token), so no poll stores an answer the
+	// carrier gave before it took the update; false when it is not
+	// rejected or another fresh resubmission holds it. The mark is let go
+	// with ReleaseDeferredCampaign.
+	MarkResubmitting(ctx context.Context, sc naive.Scope, id, token, owner string, at, staleBefore time.Time) (bool, error)
 	// ResubmitCampaign is the one move back: it sets a rejected campaign
 	// to in_review, clears its rejection reason and stores events, in one
 	// statement conditional on the status still being rejected, so of two

@@ -395,18 +395,29 @@ const rankSQL = `CASE status WHEN 'created' THEN 1 WHEN 'in_review' THEN 2 WHEN 
 // stored one, with events; an unknown campaign or status changes nothing,
 // and a ce recorded before stores nothing.
 func (db *DB) AdvanceCampaign(ctx context.Context, id, status, reason string, at time.Time, events []*naive.Event, ce *store.CarrierEvent) (bool, error) {
-	return db.advanceCampaign(ctx, id, status, reason, at, nil, events, ce)
+	return db.advanceCampaign(ctx, id, status, reason, at, nil, nil, events, ce)
 }
 
 // AdvanceCampaignFrom is AdvanceCampaign for a status learnt from the
 // campaign as read at readAt (its updated_at): it stores nothing if the
 // campaign changed since.
-func (db *DB) AdvanceCampaignFrom(ctx context.Context, id string, readAt time.Time, status, reason string, at time.Time, events []*naive.Event) (bool, error) {
-	readAt = norm(readAt)
-	return db.advanceCampaign(ctx, id, status, reason, at, &readAt, events, nil)
+func (db *DB) AdvanceCampaignFrom(ctx context.Context, id string, readAt time.Time, status, reason string, at, staleBefore time.Time, events []*naive.Event) (bool, error) {
+	readAt, staleBefore = norm(readAt), norm(staleBefore)
+	return db.advanceCampaign(ctx, id, status, reason, at, &readAt, &staleBefore, events, nil)
 }
 
-func (db *DB) advanceCampaign(ctx context.Context, id, status, reason string, at time.Time, readAt *time.Time, events []*naive.Event, ce *store.CarrierEvent) (bool, error) {
+// MarkResubmitting marks a rejected campaign as being resubmitted.
+func (db *DB) MarkResubmitting(ctx context.Context, sc naive.Scope, id, token, owner string, at, staleBefore time.Time) (bool, error) {
+	if token == "" {
+		return false, errNoClaimToken
+	}
+	tag, err := db.pool.Exec(ctx, `UPDATE campaigns SET deferred_claim = $1, claimed_by = $2, claimed_at = $3
+		WHERE operator_id = $4 AND mode = $5 AND id = $6 AND status = 'rejected' AND claim_token = ''
+		AND (deferred_claim = '' OR claimed_at < $7)`, token, owner, norm(at), sc.OperatorID, sc.Mode, id, norm(staleBefore))
+	return claimedRow(tag, err)
+}
+
+func (db *DB) advanceCampaign(ctx context.Context, id, status, reason string, at time.Time, readAt, staleBefore *time.Time, events []*naive.Event, ce *store.CarrierEvent) (bool, error) {
 	for _, ev := range events {
 		if err := checkEvent("AdvanceCampaign", ev); err != nil {
 			return false, err
@@ -426,8 +437,9 @@ func (db *DB) advanceCampaign(ctx context.Context, id, status, reason string, at
 			return err
 		}
 		tag, err := tx.Exec(ctx, `UPDATE campaigns SET status = $1, updated_at = $2, rejection_reason = $5
-			WHERE id = $3 AND `+rankSQL+` < $4 AND ($6::timestamptz IS NULL OR updated_at = $6)`,
-			status, norm(at), id, rank, store.RejectionReason(status, reason), readAt)
+			WHERE id = $3 AND `+rankSQL+` < $4
+			AND ($6::timestamptz IS NULL OR (updated_at = $6 AND (deferred_claim = '' OR claimed_at < $7::timestamptz)))`,
+			status, norm(at), id, rank, store.RejectionReason(status, reason), readAt, staleBefore)
 		if err != nil || tag.RowsAffected() == 0 {
 			return err
 		}

@@ -382,11 +382,26 @@ func (db *DB) AdvanceCampaign(ctx context.Context, id, status, reason string, at
 // AdvanceCampaignFrom is AdvanceCampaign for a status learnt from the
 // campaign as read at readAt (its updated_at): it stores nothing if the
 // campaign changed since.
-func (db *DB) AdvanceCampaignFrom(ctx context.Context, id string, readAt time.Time, status, reason string, at time.Time, events []*naive.Event) (bool, error) {
-	return db.advanceCampaign(ctx, id, status, reason, at, &readAt, events, nil)
+func (db *DB) AdvanceCampaignFrom(ctx context.Context, id string, readAt time.Time, status, reason string, at, staleBefore time.Time, events []*naive.Event) (bool, error) {
+	return db.advanceCampaign(ctx, id, status, reason, at, &fence{readAt: readAt, staleBefore: staleBefore}, events, nil)
 }
 
-func (db *DB) advanceCampaign(ctx context.Context, id, status, reason string, at time.Time, readAt *time.Time, events []*naive.Event, ce *store.CarrierEvent) (bool, error) {
+// fence is the condition of a polled answer: the campaign as read, and no
+// fresh resubmission mark.
+type fence struct{ readAt, staleBefore time.Time }
+
+// MarkResubmitting marks a rejected campaign as being resubmitted.
+func (db *DB) MarkResubmitting(ctx context.Context, sc naive.Scope, id, token, owner string, at, staleBefore time.Time) (bool, error) {
+	if token == "" {
+		return false, errNoClaimToken
+	}
+	res, err := db.writer.ExecContext(ctx, `UPDATE campaigns SET deferred_claim = ?, claimed_by = ?, claimed_at = ?
+		WHERE operator_id = ? AND mode = ? AND id = ? AND status = 'rejected' AND claim_token = ''
+		AND (deferred_claim = '' OR claimed_at < ?)`, token, owner, ts(at), sc.OperatorID, sc.Mode, id, ts(staleBefore))
+	return claimedRow(res, err)
+}
+
+func (db *DB) advanceCampaign(ctx context.Context, id, status, reason string, at time.Time, f *fence, events []*naive.Event, ce *store.CarrierEvent) (bool, error) {
 	for _, ev := range events {
 		if err := checkEvent("AdvanceCampaign", ev); err != nil {
 			return false, err
@@ -405,8 +420,8 @@ func (db *DB) advanceCampaign(ctx context.Context, id, status, reason string, at
 			return err
 		}
 		res, err := tx.ExecContext(ctx, `UPDATE campaigns SET status = ?, updated_at = ?, rejection_reason = ?
-			WHERE id = ? AND `+rankSQL+` < ? AND (? IS NULL OR updated_at = ?)`,
-			status, ts(at), store.RejectionReason(status, reason), id, rank, nts(readAt), nts(readAt))
+			WHERE id = ? AND `+rankSQL+` < ? AND (? = 0 OR (updated_at = ? AND (deferred_claim = '' OR claimed_at < ?)))`,
+			status, ts(at), store.RejectionReason(status, reason), id, rank, f.on(), f.read(), f.stale())
 		if err != nil {
 			return err
 		}
@@ -457,4 +472,25 @@ func affected(res sql.Result, err, ifNone error) error {
 		return ifNone
 	}
 	return nil
+}
+
+func (f *fence) on() int {
+	if f == nil {
+		return 0
+	}
+	return 1
+}
+
+func (f *fence) read() string {
+	if f == nil {
+		return ""
+	}
+	return ts(f.readAt)
+}
+
+func (f *fence) stale() string {
+	if f == nil {
+		return ""
+	}
+	return ts(f.staleBefore)
 }

@@ -46,6 +46,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"SoleProprietorBrand", testSoleProprietorBrand},
 		{"DeferredCampaign", testDeferredCampaign},
 		{"AdvanceCampaignFrom", testAdvanceCampaignFrom},
+		{"ResubmittingMark", testResubmittingMark},
 		{"Campaign", testCampaign},
 		{"CampaignConcurrentClaims", testCampaignConcurrentClaims},
 		{"AdvanceCampaign", testAdvanceCampaign},
