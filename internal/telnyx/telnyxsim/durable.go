@@ -84,6 +84,23 @@ func Open(ctx context.Context, cfg Config, st surgesim.Storage) (*Server, error)
 			return nil, err
 		}
 	}
+	// A process killed while it ran a task took the task with it (River
+	// hands such a job back only after minutes), and a GET never writes:
+	// a starting simulator schedules an advance and a drain afresh when
+	// work is pending, so a restart after a kill -9 resumes at once (a
+	// second task of a kind is harmless).
+	if err := s.write(ctx, func() {
+		now := s.now()
+		s.advanceDue = time.Time{}
+		s.touch(kindMeta, metaAdvance)
+		if len(s.undelivered) > 0 {
+			s.scheduleLocked(surgesim.Task{Kind: TaskWebhook, Due: now})
+			s.drainScheduled = now
+			s.touch(kindMeta, metaDrain)
+		}
+	}); err != nil {
+		return nil, err
+	}
 	return s, nil
 }
 
