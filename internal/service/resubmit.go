@@ -89,15 +89,14 @@ func (s *Service) ResubmitCampaign(ctx context.Context, subjectID string, req na
 		}
 		return nil, notRejected(cur)
 	}
-	unmark := func() {
+	// The mark is let go once the outcome is stored: a refused update's
+	// restore below runs while no poll can race it.
+	defer func() {
 		if err := s.store.ReleaseDeferredCampaign(context.WithoutCancel(ctx), c.ID, token); err != nil {
 			s.log.Error("release the resubmission mark", "campaign_id", c.ID, "err", err)
 		}
-	}
+	}()
 	err = s.store.ResubmitCampaign(ctx, sc, c.ID, next.UpdatedAt, []*naive.Event{ev})
-	if err != nil {
-		unmark()
-	}
 	switch {
 	case errors.Is(err, store.ErrConflict):
 		cur, gerr := s.store.GetCampaign(ctx, sc, c.ID)
@@ -120,16 +119,13 @@ func (s *Service) ResubmitCampaign(ctx context.Context, subjectID string, req na
 		next.ChecksOverridden = overrides
 	}
 	_, err = cr.ResubmitCampaign(ctx, c.CarrierID, request(content))
-	// The carrier has answered (or the answer is lost): polls may store
-	// what it says from now on.
-	unmark()
 	if err != nil && !errors.Is(err, carrier.ErrUnknownOutcome) {
 		// Refused. A carrier that no longer has it rejected (Surge locks a
 		// campaign in review or approved) already reviews it: the rejection
 		// naive holds came from a poll that raced an earlier resubmission.
 		if now, serr := cr.CampaignStatus(ctx, c.CarrierID); serr == nil && now.Status != naive.CampaignRejected {
 			if naive.CampaignRank(now.Status) > naive.CampaignRank(next.Status) {
-				if _, aerr := s.advanceCampaign(ctx, &next, now.Status, "", nil, true); aerr != nil {
+				if _, aerr := s.advanceCampaign(ctx, &next, now.Status, "", nil, false); aerr != nil { // marked: no poll raced
 					return nil, aerr
 				}
 				next.Status = now.Status
@@ -139,7 +135,7 @@ func (s *Service) ResubmitCampaign(ctx context.Context, subjectID string, req na
 			return &next, nil
 		}
 		// Refused for certain: back to rejected, with the reason it had.
-		if _, aerr := s.advanceCampaign(ctx, &next, naive.CampaignRejected, prevReason, nil, true); aerr != nil {
+		if _, aerr := s.advanceCampaign(ctx, &next, naive.CampaignRejected, prevReason, nil, false); aerr != nil { // marked: no poll raced
 			s.log.Error("restore rejected campaign", "campaign_id", c.ID, "err", aerr)
 		}
 		return nil, carrierError("resubmit the campaign", err)
