@@ -6,24 +6,16 @@ import (
 	"fmt"
 	"net/http"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
+
+	"github.com/naive-oss/naive/internal/carrier/carrierhttp"
 )
 
 // ErrUnknownOutcome marks a failed non-idempotent request (a POST) that Surge may
 // nevertheless have carried out: a timeout, a connection lost after sending, or a 5xx.
 // Callers must reconcile (for example list the account's numbers) before trying again.
 var ErrUnknownOutcome = errors.New("surge: request outcome unknown")
-
-// outcomeError marks err as ErrUnknownOutcome while keeping it reachable for errors.As.
-type outcomeError struct{ err error }
-
-func (e *outcomeError) Error() string {
-	return ErrUnknownOutcome.Error() + ": " + strings.TrimPrefix(e.err.Error(), "surge: ")
-}
-
-func (e *outcomeError) Unwrap() []error { return []error{ErrUnknownOutcome, e.err} }
 
 // Error is a non-2xx answer from Surge, decoded from its error envelope.
 type Error struct {
@@ -85,7 +77,7 @@ func IsNotFound(err error) bool {
 
 // parseError builds an *Error from a non-2xx response, tolerating bodies that are not Surge envelopes.
 func parseError(resp *http.Response, body []byte) *Error {
-	e := &Error{StatusCode: resp.StatusCode, RetryAfter: parseRetryAfter(resp.Header.Get("Retry-After"))}
+	e := &Error{StatusCode: resp.StatusCode, RetryAfter: carrierhttp.ParseRetryAfter(resp.Header.Get("Retry-After"))}
 	var env struct {
 		Error struct {
 			Type    string          `json:"type"`
@@ -107,23 +99,4 @@ func parseError(resp *http.Response, body []byte) *Error {
 		e.Message += ": " + s
 	}
 	return e
-}
-
-// parseRetryAfter reads delay-seconds or an HTTP date.
-func parseRetryAfter(v string) time.Duration {
-	if v == "" {
-		return 0
-	}
-	if n, err := strconv.Atoi(strings.TrimSpace(v)); err == nil {
-		if n < 0 {
-			return 0
-		}
-		return time.Duration(n) * time.Second
-	}
-	if t, err := http.ParseTime(v); err == nil {
-		if d := time.Until(t); d > 0 {
-			return d
-		}
-	}
-	return 0
 }

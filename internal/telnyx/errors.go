@@ -6,9 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
+
+	"github.com/naive-oss/naive/internal/carrier/carrierhttp"
 )
 
 // ErrUnknownOutcome marks a failed POST that Telnyx may nevertheless have
@@ -16,15 +17,6 @@ import (
 // must reconcile (find the number order by its customer_reference, the
 // message by its webhook_url) before trying again.
 var ErrUnknownOutcome = errors.New("telnyx: request outcome unknown")
-
-// outcomeError marks err as ErrUnknownOutcome while keeping it reachable for errors.As.
-type outcomeError struct{ err error }
-
-func (e *outcomeError) Error() string {
-	return ErrUnknownOutcome.Error() + ": " + strings.TrimPrefix(e.err.Error(), "telnyx: ")
-}
-
-func (e *outcomeError) Unwrap() []error { return []error{ErrUnknownOutcome, e.err} }
 
 // Well-known Telnyx error codes (docs/carriers/telnyx.md).
 const (
@@ -192,7 +184,7 @@ func IsNotFound(err error) bool {
 
 // parseError builds an *Error from a non-2xx response, tolerating bodies that are not envelopes.
 func parseError(method, path string, resp *http.Response, body []byte) *Error {
-	e := &Error{StatusCode: resp.StatusCode, Method: method, Path: path, RetryAfter: parseRetryAfter(resp.Header.Get("Retry-After"))}
+	e := &Error{StatusCode: resp.StatusCode, Method: method, Path: path, RetryAfter: carrierhttp.ParseRetryAfter(resp.Header.Get("Retry-After"))}
 	var env struct {
 		Errors []APIError `json:"errors"`
 	}
@@ -209,23 +201,4 @@ func parseError(method, path string, resp *http.Response, body []byte) *Error {
 	}
 	e.Errors = []APIError{x}
 	return e
-}
-
-// parseRetryAfter reads delay-seconds or an HTTP date.
-func parseRetryAfter(v string) time.Duration {
-	if v == "" {
-		return 0
-	}
-	if n, err := strconv.Atoi(strings.TrimSpace(v)); err == nil {
-		if n < 0 {
-			return 0
-		}
-		return time.Duration(n) * time.Second
-	}
-	if t, err := http.ParseTime(v); err == nil {
-		if d := time.Until(t); d > 0 {
-			return d
-		}
-	}
-	return 0
 }
