@@ -159,6 +159,11 @@ func (s *Service) completeProvision(ctx context.Context, r *run, cr carrier.Carr
 		}
 		s.recordOverrides(ctx, r.p, subj, camp, req) // compliance.go
 	}
+	if pre.tier == naive.TierSoleProprietor {
+		if err := s.soleProprietorAlone(ctx, r.p.Scope(), subj.ID); err != nil {
+			return s.failProvision(ctx, r, phone, err)
+		}
+	}
 	num, err := s.buyNumber(ctx, cr, brand.CarrierID, phone, req, resumed)
 	if errors.Is(err, errUndecided) {
 		return nil, undecided(r) // the run stays reserved; a retry or the background pass decides
@@ -167,6 +172,26 @@ func (s *Service) completeProvision(ctx context.Context, r *run, cr carrier.Carr
 		return s.failProvision(ctx, r, phone, buyError(req, err))
 	}
 	return s.activate(ctx, r, cr, phone, num, camp, brand.Verification, balance)
+}
+
+// soleProprietorAlone is the second half of the one-number rule of a sole
+// proprietor, checked after the reserve and before the purchase: the
+// precheck counts the subject's live phones before this run's reserve, so
+// two first provisions at the same moment both pass it. Each run, its own
+// phone reserved, counts again and goes on only if its phone is the only
+// live one: of two concurrent runs at most one buys (both may refuse, and
+// a retry then succeeds), and a run resumed after a crash checks again.
+func (s *Service) soleProprietorAlone(ctx context.Context, sc naive.Scope, subjectID string) error {
+	n, err := s.store.CountPhones(ctx, sc, subjectID, naive.PhoneActive, naive.PhoneProvisioning)
+	if err != nil {
+		return err
+	}
+	if n > 1 {
+		return (&naive.Error{Code: naive.EConflict, Param: "tier",
+			Message: "A sole proprietor's brand holds one number, and another provision for this subject is running."}).
+			WithHint("Nothing was charged. Wait for the other provision (GET /v1/subjects/%s/phone), or retry if it failed.", subjectID)
+	}
+	return nil
 }
 
 // errUndecided: the carrier could not tell whether it carried a purchase
