@@ -144,6 +144,12 @@ var enums = map[string][]any{
 	"InviteRequest.role":             anySlice(naive.Roles()),
 	"UserPatch.role":                 anySlice(naive.Roles()),
 	"Whoami.role":                    anySlice(naive.Roles()),
+
+	// How a sole proprietor's owner confirms the carrier's text.
+	"Brand.verification_method":                     {naive.BrandVerifyReply, naive.BrandVerifyCode},
+	"Provisioned.brand_verification_method":         {naive.BrandVerifyReply, naive.BrandVerifyCode},
+	"BrandVerificationResend.verification_method":   {naive.BrandVerifyReply, naive.BrandVerifyCode},
+	"BrandVerificationSubmitted.brand_verification": {naive.BrandVerificationVerified},
 }
 
 // Who may call an operation.
@@ -364,8 +370,9 @@ func operations() []op {
 
 		// Test mode.
 		{method: "POST", path: "/v1/sandbox/sms", id: "sandboxSendInbound", tag: "sandbox", auth: authAny, body: in[sandboxSMSRequest]("", "to", "body"),
-			status: 202, out: typ[sandboxSMSSent](), errs: []string{naive.EForbidden, naive.ENotConfigured, naive.ENotFound},
-			summary: "Simulate an inbound text (test mode)", desc: "Makes the sandbox carrier deliver an inbound SMS to one of the operator's test numbers, as a signed carrier webhook, as if a phone had texted it. Test mode only: a live key gets 403."},
+			status: 202, out: typ[sandboxSMSSent](), errs: []string{naive.EForbidden, naive.ENotConfigured, naive.ENotFound, naive.EConflict},
+			summary: "Simulate an inbound text (test mode)", desc: "Makes the sandbox carrier deliver an inbound SMS to one of the operator's test numbers, as a signed carrier webhook, as if a phone had texted it. Test mode only: a live key gets 403. " +
+				"Sent to the verification number (+18885550100) from a sole proprietor's `contact.phone`, it is the owner's reply to Surge's verification text (YES verifies); a number no brand of yours awaits is 404, and a brand on Telnyx, which verifies by a code (POST /v1/phone/brand-verification; the sandbox accepts 000000), is 409."},
 
 		// Carrier webhooks and MCP: not under /v1.
 		{method: "POST", path: "/webhooks/surge", id: "receiveCarrierWebhook", tag: "carrier", auth: authWebhook,
@@ -403,7 +410,7 @@ func operations() []op {
 			summary: "Provision a phone number",
 			desc: "Buys a US number for the subject, live for inbound SMS at once, registers the carrier brand (the subject's first number needs `ein`) and a 10DLC campaign (or toll-free verification) that unlocks outbound SMS when the carriers approve it, and charges the price once. " +
 				"`e164`, one number GET /v1/phone/available listed, buys exactly that number (type and area_code, if sent, must agree with it: 400 otherwise); one taken meanwhile or never offered answers 422 no_matching_numbers, nothing charged. " +
-				"`tier`: `standard` (the default: a company with an EIN, after its LLC formation) or `sole_proprietor` — one person without an LLC or an EIN: the subject's `contact.phone` must be a US mobile number, the brand is registered as the carrier's sole_proprietor type, the answer carries `brand_verification: \"pending_otp\"` and the number is live for inbound SMS at once; the owner replies YES to the carrier's verification text (resend it with POST /v1/phone/brand-verification/resend), after which the campaign is registered and reviewed. A sole proprietor holds one number, and its campaign sends at lower throughput. Later numbers follow the brand's tier; another tier is 409 conflict. " +
+				"`tier`: `standard` (the default: a company with an EIN, after its LLC formation) or `sole_proprietor` — one person without an LLC or an EIN: the subject's `contact.phone` must be a US mobile number, the brand is registered as the carrier's sole_proprietor type, the answer carries `brand_verification: \"pending_otp\"` and the number is live for inbound SMS at once; the answer's `brand_verification_method` says how the owner confirms the carrier's verification text — `reply` (Surge: they reply YES to it) or `code` (Telnyx: it carries a one-time PIN, submitted with POST /v1/phone/brand-verification) — and POST /v1/phone/brand-verification/resend sends the text again; after that the campaign is registered and reviewed. A sole proprietor holds one number, and its campaign sends at lower throughput. Later numbers follow the brand's tier; another tier is 409 conflict. " +
 				"If the subject's Account Kit gates phone.provision and the caller is an agent, nothing is bought or charged and the answer is a PendingApproval instead. " +
 				"A provision that registers the 10DLC campaign first runs the compliance rules on its content (GET /v1/campaign-content) and the company's pages (docs/compliance.md): a failing rule is 400 invalid_input with `campaign_checks` (each: rule, ok, status, message, fix), nothing charged; a human may accept named rules with `override_checks`, recorded on the campaign (GET /v1/phone/{id}/campaign, `checks_overridden`); an agent naming any gets 403." + idemNote},
 		{method: "GET", path: "/phone", id: "listPhones", tag: "phone", auth: authAny, scoped: true, list: true, status: 200, out: typ[naive.List[naive.Phone]](),
@@ -459,8 +466,16 @@ func operations() []op {
 				"The changes are kept as the subject's campaign content (GET /v1/campaign-content), which is what is sent. Before anything changes the compliance rules run (docs/compliance.md): a failing one is 400 invalid_input with `campaign_checks`; a human may accept named rules with `override_checks` (recorded on the campaign's `checks_overridden`), an agent naming any gets 403."},
 		{method: "POST", path: "/phone/brand-verification/resend", id: "resendBrandVerification", tag: "phone", auth: authAny, scoped: true, carrier: true,
 			status: 200, out: typ[naive.BrandVerificationResend](), errs: []string{naive.EConflict, naive.ERateLimited},
-			summary: "Resend a sole proprietor's verification text", desc: "A sole proprietor's brand (provisioned with `\"tier\": \"sole_proprietor\"`) is verified by a text the carrier sends to the subject's `contact.phone`; the owner replies YES to it. " +
+			summary: "Resend a sole proprietor's verification text", desc: "A sole proprietor's brand (provisioned with `\"tier\": \"sole_proprietor\"`) is verified by a text the carrier sends to the subject's `contact.phone`: the owner replies YES to it (`verification_method: reply`, Surge), or submits the PIN it carries with POST /v1/phone/brand-verification (`code`, Telnyx). " +
 				"This asks the carrier to send it again. At most one per minute per brand (429 with Retry-After otherwise); a brand that is a company's, or verified already, is 409 conflict. No body. Free."},
+		{method: "POST", path: "/phone/brand-verification", id: "submitBrandVerification", tag: "phone", auth: authAny, scoped: true, carrier: true,
+			body: in[naive.BrandVerificationCode]("", "code"), status: 200, out: typ[naive.BrandVerificationSubmitted](),
+			errs:    []string{naive.EConflict, naive.ERateLimited},
+			summary: "Submit a sole proprietor's verification code",
+			desc: "On a carrier that verifies a sole proprietor by a one-time code (the brand's `verification_method` is `code`: Telnyx), the text to the subject's `contact.phone` carries a PIN; send it here as `{\"code\":\"123456\"}` (digits; spaces and hyphens are dropped; 4 to 10 digits, else 400 invalid_input with `param: code`). " +
+				"The carrier checks it: accepted, the brand is `verified` at once and the campaign is registered by the next background pass, then reviewed; refused (not the PIN sent, or expired), 400 invalid_input with `param: code` and `attempts_remaining`. " +
+				"After 5 wrong codes for a brand, each less than 10 minutes after the one before, submissions are 429 rate_limited (Retry-After) until 10 minutes after the last. " +
+				"A brand whose carrier verifies by the owner's YES reply (`verification_method: reply`: Surge), a company's brand, or one verified already is 409 conflict. Test mode: the Telnyx sandbox also accepts `000000`. Free."},
 		{method: "POST", path: "/phone/{id}/sms", id: "sendSMS", tag: "messaging", auth: authAny, scoped: true, carrier: true,
 			body: in[naive.SendRequest]("", "to", "body"), status: 201, out: typ[naive.SendResult](),
 			errs:    []string{naive.ECompliancePending, naive.EConflict, naive.EInsufficientCredits},

@@ -23,3 +23,12 @@ func (s *Server) resendBrandVerification(w http.ResponseWriter, r *http.Request)
 	res, err := s.svc.ResendBrandVerification(r.Context(), subjectID(r))
 	return ok(w, http.StatusOK, res, err)
 }
+
+func (s *Server) submitBrandVerification(w http.ResponseWriter, r *http.Request) error {
+	var in naive.BrandVerificationCode
+	if err := decode(r, &in); err != nil {
+		return err
+	}
+	res, err := s.svc.SubmitBrandVerification(r.Context(), subjectID(r), in.Code)
+	return ok(w, http.StatusOK, res, err)
+}

@@ -86,6 +86,7 @@ func (s *Server) routes() {
 		m.Handle("GET "+prefix+"/phone/status", s.authed(s.phoneStatus))
 		m.Handle("POST "+prefix+"/phone/campaign/resubmit", s.authed(s.resubmitCampaign))
 		m.Handle("POST "+prefix+"/phone/brand-verification/resend", s.authed(s.resendBrandVerification))
+		m.Handle("POST "+prefix+"/phone/brand-verification", s.authed(s.submitBrandVerification))
 		m.Handle("GET "+prefix+"/phone/{id}", s.authed(s.getPhone))
 		m.Handle("DELETE "+prefix+"/phone/{id}", s.phased(s.releasePhone))
 		m.Handle("PATCH "+prefix+"/phone/{id}", s.authed(s.updatePhone))

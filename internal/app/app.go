@@ -386,6 +386,10 @@ func (a *App) Bootstrapped() *service.Bootstrapped { return a.boot }
 // this process's only.
 func (a *App) Sandbox() *surgesim.Server { return a.sim }
 
+// TelnyxSandbox returns the in-process Telnyx simulator of test mode, as
+// Sandbox does the Surge one (nil when test mode has none).
+func (a *App) TelnyxSandbox() *telnyxsim.Server { return a.tsim }
+
 // Store returns the store, for tests that check invariants directly.
 func (a *App) Store() store.Store { return a.store }
 

@@ -38,6 +38,20 @@ type Carrier interface {
 	// Errors: Invalid (the brand needs no verification, or has it
 	// already), NotFound, RateLimited, Unavailable.
 	ResendBrandVerification(ctx context.Context, brandID string) error
+	// BrandVerificationMethod says how a sole proprietor's owner confirms
+	// this carrier's verification text: naive.BrandVerifyReply (they
+	// reply to the carrier's text; there is nothing to submit) or
+	// naive.BrandVerifyCode (the text carries a one-time code that
+	// SubmitBrandVerification submits).
+	BrandVerificationMethod() string
+	// SubmitBrandVerification submits the one-time code a sole
+	// proprietor's contact received; the brand is then verified
+	// (BrandStatus says Ready once it is otherwise). A brand verified
+	// already is not an error. Errors: Invalid with Fields ["code"] (the
+	// code is wrong or expired), Invalid without Fields (the carrier
+	// verifies by reply, or the brand is not a sole proprietor's),
+	// NotFound, RateLimited, Unavailable.
+	SubmitBrandVerification(ctx context.Context, brandID, code string) error
 	// ArchiveBrand retires a brand at the carrier for good: its numbers
 	// are released, its campaigns deactivated, and it can send no more.
 	// It is idempotent: a brand already archived, or one the carrier does

@@ -8,6 +8,7 @@ import (
 
 	"github.com/naive-oss/naive/internal/naive"
 	"github.com/naive-oss/naive/internal/surge/surgesim"
+	"github.com/naive-oss/naive/internal/telnyx/telnyxsim"
 )
 
 // PhoneCampaignResubmitOptions are the inputs of `naive phone campaign resubmit`.
@@ -73,29 +74,37 @@ func phoneCampaignResubmitRun(ctx context.Context, opts *PhoneCampaignResubmitOp
 	return nil
 }
 
-// PhoneBrandVerificationOptions are the inputs of `naive phone brand-verification resend`.
+// PhoneBrandVerificationOptions are the inputs of `naive phone
+// brand-verification resend` and `submit`.
 type PhoneBrandVerificationOptions struct {
 	IO      *IOStreams
 	Service func() (naive.Service, error)
 	JSON    bool
+	// Code is submit's --code.
+	Code string
 }
 
-// NewCmdPhoneBrandVerification is `naive phone brand-verification resend`.
+// NewCmdPhoneBrandVerification is `naive phone brand-verification resend|submit`.
 func NewCmdPhoneBrandVerification(f *Factory, runF func(*PhoneBrandVerificationOptions) error) *cobra.Command {
 	cmd := newGroup("brand-verification", "A sole proprietor's verification text")
 	cmd.Long = `A sole proprietor's brand (` + "`naive phone provision --tier sole_proprietor`" + `) is
-verified by a text the carrier sends to the subject's contact.phone; the owner
-replies YES to it, and the campaign is registered after that. In test mode
-the sandbox sends no real text: reply with
-` + "`naive sandbox sms --to " + surgesim.VerificationNumber + " --from <contact.phone> --body YES`" + `.`
+verified by a text the carrier sends to the subject's contact.phone. How the
+owner confirms it depends on the carrier (` + "`naive phone status`" + ` says which):
+on Surge they reply YES to the text; on Telnyx the text carries a one-time
+code, which is submitted with ` + "`naive phone brand-verification submit --code <code>`" + `.
+The campaign is registered after that.
+
+In test mode the sandbox sends no real text: on Surge, reply with
+` + "`naive sandbox sms --to " + surgesim.VerificationNumber + " --from <contact.phone> --body YES`" + `;
+on Telnyx, submit the sandbox's code ` + telnyxsim.SandboxOTPPin + `.`
 	opts := &PhoneBrandVerificationOptions{IO: f.IO, Service: f.Service}
 	resend := &cobra.Command{
 		Use:   "resend",
 		Short: "Ask the carrier to text the owner the verification message again (once a minute at most)",
 		Long: `Ask the carrier to text the sole proprietor's contact.phone the verification
-message again. At most one resend a minute per brand (rate_limited, with the
-wait, otherwise). A company's brand, or one verified already, needs none
-(conflict).`,
+message again (on Telnyx, with a new code). At most one resend a minute per
+brand (rate_limited, with the wait, otherwise). A company's brand, or one
+verified already, needs none (conflict).`,
 		Example: `  naive phone brand-verification resend
   naive --subject 01f0… phone brand-verification resend`,
 		Args: noArgs,
@@ -107,7 +116,32 @@ wait, otherwise). A company's brand, or one verified already, needs none
 			return phoneBrandVerificationResendRun(cmd.Context(), opts)
 		},
 	}
-	cmd.AddCommand(resend)
+	submit := &cobra.Command{
+		Use:   "submit --code CODE",
+		Short: "Submit the one-time code the carrier texted the owner (Telnyx)",
+		Long: `Submit the one-time code the carrier texted the sole proprietor's
+contact.phone, on a carrier that verifies by code (Telnyx). Accepted, the brand
+is verified and the campaign is registered moments later. A wrong or expired
+code fails (invalid_input on code: check the text, or resend a new one);
+after 5 wrong codes in a row submissions are refused for 10 minutes
+(rate_limited). On Surge the owner replies YES instead: there is no code
+(conflict).`,
+		Example: `  naive phone brand-verification submit --code 123456
+  naive --subject 01f0… phone brand-verification submit --code 123456`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			opts.JSON = f.JSONOutput()
+			if opts.Code == "" {
+				return usageError{errorf("--code is required: the digits of the carrier's verification text")}
+			}
+			if runF != nil {
+				return runF(opts)
+			}
+			return phoneBrandVerificationSubmitRun(cmd.Context(), opts)
+		},
+	}
+	submit.Flags().StringVar(&opts.Code, "code", "", "the one-time code the owner received (digits)")
+	cmd.AddCommand(resend, submit)
 	return cmd
 }
 
@@ -124,7 +158,30 @@ func phoneBrandVerificationResendRun(ctx context.Context, opts *PhoneBrandVerifi
 		return printJSON(opts.IO.Out, res)
 	}
 	fmt.Fprintf(opts.IO.Out, "The carrier is texting the verification message to %s again.\n", res.SentTo)
+	if res.VerificationMethod == naive.BrandVerifyCode {
+		fmt.Fprintln(opts.IO.Out, "It carries a new one-time code; the campaign is registered once it is submitted.")
+		nextSteps(opts.IO.Out, "naive phone brand-verification submit --code <code>", "submit the code the owner received")
+		return nil
+	}
 	fmt.Fprintln(opts.IO.Out, "The owner replies YES to it; the campaign is registered once they do.")
 	nextSteps(opts.IO.Out, "naive phone status", "see when the brand is verified and the campaign in review")
+	return nil
+}
+
+func phoneBrandVerificationSubmitRun(ctx context.Context, opts *PhoneBrandVerificationOptions) error {
+	svc, err := opts.Service()
+	if err != nil {
+		return err
+	}
+	res, err := svc.SubmitBrandVerification(ctx, "", opts.Code)
+	if err != nil {
+		return err
+	}
+	if opts.JSON {
+		return printJSON(opts.IO.Out, res)
+	}
+	fmt.Fprintln(opts.IO.Out, "The carrier accepted the code: the brand is verified.")
+	fmt.Fprintln(opts.IO.Out, "The campaign is registered with the carrier within moments, then reviewed.")
+	nextSteps(opts.IO.Out, "naive phone status", "follow the campaign; sending unlocks when it is active")
 	return nil
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/naive-oss/naive/internal/hints"
 	"github.com/naive-oss/naive/internal/naive"
 )
 
@@ -55,8 +56,9 @@ func NewCmdPhoneProvision(f *Factory, runF func(*PhoneProvisionOptions) error) *
 The subject's first number registers the carrier brand, so it needs --ein.
 --tier sole_proprietor registers one person without an LLC or an EIN instead:
 the subject's contact.phone must be a US mobile number, which the carrier
-texts; the owner replies YES (` + "`naive phone brand-verification resend`" + ` sends it
-again), then the campaign is registered. A sole proprietor holds one number.
+texts: the owner replies YES on Surge, or the code it carries is submitted with
+` + "`naive phone brand-verification submit --code <code>`" + ` on Telnyx (` + "`naive phone brand-verification resend`" + `
+sends it again), then the campaign is registered. A sole proprietor holds one number.
 --e164 buys exactly a number ` + "`naive phone search`" + ` listed (one taken meanwhile
 fails with no_matching_numbers, nothing charged: search again). The number receives SMS at once; sending unlocks when the carrier campaign is
 active. With --wait the command follows the campaign until it is active
@@ -228,7 +230,11 @@ func printProvisioned(w io.Writer, p *naive.Provisioned) {
 	}
 	fmt.Fprintf(tw, "  Campaign:\t%s (%s%s)\n", p.Campaign.ID, p.Campaign.Status, eta)
 	if p.BrandVerification == naive.BrandVerificationPendingOTP {
-		fmt.Fprintf(tw, "  Brand:\tawaiting the owner's YES to the carrier's verification text (the campaign is registered after it)\n")
+		if p.BrandVerificationMethod == naive.BrandVerifyCode {
+			fmt.Fprintf(tw, "  Brand:\tawaiting the one-time code the carrier texted the owner (`naive phone brand-verification submit --code <code>`; the campaign is registered after it)\n")
+		} else {
+			fmt.Fprintf(tw, "  Brand:\tawaiting the owner's YES to the carrier's verification text (the campaign is registered after it)\n")
+		}
 	}
 	fmt.Fprintf(tw, "  Credits:\t%d used, %d remaining\n", p.CreditsUsed, p.CreditsRemaining)
 	tw.Flush()
@@ -465,6 +471,9 @@ func phoneStatusRun(ctx context.Context, opts *PhoneStatusOptions) error {
 	fmt.Fprintf(tw, "Formation:\t%s\n", st.Formation.Status)
 	if st.Brand != nil {
 		switch {
+		case st.Brand.Tier == naive.TierSoleProprietor && st.Brand.Verification == naive.BrandVerificationPendingOTP &&
+			st.Brand.VerificationMethod == naive.BrandVerifyCode:
+			fmt.Fprintf(tw, "Brand:\t%s, sole proprietor, awaiting the one-time code the carrier texted the owner (`naive phone brand-verification submit --code <code>`)\n", st.Brand.Status)
 		case st.Brand.Tier == naive.TierSoleProprietor && st.Brand.Verification == naive.BrandVerificationPendingOTP:
 			fmt.Fprintf(tw, "Brand:\t%s, sole proprietor, awaiting the owner's YES to the verification text (`naive phone brand-verification resend`)\n", st.Brand.Status)
 		case st.Brand.Tier == naive.TierSoleProprietor:
@@ -500,7 +509,7 @@ func phoneStatusRun(ctx context.Context, opts *PhoneStatusOptions) error {
 		printChecks(out, "  ", st.Checks, func(c naive.PreflightCheck) string { return carrierCheckCommand(c, "naive phone status") })
 	}
 	if st.NextStep != "" {
-		fmt.Fprintf(out, "\nNext step: %s\n", st.NextStep)
+		fmt.Fprintf(out, "\nNext step: %s\n", hints.For(hints.CLI, st.NextStep))
 	}
 	return nil
 }

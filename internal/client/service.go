@@ -310,6 +310,13 @@ func (c *Client) ResendBrandVerification(ctx context.Context, subjectID string) 
 	return call[naive.BrandVerificationResend](ctx, c, request{method: http.MethodPost, path: subjectPath(subjectID, "/phone/brand-verification/resend")})
 }
 
+// SubmitBrandVerification submits the code the carrier texted a sole
+// proprietor's owner (POST …/phone/brand-verification).
+func (c *Client) SubmitBrandVerification(ctx context.Context, subjectID, code string) (*naive.BrandVerificationSubmitted, error) {
+	return call[naive.BrandVerificationSubmitted](ctx, c, request{method: http.MethodPost, path: subjectPath(subjectID, "/phone/brand-verification"),
+		body: naive.BrandVerificationCode{Code: code}})
+}
+
 // ResubmitCampaign sends the subject's rejected campaign back to review
 // (POST …/phone/campaign/resubmit).
 func (c *Client) ResubmitCampaign(ctx context.Context, subjectID string, req naive.CampaignResubmission) (*naive.Campaign, error) {

@@ -1023,7 +1023,9 @@ func (c *Console) numbersBuy(w http.ResponseWriter, r *http.Request, s *session)
 			ph := res.Provisioned.Phone
 			notice := fmt.Sprintf("Bought %s for %s credits (%s left). It receives texts now.", ph.E164,
 				credits(res.Provisioned.CreditsUsed), credits(res.Provisioned.CreditsRemaining))
-			if res.Provisioned.BrandVerification == naive.BrandVerificationPendingOTP {
+			if res.Provisioned.BrandVerification == naive.BrandVerificationPendingOTP && res.Provisioned.BrandVerificationMethod == naive.BrandVerifyCode {
+				notice += " The carrier texted a one-time code to the owner's mobile to verify them: enter it on the subject's page; once the carrier accepts it, the campaign is registered and reviewed."
+			} else if res.Provisioned.BrandVerification == naive.BrandVerificationPendingOTP {
 				notice += " The carrier texted the owner's mobile to verify them: once they reply YES, the campaign is registered and reviewed."
 			} else if !ph.Capabilities.SMSOutbound {
 				notice += " Sending texts turns on once the carrier approves the subject's campaign."

@@ -27,6 +27,7 @@ func (c *Console) subjectRoutes() {
 	c.page("GET "+Path+"/subjects/{id}/campaign-content", c.campaignContentShow)
 	c.page("POST "+Path+"/subjects/{id}/campaign-content", c.campaignContentSave)
 	c.page("POST "+Path+"/subjects/{id}/brand-verification/resend", c.subjectsResendVerification)
+	c.page("POST "+Path+"/subjects/{id}/brand-verification", c.subjectsSubmitVerification)
 	c.page("GET "+Path+"/subjects/{id}/delete", c.subjectsDeleteConfirm)
 	c.page("POST "+Path+"/subjects/{id}/delete", c.subjectsDelete)
 }
@@ -490,6 +491,12 @@ type subjectsShowView struct {
 	Checks      []naive.PreflightCheck
 	NextStep    string
 
+	// VerifyByCode is set, with AwaitingOTP, when the carrier's text
+	// carries a one-time code to submit (the page offers a form for it);
+	// CodeErr is a refused code.
+	VerifyByCode bool
+	CodeErr      *formError
+
 	// The formation form: shown while it can be started.
 	CanForm                                bool
 	FormErr                                *formError
@@ -588,6 +595,10 @@ func (c *Console) subjectsPipeline(v *subjectsShowView, ps *naive.PhoneStatus) {
 		v.Brand.Badge = subjectsBadge{"awaiting the owner", "pending"}
 		v.Brand.Text = "A sole proprietor, registered with the carrier: the carrier texted the owner's mobile (contact.phone). Once they reply YES, the campaign is registered and reviewed; the number receives texts meanwhile."
 		v.AwaitingOTP = true
+		if ps.Brand.VerificationMethod == naive.BrandVerifyCode {
+			v.VerifyByCode = true
+			v.Brand.Text = "A sole proprietor, registered with the carrier: the carrier texted a one-time code to the owner's mobile (contact.phone). Enter it below; once the carrier accepts it, the campaign is registered and reviewed. The number receives texts meanwhile."
+		}
 	case ps.Brand.Status == naive.BrandRegistered && ps.Brand.Tier == naive.TierSoleProprietor:
 		v.Brand.Badge = subjectsBadge{"registered", "executed"}
 		v.Brand.Text = "A sole proprietor, registered with the carrier and verified by the owner. Sole-proprietor campaigns send at lower throughput, and the brand holds one number."

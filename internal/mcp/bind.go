@@ -169,6 +169,9 @@ func (b *bound) PhoneCampaign(ctx context.Context, subjectID, phoneID string) (*
 func (b *bound) ResendBrandVerification(ctx context.Context, subjectID string) (*naive.BrandVerificationResend, error) {
 	return b.svc.ResendBrandVerification(b.ctx(ctx), b.sub(subjectID))
 }
+func (b *bound) SubmitBrandVerification(ctx context.Context, subjectID, code string) (*naive.BrandVerificationSubmitted, error) {
+	return b.svc.SubmitBrandVerification(b.ctx(ctx), b.sub(subjectID), code)
+}
 
 func (b *bound) ResubmitCampaign(ctx context.Context, subjectID string, req naive.CampaignResubmission) (*naive.Campaign, error) {
 	return b.svc.ResubmitCampaign(b.ctx(ctx), b.sub(subjectID), req)

@@ -49,7 +49,9 @@ type Brand struct {
 	EIN          string `json:"ein" jsonschema:"the registered EIN, masked (empty for a sole proprietor)"`
 	Tier         string `json:"tier,omitempty" jsonschema:"standard (a company with an EIN) or sole_proprietor"`
 	Carrier      string `json:"carrier,omitempty" jsonschema:"the carrier the brand lives at (surge or telnyx); every number of the subject follows it"`
-	Verification string `json:"verification,omitempty" jsonschema:"sole proprietors: pending_otp until the owner replies YES to the carrier's text, then verified"`
+	Verification string `json:"verification,omitempty" jsonschema:"sole proprietors: pending_otp until the owner confirms the carrier's text, then verified"`
+	// VerificationMethod says, while pending_otp, how the owner confirms it.
+	VerificationMethod string `json:"verification_method,omitempty" jsonschema:"while pending_otp: reply (the owner replies YES to the carrier's text: Surge) or code (the text carries a one-time code to submit with naive_brand_verification_submit: Telnyx)"`
 }
 
 // Formation is a subject's LLC formation.

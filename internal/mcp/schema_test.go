@@ -70,7 +70,7 @@ func TestToolContract(t *testing.T) {
 	}
 	want := []string{"naive_status", "naive_phone_provision", "naive_phone_list", "naive_phone_get", "naive_phone_status",
 		"naive_phone_release", "naive_phone_preflight", "naive_phone_search", "naive_phone_send", "naive_phone_messages", "naive_phone_read",
-		"naive_phone_wait_for_text", "naive_phone_cancel", "naive_phone_contacts", "naive_phone_record_consent", "naive_phone_assign", "naive_phone_assignments", "naive_campaign_resubmit", "naive_brand_verification_resend", "naive_approvals_list", "naive_approvals_get",
+		"naive_phone_wait_for_text", "naive_phone_cancel", "naive_phone_contacts", "naive_phone_record_consent", "naive_phone_assign", "naive_phone_assignments", "naive_campaign_resubmit", "naive_brand_verification_resend", "naive_brand_verification_submit", "naive_approvals_list", "naive_approvals_get",
 		"naive_subjects_list", "naive_subjects_get", "naive_subjects_create", "naive_subjects_update",
 		"naive_campaign_content_get", "naive_campaign_content_update",
 		"naive_formation_get", "naive_formation_start", "naive_credits_get", "naive_credits_ledger", "naive_events_list"}
@@ -140,7 +140,7 @@ func TestToolContract(t *testing.T) {
 			if a.ReadOnlyHint || *a.DestructiveHint || a.IdempotentHint {
 				t.Errorf("%s annotations %+v: it writes, adds, and a second call creates (or is refused) again", tool.Name, a)
 			}
-		case "naive_campaign_resubmit", "naive_brand_verification_resend":
+		case "naive_campaign_resubmit", "naive_brand_verification_resend", "naive_brand_verification_submit":
 			if a.ReadOnlyHint || *a.DestructiveHint || a.IdempotentHint || !*a.OpenWorldHint {
 				t.Errorf("resubmit annotations %+v: it writes, destroys nothing, a second call is refused, and it reaches the carrier", a)
 			}

@@ -7,6 +7,7 @@ import (
 	"github.com/google/jsonschema-go/jsonschema"
 	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
 
+	"github.com/naive-oss/naive/internal/hints"
 	"github.com/naive-oss/naive/internal/naive"
 )
 
@@ -31,6 +32,7 @@ var tools = []tool{
 	newPhoneAssignmentsTool(),
 	newCampaignResubmitTool(),
 	newBrandVerificationResendTool(),
+	newBrandVerificationSubmitTool(),
 	newApprovalsListTool(),
 	newApprovalsGetTool(),
 	newSubjectsListTool(),
@@ -58,7 +60,7 @@ type ProvisionInput struct {
 	AgentID   string `json:"agent_id,omitempty" jsonschema:"UUID of an existing agent to connect to the number"`
 	E164      string `json:"e164,omitempty" jsonschema:"the exact number to buy (+14155551234), one naive_phone_search listed; omit for any number of the area code"`
 	Carrier   string `json:"carrier,omitempty" jsonschema:"surge or telnyx: the carrier of the subject's first number (its brand's); omit for the server's default; later numbers follow the brand"`
-	Tier      string `json:"tier,omitempty" jsonschema:"standard (default: a company with an EIN and a completed LLC formation) or sole_proprietor (one person without an LLC or EIN; the subject's contact.phone must be a US mobile, which the carrier texts for the owner to reply YES; one number per brand, lower throughput)"`
+	Tier      string `json:"tier,omitempty" jsonschema:"standard (default: a company with an EIN and a completed LLC formation) or sole_proprietor (one person without an LLC or EIN; the subject's contact.phone must be a US mobile, which the carrier texts to verify the owner: they reply YES on Surge, or the code it carries is submitted with naive_brand_verification_submit on Telnyx; one number per brand, lower throughput)"`
 	SubjectID string `json:"subject_id,omitempty" jsonschema:"UUID of the subject (company) to act for; omit for the default subject"`
 }
 
@@ -70,9 +72,11 @@ type ProvisionOutput struct {
 	CreditsUsed      int64     `json:"credits_used,omitempty" jsonschema:"credits charged for the number"`
 	CreditsRemaining int64     `json:"credits_remaining,omitempty" jsonschema:"credit balance after the charge"`
 	// BrandVerification is a sole proprietor's brand verification.
-	BrandVerification string    `json:"brand_verification,omitempty" jsonschema:"sole proprietors only: pending_otp until the owner replies YES to the carrier's verification text (the campaign is registered after it), then verified"`
-	Approval          *Approval `json:"approval,omitempty" jsonschema:"the approval a human must grant (status pending_approval)"`
-	NextStep          string    `json:"next_step" jsonschema:"what to do next"`
+	BrandVerification string `json:"brand_verification,omitempty" jsonschema:"sole proprietors only: pending_otp until the owner confirms the carrier's verification text (the campaign is registered after it), then verified"`
+	// BrandVerificationMethod says how the owner confirms it.
+	BrandVerificationMethod string    `json:"brand_verification_method,omitempty" jsonschema:"while pending_otp: reply (the owner replies YES to the carrier's text: Surge) or code (the text carries a one-time code to submit with naive_brand_verification_submit: Telnyx)"`
+	Approval                *Approval `json:"approval,omitempty" jsonschema:"the approval a human must grant (status pending_approval)"`
+	NextStep                string    `json:"next_step" jsonschema:"what to do next"`
 }
 
 func newPhoneProvisionTool() tool {
@@ -119,13 +123,18 @@ func provisionOutput(res *naive.ProvisionResult) *ProvisionOutput {
 	if p.Phone.Capabilities.SMSOutbound {
 		next = fmt.Sprintf("The number %s receives and sends SMS now.", ph.E164)
 	}
-	if p.BrandVerification == naive.BrandVerificationPendingOTP {
+	switch {
+	case p.BrandVerification == naive.BrandVerificationPendingOTP && p.BrandVerificationMethod == naive.BrandVerifyCode:
+		next = fmt.Sprintf("The number %s receives SMS now. The carrier texted a one-time code to the owner's mobile (the subject's contact.phone) "+
+			"to verify them: ask them for it and submit it with naive_brand_verification_submit (naive_brand_verification_resend texts a new one). "+
+			"The campaign is registered after that; outbound SMS unlocks when it is active: check naive_phone_status.", ph.E164)
+	case p.BrandVerification == naive.BrandVerificationPendingOTP:
 		next = fmt.Sprintf("The number %s receives SMS now. The carrier texted the owner's mobile (the subject's contact.phone) to verify them: "+
 			"ask them to reply YES (naive_brand_verification_resend sends it again). The campaign is registered after that; "+
 			"outbound SMS unlocks when it is active: check naive_phone_status.", ph.E164)
 	}
 	return &ProvisionOutput{Status: "provisioned", Phone: &ph, Campaign: c, CreditsUsed: p.CreditsUsed,
-		CreditsRemaining: p.CreditsRemaining, BrandVerification: p.BrandVerification, NextStep: next}
+		CreditsRemaining: p.CreditsRemaining, BrandVerification: p.BrandVerification, BrandVerificationMethod: p.BrandVerificationMethod, NextStep: next}
 }
 
 // PhoneListInput is the input of naive_phone_list.
@@ -248,10 +257,10 @@ func newPhoneStatusTool() tool {
 		if err != nil {
 			return nil, err
 		}
-		out := &PhoneStatusOutput{SubjectID: st.SubjectID, Formation: formationOut(st.Formation), NextStep: st.NextStep,
+		out := &PhoneStatusOutput{SubjectID: st.SubjectID, Formation: formationOut(st.Formation), NextStep: hints.For(hints.MCP, st.NextStep),
 			Campaigns: make([]Campaign, 0, len(st.Campaigns)), Numbers: make([]Phone, 0, len(st.Numbers))}
 		if b := st.Brand; b != nil {
-			out.Brand = &Brand{Status: b.Status, EIN: b.EIN, Tier: b.Tier, Verification: b.Verification, Carrier: b.Carrier}
+			out.Brand = &Brand{Status: b.Status, EIN: b.EIN, Tier: b.Tier, Verification: b.Verification, VerificationMethod: b.VerificationMethod, Carrier: b.Carrier}
 		}
 		for _, c := range st.Campaigns {
 			out.Campaigns = append(out.Campaigns, campaignOut(c))

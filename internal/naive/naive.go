@@ -360,6 +360,12 @@ type Brand struct {
 	// carrier's text, then BrandVerificationVerified; "" for a standard
 	// brand, which needs none.
 	Verification string `json:"verification,omitempty"`
+	// VerificationMethod says, while Verification is pending_otp, how the
+	// owner confirms the carrier's text: BrandVerifyReply (they reply YES
+	// to it: Surge) or BrandVerifyCode (it carries a one-time code to
+	// submit with POST /v1/phone/brand-verification: Telnyx); "" otherwise.
+	// It is the brand's carrier's, not stored.
+	VerificationMethod string `json:"verification_method,omitempty"`
 	// VerificationSentAt is when the last verification text was asked
 	// for (resends are throttled by it).
 	VerificationSentAt *time.Time `json:"-"`
@@ -408,6 +414,17 @@ const (
 const (
 	BrandVerificationPendingOTP = "pending_otp"
 	BrandVerificationVerified   = "verified"
+)
+
+// How a sole proprietor's owner confirms the carrier's verification text
+// (Brand.VerificationMethod), which depends on the carrier.
+const (
+	// BrandVerifyReply: the owner replies YES to the carrier's text (Surge).
+	BrandVerifyReply = "reply"
+	// BrandVerifyCode: the text carries a one-time code (a PIN) that must
+	// be submitted through naive (POST /v1/phone/brand-verification):
+	// Telnyx.
+	BrandVerifyCode = "code"
 )
 
 // LedgerEntry is one movement of credits; the balance is their sum.
@@ -497,6 +514,9 @@ type Provisioned struct {
 	// until the contact confirms the carrier's text (the campaign is
 	// registered after it), then verified.
 	BrandVerification string `json:"brand_verification,omitempty"`
+	// BrandVerificationMethod is, while BrandVerification is pending_otp,
+	// how the owner confirms the text (Brand.VerificationMethod).
+	BrandVerificationMethod string `json:"brand_verification_method,omitempty"`
 }
 
 // PendingApproval is the 202 answer of a gated action.
@@ -571,4 +591,24 @@ type BrandVerificationResend struct {
 	SentTo string `json:"sent_to"`
 	// NextResendAt is the earliest time another resend is accepted.
 	NextResendAt time.Time `json:"next_resend_at"`
+	// VerificationMethod is how the owner confirms the text
+	// (Brand.VerificationMethod): reply YES, or submit its code.
+	VerificationMethod string `json:"verification_method,omitempty"`
+}
+
+// BrandVerificationCode is the body of POST /v1/phone/brand-verification:
+// the one-time code the carrier texted a sole proprietor's owner.
+type BrandVerificationCode struct {
+	Code string `json:"code"`
+}
+
+// BrandVerificationSubmitted is the answer of POST
+// /v1/phone/brand-verification: the carrier accepted the code.
+type BrandVerificationSubmitted struct {
+	SubjectID string `json:"subject_id"`
+	// BrandVerification is "verified".
+	BrandVerification string `json:"brand_verification"`
+	// NextStep says what follows: the campaign is registered by the next
+	// background pass, then reviewed.
+	NextStep string `json:"next_step"`
 }

@@ -132,6 +132,14 @@ type Service interface {
 	// minute). Errors: conflict (no brand awaiting verification),
 	// rate_limited, not_configured, provider_error, not_found.
 	ResendBrandVerification(ctx context.Context, subjectID string) (*BrandVerificationResend, error)
+	// SubmitBrandVerification submits the one-time code the carrier texted
+	// a sole proprietor's contact, on a carrier that verifies by code
+	// (Brand.VerificationMethod "code"); the brand is verified at once and
+	// its campaign registered by the next background pass. Errors:
+	// invalid_input (param code: malformed, or refused by the carrier),
+	// conflict (no brand awaiting a code), rate_limited (too many wrong
+	// codes), not_configured, provider_error, not_found.
+	SubmitBrandVerification(ctx context.Context, subjectID, code string) (*BrandVerificationSubmitted, error)
 	// GetCampaignContent returns what the subject's 10DLC campaign submits:
 	// the fields it set, defaults from its profile for the others.
 	// Errors: not_found.

@@ -314,6 +314,7 @@ func (s *Service) PhoneStatus(ctx context.Context, subjectID string) (*naive.Pho
 	if b, err := s.store.GetBrand(ctx, sc, subj.ID); err == nil {
 		st.Brand = b
 		b.EIN = maskEIN(b.EIN)
+		b.VerificationMethod = s.verificationMethod(p.Mode, b)
 	} else if !errors.Is(err, store.ErrNotFound) {
 		return nil, err
 	}
@@ -364,8 +365,7 @@ func (s *Service) PhoneStatus(ctx context.Context, subjectID string) (*naive.Pho
 	case len(st.Numbers) == 0:
 		st.NextStep = "Provision a number: POST /v1/phone/provision."
 	case soleProp && st.Brand.Verification == naive.BrandVerificationPendingOTP:
-		st.NextStep = "The owner must reply YES to the carrier's verification text sent to " + maskPhone(subj.Contact.Phone) +
-			" (resend it with POST /v1/phone/brand-verification/resend); the campaign is registered once they do. Inbound SMS works now."
+		st.NextStep = verificationStep(st.Brand.VerificationMethod, maskPhone(subj.Contact.Phone)) + " Inbound SMS works now."
 	default:
 		st.NextStep = "Inbound SMS works now; outbound unlocks when the campaign is active."
 		for _, c := range camps {

@@ -263,6 +263,9 @@ func (s *Service) activate(ctx context.Context, r *run, cr carrier.Carrier, phon
 		Carrier:           cr.Name(),
 		FailoverFrom:      r.failoverFrom,
 	}
+	if verification == naive.BrandVerificationPendingOTP {
+		res.BrandVerificationMethod = cr.BrandVerificationMethod()
+	}
 	ev, err := s.event(naive.Scope{OperatorID: ph.OperatorID, Mode: ph.Mode}, naive.EventPhoneProvisioned, &ph)
 	if err != nil {
 		return nil, err

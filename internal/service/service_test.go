@@ -55,6 +55,12 @@ type fakeCarrier struct {
 	// resends counts ResendBrandVerification calls.
 	unverified map[string]bool
 	resends    int
+	// verifyBy is BrandVerificationMethod's answer ("" is
+	// naive.BrandVerifyReply); SubmitBrandVerification accepts code (on
+	// a carrier verifying by code) and counts its calls in submits.
+	verifyBy string
+	code     string
+	submits  int
 	// sendLost, when set, is returned by SendMessage after it sent the
 	// text (an answer lost on the way back) — or without sending when
 	// dropSends is set.
@@ -123,6 +129,34 @@ func (f *fakeCarrier) ResendBrandVerification(_ context.Context, id string) erro
 		return &carrier.Error{Kind: carrier.Invalid, Message: "no verification pending"}
 	}
 	f.resends++
+	return nil
+}
+
+func (f *fakeCarrier) BrandVerificationMethod() string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.verifyBy == "" {
+		return naive.BrandVerifyReply
+	}
+	return f.verifyBy
+}
+
+func (f *fakeCarrier) SubmitBrandVerification(_ context.Context, id, code string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.submits++
+	if err := f.lookup(id); err != nil {
+		return err
+	}
+	switch {
+	case f.verifyBy != naive.BrandVerifyCode:
+		return &carrier.Error{Kind: carrier.Invalid, Message: "this carrier verifies by reply"}
+	case !f.unverified[id]:
+		return nil
+	case code != f.code:
+		return &carrier.Error{Kind: carrier.Invalid, Message: "wrong PIN", Fields: []string{"code"}}
+	}
+	delete(f.unverified, id)
 	return nil
 }
 

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/naive-oss/naive/internal/carrier"
@@ -25,6 +27,18 @@ import (
 // texts asked for one brand: each is a text to a person's phone, so
 // resends are throttled.
 const VerificationResendInterval = time.Minute
+
+// A carrier that verifies by code (Telnyx) texts a short PIN, which can be
+// guessed: after VerificationCodeAttempts wrong codes for one brand, each
+// less than VerificationCodeWindow after the one before, its submissions
+// are refused until VerificationCodeWindow after the last wrong one. The
+// count is kept in the database (under the key "brand_code:<subject id>"
+// of the failure counters failed logins use), so every process refuses
+// the same guesser; an accepted code clears it.
+const (
+	VerificationCodeAttempts = 5
+	VerificationCodeWindow   = 10 * time.Minute
+)
 
 // validateTier checks a provision request's tier against its other fields.
 func validateTier(r *naive.ProvisionRequest) *naive.Error {
@@ -206,27 +220,9 @@ func (s *Service) ResendBrandVerification(ctx context.Context, subjectID string)
 		return nil, err
 	}
 	sc := p.Scope()
-	brand, err := s.store.GetBrand(ctx, sc, subj.ID)
-	if errors.Is(err, store.ErrNotFound) || (err == nil && brand.Status != naive.BrandRegistered) {
-		return nil, (&naive.Error{Code: naive.EConflict, Message: "The subject has no registered brand to verify."}).
-			WithHint("Provision its first number with \"tier\": \"sole_proprietor\" (POST /v1/phone/provision); the carrier texts the contact then.").
-			With("reason", "brand_not_registered")
-	}
+	brand, cr, err := s.pendingVerification(ctx, sc, subj.ID, "Nothing to resend; follow the campaign with GET /v1/phone/status.")
 	if err != nil {
 		return nil, err
-	}
-	cr, err := s.brandCarrier(p.Mode, brand)
-	if err != nil {
-		return nil, err
-	}
-	if brand.Verification != naive.BrandVerificationPendingOTP {
-		msg := "The subject's brand is a company's (tier standard): it is verified by its EIN, not by a text."
-		if brand.Verification == naive.BrandVerificationVerified {
-			msg = "The sole proprietor's brand is verified already."
-		}
-		return nil, (&naive.Error{Code: naive.EConflict, Message: msg}).
-			WithHint("Nothing to resend; follow the campaign with GET /v1/phone/status.").
-			With("brand_verification", brand.Verification)
 	}
 	now := s.now()
 	if last := brand.VerificationSentAt; last != nil && now.Sub(*last) < VerificationResendInterval {
@@ -256,7 +252,183 @@ func (s *Service) ResendBrandVerification(ctx context.Context, subjectID string)
 	}
 	s.log.Info("brand verification text resent", "subject_id", subj.ID, "carrier_brand", brand.CarrierID)
 	return &naive.BrandVerificationResend{SubjectID: subj.ID, BrandVerification: naive.BrandVerificationPendingOTP,
-		Status: "sent", SentTo: maskPhone(subj.Contact.Phone), NextResendAt: now.Add(VerificationResendInterval)}, nil
+		Status: "sent", SentTo: maskPhone(subj.Contact.Phone), NextResendAt: now.Add(VerificationResendInterval),
+		VerificationMethod: cr.BrandVerificationMethod()}, nil
+}
+
+// pendingVerification returns the subject's brand awaiting its owner's
+// verification, and its carrier. Errors: conflict (no registered brand,
+// or one that awaits none: nothingHint says what to do then),
+// not_configured.
+func (s *Service) pendingVerification(ctx context.Context, sc naive.Scope, subjectID, nothingHint string) (*naive.Brand, carrier.Carrier, error) {
+	brand, err := s.store.GetBrand(ctx, sc, subjectID)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && brand.Status != naive.BrandRegistered) {
+		return nil, nil, (&naive.Error{Code: naive.EConflict, Message: "The subject has no registered brand to verify."}).
+			WithHint("Provision its first number with \"tier\": \"sole_proprietor\" (POST /v1/phone/provision); the carrier texts the contact then.").
+			With("reason", "brand_not_registered")
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	cr, err := s.brandCarrier(sc.Mode, brand)
+	if err != nil {
+		return nil, nil, err
+	}
+	if brand.Verification != naive.BrandVerificationPendingOTP {
+		msg := "The subject's brand is a company's (tier standard): it is verified by its EIN, not by a text."
+		if brand.Verification == naive.BrandVerificationVerified {
+			msg = "The sole proprietor's brand is verified already."
+		}
+		return nil, nil, (&naive.Error{Code: naive.EConflict, Message: msg}).WithHint("%s", nothingHint).
+			With("brand_verification", brand.Verification)
+	}
+	return brand, cr, nil
+}
+
+// verificationMethod is how the owner of a brand awaiting verification
+// confirms the carrier's text (naive.BrandVerifyReply or
+// naive.BrandVerifyCode): its carrier's way; "" for a brand that awaits
+// none, or whose carrier is not configured here.
+func (s *Service) verificationMethod(mode naive.Mode, b *naive.Brand) string {
+	if b == nil || b.Verification != naive.BrandVerificationPendingOTP {
+		return ""
+	}
+	if cr := s.carrierOrNil(mode, b); cr != nil {
+		return cr.BrandVerificationMethod()
+	}
+	return ""
+}
+
+// verificationStep is the next step of a sole proprietor awaiting
+// verification, by how its carrier verifies (sentTo is the masked number
+// the text went to).
+func verificationStep(method, sentTo string) string {
+	if method == naive.BrandVerifyCode {
+		return "The carrier texted a one-time code to the owner's mobile " + sentTo +
+			": submit it with POST /v1/phone/brand-verification {\"code\":\"…\"} (POST /v1/phone/brand-verification/resend texts a new one); the campaign is registered once it is accepted."
+	}
+	return "The owner must reply YES to the carrier's verification text sent to " + sentTo +
+		" (resend it with POST /v1/phone/brand-verification/resend); the campaign is registered once they do."
+}
+
+// SubmitBrandVerification submits the one-time code the carrier texted a
+// sole proprietor's contact, on a carrier that verifies by code (Telnyx):
+// the code is checked (digits only), wrong guesses are throttled
+// (VerificationCodeAttempts per VerificationCodeWindow), the carrier is
+// asked, and once it accepts, the brand is recorded verified at once; the
+// next background pass registers the deferred campaign.
+//
+// Errors: not_found (subject), invalid_input (param code: malformed, or
+// refused by the carrier), conflict (no sole proprietor's brand awaiting
+// verification, or one whose carrier verifies by the owner's reply),
+// rate_limited, not_configured, provider_error.
+func (s *Service) SubmitBrandVerification(ctx context.Context, subjectID, code string) (*naive.BrandVerificationSubmitted, error) {
+	p, subj, err := s.phoneCall(ctx, subjectID)
+	if err != nil {
+		return nil, err
+	}
+	code, cerr := verificationCode(code)
+	if cerr != nil {
+		return nil, cerr
+	}
+	sc := p.Scope()
+	brand, cr, err := s.pendingVerification(ctx, sc, subj.ID, "Nothing to submit; follow the campaign with GET /v1/phone/status.")
+	if err != nil {
+		return nil, err
+	}
+	if m := cr.BrandVerificationMethod(); m != naive.BrandVerifyCode {
+		return nil, (&naive.Error{Code: naive.EConflict,
+			Message: fmt.Sprintf("The brand's carrier (%s) verifies a sole proprietor by the owner's YES reply to its text; there is no code to submit.", cr.Name())}).
+			WithHint("Ask the owner to reply YES to the text sent to %s; POST /v1/phone/brand-verification/resend sends it again.", maskPhone(subj.Contact.Phone)).
+			With("verification_method", m)
+	}
+	key := "brand_code:" + subj.ID
+	now := s.now()
+	fs, err := s.store.LoginFailures(ctx, []string{key}, now.Add(-VerificationCodeWindow))
+	if err != nil {
+		return nil, err
+	}
+	if f, ok := fs[key]; ok && f.Failures >= VerificationCodeAttempts {
+		return nil, errTooManyCodes(f.Last.Add(VerificationCodeWindow).Sub(now))
+	}
+	if err := s.mayAct(); err != nil {
+		return nil, err
+	}
+	if err := cr.SubmitBrandVerification(ctx, brand.CarrierID, code); err != nil {
+		var ce *carrier.Error
+		switch {
+		case errors.As(err, &ce) && ce.Kind == carrier.Invalid && slices.Contains(ce.Fields, "code"):
+			if err := s.store.RecordLoginFailure(context.WithoutCancel(ctx), []string{key}, now, now.Add(-VerificationCodeWindow)); err != nil {
+				s.log.Warn("count a wrong verification code", "subject_id", subj.ID, "err", err)
+			}
+			left := VerificationCodeAttempts - 1
+			if f, ok := fs[key]; ok {
+				left = max(VerificationCodeAttempts-f.Failures-1, 0)
+			}
+			return nil, (&naive.Error{Code: naive.EInvalidInput, Param: "code", Err: err,
+				Message: "The carrier refused the code: it is not the one it texted, or it expired."}).
+				WithHint("Check the code in the text sent to %s and submit it again; POST /v1/phone/brand-verification/resend texts a new one (once a minute).", maskPhone(subj.Contact.Phone)).
+				With("attempts_remaining", left)
+		case errors.As(err, &ce) && ce.Kind == carrier.Invalid:
+			return nil, (&naive.Error{Code: naive.EConflict, Message: "The carrier has no code verification pending for this brand.", Err: err}).
+				WithHint("The brand may have been verified moments ago; check GET /v1/phone/status.")
+		}
+		return nil, carrierError("submit the verification code", err)
+	}
+	if err := s.store.ClearLoginFailures(context.WithoutCancel(ctx), key); err != nil {
+		s.log.Warn("clear wrong verification codes", "subject_id", subj.ID, "err", err)
+	}
+	// The carrier verified the brand: recorded now, so the next background
+	// pass registers the campaign without asking again (if this write
+	// fails, that pass reads the verification from the carrier instead).
+	if _, err := s.store.VerifyBrand(context.WithoutCancel(ctx), subj.ID, s.now()); err != nil {
+		s.log.Error("record brand verification", "subject_id", subj.ID, "err", err)
+	}
+	s.log.Info("sole proprietor's brand verified by code", "subject_id", subj.ID, "carrier_brand", brand.CarrierID)
+	return &naive.BrandVerificationSubmitted{SubjectID: subj.ID, BrandVerification: naive.BrandVerificationVerified,
+		NextStep: "The brand is verified: the campaign is registered with the carrier within moments, then reviewed; outbound SMS unlocks when it is active (GET /v1/phone/status)."}, nil
+}
+
+// Verification codes are digits; carriers text 4 to 10 of them (Telnyx: 6).
+const (
+	minVerificationCode = 4
+	maxVerificationCode = 10
+)
+
+// verificationCode normalizes a submitted code (spaces and hyphens between
+// the digits dropped) and checks it.
+func verificationCode(code string) (string, error) {
+	c := strings.Map(func(r rune) rune {
+		if r == ' ' || r == '-' || r == '\t' {
+			return -1
+		}
+		return r
+	}, code)
+	ok := len(c) >= minVerificationCode && len(c) <= maxVerificationCode
+	for _, r := range c {
+		ok = ok && r >= '0' && r <= '9'
+	}
+	if !ok {
+		shown := code
+		if r := []rune(shown); len(r) > 20 {
+			shown = string(r[:20]) + "…"
+		}
+		return "", naive.InvalidParam("code", "code must be the %d to %d digits of the carrier's verification text; got %q.", minVerificationCode, maxVerificationCode, shown).
+			WithHint("Send the digits the owner received, e.g. {\"code\":\"123456\"}.")
+	}
+	return c, nil
+}
+
+func errTooManyCodes(wait time.Duration) *naive.Error {
+	wait = wait.Round(time.Second)
+	if wait < time.Second {
+		wait = time.Second
+	}
+	e := (&naive.Error{Code: naive.ERateLimited,
+		Message: fmt.Sprintf("%d wrong verification codes were submitted for this brand; no code is checked for a while.", VerificationCodeAttempts)}).
+		WithHint("Wait %s, then submit the code from the latest text (POST /v1/phone/brand-verification/resend texts a new one).", wait)
+	e.RetryAfter = wait
+	return e
 }
 
 // giveBackResend returns the throttle slot of a resend the carrier did not
@@ -319,8 +491,13 @@ func (s *Service) soleProprietorPreflight(ctx context.Context, sc naive.Scope, s
 		}
 	}
 	if brand != nil && brand.Verification == naive.BrandVerificationPendingOTP {
-		add(naive.PreflightCheck{Check: "brand_verification", OK: true, Detail: "The owner has not yet replied YES to the carrier's verification text; the campaign waits for it.",
-			Fix: "POST /v1/phone/brand-verification/resend sends the text again."})
+		c := naive.PreflightCheck{Check: "brand_verification", OK: true, Detail: "The owner has not yet replied YES to the carrier's verification text; the campaign waits for it.",
+			Fix: "POST /v1/phone/brand-verification/resend sends the text again."}
+		if s.verificationMethod(sc.Mode, brand) == naive.BrandVerifyCode {
+			c.Detail = "The one-time code the carrier texted the owner has not been submitted yet; the campaign waits for it."
+			c.Fix = "Submit it with POST /v1/phone/brand-verification {\"code\":\"…\"}; POST /v1/phone/brand-verification/resend texts a new one."
+		}
+		add(c)
 	}
 	if err := s.soleProprietorPrecheck(ctx, sc, subj); err != nil {
 		e := naive.AsError(err)
@@ -335,9 +512,10 @@ func (s *Service) soleProprietorPreflight(ctx context.Context, sc naive.Scope, s
 // AwaitingVerification checks that the caller has a sole proprietor's
 // brand awaiting the verification reply of contactPhone: test mode's
 // sandbox takes a reply to its verification number only then, so no
-// tenant can answer another's text.
+// tenant can answer another's text. A brand whose carrier verifies by
+// code (Telnyx) awaits no reply: a conflict pointing to the code's route.
 //
-// Errors: not_found.
+// Errors: not_found, conflict.
 func (s *Service) AwaitingVerification(ctx context.Context, contactPhone string) error {
 	p, err := s.principal(ctx)
 	if err != nil {
@@ -345,6 +523,7 @@ func (s *Service) AwaitingVerification(ctx context.Context, contactPhone string)
 	}
 	sc := p.Scope()
 	page := naive.Page{Limit: 200}
+	var byCode error
 	for range 50 {
 		subjs, err := s.store.ListSubjects(ctx, sc, page)
 		if err != nil {
@@ -355,14 +534,26 @@ func (s *Service) AwaitingVerification(ctx context.Context, contactPhone string)
 				continue
 			}
 			b, err := s.store.GetBrand(ctx, sc, subjs[i].ID)
-			if err == nil && b.Verification == naive.BrandVerificationPendingOTP {
+			if err != nil || b.Verification != naive.BrandVerificationPendingOTP {
+				continue
+			}
+			if s.verificationMethod(sc.Mode, b) != naive.BrandVerifyCode {
 				return nil
 			}
+			// Its carrier (Telnyx) texts a code to submit; a reply
+			// verifies nothing there.
+			byCode = (&naive.Error{Code: naive.EConflict,
+				Message: fmt.Sprintf("The brand of %s is at %s, which verifies a sole proprietor by a one-time code, not by a reply.", contactPhone, b.Carrier)}).
+				WithHint("Submit the code with POST /v1/subjects/%s/phone/brand-verification {\"code\":\"…\"}; the sandbox accepts 000000.", subjs[i].ID).
+				With("verification_method", naive.BrandVerifyCode)
 		}
 		if len(subjs) < page.Limit {
 			break
 		}
 		page.After = subjs[len(subjs)-1].ID
+	}
+	if byCode != nil {
+		return byCode
 	}
 	return naive.Errorf(naive.ENotFound, "None of your sole proprietors' brands awaits a verification reply from %s.", contactPhone).
 		WithHint("Send from the subject's contact.phone (GET /v1/phone/status names the brand awaiting it).")

@@ -92,6 +92,18 @@ func (a *Carrier) ResendBrandVerification(ctx context.Context, brandID string) e
 	return translate(err)
 }
 
+// BrandVerificationMethod is naive.BrandVerifyReply: Surge texts a sole
+// proprietor's contact and the owner replies YES to Surge itself.
+func (a *Carrier) BrandVerificationMethod() string { return naive.BrandVerifyReply }
+
+// SubmitBrandVerification is always Invalid: Surge verifies a sole
+// proprietor by the owner's reply to its text, so there is no code to
+// submit (and Surge has no route for one).
+func (a *Carrier) SubmitBrandVerification(context.Context, string, string) error {
+	return &carrier.Error{Kind: carrier.Invalid,
+		Message: "Surge verifies a sole proprietor by the owner's YES reply to its text; there is no code to submit."}
+}
+
 // ArchiveBrand archives the account (DELETE /accounts/{id}): Surge releases its
 // numbers and deactivates its campaigns. Archiving is final, so an account
 // already archived (410 account_archived) or gone (404) counts as archived:

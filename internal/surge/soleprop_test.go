@@ -66,6 +66,13 @@ func TestCarrierSoleProprietor(t *testing.T) {
 	if st := must(cr.BrandStatus(ctx, id)); !st.Ready || st.Verification != "" {
 		t.Fatalf("status after YES: %+v", st)
 	}
+	// Surge verifies by the reply: there is never a code to submit.
+	if m := cr.BrandVerificationMethod(); m != naive.BrandVerifyReply {
+		t.Fatalf("verification method %q, want reply", m)
+	}
+	if err := cr.SubmitBrandVerification(ctx, id, "123456"); !carrier.Is(err, carrier.Invalid) {
+		t.Fatalf("submit a code to Surge: %v, want invalid", err)
+	}
 	if err := cr.ResendBrandVerification(ctx, id); !carrier.Is(err, carrier.Invalid) {
 		t.Fatalf("resend after verification: %v, want invalid", err)
 	}

@@ -195,6 +195,37 @@ func (a *Carrier) ResendBrandVerification(ctx context.Context, brandID string) e
 	return translate(err)
 }
 
+// BrandVerificationMethod is naive.BrandVerifyCode: Telnyx texts a sole
+// proprietor's contact a one-time PIN, which SubmitBrandVerification
+// submits.
+func (a *Carrier) BrandVerificationMethod() string { return naive.BrandVerifyCode }
+
+// SubmitBrandVerification submits the PIN the contact received (PUT
+// /10dlc/brand/{id}/smsOtp). Telnyx refuses a wrong or expired PIN, and
+// any PIN of a brand that awaits none, alike (400); the brand then tells
+// them apart: verified already is success (a retried submission whose
+// first answer was lost), any other brand than a sole proprietor's is
+// Invalid, and a sole proprietor still unverified had a wrong PIN
+// (Invalid, Fields ["code"]).
+func (a *Carrier) SubmitBrandVerification(ctx context.Context, brandID, code string) error {
+	err := a.c.VerifyBrandOTP(ctx, brandID, code)
+	var te *Error
+	if !errors.As(err, &te) || (te.StatusCode != http.StatusBadRequest && te.StatusCode != http.StatusUnprocessableEntity) {
+		return translate(err)
+	}
+	br, gerr := a.c.GetBrand(ctx, brandID)
+	if gerr != nil {
+		return translate(gerr)
+	}
+	switch {
+	case br.EntityType != EntitySoleProprietor:
+		return &carrier.Error{Kind: carrier.Invalid, Message: "Telnyx verifies only sole proprietors' brands by a PIN; this brand is " + br.EntityType + ".", Err: err}
+	case br.IdentityStatus == IdentityVerified || br.IdentityStatus == IdentityVettedVerified:
+		return nil
+	}
+	return &carrier.Error{Kind: carrier.Invalid, Message: te.Message(), Fields: []string{"code"}, Err: err}
+}
+
 // ArchiveBrand retires the brand: its numbers are released, its campaigns
 // deactivated, and the brand deleted. Anything already gone is done.
 func (a *Carrier) ArchiveBrand(ctx context.Context, brandID string) error {

@@ -525,12 +525,31 @@ func TestCarrierSoleProprietor(t *testing.T) {
 	if _, err := e.cr.CreateCampaign(ctx, brandID, campaignRequest()); !carrier.Is(err, carrier.Invalid) {
 		t.Fatalf("campaign before verification: %v", err)
 	}
+	if m := e.cr.BrandVerificationMethod(); m != naive.BrandVerifyCode {
+		t.Fatalf("verification method %q, want code", m)
+	}
 	pin, _ := e.sim.BrandOTP(brandID)
-	if err := e.client.VerifyBrandOTP(ctx, brandID, pin); err != nil {
-		t.Fatal(err)
+	wrong := "123456"
+	if pin == wrong {
+		wrong = "654321"
+	}
+	err = e.cr.SubmitBrandVerification(ctx, brandID, wrong)
+	var ce *carrier.Error
+	if !errors.As(err, &ce) || ce.Kind != carrier.Invalid || !slices.Equal(ce.Fields, []string{"code"}) {
+		t.Fatalf("a wrong PIN: %#v, want Invalid on code", err)
+	}
+	if st, _ := e.cr.BrandStatus(ctx, brandID); st.Ready || st.Verification != naive.BrandVerificationPendingOTP {
+		t.Fatalf("status after a wrong PIN = %+v", st)
+	}
+	if err := e.cr.SubmitBrandVerification(ctx, brandID, pin); err != nil {
+		t.Fatalf("the PIN sent: %v", err)
 	}
 	if st, _ := e.cr.BrandStatus(ctx, brandID); !st.Ready || st.Verification != "" {
 		t.Fatalf("verified status = %+v", st)
+	}
+	// Submitted again (a retry whose first answer was lost): done already.
+	if err := e.cr.SubmitBrandVerification(ctx, brandID, pin); err != nil {
+		t.Fatalf("the PIN again after verification: %v, want nil", err)
 	}
 	if err := e.cr.ResendBrandVerification(ctx, brandID); !carrier.Is(err, carrier.Invalid) {
 		t.Fatalf("resend after verification: %v", err)
@@ -540,6 +559,42 @@ func TestCarrierSoleProprietor(t *testing.T) {
 	}
 	if u := e.sim.Campaigns()[0].Usecase; u != "SOLE_PROPRIETOR" {
 		t.Fatalf("sole proprietor campaign use case %q", u)
+	}
+}
+
+// TestCarrierSubmitVerification: the sandbox's magic PIN verifies a sole
+// proprietor's brand that was sent one; a brand that is not a sole
+// proprietor's is Invalid (not a wrong code), and an unknown brand is
+// NotFound.
+func TestCarrierSubmitVerification(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	company, err := e.cr.CreateBrand(ctx, carrier.BrandRegistration{Profile: profile(), EIN: "12-3456789", Tier: naive.TierStandard})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = e.cr.SubmitBrandVerification(ctx, company, telnyxsim.SandboxOTPPin)
+	var ce *carrier.Error
+	if !errors.As(err, &ce) || ce.Kind != carrier.Invalid || len(ce.Fields) != 0 {
+		t.Fatalf("a PIN for a company's brand: %#v, want Invalid without fields", err)
+	}
+	if err := e.cr.SubmitBrandVerification(ctx, "4b20017f-0000-0000-0000-000000000000", "123456"); !carrier.Is(err, carrier.NotFound) {
+		t.Fatalf("a PIN for an unknown brand: %v, want NotFound", err)
+	}
+	p := profile()
+	p.LegalName = ""
+	sole, err := e.cr.CreateBrand(ctx, carrier.BrandRegistration{Profile: p, Tier: naive.TierSoleProprietor})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pin, _ := e.sim.BrandOTP(sole); pin == telnyxsim.SandboxOTPPin {
+		t.Skip("the simulator drew the magic PIN itself")
+	}
+	if err := e.cr.SubmitBrandVerification(ctx, sole, telnyxsim.SandboxOTPPin); err != nil {
+		t.Fatalf("the sandbox's PIN: %v", err)
+	}
+	if st, _ := e.cr.BrandStatus(ctx, sole); !st.Ready || st.Verification != "" {
+		t.Fatalf("status after the sandbox's PIN = %+v", st)
 	}
 }
 

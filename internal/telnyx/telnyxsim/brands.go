@@ -231,6 +231,12 @@ func (s *Server) otpStatus(r *http.Request, _ []byte) (int, any, error) {
 	return http.StatusOK, st, nil
 }
 
+// SandboxOTPPin is the sandbox's magic PIN: it verifies any sole
+// proprietor's brand that was sent a PIN and is not verified yet, as the
+// PIN actually sent does (BrandOTP reveals that one). Not Telnyx
+// behaviour: test mode texts nobody, so its users have no PIN to read.
+const SandboxOTPPin = "000000"
+
 func (s *Server) verifyOTP(r *http.Request, body []byte) (int, any, error) {
 	b, err := s.brandOf(r)
 	if err != nil {
@@ -242,7 +248,9 @@ func (s *Server) verifyOTP(r *http.Request, body []byte) (int, any, error) {
 	if err := decode(body, &in); err != nil {
 		return 0, nil, err
 	}
-	if b.otpPin == "" || in.OtpPin != b.otpPin {
+	magic := in.OtpPin == SandboxOTPPin && b.otpRef != "" && b.EntityType == telnyx.EntitySoleProprietor &&
+		b.IdentityStatus != telnyx.IdentityVerified
+	if !magic && (b.otpPin == "" || in.OtpPin != b.otpPin) {
 		return 0, nil, one(http.StatusBadRequest, telnyx.CodeBadRequest, "Invalid OTP", "The OTP PIN is invalid or expired.", "/otpPin")
 	}
 	b.IdentityStatus, b.otpPin = telnyx.IdentityVerified, ""

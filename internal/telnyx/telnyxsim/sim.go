@@ -35,12 +35,15 @@
 //   - area code "500": an outage, 503 on every search and order.
 //   - a text to a number whose last four digits are "0000": message.sent,
 //     then message.finalized with delivery_failed and error 40012.
+//   - the sole proprietor's OTP PIN "000000" (SandboxOTPPin): verifies a
+//     SOLE_PROPRIETOR brand that was sent a PIN and is not verified yet,
+//     as the PIN sent does.
 //
 // Reviews: a campaign is TCR_PENDING, then TCR_ACCEPTED after
 // min(1s, ReviewDelay/2), then MNO_PROVISIONED (or TELNYX_FAILED) after
 // ReviewDelay. Brands are decided at once (OK, or REGISTRATION_FAILED). A
 // sole proprietor's brand stays UNVERIFIED until its OTP is verified (PUT
-// .../smsOtp with the PIN, see BrandOTP, or VerifyBrand).
+// .../smsOtp with the PIN, see BrandOTP, or SandboxOTPPin, or VerifyBrand).
 //
 // Messaging: a text is answered at once (queued); message.sent follows
 // DeliveryDelay later and message.finalized another DeliveryDelay after
