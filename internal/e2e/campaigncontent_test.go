@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/naive-oss/naive/internal/app"
+	"github.com/naive-oss/naive/internal/telnyx/telnyxsim"
 )
 
 // TestCampaignContent: before the first provision the content shows the
@@ -19,7 +20,6 @@ import (
 // registers exactly the content shown; then the content is locked (409,
 // naming the resubmit route).
 func TestCampaignContent(t *testing.T) {
-	surgeOnly(t)
 	eachDB(t, func(t *testing.T, db string) {
 		h := start(t, db, fastFormation)
 		human := h.login()
@@ -86,14 +86,29 @@ func TestCampaignContent(t *testing.T) {
 
 		// The first number registers exactly that content.
 		h.must(202, h.call("POST", "/v1/subjects/"+sid+"/phone/provision", human, seedBody, "Naive-Mode", "test"))
-		camps := h.app.Sandbox().Campaigns()
+		camps := simOf(t, h).Campaigns()
 		if len(camps) != 1 {
 			t.Fatalf("campaigns %+v", camps)
 		}
-		got := camps[0]
-		if got.Description != shown["description"] || got.ConsentFlow != shown["consent_flow"] || !slices.Equal(got.MessageSamples, samples) ||
-			!slices.Equal(got.UseCases, []string{"delivery_notification"}) || got.Volume != "high" || got.PrivacyPolicyURL != shown["privacy_policy_url"] {
+		if got := camps[0]; got.Description != shown["description"] || got.ConsentFlow != shown["consent_flow"] || !slices.Equal(got.Samples, samples) {
 			t.Fatalf("registered %+v, shown %v", got, shown)
+		}
+		// The rest, in each carrier's own terms.
+		switch testCarrier() {
+		case "telnyx":
+			// One use case is the campaign's usecase, at any volume (Telnyx
+			// has no volume of its own but LOW_VOLUME, for several).
+			got := h.app.TelnyxSandbox().Campaigns()[0]
+			if got.Usecase != "DELIVERY_NOTIFICATION" || len(got.SubUsecases) != 0 || got.PrivacyPolicyLink != shown["privacy_policy_url"] ||
+				got.TermsAndConditionsLink != shown["terms_url"] {
+				t.Fatalf("registered %+v, shown %v", got, shown)
+			}
+		default:
+			got := h.app.Sandbox().Campaigns()[0]
+			if !slices.Equal(got.UseCases, []string{"delivery_notification"}) || got.Volume != "high" || got.PrivacyPolicyURL != shown["privacy_policy_url"] ||
+				got.TermsAndConditionsURL == nil || *got.TermsAndConditionsURL != shown["terms_url"] {
+				t.Fatalf("registered %+v, shown %v", got, shown)
+			}
 		}
 		// Registered and not rejected: locked.
 		c = h.must(200, h.call("GET", path, h.testKey, nil)).json(t)
@@ -145,7 +160,6 @@ func newPagesServer(t *testing.T) *pagesServer {
 // agent may not override; a human's override is recorded on the campaign;
 // a resubmission is checked too, and stores its changes as the content.
 func TestCampaignCompliance(t *testing.T) {
-	surgeOnly(t)
 	eachDB(t, func(t *testing.T, db string) {
 		h := start(t, db, fastFormation, func(o *app.Options) { o.SandboxReviewDelay = 300 * time.Millisecond })
 		human := h.login()
@@ -246,18 +260,47 @@ func TestCampaignCompliance(t *testing.T) {
 		// After a rejection the content may change again; a resubmission
 		// pointing at a good policy passes and its changes are kept.
 		h.must(200, h.call("PATCH", "/v1/subjects/"+sid+"/campaign-content", h.testKey, `{"volume":"high"}`))
-		c := h.must(200, h.call("POST", resubmit, h.testKey, `{`+fixed+`,"privacy_policy_url":"`+pages.URL+`/privacy-sms"}`)).json(t)
+		good := `{` + fixed + `,"privacy_policy_url":"` + pages.URL + `/privacy-sms"}`
+		volume := "high"
+		if testCarrier() == "telnyx" {
+			// Telnyx never lets a campaign's use cases change, and naive's
+			// two use cases are LOW_VOLUME at low volume but MIXED at high:
+			// refused, naming use_cases, still rejected; back at low volume
+			// the same resubmission passes.
+			r := h.call("POST", resubmit, h.testKey, good)
+			if r.Status != 400 || r.errCode(t) != "invalid_input" || fmt.Sprint(r.errField(t, "carrier_fields")) != "[use_cases]" {
+				t.Fatalf("resubmit at another volume: %d %s", r.Status, r.Body)
+			}
+			if st := h.must(200, h.call("GET", base+"/"+pid+"/campaign", h.testKey, nil)).json(t)["status"]; st != "rejected" {
+				t.Fatalf("a resubmission Telnyx refused moved the campaign to %v", st)
+			}
+			h.must(200, h.call("PATCH", "/v1/subjects/"+sid+"/campaign-content", h.testKey, `{"volume":""}`))
+			volume = "low"
+		}
+		c := h.must(200, h.call("POST", resubmit, h.testKey, good)).json(t)
 		if c["status"] != "in_review" {
 			t.Fatalf("resubmitted %v", c)
 		}
 		content := h.must(200, h.call("GET", "/v1/subjects/"+sid+"/campaign-content", h.testKey, nil)).json(t)
 		if content["privacy_policy_url"] != pages.URL+"/privacy-sms" || strings.Contains(content["description"].(string), "sandbox") ||
-			content["volume"] != "high" || content["editable"] != false {
+			content["volume"] != volume || content["editable"] != false {
 			t.Fatalf("content after the resubmission %v", content)
 		}
-		camps := h.app.Sandbox().Campaigns()
-		if len(camps) != 1 || camps[0].PrivacyPolicyURL != pages.URL+"/privacy-sms" || camps[0].Volume != "high" || camps[0].Description != content["description"] {
-			t.Fatalf("carrier campaign %+v", camps)
+		switch testCarrier() {
+		case "telnyx":
+			// Telnyx lets a campaign's samples and flow change, and nothing
+			// else: the description and links stay as registered (the
+			// appeal carries the new description).
+			camps := h.app.TelnyxSandbox().Campaigns()
+			if len(camps) != 1 || camps[0].MessageFlow != content["consent_flow"] || fmt.Sprint(camps[0].Samples()) != fmt.Sprint(content["message_samples"]) ||
+				camps[0].Usecase != "LOW_VOLUME" || camps[0].PrivacyPolicyLink != pages.URL+"/privacy" || !strings.Contains(camps[0].Description, telnyxsim.RejectToken) {
+				t.Fatalf("carrier campaign %+v, content %v", camps, content)
+			}
+		default:
+			camps := h.app.Sandbox().Campaigns()
+			if len(camps) != 1 || camps[0].PrivacyPolicyURL != pages.URL+"/privacy-sms" || camps[0].Volume != "high" || camps[0].Description != content["description"] {
+				t.Fatalf("carrier campaign %+v", camps)
+			}
 		}
 		if h.balance(h.testKey) != balance-50 {
 			t.Fatalf("balance %d, want %d", h.balance(h.testKey), balance-50)

@@ -173,19 +173,40 @@ func tail(s string, n int) string {
 var testKeyRE = regexp.MustCompile(`(?m)^Test API key \(shown once; store it now\):\n(\S+)$`)
 
 // TestMultiProcess: three `naive serve` processes on one PostgreSQL and one
-// standalone sandbox carrier keep every invariant: no
+// sandbox carrier keep every invariant: no
 // negative balance, one number per idempotent request, one execution per
-// approval, whichever process each request reaches.
+// approval, whichever process each request reaches. On Surge the carrier
+// is a standalone simulator over HTTP (--sandbox-url); on Telnyx, which
+// has none, it is the durable sandbox: each process's own simulator on the
+// shared database's tables.
 func TestMultiProcess(t *testing.T) {
-	surgeOnly(t)
 	admin := os.Getenv("NAIVE_TEST_POSTGRES_URL")
 	if admin == "" {
 		t.Skip("NAIVE_TEST_POSTGRES_URL not set; skipping the multi-process test (three naive serve processes on one PostgreSQL)")
 	}
 	bin := buildNaive(t)
 	dbURL := pgtest.NewDatabase(t, admin)
-	sim := surgesim.New(surgesim.Config{APIKey: "sk_sandbox", ReviewDelay: time.Hour})
-	simSrv := serveSandbox(t, sim)
+	var (
+		sandbox []string   // the processes' sandbox flags
+		numbers func() int // how many numbers the carrier holds
+	)
+	switch testCarrier() {
+	case "telnyx":
+		sandbox = []string{"--sandbox-carrier", "telnyx", "--sandbox-review-delay", "1h"}
+		_, numberKind := sandboxKinds()
+		numbers = func() int {
+			var n int
+			query(t, dbURL, func(c *pgx.Conn) error {
+				return c.QueryRow(t.Context(), `SELECT count(*) FROM sandbox_records WHERE kind = $1 AND data IS NOT NULL`, numberKind).Scan(&n)
+			})
+			return n
+		}
+	default:
+		sim := surgesim.New(surgesim.Config{APIKey: "sk_sandbox", ReviewDelay: time.Hour})
+		simSrv := serveSandbox(t, sim)
+		sandbox = []string{"--sandbox-url", simSrv.URL}
+		numbers = func() int { return len(sim.AllNumbers()) }
+	}
 	const password = "correct horse battery staple"
 	env := serveEnv(password)
 
@@ -199,9 +220,8 @@ func TestMultiProcess(t *testing.T) {
 			var err error
 			// The three share one request budget per key (on PostgreSQL):
 			// raise it above the storms below.
-			procs[i], err = serve(t, bin, env, "--addr", "127.0.0.1:0", "--database-url", dbURL,
-				"--sandbox-url", simSrv.URL, "--poll-interval", "500ms", "--log-level", "warn",
-				"--rate-limit", "1000", "--rate-burst", "5000")
+			procs[i], err = serve(t, bin, env, append([]string{"--addr", "127.0.0.1:0", "--database-url", dbURL,
+				"--poll-interval", "500ms", "--log-level", "warn", "--rate-limit", "1000", "--rate-burst", "5000"}, sandbox...)...)
 			if err != nil {
 				t.Errorf("process %d: %v", i, err)
 			}
@@ -228,7 +248,6 @@ func TestMultiProcess(t *testing.T) {
 	}
 	// A session made at one process is good at every other.
 	human := hs[0].login()
-	numbers := func() int { return len(sim.AllNumbers()) }
 
 	// 1. 300 provisions at once over the three, credits for exactly 150.
 	hs[1].grant(human, 150*50-1000)

@@ -19,7 +19,6 @@ var seedBody = `{ "ein": "12-3456789", "area_code": "415", "label": "Support" }`
 // TestFirstStartAndSeedRequest runs the seed request's curl exactly as the first
 // start prints it and checks the answer field by field.
 func TestFirstStartAndSeedRequest(t *testing.T) {
-	surgeOnly(t)
 	eachDB(t, func(t *testing.T, db string) {
 		h := start(t, db)
 		if h.testKey == "" || !strings.HasPrefix(h.testKey, "nv_sk_test_") {
@@ -68,10 +67,11 @@ func TestFirstStartAndSeedRequest(t *testing.T) {
 		if m["credits_used"] != 50.0 || m["credits_remaining"] != 950.0 {
 			t.Fatalf("credits %v / %v", m["credits_used"], m["credits_remaining"])
 		}
-		// The number is ours at the carrier, named with our phone id.
-		nums := h.app.Sandbox().AllNumbers()
-		if len(nums) != 1 || nums[0].Number != phone["e164"] || nums[0].Name == nil || *nums[0].Name != phone["id"] {
-			t.Fatalf("sandbox numbers %+v", nums)
+		// The number is ours at the carrier, named with our phone id, and
+		// the other sandbox holds none.
+		nums := simOf(t, h).Numbers()
+		if len(nums) != 1 || nums[0].E164 != phone["e164"] || nums[0].Ref != phone["id"] || h.app.SandboxNumberCount() != 1 {
+			t.Fatalf("sandbox numbers %+v (both sandboxes hold %d)", nums, h.app.SandboxNumberCount())
 		}
 		// Reads agree.
 		got := h.must(200, h.call("GET", "/v1/phone/"+phone["id"].(string), h.testKey, nil)).json(t)

@@ -2,7 +2,6 @@ package e2e_test
 
 import (
 	"context"
-	"net/http"
 	"testing"
 	"time"
 
@@ -10,14 +9,12 @@ import (
 
 	"github.com/naive-oss/naive/internal/naive"
 	"github.com/naive-oss/naive/internal/store"
-	"github.com/naive-oss/naive/internal/surge"
 )
 
 // TestReconcileUnfinishedProvisions: a process that died between charging
 // and recording leaves a phone provisioning. The reconciler records it when
 // the carrier holds a number named with its id, and refunds it otherwise.
 func TestReconcileUnfinishedProvisions(t *testing.T) {
-	surgeOnly(t)
 	eachDB(t, func(t *testing.T, db string) {
 		h := start(t, db)
 		ctx := context.Background()
@@ -44,17 +41,13 @@ func TestReconcileUnfinishedProvisions(t *testing.T) {
 		}
 		bought, lost := reserve(), reserve()
 		// The carrier sold a number for "bought" but the answer never came back.
-		c := surge.NewClient(surge.Options{BaseURL: "http://sandbox", APIKey: "sk_sandbox", HTTPClient: &http.Client{Transport: h.app.Sandbox().Transport()}})
-		pn, err := c.PurchaseNumber(ctx, brand.CarrierID, surge.NumberPurchase{Type: "local", AreaCode: "212", Name: bought.ID})
-		if err != nil {
-			t.Fatal(err)
-		}
+		pn := simOf(t, h).BuyStray(t, brand.CarrierID, "212", bought.ID)
 		if b := h.balance(h.testKey); b != 850 {
 			t.Fatalf("balance before %d", b)
 		}
 		h.app.Service().ReconcileProvisioning(ctx)
 		got := h.must(200, h.call("GET", "/v1/phone/"+bought.ID, h.testKey, nil)).json(t)
-		if got["e164"] != pn.Number || got["status"] != "active" {
+		if got["e164"] != pn.E164 || got["status"] != "active" {
 			t.Fatalf("bought phone %v", got)
 		}
 		if r := h.call("GET", "/v1/phone/"+lost.ID, h.testKey, nil); r.Status != 404 {

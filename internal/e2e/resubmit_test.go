@@ -8,6 +8,7 @@ import (
 
 	"github.com/naive-oss/naive/internal/app"
 	"github.com/naive-oss/naive/internal/surge/surgesim"
+	"github.com/naive-oss/naive/internal/telnyx/telnyxsim"
 )
 
 // TestCampaignResubmit: a campaign the sandbox rejects (its description,
@@ -17,7 +18,11 @@ import (
 // description passes review and the number sends. A campaign that is not
 // rejected cannot be resubmitted.
 func TestCampaignResubmit(t *testing.T) {
-	surgeOnly(t)
+	// The reason each carrier's sandbox gives for the rejection.
+	reason := surgesim.RejectReason
+	if testCarrier() == "telnyx" {
+		reason = telnyxsim.RejectReason
+	}
 	eachDB(t, func(t *testing.T, db string) {
 		h := start(t, db, fastFormation, func(o *app.Options) { o.SandboxReviewDelay = 500 * time.Millisecond })
 		human := h.login()
@@ -63,12 +68,12 @@ func TestCampaignResubmit(t *testing.T) {
 		}
 
 		c := waitCampaign("rejected")
-		if c["rejection_reason"] != surgesim.RejectReason {
+		if c["rejection_reason"] != reason {
 			t.Fatalf("campaign reason %v", c["rejection_reason"])
 		}
 		st := h.must(200, h.call("GET", base+"/status", h.testKey, nil)).json(t)
 		camp := st["campaigns"].([]any)[0].(map[string]any)
-		if camp["rejection_reason"] != surgesim.RejectReason || !strings.Contains(st["next_step"].(string), surgesim.RejectReason) ||
+		if camp["rejection_reason"] != reason || !strings.Contains(st["next_step"].(string), reason) ||
 			!strings.Contains(st["next_step"].(string), "/v1/phone/campaign/resubmit") {
 			t.Fatalf("status %v / %v", camp, st["next_step"])
 		}
@@ -109,13 +114,14 @@ func TestCampaignResubmit(t *testing.T) {
 			t.Fatalf("concurrent resubmits answered %v", codes)
 		}
 		// Still carrying the magic name: rejected again, with the reason.
-		if c := waitCampaign("rejected"); c["rejection_reason"] != surgesim.RejectReason {
+		if c := waitCampaign("rejected"); c["rejection_reason"] != reason {
 			t.Fatalf("second rejection reason %v", c["rejection_reason"])
 		}
 
 		// The carrier refuses the update (Surge locks a deactivated
-		// campaign): back to rejected with the same reason, 502, free.
-		sim := h.app.Sandbox()
+		// campaign, Telnyx appeals only a campaign it or the operators
+		// rejected): back to rejected with the same reason, 502, free.
+		sim := simOf(t, h)
 		carrierID := sim.Campaigns()[0].ID
 		if err := sim.SetCampaignStatus(carrierID, "deactivated"); err != nil {
 			t.Fatal(err)
@@ -123,7 +129,7 @@ func TestCampaignResubmit(t *testing.T) {
 		if r := h.call("POST", resubmit, h.testKey, nil); r.Status != 502 || r.errCode(t) != "provider_error" {
 			t.Fatalf("resubmit refused by the carrier: %d %s", r.Status, r.Body)
 		}
-		if c := h.must(200, h.call("GET", base+"/"+pid+"/campaign", h.testKey, nil)).json(t); c["status"] != "rejected" || c["rejection_reason"] != surgesim.RejectReason {
+		if c := h.must(200, h.call("GET", base+"/"+pid+"/campaign", h.testKey, nil)).json(t); c["status"] != "rejected" || c["rejection_reason"] != reason {
 			t.Fatalf("after a refused resubmission: %v", c)
 		}
 		// The carrier already reviews it (naive's rejection is stale): the

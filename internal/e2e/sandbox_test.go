@@ -99,7 +99,6 @@ func outbound(t *testing.T, h *harness, id string) bool {
 // second, graceful restart a new number joins the same brand and the
 // first is released.
 func TestSandboxSurvivesRestart(t *testing.T) {
-	surgeOnly(t)
 	bin := buildNaive(t)
 	path := filepath.Join(t.TempDir(), "naive.db")
 	dbURL := "sqlite:" + path
@@ -148,7 +147,7 @@ func TestSandboxSurvivesRestart(t *testing.T) {
 	carrierChecksOK(t, h)
 	p.stop(t)
 
-	// In the database: one carrier account, the one number left, and
+	// In the database: one carrier brand, the one number left, and
 	// messages for both.
 	db, err := sql.Open("sqlite", path)
 	if err != nil {
@@ -162,10 +161,11 @@ func TestSandboxSurvivesRestart(t *testing.T) {
 		}
 		return n
 	}
-	if n := count(`SELECT count(*) FROM sandbox_records WHERE kind = 'account' AND data IS NOT NULL`); n != 1 {
-		t.Fatalf("the sandbox holds %d accounts, want 1 (one brand across restarts)", n)
+	brandKind, numberKind := sandboxKinds()
+	if n := count(`SELECT count(*) FROM sandbox_records WHERE kind = '` + brandKind + `' AND data IS NOT NULL`); n != 1 {
+		t.Fatalf("the sandbox holds %d brands, want 1 (one brand across restarts)", n)
 	}
-	if n := count(`SELECT count(*) FROM sandbox_records WHERE kind = 'number' AND data IS NOT NULL`); n != 1 {
+	if n := count(`SELECT count(*) FROM sandbox_records WHERE kind = '` + numberKind + `' AND data IS NOT NULL`); n != 1 {
 		t.Fatalf("the sandbox holds %d numbers, want 1 (two bought, one released)", n)
 	}
 	if n := count(`SELECT count(*) FROM phones WHERE status = 'active'`); n != 1 {

@@ -2,6 +2,7 @@ package e2e_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"testing"
 	"time"
@@ -13,6 +14,7 @@ import (
 	"github.com/naive-oss/naive/internal/service"
 	"github.com/naive-oss/naive/internal/store"
 	"github.com/naive-oss/naive/internal/surge"
+	"github.com/naive-oss/naive/internal/telnyx"
 )
 
 // available lists the e164s a search answered.
@@ -29,7 +31,18 @@ func available(t *testing.T, r resp) []string {
 // provision with a chosen e164 buys exactly it, once; a taken or unknown
 // number is 422 with nothing charged; bad input is 400.
 func TestNumberSearch(t *testing.T) {
-	surgeOnly(t)
+	// Each sandbox's inventory: Surge sells its area codes' numbers from
+	// 555-1234 up, in order; Telnyx from 555-0100 up, buying a random one of
+	// a search's first 20 when none is chosen, and names a local number's
+	// city.
+	firstLine, pick, locality := 1234, 1, ""
+	tfFirst, nyThird := "+18885551234", "+12125551236"
+	if testCarrier() == "telnyx" {
+		firstLine, pick, locality = 100, 20, "San Francisco"
+		tfFirst, nyThird = "+18885550700", "+12125550102"
+	}
+	// line is the nth (from 0) of the 415 inventory's numbers.
+	line := func(n int) string { return fmt.Sprintf("+1415555%04d", firstLine+n) }
 	eachDB(t, func(t *testing.T, db string) {
 		h := start(t, db, fastFormation)
 		// Before the brand exists there is no carrier account to search through.
@@ -38,23 +51,35 @@ func TestNumberSearch(t *testing.T) {
 			t.Fatalf("before the brand: %d %s", r.Status, r.Body)
 		}
 		first := h.must(202, h.call("POST", "/v1/phone/provision", h.testKey, seedBody)).json(t)["phone"].(map[string]any)
-		if first["e164"] != "+14155551234" {
-			t.Fatalf("first number %v", first)
+		firstAt := -1
+		for i := range pick {
+			if first["e164"] == line(i) {
+				firstAt = i
+			}
+		}
+		if firstAt < 0 {
+			t.Fatalf("first number %v, want one of the %d from %s", first, pick, line(0))
+		}
+		// The first for sale: the first line number the first provision did not take.
+		free := line(0)
+		if firstAt == 0 {
+			free = line(1)
 		}
 
 		r = h.must(200, h.call("GET", "/v1/phone/available?type=local&area_code=415", h.testKey, nil))
 		got := available(t, r)
-		if len(got) != naive.DefaultNumberSearch || got[0] != "+14155551235" || r.json(t)["next_cursor"] != nil {
+		if len(got) != naive.DefaultNumberSearch || got[0] != free || r.json(t)["next_cursor"] != nil {
 			t.Fatalf("415 search: %v", got)
 		}
 		n0 := r.json(t)["data"].([]any)[0].(map[string]any)
-		if n0["type"] != "local" || n0["area_code"] != "415" || n0["country"] != "US" || n0["locality"] != nil {
+		if n0["type"] != "local" || n0["area_code"] != "415" || n0["country"] != "US" || (locality == "" && n0["locality"] != nil) ||
+			(locality != "" && n0["locality"] != locality) {
 			t.Fatalf("result %v", n0)
 		}
-		if got := available(t, h.must(200, h.call("GET", "/v1/phone/available?area_code=212&limit=3", h.testKey, nil))); len(got) != 3 || got[2] != "+12125551236" {
+		if got := available(t, h.must(200, h.call("GET", "/v1/phone/available?area_code=212&limit=3", h.testKey, nil))); len(got) != 3 || got[2] != nyThird {
 			t.Fatalf("212 limit 3: %v", got)
 		}
-		if got := available(t, h.must(200, h.call("GET", "/v1/phone/available?type=toll_free&area_code=888&limit=50", h.testKey, nil))); len(got) != 50 || got[0] != "+18885551234" {
+		if got := available(t, h.must(200, h.call("GET", "/v1/phone/available?type=toll_free&area_code=888&limit=50", h.testKey, nil))); len(got) != 50 || got[0] != tfFirst {
 			t.Fatalf("toll-free: %v", got)
 		}
 		// The no-inventory area code lists nothing; the outage one is a retryable 502.
@@ -67,7 +92,7 @@ func TestNumberSearch(t *testing.T) {
 		}
 		// Under /v1/subjects/{id} too.
 		sid := first["subject_id"].(string)
-		if got := available(t, h.must(200, h.call("GET", "/v1/subjects/"+sid+"/phone/available?area_code=415&limit=1", h.testKey, nil))); len(got) != 1 || got[0] != "+14155551235" {
+		if got := available(t, h.must(200, h.call("GET", "/v1/subjects/"+sid+"/phone/available?area_code=415&limit=1", h.testKey, nil))); len(got) != 1 || got[0] != free {
 			t.Fatalf("subject-scoped: %v", got)
 		}
 
@@ -80,14 +105,15 @@ func TestNumberSearch(t *testing.T) {
 		if ph["e164"] != chosen || ph["area_code"] != "415" || ph["type"] != "local" || ph["status"] != "active" {
 			t.Fatalf("chosen phone %v, want %s", ph, chosen)
 		}
-		var held *surge.PhoneNumber
-		for _, n := range h.app.Sandbox().AllNumbers() {
-			if n.Number == chosen {
+		var held *simNumber
+		nums := simOf(t, h).Numbers()
+		for _, n := range nums {
+			if n.E164 == chosen {
 				held = &n
 			}
 		}
-		if held == nil || held.Name == nil || *held.Name != ph["id"] || h.app.SandboxNumberCount() != 2 {
-			t.Fatalf("sandbox numbers %+v", h.app.Sandbox().AllNumbers())
+		if held == nil || held.Ref != ph["id"] || h.app.SandboxNumberCount() != 2 {
+			t.Fatalf("sandbox numbers %+v", nums)
 		}
 		// The same key replays; nothing is bought twice.
 		again := h.must(202, h.call("POST", "/v1/phone/provision", h.testKey, body, "Idempotency-Key", "pick-1"))
@@ -174,7 +200,11 @@ func TestNumberSearch(t *testing.T) {
 // died after the carrier sold it is recorded by the reconciler, as any
 // other: the adapter names the exact purchase with our phone id.
 func TestReconcileChosenNumber(t *testing.T) {
-	surgeOnly(t)
+	// A number of the 212 inventory the server does not buy first.
+	chosen := "+12125559000"
+	if testCarrier() == "telnyx" {
+		chosen = "+12125550600"
+	}
 	eachDB(t, func(t *testing.T, db string) {
 		h := start(t, db)
 		ctx := context.Background()
@@ -196,10 +226,9 @@ func TestReconcileChosenNumber(t *testing.T) {
 		// before the reserve is stored, so that the server's own
 		// background pass, which may run at any moment, finds it too
 		// rather than refunding a stale reserve with no number.
-		cr := surge.NewCarrier(surge.NewClient(surge.Options{BaseURL: "http://sandbox", APIKey: "sk_sandbox",
-			HTTPClient: &http.Client{Transport: h.app.Sandbox().Transport()}}), "whsec_unused")
-		n, err := cr.BuyNumber(ctx, brand.CarrierID, carrier.NumberOrder{Type: naive.PhoneLocal, AreaCode: "212", E164: "+12125559000", Ref: ph.ID})
-		if err != nil || n.E164 != "+12125559000" {
+		cr := adapterOf(t, h)
+		n, err := cr.BuyNumber(ctx, brand.CarrierID, carrier.NumberOrder{Type: naive.PhoneLocal, AreaCode: "212", E164: chosen, Ref: ph.ID})
+		if err != nil || n.E164 != chosen {
 			t.Fatalf("buy chosen: %+v %v", n, err)
 		}
 		if _, err := st.ReservePhone(ctx, ph, debit, store.Progress{}); err != nil {
@@ -217,11 +246,32 @@ func TestReconcileChosenNumber(t *testing.T) {
 			got = r.json(t)
 			return true
 		})
-		if got["e164"] != "+12125559000" || got["status"] != "active" {
+		if got["e164"] != chosen || got["status"] != "active" {
 			t.Fatalf("reconciled phone %v", got)
 		}
 		if b := h.balance(h.testKey); b != 900 {
 			t.Fatalf("balance %d, want 900 (two numbers, no refund)", b)
 		}
 	})
+}
+
+// adapterOf is a carrier adapter of its own over h's test-mode simulator
+// of the suite's carrier: a process other than the server's, buying at the
+// carrier as the server's adapter would.
+func adapterOf(t *testing.T, h *harness) carrier.Carrier {
+	t.Helper()
+	switch v := simOf(t, h).(type) {
+	case surgeView:
+		return surge.NewCarrier(surge.NewClient(surge.Options{BaseURL: "http://sandbox", APIKey: "sk_sandbox",
+			HTTPClient: &http.Client{Transport: v.s.Transport()}}), "whsec_unused")
+	case telnyxView:
+		cr, err := telnyx.NewCarrier(telnyx.NewClient(telnyx.Options{BaseURL: "http://telnyx.sandbox/v2", APIKey: "KEY_sandbox",
+			HTTPClient: &http.Client{Transport: handlerRoundTripper{v.s}}}), telnyx.CarrierConfig{MessagingProfileID: "mp-sandbox"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return cr
+	}
+	t.Fatalf("no adapter for the %s simulator", testCarrier())
+	return nil
 }

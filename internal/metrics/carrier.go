@@ -8,11 +8,13 @@ import (
 	"time"
 )
 
-// carrierRoutes are the Surge API's routes the client calls, with every
+// carrierRoutes are the carriers' API routes the clients call, with every
 // id a wildcard: a call's endpoint label is the pattern its path matches
 // ("POST /accounts/{id}/phone_numbers"), so ids never become labels. A
-// path none matches is "other".
+// path none matches is "other". Surge's come first, then Telnyx's (below
+// its /v2 base; the routes both have are listed once).
 var carrierRoutes = []string{
+	// Surge.
 	"POST /accounts",
 	"GET /accounts",
 	"GET /accounts/{id}",
@@ -37,30 +39,88 @@ var carrierRoutes = []string{
 	"GET /accounts/{id}/contacts",
 	"GET /contacts/{id}",
 	"PATCH /contacts/{id}",
+	// Telnyx.
+	"POST /10dlc/brand",
+	"GET /10dlc/brand",
+	"GET /10dlc/brand/feedback/{id}",
+	"GET /10dlc/brand/{id}",
+	"PUT /10dlc/brand/{id}",
+	"DELETE /10dlc/brand/{id}",
+	"POST /10dlc/brand/{id}/smsOtp",
+	"GET /10dlc/brand/{id}/smsOtp",
+	"PUT /10dlc/brand/{id}/smsOtp",
+	"POST /10dlc/campaignBuilder",
+	"GET /10dlc/campaign",
+	"GET /10dlc/campaign/{id}",
+	"PUT /10dlc/campaign/{id}",
+	"DELETE /10dlc/campaign/{id}",
+	"POST /10dlc/campaign/{id}/appeal",
+	"POST /10dlc/phone_number_campaigns",
+	"GET /10dlc/phone_number_campaigns",
+	"GET /10dlc/phone_number_campaigns/{phone_number}",
+	"DELETE /10dlc/phone_number_campaigns/{phone_number}",
+	"GET /available_phone_numbers",
+	"POST /number_orders",
+	"GET /number_orders",
+	"GET /number_orders/{id}",
+	"GET /phone_numbers",
+	"GET /phone_numbers/{id}/messaging",
+	"PATCH /phone_numbers/{id}/messaging",
+	"POST /messages",
+	"GET /detail_records",
 }
 
 // OtherEndpoint is the endpoint label of a call whose path is not one of
 // the carrier's known routes.
 const OtherEndpoint = "other"
 
-// carrierMux matches a call's method and path to its route.
-var carrierMux = func() *http.ServeMux {
-	mux := http.NewServeMux()
+// route is a parsed carrier route: its method and path segments, a
+// segment in braces matching any one non-empty segment.
+type route struct {
+	pattern, method string
+	segs            []string
+}
+
+var routes = func() []route {
+	out := make([]route, 0, len(carrierRoutes))
 	for _, p := range carrierRoutes {
-		mux.Handle(p, http.NotFoundHandler())
+		method, path, _ := strings.Cut(p, " ")
+		out = append(out, route{pattern: p, method: method, segs: strings.Split(strings.TrimPrefix(path, "/"), "/")})
 	}
-	return mux
+	return out
 }()
 
+func (r route) match(method string, segs []string) bool {
+	if r.method != method || len(r.segs) != len(segs) {
+		return false
+	}
+	for i, s := range r.segs {
+		if strings.HasPrefix(s, "{") {
+			if segs[i] == "" {
+				return false
+			}
+		} else if s != segs[i] {
+			return false
+		}
+	}
+	return true
+}
+
 // Endpoint returns the endpoint label of a carrier call: the route
-// pattern that method and path (below the API's base path) match, or
-// OtherEndpoint.
+// pattern that method and path (below the API's base path) match — a
+// route with a literal segment where another has a wildcard is preferred
+// by coming first — or OtherEndpoint.
 func Endpoint(method, path string) string {
-	_, pattern := carrierMux.Handler(&http.Request{Method: method, URL: &url.URL{Path: path}})
-	if pattern == "" {
+	if !strings.HasPrefix(path, "/") {
 		return OtherEndpoint
 	}
-	return pattern
+	segs := strings.Split(path[1:], "/")
+	for _, r := range routes {
+		if r.match(method, segs) {
+			return r.pattern
+		}
+	}
+	return OtherEndpoint
 }
 
 // CarrierTransport wraps next (nil: http.DefaultTransport), the transport

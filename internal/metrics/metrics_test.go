@@ -138,6 +138,21 @@ func TestEndpoint(t *testing.T) {
 		{"GET", "/accounts/a/b/c", metrics.OtherEndpoint},
 		{"PUT", "/accounts/a", metrics.OtherEndpoint},
 		{"GET", "/", metrics.OtherEndpoint},
+		{"GET", "/accounts/", metrics.OtherEndpoint},
+		// Telnyx's, below its /v2 base.
+		{"POST", "/number_orders", "POST /number_orders"},
+		{"GET", "/number_orders/ord_1", "GET /number_orders/{id}"},
+		{"GET", "/phone_numbers", "GET /phone_numbers"},
+		{"PATCH", "/phone_numbers/pn_1/messaging", "PATCH /phone_numbers/{id}/messaging"},
+		{"POST", "/10dlc/campaignBuilder", "POST /10dlc/campaignBuilder"},
+		{"POST", "/10dlc/campaign/c_1/appeal", "POST /10dlc/campaign/{id}/appeal"},
+		{"GET", "/10dlc/brand/feedback/b_1", "GET /10dlc/brand/feedback/{id}"},
+		{"GET", "/10dlc/brand/b_1/smsOtp", "GET /10dlc/brand/{id}/smsOtp"},
+		{"GET", "/10dlc/phone_number_campaigns/+14155550100", "GET /10dlc/phone_number_campaigns/{phone_number}"},
+		{"POST", "/messages", "POST /messages"},
+		{"GET", "/detail_records", "GET /detail_records"},
+		{"PUT", "/10dlc/campaign/", metrics.OtherEndpoint},
+		{"POST", "/v2/messages", metrics.OtherEndpoint},
 	} {
 		if got := metrics.Endpoint(c.method, c.path); got != c.want {
 			t.Errorf("Endpoint(%s %s) = %q, want %q", c.method, c.path, got, c.want)

@@ -121,7 +121,16 @@ func (s *Service) advanceByCarrierID(ctx context.Context, mode naive.Mode, carri
 	if err != nil {
 		return err
 	}
-	_, err = s.advanceCampaign(ctx, c, status, "", ce, false) // the carrier's word now: not fenced
+	reason := ""
+	if status == naive.CampaignRejected && naive.CampaignRank(status) > naive.CampaignRank(c.Status) {
+		// A status update names no reason (Telnyx's, Surge's); the
+		// carrier's campaign does, as a poll reads it. Best effort: without
+		// it the generic reason is stored.
+		if now, ok := s.campaignStatusNow(ctx, c); ok && now.Status == naive.CampaignRejected {
+			reason = now.Reason
+		}
+	}
+	_, err = s.advanceCampaign(ctx, c, status, reason, ce, false) // the carrier's word now: not fenced
 	return err
 }
 

@@ -503,14 +503,15 @@ func campaignEventStatus(cu CampaignStatusUpdate) string {
 // it or the operators rejected (TELNYX_FAILED, MNO_REJECTED) be appealed:
 // the samples and flow are updated, then the campaign appealed with the
 // new description as the reason. Use cases cannot change (Invalid, field
-// use_cases), nor can a campaign in another state be resubmitted (Invalid).
+// use_cases), nor can a campaign in another state be resubmitted (Refused:
+// nothing in the request is wrong, the campaign's state forbids it).
 func (a *Carrier) ResubmitCampaign(ctx context.Context, campaignID string, c carrier.CampaignRequest) (carrier.Campaign, error) {
 	cp, err := a.c.GetCampaign(ctx, campaignID)
 	if err != nil {
 		return carrier.Campaign{}, translate(err)
 	}
 	if cp.CampaignStatus != CampaignTelnyxFailed && cp.CampaignStatus != CampaignMNORejected {
-		return carrier.Campaign{}, &carrier.Error{Kind: carrier.Invalid,
+		return carrier.Campaign{}, &carrier.Error{Kind: carrier.Refused,
 			Message: "Telnyx lets only a campaign it or the carriers rejected be resubmitted; this one is " + cp.CampaignStatus + "."}
 	}
 	if want, subs := usecases(c.UseCases, c.Volume); cp.Usecase != "SOLE_PROPRIETOR" && (want != cp.Usecase || !sameSet(subs, cp.SubUsecases)) {
@@ -549,9 +550,10 @@ func sameSet(a, b []string) bool {
 // --- numbers ---
 
 // AvailableNumbers searches Telnyx's inventory of US numbers that can
-// text (the inventory is the account's, whatever the brand).
+// text (the inventory is the account's, whatever the brand), for as many
+// as a search may show (naive.MaxNumberSearch).
 func (a *Carrier) AvailableNumbers(ctx context.Context, _ string, f carrier.NumberFilter) ([]carrier.AvailableNumber, error) {
-	nums, err := a.c.AvailableNumbers(ctx, availableFilter(f.Type, f.AreaCode, 20))
+	nums, err := a.c.AvailableNumbers(ctx, availableFilter(f.Type, f.AreaCode, naive.MaxNumberSearch))
 	if err != nil {
 		return nil, translate(err)
 	}

@@ -93,6 +93,10 @@ func TestCarrierLifecycle(t *testing.T) {
 	if err != nil || len(avail) == 0 || avail[0].Region != "CA" || avail[0].Locality != "San Francisco" || avail[0].Country != "US" {
 		t.Fatalf("available = %+v, %v", avail, err)
 	}
+	// As many as a search may show.
+	if len(avail) != naive.MaxNumberSearch {
+		t.Fatalf("available lists %d numbers, want %d", len(avail), naive.MaxNumberSearch)
+	}
 	num, err := e.cr.BuyNumber(ctx, brandID, carrier.NumberOrder{Type: naive.PhoneLocal, AreaCode: "415", Ref: "phone-1"})
 	if err != nil || num.ID == "" || !strings.HasPrefix(num.E164, "+1415") || num.Ref != "phone-1" {
 		t.Fatalf("buy = %+v, %v", num, err)
@@ -311,7 +315,7 @@ func TestCarrierMagicValues(t *testing.T) {
 	if s := e.sim.Campaigns()[0].Sample1; s != fixed.MessageSamples[0] {
 		t.Fatalf("resubmitted sample %q", s)
 	}
-	if _, err := e.cr.ResubmitCampaign(ctx, cp.ID, fixed); !carrier.Is(err, carrier.Invalid) {
+	if _, err := e.cr.ResubmitCampaign(ctx, cp.ID, fixed); !carrier.Is(err, carrier.Refused) {
 		t.Fatalf("resubmit while in review: %v", err)
 	}
 	e.advance(10 * time.Second)
@@ -607,5 +611,34 @@ func TestCarrierInvalidFields(t *testing.T) {
 	var ce *carrier.Error
 	if !errors.As(err, &ce) || ce.Kind != carrier.Invalid || !slices.Equal(ce.Fields, []string{"contact.email", "legal_name"}) {
 		t.Fatalf("invalid brand: %#v", err)
+	}
+}
+
+// TestResubmitNotAppealable: a campaign Telnyx holds in a state it does
+// not appeal (expired, here) is refused — the request is not at fault, so
+// not Invalid — and left as it was.
+func TestResubmitNotAppealable(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	brandID, err := e.cr.CreateBrand(ctx, carrier.BrandRegistration{Profile: profile(), EIN: "12-3456789"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cp, err := e.cr.CreateCampaign(ctx, brandID, campaignRequest())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.sim.SetCampaignStatus(cp.ID, telnyx.CampaignTCRExpired); err != nil {
+		t.Fatal(err)
+	}
+	fixed := campaignRequest()
+	fixed.MessageSamples = []string{"Acme: a corrected sample. Reply STOP to opt out."}
+	_, err = e.cr.ResubmitCampaign(ctx, cp.ID, fixed)
+	var ce *carrier.Error
+	if !errors.As(err, &ce) || ce.Kind != carrier.Refused || len(ce.Fields) != 0 || !strings.Contains(ce.Message, telnyx.CampaignTCRExpired) {
+		t.Fatalf("resubmit an expired campaign: %v", err)
+	}
+	if got := e.sim.Campaigns()[0]; got.Sample1 == fixed.MessageSamples[0] || got.CampaignStatus != telnyx.CampaignTCRExpired {
+		t.Fatalf("a refused resubmission changed the campaign: %+v", got)
 	}
 }

@@ -16,6 +16,10 @@ import (
 // RejectToken in a campaign's description (or appeal reason) makes its review end rejected.
 const RejectToken = "[sandbox:reject]"
 
+// RejectReason is the failureReasons of a campaign the review rejected
+// (one pinned rejected by SetCampaignStatus too).
+const RejectReason = "The campaign's description and samples do not show a compliant use case."
+
 // magicEINs are the EINs whose brand registration fails.
 var magicEINs = []string{"99-9999999", "999999999"}
 
@@ -399,7 +403,7 @@ func (s *Server) advanceCampaignLocked(c *campaign, now time.Time) {
 	case telnyx.CampaignTelnyxFailed, telnyx.CampaignMNORejected:
 		c.FailureReasons = c.reason
 		if c.FailureReasons == "" {
-			c.FailureReasons = "The campaign's description and samples do not show a compliant use case."
+			c.FailureReasons = RejectReason
 		}
 		s.campaignEventLocked(c, telnyx.CampaignEventTelnyxReview, telnyx.CampaignEventRejected, c.FailureReasons)
 	}
