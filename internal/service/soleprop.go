@@ -107,8 +107,8 @@ func usNumber(e164 string) bool {
 
 // soleProprietorPrecheck refuses a sole proprietor's second number: the
 // carriers allow one per sole-proprietor brand. (Two first provisions at
-// the same moment both pass it; the carrier then refuses the second
-// number's campaign attachment.)
+// the same moment both pass it; soleProprietorAlone, after the reserve,
+// lets at most one of them buy.)
 func (s *Service) soleProprietorPrecheck(ctx context.Context, sc naive.Scope, subj *naive.Subject) error {
 	n, err := s.store.CountPhones(ctx, sc, subj.ID, naive.PhoneActive, naive.PhoneProvisioning)
 	if err != nil {
@@ -344,7 +344,8 @@ func (s *Service) SubmitBrandVerification(ctx context.Context, subjectID, code s
 	}
 	key := "brand_code:" + subj.ID
 	now := s.now()
-	fs, err := s.store.LoginFailures(ctx, []string{key}, now.Add(-VerificationCodeWindow))
+	since := now.Add(-VerificationCodeWindow)
+	fs, err := s.store.LoginFailures(ctx, []string{key}, since)
 	if err != nil {
 		return nil, err
 	}
@@ -354,17 +355,35 @@ func (s *Service) SubmitBrandVerification(ctx context.Context, subjectID, code s
 	if err := s.mayAct(); err != nil {
 		return nil, err
 	}
+	// The attempt is counted before the carrier checks it, and the count
+	// read back: of concurrent guesses, only those within the limit reach
+	// the carrier (a burst cannot slip past a check they all read at
+	// once). An accepted code clears the count, a wrong one keeps it, and
+	// an attempt the carrier did not judge is given back.
+	if err := s.store.RecordLoginFailure(ctx, []string{key}, now, since); err != nil {
+		return nil, err
+	}
+	fs, err = s.store.LoginFailures(ctx, []string{key}, since)
+	if err != nil {
+		return nil, err
+	}
+	used := fs[key].Failures
+	if used > VerificationCodeAttempts {
+		return nil, errTooManyCodes(VerificationCodeWindow)
+	}
 	if err := cr.SubmitBrandVerification(ctx, brand.CarrierID, code); err != nil {
 		var ce *carrier.Error
+		wrong := errors.As(err, &ce) && ce.Kind == carrier.Invalid && slices.Contains(ce.Fields, "code")
+		if !wrong {
+			// Not judged (the carrier down, or no verification pending
+			// there): no guess was spent.
+			if err := s.store.ForgiveLoginFailure(context.WithoutCancel(ctx), key); err != nil {
+				s.log.Warn("give back a verification attempt", "subject_id", subj.ID, "err", err)
+			}
+		}
 		switch {
-		case errors.As(err, &ce) && ce.Kind == carrier.Invalid && slices.Contains(ce.Fields, "code"):
-			if err := s.store.RecordLoginFailure(context.WithoutCancel(ctx), []string{key}, now, now.Add(-VerificationCodeWindow)); err != nil {
-				s.log.Warn("count a wrong verification code", "subject_id", subj.ID, "err", err)
-			}
-			left := VerificationCodeAttempts - 1
-			if f, ok := fs[key]; ok {
-				left = max(VerificationCodeAttempts-f.Failures-1, 0)
-			}
+		case wrong:
+			left := max(VerificationCodeAttempts-used, 0)
 			return nil, (&naive.Error{Code: naive.EInvalidInput, Param: "code", Err: err,
 				Message: "The carrier refused the code: it is not the one it texted, or it expired."}).
 				WithHint("Check the code in the text sent to %s and submit it again; POST /v1/phone/brand-verification/resend texts a new one (once a minute).", maskPhone(subj.Contact.Phone)).

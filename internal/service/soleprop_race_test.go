@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/naive-oss/naive/internal/naive"
+	"github.com/naive-oss/naive/internal/service"
 )
 
 // TestSoleProprietorConcurrentFirstNumbers: first provisions of one sole
@@ -56,5 +57,48 @@ func TestSoleProprietorConcurrentFirstNumbers(t *testing.T) {
 	}
 	if got := f.balance(); got != before-charged {
 		t.Fatalf("balance %d from %d, %d charged by the successes", got, before, charged)
+	}
+}
+
+// TestVerificationCodeBurst: a burst of concurrent guesses at a sole
+// proprietor's PIN reaches the carrier no more often than the limit of
+// wrong codes allows, however many read the count at once.
+func TestVerificationCodeBurst(t *testing.T) {
+	f := setup(t)
+	f.cr.verifyBy, f.cr.code = naive.BrandVerifyCode, "493027"
+	subj := f.soleProprietor(t)
+	if _, err := f.svc.ProvisionPhone(f.human, subj.ID, naive.ProvisionRequest{Tier: naive.TierSoleProprietor}); err != nil {
+		t.Fatal(err)
+	}
+	const guesses = 30
+	var wg sync.WaitGroup
+	codes := make([]string, guesses)
+	start := make(chan struct{})
+	for i := range guesses {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			_, err := f.svc.SubmitBrandVerification(f.human, subj.ID, "111111")
+			codes[i] = naive.ErrorCode(err)
+		}()
+	}
+	close(start)
+	wg.Wait()
+	wrong := 0
+	for _, c := range codes {
+		switch c {
+		case naive.EInvalidInput:
+			wrong++
+		case naive.ERateLimited:
+		default:
+			t.Fatalf("a guess answered %q (all: %v)", c, codes)
+		}
+	}
+	f.cr.mu.Lock()
+	submits := f.cr.submits
+	f.cr.mu.Unlock()
+	if wrong > service.VerificationCodeAttempts || submits != wrong || wrong == 0 {
+		t.Fatalf("%d guesses checked by the carrier (%d answered wrong), limit %d", submits, wrong, service.VerificationCodeAttempts)
 	}
 }

@@ -118,6 +118,10 @@ type Store interface {
 	RecordLoginFailure(ctx context.Context, keys []string, at, since time.Time) error
 	// ClearLoginFailures forgets the failures counted under key.
 	ClearLoginFailures(ctx context.Context, key string) error
+	// ForgiveLoginFailure takes one failure back from key's count (an
+	// attempt counted in advance that was never judged); a count at zero
+	// stays there.
+	ForgiveLoginFailure(ctx context.Context, key string) error
 	// ListUserSessions lists a human's sessions unexpired at now, newest first.
 	ListUserSessions(ctx context.Context, userID string, now time.Time) ([]naive.Session, error)
 	// DeleteUserSessions ends every session of a human but keepID (""

@@ -335,6 +335,12 @@ func (db *DB) ClearLoginFailures(ctx context.Context, key string) error {
 	return mapErr(err)
 }
 
+// ForgiveLoginFailure takes one failure back from key's count.
+func (db *DB) ForgiveLoginFailure(ctx context.Context, key string) error {
+	_, err := db.pool.Exec(ctx, `UPDATE login_failures SET failures = failures - 1 WHERE key = $1 AND failures > 0`, key)
+	return mapErr(err)
+}
+
 // TakeRateTokens leases up to take tokens from key's bucket, in one
 // statement under the row's lock.
 func (db *DB) TakeRateTokens(ctx context.Context, key string, take int, rps float64, burst int, now time.Time) (int, error) {

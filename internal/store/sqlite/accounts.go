@@ -331,6 +331,12 @@ func (db *DB) ClearLoginFailures(ctx context.Context, key string) error {
 	return mapErr(err)
 }
 
+// ForgiveLoginFailure takes one failure back from key's count.
+func (db *DB) ForgiveLoginFailure(ctx context.Context, key string) error {
+	_, err := db.writer.ExecContext(ctx, `UPDATE login_failures SET failures = failures - 1 WHERE key = ? AND failures > 0`, key)
+	return mapErr(err)
+}
+
 // TakeRateTokens leases up to take tokens from key's bucket, in one
 // statement under the write lock.
 func (db *DB) TakeRateTokens(ctx context.Context, key string, take int, rps float64, burst int, now time.Time) (int, error) {

@@ -166,6 +166,21 @@ func testLoginFailures(t *testing.T, b *bundle) {
 	if _, ok := got[email]; ok || got[addr].Failures != 4 {
 		t.Fatalf("after clearing the email: %v", got)
 	}
+	// Forgiving takes one back, never below zero, and is a no-op on an
+	// unknown key.
+	must(t, b.s.ForgiveLoginFailure(b.ctx, addr))
+	must(t, b.s.ForgiveLoginFailure(b.ctx, "addr:nobody"))
+	got, err = b.s.LoginFailures(b.ctx, []string{addr}, at.Add(-time.Hour))
+	must(t, err)
+	equal(t, "failures after one forgiven", got[addr].Failures, 3)
+	for range 5 {
+		must(t, b.s.ForgiveLoginFailure(b.ctx, addr))
+	}
+	got, err = b.s.LoginFailures(b.ctx, []string{addr}, at.Add(-time.Hour))
+	must(t, err)
+	if f, ok := got[addr]; ok && f.Failures != 0 {
+		t.Fatalf("failures after forgiving more than were counted: %v", f)
+	}
 }
 
 func testTakeRateTokens(t *testing.T, b *bundle) {
