@@ -268,7 +268,8 @@ func TestCampaignCompliance(t *testing.T) {
 			// refused, naming use_cases, still rejected; back at low volume
 			// the same resubmission passes.
 			r := h.call("POST", resubmit, h.testKey, good)
-			if r.Status != 400 || r.errCode(t) != "invalid_input" || fmt.Sprint(r.errField(t, "carrier_fields")) != "[use_cases]" {
+			if r.Status != 400 || r.errCode(t) != "invalid_input" || fmt.Sprint(r.errField(t, "carrier_fields")) != "[use_cases]" ||
+				!strings.Contains(fmt.Sprint(r.errField(t, "hint")), "/campaign-content") {
 				t.Fatalf("resubmit at another volume: %d %s", r.Status, r.Body)
 			}
 			if st := h.must(200, h.call("GET", base+"/"+pid+"/campaign", h.testKey, nil)).json(t)["status"]; st != "rejected" {

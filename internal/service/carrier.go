@@ -111,8 +111,12 @@ func carrierError(op string, err error) error {
 			if fields == nil {
 				fields = []string{}
 			}
+			hint := "Complete the subject's profile (PATCH /v1/subjects/{id}) and retry."
+			if slices.ContainsFunc(fields, isContentField) {
+				hint = "Change the campaign content the carrier refused (PATCH /v1/subjects/{id}/campaign-content) and retry."
+			}
 			return (&naive.Error{Code: naive.EInvalidInput, Message: fmt.Sprintf("The carrier refused to %s: %s", op, ce.Message), Err: err}).
-				WithHint("Complete the subject's profile (PATCH /v1/subjects/{id}) and retry.").With("carrier_fields", fields)
+				WithHint(hint).With("carrier_fields", fields)
 		}
 		return (&naive.Error{Code: naive.EProviderError, Message: "The carrier refused to " + op + ": " + ce.Message, Err: err}).
 			WithHint("Retry later; if it persists, report the request id.").With("retryable", false)
@@ -122,6 +126,17 @@ func carrierError(op string, err error) error {
 	}
 	return (&naive.Error{Code: naive.EProviderError, Message: "The carrier could not be reached to " + op + ".", Err: err}).
 		WithHint("Retry in a minute with the same Idempotency-Key; nothing was charged.").With("retryable", true)
+}
+
+// isContentField reports whether a field a carrier refused is the
+// campaign's content (set with the campaign-content routes) rather than
+// the subject's profile.
+func isContentField(f string) bool {
+	switch f {
+	case "use_cases", "volume", "description", "message_samples", "consent_flow", "includes", "link_sample":
+		return true
+	}
+	return false
 }
 
 // campaignCreate builds the 10DLC campaign of a subject: customer care and
