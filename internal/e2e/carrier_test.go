@@ -3,7 +3,6 @@ package e2e_test
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"net/http/httptest"
 	"strconv"
 	"strings"
@@ -11,9 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/google/uuid"
 	"github.com/naive-oss/naive/internal/app"
-	"github.com/naive-oss/naive/internal/surge"
 	"github.com/naive-oss/naive/internal/surge/surgesim"
 	"github.com/naive-oss/naive/internal/webhooksig"
 )
@@ -30,12 +27,13 @@ func (h *harness) signed(secret, id string, ts time.Time, body string) resp {
 }
 
 // TestCarrierWebhooks: the sandbox approves the campaign and tells us with
-// a signed webhook, like Surge; outbound unlocks with its events once.
+// a signed webhook, like Surge; outbound unlocks with its events once. It
+// is about Surge's wire format (Standard Webhooks) and picks Surge itself;
+// TestTelnyxWebhooks is its Telnyx twin.
 func TestCarrierWebhooks(t *testing.T) {
-	surgeOnly(t)
 	eachDB(t, func(t *testing.T, db string) {
 		// A long poll interval: the webhook, not the poller, must do it.
-		h := start(t, db, func(o *app.Options) { o.SandboxReviewDelay = time.Second; o.PollInterval = time.Hour })
+		h := start(t, db, sandboxCarrier("surge"), func(o *app.Options) { o.SandboxReviewDelay = time.Second; o.PollInterval = time.Hour })
 		p1 := h.must(202, h.call("POST", "/v1/phone/provision", h.testKey, seedBody)).json(t)["phone"].(map[string]any)["id"].(string)
 		h.must(202, h.call("POST", "/v1/phone/provision", h.testKey, `{"area_code":"212"}`))
 		deadline := time.Now().Add(10 * time.Second)
@@ -95,10 +93,11 @@ func TestCarrierWebhooks(t *testing.T) {
 }
 
 // TestCampaignStatusNeverMovesBack: a late in_review (a duplicate webhook,
-// an old poll) after active changes nothing.
+// an old poll) after active changes nothing. It sends Surge's webhooks and
+// picks Surge itself; TestTelnyxCampaignStatusNeverMovesBack is its
+// Telnyx twin.
 func TestCampaignStatusNeverMovesBack(t *testing.T) {
-	surgeOnly(t)
-	h := start(t, "sqlite:"+t.TempDir()+"/n.db", func(o *app.Options) { o.PollInterval = time.Hour })
+	h := start(t, "sqlite:"+t.TempDir()+"/n.db", sandboxCarrier("surge"), func(o *app.Options) { o.PollInterval = time.Hour })
 	r := h.must(202, h.call("POST", "/v1/phone/provision", h.testKey, seedBody)).json(t)
 	pid := r["phone"].(map[string]any)["id"].(string)
 	sim := h.app.Sandbox()
@@ -215,20 +214,29 @@ func TestPreflight(t *testing.T) {
 // TestCarrierFaults: 200 provisions against a carrier that fails 20% of the
 // time (429s, 5xx, timeouts, answers lost after the purchase). Afterwards,
 // once reconciled: no number bought twice, none leaked, every kept charge
-// has its number, every failed call refunded.
+// has its number, every failed call refunded. On Telnyx a purchase is a
+// search, an order, a lookup and a tagging, each of which may fail.
 func TestCarrierFaults(t *testing.T) {
-	surgeOnly(t)
 	eachDB(t, func(t *testing.T, db string) {
 		h := start(t, db, func(o *app.Options) { o.CarrierTimeout = 300 * time.Millisecond; o.PollInterval = time.Hour })
 		human := h.login()
 		h.grant(human, 200*50)
-		// Register the brand and campaign cleanly first.
-		h.must(202, h.call("POST", "/v1/phone/provision", h.testKey, seedBody))
-		sim := h.app.Sandbox()
-		sim.SetFaults(surgesim.Faults{RateLimitRate: 0.05, ErrorRate: 0.05, TimeoutRate: 0.05, LoseResponseRate: 0.05, Seed: 7})
+		// Register the brand and campaign cleanly first (a retry under the
+		// same key when the short timeout cut a call short on a busy machine).
+		for try := 1; ; try++ {
+			r := h.call("POST", "/v1/phone/provision", h.testKey, seedBody, "Idempotency-Key", "seed")
+			if r.Status == 202 {
+				break
+			}
+			if try == 3 || r.Status != 502 || r.errField(t, "retryable") != true {
+				t.Fatalf("seed provision: %d %s", r.Status, r.Body)
+			}
+		}
+		sim := simOf(t, h)
+		sim.SetFaults(simFaults{RateLimit: 0.05, Error: 0.05, Timeout: 0.05, LoseResponse: 0.05, Seed: 7})
 		const n = 200
 		var wg sync.WaitGroup
-		statuses := make([]int, n)
+		answers := make([]resp, n)
 		sem := make(chan struct{}, 20)
 		begin := time.Now()
 		for i := 0; i < n; i++ {
@@ -237,19 +245,24 @@ func TestCarrierFaults(t *testing.T) {
 				defer wg.Done()
 				sem <- struct{}{}
 				defer func() { <-sem }()
-				statuses[i] = h.call("POST", "/v1/phone/provision", h.testKey, `{"area_code":"415"}`).Status
+				answers[i] = h.call("POST", "/v1/phone/provision", h.testKey, `{"area_code":"415"}`)
 			}()
 		}
 		wg.Wait()
 		elapsed := time.Since(begin)
-		sim.SetFaults(surgesim.Faults{})
+		sim.SetFaults(simFaults{})
 		counts := map[int]int{}
-		for _, s := range statuses {
-			counts[s]++
+		for _, a := range answers {
+			counts[a.Status]++
 		}
-		for s := range counts {
-			if s != 202 && s != 502 {
-				t.Fatalf("unexpected status %d (%v)", s, counts)
+		for _, a := range answers {
+			switch {
+			case a.Status == 202, a.Status == 502:
+			case a.Status == 429 && a.errCode(t) == "rate_limited" && a.errField(t, "retryable") == true:
+				// The carrier kept rate limiting past the client's retries
+				// (likelier on Telnyx, whose purchase takes more calls).
+			default:
+				t.Fatalf("unexpected status %d (%v): %s", a.Status, counts, a.Body)
 			}
 		}
 		// One purchase whose outcome nobody can tell: the answer is lost and
@@ -257,35 +270,23 @@ func TestCarrierFaults(t *testing.T) {
 		// unfinished (buying again could buy twice; refunding could leave
 		// a number bought and unpaid) until the carrier can be asked.
 		balBefore := h.balance(h.testKey)
-		sim.SetFaults(surgesim.Faults{LoseResponseRate: 1})
-		sim.SetBeforeFunc(func(r *http.Request) (int, []byte, bool) {
-			if r.Method == "GET" && strings.HasSuffix(r.URL.Path, "/phone_numbers") {
-				return 503, []byte(`{"error":{"type":"service_unavailable","message":"down"}}`), true
-			}
-			return 0, nil, false
-		})
+		sim.Lose([]simOp{opBuy}, opListNumbers)
 		if r := h.call("POST", "/v1/phone/provision", h.testKey, `{}`); r.Status != 502 || r.errField(t, "retryable") != false {
 			t.Fatalf("undecided purchase: %d %s", r.Status, r.Body)
 		}
-		sim.SetFaults(surgesim.Faults{})
-		sim.SetBeforeFunc(nil)
+		sim.Down()
 		if b := h.balance(h.testKey); b != balBefore-50 {
 			t.Fatalf("balance %d after an undecided purchase, want %d (held)", b, balBefore-50)
 		}
 		// And a number the carrier holds that is none of ours: a purchase
 		// that landed after its call had given up and been refunded.
-		brand := brandOf(t, h)
-		c := surge.NewClient(surge.Options{BaseURL: "http://sandbox", APIKey: "sk_sandbox", HTTPClient: &http.Client{Transport: sim.Transport()}})
-		leak, err := c.PurchaseNumber(context.Background(), brand, surge.NumberPurchase{Type: "local", AreaCode: "212", Name: uuid.NewString()})
-		if err != nil {
-			t.Fatal(err)
-		}
+		leak := sim.BuyStray(t, brandOf(t, h), "212", "")
 		// Reconciliation settles the undecided runs (the number is found by
 		// its name and recorded) and releases the stranger.
 		h.app.Service().ReconcileProvisioning(context.Background())
-		for _, pn := range sim.AllNumbers() {
+		for _, pn := range sim.Numbers() {
 			if pn.ID == leak.ID {
-				t.Fatalf("the leaked number %s was not released", leak.Number)
+				t.Fatalf("the leaked number %s was not released", leak.E164)
 			}
 		}
 		// The carrier holds exactly our active numbers, each once.
@@ -306,15 +307,15 @@ func TestCarrierFaults(t *testing.T) {
 			}
 			cursor = l["next_cursor"].(string)
 		}
-		nums := sim.AllNumbers()
+		nums := sim.Numbers()
 		byName := map[string]int{}
 		for _, pn := range nums {
-			if pn.Name == nil {
-				t.Fatalf("unnamed carrier number %s", pn.Number)
+			if pn.Ref == "" {
+				t.Fatalf("unnamed carrier number %s", pn.E164)
 			}
-			byName[*pn.Name]++
-			if phones[*pn.Name] != pn.Number {
-				t.Fatalf("leaked number %s (name %s)", pn.Number, *pn.Name)
+			byName[pn.Ref]++
+			if phones[pn.Ref] != pn.E164 {
+				t.Fatalf("leaked number %s (name %s)", pn.E164, pn.Ref)
 			}
 		}
 		for name, c := range byName {
@@ -332,10 +333,9 @@ func TestCarrierFaults(t *testing.T) {
 			t.Fatalf("balance %d, want %d", bal, want)
 		}
 		checkLedger(t, h, bal, len(phones))
-		t.Logf("%s: 200 provisions at 20%% carrier faults in %v: %v; %d numbers held (%d recorded by reconciliation), balance %d",
-			t.Name(), elapsed.Round(time.Millisecond), counts, len(phones), len(phones)-counts[202]-1, bal)
+		t.Logf("%s on %s: 200 provisions at 20%% carrier faults in %v: %v; %d numbers held (%d recorded by reconciliation), balance %d",
+			t.Name(), sim.Carrier(), elapsed.Round(time.Millisecond), counts, len(phones), len(phones)-counts[202]-1, bal)
 	})
-	_ = http.StatusOK
 }
 
 // TestSharedSandboxInbound: with a standalone sandbox (--sandbox-url), the

@@ -16,7 +16,7 @@ import (
 
 	"github.com/naive-oss/naive/internal/app"
 	"github.com/naive-oss/naive/internal/surge"
-	"github.com/naive-oss/naive/internal/surge/surgesim"
+	"github.com/naive-oss/naive/internal/telnyx"
 )
 
 // activeNumber provisions a number and waits until it can send.
@@ -359,60 +359,149 @@ func TestOutgoingWebhooks(t *testing.T) {
 	})
 }
 
-// TestCarrierOptOutEvent: an opt-out the carrier reports by itself
-// (contact.opted_out, not a STOP we saw) is recorded too, and opted_in
-// lifts it.
+// TestCarrierOptOutEvent: an opt-out the carrier reports by itself is
+// recorded too, and the opt-in lifts it. Surge reports one as
+// contact.opted_out (not a STOP we saw) and contact.opted_in. Telnyx
+// reports a STOP only as the inbound text (message.received), and an
+// opt-out we never heard of — a STOP to another number of the messaging
+// profile, which Telnyx scopes opt-outs by — by refusing the send with
+// error 40300: the send is answered opted_out and refunded.
 func TestCarrierOptOutEvent(t *testing.T) {
-	surgeOnly(t)
 	eachDB(t, func(t *testing.T, db string) {
 		h := start(t, db, fastReview)
-		id, _ := h.activeNumber()
-		sim := h.app.Sandbox()
-		acct := sim.Accounts()[0].ID
-		c := surge.NewClient(surge.Options{BaseURL: "http://sandbox", APIKey: "sk_sandbox", HTTPClient: &http.Client{Transport: sim.Transport()}})
-		ct, err := c.CreateContact(t.Context(), acct, surge.ContactCreate{PhoneNumber: "+14155550177"})
-		if err != nil {
-			t.Fatal(err)
+		id, e164 := h.activeNumber()
+		sim := simOf(t, h)
+		const contact = "+14155550177"
+		optedOut := func(who string) bool {
+			for _, x := range h.must(200, h.call("GET", "/v1/phone/"+id+"/contacts", h.testKey, nil)).json(t)["data"].([]any) {
+				if c := x.(map[string]any); c["contact"] == who {
+					return c["opted_out"] == true
+				}
+			}
+			return false
 		}
-		ev := func(typ, evID string, at time.Time) string {
-			return `{"id":"` + evID + `","type":"` + typ + `","timestamp":"` + at.UTC().Format(time.RFC3339) + `","account_id":"` + acct + `","data":{"id":"` + ct.ID + `"}}`
+		var optIn func()
+		switch sim.Carrier() {
+		case "surge":
+			ssim := h.app.Sandbox()
+			acct := ssim.Accounts()[0].ID
+			c := surge.NewClient(surge.Options{BaseURL: "http://sandbox", APIKey: "sk_sandbox", HTTPClient: &http.Client{Transport: ssim.Transport()}})
+			ct, err := c.CreateContact(t.Context(), acct, surge.ContactCreate{PhoneNumber: contact})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ev := func(typ, evID string, at time.Time) string {
+				return `{"id":"` + evID + `","type":"` + typ + `","timestamp":"` + at.UTC().Format(time.RFC3339) + `","account_id":"` + acct + `","data":{"id":"` + ct.ID + `"}}`
+			}
+			now := time.Now()
+			h.must(200, h.signed(ssim.WebhookSecret(), "evt_o1", now, ev("contact.opted_out", "evt_o1", now)))
+			optIn = func() {
+				h.must(200, h.signed(ssim.WebhookSecret(), "evt_o2", now, ev("contact.opted_in", "evt_o2", now.Add(2*time.Second))))
+			}
+		case "telnyx":
+			tsim := h.app.TelnyxSandbox()
+			if _, err := tsim.Inbound(contact, e164, "STOP"); err != nil {
+				t.Fatal(err)
+			}
+			waitFor(t, "the STOP recorded", func() bool { return optedOut(contact) })
+			optIn = func() {
+				if _, err := tsim.Inbound(contact, e164, "START"); err != nil {
+					t.Fatal(err)
+				}
+				waitFor(t, "the START recorded", func() bool { return !optedOut(contact) })
+			}
+		default:
+			t.Fatalf("no opt-out event for %s", sim.Carrier())
 		}
-		now := time.Now()
-		h.must(200, h.signed(sim.WebhookSecret(), "evt_o1", now, ev("contact.opted_out", "evt_o1", now)))
-		r := h.call("POST", "/v1/phone/"+id+"/sms", h.testKey, `{"to":"+14155550177","body":"hi"}`)
+		if !optedOut(contact) {
+			t.Fatal("the carrier's opt-out is not on the number's contacts")
+		}
+		sends, bal := sim.Requests(opSend), h.balance(h.testKey)
+		r := h.call("POST", "/v1/phone/"+id+"/sms", h.testKey, `{"to":"`+contact+`","body":"hi"}`)
 		if r.Status != 409 || r.errField(t, "reason") != "opted_out" {
 			t.Fatalf("after opted_out: %d %s", r.Status, r.Body)
 		}
-		later := now.Add(2 * time.Second)
-		h.must(200, h.signed(sim.WebhookSecret(), "evt_o2", now, ev("contact.opted_in", "evt_o2", later)))
-		h.must(201, h.call("POST", "/v1/phone/"+id+"/sms", h.testKey, `{"to":"+14155550177","body":"welcome back"}`))
+		if n := sim.Requests(opSend); n != sends || h.balance(h.testKey) != bal {
+			t.Fatalf("a text to an opted-out contact reached the carrier (%d sends, was %d) or was charged", n, sends)
+		}
+		optIn()
+		h.must(201, h.call("POST", "/v1/phone/"+id+"/sms", h.testKey, `{"to":"`+contact+`","body":"welcome back"}`))
+
+		if sim.Carrier() != "telnyx" {
+			return
+		}
+		// Opted out at Telnyx only: a STOP to another number on our
+		// messaging profile (none of naive's: its text is dropped).
+		tsim := h.app.TelnyxSandbox()
+		profile := ""
+		for _, n := range tsim.Numbers() {
+			if n.PhoneNumber == e164 {
+				profile = n.MessagingProfileID
+			}
+		}
+		other := sim.BuyStray(t, "elsewhere", "312", "")
+		tc := telnyx.NewClient(telnyx.Options{BaseURL: "http://telnyx.sandbox/v2", APIKey: "KEY_sandbox", HTTPClient: &http.Client{Transport: handlerRoundTripper{tsim}}})
+		if _, err := tc.UpdateNumberMessaging(t.Context(), other.ID, profile); err != nil {
+			t.Fatal(err)
+		}
+		const stranger = "+14155550178"
+		if _, err := tsim.Inbound(stranger, other.E164, "STOP"); err != nil {
+			t.Fatal(err)
+		}
+		if !tsim.OptedOut(e164, stranger) {
+			t.Fatal("the sandbox did not scope the opt-out by messaging profile")
+		}
+		bal = h.balance(h.testKey)
+		r = h.call("POST", "/v1/phone/"+id+"/sms", h.testKey, `{"to":"`+stranger+`","body":"hi"}`)
+		if r.Status != 409 || r.errField(t, "reason") != "opted_out" {
+			t.Fatalf("opted out at Telnyx only: %d %s", r.Status, r.Body)
+		}
+		if b := h.balance(h.testKey); b != bal {
+			t.Fatalf("balance %d after a send Telnyx refused, want %d (refunded)", b, bal)
+		}
 	})
 }
 
 // TestSendLostAnswer: when the carrier's answer to a send is lost and the
 // carrier cannot be asked either, the text stays charged and queued
 // (resending could text twice) until the carrier's status webhook, which
-// names our id in its metadata, settles it.
+// names our id (Surge: its metadata; Telnyx: its webhook_url), settles
+// it. The carrier holds the text once.
 func TestSendLostAnswer(t *testing.T) {
-	surgeOnly(t)
 	eachDB(t, func(t *testing.T, db string) {
 		h := start(t, db, fastReview)
 		id, _ := h.activeNumber()
-		sim := h.app.Sandbox()
+		sim := simOf(t, h)
 		bal := h.balance(h.testKey)
-		sim.SetFaults(surgesim.Faults{LoseResponseRate: 1})
-		e := h.call("POST", "/v1/phone/"+id+"/sms", h.testKey, `{"to":"+14155550123","body":"unknown outcome"}`)
-		sim.SetFaults(surgesim.Faults{})
+		const to = "+14155550123"
+		sim.Lose([]simOp{opSend}, opFindMessage)
+		e := h.call("POST", "/v1/phone/"+id+"/sms", h.testKey, `{"to":"`+to+`","body":"unknown outcome"}`)
 		if e.Status != 502 || e.errField(t, "retryable") != false {
+			sim.Down()
 			t.Fatalf("unknown outcome: %d %s", e.Status, e.Body)
 		}
 		mid := e.errField(t, "message_id").(string)
+		// Queued, unless the carrier's status webhooks have come already.
+		if m := h.must(200, h.call("GET", "/v1/phone/messages/"+mid, h.testKey, nil)).json(t); m["status"] != "queued" && m["status"] != "sent" && m["status"] != "delivered" {
+			t.Fatalf("an undecided text is %v, want queued", m["status"])
+		}
+		sim.Down()
 		if h.balance(h.testKey) != bal-1 {
 			t.Fatal("an unknown outcome was refunded")
 		}
 		waitFor(t, "settled by the status webhook", func() bool {
 			return h.must(200, h.call("GET", "/v1/phone/messages/"+mid, h.testKey, nil)).json(t)["status"] == "delivered"
 		})
+		m := h.must(200, h.call("GET", "/v1/phone/messages/"+mid, h.testKey, nil)).json(t)
+		if cid, _ := m["carrier_message_id"].(string); cid == "" {
+			t.Fatalf("settled without the carrier's id: %v", m)
+		}
+		if n := sim.Texts(to); n != 1 {
+			t.Fatalf("the carrier holds %d texts to %s, want 1 (never resent)", n, to)
+		}
+		if h.balance(h.testKey) != bal-1 {
+			t.Fatalf("balance %d, want %d", h.balance(h.testKey), bal-1)
+		}
 	})
 }
 

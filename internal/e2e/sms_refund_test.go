@@ -11,6 +11,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/naive-oss/naive/internal/app"
+	"github.com/naive-oss/naive/internal/telnyx"
 )
 
 // smsLedger counts a message's sms.send debits and sms.send.refund
@@ -66,25 +67,150 @@ func messageEvent(evID, typ, brand, carrierID, reason string) string {
 	return fmt.Sprintf(`{"id":%q,"type":%q,"timestamp":%q,"account_id":%q,"data":%s}`, evID, typ, at, brand, data)
 }
 
+// smsWire drives the carrier of TestSMSRefund in its own wire format: its
+// message status events, signed as it signs them, and its simulator's
+// answers to sends.
+type smsWire interface {
+	// idOK tells whether cid is shaped like the carrier's message ids.
+	idOK(cid string) bool
+	// event is the body of a status event evID of the carrier's message
+	// cid: kind "sent", or "failed" with one of naive's failure reasons
+	// (Telnyx reports it as the delivery error code that maps to it).
+	event(evID, kind, cid, reason string) string
+	// post posts a signed event; whID is the webhook's delivery id, where
+	// the carrier's signature has one (Surge's webhook-id).
+	post(whID, body string) resp
+	// answerSends makes the simulator answer every send itself: "fake"
+	// takes it under an id it never delivers, "invalid" refuses it for
+	// its "to", "opted_out" refuses it for an opt-out; "" stops.
+	answerSends(how string)
+}
+
+type surgeSMSWire struct {
+	h             *harness
+	brand, secret string
+}
+
+func (w surgeSMSWire) idOK(cid string) bool { return strings.HasPrefix(cid, "msg_") }
+
+func (w surgeSMSWire) event(evID, kind, cid, reason string) string {
+	return messageEvent(evID, "message."+kind, w.brand, cid, reason)
+}
+
+func (w surgeSMSWire) post(whID, body string) resp {
+	return w.h.signed(w.secret, whID, time.Now(), body)
+}
+
+func (w surgeSMSWire) answerSends(how string) {
+	var fake atomic.Int64
+	answer := map[string]func() (int, []byte){
+		"fake": func() (int, []byte) {
+			return 201, fmt.Appendf(nil, `{"id":"msg_fake_%d_%s","body":"x","attachments":[],"metadata":{}}`, fake.Add(1), uuid.NewString())
+		},
+		"invalid": func() (int, []byte) {
+			return 422, []byte(`{"error":{"type":"validation_error","message":"Could not perform the request with the provided parameters.","detail":{"to":["is not a valid mobile number"]}}}`)
+		},
+		"opted_out": func() (int, []byte) {
+			return 422, []byte(`{"error":{"type":"opted_out","message":"This contact has opted out of messages."}}`)
+		},
+	}[how]
+	if answer == nil {
+		w.h.app.Sandbox().SetBeforeFunc(nil)
+		return
+	}
+	w.h.app.Sandbox().SetBeforeFunc(func(r *http.Request) (int, []byte, bool) {
+		if surgeOp(r, opSend) {
+			status, body := answer()
+			return status, body, true
+		}
+		return 0, nil, false
+	})
+}
+
+type telnyxSMSWire struct{ h *harness }
+
+func (w telnyxSMSWire) idOK(cid string) bool { return uuid.Validate(cid) == nil }
+
+// telnyxFailureCodes are the delivery error codes Telnyx reports for
+// naive's failure reasons (internal/telnyx's failureReasons); one it does
+// not list reads as telnyx_<code>.
+var telnyxFailureCodes = map[string]string{
+	"invalid_mobile_number": telnyx.CodeInvalidDestination, "opted_out": telnyx.CodeBlockedStop,
+	"carrier_rejected": "40004", "unreachable_destination": "40006", "something_new": "49999",
+}
+
+func (w telnyxSMSWire) event(evID, kind, cid, reason string) string {
+	now := time.Now().UTC()
+	m := telnyx.Message{ID: cid, RecordType: "message", Direction: "outbound", Type: "SMS", Text: "x",
+		From:   telnyx.Endpoint{PhoneNumber: "+14155550199"},
+		To:     []telnyx.Endpoint{{PhoneNumber: "+14155550100", Status: telnyx.DeliverySent}},
+		Errors: []telnyx.APIError{}, SentAt: &now}
+	typ := telnyx.EventMessageSent
+	if kind == "failed" {
+		code, ok := telnyxFailureCodes[reason]
+		if !ok {
+			panic("no Telnyx code for " + reason)
+		}
+		typ, m.SentAt, m.CompletedAt = telnyx.EventMessageFinalized, nil, &now
+		m.To[0].Status, m.Errors = telnyx.DeliveryFailed, []telnyx.APIError{{Code: code, Title: "Delivery failed"}}
+	}
+	return telnyxEnvelope(evID, typ, m)
+}
+
+func (w telnyxSMSWire) post(_, body string) resp { return w.h.telnyxSigned(time.Now(), body) }
+
+func (w telnyxSMSWire) answerSends(how string) {
+	answer := map[string]func() (int, []byte){
+		"fake": func() (int, []byte) {
+			return 200, fmt.Appendf(nil, `{"data":{"id":%q,"record_type":"message","direction":"outbound","type":"SMS","to":[{"phone_number":"+14155550100","status":"queued"}],"errors":[]}}`, uuid.NewString())
+		},
+		"invalid": func() (int, []byte) {
+			return 400, []byte(`{"errors":[{"code":"40310","title":"Invalid 'to' address","detail":"The 'to' address is not a valid mobile number.","source":{"pointer":"/to"}}]}`)
+		},
+		"opted_out": func() (int, []byte) {
+			return 400, []byte(`{"errors":[{"code":"40300","title":"Blocked due to STOP message","detail":"The recipient replied STOP to this messaging profile.","source":{"pointer":"/to"}}]}`)
+		},
+	}[how]
+	if answer == nil {
+		w.h.app.TelnyxSandbox().SetBeforeFunc(nil)
+		return
+	}
+	w.h.app.TelnyxSandbox().SetBeforeFunc(func(r *http.Request) (int, []byte, bool) {
+		if telnyxOp(r, opSend) {
+			status, body := answer()
+			return status, body, true
+		}
+		return 0, nil, false
+	})
+}
+
 // TestSMSRefund: a text the carrier fails before sending it is refunded
 // once, whatever duplicate or concurrent reports follow; a text sent and
 // then delivered (or undelivered) keeps its charge. Answers carry the
-// carrier's message id as carrier_message_id and surge_message_id.
+// carrier's message id as carrier_message_id and surge_message_id. The
+// failing texts are the simulator's own (a destination ending 0000) and
+// reports crafted in the carrier's wire format.
 func TestSMSRefund(t *testing.T) {
-	surgeOnly(t)
 	eachDB(t, func(t *testing.T, db string) {
 		h := start(t, db, fastReview, func(o *app.Options) { o.PollInterval = time.Hour })
 		id, _ := h.activeNumber()
-		sim := h.app.Sandbox()
-		secret := sim.WebhookSecret()
-		brand := brandOf(t, h)
+		var w smsWire
+		switch c := simOf(t, h).Carrier(); c {
+		case "surge":
+			w = surgeSMSWire{h: h, brand: brandOf(t, h), secret: h.app.Sandbox().WebhookSecret()}
+		case "telnyx":
+			w = telnyxSMSWire{h}
+		default:
+			t.Fatalf("no wire for %s", c)
+		}
+		t.Cleanup(func() { w.answerSends("") })
 		bal := h.balance(h.testKey)
 
 		send := func(to string) map[string]any {
 			t.Helper()
 			res := h.must(201, h.call("POST", "/v1/phone/"+id+"/sms", h.testKey, map[string]string{"to": to, "body": "Your order shipped"})).json(t)
 			cid, _ := res["carrier_message_id"].(string)
-			if !strings.HasPrefix(cid, "msg_") || res["surge_message_id"] != cid {
+			if !w.idOK(cid) || res["surge_message_id"] != cid {
 				t.Fatalf("send answer without the carrier's id: %v", res)
 			}
 			return res
@@ -123,8 +249,8 @@ func TestSMSRefund(t *testing.T) {
 		}
 
 		// The sandbox's failing destination: sent, then failed as
-		// invalid_mobile_number (a pre-send reason): refunded once,
-		// the refund pointing at the message.
+		// invalid_mobile_number (a pre-send reason; Telnyx's 40012):
+		// refunded once, the refund pointing at the message.
 		bad := send("+14155550000")
 		badID, badCID := bad["id"].(string), bad["carrier_message_id"].(string)
 		m = waitStatus(badID, "failed")
@@ -141,8 +267,8 @@ func TestSMSRefund(t *testing.T) {
 		// Redelivered: the same event twice, other failure events, a late
 		// sent, all at once — nothing more is refunded. A failure report
 		// about the delivered text changes nothing either.
-		dup := messageEvent("evt_dup_"+uuid.NewString(), "message.failed", brand, badCID, "invalid_mobile_number")
-		h.must(200, h.signed(secret, "evt_dup", time.Now(), dup))
+		dup := w.event("evt_dup_"+uuid.NewString(), "failed", badCID, "invalid_mobile_number")
+		h.must(200, w.post("evt_dup", dup))
 		var wg sync.WaitGroup
 		for i := range 8 {
 			wg.Add(1)
@@ -151,13 +277,13 @@ func TestSMSRefund(t *testing.T) {
 				body := dup
 				switch i % 4 {
 				case 1:
-					body = messageEvent(fmt.Sprintf("evt_again_%d_%s", i, uuid.NewString()), "message.failed", brand, badCID, "unreachable_carrier")
+					body = w.event(fmt.Sprintf("evt_again_%d_%s", i, uuid.NewString()), "failed", badCID, "carrier_rejected")
 				case 2:
-					body = messageEvent(fmt.Sprintf("evt_sent_%d_%s", i, uuid.NewString()), "message.sent", brand, badCID, "")
+					body = w.event(fmt.Sprintf("evt_sent_%d_%s", i, uuid.NewString()), "sent", badCID, "")
 				case 3:
-					body = messageEvent(fmt.Sprintf("evt_ok_%d_%s", i, uuid.NewString()), "message.failed", brand, okCID, "invalid_mobile_number")
+					body = w.event(fmt.Sprintf("evt_ok_%d_%s", i, uuid.NewString()), "failed", okCID, "invalid_mobile_number")
 				}
-				if r := h.signed(secret, fmt.Sprintf("wh_%d", i), time.Now(), body); r.Status != 200 {
+				if r := w.post(fmt.Sprintf("wh_%d", i), body); r.Status != 200 {
 					t.Errorf("redelivery %d: %d %s", i, r.Status, r.Body)
 				}
 			}()
@@ -173,49 +299,45 @@ func TestSMSRefund(t *testing.T) {
 			t.Fatalf("balance %d after redeliveries, want %d", b, bal-1)
 		}
 
-		// Sent again to the flagged destination, the text fails before it
-		// reaches the carrier (message.failed, no message.sent): refunded.
+		// Sent again to the flagged destination, the text fails again and
+		// is refunded. Surge fails it before it reaches the carrier
+		// (message.failed, no message.sent); Telnyx sends it, then
+		// finalizes it failed (40012).
 		again := send("+14155550000")["id"].(string)
-		if m := waitStatus(again, "failed"); m["sent_at"] != nil {
-			t.Fatalf("flagged destination: %v", m)
+		m = waitStatus(again, "failed")
+		if sentFirst := simOf(t, h).Carrier() == "telnyx"; (m["sent_at"] != nil) != sentFirst || m["failure_reason"] != "invalid_mobile_number" {
+			t.Fatalf("flagged destination again: %v", m)
 		}
 		if d, r, net := smsLedger(t, h, again); d != 1 || r != 1 || net != 0 {
-			t.Fatalf("text cancelled before the carrier: %d debits, %d refunds, net %d", d, r, net)
+			t.Fatalf("text to the flagged destination again: %d debits, %d refunds, net %d", d, r, net)
 		}
 
 		// Texts whose reports we write ourselves: the sandbox takes them
 		// under an id it never delivers.
-		var fake atomic.Int64
-		sim.SetBeforeFunc(func(r *http.Request) (int, []byte, bool) {
-			if r.Method == "POST" && strings.HasSuffix(r.URL.Path, "/messages") {
-				return 201, fmt.Appendf(nil, `{"id":"msg_fake_%d_%s","body":"x","attachments":[],"metadata":{}}`, fake.Add(1), uuid.NewString()), true
-			}
-			return 0, nil, false
-		})
-		t.Cleanup(func() { sim.SetBeforeFunc(nil) })
-		report := func(cid, typ, reason string) {
+		w.answerSends("fake")
+		report := func(cid, kind, reason string) {
 			t.Helper()
 			ev := "evt_" + uuid.NewString()
-			h.must(200, h.signed(secret, ev, time.Now(), messageEvent(ev, typ, brand, cid, reason)))
+			h.must(200, w.post(ev, w.event(ev, kind, cid, reason)))
 		}
 		// Sent, then undelivered: the charge stays.
 		u := send("+14155550130")
-		report(u["carrier_message_id"].(string), "message.sent", "")
-		report(u["carrier_message_id"].(string), "message.failed", "unreachable_destination")
+		report(u["carrier_message_id"].(string), "sent", "")
+		report(u["carrier_message_id"].(string), "failed", "unreachable_destination")
 		waitStatus(u["id"].(string), "failed")
 		if _, r, net := smsLedger(t, h, u["id"].(string)); r != 0 || net != -1 {
 			t.Fatalf("undelivered text: %d refunds, net %d; want 0, -1", r, net)
 		}
 		// An unlisted reason with no sent: refunded; with sent: kept.
 		n := send("+14155550131")
-		report(n["carrier_message_id"].(string), "message.failed", "something_new")
+		report(n["carrier_message_id"].(string), "failed", "something_new")
 		waitStatus(n["id"].(string), "failed")
 		if _, r, net := smsLedger(t, h, n["id"].(string)); r != 1 || net != 0 {
 			t.Fatalf("failed before sent: %d refunds, net %d; want 1, 0", r, net)
 		}
 		s := send("+14155550132")
-		report(s["carrier_message_id"].(string), "message.sent", "")
-		report(s["carrier_message_id"].(string), "message.failed", "something_new")
+		report(s["carrier_message_id"].(string), "sent", "")
+		report(s["carrier_message_id"].(string), "failed", "something_new")
 		waitStatus(s["id"].(string), "failed")
 		if _, r, net := smsLedger(t, h, s["id"].(string)); r != 0 || net != -1 {
 			t.Fatalf("failed after sent: %d refunds, net %d; want 0, -1", r, net)
@@ -227,12 +349,12 @@ func TestSMSRefund(t *testing.T) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				typ, reason := "message.failed", []string{"invalid_mobile_number", "opted_out", "carrier_rejected"}[i%3]
+				kind, reason := "failed", []string{"invalid_mobile_number", "opted_out", "carrier_rejected"}[i%3]
 				if i == 5 {
-					typ, reason = "message.sent", ""
+					kind, reason = "sent", ""
 				}
 				ev := "evt_" + uuid.NewString()
-				if r := h.signed(secret, ev, time.Now(), messageEvent(ev, typ, brand, ccid, reason)); r.Status != 200 {
+				if r := w.post(ev, w.event(ev, kind, ccid, reason)); r.Status != 200 {
 					t.Errorf("concurrent report: %d %s", r.Status, r.Body)
 				}
 			}()
@@ -246,27 +368,17 @@ func TestSMSRefund(t *testing.T) {
 		// The carrier refuses the send itself (HTTP 4xx): the error says
 		// why, and the reserve is refunded at once.
 		before := h.balance(h.testKey)
-		sim.SetBeforeFunc(func(r *http.Request) (int, []byte, bool) {
-			if r.Method == "POST" && strings.HasSuffix(r.URL.Path, "/messages") {
-				return 422, []byte(`{"error":{"type":"validation_error","message":"Could not perform the request with the provided parameters.","detail":{"to":["is not a valid mobile number"]}}}`), true
-			}
-			return 0, nil, false
-		})
+		w.answerSends("invalid")
 		r := h.call("POST", "/v1/phone/"+id+"/sms", h.testKey, `{"to":"+14155550134","body":"refused"}`)
 		if r.Status != 400 || r.errCode(t) != "invalid_input" || r.errField(t, "param") != "to" {
 			t.Fatalf("carrier refusal: %d %s", r.Status, r.Body)
 		}
-		sim.SetBeforeFunc(func(r *http.Request) (int, []byte, bool) {
-			if r.Method == "POST" && strings.HasSuffix(r.URL.Path, "/messages") {
-				return 422, []byte(`{"error":{"type":"opted_out","message":"This contact has opted out of messages."}}`), true
-			}
-			return 0, nil, false
-		})
+		w.answerSends("opted_out")
 		r = h.call("POST", "/v1/phone/"+id+"/sms", h.testKey, `{"to":"+14155550135","body":"refused"}`)
 		if r.Status != 409 || r.errField(t, "reason") != "opted_out" {
 			t.Fatalf("carrier opt-out: %d %s", r.Status, r.Body)
 		}
-		sim.SetBeforeFunc(nil)
+		w.answerSends("")
 		if b := h.balance(h.testKey); b != before {
 			t.Fatalf("balance %d after two refused sends, want %d", b, before)
 		}

@@ -308,6 +308,17 @@ func (s *Server) PublicKey() string {
 	return base64.StdEncoding.EncodeToString(s.priv.Public().(ed25519.PublicKey))
 }
 
+// SignWebhook signs body with the simulator's webhook key at ts, as it
+// signs its own webhooks, and returns the two signature headers: for tests
+// that post Telnyx events of their own to a server verifying with
+// PublicKey.
+func (s *Server) SignWebhook(ts time.Time, body []byte) http.Header {
+	s.mu.Lock()
+	priv := s.priv
+	s.mu.Unlock()
+	return telnyx.SignWebhook(priv, ts, body)
+}
+
 // SetFaults replaces the fault knobs and reseeds the fault draws from f.Seed.
 func (s *Server) SetFaults(f Faults) {
 	s.fmu.Lock()
