@@ -720,7 +720,12 @@ func (a *Carrier) ListNumbers(ctx context.Context, brandID string) ([]carrier.Nu
 
 // FindNumber finds the brand's number named ref: a number whose
 // customer_reference is ref, or else one of a successful order made with
-// that reference whose setup was cut short (it is finished now).
+// that reference whose setup was cut short (it is finished now). While an
+// order with that reference is still pending, the carrier cannot tell
+// yet: that is an Unavailable error, never "not found" — the caller would
+// buy again, and the pending order's number, once it lands, carries
+// neither the reference nor the brand's tag (ListNumbers would never show
+// it to be released).
 func (a *Carrier) FindNumber(ctx context.Context, brandID, ref string) (carrier.Number, bool, error) {
 	nums, err := a.c.ListPhoneNumbers(ctx, PhoneNumberFilter{CustomerReference: ref})
 	if err != nil {
@@ -735,11 +740,16 @@ func (a *Carrier) FindNumber(ctx context.Context, brandID, ref string) (carrier.
 	if err != nil {
 		return carrier.Number{}, false, translate(err)
 	}
+	pending := false
 	for _, o := range orders {
 		if o.CustomerReference != ref {
 			continue
 		}
+		pending = pending || o.Status == OrderPending
 		for _, on := range o.PhoneNumbers {
+			if on.Status == OrderPending {
+				pending = true
+			}
 			if on.Status != OrderSuccess {
 				continue
 			}
@@ -748,6 +758,10 @@ func (a *Carrier) FindNumber(ctx context.Context, brandID, ref string) (carrier.
 				return n, ok, err
 			}
 		}
+	}
+	if pending {
+		return carrier.Number{}, false, &carrier.Error{Kind: carrier.Unavailable,
+			Message: "a number order named " + ref + " is still pending at Telnyx: whether it buys a number is not known yet"}
 	}
 	return carrier.Number{}, false, nil
 }

@@ -425,13 +425,33 @@ func TestCarrierUnknownOutcomes(t *testing.T) {
 	if !errors.Is(err, carrier.ErrUnknownOutcome) {
 		t.Fatalf("pending order: %v", err)
 	}
-	if _, ok, err := sc.FindNumber(ctx, sb, "slow"); err != nil || ok {
-		t.Fatalf("a pending order's number was found: %v, %v", ok, err)
+	// Neither found nor surely absent while the order is pending: "not
+	// found" would have the caller buy again, and the pending order's
+	// number land later untagged, unnamed, invisible to ListNumbers.
+	if _, ok, err := sc.FindNumber(ctx, sb, "slow"); !carrier.Is(err, carrier.Unavailable) || ok {
+		t.Fatalf("a pending order's number = %v, %v; want Unavailable", ok, err)
+	}
+	if held, err := sc.ListNumbers(ctx, sb); err != nil || len(held) != 0 {
+		t.Fatalf("numbers while the order is pending = %v, %v", held, err)
 	}
 	e.clock.Add(time.Hour)
 	slow.Tick()
-	if n, ok, err := sc.FindNumber(ctx, sb, "slow"); err != nil || !ok || n.Ref != "slow" {
+	n, ok, err = sc.FindNumber(ctx, sb, "slow")
+	if err != nil || !ok || n.Ref != "slow" {
 		t.Fatalf("the settled order's number = %+v, %v, %v", n, ok, err)
+	}
+	if held, err := sc.ListNumbers(ctx, sb); err != nil || len(held) != 1 || held[0] != n {
+		t.Fatalf("the settled order's number is not the brand's: %v, %v", held, err)
+	}
+	// An order that failed bought nothing, and a reference never ordered
+	// names nothing: surely absent, both.
+	if _, err := e.cr.BuyNumber(ctx, brandID, carrier.NumberOrder{E164: "+15555550100", Ref: "failed"}); !carrier.Is(err, carrier.NoInventory) {
+		t.Fatalf("an order of a number not for sale: %v", err)
+	}
+	for _, ref := range []string{"failed", "never-ordered"} {
+		if _, ok, err := e.cr.FindNumber(ctx, brandID, ref); err != nil || ok {
+			t.Fatalf("find %s = %v, %v; want surely absent", ref, ok, err)
+		}
 	}
 
 	num, _ := e.cr.BuyNumber(ctx, brandID, carrier.NumberOrder{Type: naive.PhoneLocal, Ref: "p2"})
