@@ -339,14 +339,15 @@ func TestCarrierFaults(t *testing.T) {
 }
 
 // TestSharedSandboxInbound: with a standalone sandbox (--sandbox-url), the
-// sandbox SMS route forwards to it.
+// sandbox SMS route forwards to it. The standalone sandbox is Surge's
+// simulator, so the test picks Surge itself, whichever carrier the suite
+// runs on.
 func TestSharedSandboxInbound(t *testing.T) {
-	surgeOnly(t)
 	sim := surgesim.New(surgesim.Config{APIKey: "sk_sandbox"})
 	t.Cleanup(sim.Close)
 	srv := httptest.NewServer(sim)
 	t.Cleanup(srv.Close)
-	h := start(t, "sqlite:"+t.TempDir()+"/n.db", func(o *app.Options) { o.SandboxURL = srv.URL })
+	h := start(t, "sqlite:"+t.TempDir()+"/n.db", func(o *app.Options) { o.SandboxURL, o.SandboxCarrier = srv.URL, "surge" })
 	ph := h.must(202, h.call("POST", "/v1/phone/provision", h.testKey, seedBody)).json(t)["phone"].(map[string]any)
 	h.must(202, h.call("POST", "/v1/sandbox/sms", h.testKey, `{"to":"`+ph["e164"].(string)+`","from":"+14155550123","body":"hi"}`))
 	accts := sim.Accounts()

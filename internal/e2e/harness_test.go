@@ -34,22 +34,13 @@ func backends(t *testing.T) map[string]func(t *testing.T) string {
 
 // testCarrier is the test-mode carrier the suite runs on: NAIVE_TEST_CARRIER
 // (surge or telnyx), Surge by default. .ci/run runs the suite once per
-// carrier; tests that drive one simulator's own knobs say so (surgeOnly).
+// carrier; a test about one carrier's own wire format picks that carrier
+// itself (Options.SandboxCarrier), so it runs in both passes.
 func testCarrier() string {
 	if c := os.Getenv("NAIVE_TEST_CARRIER"); c != "" {
 		return c
 	}
 	return "surge"
-}
-
-// surgeOnly skips a test that drives the Surge simulator itself (its
-// fault knobs, its inspection, its webhook format) when the suite runs on
-// another carrier; the journeys it covers run on every carrier elsewhere.
-func surgeOnly(t *testing.T) {
-	t.Helper()
-	if c := testCarrier(); c != "surge" {
-		t.Skipf("drives the Surge simulator itself; the suite runs on %s", c)
-	}
 }
 
 // eachDB runs fn once per database, as subtests.
