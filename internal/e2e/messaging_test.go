@@ -459,6 +459,13 @@ func TestCarrierOptOutEvent(t *testing.T) {
 		if b := h.balance(h.testKey); b != bal {
 			t.Fatalf("balance %d after a send Telnyx refused, want %d (refunded)", b, bal)
 		}
+		// The refusal taught naive the opt-out: the next send is refused
+		// before it reaches Telnyx.
+		sends = sim.Requests(opSend)
+		r = h.call("POST", "/v1/phone/"+id+"/sms", h.testKey, `{"to":"`+stranger+`","body":"hi again"}`)
+		if r.Status != 409 || r.errField(t, "reason") != "opted_out" || sim.Requests(opSend) != sends {
+			t.Fatalf("a send after Telnyx's refusal: %d %s, %d sends reached Telnyx", r.Status, r.Body, sim.Requests(opSend)-sends)
+		}
 	})
 }
 

@@ -214,9 +214,22 @@ func (s *Service) reserved(ctx context.Context, r *run, cr carrier.Carrier, bran
 		sent, err = found, nil
 	}
 	if err != nil {
+		if carrier.Is(err, carrier.OptedOut) {
+			s.learnOptOut(ctx, r.p.Scope(), ph.SubjectID, m.To)
+		}
 		return nil, s.failSend(ctx, r, m, smsCarrierError(err))
 	}
 	return s.sent(ctx, r, m, sent.ID, res)
+}
+
+// learnOptOut records an opt-out the carrier knew of and we did not (its
+// refusal of a send says the recipient opted out there), so later sends
+// are refused before they reach the carrier. An opt-in reported later
+// lifts it as any other.
+func (s *Service) learnOptOut(ctx context.Context, sc naive.Scope, subjectID, contact string) {
+	if _, err := s.store.SetOptOut(context.WithoutCancel(ctx), &store.OptOut{Scope: sc, SubjectID: subjectID, Contact: contact, OptedOut: true, At: s.now()}, nil); err != nil {
+		s.log.Warn("record an opt-out the carrier reported", "subject_id", subjectID, "err", err)
+	}
 }
 
 // SendSettle is how long after a send whose outcome was unknown the
