@@ -116,7 +116,7 @@ func carrierError(op string, err error) error {
 				hint = "Change the campaign content the carrier refused (PATCH /v1/subjects/{id}/campaign-content) and retry."
 			}
 			return (&naive.Error{Code: naive.EInvalidInput, Message: fmt.Sprintf("The carrier refused to %s: %s", op, ce.Message), Err: err}).
-				WithHint(hint).With("carrier_fields", fields)
+				WithHint("%s", hint).With("carrier_fields", fields)
 		}
 		return (&naive.Error{Code: naive.EProviderError, Message: "The carrier refused to " + op + ": " + ce.Message, Err: err}).
 			WithHint("Retry later; if it persists, report the request id.").With("retryable", false)
