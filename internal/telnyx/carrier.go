@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/naive-oss/naive/internal/carrier"
 	"github.com/naive-oss/naive/internal/naive"
@@ -526,11 +527,7 @@ func (a *Carrier) ResubmitCampaign(ctx context.Context, campaignID string, c car
 	if _, err := a.c.UpdateCampaign(ctx, campaignID, up); err != nil {
 		return carrier.Campaign{}, translate(err)
 	}
-	reason := "Content corrected. Description: " + c.Description
-	if len(reason) > 1000 {
-		reason = reason[:1000]
-	}
-	if _, err := a.c.AppealCampaign(ctx, campaignID, reason); err != nil {
+	if _, err := a.c.AppealCampaign(ctx, campaignID, appealReason(cp, c)); err != nil {
 		return carrier.Campaign{}, translate(err)
 	}
 	cp, err = a.c.GetCampaign(ctx, campaignID)
@@ -545,6 +542,31 @@ func sameSet(a, b []string) bool {
 	slices.Sort(a)
 	slices.Sort(b)
 	return slices.Equal(a, b)
+}
+
+// maxAppealReason bounds an appeal's reason (bytes, cut at a character).
+const maxAppealReason = 1000
+
+// appealReason is the text of a resubmission's appeal: Telnyx's update
+// takes only the samples and the flow, so the corrected description, and
+// any privacy policy or terms link that changed, are told the reviewers
+// here.
+func appealReason(cp Campaign, c carrier.CampaignRequest) string {
+	reason := "Content corrected. Description: " + c.Description
+	if c.PrivacyPolicyURL != "" && c.PrivacyPolicyURL != cp.PrivacyPolicyLink {
+		reason += " Privacy policy: " + c.PrivacyPolicyURL
+	}
+	if c.TermsURL != "" && c.TermsURL != cp.TermsAndConditionsLink {
+		reason += " Terms and conditions: " + c.TermsURL
+	}
+	if len(reason) > maxAppealReason {
+		cut := maxAppealReason
+		for cut > 0 && !utf8.RuneStart(reason[cut]) {
+			cut--
+		}
+		reason = reason[:cut]
+	}
+	return reason
 }
 
 // --- numbers ---

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/naive-oss/naive/internal/carrier"
 	"github.com/naive-oss/naive/internal/naive"
@@ -308,12 +309,23 @@ func TestCarrierMagicValues(t *testing.T) {
 	}
 	fixed := campaignRequest()
 	fixed.MessageSamples = []string{"Acme: a corrected sample. Reply STOP to opt out."}
+	// The privacy link changed; Telnyx's update cannot take it, so the
+	// appeal tells the reviewers, as it tells the new description (cut at
+	// a character, never inside one).
+	fixed.PrivacyPolicyURL = "https://acme.example/privacy-v2"
+	fixed.Description = "x" + strings.Repeat("é", 600) // the cut falls inside an é
 	again, err := e.cr.ResubmitCampaign(ctx, cp.ID, fixed)
 	if err != nil || again.Status != naive.CampaignInReview {
 		t.Fatalf("resubmit = %+v, %v", again, err)
 	}
 	if s := e.sim.Campaigns()[0].Sample1; s != fixed.MessageSamples[0] {
 		t.Fatalf("resubmitted sample %q", s)
+	}
+	if ar := e.sim.AppealReason(cp.ID); len(ar) > 1000 || !utf8.ValidString(ar) || !strings.HasPrefix(ar, "Content corrected. Description: xé") {
+		t.Fatalf("appeal reason of %d bytes (valid UTF-8 %v): %.60q", len(ar), utf8.ValidString(ar), ar)
+	}
+	if ar := appealText(e, fixed); !strings.Contains(ar, "Privacy policy: https://acme.example/privacy-v2") {
+		t.Fatalf("the changed privacy link is not in the appeal: %q", ar)
 	}
 	if _, err := e.cr.ResubmitCampaign(ctx, cp.ID, fixed); !carrier.Is(err, carrier.Refused) {
 		t.Fatalf("resubmit while in review: %v", err)
@@ -661,4 +673,11 @@ func TestResubmitNotAppealable(t *testing.T) {
 	if got := e.sim.Campaigns()[0]; got.Sample1 == fixed.MessageSamples[0] || got.CampaignStatus != telnyx.CampaignTCRExpired {
 		t.Fatalf("a refused resubmission changed the campaign: %+v", got)
 	}
+}
+
+// appealText is the appeal a resubmission of c sends for a campaign with
+// a short description (so nothing is cut).
+func appealText(e *env, c carrier.CampaignRequest) string {
+	c.Description = "Short."
+	return telnyx.AppealReasonForTest(e.sim.Campaigns()[0], c)
 }

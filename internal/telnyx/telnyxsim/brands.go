@@ -50,6 +50,7 @@ type campaign struct {
 	reject  bool
 	reason  string
 	pinned  string // SetCampaignStatus
+	appeal  string // the last appeal's reason
 	telnyx.Campaign
 }
 
@@ -501,7 +502,7 @@ func (s *Server) appealCampaign(r *http.Request, body []byte) (int, any, error) 
 	}
 	now := s.now()
 	c.pinned, c.started, c.delay = "", now.Add(-min(time.Second, s.reviewDelay/2)), s.reviewDelay
-	c.reject, c.reason = strings.Contains(in.AppealReason, RejectToken), ""
+	c.reject, c.reason, c.appeal = strings.Contains(in.AppealReason, RejectToken), "", in.AppealReason
 	c.CampaignStatus, c.FailureReasons = telnyx.CampaignTCRAccepted, ""
 	s.touch(kindCampaign, c.CampaignID)
 	return http.StatusOK, telnyx.CampaignAppealed{AppealedAt: now.UTC()}, nil
@@ -536,6 +537,16 @@ func (s *Server) SetCampaignStatus(id, status string) error {
 		s.advanceCampaignLocked(c, s.now())
 		return nil
 	})
+}
+
+// AppealReason returns the reason of a campaign's last appeal ("" if none).
+func (s *Server) AppealReason(id string) string {
+	s.lockInspected(false)
+	defer s.mu.Unlock()
+	if c, ok := s.campaigns[id]; ok {
+		return c.appeal
+	}
+	return ""
 }
 
 // Campaigns returns every campaign in creation order, as of Now.

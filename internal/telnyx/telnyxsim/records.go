@@ -57,6 +57,7 @@ type (
 		Reject   bool            `json:"reject,omitempty"`
 		Reason   string          `json:"reason,omitempty"`
 		Pinned   string          `json:"pinned,omitempty"`
+		Appeal   string          `json:"appeal,omitempty"`
 		Campaign telnyx.Campaign `json:"campaign"`
 	}
 	orderRec struct {
@@ -149,7 +150,7 @@ func (s *Server) objectLocked(k recKey) (any, bool) {
 	case kindCampaign:
 		if c, ok := s.campaigns[k.id]; ok {
 			return campaignRec{Seq: c.seq, Started: c.started, Delay: c.delay, Reject: c.reject, Reason: c.reason, Pinned: c.pinned,
-				Campaign: c.Campaign}, true
+				Appeal: c.appeal, Campaign: c.Campaign}, true
 		}
 	case kindOrder:
 		if o, ok := s.orders[k.id]; ok {
@@ -229,7 +230,7 @@ func (s *Server) applyOneLocked(r surgesim.Record) error {
 			return err
 		}
 		s.campaigns[r.ID] = &campaign{seq: v.Seq, started: v.Started, delay: v.Delay, reject: v.Reject, reason: v.Reason, pinned: v.Pinned,
-			Campaign: v.Campaign}
+			appeal: v.Appeal, Campaign: v.Campaign}
 	case kindOrder:
 		if gone {
 			delete(s.orders, r.ID)
