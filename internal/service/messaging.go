@@ -225,9 +225,12 @@ func (s *Service) reserved(ctx context.Context, r *run, cr carrier.Carrier, bran
 // learnOptOut records an opt-out the carrier knew of and we did not (its
 // refusal of a send says the recipient opted out there), so later sends
 // are refused before they reach the carrier. An opt-in reported later
-// lifts it as any other.
+// lifts it as any other: the record is dated a second before the start of
+// this second, since carriers date their events to the second (a START
+// right after the refusal must not read as older than it).
 func (s *Service) learnOptOut(ctx context.Context, sc naive.Scope, subjectID, contact string) {
-	if _, err := s.store.SetOptOut(context.WithoutCancel(ctx), &store.OptOut{Scope: sc, SubjectID: subjectID, Contact: contact, OptedOut: true, At: s.now()}, nil); err != nil {
+	at := s.now().Truncate(time.Second).Add(-time.Second)
+	if _, err := s.store.SetOptOut(context.WithoutCancel(ctx), &store.OptOut{Scope: sc, SubjectID: subjectID, Contact: contact, OptedOut: true, At: at}, nil); err != nil {
 		s.log.Warn("record an opt-out the carrier reported", "subject_id", subjectID, "err", err)
 	}
 }
