@@ -59,6 +59,12 @@ func measureProcess(ctx context.Context, cfg *Config) []Check {
 	for i := range startupRuns {
 		last := i == startupRuns-1
 		d, kb, err := startOnce(ctx, cfg, last)
+		// The free port may be taken by another program between our
+		// probe and the child's bind: a start that lost it is tried again
+		// on another port.
+		for retry := 0; err != nil && retry < 3 && strings.Contains(err.Error(), "address already in use"); retry++ {
+			d, kb, err = startOnce(ctx, cfg, last)
+		}
 		if err != nil {
 			return fail(err)
 		}
