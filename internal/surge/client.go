@@ -14,29 +14,16 @@ import (
 // DefaultBaseURL is Surge's production API endpoint.
 const DefaultBaseURL = "https://api.surge.app"
 
-// Options configures a Client; the zero value of every field selects its default.
-type Options struct {
-	// BaseURL defaults to DefaultBaseURL.
-	BaseURL string
-	// APIKey is sent as a bearer token.
-	APIKey string
-	// HTTPClient defaults to a client with a 30s timeout.
-	HTTPClient *http.Client
-	// MaxRetries is the number of retries after the first attempt: 0 means 3, negative means none.
-	MaxRetries int
-	// MinBackoff and MaxBackoff bound the exponential backoff; defaults 200ms and 5s.
-	MinBackoff, MaxBackoff time.Duration
-	// SleepFunc waits between attempts; the default sleeps and returns early with ctx's error.
-	SleepFunc func(ctx context.Context, d time.Duration) error
-}
+// Options configures a Client (see carrierhttp.Options); an empty BaseURL
+// is DefaultBaseURL.
+type Options = carrierhttp.Options
 
 // Client calls the Surge API; it is safe for concurrent use.
 type Client struct{ h *carrierhttp.Client }
 
 // NewClient returns a Client for o, filling in defaults.
 func NewClient(o Options) *Client {
-	h := carrierhttp.New("surge", DefaultBaseURL, carrierhttp.Options{BaseURL: o.BaseURL, APIKey: o.APIKey, HTTPClient: o.HTTPClient,
-		MaxRetries: o.MaxRetries, MinBackoff: o.MinBackoff, MaxBackoff: o.MaxBackoff, SleepFunc: o.SleepFunc})
+	h := carrierhttp.New("surge", DefaultBaseURL, o)
 	h.UnknownOutcome = ErrUnknownOutcome
 	h.ParseError = func(method, path string, resp *http.Response, body []byte) (time.Duration, error) {
 		e := parseError(resp, body)
