@@ -73,7 +73,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	mrand "math/rand/v2"
 	"net/http"
 	"net/url"
 	"slices"
@@ -81,6 +80,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/naive-oss/naive/internal/simkit"
 	"github.com/naive-oss/naive/internal/surge/surgesim"
 	"github.com/naive-oss/naive/internal/telnyx"
 )
@@ -123,32 +123,9 @@ type Config struct {
 	Standalone bool
 }
 
-// Faults makes the simulator misbehave on a random share of requests; rates are 0..1 and are
-// tried in the order RateLimitRate, ErrorRate, TimeoutRate, LoseResponseRate on one draw.
-type Faults struct {
-	// ErrorRate answers 500 or 503 without acting.
-	ErrorRate float64
-	// RateLimitRate answers 429 with Retry-After: 1 without acting.
-	RateLimitRate float64
-	// Latency delays every request (after BeforeFunc) before it is handled.
-	Latency time.Duration
-	// TimeoutRate hangs without acting until the caller gives up.
-	TimeoutRate float64
-	// LoseResponseRate performs the action (e.g. the order) and then drops the connection.
-	LoseResponseRate float64
-	// Seed seeds the fault draws so a run is reproducible.
-	Seed int64
-}
-
-type fault int
-
-const (
-	faultNone fault = iota
-	faultRateLimit
-	faultError
-	faultTimeout
-	faultLose
-)
+// Faults makes the simulator misbehave on a random share of requests (see
+// simkit.Faults).
+type Faults = simkit.Faults
 
 // Server is the simulator; it implements http.Handler and is safe for concurrent use.
 type Server struct {
@@ -161,10 +138,7 @@ type Server struct {
 	hc            *http.Client
 	mux           *http.ServeMux
 
-	fmu    sync.Mutex
-	faults Faults
-	rng    *mrand.Rand
-	before func(*http.Request) (int, []byte, bool)
+	dice *simkit.Dice
 
 	mu          sync.Mutex
 	seq         int64
@@ -257,8 +231,7 @@ func newServer(cfg Config) *Server {
 		log:           cfg.Logger,
 		hc:            cfg.HTTPClient,
 		mux:           http.NewServeMux(),
-		rng:           mrand.New(mrand.NewPCG(0, 0)),
-		before:        cfg.BeforeFunc,
+		dice:          simkit.NewDice(cfg.BeforeFunc),
 		counts:        map[string]int{},
 		wake:          make(chan struct{}, 1),
 		done:          make(chan struct{}),
@@ -321,17 +294,12 @@ func (s *Server) SignWebhook(ts time.Time, body []byte) http.Header {
 
 // SetFaults replaces the fault knobs and reseeds the fault draws from f.Seed.
 func (s *Server) SetFaults(f Faults) {
-	s.fmu.Lock()
-	defer s.fmu.Unlock()
-	s.faults = f
-	s.rng = mrand.New(mrand.NewPCG(uint64(f.Seed), 0x5eed))
+	s.dice.SetFaults(f)
 }
 
 // SetBeforeFunc replaces Config.BeforeFunc; nil removes the hook.
 func (s *Server) SetBeforeFunc(f func(r *http.Request) (status int, body []byte, handled bool)) {
-	s.fmu.Lock()
-	defer s.fmu.Unlock()
-	s.before = f
+	s.dice.SetBefore(f)
 }
 
 // Close stops the clock and webhook delivery; undelivered webhooks are dropped.
@@ -379,7 +347,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, h handlerFunc) {
 	}
 	r.Body = io.NopCloser(bytes.NewReader(body))
 
-	f, fl, code, before := s.roll()
+	f, fl, code, before := s.dice.Roll()
 	if before != nil {
 		if status, b, ok := before(r); ok {
 			if len(b) > 0 {
@@ -394,15 +362,15 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, h handlerFunc) {
 		panic(http.ErrAbortHandler)
 	}
 	switch fl {
-	case faultRateLimit:
+	case simkit.RateLimit:
 		w.Header().Set("Retry-After", "1")
 		writeError(w, &apiError{http.StatusTooManyRequests, []telnyx.APIError{{Code: telnyx.CodeTooManyRequests, Title: "Too many requests",
 			Detail: "You have exceeded the maximum number of allowed requests."}}})
 		return
-	case faultError:
+	case simkit.Error:
 		writeError(w, &apiError{code, []telnyx.APIError{{Code: telnyx.CodeUnexpected, Title: "Unexpected error", Detail: "An unexpected error occured."}}})
 		return
-	case faultTimeout:
+	case simkit.Timeout:
 		s.wait(r.Context(), -1)
 		panic(http.ErrAbortHandler)
 	}
@@ -414,7 +382,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, h handlerFunc) {
 	status, v, err := s.act(r, func() (int, any, error) { return h(r, body) })
 	s.kick()
 
-	if fl == faultLose {
+	if fl == simkit.Lose {
 		s.log.Info("telnyxsim: dropping response after acting", "method", r.Method, "path", r.URL.Path)
 		panic(http.ErrAbortHandler)
 	}
@@ -425,47 +393,9 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, h handlerFunc) {
 	writeJSON(w, status, v)
 }
 
-// roll draws this request's fault.
-func (s *Server) roll() (Faults, fault, int, func(*http.Request) (int, []byte, bool)) {
-	s.fmu.Lock()
-	defer s.fmu.Unlock()
-	f := s.faults
-	if f.RateLimitRate+f.ErrorRate+f.TimeoutRate+f.LoseResponseRate <= 0 {
-		return f, faultNone, 0, s.before
-	}
-	u := s.rng.Float64()
-	for _, c := range []struct {
-		rate float64
-		f    fault
-	}{{f.RateLimitRate, faultRateLimit}, {f.ErrorRate, faultError}, {f.TimeoutRate, faultTimeout}, {f.LoseResponseRate, faultLose}} {
-		if u < c.rate {
-			code := http.StatusInternalServerError
-			if s.rng.IntN(2) == 1 {
-				code = http.StatusServiceUnavailable
-			}
-			return f, c.f, code, s.before
-		}
-		u -= c.rate
-	}
-	return f, faultNone, 0, s.before
-}
-
-// wait sleeps d (forever when negative) and reports whether it ran to the end.
-func (s *Server) wait(ctx context.Context, d time.Duration) bool {
-	var timer <-chan time.Time
-	if d >= 0 {
-		t := time.NewTimer(d)
-		defer t.Stop()
-		timer = t.C
-	}
-	select {
-	case <-timer:
-		return true
-	case <-ctx.Done():
-	case <-s.done:
-	}
-	return false
-}
+// wait sleeps d (for ever when negative) and reports whether it ran to
+// the end, not cut short by ctx or the simulator's closing.
+func (s *Server) wait(ctx context.Context, d time.Duration) bool { return simkit.Wait(ctx, s.done, d) }
 
 func (s *Server) authenticate(r *http.Request) error {
 	key, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
