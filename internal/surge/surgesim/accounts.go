@@ -139,7 +139,7 @@ func mergeOrganization(base, patch surge.Organization) surge.Organization {
 	return out
 }
 
-// localMessagingFields is the simulator's minimum for local_messaging (surge.md §10); Surge does
+// localMessagingFields is the simulator's minimum for local_messaging (the fields its API reference lists for account status); Surge does
 // not publish the exact matrix.
 var localMessagingFields = []string{
 	"type", "registered_name", "identifier_type", "identifier", "website", "industry", "regions_of_operation",

@@ -530,7 +530,7 @@ func (s *Server) updateContact(r *http.Request, body []byte) (int, any, error) {
 		return 0, nil, err
 	}
 	d := map[string][]string{}
-	// The SDK types phone_number as required on update too (surge.md §5), though the docs say
+	// The SDK types phone_number as required on update too (Surge's official SDK), though its API reference says
 	// unspecified fields are unchanged: follow the SDK.
 	validateContact(&in, "", d)
 	moved := in.PhoneNumber != nil && *in.PhoneNumber != c.phone
