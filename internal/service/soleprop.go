@@ -439,15 +439,17 @@ func verificationCode(code string) (string, error) {
 }
 
 func errTooManyCodes(wait time.Duration) *naive.Error {
-	wait = wait.Round(time.Second)
-	if wait < time.Second {
-		wait = time.Second
-	}
+	wait = wholeSeconds(wait)
 	e := (&naive.Error{Code: naive.ERateLimited,
 		Message: fmt.Sprintf("%d wrong verification codes were submitted for this brand; no code is checked for a while.", VerificationCodeAttempts)}).
 		WithHint("Wait %s, then submit the code from the latest text (POST /v1/phone/brand-verification/resend texts a new one).", wait)
 	e.RetryAfter = wait
 	return e
+}
+
+// wholeSeconds is a wait as told to a caller: whole seconds, at least one.
+func wholeSeconds(wait time.Duration) time.Duration {
+	return max(wait.Round(time.Second), time.Second)
 }
 
 // giveBackResend returns the throttle slot of a resend the carrier did not
@@ -459,10 +461,7 @@ func (s *Service) giveBackResend(ctx context.Context, sc naive.Scope, subjectID 
 }
 
 func errResendTooSoon(wait time.Duration) *naive.Error {
-	wait = wait.Round(time.Second)
-	if wait < time.Second {
-		wait = time.Second
-	}
+	wait = wholeSeconds(wait)
 	e := (&naive.Error{Code: naive.ERateLimited,
 		Message: fmt.Sprintf("A verification text was sent less than %s ago.", VerificationResendInterval)}).
 		WithHint("Wait %s and resend (POST /v1/phone/brand-verification/resend); ask the owner to check their texts meanwhile.", wait)
