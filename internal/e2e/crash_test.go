@@ -148,9 +148,15 @@ func crashSuite(t *testing.T, bin, dbURL string) {
 	for ri, r := range rounds {
 		var slowRoute atomic.Value
 		slowRoute.Store(r.slow)
+		// inSlow counts the carrier calls sleeping in the slowed route:
+		// each belongs to a run past its reserve, so a kill while one
+		// sleeps lands mid-action whatever the machine's speed.
+		var inSlow atomic.Int32
 		sim.SetBeforeFunc(func(req *http.Request) (int, []byte, bool) {
 			if route, _ := slowRoute.Load().(string); route != "" && req.Pattern == route {
+				inSlow.Add(1)
 				time.Sleep(r.delay)
+				inSlow.Add(-1)
 			}
 			return 0, nil, false
 		})
@@ -170,6 +176,11 @@ func crashSuite(t *testing.T, bin, dbURL string) {
 			}
 		} else {
 			time.Sleep(r.killAt)
+		}
+		// On a loaded machine the requests still in flight may not have
+		// reached the carrier yet: wait until one is inside the slowed call.
+		for deadline := time.Now().Add(10 * time.Second); inSlow.Load() == 0 && time.Now().Before(deadline); {
+			time.Sleep(time.Millisecond)
 		}
 		killedAt := time.Since(began)
 		srv.kill()
