@@ -194,7 +194,7 @@ func (s *Service) reserved(ctx context.Context, r *run, cr carrier.Carrier, bran
 		return nil, err
 	}
 	r.owned()
-	if err := s.mayAct(); err != nil {
+	if err := s.mayAct(ctx); err != nil {
 		return nil, s.failSend(ctx, r, m, err)
 	}
 	res := &naive.SendResult{ID: m.ID, To: m.To, From: m.From, Status: naive.MessageQueued, Segments: segs,

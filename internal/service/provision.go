@@ -228,7 +228,7 @@ func (s *Service) buyNumber(ctx context.Context, cr carrier.Carrier, brandID str
 		}
 	}
 	for attempt := 1; ; attempt++ {
-		if err := s.mayAct(); err != nil {
+		if err := s.mayAct(ctx); err != nil {
 			return carrier.Number{}, err
 		}
 		n, err := cr.BuyNumber(ctx, brandID, carrier.NumberOrder{Type: req.Type, AreaCode: req.AreaCode, E164: req.E164, Ref: phone.ID})
@@ -705,7 +705,7 @@ func (s *Service) registerBrand(ctx context.Context, cr carrier.Carrier, subj *n
 		}
 	}
 	reg := carrier.BrandRegistration{Profile: subj.SubjectProfile, EIN: b.EIN, Tier: b.Tier}
-	if err := s.mayAct(); err != nil {
+	if err := s.mayAct(ctx); err != nil {
 		abandon()
 		return nil, err
 	}
@@ -845,7 +845,7 @@ func (s *Service) registerCampaign(ctx context.Context, cr carrier.Carrier, subj
 	// is recorded now, and the background pass creates it at the carrier
 	// once the contact confirmed the text (startDeferredCampaign).
 	if c.Kind == naive.Campaign10DLC && brand.Verification != naive.BrandVerificationPendingOTP {
-		err := s.mayAct()
+		err := s.mayAct(ctx)
 		var (
 			cp    carrier.Campaign
 			found bool

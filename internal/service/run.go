@@ -299,23 +299,47 @@ func (s *Service) RegisterProcess(ctx context.Context) error {
 	now := s.now()
 	err := s.store.RegisterProcess(ctx, s.cfg.ProcessID, now, now.Add(-24*time.Hour))
 	if err == nil {
-		s.beat.Store(now.UnixNano())
+		s.noteBeat(now)
 	}
 	return err
 }
 
 // mayAct refuses to start a carrier side effect (a purchase, a send, a
-// registration) when this process has not managed to heartbeat for half
-// its live window: others may soon count it dead and take its runs over,
-// and the same purchase must not be made by two processes.
-func (s *Service) mayAct() error {
+// registration) when this process cannot show a heartbeat of the last half
+// live window: others may soon count it dead and take its runs over, and
+// the same purchase must not be made by two processes. A stale heartbeat
+// (a busy database delayed the background beat) is renewed here first, if
+// the renewal lands before anyone could have counted this process dead.
+func (s *Service) mayAct(ctx context.Context) error {
 	last := time.Unix(0, s.beat.Load())
 	if s.now().Sub(last) <= s.cfg.LiveWindow/2 {
 		return nil
 	}
+	if left := s.cfg.LiveWindow - s.now().Sub(last); left > 0 {
+		bctx, cancel := context.WithTimeout(ctx, left)
+		now := s.now()
+		err := s.store.Heartbeat(bctx, s.cfg.ProcessID, now)
+		cancel()
+		// Written before the old beat went stale: no one took a run over.
+		if err == nil && s.now().Sub(last) < s.cfg.LiveWindow {
+			s.noteBeat(now)
+			return nil
+		}
+	}
 	return (&naive.Error{Code: naive.EInternal,
 		Message: "This server cannot reach its database to keep its claim on the request, so it did not call the carrier."}).
 		WithHint("Retry with the same Idempotency-Key: another server, or this one once its database answers, finishes it.")
+}
+
+// noteBeat records a heartbeat written at t; beats written concurrently
+// keep the latest.
+func (s *Service) noteBeat(t time.Time) {
+	for {
+		old := s.beat.Load()
+		if t.UnixNano() <= old || s.beat.CompareAndSwap(old, t.UnixNano()) {
+			return
+		}
+	}
 }
 
 // Heartbeat keeps this process counted alive until ctx ends: the runs it
@@ -336,7 +360,7 @@ func (s *Service) Heartbeat(ctx context.Context) {
 		if errors.Is(err, store.ErrNotFound) {
 			err = s.RegisterProcess(ctx)
 		} else if err == nil {
-			s.beat.Store(now.UnixNano())
+			s.noteBeat(now)
 		}
 		if err != nil && ctx.Err() == nil {
 			s.log.Warn("heartbeat", "process_id", s.cfg.ProcessID, "err", err)

@@ -1023,3 +1023,24 @@ func (h *hookedCarrier) BuyNumber(ctx context.Context, brandID string, o carrier
 	}
 	return n, err
 }
+
+// TestMayActRenewsStaleHeartbeat: a process whose background heartbeat was
+// delayed (a busy database) renews it before buying, while no one can yet
+// count it dead; once its beat is older than the live window, others may
+// have taken its runs over, and it refuses to call the carrier.
+func TestMayActRenewsStaleHeartbeat(t *testing.T) {
+	f := setup(t)
+	f.clock.add(3 * time.Second) // past half the 5 s live window
+	if _, err := f.svc.ProvisionPhone(f.ctx, "", firstNumber); err != nil {
+		t.Fatalf("provision with a stale but live heartbeat: %v", err)
+	}
+	f.clock.add(6 * time.Second) // past the whole window since that renewal
+	ctx, _ := keyed(f.ctx, "late")
+	_, err := f.svc.ProvisionPhone(ctx, "", naive.ProvisionRequest{EIN: "12-3456789", AreaCode: "415", Label: "Second"})
+	if e := naive.AsError(err); e == nil || e.Code != naive.EInternal || !strings.Contains(e.Message, "keep its claim") {
+		t.Fatalf("provision with a dead heartbeat: %v", err)
+	}
+	if f.cr.held() != 1 || f.balance() != 950 {
+		t.Fatalf("carrier holds %d, balance %d: want the one number, charged once", f.cr.held(), f.balance())
+	}
+}

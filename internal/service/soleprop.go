@@ -196,7 +196,7 @@ func (s *Service) startDeferredCampaign(ctx context.Context, c *naive.Campaign) 
 // createOrAdoptCampaign adopts the brand's campaign at the carrier, or
 // creates it.
 func (s *Service) createOrAdoptCampaign(ctx context.Context, cr carrier.Carrier, brandID string, subj *naive.Subject) (carrier.Campaign, error) {
-	if err := s.mayAct(); err != nil {
+	if err := s.mayAct(ctx); err != nil {
 		return carrier.Campaign{}, err
 	}
 	cp, found, err := cr.FindCampaign(ctx, brandID)
@@ -236,7 +236,7 @@ func (s *Service) ResendBrandVerification(ctx context.Context, subjectID string)
 	if !ok {
 		return nil, errResendTooSoon(VerificationResendInterval) // another resend just took the slot
 	}
-	if err := s.mayAct(); err != nil {
+	if err := s.mayAct(ctx); err != nil {
 		s.giveBackResend(ctx, sc, subj.ID, now, prev)
 		return nil, err
 	}
@@ -352,7 +352,7 @@ func (s *Service) SubmitBrandVerification(ctx context.Context, subjectID, code s
 	if f, ok := fs[key]; ok && f.Failures >= VerificationCodeAttempts {
 		return nil, errTooManyCodes(f.Last.Add(VerificationCodeWindow).Sub(now))
 	}
-	if err := s.mayAct(); err != nil {
+	if err := s.mayAct(ctx); err != nil {
 		return nil, err
 	}
 	// The attempt is counted before the carrier checks it, and the count
