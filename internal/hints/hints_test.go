@@ -28,7 +28,7 @@ func TestConsoleWords(t *testing.T) {
 	// Every route a service hint names has console words.
 	for _, h := range []string{"Create one with POST /v1/agents, or list them with GET /v1/agents.", "A human can enable it: PATCH /v1/account-kits/{id} with primitives_config.phone.enabled true.",
 		"Revoke its keys first (as a human: GET /v1/keys, then DELETE /v1/keys/{id} for each key with agent_id x).",
-		"Wait for its next attempt (GET /v1/webhooks/01a23282-fb39-71d1-9d02-48c89fa6faa0/deliveries, or `naive webhooks deliveries 01a23282-fb39-71d1-9d02-48c89fa6faa0`, shows each), then resend it if it failed.",
+		"Wait for its next attempt, then resend it if it failed: GET /v1/webhooks/01a23282-fb39-71d1-9d02-48c89fa6faa0/deliveries (or `naive webhooks deliveries 01a23282-fb39-71d1-9d02-48c89fa6faa0`) shows each attempt.",
 		"Retry once GET /v1/phone/01a23282-2040-7abf-b767-8b37cf23cc09/campaign shows active.", "Poll GET /v1/subjects/01a23282-225a-775b-8422-2711ef61f8c8/formation until it completes.",
 		"Ask a human of this operator to approve it: POST /v1/approvals/{id}/approve, or in the console. Poll GET /v1/approvals/{id} meanwhile."} {
 		if got := For(Console, h); strings.Contains(got, "/v1/") || strings.Contains(got, "`naive") {
@@ -77,6 +77,7 @@ func TestEveryServiceHint(t *testing.T) {
 	}
 	hintRE := regexp.MustCompile(`WithHint\("((?:[^"\\]|\\.)*)"`)
 	verbRE := regexp.MustCompile(`%[sdqv]`)
+	cliCmdRE := regexp.MustCompile("`naive [^`]*`")
 	n := 0
 	for _, f := range files {
 		if strings.HasSuffix(f, "_test.go") {
@@ -97,6 +98,14 @@ func TestEveryServiceHint(t *testing.T) {
 				if got := For(s, h); strings.Contains(got, "/v1/") {
 					t.Errorf("%s: surface %d still names a route: %q → %q", filepath.Base(f), s, h, got)
 				}
+			}
+			// A route and its CLI twin become one command, never the same twice.
+			seen := map[string]bool{}
+			for _, cmd := range cliCmdRE.FindAllString(For(CLI, h), -1) {
+				if seen[cmd] {
+					t.Errorf("%s: the CLI hint names %s twice: %q → %q", filepath.Base(f), cmd, h, For(CLI, h))
+				}
+				seen[cmd] = true
 			}
 			if filepath.Base(f) == "operators.go" {
 				continue // the server administrator's commands: the CLI alone runs them

@@ -188,7 +188,7 @@ func (s *Service) ResendDelivery(ctx context.Context, endpointID, deliveryID str
 		return nil, err
 	}
 	errPending := naive.Errorf(naive.EConflict, "Delivery %s is still being retried; nothing was sent now.", deliveryID).
-		WithHint("Wait for its next attempt (GET /v1/webhooks/%s/deliveries, or `naive webhooks deliveries %s`, shows each), then resend it if it failed.", endpointID, endpointID)
+		WithHint("Wait for its next attempt, then resend it if it failed: GET /v1/webhooks/%s/deliveries (or `naive webhooks deliveries %s`) shows each attempt.", endpointID, endpointID)
 	if d.Status == naive.DeliveryPending {
 		return nil, errPending
 	}
