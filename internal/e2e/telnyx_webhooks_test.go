@@ -114,7 +114,8 @@ func TestTelnyxWebhooks(t *testing.T) {
 		if r := h.call("POST", "/webhooks/telnyx", "", body); r.Status != 401 || r.errCode(t) != "unauthorized" {
 			t.Fatalf("unsigned: %d %s", r.Status, r.Body)
 		}
-		sig := tsim.SignWebhook(time.Now(), []byte(body))
+		signedAt := time.Now()
+		sig := tsim.SignWebhook(signedAt, []byte(body))
 		if r := h.call("POST", "/webhooks/telnyx", "", body, telnyx.HeaderSignature, sig.Get(telnyx.HeaderSignature)); r.Status != 401 || r.errCode(t) != "unauthorized" {
 			t.Fatalf("no timestamp: %d %s", r.Status, r.Body)
 		}
@@ -135,7 +136,9 @@ func TestTelnyxWebhooks(t *testing.T) {
 			t.Fatalf("tampered body: %d %s", r.Status, r.Body)
 		}
 		// Signed over another timestamp than the header's: tampered too.
-		moved := tsim.SignWebhook(time.Now().Add(-time.Second), []byte(body))
+		// (Timestamps are whole seconds: sign two seconds before, so the
+		// two never round to the same one.)
+		moved := tsim.SignWebhook(signedAt.Add(-2*time.Second), []byte(body))
 		moved.Set(telnyx.HeaderTimestamp, sig.Get(telnyx.HeaderTimestamp))
 		if r := h.telnyxPost(moved, body); r.Status != 401 {
 			t.Fatalf("tampered timestamp: %d %s", r.Status, r.Body)
