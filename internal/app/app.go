@@ -119,6 +119,13 @@ type Options struct {
 	// default) or "telnyx"; SandboxFallback, the other one or "", its
 	// fallback for first numbers.
 	SandboxCarrier, SandboxFallback string
+	// SandboxTelnyxURL, when set, is the address of a standalone Telnyx
+	// simulator (`naive sandbox telnyx`) that test mode uses instead of the
+	// one on the server's database, as SandboxURL is for Surge's; it must
+	// accept the key KEY_sandbox. SandboxTelnyxPublicKey (base64 Ed25519,
+	// printed by the sandbox) verifies its webhooks; "" refuses them, and
+	// campaign status is still read by polling.
+	SandboxTelnyxURL, SandboxTelnyxPublicKey string
 	// SurgeAPIKey and SurgeBaseURL configure the live Surge carrier.
 	SurgeAPIKey, SurgeBaseURL string
 	// SurgeWebhookSecret verifies live carrier webhooks (whsec_…).
@@ -310,24 +317,21 @@ func Start(ctx context.Context, opts Options) (*App, error) {
 		TrustForwardedFor: opts.TrustForwardedFor}
 	// The web console: humans log in and approve what agents asked for.
 	apiCfg.Console = console.New(console.Config{Service: a.svc, Logger: opts.Logger, TrustForwardedFor: opts.TrustForwardedFor})
-	switch {
-	case a.sim != nil:
-		apiCfg.SandboxInbound = func(cr, to, from, body string) error {
-			if cr == naive.CarrierTelnyx {
-				_, err := a.tsim.Inbound(from, to, body)
-				return err
-			}
+	// A text from a handset, to the sandbox that holds the number: the
+	// one in this process or a standalone one.
+	apiCfg.SandboxInbound = func(cr, to, from, body string) error {
+		switch {
+		case cr == naive.CarrierTelnyx && a.tsim != nil:
+			_, err := a.tsim.Inbound(from, to, body)
+			return err
+		case cr == naive.CarrierTelnyx:
+			return postInbound(strings.TrimSuffix(telnyxSandboxBase(opts.SandboxTelnyxURL), "/v2"), sandboxTelnyxKey,
+				telnyxsim.InboundRequest{From: from, To: to, Text: body})
+		case a.sim != nil:
 			_, err := a.sim.Inbound(to, from, body)
 			return err
 		}
-	case opts.SandboxURL != "":
-		apiCfg.SandboxInbound = func(cr, to, from, body string) error {
-			if cr == naive.CarrierTelnyx {
-				_, err := a.tsim.Inbound(from, to, body)
-				return err
-			}
-			return postInbound(opts.SandboxURL, surgesim.InboundRequest{To: to, From: from, Body: body})
-		}
+		return postInbound(opts.SandboxURL, "sk_sandbox", surgesim.InboundRequest{To: to, From: from, Body: body})
 	}
 	if apiCfg.SandboxInbound != nil {
 		apiCfg.SandboxVerificationNumber = surgesim.VerificationNumber
@@ -552,8 +556,8 @@ func printBanner(w io.Writer, url string, b *service.Bootstrapped) {
 }
 
 // postInbound asks a standalone sandbox to receive a text (its
-// POST /sandbox/inbound extension).
-func postInbound(baseURL string, in surgesim.InboundRequest) error {
+// POST /sandbox/inbound extension), with its API key.
+func postInbound(baseURL, key string, in any) error {
 	body, err := json.Marshal(in)
 	if err != nil {
 		return err
@@ -562,14 +566,14 @@ func postInbound(baseURL string, in surgesim.InboundRequest) error {
 	if err != nil {
 		return err
 	}
-	req.Header.Set("Authorization", "Bearer sk_sandbox")
+	req.Header.Set("Authorization", "Bearer "+key)
 	req.Header.Set("Content-Type", "application/json")
 	res, err := (&http.Client{Timeout: 10 * time.Second}).Do(req)
 	if err != nil {
 		return err
 	}
 	defer res.Body.Close()
-	if res.StatusCode != http.StatusCreated {
+	if res.StatusCode/100 != 2 { // Surge's answers 201, Telnyx's 200
 		msg, _ := io.ReadAll(io.LimitReader(res.Body, 4096))
 		return fmt.Errorf("sandbox answered %d: %s", res.StatusCode, msg)
 	}

@@ -116,6 +116,18 @@ const sandboxTelnyxKey = "KEY_sandbox"
 func (a *App) openTelnyxSandbox(ctx context.Context) (carrier.Carrier, error) {
 	opts := a.opts
 	webhook := a.URL() + "/webhooks/telnyx"
+	if opts.SandboxTelnyxURL != "" {
+		// A standalone one (`naive sandbox telnyx`), shared by servers on
+		// different databases; its webhooks carry its own key.
+		base := telnyxSandboxBase(opts.SandboxTelnyxURL)
+		c := telnyx.NewClient(telnyx.Options{BaseURL: base, APIKey: sandboxTelnyxKey,
+			HTTPClient: &http.Client{Transport: a.metrics.CarrierTransport("test", base, nil), Timeout: opts.CarrierTimeout}})
+		cr, err := telnyx.NewCarrier(c, telnyx.CarrierConfig{MessagingProfileID: "mp-sandbox", WebhookURL: webhook, PublicKey: opts.SandboxTelnyxPublicKey})
+		if err != nil {
+			return nil, fmt.Errorf("--sandbox-telnyx-public-key: %w", err)
+		}
+		return cr, nil
+	}
 	cfg := telnyxsim.Config{APIKey: sandboxTelnyxKey, ReviewDelay: opts.SandboxReviewDelay, WebhookURL: webhook, Logger: opts.Logger}
 	if opts.SandboxInMemory {
 		a.tsim = telnyxsim.New(cfg)
@@ -134,6 +146,12 @@ func (a *App) openTelnyxSandbox(ctx context.Context) (carrier.Carrier, error) {
 	c := telnyx.NewClient(telnyx.Options{BaseURL: base, APIKey: sandboxTelnyxKey,
 		HTTPClient: &http.Client{Transport: a.metrics.CarrierTransport("test", base, handlerTransport{a.tsim}), Timeout: opts.CarrierTimeout}})
 	return telnyx.NewCarrier(c, telnyx.CarrierConfig{MessagingProfileID: "mp-sandbox", WebhookURL: webhook, PublicKey: a.tsim.PublicKey()})
+}
+
+// telnyxSandboxBase is the API base of a standalone Telnyx sandbox given
+// by its address, with or without the /v2 of Telnyx's API.
+func telnyxSandboxBase(url string) string {
+	return strings.TrimSuffix(strings.TrimRight(url, "/"), "/v2") + "/v2"
 }
 
 // handlerTransport serves requests by calling a handler in this process;

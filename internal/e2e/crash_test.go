@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -24,6 +25,7 @@ import (
 
 	"github.com/naive-oss/naive/internal/store/postgres/pgtest"
 	"github.com/naive-oss/naive/internal/surge/surgesim"
+	"github.com/naive-oss/naive/internal/telnyx/telnyxsim"
 	"github.com/naive-oss/naive/internal/webhooksig"
 )
 
@@ -37,6 +39,8 @@ import (
 // equals the ledger and is zero (credits were granted for exactly one
 // number per key, so a second charge would show as a 402), every number at
 // the carrier is ours, no key is left unfinished and no phone provisioning.
+// The carrier is a standalone simulator of the suite's carrier (Surge's or
+// Telnyx's, NAIVE_TEST_CARRIER), outliving every kill.
 func TestCrashRecovery(t *testing.T) {
 	bin := buildNaive(t)
 	dbs := map[string]func(t *testing.T) string{
@@ -91,7 +95,6 @@ func (c *crashServer) logs() string {
 }
 
 func crashSuite(t *testing.T, bin, dbURL string) {
-	secret := webhooksig.NewSecret()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -100,16 +103,13 @@ func crashSuite(t *testing.T, bin, dbURL string) {
 	ln.Close()
 	// The carrier lives outside the server: a purchase it received is
 	// carried out whether or not the server lives to hear the answer.
-	sim := surgesim.New(surgesim.Config{APIKey: "sk_sandbox", ReviewDelay: time.Hour,
-		WebhookURL: "http://" + addr + "/webhooks/surge", WebhookSecret: secret})
-	simSrv := serveSandbox(t, sim)
+	view, carrierArgs := crashCarrier(t, "http://"+addr)
 	const password = "correct horse battery staple"
 	env := serveEnv(password)
 	srv := &crashServer{t: t, bin: bin, env: env, url: "http://" + addr,
-		args: []string{"--addr", addr, "--database-url", dbURL, "--sandbox-url", simSrv.URL,
-			"--sandbox-webhook-secret", secret, "--poll-interval", "1s", "--log-level", "info",
+		args: append([]string{"--addr", addr, "--database-url", dbURL, "--poll-interval", "1s", "--log-level", "info",
 			// Recovery is under test, not the request budget.
-			"--rate-limit", "-1"}}
+			"--rate-limit", "-1"}, carrierArgs...)}
 	srv.start()
 	m := testKeyRE.FindStringSubmatch(srv.proc.banner)
 	if m == nil {
@@ -126,14 +126,14 @@ func crashSuite(t *testing.T, bin, dbURL string) {
 		// answer is expected before it (the brand is registered first).
 		killAfter int
 		killAt    time.Duration
-		slow      string // the carrier route slowed down so the kill lands in it
+		slow      simOp // the carrier call slowed down so the kill lands in it
 		delay     time.Duration
 	}{
-		{"first brand registration", 8, 0, 400 * time.Millisecond, "POST /accounts", time.Second},
-		{"purchases 1", 40, 8, 0, "POST /accounts/{account_id}/phone_numbers", 150 * time.Millisecond},
-		{"purchases 2", 40, 20, 0, "POST /accounts/{account_id}/phone_numbers", 100 * time.Millisecond},
-		{"purchases 3", 40, 1, 0, "POST /accounts/{account_id}/phone_numbers", 250 * time.Millisecond},
-		{"mid-storm", 40, 16, 0, "POST /accounts/{account_id}/phone_numbers", 40 * time.Millisecond},
+		{"first brand registration", 8, 0, 400 * time.Millisecond, opRegister, time.Second},
+		{"purchases 1", 40, 8, 0, opBuy, 150 * time.Millisecond},
+		{"purchases 2", 40, 20, 0, opBuy, 100 * time.Millisecond},
+		{"purchases 3", 40, 1, 0, opBuy, 250 * time.Millisecond},
+		{"mid-storm", 40, 16, 0, opBuy, 40 * time.Millisecond},
 	}
 	total := 0
 	for _, r := range rounds {
@@ -146,20 +146,11 @@ func crashSuite(t *testing.T, bin, dbURL string) {
 	answers := map[string]resp{} // key → the first definitive answer
 	var mu sync.Mutex
 	for ri, r := range rounds {
-		var slowRoute atomic.Value
-		slowRoute.Store(r.slow)
-		// inSlow counts the carrier calls sleeping in the slowed route:
+		// inSlow counts the carrier calls sleeping in the slowed call:
 		// each belongs to a run past its reserve, so a kill while one
 		// sleeps lands mid-action whatever the machine's speed.
 		var inSlow atomic.Int32
-		sim.SetBeforeFunc(func(req *http.Request) (int, []byte, bool) {
-			if route, _ := slowRoute.Load().(string); route != "" && req.Pattern == route {
-				inSlow.Add(1)
-				time.Sleep(r.delay)
-				inSlow.Add(-1)
-			}
-			return 0, nil, false
-		})
+		view.Slow(r.slow, r.delay, func(d int32) { inSlow.Add(d) })
 		keys := make([]string, r.keys)
 		for i := range keys {
 			keys[i] = fmt.Sprintf("crash-%d-%d-%s", ri, i, uuid.NewString())
@@ -184,7 +175,7 @@ func crashSuite(t *testing.T, bin, dbURL string) {
 		}
 		killedAt := time.Since(began)
 		srv.kill()
-		slowRoute.Store("")
+		view.Slow("", 0, nil)
 		srv.start() // same address, same database
 		wait()
 		if t.Failed() {
@@ -197,8 +188,6 @@ func crashSuite(t *testing.T, bin, dbURL string) {
 			t.Errorf("round %q: no retry resumed a dead run: the kill landed nowhere that matters", r.name)
 		}
 	}
-	sim.SetBeforeFunc(nil)
-
 	// Every key answered 202 with its own number; a retry now replays
 	// exactly what the first answer said.
 	phones := map[string]string{} // phone id → key
@@ -228,13 +217,9 @@ func crashSuite(t *testing.T, bin, dbURL string) {
 	srv.start()
 	ours := func() (extra []string) {
 		active := activeCarrierIDs(t, dbURL)
-		for _, n := range sim.AllNumbers() {
+		for _, n := range view.Numbers() {
 			if !active[n.ID] {
-				name := ""
-				if n.Name != nil {
-					name = *n.Name
-				}
-				extra = append(extra, n.ID+" (named "+name+")")
+				extra = append(extra, n.ID+" (named "+n.Ref+")")
 			}
 		}
 		return extra
@@ -259,7 +244,7 @@ func crashSuite(t *testing.T, bin, dbURL string) {
 	if a := activePhones(h); a != total {
 		t.Errorf("%d active phones, want %d (one per key)", a, total)
 	}
-	if n := len(sim.AllNumbers()); n != total {
+	if n := len(view.Numbers()); n != total {
 		t.Errorf("the carrier holds %d numbers, want %d", n, total)
 	}
 	st := crashState(t, dbURL)
@@ -274,7 +259,27 @@ func crashSuite(t *testing.T, bin, dbURL string) {
 	takeovers := strings.Count(srv.logs(), "idempotency key taken over")
 	t.Logf("%d keys over %d SIGKILLs: %d answers resumed a dead run; each key one number, one charge; balance = ledger = 0; "+
 		"%d numbers at the carrier, all ours; %d phones refunded after an interrupted run",
-		total, len(rounds), takeovers, len(sim.AllNumbers()), st.failed)
+		total, len(rounds), takeovers, len(view.Numbers()), st.failed)
+}
+
+// crashCarrier serves a standalone simulator of the suite's carrier
+// (testCarrier) that posts its signed webhooks to the server at serverURL,
+// and returns its view and the serve flags that point test mode at it.
+func crashCarrier(t *testing.T, serverURL string) (simView, []string) {
+	if testCarrier() == "telnyx" {
+		sim := telnyxsim.New(telnyxsim.Config{APIKey: "KEY_sandbox", ReviewDelay: time.Hour, WebhookURL: serverURL + "/webhooks/telnyx"})
+		srv := httptest.NewServer(sim)
+		t.Cleanup(func() {
+			srv.Close()
+			sim.Close()
+		})
+		return telnyxView{sim}, []string{"--sandbox-carrier", "telnyx", "--sandbox-telnyx-url", srv.URL,
+			"--sandbox-telnyx-public-key", sim.PublicKey()}
+	}
+	secret := webhooksig.NewSecret()
+	sim := surgesim.New(surgesim.Config{APIKey: "sk_sandbox", ReviewDelay: time.Hour,
+		WebhookURL: serverURL + "/webhooks/surge", WebhookSecret: secret})
+	return surgeView{sim}, []string{"--sandbox-url", serveSandbox(t, sim).URL, "--sandbox-webhook-secret", secret}
 }
 
 // storm provisions with each key from workers goroutines at once, each

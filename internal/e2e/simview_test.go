@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -54,6 +55,10 @@ type simView interface {
 	// Texts counts the texts the carrier holds between the account's
 	// numbers and contact, either way.
 	Texts(contact string) int
+	// Slow makes every call of kind op take d longer, calling during(+1)
+	// as one starts sleeping and during(-1) as it wakes; Slow("", 0, nil)
+	// ends it. It replaces Down and Lose.
+	Slow(op simOp, d time.Duration, during func(delta int32))
 }
 
 // simNumber is a number the carrier holds; Ref is the name naive gave it
@@ -83,6 +88,7 @@ const (
 	opRelease     simOp = "release"      // a number's release
 	opSend        simOp = "send"         // an outbound text
 	opFindMessage simOp = "find_message" // a text looked up after a lost answer
+	opRegister    simOp = "register"     // a brand's registration
 )
 
 // simOf is the view of h's test-mode simulator of the suite's carrier.
@@ -100,6 +106,22 @@ func simOf(t testing.TB, h *harness) simView {
 	}
 	t.Fatalf("no in-process %s simulator", testCarrier())
 	return nil
+}
+
+// slowOp is the BeforeFunc of Slow on a simulator whose requests of kind
+// op match tells.
+func slowOp(match func(*http.Request, simOp) bool, op simOp, d time.Duration, during func(int32)) func(*http.Request) (int, []byte, bool) {
+	if op == "" {
+		return nil
+	}
+	return func(r *http.Request) (int, []byte, bool) {
+		if match(r, op) {
+			during(1)
+			time.Sleep(d)
+			during(-1)
+		}
+		return 0, nil, false
+	}
 }
 
 // loseHeader marks the request by which Lose carries a lost call out.
@@ -179,6 +201,8 @@ func surgeOp(r *http.Request, op simOp) bool {
 		return r.Method == http.MethodPost && strings.HasSuffix(p, "/messages")
 	case opFindMessage:
 		return r.Method == http.MethodGet && strings.Contains(p, "/messages")
+	case opRegister:
+		return r.Method == http.MethodPost && p == "/accounts"
 	}
 	return false
 }
@@ -202,6 +226,10 @@ const surgeUnavailable = `{"error":{"type":"service_unavailable","message":"down
 
 func (v surgeView) Lose(lost []simOp, down ...simOp) {
 	v.s.SetBeforeFunc(loseOrDown(v.s, surgeOp, []byte(surgeUnavailable), lost, down))
+}
+
+func (v surgeView) Slow(op simOp, d time.Duration, during func(int32)) {
+	v.s.SetBeforeFunc(slowOp(surgeOp, op, d, during))
 }
 
 func (v surgeView) Texts(contact string) int {
@@ -285,6 +313,8 @@ func telnyxOp(r *http.Request, op simOp) bool {
 		return r.Method == http.MethodPost && p == "/messages"
 	case opFindMessage:
 		return r.Method == http.MethodGet && (strings.HasPrefix(p, "/messages/") || strings.HasPrefix(p, "/detail_records"))
+	case opRegister:
+		return r.Method == http.MethodPost && p == "/10dlc/brand"
 	}
 	return false
 }
@@ -308,6 +338,10 @@ const telnyxUnavailable = `{"errors":[{"code":"10007","title":"Unexpected error"
 
 func (v telnyxView) Lose(lost []simOp, down ...simOp) {
 	v.s.SetBeforeFunc(loseOrDown(v.s, telnyxOp, []byte(telnyxUnavailable), lost, down))
+}
+
+func (v telnyxView) Slow(op simOp, d time.Duration, during func(int32)) {
+	v.s.SetBeforeFunc(slowOp(telnyxOp, op, d, during))
 }
 
 func (v telnyxView) Texts(contact string) int {
