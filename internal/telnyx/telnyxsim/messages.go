@@ -297,8 +297,36 @@ func (s *Server) inboundLocked(in InboundRequest) (telnyx.Message, error) {
 		Text: in.Text, MessagingProfileID: n.MessagingProfileID, Encoding: "GSM-7", Parts: 1, Errors: []telnyx.APIError{}, ReceivedAt: &now}
 	s.messages[m.ID] = &message{seq: s.nextSeq(), accepted: now, stage: 2, Message: m}
 	s.touch(kindMessage, m.ID)
-	s.emitLocked("", telnyx.EventMessageReceived, s.envelopeLocked(telnyx.EventMessageReceived, now, m, ""))
+	url := s.inboundURLLocked(n)
+	s.emitLocked(url, telnyx.EventMessageReceived, s.envelopeLocked(telnyx.EventMessageReceived, now, m, url))
 	return m, nil
+}
+
+// inboundURLLocked is where a text to n is posted: Config.WebhookURL, or,
+// on a standalone simulator that names none (it serves several servers),
+// its owner's webhook, as Telnyx posts to the number's messaging
+// profile's: that of the campaign the number is assigned to, else of the
+// newest campaign of the brand naive tagged the number with.
+func (s *Server) inboundURLLocked(n *number) string {
+	if !s.cfg.Standalone || s.cfg.WebhookURL != "" {
+		return ""
+	}
+	if a, ok := s.assignments[n.PhoneNumber.PhoneNumber]; ok {
+		if c, ok := s.campaigns[a.CampaignID]; ok && c.WebhookURL != "" {
+			return c.WebhookURL
+		}
+	}
+	url := ""
+	for _, tag := range n.Tags {
+		if brand, ok := strings.CutPrefix(tag, telnyx.BrandTagPrefix); ok {
+			for _, c := range sortedBySeq(s.campaigns, func(c *campaign) int64 { return c.seq }) {
+				if c.BrandID == brand && c.WebhookURL != "" {
+					url = c.WebhookURL
+				}
+			}
+		}
+	}
+	return url
 }
 
 // OptedOut reports whether contact opted out of texts from the number's messaging profile.

@@ -593,9 +593,11 @@ func (s *Server) emitLocked(url, typ string, body []byte) {
 // runs it, so an event's own URL keeps its path and query but goes to the
 // host of this simulator's Config.WebhookURL: a URL recorded by a process
 // that has since restarted on another address still reaches the server
-// (real Telnyx would keep calling the old address).
+// (real Telnyx would keep calling the old address). A standalone
+// simulator serves several servers, as Telnyx does: it calls each event's
+// own URL.
 func (s *Server) deliverTo(u string) string {
-	if s.cfg.WebhookURL == "" || u == "" {
+	if s.cfg.WebhookURL == "" || u == "" || s.cfg.Standalone {
 		return u
 	}
 	base, err := url.Parse(s.cfg.WebhookURL)

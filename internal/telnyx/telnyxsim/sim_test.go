@@ -362,3 +362,44 @@ func TestFaultsAndHook(t *testing.T) {
 		t.Fatal("a hooked request acted")
 	}
 }
+
+// TestStandaloneInboundGoesToTheOwner: a standalone simulator with no
+// webhook URL of its own serves several servers; a text to a number is
+// posted to the webhook of the campaign the number is assigned to.
+func TestStandaloneInboundGoesToTheOwner(t *testing.T) {
+	got := make(chan []byte, 4)
+	owner := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		got <- b
+	}))
+	defer owner.Close()
+	f := newFixture(t, telnyxsim.Config{Standalone: true})
+	var br telnyx.Brand
+	f.call("POST", "/v2/10dlc/brand", brandBody, &br)
+	var cp telnyx.Campaign
+	body := `{"brandId":"` + br.BrandID + `","usecase":"CUSTOMER_CARE","description":"Support.","sample1":"Hi.","webhookURL":"` + owner.URL + `/webhooks/telnyx"}`
+	if st := f.call("POST", "/v2/10dlc/campaignBuilder", body, &cp); st != http.StatusOK {
+		t.Fatalf("create campaign: %d", st)
+	}
+	if err := f.sim.SetCampaignStatus(cp.CampaignID, telnyx.CampaignMNOProvisioned); err != nil {
+		t.Fatal(err)
+	}
+	f.call("POST", "/v2/number_orders", `{"phone_numbers":[{"phone_number":"+14155550100"}],"messaging_profile_id":"mp"}`, nil)
+	if st := f.call("POST", "/v2/10dlc/phone_number_campaigns", `{"phoneNumber":"+14155550100","campaignId":"`+cp.CampaignID+`"}`, nil); st != http.StatusOK {
+		t.Fatalf("assign: %d", st)
+	}
+	if st := f.call("POST", "/sandbox/inbound", `{"from":"+14155550199","to":"+14155550100","text":"hello"}`, nil); st != http.StatusOK {
+		t.Fatalf("inbound: %d", st)
+	}
+	deadline := time.After(5 * time.Second)
+	for {
+		select {
+		case b := <-got:
+			if ev, err := telnyx.ParseWebhook(b); err == nil && ev.Type == telnyx.EventMessageReceived {
+				return
+			}
+		case <-deadline:
+			t.Fatal("the text was not posted to the number's owner")
+		}
+	}
+}
