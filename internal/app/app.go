@@ -325,7 +325,7 @@ func Start(ctx context.Context, opts Options) (*App, error) {
 			_, err := a.tsim.Inbound(from, to, body)
 			return err
 		case cr == naive.CarrierTelnyx:
-			return postInbound(strings.TrimSuffix(telnyxSandboxBase(opts.SandboxTelnyxURL), "/v2"), sandboxTelnyxKey,
+			return postInbound(strings.TrimSuffix(telnyxSandboxBase(opts.SandboxTelnyxURL), "/v2"), SandboxTelnyxKey,
 				telnyxsim.InboundRequest{From: from, To: to, Text: body})
 		case a.sim != nil:
 			_, err := a.sim.Inbound(to, from, body)

@@ -105,8 +105,9 @@ func (a *App) openLiveCarriers() (service.CarrierSet, error) {
 	return set, nil
 }
 
-// sandboxTelnyxKey is the API key of test mode's Telnyx simulator.
-const sandboxTelnyxKey = "KEY_sandbox"
+// SandboxTelnyxKey is the API key test mode sends its Telnyx simulator
+// (in process or standalone, `naive sandbox telnyx`).
+const SandboxTelnyxKey = "KEY_sandbox"
 
 // openTelnyxSandbox starts test mode's Telnyx simulator on the store's
 // sandbox tables beside the Surge one (or in memory with
@@ -120,7 +121,7 @@ func (a *App) openTelnyxSandbox(ctx context.Context) (carrier.Carrier, error) {
 		// A standalone one (`naive sandbox telnyx`), shared by servers on
 		// different databases; its webhooks carry its own key.
 		base := telnyxSandboxBase(opts.SandboxTelnyxURL)
-		c := telnyx.NewClient(telnyx.Options{BaseURL: base, APIKey: sandboxTelnyxKey,
+		c := telnyx.NewClient(telnyx.Options{BaseURL: base, APIKey: SandboxTelnyxKey,
 			HTTPClient: &http.Client{Transport: a.metrics.CarrierTransport("test", base, nil), Timeout: opts.CarrierTimeout}})
 		cr, err := telnyx.NewCarrier(c, telnyx.CarrierConfig{MessagingProfileID: "mp-sandbox", WebhookURL: webhook, PublicKey: opts.SandboxTelnyxPublicKey})
 		if err != nil {
@@ -128,7 +129,7 @@ func (a *App) openTelnyxSandbox(ctx context.Context) (carrier.Carrier, error) {
 		}
 		return cr, nil
 	}
-	cfg := telnyxsim.Config{APIKey: sandboxTelnyxKey, ReviewDelay: opts.SandboxReviewDelay, WebhookURL: webhook, Logger: opts.Logger}
+	cfg := telnyxsim.Config{APIKey: SandboxTelnyxKey, ReviewDelay: opts.SandboxReviewDelay, WebhookURL: webhook, Logger: opts.Logger}
 	if opts.SandboxInMemory {
 		a.tsim = telnyxsim.New(cfg)
 	} else {
@@ -143,7 +144,7 @@ func (a *App) openTelnyxSandbox(ctx context.Context) (carrier.Carrier, error) {
 		a.jobs.SetSandbox(sandboxRunner{surge: a.sim, telnyx: a.tsim})
 	}
 	base := "http://telnyx.sandbox/v2"
-	c := telnyx.NewClient(telnyx.Options{BaseURL: base, APIKey: sandboxTelnyxKey,
+	c := telnyx.NewClient(telnyx.Options{BaseURL: base, APIKey: SandboxTelnyxKey,
 		HTTPClient: &http.Client{Transport: a.metrics.CarrierTransport("test", base, handlerTransport{a.tsim}), Timeout: opts.CarrierTimeout}})
 	return telnyx.NewCarrier(c, telnyx.CarrierConfig{MessagingProfileID: "mp-sandbox", WebhookURL: webhook, PublicKey: a.tsim.PublicKey()})
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"time"
 
 	"github.com/naive-oss/naive/internal/jobs"
@@ -54,35 +55,81 @@ func fromStore(recs []store.SandboxRecord) []surgesim.Record {
 // openSandbox opens the Surge simulator on the store's sandbox tables and
 // makes this process's queue run its tasks.
 func openSandbox(ctx context.Context, st store.Store, q queue, cfg surgesim.Config) (*surgesim.Server, error) {
-	db, ok := st.(store.Sandbox)
-	if !ok {
-		return nil, fmt.Errorf("a %T store cannot keep the sandbox's state", st)
+	db, err := sandboxDB(st)
+	if err != nil {
+		return nil, err
 	}
 	cfg.Storage = sandboxStorage{db}
 	sim, err := surgesim.Open(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("open the sandbox carrier: %w", err)
 	}
-	q.SetSandbox(sim)
+	q.SetSandbox(sandboxRunner{surge: sim})
 	return sim, nil
 }
 
-// Standalone is the Surge simulator alone on a database of its own
-// (`naive sandbox surge`): its state and its tasks (River) survive its
-// restarts, and several standalone processes on one database serve one
-// simulator.
+// openTelnyxStandalone opens the Telnyx simulator on the store's sandbox
+// tables and makes this process's queue run its tasks (only its: a Surge
+// task on the same database waits for a process with that simulator).
+func openTelnyxStandalone(ctx context.Context, st store.Store, q queue, cfg telnyxsim.Config) (*telnyxsim.Server, error) {
+	db, err := sandboxDB(st)
+	if err != nil {
+		return nil, err
+	}
+	sim, err := telnyxsim.Open(ctx, cfg, sandboxStorage{db})
+	if err != nil {
+		return nil, fmt.Errorf("open the Telnyx sandbox: %w", err)
+	}
+	q.SetSandbox(sandboxRunner{telnyx: sim})
+	return sim, nil
+}
+
+// sandboxDB is st's sandbox tables.
+func sandboxDB(st store.Store) (store.Sandbox, error) {
+	db, ok := st.(store.Sandbox)
+	if !ok {
+		return nil, fmt.Errorf("a %T store cannot keep the sandbox's state", st)
+	}
+	return db, nil
+}
+
+// Standalone is one carrier's simulator alone on a database of its own
+// (`naive sandbox surge`, `naive sandbox telnyx`): its state and its tasks
+// (River) survive its restarts, and several standalone processes on one
+// database serve one simulator.
 type Standalone struct {
-	// Sim is the simulator; serve it over HTTP.
-	Sim    *surgesim.Server
+	// Sim is the Surge simulator (OpenStandalone); serve it over HTTP.
+	Sim *surgesim.Server
+	// Telnyx is the Telnyx simulator (OpenStandaloneTelnyx); serve it
+	// over HTTP.
+	Telnyx *telnyxsim.Server
 	store  store.Store
 	jobs   queue
 	cancel context.CancelFunc
 }
 
 // OpenStandalone opens the store databaseURL names (creating and
-// migrating it on first use), the simulator on it, and the River queue
-// that runs its tasks.
+// migrating it on first use), the Surge simulator on it, and the River
+// queue that runs its tasks.
 func OpenStandalone(ctx context.Context, databaseURL string, cfg surgesim.Config) (*Standalone, error) {
+	return openStandalone(ctx, databaseURL, cfg.Logger, func(s *Standalone) (err error) {
+		s.Sim, err = openSandbox(ctx, s.store, s.jobs, cfg)
+		return err
+	})
+}
+
+// OpenStandaloneTelnyx is OpenStandalone for the Telnyx simulator: its
+// state, webhook signing key included, lives in databaseURL.
+func OpenStandaloneTelnyx(ctx context.Context, databaseURL string, cfg telnyxsim.Config) (*Standalone, error) {
+	return openStandalone(ctx, databaseURL, cfg.Logger, func(s *Standalone) (err error) {
+		s.Telnyx, err = openTelnyxStandalone(ctx, s.store, s.jobs, cfg)
+		return err
+	})
+}
+
+// openStandalone opens the store and its queue, then the simulator (open
+// sets it on s), then starts the queue.
+func openStandalone(ctx context.Context, databaseURL string, logger *slog.Logger, open func(*Standalone) error) (*Standalone, error) {
 	st, err := OpenStore(ctx, databaseURL)
 	if err != nil {
 		return nil, fmt.Errorf("open database: %w", err)
@@ -91,14 +138,15 @@ func OpenStandalone(ctx context.Context, databaseURL string, cfg surgesim.Config
 	ok := false
 	defer func() {
 		if !ok {
+			s.closeSims()
 			_ = st.Close()
 		}
 	}()
-	s.jobs, err = openJobs(ctx, st, jobs.Config{FetchPollInterval: 250 * time.Millisecond, Logger: cfg.Logger})
+	s.jobs, err = openJobs(ctx, st, jobs.Config{FetchPollInterval: 250 * time.Millisecond, Logger: logger})
 	if err != nil {
 		return nil, err
 	}
-	if s.Sim, err = openSandbox(ctx, st, s.jobs, cfg); err != nil {
+	if err := open(s); err != nil {
 		return nil, err
 	}
 	bg, cancel := context.WithCancel(context.WithoutCancel(ctx))
@@ -116,11 +164,20 @@ func OpenStandalone(ctx context.Context, databaseURL string, cfg surgesim.Config
 func (s *Standalone) Close(ctx context.Context) error {
 	err := s.jobs.Stop(ctx)
 	s.cancel()
-	s.Sim.Close()
+	s.closeSims()
 	if cerr := s.store.Close(); err == nil {
 		err = cerr
 	}
 	return err
+}
+
+func (s *Standalone) closeSims() {
+	if s.Sim != nil {
+		s.Sim.Close()
+	}
+	if s.Telnyx != nil {
+		s.Telnyx.Close()
+	}
 }
 
 // sandboxRunner runs a sandbox task on the simulator whose task it is: the

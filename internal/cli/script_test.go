@@ -78,6 +78,7 @@ func TestScripts(t *testing.T) {
 			"startserver": cmdStartServer,
 			"exitcode":    cmdExitCode,
 			"getjson":     cmdGetJSON,
+			"getmatch":    cmdGetMatch,
 			"sandboxfail": cmdSandboxFail,
 			"sandboxlose": cmdSandboxLose,
 			"sleep":       cmdSleep,
@@ -87,11 +88,13 @@ func TestScripts(t *testing.T) {
 			"received":    cmdReceived,
 			"freeport":    cmdFreePort,
 			"waitport":    cmdWaitPort,
+			"curl":        cmdCurl,
 		},
 	})
 }
 
 // startserver [-price N] [-review D] [-approval-ttl D] [-sandbox-url URL]
+// [-sandbox-carrier C] [-sandbox-telnyx-url URL -sandbox-telnyx-public-key K]
 // [-db NAME]: start a server on :0 with a database in $WORK and set
 // NAIVE_API_URL and NAIVE_API_KEY (the first start's test key) for the
 // commands that follow. A script may start several (each -db its own).
@@ -104,12 +107,16 @@ func cmdStartServer(ts *testscript.TestScript, neg bool, args []string) {
 	review := fs.Duration("review", time.Hour, "sandbox campaign review delay")
 	ttl := fs.Duration("approval-ttl", 0, "approval lifetime (default the server's)")
 	sandboxURL := fs.String("sandbox-url", "", "a standalone sandbox (naive sandbox surge)")
+	sandboxCarrier := fs.String("sandbox-carrier", "", "test mode's default carrier")
+	telnyxURL := fs.String("sandbox-telnyx-url", "", "a standalone Telnyx sandbox (naive sandbox telnyx)")
+	telnyxKey := fs.String("sandbox-telnyx-public-key", "", "its webhooks' public key")
 	db := fs.String("db", "naive.db", "database file name in $WORK")
 	ts.Check(fs.Parse(args))
 	a, err := app.Start(context.Background(), app.Options{Addr: "127.0.0.1:0",
 		DatabaseURL: "sqlite:" + filepath.Join(ts.Getenv("WORK"), *db), AdminPassword: scriptAdminPassword,
 		PhonePrice: *price, SandboxReviewDelay: *review, PollInterval: 100 * time.Millisecond, FormationDelay: 100 * time.Millisecond,
-		ApprovalTTL: *ttl, SandboxURL: *sandboxURL})
+		ApprovalTTL: *ttl, SandboxURL: *sandboxURL, SandboxCarrier: *sandboxCarrier,
+		SandboxTelnyxURL: *telnyxURL, SandboxTelnyxPublicKey: *telnyxKey})
 	ts.Check(err)
 	ts.Defer(func() { _ = a.Close() })
 	ts.Setenv("NAIVE_API_URL", a.URL())
@@ -211,6 +218,21 @@ func cmdGetJSON(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Fatalf("%s: no value", args[0])
 	}
 	ts.Setenv(args[1], fmt.Sprint(v))
+}
+
+// getmatch REGEXP VAR: set VAR to the first group of REGEXP's first match
+// in stdout (multi-line mode).
+func cmdGetMatch(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: getmatch REGEXP VAR")
+	}
+	re, err := regexp.Compile("(?m)" + args[0])
+	ts.Check(err)
+	m := re.FindStringSubmatch(ts.ReadFile("stdout"))
+	if len(m) < 2 {
+		ts.Fatalf("no stdout matching %q with a group", args[0])
+	}
+	ts.Setenv(args[1], m[1])
 }
 
 // waitfor TIMEOUT REGEXP command args...: run command (like exec) until it
@@ -346,6 +368,49 @@ func cmdWaitPort(ts *testscript.TestScript, neg bool, args []string) {
 			ts.Fatalf("nothing listens on %s: %v", args[0], err)
 		}
 		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// curl [-key KEY] [-X METHOD] [-d BODY] URL: send an HTTP request (with
+// KEY as its bearer token, BODY as JSON) and put the response's body in
+// stdout; it fails unless the status is 2xx (with !, unless it is not).
+func cmdCurl(ts *testscript.TestScript, neg bool, args []string) {
+	fs := flag.NewFlagSet("curl", flag.ContinueOnError)
+	key := fs.String("key", "", "bearer token")
+	method := fs.String("X", "", "method (default GET, or POST with -d)")
+	data := fs.String("d", "", "JSON body")
+	if err := fs.Parse(args); err != nil || fs.NArg() != 1 {
+		ts.Fatalf("usage: curl [-key KEY] [-X METHOD] [-d BODY] URL")
+	}
+	m := *method
+	if m == "" {
+		m = http.MethodGet
+		if *data != "" {
+			m = http.MethodPost
+		}
+	}
+	var body io.Reader
+	if *data != "" {
+		body = strings.NewReader(*data)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, m, fs.Arg(0), body)
+	ts.Check(err)
+	if *key != "" {
+		req.Header.Set("Authorization", "Bearer "+*key)
+	}
+	if *data != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	res, err := http.DefaultClient.Do(req)
+	ts.Check(err)
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	ts.Check(err)
+	_, _ = ts.Stdout().Write(b)
+	if ok := res.StatusCode/100 == 2; ok == neg {
+		ts.Fatalf("%s %s: %s\n%s", m, fs.Arg(0), res.Status, b)
 	}
 }
 

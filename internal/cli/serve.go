@@ -16,7 +16,7 @@ type serveOptions struct {
 	addr, databaseURL, carrier  string
 	sandboxURL, sandboxSecret   string
 	sandboxTelnyxURL            string
-	sandboxTelnyxKey            string
+	sandboxTelnyxPub            string
 	price                       int64
 	reviewDelay, pollInterval   time.Duration
 	approvalTTL, webhookBackoff time.Duration
@@ -54,7 +54,7 @@ key and a ready-to-paste curl.`,
 	f.StringVar(&o.sandboxURL, "sandbox-url", "", "test mode's carrier: a standalone sandbox (Surge simulator) shared by several processes; default one in-process")
 	f.StringVar(&o.sandboxSecret, "sandbox-webhook-secret", "", "the whsec_… secret of the --sandbox-url sandbox's webhooks")
 	f.StringVar(&o.sandboxTelnyxURL, "sandbox-telnyx-url", "", "test mode's Telnyx carrier: a standalone Telnyx sandbox (naive sandbox telnyx) shared by several processes; default one in-process")
-	f.StringVar(&o.sandboxTelnyxKey, "sandbox-telnyx-public-key", "", "the base64 public key the --sandbox-telnyx-url sandbox signs its webhooks with (its banner prints it)")
+	f.StringVar(&o.sandboxTelnyxPub, "sandbox-telnyx-public-key", "", "the base64 public key the --sandbox-telnyx-url sandbox signs its webhooks with (its banner prints it)")
 	f.StringVar(&o.carrier, "carrier", "none", "live-mode carriers: none, surge (SURGE_API_KEY, SURGE_BASE_URL, SURGE_WEBHOOK_SECRET), telnyx (TELNYX_API_KEY, TELNYX_MESSAGING_PROFILE_ID, TELNYX_PUBLIC_KEY, TELNYX_WEBHOOK_URL), or both as surge,telnyx (the first is the default)")
 	f.StringVar(&o.fallbackCarrier, "fallback-carrier", "", "live mode: the carrier a subject's first number goes to while the default carrier is down (one of --carrier's)")
 	f.StringVar(&o.sandboxCarrier, "sandbox-carrier", "surge", "test mode's default carrier: surge or telnyx (both simulators run; a provision may choose with \"carrier\")")
@@ -119,7 +119,7 @@ func runServe(cmd *cobra.Command, e *env, o *serveOptions) error {
 		MetricsAddr:              o.metricsAddr,
 		SandboxWebhookSecret:     o.sandboxSecret,
 		SandboxTelnyxURL:         o.sandboxTelnyxURL,
-		SandboxTelnyxPublicKey:   o.sandboxTelnyxKey,
+		SandboxTelnyxPublicKey:   o.sandboxTelnyxPub,
 		ApprovalTTL:              o.approvalTTL,
 		Carrier:                  o.carrier,
 		FallbackCarrier:          o.fallbackCarrier,
