@@ -15,6 +15,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/spf13/cobra"
+
 	"github.com/naive-oss/naive/internal/client"
 	"github.com/naive-oss/naive/internal/naive"
 	"github.com/naive-oss/naive/internal/surge"
@@ -333,15 +335,24 @@ func TestSandboxSMSClient(t *testing.T) {
 // runSandboxSurge runs `naive sandbox surge` in-process with args until
 // the returned stop is called; it returns the simulator's URL and stdout.
 func runSandboxSurge(t *testing.T, args ...string) (url string, out *bytes.Buffer, stop func()) {
+	return runSandboxCmd(t, func(f *Factory, ctx context.Context, ready func(string)) *cobra.Command {
+		return NewCmdSandboxSurge(f, func(o *SandboxSurgeOptions) error {
+			o.Ready = ready
+			return sandboxSurgeRun(ctx, o)
+		})
+	}, args...)
+}
+
+// runSandboxCmd runs the sandbox command newCmd builds (its run ending
+// with ctx, calling ready with its URL) in-process with args until the
+// returned stop is called; it returns the simulator's URL and stdout.
+func runSandboxCmd(t *testing.T, newCmd func(f *Factory, ctx context.Context, ready func(string)) *cobra.Command, args ...string) (url string, out *bytes.Buffer, stop func()) {
 	t.Helper()
 	f, out, _ := testFactory(t, nil, false)
 	ready := make(chan string, 1)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	cmd := NewCmdSandboxSurge(f, func(o *SandboxSurgeOptions) error {
-		o.Ready = func(url string) { ready <- url }
-		return sandboxSurgeRun(ctx, o)
-	})
+	cmd := newCmd(f, ctx, func(url string) { ready <- url })
 	cmd.SetArgs(append([]string{"--addr", "127.0.0.1:0", "--log-level", "error"}, args...))
 	go func() { done <- cmd.ExecuteContext(ctx) }()
 	select {

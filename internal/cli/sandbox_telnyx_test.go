@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/spf13/cobra"
+
 	"github.com/naive-oss/naive/internal/telnyx"
 	"github.com/naive-oss/naive/internal/telnyx/telnyxsim"
 )
@@ -80,39 +82,12 @@ func TestSandboxTelnyxFlags(t *testing.T) {
 // runSandboxTelnyx runs `naive sandbox telnyx` in-process with args until
 // the returned stop is called; it returns the simulator's URL and stdout.
 func runSandboxTelnyx(t *testing.T, args ...string) (url string, out *bytes.Buffer, stop func()) {
-	t.Helper()
-	f, out, _ := testFactory(t, nil, false)
-	ready := make(chan string, 1)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	cmd := NewCmdSandboxTelnyx(f, func(o *SandboxTelnyxOptions) error {
-		o.Ready = func(url string) { ready <- url }
-		return sandboxTelnyxRun(ctx, o)
-	})
-	cmd.SetArgs(append([]string{"--addr", "127.0.0.1:0", "--log-level", "error"}, args...))
-	go func() { done <- cmd.ExecuteContext(ctx) }()
-	select {
-	case url = <-ready:
-	case err := <-done:
-		cancel()
-		t.Fatalf("sandbox ended early: %v", err)
-	case <-time.After(20 * time.Second):
-		cancel()
-		t.Fatal("sandbox did not start")
-	}
-	stopped := false
-	stop = func() {
-		if stopped {
-			return
-		}
-		stopped = true
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("stop: %v", err)
-		}
-	}
-	t.Cleanup(stop)
-	return url, out, stop
+	return runSandboxCmd(t, func(f *Factory, ctx context.Context, ready func(string)) *cobra.Command {
+		return NewCmdSandboxTelnyx(f, func(o *SandboxTelnyxOptions) error {
+			o.Ready = ready
+			return sandboxTelnyxRun(ctx, o)
+		})
+	}, args...)
 }
 
 var publicKeyLine = regexp.MustCompile(`Public key: +(\S+)`)
