@@ -1,6 +1,9 @@
 package naive
 
-import "time"
+import (
+	"strings"
+	"time"
+)
 
 // CampaignContent is what a subject's 10DLC campaign submits to the
 // carrier, field by field: what the subject set (PATCH
@@ -57,6 +60,46 @@ type CampaignContentPatch struct {
 	OptOutMessage    *string  `json:"opt_out_message,omitempty"`
 	PrivacyPolicyURL *string  `json:"privacy_policy_url,omitempty"`
 	TermsURL         *string  `json:"terms_url,omitempty"`
+}
+
+// Merge applies patch to f, the fields a subject set: a value sets a
+// field (trimmed), an empty one ("" or []) unsets it, so it takes its
+// default again; an omitted one stays. The store merges a PATCH under
+// its write lock with it (store.Store.PatchCampaignContent).
+func (f *CampaignContentPatch) Merge(patch CampaignContentPatch) {
+	str := func(dst **string, v *string) {
+		if v == nil {
+			return
+		}
+		if t := strings.TrimSpace(*v); t == "" {
+			*dst = nil
+		} else {
+			*dst = &t
+		}
+	}
+	list := func(dst *[]string, v []string) {
+		if v == nil {
+			return
+		}
+		if len(v) == 0 {
+			*dst = nil
+			return
+		}
+		out := make([]string, len(v))
+		for i := range v {
+			out[i] = strings.TrimSpace(v[i])
+		}
+		*dst = out
+	}
+	str(&f.Description, patch.Description)
+	list(&f.MessageSamples, patch.MessageSamples)
+	str(&f.ConsentFlow, patch.ConsentFlow)
+	list(&f.UseCases, patch.UseCases)
+	str(&f.Volume, patch.Volume)
+	str(&f.HelpMessage, patch.HelpMessage)
+	str(&f.OptOutMessage, patch.OptOutMessage)
+	str(&f.PrivacyPolicyURL, patch.PrivacyPolicyURL)
+	str(&f.TermsURL, patch.TermsURL)
 }
 
 // CampaignUseCases are the use cases a standard 10DLC campaign may name

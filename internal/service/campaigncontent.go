@@ -80,45 +80,6 @@ func overlay(c *naive.CampaignContent, f naive.CampaignContentPatch) {
 	str("terms_url", &c.TermsURL, f.TermsURL)
 }
 
-// merge applies patch to the stored fields: a value sets a field, an empty
-// one ("" or []) unsets it, so it takes its default again.
-func merge(f *naive.CampaignContentPatch, patch naive.CampaignContentPatch) {
-	str := func(dst **string, v *string) {
-		if v == nil {
-			return
-		}
-		if strings.TrimSpace(*v) == "" {
-			*dst = nil
-			return
-		}
-		t := strings.TrimSpace(*v)
-		*dst = &t
-	}
-	list := func(dst *[]string, v []string) {
-		if v == nil {
-			return
-		}
-		if len(v) == 0 {
-			*dst = nil
-			return
-		}
-		out := make([]string, len(v))
-		for i := range v {
-			out[i] = strings.TrimSpace(v[i])
-		}
-		*dst = out
-	}
-	str(&f.Description, patch.Description)
-	list(&f.MessageSamples, patch.MessageSamples)
-	str(&f.ConsentFlow, patch.ConsentFlow)
-	list(&f.UseCases, patch.UseCases)
-	str(&f.Volume, patch.Volume)
-	str(&f.HelpMessage, patch.HelpMessage)
-	str(&f.OptOutMessage, patch.OptOutMessage)
-	str(&f.PrivacyPolicyURL, patch.PrivacyPolicyURL)
-	str(&f.TermsURL, patch.TermsURL)
-}
-
 // request is the carrier request of content c.
 func request(c naive.CampaignContent) carrier.CampaignRequest {
 	return carrier.CampaignRequest{
@@ -210,7 +171,10 @@ func (s *Service) GetCampaignContent(ctx context.Context, subjectID string) (*na
 // edit the subject may edit it (an agent, or a human owner). It is
 // refused while the 10DLC campaign is registered (or being registered) and
 // not rejected: the carrier holds that content and Surge lets it change
-// only after a rejection, through a resubmission.
+// only after a rejection, through a resubmission. The store merges the
+// patch and checks the campaign in one transaction, under the lock the
+// provision's claim of the campaign takes (ensureCampaign), which reads
+// the content after its claim: a 200 is content the campaign registers.
 //
 // Errors: invalid_input, not_found, forbidden, conflict.
 func (s *Service) UpdateCampaignContent(ctx context.Context, subjectID string, patch naive.CampaignContentPatch) (*naive.CampaignContent, error) {
@@ -225,33 +189,39 @@ func (s *Service) UpdateCampaignContent(ctx context.Context, subjectID string, p
 		return nil, err
 	}
 	sc := p.Scope()
+	st, err := s.store.PatchCampaignContent(ctx, sc, subj.ID, patch, p.Actor(), s.now())
+	switch {
+	case errors.Is(err, store.ErrConflict):
+		return nil, s.contentLockedNow(ctx, sc, subj.ID)
+	case errors.Is(err, store.ErrNotFound):
+		return nil, naive.NotFound("subject", subj.ID)
+	case err != nil:
+		return nil, err
+	}
+	c := defaultContent(subj)
+	overlay(&c, st.Fields)
+	at := st.UpdatedAt
+	c.UpdatedAt = &at
 	camp, err := s.campaign10DLCAny(ctx, sc, subj.ID)
 	if err != nil {
 		return nil, err
 	}
-	if camp != nil && camp.Status != naive.CampaignRejected {
-		return nil, contentLocked(subj.ID, camp)
-	}
-	st, err := s.storedContent(ctx, sc, subj.ID)
-	if err != nil {
-		return nil, err
-	}
-	if st == nil {
-		st = &store.CampaignContent{SubjectID: subj.ID, OperatorID: p.OperatorID, Mode: p.Mode}
-	}
-	merge(&st.Fields, patch)
-	st.UpdatedBy, st.UpdatedAt = p.Actor(), s.now()
-	c := defaultContent(subj)
-	overlay(&c, st.Fields)
-	if err := s.store.PutCampaignContent(ctx, st); errors.Is(err, store.ErrNotFound) {
-		return nil, naive.NotFound("subject", subj.ID)
-	} else if err != nil {
-		return nil, err
-	}
-	at := st.UpdatedAt
-	c.UpdatedAt = &at
 	withStatus(&c, camp)
 	return &c, nil
+}
+
+// contentLockedNow is the refusal of a content patch the store found a
+// campaign in the way of: a registered one is named by its status, one
+// still being registered (claimed, listed by no ListCampaigns) is created.
+func (s *Service) contentLockedNow(ctx context.Context, sc naive.Scope, subjectID string) error {
+	camp, err := s.campaign10DLCAny(ctx, sc, subjectID)
+	if err != nil {
+		return err
+	}
+	if camp == nil || camp.Status == naive.CampaignRejected {
+		camp = &naive.Campaign{Kind: naive.Campaign10DLC, Status: naive.CampaignCreated}
+	}
+	return contentLocked(subjectID, camp)
 }
 
 func contentLocked(subjectID string, camp *naive.Campaign) error {

@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"reflect"
 	"regexp"
 	"slices"
 	"strings"
@@ -564,16 +565,17 @@ func (s *Service) preflightCampaign(ctx context.Context, p naive.Principal, subj
 // planResubmission is what a resubmission of subj's rejected campaign
 // sends: its campaign content with req's changes (validated by
 // validateResubmission), checked by the rules. The changes are stored as
-// the subject's content, as a PATCH would store them, before the
-// campaign moves; the overrides returned are recorded once it has.
+// the subject's content, merged as a PATCH's are, before the campaign
+// moves; the overrides returned are recorded once it has.
 func (s *Service) planResubmission(ctx context.Context, p naive.Principal, subj *naive.Subject, req naive.CampaignResubmission) (naive.CampaignContent, []naive.CheckOverride, error) {
 	sc := p.Scope()
 	st, err := s.storedContent(ctx, sc, subj.ID)
 	if err != nil {
 		return naive.CampaignContent{}, nil, err
 	}
-	if st == nil {
-		st = &store.CampaignContent{SubjectID: subj.ID, OperatorID: p.OperatorID, Mode: p.Mode}
+	var fields naive.CampaignContentPatch
+	if st != nil {
+		fields = st.Fields
 	}
 	changes := naive.CampaignContentPatch{MessageSamples: req.MessageSamples}
 	changed := len(req.MessageSamples) > 0
@@ -587,19 +589,29 @@ func (s *Service) planResubmission(ctx context.Context, p naive.Principal, subj 
 			*f.dst, changed = &v, true
 		}
 	}
-	fields := st.Fields
-	merge(&fields, changes)
+	fields.Merge(changes)
 	c := defaultContent(subj)
 	overlay(&c, fields)
 	rec, err := s.compliance(ctx, p, subj, c, req.OverrideChecks, naive.SubmissionResubmission)
-	if err != nil {
-		return c, nil, err
+	if err != nil || !changed {
+		return c, rec, err
 	}
-	if changed {
-		st.Fields, st.UpdatedBy, st.UpdatedAt = fields, p.Actor(), s.now()
-		if err := s.store.PutCampaignContent(ctx, st); err != nil {
-			return c, nil, err
+	// Merged by the store, so a PATCH since the read is kept; what it
+	// stored is what is sent, checked again if a PATCH changed it.
+	stored, err := s.store.PatchCampaignContent(ctx, sc, subj.ID, changes, p.Actor(), s.now())
+	switch {
+	case errors.Is(err, store.ErrConflict): // another resubmission moved it
+		if cur, gerr := s.campaign10DLCAny(ctx, sc, subj.ID); gerr == nil && cur != nil && cur.Status != naive.CampaignRejected {
+			return c, nil, notRejected(cur)
 		}
+		return c, nil, s.contentLockedNow(ctx, sc, subj.ID)
+	case err != nil:
+		return c, nil, err
+	case reflect.DeepEqual(stored.Fields, fields):
+		return c, rec, nil
 	}
-	return c, rec, nil
+	c = defaultContent(subj)
+	overlay(&c, stored.Fields)
+	rec, err = s.compliance(ctx, p, subj, c, req.OverrideChecks, naive.SubmissionResubmission)
+	return c, rec, err
 }

@@ -269,7 +269,10 @@ type Store interface {
 	// ClaimCampaign is ClaimBrand for the subject's campaign of c.Kind: it
 	// inserts c (with c.ClaimToken and c.ClaimedBy, no carrier id) when the
 	// subject has none, and takes over an unregistered one on the same
-	// terms as ClaimBrand.
+	// terms as ClaimBrand. It holds the subject's write lock as
+	// PatchCampaignContent takes it: once it returns, a content patch
+	// either was stored before (and is read by the registration) or is
+	// refused.
 	ClaimCampaign(ctx context.Context, c *naive.Campaign, staleBefore, liveAfter time.Time) (campaign *naive.Campaign, claimed bool, err error)
 	// CompleteCampaign stores the carrier id and status of a claimed
 	// campaign. Errors: ErrConflict (claim lost).
@@ -329,9 +332,18 @@ type Store interface {
 	// (campaigncontent.go in internal/service builds the rest). Errors:
 	// ErrNotFound (it set none).
 	GetCampaignContent(ctx context.Context, sc naive.Scope, subjectID string) (*CampaignContent, error)
-	// PutCampaignContent stores (replaces) the fields a subject set.
-	// Errors: ErrNotFound (no such subject in scope).
-	PutCampaignContent(ctx context.Context, c *CampaignContent) error
+	// PatchCampaignContent merges patch into the fields the subject set
+	// (naive.CampaignContentPatch.Merge) and stores them, updated by by
+	// at at, answering what it stored. The read, the merge and the write
+	// are one transaction under the subject's write lock, so concurrent
+	// patches of different fields all stay; in the same transaction it
+	// checks the subject's 10DLC campaign, which ClaimCampaign creates
+	// under the same lock: while one exists, registered or being
+	// registered (claimed), in a status other than rejected, nothing is
+	// stored — the carrier holds, or is being sent, the content as read
+	// after the claim. Errors: ErrNotFound (no such subject in scope),
+	// ErrConflict (that campaign exists).
+	PatchCampaignContent(ctx context.Context, sc naive.Scope, subjectID string, patch naive.CampaignContentPatch, by naive.Actor, at time.Time) (*CampaignContent, error)
 	// AddCheckOverrides records humans' overrides of compliance rules on a
 	// campaign's submission. Errors: ErrNotFound (no such campaign in
 	// scope; nothing stored).

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -30,31 +31,59 @@ func (db *DB) GetCampaignContent(ctx context.Context, sc naive.Scope, subjectID 
 	return &c, nil
 }
 
-// PutCampaignContent stores (replaces) the fields a subject set; the
-// subject must be in the content's scope and not deleted.
-func (db *DB) PutCampaignContent(ctx context.Context, c *store.CampaignContent) error {
-	if c.SubjectID == "" || c.UpdatedAt.IsZero() {
-		return required("PutCampaignContent", "SubjectID", "UpdatedAt")
+// PatchCampaignContent merges patch into the fields a subject set, in
+// one transaction under the subject's row lock (SELECT … FOR UPDATE),
+// which serialises it with other patches and with ClaimCampaign (FOR
+// SHARE of the same row): every statement after the lock reads what
+// those committed first. The campaign check then refuses while a 10DLC
+// campaign, registered or claimed, is not rejected.
+func (db *DB) PatchCampaignContent(ctx context.Context, sc naive.Scope, subjectID string, patch naive.CampaignContentPatch, by naive.Actor, at time.Time) (*store.CampaignContent, error) {
+	if subjectID == "" || at.IsZero() {
+		return nil, required("PatchCampaignContent", "subjectID", "at")
 	}
-	c.UpdatedAt = norm(c.UpdatedAt)
-	b, err := json.Marshal(c.Fields)
-	if err != nil {
+	c := &store.CampaignContent{SubjectID: subjectID, OperatorID: sc.OperatorID, Mode: sc.Mode, UpdatedBy: by, UpdatedAt: norm(at)}
+	err := db.tx(ctx, func(tx pgx.Tx) error {
+		c.Fields = naive.CampaignContentPatch{}
+		var one int
+		if err := tx.QueryRow(ctx, `SELECT 1 FROM subjects WHERE operator_id = $1 AND mode = $2 AND id = $3 AND deleted_at IS NULL FOR UPDATE`,
+			sc.OperatorID, sc.Mode, subjectID).Scan(&one); err != nil {
+			return err
+		}
+		var locked bool
+		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM campaigns WHERE subject_id = $1 AND kind = $2 AND status <> $3)`,
+			subjectID, naive.Campaign10DLC, naive.CampaignRejected).Scan(&locked); err != nil {
+			return err
+		}
+		if locked {
+			return store.ErrConflict
+		}
+		var fields []byte
+		err := tx.QueryRow(ctx, `SELECT fields FROM campaign_contents WHERE subject_id = $1`, subjectID).Scan(&fields)
+		switch {
+		case err == nil:
+			if err := json.Unmarshal(fields, &c.Fields); err != nil {
+				return err
+			}
+		case !errors.Is(err, pgx.ErrNoRows):
+			return err
+		}
+		c.Fields.Merge(patch)
+		b, err := json.Marshal(c.Fields)
+		if err != nil {
+			return err
+		}
+		_, err = tx.Exec(ctx, `INSERT INTO campaign_contents
+			(subject_id, operator_id, mode, fields, updated_by_type, updated_by_id, updated_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7)
+			ON CONFLICT (subject_id) DO UPDATE SET fields = excluded.fields, updated_by_type = excluded.updated_by_type,
+				updated_by_id = excluded.updated_by_id, updated_at = excluded.updated_at`,
+			subjectID, sc.OperatorID, sc.Mode, string(b), by.Type, by.ID, c.UpdatedAt)
 		return err
-	}
-	tag, err := db.pool.Exec(ctx, `INSERT INTO campaign_contents
-		(subject_id, operator_id, mode, fields, updated_by_type, updated_by_id, updated_at)
-		SELECT id, operator_id, mode, $1, $2, $3, $4 FROM subjects
-		WHERE operator_id = $5 AND mode = $6 AND id = $7 AND deleted_at IS NULL
-		ON CONFLICT (subject_id) DO UPDATE SET fields = excluded.fields, updated_by_type = excluded.updated_by_type,
-			updated_by_id = excluded.updated_by_id, updated_at = excluded.updated_at`,
-		string(b), c.UpdatedBy.Type, c.UpdatedBy.ID, c.UpdatedAt, c.OperatorID, c.Mode, c.SubjectID)
+	})
 	if err != nil {
-		return mapErr(err)
+		return nil, err
 	}
-	if tag.RowsAffected() == 0 {
-		return store.ErrNotFound
-	}
-	return nil
+	return c, nil
 }
 
 // AddCheckOverrides records overrides on a campaign in scope, in one

@@ -295,6 +295,13 @@ func (db *DB) ClaimCampaign(ctx context.Context, c *naive.Campaign, staleBefore,
 	)
 	err := db.tx(ctx, func(tx pgx.Tx) error {
 		claimed = false
+		// The subject's row, shared: a PatchCampaignContent holding it
+		// (FOR UPDATE) commits first, so the content the registration
+		// reads after this claim has its patch; one coming after sees
+		// this campaign and is refused.
+		if _, err := tx.Exec(ctx, `SELECT 1 FROM subjects WHERE id = $1 FOR SHARE`, c.SubjectID); err != nil {
+			return err
+		}
 		for range claimAttempts {
 			var err error
 			out, err = scanCampaign(tx.QueryRow(ctx, `INSERT INTO campaigns (`+campaignInsertCols+`)

@@ -2,7 +2,10 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
+	"errors"
+	"time"
 
 	"github.com/naive-oss/naive/internal/naive"
 	"github.com/naive-oss/naive/internal/store"
@@ -26,33 +29,58 @@ func (db *DB) GetCampaignContent(ctx context.Context, sc naive.Scope, subjectID 
 	return &c, nil
 }
 
-// PutCampaignContent stores (replaces) the fields a subject set; the
-// subject must be in the content's scope and not deleted.
-func (db *DB) PutCampaignContent(ctx context.Context, c *store.CampaignContent) error {
-	if c.SubjectID == "" || c.UpdatedAt.IsZero() {
-		return required("PutCampaignContent", "SubjectID", "UpdatedAt")
+// PatchCampaignContent merges patch into the fields a subject set, in
+// one writer transaction (SQLite's one write lock, which ClaimCampaign
+// takes too): the subject in scope and not deleted, no 10DLC campaign of
+// it, registered or claimed, other than rejected, then the stored fields
+// read, merged and written back.
+func (db *DB) PatchCampaignContent(ctx context.Context, sc naive.Scope, subjectID string, patch naive.CampaignContentPatch, by naive.Actor, at time.Time) (*store.CampaignContent, error) {
+	if subjectID == "" || at.IsZero() {
+		return nil, required("PatchCampaignContent", "subjectID", "at")
 	}
-	c.UpdatedAt = norm(c.UpdatedAt)
-	b, err := json.Marshal(c.Fields)
-	if err != nil {
+	c := &store.CampaignContent{SubjectID: subjectID, OperatorID: sc.OperatorID, Mode: sc.Mode, UpdatedBy: by, UpdatedAt: norm(at)}
+	err := db.tx(ctx, func(tx *txn) error {
+		c.Fields = naive.CampaignContentPatch{}
+		var one int
+		if err := tx.QueryRowContext(ctx, `SELECT 1 FROM subjects WHERE operator_id = ? AND mode = ? AND id = ? AND deleted_at IS NULL`,
+			sc.OperatorID, sc.Mode, subjectID).Scan(&one); err != nil {
+			return notFound(err)
+		}
+		err := tx.QueryRowContext(ctx, `SELECT 1 FROM campaigns WHERE subject_id = ? AND kind = ? AND status <> ?`,
+			subjectID, naive.Campaign10DLC, naive.CampaignRejected).Scan(&one)
+		switch {
+		case err == nil:
+			return store.ErrConflict
+		case !errors.Is(err, sql.ErrNoRows):
+			return err
+		}
+		var fields string
+		err = tx.QueryRowContext(ctx, `SELECT fields FROM campaign_contents WHERE subject_id = ?`, subjectID).Scan(&fields)
+		switch {
+		case err == nil:
+			if err := json.Unmarshal([]byte(fields), &c.Fields); err != nil {
+				return err
+			}
+		case !errors.Is(err, sql.ErrNoRows):
+			return err
+		}
+		c.Fields.Merge(patch)
+		b, err := json.Marshal(c.Fields)
+		if err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `INSERT INTO campaign_contents
+			(subject_id, operator_id, mode, fields, updated_by_type, updated_by_id, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?)
+			ON CONFLICT (subject_id) DO UPDATE SET fields = excluded.fields, updated_by_type = excluded.updated_by_type,
+				updated_by_id = excluded.updated_by_id, updated_at = excluded.updated_at`,
+			subjectID, sc.OperatorID, sc.Mode, string(b), by.Type, by.ID, ts(c.UpdatedAt))
 		return err
-	}
-	res, err := db.writer.ExecContext(ctx, `INSERT INTO campaign_contents
-		(subject_id, operator_id, mode, fields, updated_by_type, updated_by_id, updated_at)
-		SELECT id, operator_id, mode, ?, ?, ?, ? FROM subjects
-		WHERE operator_id = ? AND mode = ? AND id = ? AND deleted_at IS NULL
-		ON CONFLICT (subject_id) DO UPDATE SET fields = excluded.fields, updated_by_type = excluded.updated_by_type,
-			updated_by_id = excluded.updated_by_id, updated_at = excluded.updated_at`,
-		string(b), c.UpdatedBy.Type, c.UpdatedBy.ID, ts(c.UpdatedAt), c.OperatorID, c.Mode, c.SubjectID)
+	})
 	if err != nil {
-		return mapErr(err)
+		return nil, mapErr(err)
 	}
-	if n, err := res.RowsAffected(); err != nil {
-		return err
-	} else if n == 0 {
-		return store.ErrNotFound
-	}
-	return nil
+	return c, nil
 }
 
 // AddCheckOverrides records overrides on a campaign in scope, in one

@@ -222,7 +222,8 @@ func nullString(s *string) any {
 // claim is stale or held by a process that is gone, keeping its id; like
 // ClaimBrand, exactly one concurrent claimer wins. A registered campaign
 // has no claim token and may have no carrier id (toll-free verification
-// has no carrier API).
+// has no carrier API). It is one writer transaction, so a
+// PatchCampaignContent runs wholly before it or after it (and is refused).
 func (db *DB) ClaimCampaign(ctx context.Context, c *naive.Campaign, staleBefore, liveAfter time.Time) (*naive.Campaign, bool, error) {
 	if c.ClaimToken == "" {
 		return nil, false, errNoClaimToken

@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"errors"
+	"fmt"
 	"reflect"
 	"testing"
 	"time"
@@ -10,52 +11,231 @@ import (
 	"github.com/naive-oss/naive/internal/store"
 )
 
-// testCampaignContent: the fields a subject set are stored whole and
-// replaced whole, scoped to the subject's tenant and mode; a subject that
-// set none, or one out of scope, is not found.
+// testCampaignContent: a patch is merged into the fields a subject set
+// (an omitted field stays, an emptied one is unset), scoped to the
+// subject's tenant and mode; a subject that set none, or one out of
+// scope, is not found.
 func testCampaignContent(t *testing.T, b *bundle) {
 	sid := b.liveSubject.ID
 	if _, err := b.s.GetCampaignContent(b.ctx, b.live, sid); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("content before any: %v, want ErrNotFound", err)
 	}
+	by := naive.Actor{Type: "human", ID: b.user.ID}
 	desc, vol := "Acme sends account notifications to customers who opted in on its site.", "high"
-	c := &store.CampaignContent{SubjectID: sid, OperatorID: b.live.OperatorID, Mode: b.live.Mode,
-		Fields:    naive.CampaignContentPatch{Description: &desc, MessageSamples: []string{"one", "two"}, Volume: &vol},
-		UpdatedBy: naive.Actor{Type: "human", ID: b.user.ID}, UpdatedAt: now()}
-	must(t, b.s.PutCampaignContent(b.ctx, c))
+	at := now()
+	c, err := b.s.PatchCampaignContent(b.ctx, b.live, sid,
+		naive.CampaignContentPatch{Description: &desc, MessageSamples: []string{" one ", "two"}, Volume: &vol}, by, at)
+	must(t, err)
+	want := naive.CampaignContentPatch{Description: &desc, MessageSamples: []string{"one", "two"}, Volume: &vol}
+	if !reflect.DeepEqual(c.Fields, want) || c.UpdatedBy != by || !c.UpdatedAt.Equal(at) || c.SubjectID != sid {
+		t.Fatalf("patch answered %+v", c)
+	}
 	got, err := b.s.GetCampaignContent(b.ctx, b.live, sid)
 	must(t, err)
-	if !reflect.DeepEqual(got.Fields, c.Fields) || got.UpdatedBy != c.UpdatedBy || !got.UpdatedAt.Equal(c.UpdatedAt) || got.SubjectID != sid {
+	if !reflect.DeepEqual(got.Fields, want) || got.UpdatedBy != by || !got.UpdatedAt.Equal(c.UpdatedAt) || got.SubjectID != sid ||
+		got.OperatorID != b.live.OperatorID || got.Mode != b.live.Mode {
 		t.Fatalf("stored %+v, read %+v", c, got)
 	}
-	// Replaced whole: a field no longer set is gone.
-	c.Fields = naive.CampaignContentPatch{UseCases: []string{"customer_care"}}
-	c.UpdatedAt = now().Add(time.Second)
-	must(t, b.s.PutCampaignContent(b.ctx, c))
+	// Merged: an omitted field stays, an empty one is unset.
+	empty := ""
+	c, err = b.s.PatchCampaignContent(b.ctx, b.live, sid,
+		naive.CampaignContentPatch{UseCases: []string{"customer_care"}, MessageSamples: []string{}, Volume: &empty}, by, now().Add(time.Second))
+	must(t, err)
 	got, err = b.s.GetCampaignContent(b.ctx, b.live, sid)
 	must(t, err)
-	if got.Fields.Description != nil || got.Fields.MessageSamples != nil || !reflect.DeepEqual(got.Fields.UseCases, []string{"customer_care"}) {
-		t.Fatalf("after replace: %+v", got.Fields)
+	want = naive.CampaignContentPatch{Description: &desc, UseCases: []string{"customer_care"}}
+	if !reflect.DeepEqual(got.Fields, want) || !reflect.DeepEqual(c.Fields, want) {
+		t.Fatalf("after the second patch: stored %+v, answered %+v", got.Fields, c.Fields)
 	}
 	// Other scopes see nothing, and cannot write to the subject.
 	for _, sc := range []naive.Scope{b.test, b.other} {
 		if _, err := b.s.GetCampaignContent(b.ctx, sc, sid); !errors.Is(err, store.ErrNotFound) {
 			t.Fatalf("content from %v: %v, want ErrNotFound", sc, err)
 		}
-		bad := *c
-		bad.OperatorID, bad.Mode = sc.OperatorID, sc.Mode
-		if err := b.s.PutCampaignContent(b.ctx, &bad); !errors.Is(err, store.ErrNotFound) {
-			t.Fatalf("put from %v: %v, want ErrNotFound", sc, err)
+		if _, err := b.s.PatchCampaignContent(b.ctx, sc, sid, naive.CampaignContentPatch{Volume: &vol}, by, now()); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("patch from %v: %v, want ErrNotFound", sc, err)
 		}
 	}
-	if err := b.s.PutCampaignContent(b.ctx, &store.CampaignContent{SubjectID: newID(), OperatorID: b.live.OperatorID, Mode: b.live.Mode,
-		UpdatedAt: now()}); !errors.Is(err, store.ErrNotFound) {
-		t.Fatalf("put for an unknown subject: %v, want ErrNotFound", err)
+	if got, _ := b.s.GetCampaignContent(b.ctx, b.live, sid); got.Fields.Volume != nil {
+		t.Fatalf("a refused patch stored: %+v", got.Fields)
 	}
-	if err := b.s.PutCampaignContent(b.ctx, &store.CampaignContent{SubjectID: sid, OperatorID: b.live.OperatorID, Mode: b.live.Mode}); err == nil ||
+	if _, err := b.s.PatchCampaignContent(b.ctx, b.live, newID(), naive.CampaignContentPatch{}, by, now()); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("patch for an unknown subject: %v, want ErrNotFound", err)
+	}
+	if _, err := b.s.PatchCampaignContent(b.ctx, b.live, sid, naive.CampaignContentPatch{}, by, time.Time{}); err == nil ||
 		errors.Is(err, store.ErrNotFound) {
-		t.Fatalf("put without UpdatedAt: %v", err)
+		t.Fatalf("patch without a time: %v", err)
 	}
+}
+
+// allFields is a patch setting every field, to values naming round.
+func allFields(round int) naive.CampaignContentPatch {
+	v := func(f string) *string { s := fmt.Sprintf("%s %d", f, round); return &s }
+	return naive.CampaignContentPatch{Description: v("description"), MessageSamples: []string{fmt.Sprintf("sample %d", round), "two"},
+		ConsentFlow: v("consent"), UseCases: []string{fmt.Sprintf("use %d", round)}, Volume: v("volume"), HelpMessage: v("help"),
+		OptOutMessage: v("opt-out"), PrivacyPolicyURL: v("privacy"), TermsURL: v("terms")}
+}
+
+// single is the patch setting only field i (of nine) of p.
+func single(p naive.CampaignContentPatch, i int) naive.CampaignContentPatch {
+	var out naive.CampaignContentPatch
+	switch i {
+	case 0:
+		out.Description = p.Description
+	case 1:
+		out.MessageSamples = p.MessageSamples
+	case 2:
+		out.ConsentFlow = p.ConsentFlow
+	case 3:
+		out.UseCases = p.UseCases
+	case 4:
+		out.Volume = p.Volume
+	case 5:
+		out.HelpMessage = p.HelpMessage
+	case 6:
+		out.OptOutMessage = p.OptOutMessage
+	case 7:
+		out.PrivacyPolicyURL = p.PrivacyPolicyURL
+	case 8:
+		out.TermsURL = p.TermsURL
+	}
+	return out
+}
+
+// testCampaignContentConcurrentPatches: patches of different fields at
+// the same moment are all kept, none lost to another's write of what it
+// read before.
+func testCampaignContentConcurrentPatches(t *testing.T, b *bundle) {
+	sid := b.liveSubject.ID
+	by := naive.Actor{Type: "human", ID: b.user.ID}
+	for round := range 8 {
+		want := allFields(round)
+		concurrently(9, func(i int) {
+			if _, err := b.s.PatchCampaignContent(b.ctx, b.live, sid, single(want, i), by, now()); err != nil {
+				t.Errorf("patch of field %d: %v", i, err)
+			}
+		})
+		got, err := b.s.GetCampaignContent(b.ctx, b.live, sid)
+		must(t, err)
+		if !reflect.DeepEqual(got.Fields, want) {
+			t.Fatalf("round %d: after 9 concurrent patches of different fields, stored\n%s\nwant\n%s", round, show(got.Fields), show(want))
+		}
+	}
+}
+
+// testCampaignContentLocked: once the subject has a 10DLC campaign,
+// registered in any status but rejected or still claimed (being
+// registered), a patch is a conflict and stores nothing; a rejected one
+// lets it change, and a toll-free campaign never stops it.
+func testCampaignContentLocked(t *testing.T, b *bundle) {
+	sid := b.liveSubject.ID
+	by := naive.Actor{Type: "human", ID: b.user.ID}
+	desc := "before any campaign"
+	_, err := b.s.PatchCampaignContent(b.ctx, b.live, sid, naive.CampaignContentPatch{Description: &desc}, by, now())
+	must(t, err)
+	tf := b.campaignFor(b.live, sid, naive.CampaignTollFree)
+	if _, claimed, err := b.s.ClaimCampaign(b.ctx, tf, now().Add(-time.Hour), b.liveAfter); err != nil || !claimed {
+		t.Fatalf("claim the toll-free campaign: %v %v", claimed, err)
+	}
+	desc = "with a toll-free campaign"
+	_, err = b.s.PatchCampaignContent(b.ctx, b.live, sid, naive.CampaignContentPatch{Description: &desc}, by, now())
+	must(t, err)
+
+	c := b.campaignFor(b.live, sid, naive.Campaign10DLC)
+	if _, claimed, err := b.s.ClaimCampaign(b.ctx, c, now().Add(-time.Hour), b.liveAfter); err != nil || !claimed {
+		t.Fatalf("claim the 10DLC campaign: %v %v", claimed, err)
+	}
+	refused := func(what string) {
+		t.Helper()
+		v := "refused " + what
+		_, err := b.s.PatchCampaignContent(b.ctx, b.live, sid, naive.CampaignContentPatch{Description: &v, Volume: &v}, by, now())
+		wantErr(t, err, store.ErrConflict)
+		got, err := b.s.GetCampaignContent(b.ctx, b.live, sid)
+		must(t, err)
+		if *got.Fields.Description != desc || got.Fields.Volume != nil {
+			t.Fatalf("a patch refused while the campaign is %s stored %s", what, show(got.Fields))
+		}
+	}
+	refused("claimed")
+	must(t, b.s.CompleteCampaign(b.ctx, c.ID, c.ClaimToken, "cmp_1", naive.CampaignCreated, now()))
+	refused(naive.CampaignCreated)
+	for _, st := range []string{naive.CampaignInReview, naive.CampaignRejected} {
+		if _, err := b.s.AdvanceCampaign(b.ctx, c.ID, st, "", now(), nil, nil); err != nil {
+			t.Fatal(err)
+		}
+		if st != naive.CampaignRejected {
+			refused(st)
+		}
+	}
+	desc = "after the rejection"
+	got, err := b.s.PatchCampaignContent(b.ctx, b.live, sid, naive.CampaignContentPatch{Description: &desc}, by, now())
+	must(t, err)
+	if *got.Fields.Description != desc {
+		t.Fatalf("patch of a rejected campaign's content answered %s", show(got.Fields))
+	}
+	must(t, b.s.ResubmitCampaign(b.ctx, b.live, c.ID, now(), nil))
+	refused(naive.CampaignInReview + " again")
+}
+
+// testCampaignContentClaimRace: a patch racing the claim of the 10DLC
+// campaign is either refused or stored before the claim, so that what a
+// registration reads once its claim returns has it: never a stored patch
+// the registration did not read.
+func testCampaignContentClaimRace(t *testing.T, b *bundle) {
+	sid := b.liveSubject.ID
+	by := naive.Actor{Type: "human", ID: b.user.ID}
+	kept, refused := 0, 0
+	for round := range 40 {
+		empty := ""
+		_, err := b.s.PatchCampaignContent(b.ctx, b.live, sid, naive.CampaignContentPatch{Description: &empty}, by, now())
+		must(t, err)
+		c := b.campaignFor(b.live, sid, naive.Campaign10DLC)
+		desc := fmt.Sprintf("patched in round %d", round)
+		var (
+			read     *string
+			claimErr error
+			patchErr error
+		)
+		concurrently(2, func(i int) {
+			if i == 1 {
+				_, patchErr = b.s.PatchCampaignContent(b.ctx, b.live, sid, naive.CampaignContentPatch{Description: &desc}, by, now())
+				return
+			}
+			var claimed bool
+			if _, claimed, claimErr = b.s.ClaimCampaign(b.ctx, c, now().Add(-time.Hour), b.liveAfter); claimErr != nil || !claimed {
+				if claimErr == nil {
+					claimErr = errors.New("not claimed")
+				}
+				return
+			}
+			// What the registration sends: the content read after the claim.
+			got, err := b.s.GetCampaignContent(b.ctx, b.live, sid)
+			if err != nil {
+				claimErr = err
+				return
+			}
+			read = got.Fields.Description
+		})
+		if claimErr != nil {
+			t.Fatalf("round %d: claim: %v", round, claimErr)
+		}
+		switch {
+		case patchErr == nil:
+			kept++
+			if read == nil || *read != desc {
+				t.Fatalf("round %d: the patch was stored, but the registration read description %v after its claim", round, read)
+			}
+		case errors.Is(patchErr, store.ErrConflict):
+			refused++
+			if read != nil {
+				t.Fatalf("round %d: a refused patch was read: %q", round, *read)
+			}
+		default:
+			t.Fatalf("round %d: patch: %v", round, patchErr)
+		}
+		must(t, b.s.AbandonCampaign(b.ctx, c.ID, c.ClaimToken))
+	}
+	t.Logf("%d patches kept before the claim, %d refused after it", kept, refused)
 }
 
 // testCheckOverrides: overrides are appended to a campaign in scope and
