@@ -566,12 +566,15 @@ func (s *Service) preflightCampaign(ctx context.Context, p naive.Principal, subj
 // sends: its campaign content with req's changes (validated by
 // validateResubmission), checked by the rules. The changes are stored as
 // the subject's content, merged as a PATCH's are, before the campaign
-// moves; the overrides returned are recorded once it has.
-func (s *Service) planResubmission(ctx context.Context, p naive.Principal, subj *naive.Subject, req naive.CampaignResubmission) (naive.CampaignContent, []naive.CheckOverride, error) {
+// moves; the overrides returned are recorded once it has. It returns
+// too the stored fields the content was built from, on which
+// store.ResubmitCampaign is fenced: a PATCH stored since makes it plan
+// again (ResubmitCampaign in resubmit.go).
+func (s *Service) planResubmission(ctx context.Context, p naive.Principal, subj *naive.Subject, req naive.CampaignResubmission) (naive.CampaignContent, []naive.CheckOverride, naive.CampaignContentPatch, error) {
 	sc := p.Scope()
 	st, err := s.storedContent(ctx, sc, subj.ID)
 	if err != nil {
-		return naive.CampaignContent{}, nil, err
+		return naive.CampaignContent{}, nil, naive.CampaignContentPatch{}, err
 	}
 	var fields naive.CampaignContentPatch
 	if st != nil {
@@ -594,7 +597,7 @@ func (s *Service) planResubmission(ctx context.Context, p naive.Principal, subj 
 	overlay(&c, fields)
 	rec, err := s.compliance(ctx, p, subj, c, req.OverrideChecks, naive.SubmissionResubmission)
 	if err != nil || !changed {
-		return c, rec, err
+		return c, rec, fields, err
 	}
 	// Merged by the store, so a PATCH since the read is kept; what it
 	// stored is what is sent, checked again if a PATCH changed it.
@@ -602,16 +605,16 @@ func (s *Service) planResubmission(ctx context.Context, p naive.Principal, subj 
 	switch {
 	case errors.Is(err, store.ErrConflict): // another resubmission moved it
 		if cur, gerr := s.campaign10DLCAny(ctx, sc, subj.ID); gerr == nil && cur != nil && cur.Status != naive.CampaignRejected {
-			return c, nil, notRejected(cur)
+			return c, nil, fields, notRejected(cur)
 		}
-		return c, nil, s.contentLockedNow(ctx, sc, subj.ID)
+		return c, nil, fields, s.contentLockedNow(ctx, sc, subj.ID)
 	case err != nil:
-		return c, nil, err
+		return c, nil, fields, err
 	case reflect.DeepEqual(stored.Fields, fields):
-		return c, rec, nil
+		return c, rec, stored.Fields, nil
 	}
 	c = defaultContent(subj)
 	overlay(&c, stored.Fields)
 	rec, err = s.compliance(ctx, p, subj, c, req.OverrideChecks, naive.SubmissionResubmission)
-	return c, rec, err
+	return c, rec, stored.Fields, err
 }

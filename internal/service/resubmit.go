@@ -17,6 +17,10 @@ import (
 // carrier account).
 const NoRejectionReason = "The carrier rejected the campaign without giving a reason through its API; its reviewers' notes go to the carrier account's email."
 
+// maxResubmitReplans bounds how many times a resubmission plans again
+// because the campaign content changed after its plan read it.
+const maxResubmitReplans = 3
+
 func rejectionReason(reason string) string {
 	if strings.TrimSpace(reason) == "" {
 		return NoRejectionReason
@@ -58,7 +62,7 @@ func (s *Service) ResubmitCampaign(ctx context.Context, subjectID string, req na
 	}
 	// What it sends: the campaign content with req's changes (kept as the
 	// content), if the compliance rules pass (compliance.go).
-	content, overrides, err := s.planResubmission(ctx, p, subj, req)
+	content, overrides, planned, err := s.planResubmission(ctx, p, subj, req)
 	if err != nil {
 		return nil, err
 	}
@@ -96,7 +100,25 @@ func (s *Service) ResubmitCampaign(ctx context.Context, subjectID string, req na
 			s.log.Error("release the resubmission mark", "campaign_id", c.ID, "err", err)
 		}
 	}()
-	err = s.store.ResubmitCampaign(ctx, sc, c.ID, next.UpdatedAt, []*naive.Event{ev})
+	// The move is fenced on the content planned: a PATCH stored since the
+	// plan read it (it was answered 200, the campaign still rejected)
+	// makes it plan again on the content as stored now — req's changes
+	// are stored already — so the carrier gets what the PATCH answered; a
+	// PATCH after the move is refused (store.PatchCampaignContent).
+	for replans := 0; ; replans++ {
+		err = s.store.ResubmitCampaign(ctx, sc, c.ID, planned, next.UpdatedAt, []*naive.Event{ev})
+		if !errors.Is(err, store.ErrContentChanged) {
+			break
+		}
+		if replans == maxResubmitReplans {
+			return nil, naive.Errorf(naive.EConflict, "The campaign content of subject %s kept changing while campaign %s was being resubmitted; it is still rejected.", subj.ID, c.ID).
+				WithHint("Resubmit again once the changes to the campaign content (PATCH /v1/subjects/%s/campaign-content) are done.", subj.ID).With("status", c.Status)
+		}
+		content, overrides, planned, err = s.planResubmission(ctx, p, subj, naive.CampaignResubmission{OverrideChecks: req.OverrideChecks})
+		if err != nil {
+			return nil, err
+		}
+	}
 	switch {
 	case errors.Is(err, store.ErrConflict):
 		cur, gerr := s.store.GetCampaign(ctx, sc, c.ID)

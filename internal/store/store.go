@@ -34,6 +34,10 @@ var (
 	// ErrLockLost: the run's record (key or approval) is not held by the
 	// process writing the phase; nothing of the phase was stored.
 	ErrLockLost = errors.New("store: run record not held")
+	// ErrContentChanged: the subject's campaign content is no longer the
+	// one a resubmission was planned on (ResubmitCampaign); nothing was
+	// stored.
+	ErrContentChanged = errors.New("store: campaign content changed")
 )
 
 // Versions are an operator's counters. Each moves in the same transaction
@@ -325,9 +329,16 @@ type Store interface {
 	// ResubmitCampaign is the one move back: it sets a rejected campaign
 	// to in_review, clears its rejection reason and stores events, in one
 	// statement conditional on the status still being rejected, so of two
-	// concurrent resubmissions exactly one wins. Errors: ErrNotFound (no
-	// such campaign in scope), ErrConflict (it is not rejected).
-	ResubmitCampaign(ctx context.Context, sc naive.Scope, id string, at time.Time, events []*naive.Event) error
+	// concurrent resubmissions exactly one wins. content is the fields of
+	// the subject's campaign content the resubmission sends (as
+	// GetCampaignContent or PatchCampaignContent answered them; zero when
+	// it set none): the same transaction checks them, serialised with
+	// PatchCampaignContent by the subject's lock, so a patch either
+	// committed before and is found, or is refused after (the campaign is
+	// in review). Errors: ErrNotFound (no such campaign in scope),
+	// ErrConflict (it is not rejected), ErrContentChanged (the fields
+	// differ from content: plan again).
+	ResubmitCampaign(ctx context.Context, sc naive.Scope, id string, content naive.CampaignContentPatch, at time.Time, events []*naive.Event) error
 	// GetCampaignContent returns the campaign content fields a subject set
 	// (campaigncontent.go in internal/service builds the rest). Errors:
 	// ErrNotFound (it set none).

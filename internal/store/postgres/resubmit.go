@@ -1,7 +1,9 @@
 package postgres
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"time"
 
@@ -12,16 +14,35 @@ import (
 )
 
 // ResubmitCampaign moves a rejected campaign in scope back to in_review,
-// clearing its rejection reason, with events, in one transaction whose
-// update is conditional on the status still being rejected (re-checked
-// after a row-lock wait, so one of two concurrent calls wins).
-func (db *DB) ResubmitCampaign(ctx context.Context, sc naive.Scope, id string, at time.Time, events []*naive.Event) error {
+// clearing its rejection reason, with events, in one transaction under a
+// share lock of its subject's row, which PatchCampaignContent takes for
+// update: a patch either committed before (and is read here) or waits
+// and then finds the campaign in review. The update is conditional on
+// the status still being rejected (re-checked after a row-lock wait, so
+// one of two concurrent calls wins), and undone when the subject's
+// campaign content fields are no longer content, the ones the
+// resubmission was planned on.
+func (db *DB) ResubmitCampaign(ctx context.Context, sc naive.Scope, id string, content naive.CampaignContentPatch, at time.Time, events []*naive.Event) error {
 	for _, ev := range events {
 		if err := checkEvent("ResubmitCampaign", ev); err != nil {
 			return err
 		}
 	}
 	return db.tx(ctx, func(tx pgx.Tx) error {
+		var subjectID string
+		err := tx.QueryRow(ctx, `SELECT subject_id FROM campaigns WHERE operator_id = $1 AND mode = $2 AND id = $3`,
+			sc.OperatorID, sc.Mode, id).Scan(&subjectID)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return store.ErrNotFound
+		}
+		if err != nil {
+			return err
+		}
+		// Every statement after the lock reads what a patch holding it
+		// committed.
+		if _, err := tx.Exec(ctx, `SELECT 1 FROM subjects WHERE id = $1 FOR SHARE`, subjectID); err != nil {
+			return err
+		}
 		tag, err := tx.Exec(ctx, `UPDATE campaigns SET status = 'in_review', rejection_reason = NULL, updated_at = $1
 			WHERE operator_id = $2 AND mode = $3 AND id = $4 AND status = 'rejected' AND claim_token = ''`,
 			norm(at), sc.OperatorID, sc.Mode, id)
@@ -29,16 +50,19 @@ func (db *DB) ResubmitCampaign(ctx context.Context, sc naive.Scope, id string, a
 			return err
 		}
 		if tag.RowsAffected() == 0 {
-			var one int
-			err := tx.QueryRow(ctx, `SELECT 1 FROM campaigns WHERE operator_id = $1 AND mode = $2 AND id = $3`,
-				sc.OperatorID, sc.Mode, id).Scan(&one)
-			if errors.Is(err, pgx.ErrNoRows) {
-				return store.ErrNotFound
-			}
-			if err != nil {
-				return err
-			}
 			return store.ErrConflict
+		}
+		var stored []byte
+		err = tx.QueryRow(ctx, `SELECT fields FROM campaign_contents WHERE subject_id = $1`, subjectID).Scan(&stored)
+		if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+			return err
+		}
+		same, err := sameContent(stored, content)
+		if err != nil {
+			return err
+		}
+		if !same {
+			return store.ErrContentChanged
 		}
 		for _, ev := range events {
 			if err := db.insertEvent(ctx, tx, "ResubmitCampaign", ev); err != nil {
@@ -47,4 +71,25 @@ func (db *DB) ResubmitCampaign(ctx context.Context, sc naive.Scope, id string, a
 		}
 		return nil
 	})
+}
+
+// sameContent reports whether stored (campaign_contents.fields, nil when
+// the subject set none) holds the fields want, compared in the JSON form
+// they are stored from (jsonb keeps neither order nor spacing).
+func sameContent(stored []byte, want naive.CampaignContentPatch) (bool, error) {
+	var have naive.CampaignContentPatch
+	if stored != nil {
+		if err := json.Unmarshal(stored, &have); err != nil {
+			return false, err
+		}
+	}
+	a, err := json.Marshal(have)
+	if err != nil {
+		return false, err
+	}
+	b, err := json.Marshal(want)
+	if err != nil {
+		return false, err
+	}
+	return bytes.Equal(a, b), nil
 }

@@ -1,7 +1,11 @@
 package sqlite
 
 import (
+	"bytes"
 	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
 	"time"
 
 	"github.com/naive-oss/naive/internal/naive"
@@ -9,9 +13,12 @@ import (
 )
 
 // ResubmitCampaign moves a rejected campaign in scope back to in_review,
-// clearing its rejection reason, with events, in one transaction whose
-// update is conditional on the status still being rejected.
-func (db *DB) ResubmitCampaign(ctx context.Context, sc naive.Scope, id string, at time.Time, events []*naive.Event) error {
+// clearing its rejection reason, with events, in one writer transaction
+// (SQLite's one write lock, which PatchCampaignContent takes too): the
+// update is conditional on the status still being rejected, and it is
+// undone when the subject's campaign content fields are no longer
+// content, the ones the resubmission was planned on.
+func (db *DB) ResubmitCampaign(ctx context.Context, sc naive.Scope, id string, content naive.CampaignContentPatch, at time.Time, events []*naive.Event) error {
 	for _, ev := range events {
 		if err := checkEvent("ResubmitCampaign", ev); err != nil {
 			return err
@@ -36,6 +43,19 @@ func (db *DB) ResubmitCampaign(ctx context.Context, sc naive.Scope, id string, a
 			}
 			return store.ErrConflict
 		}
+		var stored []byte
+		err = tx.QueryRowContext(ctx, `SELECT cc.fields FROM campaign_contents cc JOIN campaigns c ON c.subject_id = cc.subject_id
+			WHERE c.id = ?`, id).Scan(&stored)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
+		same, err := sameContent(stored, content)
+		if err != nil {
+			return err
+		}
+		if !same {
+			return store.ErrContentChanged
+		}
 		for _, ev := range events {
 			if err := db.insertEvent(ctx, tx, "ResubmitCampaign", ev); err != nil {
 				return err
@@ -44,4 +64,25 @@ func (db *DB) ResubmitCampaign(ctx context.Context, sc naive.Scope, id string, a
 		return nil
 	})
 	return mapErr(err)
+}
+
+// sameContent reports whether stored (campaign_contents.fields, nil when
+// the subject set none) holds the fields want, compared in their JSON
+// form (the one stored).
+func sameContent(stored []byte, want naive.CampaignContentPatch) (bool, error) {
+	var have naive.CampaignContentPatch
+	if stored != nil {
+		if err := json.Unmarshal(stored, &have); err != nil {
+			return false, err
+		}
+	}
+	a, err := json.Marshal(have)
+	if err != nil {
+		return false, err
+	}
+	b, err := json.Marshal(want)
+	if err != nil {
+		return false, err
+	}
+	return bytes.Equal(a, b), nil
 }

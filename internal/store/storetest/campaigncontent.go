@@ -173,7 +173,7 @@ func testCampaignContentLocked(t *testing.T, b *bundle) {
 	if *got.Fields.Description != desc {
 		t.Fatalf("patch of a rejected campaign's content answered %s", show(got.Fields))
 	}
-	must(t, b.s.ResubmitCampaign(b.ctx, b.live, c.ID, now(), nil))
+	must(t, b.s.ResubmitCampaign(b.ctx, b.live, c.ID, got.Fields, now(), nil))
 	refused(naive.CampaignInReview + " again")
 }
 
@@ -276,4 +276,119 @@ func testCheckOverrides(t *testing.T, b *bundle) {
 	if l, _ := b.s.ListCheckOverrides(b.ctx, b.live, c.ID); len(l) != 3 {
 		t.Fatalf("a refused add stored: %d overrides", len(l))
 	}
+}
+
+// testResubmitContentFence: a resubmission planned on campaign content
+// that a patch has changed since (or set, when there was none) is
+// refused with ErrContentChanged and changes nothing — the campaign stays
+// rejected with its reason, its event is not stored, and the content can
+// still be patched; planned on the content as stored, it moves.
+func testResubmitContentFence(t *testing.T, b *bundle) {
+	sid := b.liveSubject.ID
+	by := naive.Actor{Type: "human", ID: b.user.ID}
+	c := b.registered(t, naive.CampaignInReview)
+	if changed, err := b.s.AdvanceCampaign(b.ctx, c.ID, naive.CampaignRejected, "Consent flow unclear.", now(), nil, nil); err != nil || !changed {
+		t.Fatalf("reject: %v %v", changed, err)
+	}
+	before, err := b.s.GetCampaign(b.ctx, b.live, c.ID)
+	must(t, err)
+	stale := func(what string, planned naive.CampaignContentPatch) {
+		t.Helper()
+		ev := campaignEvent(b.live)
+		err := b.s.ResubmitCampaign(b.ctx, b.live, c.ID, planned, now().Add(time.Minute), []*naive.Event{ev})
+		wantErr(t, err, store.ErrContentChanged)
+		got, err := b.s.GetCampaign(b.ctx, b.live, c.ID)
+		must(t, err)
+		if got.Status != naive.CampaignRejected || got.RejectionReason == nil || *got.RejectionReason != *before.RejectionReason ||
+			!got.UpdatedAt.Equal(before.UpdatedAt) {
+			t.Fatalf("a resubmission planned on %s moved the campaign: %s %v %v", what, got.Status, got.RejectionReason, got.UpdatedAt)
+		}
+		if b.event(t, b.live, ev.ID) != nil {
+			t.Fatalf("a resubmission planned on %s stored its event", what)
+		}
+	}
+	// Planned on no content; a patch then set some.
+	desc := "Acme texts order updates to customers who opted in at checkout."
+	read, err := b.s.PatchCampaignContent(b.ctx, b.live, sid, naive.CampaignContentPatch{Description: &desc}, by, now())
+	must(t, err)
+	stale("no content", naive.CampaignContentPatch{})
+	// Planned on that content; a patch of another field came after, at
+	// the same moment (a timestamp cannot tell them apart).
+	vol := "high"
+	_, err = b.s.PatchCampaignContent(b.ctx, b.live, sid, naive.CampaignContentPatch{Volume: &vol}, by, read.UpdatedAt)
+	must(t, err)
+	stale("content patched since", read.Fields)
+	// A patch of the still rejected campaign's content is taken.
+	cur, err := b.s.PatchCampaignContent(b.ctx, b.live, sid, naive.CampaignContentPatch{UseCases: []string{"customer_care"}}, by, now())
+	must(t, err)
+	stale("content patched twice since", read.Fields)
+
+	// Planned on the content as stored (read back, or as the patch
+	// answered it): it moves, and the content is then locked.
+	got, err := b.s.GetCampaignContent(b.ctx, b.live, sid)
+	must(t, err)
+	if !reflect.DeepEqual(got.Fields, cur.Fields) {
+		t.Fatalf("stored %s, patch answered %s", show(got.Fields), show(cur.Fields))
+	}
+	ev := campaignEvent(b.live)
+	must(t, b.s.ResubmitCampaign(b.ctx, b.live, c.ID, cur.Fields, now().Add(time.Minute), []*naive.Event{ev}))
+	if b.campaignStatus(t, c.ID) != naive.CampaignInReview || b.event(t, b.live, ev.ID) == nil {
+		t.Fatal("a resubmission planned on the stored content did not move the campaign with its event")
+	}
+	_, err = b.s.PatchCampaignContent(b.ctx, b.live, sid, naive.CampaignContentPatch{Volume: &vol}, by, now())
+	wantErr(t, err, store.ErrConflict)
+	// Not rejected any more: a conflict, whatever the content.
+	err = b.s.ResubmitCampaign(b.ctx, b.live, c.ID, read.Fields, now(), nil)
+	wantErr(t, err, store.ErrConflict)
+}
+
+// testResubmitContentRace: a patch racing a resubmission planned on the
+// content before it either is refused (the campaign moved first) or
+// commits first and the resubmission is refused with ErrContentChanged:
+// never both stored, which would leave the campaign in review without
+// the patched content.
+func testResubmitContentRace(t *testing.T, b *bundle) {
+	sid := b.liveSubject.ID
+	by := naive.Actor{Type: "human", ID: b.user.ID}
+	c := b.registered(t, naive.CampaignInReview)
+	outcomes := map[string]int{}
+	for round := range 30 {
+		if changed, err := b.s.AdvanceCampaign(b.ctx, c.ID, naive.CampaignRejected, "why", now(), nil, nil); err != nil || !changed {
+			t.Fatalf("round %d: reject: %v %v", round, changed, err)
+		}
+		planned, err := b.s.GetCampaignContent(b.ctx, b.live, sid)
+		var fields naive.CampaignContentPatch
+		switch {
+		case err == nil:
+			fields = planned.Fields
+		case !errors.Is(err, store.ErrNotFound):
+			t.Fatal(err)
+		}
+		desc := fmt.Sprintf("Acme texts order updates to customers who opted in (round %d).", round)
+		var patchErr, resubErr error
+		concurrently(2, func(i int) {
+			if i == 0 {
+				_, patchErr = b.s.PatchCampaignContent(b.ctx, b.live, sid, naive.CampaignContentPatch{Description: &desc}, by, now())
+			} else {
+				resubErr = b.s.ResubmitCampaign(b.ctx, b.live, c.ID, fields, now(), nil)
+			}
+		})
+		switch {
+		case patchErr == nil && errors.Is(resubErr, store.ErrContentChanged):
+			if b.campaignStatus(t, c.ID) != naive.CampaignRejected {
+				t.Fatalf("round %d: a refused resubmission moved the campaign", round)
+			}
+			// Planned again on the patched content, it moves.
+			must(t, b.s.ResubmitCampaign(b.ctx, b.live, c.ID, must2(b.s.GetCampaignContent(b.ctx, b.live, sid))(t).Fields, now(), nil))
+			outcomes["patch first"]++
+		case errors.Is(patchErr, store.ErrConflict) && resubErr == nil:
+			outcomes["resubmission first"]++
+		default:
+			t.Fatalf("round %d: patch %v, resubmission %v: want one refused", round, patchErr, resubErr)
+		}
+		if b.campaignStatus(t, c.ID) != naive.CampaignInReview {
+			t.Fatalf("round %d: campaign %s, want in_review", round, b.campaignStatus(t, c.ID))
+		}
+	}
+	t.Logf("outcomes %v", outcomes)
 }

@@ -22,7 +22,7 @@ func testAdvanceCampaignFrom(t *testing.T, b *bundle) {
 	if _, err := b.s.AdvanceCampaign(b.ctx, c.ID, naive.CampaignRejected, "Website unverifiable.", now().Add(time.Second), nil, nil); err != nil {
 		t.Fatal(err)
 	}
-	must(t, b.s.ResubmitCampaign(b.ctx, b.live, c.ID, now().Add(2*time.Second), nil))
+	must(t, b.s.ResubmitCampaign(b.ctx, b.live, c.ID, naive.CampaignContentPatch{}, now().Add(2*time.Second), nil))
 
 	// A poll that read the campaign before all that and heard "rejected"
 	// stores nothing, nor its event.
@@ -72,7 +72,7 @@ func testResubmittingMark(t *testing.T, b *bundle) {
 	if ok, err := b.s.MarkResubmitting(b.ctx, b.other, c.ID, newID(), b.proc, now(), now().Add(time.Hour)); err != nil || ok {
 		t.Fatalf("another tenant's mark: %v %v, want false", ok, err)
 	}
-	must(t, b.s.ResubmitCampaign(b.ctx, b.live, c.ID, now().Add(time.Second), nil))
+	must(t, b.s.ResubmitCampaign(b.ctx, b.live, c.ID, naive.CampaignContentPatch{}, now().Add(time.Second), nil))
 	read, err := b.s.GetCampaign(b.ctx, b.live, c.ID)
 	must(t, err)
 	// A poll that read it in_review and heard the carrier's old "rejected".

@@ -30,7 +30,7 @@ func testCampaignRejection(t *testing.T, b *bundle) {
 	if r := reason(); r != nil {
 		t.Fatalf("in_review campaign has reason %q", *r)
 	}
-	if err := b.s.ResubmitCampaign(b.ctx, b.live, c.ID, now(), nil); !errors.Is(err, store.ErrConflict) {
+	if err := b.s.ResubmitCampaign(b.ctx, b.live, c.ID, naive.CampaignContentPatch{}, now(), nil); !errors.Is(err, store.ErrConflict) {
 		t.Fatalf("resubmit in_review: %v, want ErrConflict", err)
 	}
 	if changed, err := b.s.AdvanceCampaign(b.ctx, c.ID, naive.CampaignRejected, "Website unverifiable.", now(), nil, nil); err != nil || !changed {
@@ -41,11 +41,11 @@ func testCampaignRejection(t *testing.T, b *bundle) {
 	}
 	// Another tenant, another mode, an unknown id: not found, nothing moves.
 	for _, sc := range []naive.Scope{b.other, b.test} {
-		if err := b.s.ResubmitCampaign(b.ctx, sc, c.ID, now(), nil); !errors.Is(err, store.ErrNotFound) {
+		if err := b.s.ResubmitCampaign(b.ctx, sc, c.ID, naive.CampaignContentPatch{}, now(), nil); !errors.Is(err, store.ErrNotFound) {
 			t.Fatalf("resubmit from scope %v: %v, want ErrNotFound", sc, err)
 		}
 	}
-	if err := b.s.ResubmitCampaign(b.ctx, b.live, newID(), now(), nil); !errors.Is(err, store.ErrNotFound) {
+	if err := b.s.ResubmitCampaign(b.ctx, b.live, newID(), naive.CampaignContentPatch{}, now(), nil); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("resubmit unknown: %v, want ErrNotFound", err)
 	}
 	if b.campaignStatus(t, c.ID) != naive.CampaignRejected {
@@ -54,7 +54,7 @@ func testCampaignRejection(t *testing.T, b *bundle) {
 	// An invalid event stores nothing.
 	bad := campaignEvent(b.live)
 	bad.ID = ""
-	if err := b.s.ResubmitCampaign(b.ctx, b.live, c.ID, now(), []*naive.Event{bad}); err == nil {
+	if err := b.s.ResubmitCampaign(b.ctx, b.live, c.ID, naive.CampaignContentPatch{}, now(), []*naive.Event{bad}); err == nil {
 		t.Fatal("resubmit with an event without id succeeded")
 	}
 	if b.campaignStatus(t, c.ID) != naive.CampaignRejected {
@@ -70,7 +70,7 @@ func testCampaignRejection(t *testing.T, b *bundle) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			errs[i] = b.s.ResubmitCampaign(b.ctx, b.live, c.ID, now(), []*naive.Event{evs[i]})
+			errs[i] = b.s.ResubmitCampaign(b.ctx, b.live, c.ID, naive.CampaignContentPatch{}, now(), []*naive.Event{evs[i]})
 		}()
 	}
 	wg.Wait()
@@ -106,14 +106,14 @@ func testCampaignRejection(t *testing.T, b *bundle) {
 	if r := reason(); r != nil {
 		t.Fatalf("a rejection without a reason stored %q", *r)
 	}
-	must(t, b.s.ResubmitCampaign(b.ctx, b.live, c.ID, now(), nil))
+	must(t, b.s.ResubmitCampaign(b.ctx, b.live, c.ID, naive.CampaignContentPatch{}, now(), nil))
 	if changed, err := b.s.AdvanceCampaign(b.ctx, c.ID, naive.CampaignActive, "ignored", now(), nil, nil); err != nil || !changed {
 		t.Fatalf("activate: %v %v", changed, err)
 	}
 	if r := reason(); r != nil {
 		t.Fatalf("an active campaign has reason %q", *r)
 	}
-	if err := b.s.ResubmitCampaign(b.ctx, b.live, c.ID, now(), nil); !errors.Is(err, store.ErrConflict) {
+	if err := b.s.ResubmitCampaign(b.ctx, b.live, c.ID, naive.CampaignContentPatch{}, now(), nil); !errors.Is(err, store.ErrConflict) {
 		t.Fatalf("resubmit active: %v, want ErrConflict", err)
 	}
 	// The reason is read by every campaign query, GetPhoneAndCampaign's

@@ -56,6 +56,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"CampaignContentConcurrentPatches", testCampaignContentConcurrentPatches},
 		{"CampaignContentLocked", testCampaignContentLocked},
 		{"CampaignContentClaimRace", testCampaignContentClaimRace},
+		{"ResubmitContentFence", testResubmitContentFence},
+		{"ResubmitContentRace", testResubmitContentRace},
 		{"CheckOverrides", testCheckOverrides},
 		{"Idempotency", testIdempotency},
 		{"IdempotencyConcurrentBegin", testIdempotencyConcurrentBegin},
