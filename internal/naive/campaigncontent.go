@@ -1,6 +1,8 @@
 package naive
 
 import (
+	"bytes"
+	"encoding/json"
 	"strings"
 	"time"
 )
@@ -141,3 +143,24 @@ const (
 	SubmissionRegistration = "registration"
 	SubmissionResubmission = "resubmission"
 )
+
+// SameFields reports whether stored, a subject's content fields as stored
+// (JSON; nil when it set none), holds exactly f, compared in the JSON form
+// they are stored from (a database may keep neither key order nor spacing).
+func (f CampaignContentPatch) SameFields(stored []byte) (bool, error) {
+	var have CampaignContentPatch
+	if stored != nil {
+		if err := json.Unmarshal(stored, &have); err != nil {
+			return false, err
+		}
+	}
+	a, err := json.Marshal(have)
+	if err != nil {
+		return false, err
+	}
+	b, err := json.Marshal(f)
+	if err != nil {
+		return false, err
+	}
+	return bytes.Equal(a, b), nil
+}

@@ -1,9 +1,7 @@
 package postgres
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"time"
 
@@ -57,7 +55,7 @@ func (db *DB) ResubmitCampaign(ctx context.Context, sc naive.Scope, id string, c
 		if err != nil && !errors.Is(err, pgx.ErrNoRows) {
 			return err
 		}
-		same, err := sameContent(stored, content)
+		same, err := content.SameFields(stored)
 		if err != nil {
 			return err
 		}
@@ -71,25 +69,4 @@ func (db *DB) ResubmitCampaign(ctx context.Context, sc naive.Scope, id string, c
 		}
 		return nil
 	})
-}
-
-// sameContent reports whether stored (campaign_contents.fields, nil when
-// the subject set none) holds the fields want, compared in the JSON form
-// they are stored from (jsonb keeps neither order nor spacing).
-func sameContent(stored []byte, want naive.CampaignContentPatch) (bool, error) {
-	var have naive.CampaignContentPatch
-	if stored != nil {
-		if err := json.Unmarshal(stored, &have); err != nil {
-			return false, err
-		}
-	}
-	a, err := json.Marshal(have)
-	if err != nil {
-		return false, err
-	}
-	b, err := json.Marshal(want)
-	if err != nil {
-		return false, err
-	}
-	return bytes.Equal(a, b), nil
 }

@@ -1,10 +1,8 @@
 package sqlite
 
 import (
-	"bytes"
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"time"
 
@@ -49,7 +47,7 @@ func (db *DB) ResubmitCampaign(ctx context.Context, sc naive.Scope, id string, c
 		if err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return err
 		}
-		same, err := sameContent(stored, content)
+		same, err := content.SameFields(stored)
 		if err != nil {
 			return err
 		}
@@ -64,25 +62,4 @@ func (db *DB) ResubmitCampaign(ctx context.Context, sc naive.Scope, id string, c
 		return nil
 	})
 	return mapErr(err)
-}
-
-// sameContent reports whether stored (campaign_contents.fields, nil when
-// the subject set none) holds the fields want, compared in their JSON
-// form (the one stored).
-func sameContent(stored []byte, want naive.CampaignContentPatch) (bool, error) {
-	var have naive.CampaignContentPatch
-	if stored != nil {
-		if err := json.Unmarshal(stored, &have); err != nil {
-			return false, err
-		}
-	}
-	a, err := json.Marshal(have)
-	if err != nil {
-		return false, err
-	}
-	b, err := json.Marshal(want)
-	if err != nil {
-		return false, err
-	}
-	return bytes.Equal(a, b), nil
 }
