@@ -3,7 +3,6 @@ package service_test
 import (
 	"context"
 	"fmt"
-	"log/slog"
 	"slices"
 	"sync"
 	"testing"
@@ -58,15 +57,7 @@ func patchingFixture(t *testing.T) (*fixture, *patchingCarrier, string) {
 	t.Helper()
 	f, pages, rc, sid := complianceFixture(t)
 	pc := &patchingCarrier{recordingCarrier: rc}
-	svc, err := service.New(service.Config{Store: f.st, Now: f.clock.now, ProcessID: "process-p", LiveWindow: 5 * time.Second,
-		Carrier: testOnly(pc), Logger: slog.New(slog.DiscardHandler), PageFetcher: pages})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := svc.RegisterProcess(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	f.svc = svc
+	f.svc = f.processWith(service.Config{ProcessID: "process-p", Carrier: testOnly(pc), PageFetcher: pages})
 	return f, pc, sid
 }
 

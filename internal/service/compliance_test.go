@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -87,15 +86,7 @@ func complianceFixture(t *testing.T) (*fixture, *fakePages, *recordingCarrier, s
 	pages.set(goodPrivacy, 200, privacyHTML)
 	pages.set(goodTerms, 200, "<p>Terms. Msg&data rates may apply.</p>")
 	rc := &recordingCarrier{fakeCarrier: f.cr}
-	svc, err := service.New(service.Config{Store: f.st, Now: f.clock.now, ProcessID: "process-c", LiveWindow: 5 * time.Second,
-		Carrier: testOnly(rc), Logger: slog.New(slog.DiscardHandler), PageFetcher: pages})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := svc.RegisterProcess(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	f.svc = svc
+	f.svc = f.processWith(service.Config{ProcessID: "process-c", Carrier: testOnly(rc), PageFetcher: pages})
 	subj, err := f.svc.GetSubject(f.ctx, "")
 	if err != nil {
 		t.Fatal(err)

@@ -3,7 +3,6 @@ package service_test
 import (
 	"context"
 	"fmt"
-	"log/slog"
 	"slices"
 	"sync"
 	"testing"
@@ -59,15 +58,7 @@ func resubmitFixture(t *testing.T) (*fixture, *resubmitHookStore, *resubmitRecor
 	f, pages, rc, sid := complianceFixture(t)
 	hs := &resubmitHookStore{Store: f.st}
 	rr := &resubmitRecorder{recordingCarrier: rc}
-	svc, err := service.New(service.Config{Store: hs, Now: f.clock.now, ProcessID: "process-s", LiveWindow: 5 * time.Second,
-		Carrier: testOnly(rr), Logger: slog.New(slog.DiscardHandler), PageFetcher: pages})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := svc.RegisterProcess(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	f.svc = svc
+	f.svc = f.processWith(service.Config{ProcessID: "process-s", Store: hs, Carrier: testOnly(rr), PageFetcher: pages})
 	if _, err := f.svc.ProvisionPhone(f.ctx, sid, firstNumber); err != nil {
 		t.Fatal(err)
 	}

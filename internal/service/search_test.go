@@ -3,7 +3,6 @@ package service_test
 import (
 	"context"
 	"fmt"
-	"log/slog"
 	"testing"
 	"time"
 
@@ -60,15 +59,7 @@ func (s *searchCarrier) BuyNumber(ctx context.Context, brandID string, o carrier
 
 func (f *fixture) withCarrier(c carrier.Carrier) *service.Service {
 	f.t.Helper()
-	svc, err := service.New(service.Config{Store: f.st, Now: f.clock.now, ProcessID: "process-search", LiveWindow: 5 * time.Second,
-		Carrier: testOnly(c), Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		f.t.Fatal(err)
-	}
-	if err := svc.RegisterProcess(context.Background()); err != nil {
-		f.t.Fatal(err)
-	}
-	return svc
+	return f.processWith(service.Config{ProcessID: "process-search", Carrier: testOnly(c)})
 }
 
 func TestSearchNumbers(t *testing.T) {

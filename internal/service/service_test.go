@@ -344,8 +344,22 @@ func setup(t *testing.T) *fixture {
 // for another server process, registered as alive now.
 func (f *fixture) process(id string) *service.Service {
 	f.t.Helper()
-	svc, err := service.New(service.Config{Store: f.st, Now: f.clock.now, ProcessID: id, LiveWindow: 5 * time.Second,
-		Carrier: testOnly(f.cr), Logger: slog.New(slog.DiscardHandler)})
+	return f.processWith(service.Config{ProcessID: id})
+}
+
+// processWith is process with cfg's carrier (test mode's), store and page
+// fetcher, when set: the fixture's store and carrier otherwise, its clock,
+// a 5 s live window and no logs.
+func (f *fixture) processWith(cfg service.Config) *service.Service {
+	f.t.Helper()
+	if cfg.Store == nil {
+		cfg.Store = f.st
+	}
+	if cfg.Carrier == nil {
+		cfg.Carrier = testOnly(f.cr)
+	}
+	cfg.Now, cfg.LiveWindow, cfg.Logger = f.clock.now, 5*time.Second, slog.New(slog.DiscardHandler)
+	svc, err := service.New(cfg)
 	if err != nil {
 		f.t.Fatal(err)
 	}

@@ -3,10 +3,8 @@ package service_test
 import (
 	"context"
 	"encoding/json"
-	"log/slog"
 	"net/http"
 	"testing"
-	"time"
 
 	"github.com/naive-oss/naive/internal/carrier"
 	"github.com/naive-oss/naive/internal/naive"
@@ -42,14 +40,7 @@ func TestWebhookRejectionReason(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			f := setup(t)
 			tc.cr.fakeCarrier = f.cr
-			svc, err := service.New(service.Config{Store: f.st, Now: f.clock.now, ProcessID: "process-r", LiveWindow: 5 * time.Second,
-				Carrier: testOnly(tc.cr), Logger: slog.New(slog.DiscardHandler)})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := svc.RegisterProcess(context.Background()); err != nil {
-				t.Fatal(err)
-			}
+			svc := f.processWith(service.Config{ProcessID: "process-r", Carrier: testOnly(tc.cr)})
 			res, err := svc.ProvisionPhone(f.ctx, "", firstNumber)
 			if err != nil {
 				t.Fatal(err)
