@@ -73,6 +73,24 @@ func (o *Options) checkCarriers() error {
 		(o.SandboxFallback != naive.CarrierSurge && o.SandboxFallback != naive.CarrierTelnyx)) {
 		return fmt.Errorf("sandbox fallback %q must be the other sandbox carrier", o.SandboxFallback)
 	}
+	// Keys are checked here, before the database is opened.
+	for _, k := range []struct {
+		name, key string
+		used      bool
+	}{{"TELNYX_PUBLIC_KEY", o.TelnyxPublicKey, slices.Contains(names, naive.CarrierTelnyx)}, {"--sandbox-telnyx-public-key", o.SandboxTelnyxPublicKey, true}} {
+		if k.key == "" || !k.used {
+			continue
+		}
+		if _, err := telnyx.ParsePublicKey(k.key); err != nil {
+			return fmt.Errorf("%s: %w", k.name, err)
+		}
+	}
+	if o.SandboxTelnyxURL != "" && !strings.HasPrefix(o.SandboxTelnyxURL, "http://") && !strings.HasPrefix(o.SandboxTelnyxURL, "https://") {
+		return fmt.Errorf("--sandbox-telnyx-url must be an http(s) URL, not %q", o.SandboxTelnyxURL)
+	}
+	if o.SandboxTelnyxPublicKey != "" && o.SandboxTelnyxURL == "" {
+		return errors.New("--sandbox-telnyx-public-key needs --sandbox-telnyx-url (the standalone sandbox whose webhooks it verifies)")
+	}
 	return nil
 }
 
